@@ -1,0 +1,48 @@
+"""Turn tokenized sentences into padded id arrays (numpy), shared by training and inference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnncli.vocab import Vocab, word_key
+
+
+@dataclass
+class Batch:
+    words: np.ndarray  # (B, T) int64 word ids, 0 = padding
+    lengths: np.ndarray  # (B,) int64 tokens per sentence
+    chars: np.ndarray  # (U, L) int64 char ids of the batch's U distinct word forms
+    char_lengths: np.ndarray  # (U,) int64
+    char_index: np.ndarray  # (B, T) int64 row of each token in `chars` (0 for padding)
+
+
+def clip_word(word: str, max_chars: int) -> str:
+    """Very long tokens (URLs, runs of symbols) keep their first and last characters."""
+    if len(word) <= max_chars:
+        return word
+    half = max_chars // 2
+    return word[:half] + word[-(max_chars - half):]
+
+
+def encode(sentences: list[list[str]], words: Vocab, chars: Vocab | None, max_word_chars: int) -> Batch:
+    B = len(sentences)
+    T = max(len(s) for s in sentences)
+    word_ids = np.zeros((B, T), dtype=np.int64)
+    lengths = np.array([len(s) for s in sentences], dtype=np.int64)
+    char_index = np.zeros((B, T), dtype=np.int64)
+    forms: dict[str, int] = {}
+    for b, sentence in enumerate(sentences):
+        word_ids[b, : len(sentence)] = [words.id(word_key(w)) for w in sentence]
+        if chars is not None:
+            char_index[b, : len(sentence)] = [forms.setdefault(clip_word(w, max_word_chars), len(forms)) for w in sentence]
+    if chars is None or not forms:
+        return Batch(word_ids, lengths, np.zeros((1, 1), np.int64), np.ones(1, np.int64), char_index)
+    L = max(len(f) for f in forms)
+    char_ids = np.zeros((len(forms), L), dtype=np.int64)
+    char_lengths = np.zeros(len(forms), dtype=np.int64)
+    for form, u in forms.items():
+        char_ids[u, : len(form)] = chars.ids(form)
+        char_lengths[u] = len(form)
+    return Batch(word_ids, lengths, char_ids, char_lengths, char_index)

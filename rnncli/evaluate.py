@@ -1,0 +1,60 @@
+"""Scoring a tagger against gold tags: accuracy, per-tag precision/recall/F1, confusions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rnncli.checkpoint import ModelFile
+from rnncli.data import TaggedSentence
+from rnncli.tagger import Tagger
+
+
+@dataclass
+class TagSetReport:
+    accuracy: float
+    tokens: int
+    per_tag: dict[str, dict[str, float]] = field(default_factory=dict)  # tag -> precision, recall, f1, support
+    confusions: list[tuple[str, str, int]] = field(default_factory=list)  # (gold, predicted, count), most frequent first
+
+
+@dataclass
+class TaggerReport:
+    tagsets: dict[str, TagSetReport]
+
+    @property
+    def accuracy(self) -> dict[str, float]:
+        return {name: r.accuracy for name, r in self.tagsets.items()}
+
+    def to_dict(self) -> dict:
+        return {name: {"accuracy": r.accuracy, "tokens": r.tokens, "per_tag": r.per_tag,
+                       "confusions": [list(c) for c in r.confusions]} for name, r in self.tagsets.items()}
+
+
+def score(gold: list[str], predicted: list[str], confusions: int = 10) -> TagSetReport:
+    pairs = Counter(zip(gold, predicted))
+    correct = sum(n for (g, p), n in pairs.items() if g == p)
+    gold_n, pred_n = Counter(gold), Counter(predicted)
+    per_tag = {}
+    for tag in sorted(set(gold_n) | set(pred_n)):
+        tp = pairs[(tag, tag)]
+        precision = tp / pred_n[tag] if pred_n[tag] else 0.0
+        recall = tp / gold_n[tag] if gold_n[tag] else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_tag[tag] = {"precision": precision, "recall": recall, "f1": f1, "support": gold_n[tag]}
+    errors = sorted(((g, p, n) for (g, p), n in pairs.items() if g != p), key=lambda e: (-e[2], e[0], e[1]))
+    return TagSetReport(correct / max(len(gold), 1), len(gold), per_tag, errors[:confusions])
+
+
+def evaluate_tagger(model: ModelFile, sentences: list[TaggedSentence], confusions: int = 10) -> TaggerReport:
+    tagger = Tagger(model)
+    words = [s.words for s in sentences]
+    reports = {}
+    probs = tagger.probabilities(words)
+    for name, labels in model.labels.items():
+        if not all(name in s.tags and "_" not in s.tags[name] for s in sentences):
+            continue
+        gold = [t for s in sentences for t in s.tags[name]]
+        predicted = [labels[j] for p in probs for j in p[name].argmax(-1)]
+        reports[name] = score(gold, predicted, confusions)
+    return TaggerReport(reports)

@@ -1,0 +1,61 @@
+"""Everything the user sees: Rich tables on a terminal, stable plain formats otherwise,
+error lines and training progress. The only module besides the CLI that imports rich."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False, log_path=False, no_color="NO_COLOR" in os.environ)
+
+
+def print_error(message: str) -> None:
+    """One line on stderr: `rnncli: error: ...`."""
+    text = " ".join(message.split())
+    if sys.stderr.isatty() and "NO_COLOR" not in os.environ:
+        stderr_console().print(f"[bold red]rnncli: error:[/] {text}", markup=True, soft_wrap=True)
+    else:
+        print(f"rnncli: error: {text}", file=sys.stderr)
+
+
+class TrainingProgress:
+    """Training callbacks drawn as a Rich progress bar, plus one log line per epoch
+    (so that logs written to a file are readable too)."""
+
+    def __init__(self):
+        self.console = stderr_console()
+        self.progress = Progress(TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("loss {task.fields[loss]:.3f}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                                 console=self.console, transient=True)
+        self.task = None
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+    def on_start(self, epochs: int, steps_per_epoch: int, info: dict) -> None:
+        self.steps = steps_per_epoch
+        self.console.log(", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in info.items()))
+        self.task = self.progress.add_task("train", total=steps_per_epoch, epoch=f"1/{epochs}", loss=0.0)
+        self.epochs = epochs
+
+    def on_step(self, epoch: int, step: int, loss: float) -> None:
+        self.progress.update(self.task, completed=step, epoch=f"{epoch}/{self.epochs}", loss=loss)
+
+    def on_epoch_end(self, epoch: int, metrics: dict) -> None:
+        scores = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k.startswith("dev_"))
+        self.console.log(f"epoch {epoch}/{self.epochs}  loss {metrics['loss']:.4f}  {scores}  "
+                         f"best epoch {metrics['best_epoch']}  {metrics['elapsed_s']:.0f}s")
+        self.progress.reset(self.task, total=self.steps)
+
+    def on_end(self, result: dict) -> None:
+        scores = "; ".join(f"{split} " + " ".join(f"{k} {v:.4f}" for k, v in s.items()) for split, s in result["scores"].items())
+        self.console.log(f"saved {result['out']} (best epoch {result['best_epoch']}): {scores}")

@@ -1,0 +1,198 @@
+"""The training loop (torch). Reports progress through callbacks; the CLI draws them.
+
+Keeps the weights with the best dev score, then writes one model file whose metadata
+records the command, data, seed and the scores of the saved (possibly float16) weights.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnncli import checkpoint
+from rnncli.config import ModelConfig
+from rnncli.data import TaggedSentence, build_tagger_vocab, read_tagged_conllu
+from rnncli.encoding import encode
+from rnncli.model import TaggerModel
+
+
+@dataclass
+class TrainOptions:
+    epochs: int = 30
+    batch_size: int = 32
+    lr: float = 2e-3
+    min_lr_ratio: float = 0.05  # cosine schedule ends at lr * min_lr_ratio
+    weight_decay: float = 0.0
+    clip: float = 5.0  # gradient norm clipping
+    seed: int = 1
+    min_word_count: int = 2  # rarer words get no embedding of their own (char features still see them)
+    dtype: str = "float16"  # storage type of the saved weights
+    max_time: float | None = None  # seconds; stop after the epoch that passes it
+    patience: int | None = None  # stop after this many epochs without a better dev score
+    threads: int | None = None
+
+
+class Callbacks:
+    """Training events; override what you need. Metrics are plain dicts of floats."""
+
+    def on_start(self, epochs: int, steps_per_epoch: int, info: dict) -> None: ...
+    def on_step(self, epoch: int, step: int, loss: float) -> None: ...
+    def on_epoch_end(self, epoch: int, metrics: dict) -> None: ...
+    def on_end(self, result: dict) -> None: ...
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def make_batches(sentences: list, batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffled batches of sentence indices; similar lengths share a batch to save padding."""
+    order = list(range(len(sentences)))
+    rng.shuffle(order)
+    pool = batch_size * 50
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = sorted(order[start:start + pool], key=lambda i: len(sentences[i].words))
+        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def to_tensors(batch) -> dict[str, torch.Tensor]:
+    return {"words": torch.from_numpy(batch.words), "lengths": torch.from_numpy(batch.lengths),
+            "chars": torch.from_numpy(batch.chars), "char_lengths": torch.from_numpy(batch.char_lengths),
+            "char_index": torch.from_numpy(batch.char_index)}
+
+
+def tag_targets(sentences: list[TaggedSentence], labels: dict[str, list[str]], T: int) -> dict[str, torch.Tensor]:
+    """Gold tag ids (B, T) per head; -100 marks padding and tags the model cannot predict."""
+    out = {}
+    for name, names in labels.items():
+        index = {t: i for i, t in enumerate(names)}
+        y = torch.full((len(sentences), T), -100, dtype=torch.long)
+        for b, s in enumerate(sentences):
+            y[b, : len(s.words)] = torch.tensor([index.get(t, -100) for t in s.tags[name]])
+        out[name] = y
+    return out
+
+
+@torch.no_grad()
+def tagger_accuracy(model: TaggerModel, sentences: list[TaggedSentence], vocab, batch_size: int = 128) -> dict[str, float]:
+    model.eval()
+    correct = {name: 0 for name in vocab.labels}
+    total = 0
+    order = sorted(range(len(sentences)), key=lambda i: len(sentences[i].words))
+    for start in range(0, len(order), batch_size):
+        group = [sentences[i] for i in order[start:start + batch_size]]
+        batch = encode([s.words for s in group], vocab.words, vocab.chars, model.config.max_word_chars)
+        logits = model(**to_tensors(batch))
+        for name, names in vocab.labels.items():
+            pred = logits[name].argmax(-1)
+            for b, s in enumerate(group):
+                correct[name] += sum(names[p] == g for p, g in zip(pred[b, : len(s.words)].tolist(), s.tags[name]))
+        total += sum(len(s.words) for s in group)
+    return {name: correct[name] / max(total, 1) for name in correct}
+
+
+def numpy_state(model: nn.Module) -> dict[str, np.ndarray]:
+    return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
+
+
+def train_tagger(train_path: str, dev_path: str, out: str, config: ModelConfig, options: TrainOptions,
+                 test_path: str | None = None, command: str = "", callbacks: Callbacks | None = None) -> dict:
+    """Train a tagger on CoNLL-U files, keep the best dev epoch, save it to `out`; returns a summary."""
+    from rnncli.evaluate import evaluate_tagger
+
+    callbacks = callbacks or Callbacks()
+    if options.threads:
+        torch.set_num_threads(options.threads)
+    train = read_tagged_conllu(train_path)
+    dev = read_tagged_conllu(dev_path)
+    test = read_tagged_conllu(test_path) if test_path else None  # read now: fail before training, not after
+    seed_everything(options.seed)
+    vocab = build_tagger_vocab(train, options.min_word_count)
+    config.task = "tagger"
+    config.words, config.chars = len(vocab.words), len(vocab.chars)
+    config.heads = {name: len(names) for name, names in vocab.labels.items()}
+    model = TaggerModel(config)
+    optimizer = torch.optim.Adam(model.parameters(), lr=options.lr, weight_decay=options.weight_decay)
+    rng = random.Random(options.seed)
+    steps_per_epoch = math.ceil(len(train) / options.batch_size)
+    total_steps = steps_per_epoch * options.epochs
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: options.min_lr_ratio + (1 - options.min_lr_ratio)
+                                                 * 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps)))
+    parameters = sum(p.numel() for p in model.parameters())
+    callbacks.on_start(options.epochs, steps_per_epoch, {"parameters": parameters, "train_sentences": len(train),
+                                                          "words": len(vocab.words), "chars": len(vocab.chars)})
+    loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
+    best, best_state, best_epoch, history = -1.0, None, 0, []
+    started = time.monotonic()
+    for epoch in range(1, options.epochs + 1):
+        model.train()
+        total_loss, n = 0.0, 0
+        for step, indices in enumerate(make_batches(train, options.batch_size, rng), start=1):
+            group = [train[i] for i in indices]
+            batch = encode([s.words for s in group], vocab.words, vocab.chars, config.max_word_chars)
+            inputs = to_tensors(batch)
+            if config.word_dropout > 0:
+                drop = (torch.rand(inputs["words"].shape) < config.word_dropout) & (inputs["words"] > 1)
+                inputs["words"] = inputs["words"].masked_fill(drop, 1)
+            targets = tag_targets(group, vocab.labels, batch.words.shape[1])
+            logits = model(**inputs)
+            loss = sum(loss_fn(logits[name].flatten(0, 1), targets[name].flatten()) for name in logits)
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), options.clip)
+            optimizer.step()
+            schedule.step()
+            total_loss += loss.item()
+            n += 1
+            callbacks.on_step(epoch, step, loss.item())
+        dev_scores = tagger_accuracy(model, dev, vocab)
+        metrics = {"epoch": epoch, "loss": total_loss / max(n, 1), "lr": schedule.get_last_lr()[0],
+                   **{f"dev_{k}": v for k, v in dev_scores.items()}, "elapsed_s": time.monotonic() - started}
+        history.append(metrics)
+        if dev_scores["upos"] > best:
+            best, best_state, best_epoch = dev_scores["upos"], numpy_state(model), epoch
+        metrics["best_epoch"] = best_epoch
+        callbacks.on_epoch_end(epoch, metrics)
+        if options.patience and epoch - best_epoch >= options.patience:
+            break
+        if options.max_time and time.monotonic() - started >= options.max_time:
+            break
+    wall = time.monotonic() - started
+    meta = {
+        "name": Path(out).stem,
+        "task": "tagger",
+        "config": config.to_dict(),
+        "vocab": {"words": vocab.words.items, "chars": vocab.chars.items},
+        "labels": vocab.labels,
+        "training": {
+            "command": command,
+            "data": {"train": str(train_path), "dev": str(dev_path), "test": str(test_path) if test_path else None,
+                     "train_sentences": len(train), "train_tokens": sum(len(s.words) for s in train)},
+            "seed": options.seed, "options": asdict(options), "epochs_run": len(history), "best_epoch": best_epoch,
+            "wall_time_s": round(wall, 1), "parameters": parameters, "torch": torch.__version__,
+            "history": history,
+        },
+    }
+    checkpoint.save_model(out, best_state, meta, dtype=options.dtype)
+    # Score what was saved (rounded weights, numpy forward pass): what users will run.
+    saved = checkpoint.load_model(out)
+    scores = {"dev": evaluate_tagger(saved, dev).accuracy}
+    if test is not None:
+        scores["test"] = evaluate_tagger(saved, test).accuracy
+    meta["scores"] = scores
+    checkpoint.save_model(out, best_state, meta, dtype=options.dtype)
+    result = {"out": str(out), "best_epoch": best_epoch, "wall_time_s": wall, "scores": scores, "parameters": parameters}
+    callbacks.on_end(result)
+    return result
