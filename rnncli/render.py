@@ -59,3 +59,63 @@ class TrainingProgress:
     def on_end(self, result: dict) -> None:
         scores = "; ".join(f"{split} " + " ".join(f"{k} {v:.4f}" for k, v in s.items()) for split, s in result["scores"].items())
         self.console.log(f"saved {result['out']} (best epoch {result['best_epoch']}): {scores}")
+
+
+# --- tagging output -------------------------------------------------------------------
+# Machine formats are stable and independent of the terminal:
+#   tsv    token, tag, probability (then tag, probability of each extra candidate); blank line after each sentence
+#   tags   one sentence per line: word/TAG word/TAG ...
+#   jsonl  one JSON object per sentence
+#   conllu the input's CoNLL-U (or one built from text) with UPOS and XPOS filled
+
+
+def _prob(p: float) -> str:
+    return f"{p:.4f}"
+
+
+def tagged_tsv(tokens: list[str], candidates: list[list[tuple[str, float]]]) -> str:
+    lines = ["\t".join([tok] + [x for tag, p in cands for x in (tag, _prob(p))]) for tok, cands in zip(tokens, candidates)]
+    return "\n".join(lines) + "\n\n"
+
+
+def tagged_tags(tokens: list[str], candidates: list[list[tuple[str, float]]]) -> str:
+    return " ".join(f"{tok}/{cands[0][0]}" for tok, cands in zip(tokens, candidates)) + "\n"
+
+
+def tagged_json(text: str, tokens: list[str], candidates: list[list[tuple[str, float]]], tagset: str,
+                sent_id: str | None = None) -> str:
+    import json
+
+    record = {"text": text}
+    if sent_id is not None:
+        record["sent_id"] = sent_id
+    record["tagset"] = tagset
+    record["tokens"] = [{"token": tok, "tag": cands[0][0], "prob": round(cands[0][1], 6),
+                         "top": [[tag, round(p, 6)] for tag, p in cands]} for tok, cands in zip(tokens, candidates)]
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def bar(p: float, width: int = 10) -> str:
+    full = p * width
+    return "█" * int(full) + ("▌" if full - int(full) >= 0.5 else "")
+
+
+def tagged_table(console: Console, text: str, tokens: list[str], candidates: list[list[tuple[str, float]]],
+                 tagset: str) -> None:
+    """The lecture's picture: each token with its probability over tags, the best one emphasised."""
+    from rich.table import Table
+
+    table = Table(title=text, title_justify="left", title_style="italic", show_edge=False, pad_edge=False,
+                  header_style="bold", expand=False)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("token", style="bold")
+    table.add_column(tagset.upper(), style="bold green")
+    table.add_column("prob", justify="right")
+    table.add_column("", style="green", no_wrap=True, min_width=10)
+    table.add_column("runners-up", style="dim")
+    for i, (tok, cands) in enumerate(zip(tokens, candidates), start=1):
+        tag, p = cands[0]
+        others = "  ".join(f"{t} {q:.2f}" for t, q in cands[1:])
+        table.add_row(str(i), tok, tag, f"{p:.2f}", bar(p), others)
+    console.print(table)
+    console.print()

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
 from rnncli.checkpoint import ModelFile
+from rnncli.conllu import UPOS, XPOS, Sentence
 from rnncli.encoding import encode
 from rnncli.forward import tagger_forward
+from rnncli.text import batched
 
 MAX_TOKENS = 500  # longer sentences run in consecutive windows of this many tokens
 BATCH_TOKENS = 4000  # padded tokens per forward batch
-
-
-@dataclass
-class TokenTags:
-    token: str
-    probs: np.ndarray  # (classes,) probabilities over the model's tags of one tag set
 
 
 class Tagger:
@@ -68,3 +65,30 @@ def ranked(probs: np.ndarray, labels: list[str], top: int, threshold: float | No
     if threshold is not None:
         chosen += [j for j in order[len(chosen):] if float(probs[j]) >= threshold * best]
     return [(labels[j], float(probs[j])) for j in chosen]
+
+
+TAGSET_HEADS = {"upos": "upos", "ptb": "xpos"}
+
+
+@dataclass
+class TagResult:
+    sentence: Sentence  # UPOS and XPOS columns of its word rows filled in
+    probs: dict[str, np.ndarray]  # head name -> (words, classes)
+
+    @property
+    def words(self) -> list[str]:
+        return self.sentence.words
+
+
+def tag_sentences(tagger: Tagger, sentences: Iterable[Sentence], batch_size: int = 64,
+                  input_waiting: Callable[[], bool] = lambda: True) -> Iterator[TagResult]:
+    """Tag a stream of CoNLL-U sentences in small batches, filling UPOS and XPOS; yields as it goes."""
+    labels = tagger.model.labels
+    for group in batched(sentences, batch_size, input_waiting):
+        for sentence, probs in zip(group, tagger.probabilities([s.words for s in group])):
+            best = {name: probs[name].argmax(-1) for name in probs}
+            for i, row in enumerate(sentence.word_rows):
+                for name, column in (("upos", UPOS), ("xpos", XPOS)):
+                    if name in best:
+                        row[column] = labels[name][best[name][i]]
+            yield TagResult(sentence, probs)
