@@ -6,6 +6,7 @@ imported inside the commands that need them, so `rnncli tag` starts fast.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from typing import Optional
 import typer
 
 from rnncli import __version__
-from rnncli.errors import EXIT_INTERRUPTED, RnnCliError
+from rnncli.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, RnnCliError
 
 app = typer.Typer(
     name="rnncli",
@@ -44,6 +45,27 @@ class Activation(str, Enum):
     linear = "linear"
 
 
+class InputFormat(str, Enum):
+    text = "text"
+    lines = "lines"
+    tokens = "tokens"
+    conllu = "conllu"
+
+
+class TagFormat(str, Enum):
+    auto = "auto"
+    table = "table"
+    tsv = "tsv"
+    conllu = "conllu"
+    jsonl = "jsonl"
+    tags = "tags"
+
+
+class Tagset(str, Enum):
+    upos = "upos"
+    ptb = "ptb"
+
+
 class Dtype(str, Enum):
     float16 = "float16"
     float32 = "float32"
@@ -65,6 +87,28 @@ def user_errors():
         fail(exc.message, exc.exit_code)
     except KeyboardInterrupt:
         fail("interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:  # the reader went away (`| head -1`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(EXIT_OK)
+
+
+def command_line(ctx: typer.Context, *words: str) -> str:
+    """The command with every option spelled out, defaults included: what a model file records."""
+    parts = ["rnncli", *words]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if value is None or not param.opts:
+            continue
+        value = value.value if isinstance(value, Enum) else value
+        if getattr(param, "is_flag", False):
+            if param.secondary_opts:
+                parts.append(param.opts[0] if value else param.secondary_opts[0])
+            elif value:
+                parts.append(param.opts[0])
+        else:
+            parts += [param.opts[0], str(value)]
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 def version_callback(value: bool) -> None:
@@ -81,8 +125,75 @@ def root(
     """Look at text through small recurrent neural networks (RNN, LSTM, GRU), offline."""
 
 
+@app.command("tag")
+def tag(
+    text: Optional[list[str]] = typer.Argument(None, show_default=False,
+                                               help="Text to tag; `-` or nothing reads stdin when it is piped."),
+    input_path: Optional[Path] = typer.Option(None, "--input", "-i", help="Read text from this file (`-`: stdin)."),
+    input_format: InputFormat = typer.Option(InputFormat.text, "--input-format", "-I",
+                                             help="text: running text; lines: one sentence per line; tokens: "
+                                                  "whitespace-separated tokens, one sentence per line; conllu."),
+    output_format: TagFormat = typer.Option(TagFormat.auto, "--format", "-f",
+                                            help="auto: a table on a terminal, tsv otherwise."),
+    tagset: Tagset = typer.Option(Tagset.upos, "--tagset", "-t", help="Universal POS tags or Penn Treebank tags."),
+    model: str = typer.Option("lstm", "--model", "-m", help="lstm, rnn (bundled) or the path of a model file."),
+    top: Optional[int] = typer.Option(None, "--top", "-k", min=1, show_default=False,
+                                      help="Candidates per token [default: 3 for table and jsonl, 1 otherwise]."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", "-p", min=0.0, max=1.0, show_default=False,
+                                              help="Also show every tag with probability >= P x the best tag's."),
+) -> None:
+    """Part-of-speech tags, with each token's probability over tags.
+
+    Formats: tsv (token, tag, prob[, tag, prob ...]; a blank line after each sentence),
+    tags (word/TAG, one sentence per line), jsonl (one object per sentence), conllu (input
+    columns kept, UPOS and XPOS filled), table (for people).
+    """
+    from rnncli.render import print_warning
+
+    with user_errors():
+        from rnncli.checkpoint import load_model, resolve_model
+        from rnncli.inputs import open_input
+        from rnncli.tagger import TAGSET_HEADS, tag_lines
+
+        fmt = output_format.value
+        if fmt == "auto":
+            fmt = "table" if sys.stdout.isatty() else "tsv"
+        k = top if top is not None else (3 if fmt in ("table", "jsonl") else 1)
+        source = open_input(text, input_path, print_warning)
+        tagger = load_model(resolve_model(model, "tagger"), task="tagger")
+        head = TAGSET_HEADS[tagset.value]
+        if head not in tagger.labels:
+            raise RnnCliError(f"{tagger.path}: this model has no {tagset.value} tags", EXIT_USAGE)
+        results = tag_lines(tagger, source.lines, input_format.value, source.source,
+                            per_line=source.interactive, input_waiting=source.input_waiting)
+        render_tags(results, fmt, tagset.value, tagger.labels[head], head, k, threshold)
+
+
+def render_tags(results, fmt: str, tagset: str, labels: list[str], head: str, top: int,
+                threshold: Optional[float]) -> None:
+    from rnncli import render
+
+    console = render.stdout_console() if fmt == "table" else None
+    out = sys.stdout
+    for result in results:
+        candidates = result.candidates(labels, head, top, threshold)
+        if fmt == "table":
+            render.tagged_table(console, result.sentence.text, result.words, candidates, tagset)
+        elif fmt == "tsv":
+            out.write(render.tagged_tsv(result.words, candidates))
+        elif fmt == "tags":
+            out.write(render.tagged_tags(result.words, candidates))
+        elif fmt == "jsonl":
+            out.write(render.tagged_json(result.sentence.text, result.words, candidates, tagset,
+                                          result.sentence.comment("sent_id")))
+        else:
+            out.write(result.sentence.to_conllu())
+        out.flush()
+
+
 @train_app.command("tagger")
 def train_tagger(
+    ctx: typer.Context,
     train: Path = typer.Option(..., "--train", help="Training data, CoNLL-U (UPOS in column 4, XPOS in column 5)."),
     dev: Path = typer.Option(..., "--dev", help="Dev data, CoNLL-U: picks the best epoch."),
     out: Path = typer.Option(..., "--out", "-o", help="Model file to write (.safetensors)."),
@@ -118,10 +229,36 @@ def train_tagger(
                              bidirectional=bidirectional, dropout=dropout, word_dropout=word_dropout)
         options = TrainOptions(epochs=epochs, batch_size=batch_size, lr=lr, min_word_count=min_word_count, seed=seed,
                                dtype=dtype.value, patience=patience, max_time=max_time, threads=threads)
-        command = "rnncli " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        command = command_line(ctx, "train", "tagger")
         with TrainingProgress() as progress:
             run(str(train), str(dev), str(out), config, options, test_path=str(test) if test else None,
                 command=command, callbacks=progress)
+
+
+@eval_app.command("tagger")
+def eval_tagger(
+    model: str = typer.Option("lstm", "--model", "-m", help="lstm, rnn (bundled) or the path of a model file."),
+    data: Path = typer.Option(..., "--data", "-d", help="Gold CoNLL-U file (its tokenization is used)."),
+    tagset: Tagset = typer.Option(Tagset.upos, "--tagset", "-t", help="Tag set of the per-tag table."),
+    confusions: int = typer.Option(10, min=0, help="How many of the most frequent confusions to list."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
+) -> None:
+    """UPOS and PTB accuracy, per-tag precision/recall/F1 and the most frequent confusions."""
+    with user_errors():
+        from rnncli import render
+        from rnncli.checkpoint import load_model, resolve_model
+        from rnncli.data import read_tagged_conllu
+        from rnncli.evaluate import evaluate_tagger
+
+        tagger = load_model(resolve_model(model, "tagger"), task="tagger")
+        report = evaluate_tagger(tagger, read_tagged_conllu(data), confusions)
+        if as_json:
+            import json
+
+            sys.stdout.write(json.dumps({"model": str(tagger.path), "data": str(data), **report.to_dict()}, indent=2) + "\n")
+            return
+        head = {"upos": "upos", "ptb": "xpos"}[tagset.value]
+        render.tagger_report(render.stdout_console(), report, tagger.name, str(data), head)
 
 
 def main() -> None:

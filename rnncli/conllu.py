@@ -35,12 +35,18 @@ class Sentence:
     def words(self) -> list[str]:
         return [row[FORM] for row in self.word_rows]
 
+    def comment(self, key: str) -> str | None:
+        """The value of a `# key = value` comment, if the sentence has one."""
+        prefix = f"# {key} = "
+        for comment in self.comments:
+            if comment.startswith(prefix):
+                return comment[len(prefix):]
+        return None
+
     @property
     def text(self) -> str:
-        for comment in self.comments:
-            if comment.startswith("# text = "):
-                return comment[len("# text = "):]
-        return " ".join(self.words)
+        text = self.comment("text")
+        return text if text is not None else " ".join(self.words)
 
     def to_conllu(self) -> str:
         lines = self.comments + ["\t".join(row) for row in self.rows]

@@ -23,12 +23,23 @@ def print_error(message: str) -> None:
         print(f"rnncli: error: {text}", file=sys.stderr)
 
 
+def print_warning(message: str) -> None:
+    print(f"rnncli: warning: {' '.join(message.split())}", file=sys.stderr)
+
+
+def stdout_console() -> Console:
+    """Colour only on a terminal and never with NO_COLOR; a fixed width when not a terminal."""
+    return Console(highlight=False, no_color="NO_COLOR" in os.environ, soft_wrap=False)
+
+
 class TrainingProgress:
     """Training callbacks drawn as a Rich progress bar, plus one log line per epoch
     (so that logs written to a file are readable too)."""
 
     def __init__(self):
         self.console = stderr_console()
+        # On a terminal, Rich's timestamped log; in a log file, plain unwrapped lines.
+        self.log = self.console.log if self.console.is_terminal else lambda line: print(line, file=sys.stderr, flush=True)
         self.progress = Progress(TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(),
                                  TextColumn("loss {task.fields[loss]:.3f}"), TimeElapsedColumn(), TimeRemainingColumn(),
                                  console=self.console, transient=True)
@@ -43,7 +54,7 @@ class TrainingProgress:
 
     def on_start(self, epochs: int, steps_per_epoch: int, info: dict) -> None:
         self.steps = steps_per_epoch
-        self.console.log(", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in info.items()))
+        self.log(", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in info.items()))
         self.task = self.progress.add_task("train", total=steps_per_epoch, epoch=f"1/{epochs}", loss=0.0)
         self.epochs = epochs
 
@@ -52,13 +63,13 @@ class TrainingProgress:
 
     def on_epoch_end(self, epoch: int, metrics: dict) -> None:
         scores = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k.startswith("dev_"))
-        self.console.log(f"epoch {epoch}/{self.epochs}  loss {metrics['loss']:.4f}  {scores}  "
+        self.log(f"epoch {epoch}/{self.epochs}  loss {metrics['loss']:.4f}  {scores}  "
                          f"best epoch {metrics['best_epoch']}  {metrics['elapsed_s']:.0f}s")
         self.progress.reset(self.task, total=self.steps)
 
     def on_end(self, result: dict) -> None:
         scores = "; ".join(f"{split} " + " ".join(f"{k} {v:.4f}" for k, v in s.items()) for split, s in result["scores"].items())
-        self.console.log(f"saved {result['out']} (best epoch {result['best_epoch']}): {scores}")
+        self.log(f"saved {result['out']} (best epoch {result['best_epoch']}): {scores}")
 
 
 # --- tagging output -------------------------------------------------------------------
@@ -119,3 +130,36 @@ def tagged_table(console: Console, text: str, tokens: list[str], candidates: lis
         table.add_row(str(i), tok, tag, f"{p:.2f}", bar(p), others)
     console.print(table)
     console.print()
+
+
+# --- evaluation reports ---------------------------------------------------------------
+
+TAGSET_NAMES = {"upos": "UPOS", "xpos": "PTB"}
+
+
+def tagger_report(console: Console, report, model_name: str, data: str, tagset: str) -> None:
+    """Accuracy per tag set, then per-tag precision/recall/F1 and confusions of one tag set."""
+    from rich.table import Table
+
+    tokens = max((r.tokens for r in report.tagsets.values()), default=0)
+    console.print(f"[bold]{model_name}[/] on {data}: {tokens:,} tokens")
+    console.print("   ".join(f"{TAGSET_NAMES.get(name, name)} accuracy [bold]{r.accuracy:.2%}[/]"
+                             for name, r in report.tagsets.items()))
+    chosen = report.tagsets.get(tagset)
+    if chosen is None:
+        return
+    label = TAGSET_NAMES.get(tagset, tagset)
+    table = Table(title=f"{label} per tag", title_justify="left", show_edge=False, header_style="bold")
+    for column in (label, "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="left" if column == label else "right")
+    for tag, m in sorted(chosen.per_tag.items(), key=lambda item: (-item[1]["support"], item[0])):
+        table.add_row(tag, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{m['support']:,}")
+    console.print(table)
+    if chosen.confusions:
+        errors = Table(title=f"{label} confusions", title_justify="left", show_edge=False,
+                       header_style="bold")
+        for column in ("gold", "predicted", "count"):
+            errors.add_column(column, justify="right" if column == "count" else "left")
+        for gold, predicted, count in chosen.confusions:
+            errors.add_row(gold, predicted, f"{count:,}")
+        console.print(errors)

@@ -10,8 +10,9 @@ import numpy as np
 from rnncli.checkpoint import ModelFile
 from rnncli.conllu import UPOS, XPOS, Sentence
 from rnncli.encoding import encode
+from rnncli.errors import RnnCliError
 from rnncli.forward import tagger_forward
-from rnncli.text import batched
+from rnncli.text import batched, read_sentences
 
 MAX_TOKENS = 500  # longer sentences run in consecutive windows of this many tokens
 BATCH_TOKENS = 4000  # padded tokens per forward batch
@@ -20,7 +21,7 @@ BATCH_TOKENS = 4000  # padded tokens per forward batch
 class Tagger:
     def __init__(self, model: ModelFile):
         if model.config.task != "tagger":
-            raise ValueError("not a tagger model")
+            raise RnnCliError(f"{model.path}: a {model.config.task} model, not a tagger")
         self.model = model
         self.config = model.config
 
@@ -78,6 +79,19 @@ class TagResult:
     @property
     def words(self) -> list[str]:
         return self.sentence.words
+
+    def candidates(self, labels: list[str], head: str, top: int = 1,
+                   threshold: float | None = None) -> list[list[tuple[str, float]]]:
+        """Per word: its best tag first, then runners-up (see `ranked`)."""
+        return [ranked(p, labels, top, threshold) for p in self.probs[head]]
+
+
+def tag_lines(model: ModelFile, lines: Iterable[str], input_format: str = "text", source: str = "<stdin>",
+              per_line: bool = False, input_waiting: Callable[[], bool] = lambda: True,
+              batch_size: int = 64) -> Iterator[TagResult]:
+    """Read sentences from input lines (see text.read_sentences) and tag them as they come."""
+    sentences = read_sentences(lines, input_format, source, per_line=per_line)
+    return tag_sentences(Tagger(model), sentences, batch_size, input_waiting)
 
 
 def tag_sentences(tagger: Tagger, sentences: Iterable[Sentence], batch_size: int = 64,

@@ -87,10 +87,13 @@ _QUOTES = {"``": '"', "''": '"'}
 
 def tokenize(sentence: str) -> tuple[list[str], list[bool]]:
     """Treebank-style tokens of one sentence ("don't" -> do n't) as they appear in the text,
-    and for each token whether a space follows it."""
+    and for each token whether a space follows it. The Treebank tokenizer splits off only a
+    final period, so a line holding several sentences is tokenized one Punkt sentence at a time."""
     tokenizer = _word_tokenizer()
+    spans = []
     try:
-        spans = list(tokenizer.span_tokenize(sentence))
+        for start, end in sentence_splitter().span_tokenize(sentence):
+            spans += [(start + a, start + b) for a, b in tokenizer.span_tokenize(sentence[start:end])]
     except ValueError:  # NLTK could not align its tokens with the text
         tokens = [_QUOTES.get(t, t) for t in tokenizer.tokenize(sentence)]
         return tokens, [True] * len(tokens)

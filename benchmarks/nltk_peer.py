@@ -1,0 +1,79 @@
+"""The NLTK side of tag_speed.py: NLTK's averaged perceptron tagger trained on UD EWT (UPOS).
+
+    python nltk_peer.py train TRAIN.conllu MODEL_DIR     train (5 iterations) and save as JSON
+    python nltk_peer.py tag MODEL_DIR "some text"        cold start: load, tokenize, tag, print
+    python nltk_peer.py conllu MODEL_DIR IN.conllu       tag IN's words, CoNLL-U with UPOS on stdout
+
+MODEL_DIR must be a private directory (mode 0700): NLTK's path sandbox refuses anything else.
+"""
+
+import random
+import sys
+
+import nltk
+from nltk.tag.perceptron import PerceptronTagger
+from nltk.tokenize import TreebankWordTokenizer
+
+LANG = "ewt"  # the name NLTK gives the model files: averaged_perceptron_tagger_ewt.*.json
+UPOS = 3  # CoNLL-U column index
+
+
+def open_model_dir(model_dir: str) -> None:
+    """Let NLTK's path sandbox read and write model files in model_dir."""
+    nltk.data.path.append(model_dir)
+
+
+def conllu_sentences(path: str):
+    """Each sentence of a CoNLL-U file as its lines: comments as strings, rows as column lists."""
+    block = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line:
+                block.append(line if line.startswith("#") else line.split("\t"))
+            elif block:
+                yield block
+                block = []
+    if block:
+        yield block
+
+
+def word_rows(block: list) -> list[list[str]]:
+    """Rows whose ID is a plain integer: words, not multiword ranges or empty nodes."""
+    return [row for row in block if isinstance(row, list) and row[0].isdigit()]
+
+
+def train(train_path: str, model_dir: str) -> None:
+    open_model_dir(model_dir)
+    sentences = [[(row[1], row[UPOS]) for row in word_rows(block)] for block in conllu_sentences(train_path)]
+    random.seed(1)
+    tagger = PerceptronTagger(load=False, lang=LANG)
+    tagger.train(sentences, nr_iter=5)
+    tagger.save_to_json(lang=LANG, loc=model_dir)
+
+
+def load(model_dir: str) -> PerceptronTagger:
+    open_model_dir(model_dir)
+    return PerceptronTagger(lang=LANG, loc=model_dir)
+
+
+def tag_text(model_dir: str, text: str) -> None:
+    tagger = load(model_dir)
+    for word, tag in tagger.tag(TreebankWordTokenizer().tokenize(text)):
+        print(f"{word}\t{tag}")
+
+
+def tag_conllu(model_dir: str, path: str) -> None:
+    tagger = load(model_dir)
+    out = sys.stdout
+    for block in conllu_sentences(path):
+        rows = word_rows(block)
+        for row, (_, tag) in zip(rows, tagger.tag([row[1] for row in rows])):
+            row[UPOS] = tag
+        out.write("".join((line if isinstance(line, str) else "\t".join(line)) + "\n" for line in block) + "\n")
+
+
+COMMANDS = {"train": train, "tag": tag_text, "conllu": tag_conllu}
+
+if __name__ == "__main__":
+    COMMANDS[sys.argv[1]](*sys.argv[2:])

@@ -1,0 +1,238 @@
+"""How fast and how big `rnncli tag` is, next to NLTK's averaged perceptron tagger.
+
+Both taggers learn UPOS from the same UD EWT training file: the perceptron is trained here,
+in a scratch folder, before anything is timed. Two tables come out:
+
+* cold start: one fresh process tagging "I study at night" (wall time, peak RSS), plus
+  `python -c "import torch"` for reference;
+* throughput: one fresh process reading the EWT test file as CoNLL-U and writing CoNLL-U
+  with UPOS filled (tokens/s), and the UPOS accuracy of that output against gold.
+
+Every command runs --repeat times, round-robin after one untimed warm-up round, so that
+the noise of a busy machine falls on all of them alike; medians and ratios are printed.
+
+    python benchmarks/tag_speed.py [--data DIR] [--repeat N] [--model lstm rnn PATH ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SENTENCE = "I study at night"
+COLD_TARGET_S = 0.5
+COLD_TARGET_MB = 100
+SPEEDUP_TARGET = 2.0
+
+
+@dataclass
+class Bench:
+    """One command, measured as a fresh process each time."""
+
+    label: str
+    command: list[str]
+    output: Path | None = None  # where its stdout goes; None: /dev/null
+    seconds: list[float] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def median_seconds(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def median_rss_mb(self) -> float:
+        return statistics.median(self.rss_mb)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data",
+                        help="folder holding ud-ewt/ (default: ../shared/data from the repo root)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs of each command (default: 5)")
+    parser.add_argument("--model", nargs="+", default=["lstm", "rnn"],
+                        help="rnncli models: bundled names or model file paths (default: lstm rnn)")
+    return parser.parse_args()
+
+
+def run_once(bench: Bench, scratch: Path) -> None:
+    """Run the command through measure.py and record its wall time and peak RSS, or its error."""
+    result = scratch / "measure.txt"
+    stdout = open(bench.output, "wb") if bench.output else subprocess.DEVNULL
+    try:
+        done = subprocess.run([sys.executable, "-I", "-S", str(HERE / "measure.py"), str(result), *bench.command],
+                              cwd=REPO, stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.PIPE, text=True)
+    finally:
+        if bench.output:
+            stdout.close()
+    seconds, rss_kb, code = result.read_text().split()
+    if done.returncode or int(code):
+        lines = done.stderr.strip().splitlines()
+        bench.error = lines[-1] if lines else f"exit status {code}"
+        return
+    bench.seconds.append(float(seconds))
+    bench.rss_mb.append(int(rss_kb) * 1024 / 1e6)
+
+
+def measure(benches: list[Bench], repeat: int, scratch: Path) -> None:
+    """A warm-up round (which also finds the commands that fail), then `repeat` timed rounds."""
+    for bench in benches:
+        run_once(bench, scratch)
+        bench.seconds.clear()
+        bench.rss_mb.clear()
+    for _ in range(repeat):
+        for bench in benches:
+            if bench.error is None:
+                run_once(bench, scratch)
+
+
+def train_nltk(train_path: Path, model_dir: Path) -> None:
+    print(f"training the NLTK perceptron on {train_path.name} (5 iterations, about half a minute)...",
+          file=sys.stderr, flush=True)
+    subprocess.run([sys.executable, str(HERE / "nltk_peer.py"), "train", str(train_path), str(model_dir)],
+                   check=True)
+
+
+def model_label(model: str) -> str:
+    return Path(model).name if os.sep in model or model.endswith(".safetensors") else model
+
+
+def rnncli_commands(model: str, args: list[str]) -> list[tuple[str, list[str]]]:
+    """`python -m rnncli` and, when it is on PATH, the `rnncli` console script."""
+    commands = [(f"rnncli tag -m {model_label(model)}", [sys.executable, "-m", "rnncli", "tag", "--model", model, *args])]
+    script = shutil.which("rnncli")
+    if script:
+        commands.append((f"rnncli tag -m {model_label(model)} (script)", [script, "tag", "--model", model, *args]))
+    return commands
+
+
+def cold_benches(models: list[str], nltk_model: Path) -> list[Bench]:
+    benches = [Bench(label, command) for model in models for label, command in rnncli_commands(model, [SENTENCE])]
+    return benches + [
+        Bench("nltk perceptron", [sys.executable, str(HERE / "nltk_peer.py"), "tag", str(nltk_model), SENTENCE]),
+        Bench('python -c "import torch"', [sys.executable, "-c", "import torch"]),
+    ]
+
+
+def throughput_benches(models: list[str], nltk_model: Path, test_path: Path, scratch: Path) -> list[Bench]:
+    args = ["--input-format", "conllu", "--format", "conllu", "--input", str(test_path)]
+    benches = [Bench(label, command, scratch / f"out-{i}.conllu")
+               for i, (label, command) in enumerate(pair for model in models for pair in rnncli_commands(model, args))]
+    nltk = Bench("nltk perceptron", [sys.executable, str(HERE / "nltk_peer.py"), "conllu", str(nltk_model), str(test_path)],
+                 scratch / "out-nltk.conllu")
+    return benches + [nltk]
+
+
+def words_and_upos(path: Path) -> list[tuple[str, str]]:
+    """(FORM, UPOS) of every word row (plain integer ID) of a CoNLL-U file."""
+    pairs = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) == 10 and cols[0].isdigit():
+                pairs.append((cols[1], cols[3]))
+    return pairs
+
+
+def upos_accuracy(predicted: list[tuple[str, str]], gold: list[tuple[str, str]]) -> str:
+    if [w for w, _ in predicted] != [w for w, _ in gold]:
+        return "words differ from gold"
+    right = sum(p == g for (_, p), (_, g) in zip(predicted, gold))
+    return f"{right / len(gold):.2%}"
+
+
+def ratio(value: float, peer: Bench) -> str:
+    return f"{value / peer.median_seconds:.2f}x" if peer.seconds else "-"
+
+
+def rss_ratio(bench: Bench, peer: Bench) -> str:
+    return f"{bench.median_rss_mb / peer.median_rss_mb:.2f}x" if peer.seconds else "-"
+
+
+def cold_target(bench: Bench) -> str:
+    if not bench.label.startswith("rnncli"):
+        return "peer" if bench.label.startswith("nltk") else "reference"
+    missed = [what for what, ok in (("time", bench.median_seconds <= COLD_TARGET_S),
+                                    ("RSS", bench.median_rss_mb <= COLD_TARGET_MB)) if not ok]
+    return "missed: " + ", ".join(missed) if missed else "met"
+
+
+def cold_rows(benches: list[Bench]) -> list[list[str]]:
+    nltk = next(b for b in benches if b.label.startswith("nltk"))
+    return [[b.label, f"{b.median_seconds:.3f}", ratio(b.median_seconds, nltk), f"{b.median_rss_mb:.1f}",
+             rss_ratio(b, nltk), cold_target(b)] for b in benches if b.seconds]
+
+
+def throughput_rows(benches: list[Bench], gold: list[tuple[str, str]]) -> list[list[str]]:
+    nltk = benches[-1]
+    nltk_rate = len(gold) / nltk.median_seconds if nltk.seconds else None
+    rows = []
+    for b in benches:
+        if not b.seconds:
+            continue
+        rate = len(gold) / b.median_seconds
+        speedup = rate / nltk_rate if nltk_rate else None
+        target = "peer" if b is nltk else ("-" if speedup is None else "met" if speedup >= SPEEDUP_TARGET else "missed")
+        rows.append([b.label, f"{b.median_seconds:.3f}", f"{rate:,.0f}", "-" if speedup is None else f"{speedup:.2f}x",
+                     f"{b.median_rss_mb:.1f}", upos_accuracy(words_and_upos(b.output), gold), target])
+    return rows
+
+
+def print_table(title: str, headers: list[str], rows: list[list[str]], failed: list[Bench]) -> None:
+    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    print(f"\n{title}")
+    print(line(headers))
+    print(line(["-" * w for w in widths]))
+    for row in rows:
+        print(line(row))
+    for bench in failed:
+        print(f"not measured: {bench.label}: {bench.error}")
+
+
+def main() -> int:
+    args = parse_args()
+    ewt = args.data / "ud-ewt"
+    train_path, test_path = ewt / "en_ewt-ud-train.conllu", ewt / "en_ewt-ud-test.conllu"
+    missing = [p for p in (train_path, test_path) if not p.is_file()]
+    if missing:
+        print(f"skipped: {missing[0]} not found (give the data folder with --data DIR)")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="tag-speed-") as tmp:  # private (0700), as NLTK requires
+        scratch = Path(tmp)
+        nltk_model = scratch / "nltk-model"
+        train_nltk(train_path, nltk_model)
+        cold = cold_benches(args.model, nltk_model)
+        throughput = throughput_benches(args.model, nltk_model, test_path, scratch)
+        print(f"measuring {len(cold) + len(throughput)} commands, {args.repeat} timed runs each...",
+              file=sys.stderr, flush=True)
+        measure(cold + throughput, args.repeat, scratch)
+        gold = words_and_upos(test_path)
+
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"median of {args.repeat} fresh processes per command, run round-robin; "
+              f"{os.cpu_count()} CPUs, load average {load}; RSS in MB (10^6 bytes)")
+        print_table(f'Cold start: tag "{SENTENCE}" (target for rnncli: <= {COLD_TARGET_S} s and <= {COLD_TARGET_MB} MB)',
+                    ["command", "wall s", "time/NLTK", "peak RSS", "RSS/NLTK", "target"],
+                    cold_rows(cold), [b for b in cold if b.error])
+        print_table(f"Throughput: {test_path.name}, {len(gold):,} words, CoNLL-U in and out, whole process "
+                    f"(target for rnncli: >= {SPEEDUP_TARGET:g}x NLTK's tokens/s)",
+                    ["command", "wall s", "tokens/s", "speed/NLTK", "peak RSS", "UPOS acc", "target"],
+                    throughput_rows(throughput, gold), [b for b in throughput if b.error])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""Every option of `tag`, `eval tagger` and `train tagger` through Typer's CliRunner, plus real processes."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import FIXTURES, TINY_TRAIN
+from rnncli import __version__
+from rnncli.cli import app
+
+runner = CliRunner()
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(*args, input=None):
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+def tsv_rows(output: str) -> list[list[str]]:
+    return [line.split("\t") for line in output.splitlines() if line]
+
+
+def test_version_and_help():
+    assert run("--version").stdout == f"rnncli {__version__}\n"
+    result = run("tag", "--help")
+    assert result.exit_code == 0 and "--threshold" in result.stdout
+
+
+def test_tag_tsv_is_the_default_when_piped(tiny_model):
+    result = run("tag", "--model", tiny_model, "I study at night.")
+    assert result.exit_code == 0, result.output
+    rows = tsv_rows(result.stdout)
+    assert [(r[0], r[1]) for r in rows] == [("I", "PRON"), ("study", "VERB"), ("at", "ADP"), ("night", "NOUN"), (".", "PUNCT")]
+    assert all(len(r) == 3 for r in rows)
+    assert float(rows[0][2]) == pytest.approx(0.768, abs=0.02)
+    assert result.stdout.endswith("\n\n")
+
+
+def test_tag_top_and_threshold(tiny_model):
+    rows = tsv_rows(run("tag", "-m", tiny_model, "--top", "2", "I study at night.").stdout)
+    assert [r[3] for r in rows] == ["VERB", "PRON", "VERB", "ADV", "NOUN"]
+    assert all(float(r[2]) >= float(r[4]) for r in rows)
+    rows = tsv_rows(run("tag", "-m", tiny_model, "--threshold", "0.1", "I study at night.").stdout)
+    assert [r[1:2] + r[3:4] for r in rows] == [["PRON", "VERB"], ["VERB"], ["ADP"], ["NOUN"], ["PUNCT"]]
+
+
+def test_tag_formats(tiny_model):
+    text = "I study at night. The cat reads books."
+    tags = run("tag", "-m", tiny_model, "-f", "tags", text)
+    assert tags.stdout == "I/PRON study/VERB at/ADP night/NOUN ./PUNCT\nThe/DET cat/NOUN reads/VERB books/NOUN ./PUNCT\n"
+    ptb = run("tag", "-m", tiny_model, "-f", "tags", "--tagset", "ptb", "I study at night.")
+    assert ptb.stdout == "I/PRP study/VBP at/IN night/NN ./.\n"
+    lines = run("tag", "-m", tiny_model, "-f", "jsonl", text).stdout.splitlines()
+    first = json.loads(lines[0])
+    assert len(lines) == 2 and first["text"] == "I study at night." and first["tagset"] == "upos"
+    assert [t["token"] for t in first["tokens"]] == ["I", "study", "at", "night", "."]
+    assert first["tokens"][0]["tag"] == "PRON" and len(first["tokens"][0]["top"]) == 3
+    assert first["tokens"][0]["top"][0] == ["PRON", first["tokens"][0]["prob"]]
+    conllu = run("tag", "-m", tiny_model, "-f", "conllu", "I study at night.").stdout
+    assert conllu.splitlines()[:3] == ["# sent_id = 1", "# text = I study at night.", "1\tI\t_\tPRON\tPRP\t_\t_\t_\t_\t_"]
+    assert conllu.splitlines()[5].endswith("night\t_\tNOUN\tNN\t_\t_\t_\t_\tSpaceAfter=No")
+
+
+def test_tag_table_shows_the_distribution(tiny_model):
+    result = run("tag", "-m", tiny_model, "-f", "table", "I study at night.")
+    assert result.exit_code == 0
+    assert "I study at night." in result.stdout and "runners-up" in result.stdout
+    assert "PRON" in result.stdout and "0.77" in result.stdout and "VERB 0.13" in result.stdout
+
+
+def test_conllu_in_keeps_everything_but_the_tags(tiny_model):
+    source = (FIXTURES / "special.conllu").read_text(encoding="utf-8")
+    result = run("tag", "-m", tiny_model, "--input-format", "conllu", "--format", "conllu", "--input",
+                 FIXTURES / "special.conllu")
+    out, src = result.stdout.splitlines(), source.splitlines()
+    assert len(out) == len(src)
+    for a, b in zip(out, src):
+        a, b = a.split("\t"), b.split("\t")
+        if len(b) == 10 and b[0].isdigit():
+            assert a[:3] + a[5:] == b[:3] + b[5:] and a[3] != "_" and a[4] != "_"
+        else:
+            assert a == b  # comments, 2-3 ranges and 2.1 empty nodes unchanged
+
+
+def test_input_sources(tiny_model, tmp_path):
+    expected = "I/PRON study/VERB at/ADP night/NOUN ./PUNCT\n"
+    path = tmp_path / "in.txt"
+    path.write_text("I study at night.\n", encoding="utf-8")
+    assert run("tag", "-m", tiny_model, "-f", "tags", "--input", path).stdout == expected
+    assert run("tag", "-m", tiny_model, "-f", "tags", "-", input="I study at night.\n").stdout == expected
+    assert run("tag", "-m", tiny_model, "-f", "tags", "--input", "-", input="I study at night.\n").stdout == expected
+    assert run("tag", "-m", tiny_model, "-f", "tags", input="I study at night.\n").stdout == expected
+
+
+def test_input_formats(tiny_model):
+    text = "The cat reads books . I study\n"
+    assert run("tag", "-m", tiny_model, "-f", "tags", "-I", "tokens", input=text).stdout == \
+        "The/DET cat/NOUN reads/VERB books/NOUN ./PUNCT I/PRON study/VERB\n"
+    assert run("tag", "-m", tiny_model, "-f", "tags", "-I", "lines", input="I study.\nThe cat reads.\n").stdout \
+        .count("\n") == 2
+    assert run("tag", "-m", tiny_model, "-f", "tags", "-I", "text", input="I study.\nThe cat reads.\n").stdout \
+        .count("\n") == 2
+
+
+def test_bundled_models_by_name():
+    for name in ("lstm", "rnn"):
+        result = run("tag", "--model", name, "-f", "tags", "I study at night")
+        assert result.exit_code == 0 and result.stdout == "I/PRON study/VERB at/ADP night/NOUN\n"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["tag", "--format", "xml", "hi"], "Invalid value for '--format'"),
+    (["tag", "--top", "0", "hi"], "Invalid value for '--top'"),
+    (["tag", "--threshold", "2", "hi"], "Invalid value for '--threshold'"),
+    (["tag", "--input", "/nonexistent/file.txt"], "/nonexistent/file.txt: no such file"),
+    (["tag", "--input", "x.txt", "hi"], "give either TEXT or --input FILE, not both"),
+    (["tag", "   "], "the text is empty"),
+    (["eval", "tagger", "--model", "lstm"], "Missing option '--data'"),
+])
+def test_usage_errors_exit_2(args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_model_errors_exit_1(tmp_path, tiny_model):
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("hello", encoding="utf-8")
+    damaged = tmp_path / "damaged.safetensors"
+    damaged.write_bytes(tiny_model.read_bytes()[:5000])
+    for model, message in [("gpt5", "no model named 'gpt5': use one of lstm, rnn or the path of a model file"),
+                           (text_file, "not a readable model file"), (damaged, "not a readable model file"),
+                           (tmp_path, "is a folder")]:
+        result = run("tag", "--model", model, "hi")
+        assert result.exit_code == 1, model
+        assert result.stderr.startswith("rnncli: error: ") and message in result.stderr
+        assert result.stderr.count("\n") == 1 and result.stdout == ""
+
+
+def test_eval_tagger(tiny_model):
+    result = run("eval", "tagger", "--model", tiny_model, "--data", TINY_TRAIN, "--confusions", "3")
+    assert result.exit_code == 0, result.output
+    assert "UPOS accuracy 100.00%" in result.stdout and "PTB accuracy" in result.stdout
+    assert "NOUN" in result.stdout and "precision" in result.stdout
+    report = json.loads(run("eval", "tagger", "-m", tiny_model, "-d", TINY_TRAIN, "--json").stdout)
+    assert report["upos"]["accuracy"] == 1.0 and report["upos"]["tokens"] == 72
+    assert report["upos"]["per_tag"]["PRON"]["support"] == 8
+    bad = run("eval", "tagger", "-m", tiny_model, "-d", FIXTURES / "nope.conllu")
+    assert bad.exit_code == 1 and "nope.conllu: no such file" in bad.stderr
+
+
+def test_train_tagger_command(tmp_path):
+    out = tmp_path / "cli.safetensors"
+    result = run("train", "tagger", "--train", TINY_TRAIN, "--dev", TINY_TRAIN, "--test", TINY_TRAIN, "--out", out,
+                 "--cell", "rnn", "--activation", "relu", "--layers", "1", "--hidden", "8", "--embedding-dim", "8",
+                 "--no-char", "--no-bidirectional", "--dropout", "0", "--word-dropout", "0", "--epochs", "2",
+                 "--batch-size", "6", "--lr", "0.01", "--min-word-count", "1", "--seed", "3", "--dtype", "float32",
+                 "--patience", "5", "--max-time", "60", "--threads", "1")
+    assert result.exit_code == 0, result.output
+    assert "epoch 2/2" in result.stderr and "saved" in result.stderr
+    from rnncli.checkpoint import load_model
+
+    model = load_model(out)
+    assert model.config.cell == "rnn" and model.config.activation == "relu" and not model.config.char
+    assert model.meta["training"]["command"].startswith("rnncli train tagger --train")
+    assert set(model.meta["scores"]) == {"dev", "test"}
+
+
+def run_process(*args, input=None, **kwargs):
+    return subprocess.run([sys.executable, "-m", "rnncli", *map(str, args)], input=input, capture_output=True,
+                          cwd=kwargs.get("cwd", REPO), env={**os.environ, "NO_COLOR": "1"}, timeout=60)
+
+
+def test_real_process_and_no_torch():
+    code = ("import sys; from rnncli.cli import app\n"
+            "try: app(['tag', '-f', 'tags', 'I study at night'])\n"
+            "except SystemExit as e: assert not e.code, e.code\n"
+            "print('torch' in sys.modules, 'nltk' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout == "I/PRON study/VERB at/ADP night/NOUN\nFalse False\n", result.stderr
+    result = run_process("tag", "I study at night")
+    assert result.returncode == 0 and result.stdout.decode().startswith("I\tPRON\t")
+
+
+def test_closed_pipe_exits_quietly():
+    process = subprocess.Popen([sys.executable, "-m", "rnncli", "tag", "-f", "tags"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    process.stdin.write(b"I study at night.\n" * 5000)
+    process.stdin.close()
+    process.stdout.readline()
+    process.stdout.close()
+    assert process.wait(timeout=60) == 0
+    assert process.stderr.read() == b""

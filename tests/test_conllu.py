@@ -1,0 +1,35 @@
+"""CoNLL-U: everything read is written back unchanged; malformed input names file and line."""
+
+import pytest
+
+from conftest import FIXTURES
+from rnncli.conllu import read_conllu, sentence_from_tokens
+from rnncli.errors import RnnCliError
+
+
+def test_round_trip_keeps_comments_ranges_and_empty_nodes():
+    text = (FIXTURES / "special.conllu").read_text(encoding="utf-8")
+    sentences = list(read_conllu(text.splitlines(keepends=True), "special.conllu"))
+    assert "".join(s.to_conllu() for s in sentences) == text
+    assert sentences[0].words == ["I", "do", "n't", "sleep", "."]
+    assert sentences[1].words == ["Cats", ",", "dogs", "."]
+    assert sentences[0].comment("newdoc id") == "special"
+    assert sentences[1].text == "Cats, dogs."
+    assert [s.line for s in sentences] == [1, 11]
+
+
+def test_sentence_from_tokens():
+    s = sentence_from_tokens(["Hello", "!"], text="Hello!", sent_id="4")
+    assert s.to_conllu() == "# sent_id = 4\n# text = Hello!\n1\tHello\t_\t_\t_\t_\t_\t_\t_\t_\n2\t!\t_\t_\t_\t_\t_\t_\t_\t_\n\n"
+
+
+@pytest.mark.parametrize("lines, message", [
+    (["1\tA\t_\t_\t_\t_\t_\t_\t_\n"], r"f.conllu:1: expected 10 tab-separated CoNLL-U columns, found 9"),
+    (["1\tA" + "\t_" * 8 + "\n", "3\tB" + "\t_" * 8 + "\n"], r"f.conllu:2: word ID 3 out of sequence; expected 2"),
+    (["x\tA" + "\t_" * 8 + "\n"], r"f.conllu:1: bad ID 'x'"),
+    (["1\tA" + "\t_" * 8 + "\n", "# late\n"], r"f.conllu:2: comment inside a sentence"),
+    (["1\t" + "\t_" * 8 + "\n"], r"f.conllu:1: empty FORM column"),
+])
+def test_malformed_rows_name_file_and_line(lines, message):
+    with pytest.raises(RnnCliError, match=message):
+        list(read_conllu(lines, "f.conllu"))

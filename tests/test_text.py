@@ -1,0 +1,80 @@
+"""Sentence splitting, Treebank tokenization, decoding and the input formats."""
+
+import sys
+
+import pytest
+
+from rnncli.errors import RnnCliError
+from rnncli.text import batched, clean, decode_lines, read_sentences, split_sentences, tokenize
+
+
+@pytest.mark.parametrize("text, tokens", [
+    ("I study at night.", ["I", "study", "at", "night", "."]),
+    ("I don't know, \"she said\" (really)!",
+     ["I", "do", "n't", "know", ",", '"', "she", "said", '"', "(", "really", ")", "!"]),
+    ("They'll pay $5.50 for it.", ["They", "'ll", "pay", "$", "5.50", "for", "it", "."]),
+    ("I can't, won't, gonna", ["I", "ca", "n't", ",", "wo", "n't", ",", "gon", "na"]),
+    ("I ❤️ 東京 🙂 café", ["I", "❤️", "東京", "🙂", "café"]),
+])
+def test_treebank_tokens(text, tokens):
+    assert tokenize(text)[0] == tokens
+
+
+def test_space_after_follows_the_text():
+    tokens, space_after = tokenize("Hi, you.")
+    assert list(zip(tokens, space_after)) == [("Hi", False), (",", True), ("you", False), (".", False)]
+
+
+def test_punkt_keeps_abbreviations_inside_sentences():
+    text = "Dr. Smith arrived at 5 p.m. on Monday. He left early! Did you see him?"
+    assert split_sentences(text) == ["Dr. Smith arrived at 5 p.m. on Monday.", "He left early!", "Did you see him?"]
+
+
+def test_tokenizer_does_not_import_all_of_nltk():
+    for name in [m for m in sys.modules if m == "nltk" or m.startswith("nltk.")]:
+        del sys.modules[name]
+    tokenize("fresh start")
+    assert "nltk" not in sys.modules
+
+
+def test_clean_turns_control_characters_into_spaces():
+    assert clean("a\x07b\x1bc\u200bd") == "a b c d"
+    assert clean("plain text") == "plain text"
+
+
+def test_decode_replaces_invalid_utf8_with_one_warning():
+    warnings = []
+    lines = list(decode_lines([b"ok\n", b"bad \xff\n", b"worse \xfe\n"], "in.txt", warnings.append))
+    assert lines == ["ok\n", "bad \ufffd\n", "worse \ufffd\n"]
+    assert warnings == ["in.txt:2: invalid UTF-8 (byte 4) replaced by U+FFFD"]
+
+
+def test_decode_rejects_binary_and_strips_bom():
+    assert list(decode_lines([b"\xef\xbb\xbfhello\n"], "x", print)) == ["hello\n"]
+    with pytest.raises(RnnCliError, match=r"x:2: input looks binary"):
+        list(decode_lines([b"text\n", b"\x00\x01\x02"], "x", print))
+
+
+def test_text_format_splits_paragraphs_into_sentences():
+    lines = ["The cat sat. The dog\n", "ran away.\n", "\n", "New paragraph here\n"]
+    sentences = list(read_sentences(lines, "text"))
+    assert [s.text for s in sentences] == ["The cat sat.", "The dog ran away.", "New paragraph here"]
+    assert [s.comment("sent_id") for s in sentences] == ["1", "2", "3"]
+
+
+def test_lines_and_tokens_formats():
+    lines = ["Mr. Brown isn't here. Really.\n", "  \n", "a  b\tc\n"]
+    assert [s.words for s in read_sentences(lines, "lines")] == [
+        ["Mr.", "Brown", "is", "n't", "here", ".", "Really", "."], ["a", "b", "c"]]
+    assert [s.words for s in read_sentences(lines, "tokens")] == [
+        ["Mr.", "Brown", "isn't", "here.", "Really."], ["a", "b", "c"]]
+
+
+def test_text_sentences_mark_space_after():
+    (sentence,) = read_sentences(["Hi, you.\n"], "lines")
+    assert [row[9] for row in sentence.rows] == ["SpaceAfter=No", "_", "SpaceAfter=No", "SpaceAfter=No"]
+
+
+def test_batches_close_early_when_no_input_is_waiting():
+    assert list(batched(range(5), 2)) == [[0, 1], [2, 3], [4]]
+    assert list(batched(range(3), 10, input_waiting=lambda: False)) == [[0], [1], [2]]

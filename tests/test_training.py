@@ -1,0 +1,61 @@
+"""A tiny fixed-seed training run, asserted exactly, and what the model file records."""
+
+import numpy as np
+import pytest
+
+from conftest import TINY_TRAIN, train_tiny
+from rnncli.checkpoint import load_model
+from rnncli.errors import RnnCliError
+from rnncli.tagger import Tagger
+
+SENTENCES = [["I", "study", "at", "night", "."], ["The", "cat", "reads", "books", "."],
+             ["They", "walk", "slowly", "."], ["Dogs", "like", "the", "park", "."]]
+
+
+def test_tiny_model_tags_exactly(tiny_model):
+    tagger = Tagger(load_model(tiny_model))
+    assert tagger.best(SENTENCES) == [["PRON", "VERB", "ADP", "NOUN", "PUNCT"], ["DET", "NOUN", "VERB", "NOUN", "PUNCT"],
+                                      ["DET", "VERB", "ADV", "PUNCT"], ["VERB", "VERB", "DET", "NOUN", "PUNCT"]]
+    assert tagger.best(SENTENCES[:2], "xpos") == [["PRP", "VBP", "IN", "NN", "."], ["DT", "NN", "VBZ", "NN", "."]]
+    (probs,) = tagger.probabilities(SENTENCES[:1])
+    assert probs["upos"].shape == (5, 9)
+    np.testing.assert_allclose(probs["upos"].sum(-1), 1.0, atol=1e-5)
+    assert probs["upos"][0, tagger.model.labels["upos"].index("PRON")] == pytest.approx(0.768, abs=0.02)
+
+
+def test_model_file_says_how_it_was_made(tiny_model):
+    meta = load_model(tiny_model).meta
+    assert meta["format"] == "rnncli-model" and meta["task"] == "tagger" and meta["name"] == "tiny-lstm"
+    assert meta["config"]["cell"] == "lstm" and meta["config"]["hidden"] == 16
+    training = meta["training"]
+    assert training["command"] == "pytest tiny" and training["seed"] == 7
+    assert training["data"]["train"] == str(TINY_TRAIN) and training["data"]["train_sentences"] == 12
+    assert training["best_epoch"] == 15 and len(training["history"]) == 25
+    assert meta["scores"]["dev"]["upos"] == 1.0
+    assert meta["labels"]["upos"] == ["ADJ", "ADP", "ADV", "CCONJ", "DET", "NOUN", "PRON", "PUNCT", "VERB"]
+
+
+def test_same_seed_same_weights(tiny_model, tmp_path):
+    again = load_model(train_tiny(tmp_path / "again.safetensors")["out"])
+    first = load_model(tiny_model)
+    assert first.weights.keys() == again.weights.keys()
+    for key in first.weights:
+        np.testing.assert_array_equal(first.weights[key], again.weights[key])
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru"])
+def test_other_cells_train(tmp_path, cell):
+    result = train_tiny(tmp_path / f"{cell}.safetensors", cell=cell)
+    assert result["scores"]["dev"]["upos"] > 0.9
+    assert load_model(result["out"]).config.cell == cell
+
+
+def test_bad_training_data_fails_before_training(tmp_path):
+    from rnncli.config import ModelConfig
+    from rnncli.training import TrainOptions, train_tagger
+
+    bad = tmp_path / "bad.conllu"
+    bad.write_text("1\tA\t_\tNOUN\t_\t_\t_\t_\t_\t_\n2\tB\t_\t_\t_\n", encoding="utf-8")
+    with pytest.raises(RnnCliError, match=r"bad.conllu:2: expected 10 tab-separated"):
+        train_tagger(str(TINY_TRAIN), str(bad), str(tmp_path / "m.safetensors"), ModelConfig(), TrainOptions())
+    assert not (tmp_path / "m.safetensors").exists()
