@@ -32,6 +32,7 @@ SENTENCE = "I study at night"
 COLD_TARGET_S = 0.5
 COLD_TARGET_MB = 100
 SPEEDUP_TARGET = 2.0
+NLTK_PEER = [sys.executable, str(HERE / "nltk_peer.py")]
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Bench:
 
     label: str
     command: list[str]
+    role: str = "rnncli"  # or "peer" (NLTK, the ratios' denominator) or "reference"
     output: Path | None = None  # where its stdout goes; None: /dev/null
     seconds: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
@@ -54,18 +56,25 @@ class Bench:
         return statistics.median(self.rss_mb)
 
 
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data",
+    parser.add_argument("--data", type=Path, metavar="DIR", default=REPO.parent / "shared" / "data",
                         help="folder holding ud-ewt/ (default: ../shared/data from the repo root)")
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs of each command (default: 5)")
+    parser.add_argument("--repeat", type=positive_int, default=5, metavar="N",
+                        help="timed runs of each command (default: 5)")
     parser.add_argument("--model", nargs="+", default=["lstm", "rnn"],
                         help="rnncli models: bundled names or model file paths (default: lstm rnn)")
     return parser.parse_args()
 
 
-def run_once(bench: Bench, scratch: Path) -> None:
-    """Run the command through measure.py and record its wall time and peak RSS, or its error."""
+def run_once(bench: Bench, scratch: Path) -> tuple[float, float] | None:
+    """Run the command through measure.py: its wall time and peak RSS (MB), or None with bench.error set."""
     result = scratch / "measure.txt"
     stdout = open(bench.output, "wb") if bench.output else subprocess.DEVNULL
     try:
@@ -78,28 +87,25 @@ def run_once(bench: Bench, scratch: Path) -> None:
     if done.returncode or int(code):
         lines = done.stderr.strip().splitlines()
         bench.error = lines[-1] if lines else f"exit status {code}"
-        return
-    bench.seconds.append(float(seconds))
-    bench.rss_mb.append(int(rss_kb) * 1024 / 1e6)
+        return None
+    return float(seconds), int(rss_kb) * 1024 / 1e6
 
 
 def measure(benches: list[Bench], repeat: int, scratch: Path) -> None:
     """A warm-up round (which also finds the commands that fail), then `repeat` timed rounds."""
     for bench in benches:
         run_once(bench, scratch)
-        bench.seconds.clear()
-        bench.rss_mb.clear()
     for _ in range(repeat):
         for bench in benches:
-            if bench.error is None:
-                run_once(bench, scratch)
+            if bench.error is None and (result := run_once(bench, scratch)):
+                bench.seconds.append(result[0])
+                bench.rss_mb.append(result[1])
 
 
 def train_nltk(train_path: Path, model_dir: Path) -> None:
     print(f"training the NLTK perceptron on {train_path.name} (5 iterations, about half a minute)...",
           file=sys.stderr, flush=True)
-    subprocess.run([sys.executable, str(HERE / "nltk_peer.py"), "train", str(train_path), str(model_dir)],
-                   check=True)
+    subprocess.run([*NLTK_PEER, "train", str(train_path), str(model_dir)], check=True)
 
 
 def model_label(model: str) -> str:
@@ -108,27 +114,28 @@ def model_label(model: str) -> str:
 
 def rnncli_commands(model: str, args: list[str]) -> list[tuple[str, list[str]]]:
     """`python -m rnncli` and, when it is on PATH, the `rnncli` console script."""
-    commands = [(f"rnncli tag -m {model_label(model)}", [sys.executable, "-m", "rnncli", "tag", "--model", model, *args])]
+    label = f"rnncli tag -m {model_label(model)}"
+    commands = [(label, [sys.executable, "-m", "rnncli", "tag", "--model", model, *args])]
     script = shutil.which("rnncli")
     if script:
-        commands.append((f"rnncli tag -m {model_label(model)} (script)", [script, "tag", "--model", model, *args]))
+        commands.append((f"{label} (script)", [script, "tag", "--model", model, *args]))
     return commands
 
 
 def cold_benches(models: list[str], nltk_model: Path) -> list[Bench]:
     benches = [Bench(label, command) for model in models for label, command in rnncli_commands(model, [SENTENCE])]
     return benches + [
-        Bench("nltk perceptron", [sys.executable, str(HERE / "nltk_peer.py"), "tag", str(nltk_model), SENTENCE]),
-        Bench('python -c "import torch"', [sys.executable, "-c", "import torch"]),
+        Bench("nltk perceptron", [*NLTK_PEER, "tag", str(nltk_model), SENTENCE], "peer"),
+        Bench('python -c "import torch"', [sys.executable, "-c", "import torch"], "reference"),
     ]
 
 
 def throughput_benches(models: list[str], nltk_model: Path, test_path: Path, scratch: Path) -> list[Bench]:
     args = ["--input-format", "conllu", "--format", "conllu", "--input", str(test_path)]
-    benches = [Bench(label, command, scratch / f"out-{i}.conllu")
+    benches = [Bench(label, command, output=scratch / f"out-{i}.conllu")
                for i, (label, command) in enumerate(pair for model in models for pair in rnncli_commands(model, args))]
-    nltk = Bench("nltk perceptron", [sys.executable, str(HERE / "nltk_peer.py"), "conllu", str(nltk_model), str(test_path)],
-                 scratch / "out-nltk.conllu")
+    nltk = Bench("nltk perceptron", [*NLTK_PEER, "conllu", str(nltk_model), str(test_path)],
+                 "peer", scratch / "out-nltk.conllu")
     return benches + [nltk]
 
 
@@ -150,40 +157,48 @@ def upos_accuracy(predicted: list[tuple[str, str]], gold: list[tuple[str, str]])
     return f"{right / len(gold):.2%}"
 
 
-def ratio(value: float, peer: Bench) -> str:
-    return f"{value / peer.median_seconds:.2f}x" if peer.seconds else "-"
+def ratio(value: float, peer_value: float | None) -> str:
+    return f"{value / peer_value:.2f}x" if peer_value else "-"
 
 
-def rss_ratio(bench: Bench, peer: Bench) -> str:
-    return f"{bench.median_rss_mb / peer.median_rss_mb:.2f}x" if peer.seconds else "-"
+def peer_medians(benches: list[Bench]) -> tuple[float | None, float | None]:
+    """The NLTK peer's median seconds and RSS, or None when it failed."""
+    peer = next(b for b in benches if b.role == "peer")
+    return (peer.median_seconds, peer.median_rss_mb) if peer.seconds else (None, None)
 
 
 def cold_target(bench: Bench) -> str:
-    if not bench.label.startswith("rnncli"):
-        return "peer" if bench.label.startswith("nltk") else "reference"
+    if bench.role != "rnncli":
+        return bench.role
     missed = [what for what, ok in (("time", bench.median_seconds <= COLD_TARGET_S),
                                     ("RSS", bench.median_rss_mb <= COLD_TARGET_MB)) if not ok]
     return "missed: " + ", ".join(missed) if missed else "met"
 
 
 def cold_rows(benches: list[Bench]) -> list[list[str]]:
-    nltk = next(b for b in benches if b.label.startswith("nltk"))
-    return [[b.label, f"{b.median_seconds:.3f}", ratio(b.median_seconds, nltk), f"{b.median_rss_mb:.1f}",
-             rss_ratio(b, nltk), cold_target(b)] for b in benches if b.seconds]
+    peer_seconds, peer_rss = peer_medians(benches)
+    return [[b.label, f"{b.median_seconds:.3f}", ratio(b.median_seconds, peer_seconds), f"{b.median_rss_mb:.1f}",
+             ratio(b.median_rss_mb, peer_rss), cold_target(b)] for b in benches if b.seconds]
+
+
+def throughput_target(bench: Bench, speedup: float | None) -> str:
+    if bench.role != "rnncli":
+        return bench.role
+    if speedup is None:
+        return "-"
+    return "met" if speedup >= SPEEDUP_TARGET else "missed"
 
 
 def throughput_rows(benches: list[Bench], gold: list[tuple[str, str]]) -> list[list[str]]:
-    nltk = benches[-1]
-    nltk_rate = len(gold) / nltk.median_seconds if nltk.seconds else None
+    peer_seconds, _ = peer_medians(benches)
     rows = []
     for b in benches:
         if not b.seconds:
             continue
-        rate = len(gold) / b.median_seconds
-        speedup = rate / nltk_rate if nltk_rate else None
-        target = "peer" if b is nltk else ("-" if speedup is None else "met" if speedup >= SPEEDUP_TARGET else "missed")
-        rows.append([b.label, f"{b.median_seconds:.3f}", f"{rate:,.0f}", "-" if speedup is None else f"{speedup:.2f}x",
-                     f"{b.median_rss_mb:.1f}", upos_accuracy(words_and_upos(b.output), gold), target])
+        speedup = peer_seconds / b.median_seconds if peer_seconds else None
+        rows.append([b.label, f"{b.median_seconds:.3f}", f"{len(gold) / b.median_seconds:,.0f}",
+                     f"{speedup:.2f}x" if speedup else "-", f"{b.median_rss_mb:.1f}",
+                     upos_accuracy(words_and_upos(b.output), gold), throughput_target(b, speedup)])
     return rows
 
 
@@ -224,7 +239,8 @@ def main() -> int:
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"median of {args.repeat} fresh processes per command, run round-robin; "
               f"{os.cpu_count()} CPUs, load average {load}; RSS in MB (10^6 bytes)")
-        print_table(f'Cold start: tag "{SENTENCE}" (target for rnncli: <= {COLD_TARGET_S} s and <= {COLD_TARGET_MB} MB)',
+        print_table(f'Cold start: tag "{SENTENCE}" '
+                    f"(target for rnncli: <= {COLD_TARGET_S} s and <= {COLD_TARGET_MB} MB)",
                     ["command", "wall s", "time/NLTK", "peak RSS", "RSS/NLTK", "target"],
                     cold_rows(cold), [b for b in cold if b.error])
         print_table(f"Throughput: {test_path.name}, {len(gold):,} words, CoNLL-U in and out, whole process "

@@ -1,0 +1,65 @@
+"""Hostile input: a sensible result or one clear line on stderr, never a traceback."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from rnncli.cli import app
+
+runner = CliRunner()
+
+
+def tag(model, *args, input=None):
+    result = runner.invoke(app, ["tag", "--model", str(model), *map(str, args)], input=input)
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n\n \t \n"])
+def test_empty_input_gives_empty_output(tiny_model, data):
+    result = tag(tiny_model, input=data)
+    assert result.exit_code == 0 and result.stdout == "" and result.stderr == ""
+
+
+def test_invalid_utf8_is_replaced_with_a_warning(tiny_model):
+    result = tag(tiny_model, "-f", "tags", input=b"Hello \xff world.\n")
+    assert result.exit_code == 0
+    assert result.stdout.split()[1].startswith("\ufffd/")
+    assert result.stderr == "rnncli: warning: <stdin>:1: invalid UTF-8 (byte 6) replaced by U+FFFD\n"
+
+
+def test_binary_input_is_refused(tiny_model):
+    result = tag(tiny_model, input=b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x03\x00")
+    assert result.exit_code == 1
+    assert result.stderr == "rnncli: error: <stdin>:1: input looks binary (NUL byte); expected UTF-8 text\n"
+
+
+def test_control_characters_do_not_break_tsv(tiny_model):
+    result = tag(tiny_model, input="a\x1b[31mred\x07 bell\tand\rmore\n")
+    rows = [line.split("\t") for line in result.stdout.splitlines() if line]
+    assert [r[0] for r in rows] == ["a", "[", "31mred", "bell", "and", "more"]
+    assert all(len(r) == 3 for r in rows)
+
+
+def test_emoji_and_cjk(tiny_model):
+    result = tag(tiny_model, "-f", "jsonl", "I ❤️ 東京 🙂")
+    assert [t["token"] for t in json.loads(result.stdout)["tokens"]] == ["I", "❤️", "東京", "🙂"]
+
+
+def test_ten_thousand_token_sentence(tiny_model):
+    result = tag(tiny_model, "-I", "tokens", "-f", "tags", input=" ".join(["night"] * 10_000) + "\n")
+    assert result.exit_code == 0
+    assert result.stdout.count("/") == 10_000 and result.stdout.count("\n") == 1
+
+
+def test_one_megabyte_line(tiny_model):
+    line = "I study at night and " * 50_000  # 1 MB, no sentence boundary
+    result = tag(tiny_model, "-f", "tags", input=line + "\n")
+    assert result.exit_code == 0 and result.stdout.count("/") == 250_000
+
+
+def test_malformed_conllu_names_the_line(tiny_model):
+    result = tag(tiny_model, "-I", "conllu", input="1\tI\t_\t_\t_\t_\t_\t_\t_\t_\n2\tam\n")
+    assert result.exit_code == 1
+    assert result.stderr == "rnncli: error: <stdin>:2: expected 10 tab-separated CoNLL-U columns, found 2\n"
