@@ -22,7 +22,7 @@ from rnncli.vocab import Vocab
 
 FORMAT = "rnncli-model"
 FORMAT_VERSION = 1
-BUNDLED = {"tagger": ("lstm", "rnn")}
+BUNDLED = {"tagger": ("lstm", "rnn"), "sentiment": ("lstm", "rnn")}
 
 
 @dataclass
@@ -141,6 +141,8 @@ def _check_shapes(model: ModelFile) -> None:
         expected["char_emb.weight"] = (len(model.chars), c.char_dim)
     for name, labels in model.labels.items():
         expected[f"heads.{name}.weight"] = (len(labels), c.hidden * c.directions)
+    if c.pooling == "attention" and c.task == "sentiment":
+        expected["attn.weight"] = (1, c.hidden * c.directions)
     for key, shape in expected.items():
         if key not in w or w[key].shape != shape:
             got = w[key].shape if key in w else "missing"

@@ -61,6 +61,26 @@ class TagFormat(str, Enum):
     tags = "tags"
 
 
+class SentimentFormat(str, Enum):
+    auto = "auto"
+    table = "table"
+    tsv = "tsv"
+    jsonl = "jsonl"
+
+
+class SentimentInput(str, Enum):
+    lines = "lines"
+    text = "text"
+    tokens = "tokens"
+
+
+class Pooling(str, Enum):
+    max = "max"
+    mean = "mean"
+    final = "final"
+    attention = "attention"
+
+
 class Tagset(str, Enum):
     upos = "upos"
     ptb = "ptb"
@@ -191,6 +211,48 @@ def render_tags(results, fmt: str, tagset: str, labels: list[str], head: str, to
         out.flush()
 
 
+@app.command("sentiment")
+def sentiment(
+    text: Optional[list[str]] = typer.Argument(None, show_default=False,
+                                               help="Text to classify; `-` or nothing reads stdin when it is piped."),
+    input_path: Optional[Path] = typer.Option(None, "--input", "-i", help="Read texts from this file (`-`: stdin)."),
+    input_format: SentimentInput = typer.Option(SentimentInput.lines, "--input-format", "-I",
+                                                help="lines: one text per line; text: running text, one answer per "
+                                                     "sentence; tokens: whitespace-separated tokens per line."),
+    output_format: SentimentFormat = typer.Option(SentimentFormat.auto, "--format", "-f",
+                                                  help="auto: a table on a terminal, tsv otherwise."),
+    model: str = typer.Option("lstm", "--model", "-m", help="lstm, rnn (bundled) or the path of a model file."),
+) -> None:
+    """Sentence sentiment (many-to-one): a label and its probability for each text.
+
+    Formats: tsv (label, prob, text), jsonl ({"text", "label", "prob", "probs"}), table (for people).
+    """
+    from rnncli.render import print_warning
+
+    with user_errors():
+        from rnncli import render
+        from rnncli.checkpoint import load_model, resolve_model
+        from rnncli.inputs import open_input
+        from rnncli.sentiment import classify_lines
+
+        fmt = output_format.value
+        if fmt == "auto":
+            fmt = "table" if sys.stdout.isatty() else "tsv"
+        source = open_input(text, input_path, print_warning)
+        classifier = load_model(resolve_model(model, "sentiment"), task="sentiment")
+        results = classify_lines(classifier, source.lines, input_format.value, source.source,
+                                 input_waiting=source.input_waiting)
+        console = render.stdout_console() if fmt == "table" else None
+        for result in results:
+            if fmt == "table":
+                render.sentiment_row(console, result.text, result.label, result.probs)
+            elif fmt == "tsv":
+                sys.stdout.write(render.sentiment_tsv(result.text, result.label, result.probs))
+            else:
+                sys.stdout.write(render.sentiment_json(result.text, result.label, result.probs))
+            sys.stdout.flush()
+
+
 @train_app.command("tagger")
 def train_tagger(
     ctx: typer.Context,
@@ -233,6 +295,88 @@ def train_tagger(
         with TrainingProgress() as progress:
             run(str(train), str(dev), str(out), config, options, test_path=str(test) if test else None,
                 command=command, callbacks=progress)
+
+
+@train_app.command("sentiment")
+def train_sentiment(
+    ctx: typer.Context,
+    train: list[Path] = typer.Option(..., "--train", help="Training data: label<TAB>text TSV (repeat to join files)."),
+    dev: Path = typer.Option(..., "--dev", help="Dev data, TSV: picks the best epoch."),
+    out: Path = typer.Option(..., "--out", "-o", help="Model file to write (.safetensors)."),
+    test: Optional[Path] = typer.Option(None, "--test", help="Test data, TSV: scored once at the end, never used for choices."),
+    label_names: Optional[str] = typer.Option(None, help="Names of integer labels 0,1,...: e.g. negative,positive "
+                                                         "[default for 0/1 labels: negative,positive]."),
+    embeddings_from: list[str] = typer.Option([], "--embeddings-from", help="Pretrain word vectors (PPMI + SVD) on "
+                                              "unlabelled text: a text file, or nltk:movie_reviews with NLTK_DATA set. Repeatable."),
+    cell: Cell = typer.Option(Cell.lstm, help="Recurrent cell."),
+    activation: Activation = typer.Option(Activation.tanh, help="Nonlinearity of the vanilla rnn cell."),
+    pooling: Pooling = typer.Option(Pooling.max, help="How the states over time become one vector."),
+    layers: int = typer.Option(1, min=1, max=8, help="Recurrent layers."),
+    hidden: int = typer.Option(150, min=1, help="Recurrent state size per direction."),
+    embedding_dim: int = typer.Option(100, min=1, help="Word embedding size."),
+    char: bool = typer.Option(False, "--char/--no-char", help="Character-level recurrent features per word."),
+    char_hidden: int = typer.Option(32, min=1, help="Character recurrent state size per direction."),
+    bidirectional: bool = typer.Option(True, "--bidirectional/--no-bidirectional", help="Read texts both ways."),
+    dropout: float = typer.Option(0.5, min=0.0, max=0.9, help="Dropout on embeddings, between layers, before the head."),
+    word_dropout: float = typer.Option(0.1, min=0.0, max=0.9, help="Probability of replacing a word by <unk> in training."),
+    epochs: int = typer.Option(10, min=1, help="Passes over the training data."),
+    batch_size: int = typer.Option(64, min=1, help="Texts per step."),
+    lr: float = typer.Option(2e-3, min=0.0, help="Peak Adam learning rate (cosine decay)."),
+    min_word_count: int = typer.Option(1, min=1, help="Words seen fewer times get no embedding of their own."),
+    seed: int = typer.Option(1, help="Random seed: same seed and data, same model file."),
+    dtype: Dtype = typer.Option(Dtype.float16, help="Storage type of the saved weights."),
+    patience: Optional[int] = typer.Option(None, min=1, help="Stop after this many epochs without a better dev score."),
+    max_time: Optional[float] = typer.Option(None, min=0.0, help="Stop after the epoch that passes this many seconds."),
+    threads: Optional[int] = typer.Option(None, min=1, help="Torch CPU threads."),
+) -> None:
+    """Train a sentiment classifier (many-to-one) on label/text TSV files."""
+    with user_errors():
+        from rnncli.config import ModelConfig
+        from rnncli.render import TrainingProgress
+        from rnncli.training import TrainOptions, train_sentiment as run
+
+        names = [n.strip() for n in label_names.split(",")] if label_names else None
+        embeddings = None
+        if embeddings_from:
+            from rnncli.embeddings import PpmiEmbeddings
+
+            embeddings = PpmiEmbeddings(embeddings_from)
+        config = ModelConfig(task="sentiment", cell=cell.value, activation=activation.value, pooling=pooling.value,
+                             layers=layers, hidden=hidden, embedding_dim=embedding_dim, char=char,
+                             char_hidden=char_hidden, bidirectional=bidirectional, dropout=dropout,
+                             word_dropout=word_dropout)
+        options = TrainOptions(epochs=epochs, batch_size=batch_size, lr=lr, min_word_count=min_word_count, seed=seed,
+                               dtype=dtype.value, patience=patience, max_time=max_time, threads=threads)
+        with TrainingProgress() as progress:
+            run([str(p) for p in train], str(dev), str(out), config, options, test_path=str(test) if test else None,
+                label_names=names, command=command_line(ctx, "train", "sentiment"), callbacks=progress,
+                embeddings=embeddings)
+
+
+@eval_app.command("sentiment")
+def eval_sentiment(
+    model: str = typer.Option("lstm", "--model", "-m", help="lstm, rnn (bundled) or the path of a model file."),
+    data: Path = typer.Option(..., "--data", "-d", help="Gold label<TAB>text TSV file."),
+    label_names: Optional[str] = typer.Option(None, help="Names of integer labels 0,1,... [default for 0/1: negative,positive]."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
+) -> None:
+    """Accuracy, per-label precision/recall/F1 and the confusion matrix."""
+    with user_errors():
+        from rnncli import render
+        from rnncli.checkpoint import load_model, resolve_model
+        from rnncli.data import read_sentiment_tsv
+        from rnncli.evaluate import evaluate_sentiment
+
+        classifier = load_model(resolve_model(model, "sentiment"), task="sentiment")
+        names = [n.strip() for n in label_names.split(",")] if label_names else None
+        report = evaluate_sentiment(classifier, read_sentiment_tsv(data, names))
+        if as_json:
+            import json
+
+            sys.stdout.write(json.dumps({"model": str(classifier.path), "data": str(data), **report.to_dict()},
+                                        indent=2) + "\n")
+            return
+        render.sentiment_report(render.stdout_console(), report, classifier.name, str(data))
 
 
 @eval_app.command("tagger")

@@ -10,11 +10,12 @@ from dataclasses import asdict, dataclass, field, fields
 
 CELLS = ("lstm", "gru", "rnn")
 ACTIVATIONS = ("tanh", "relu", "linear")
+POOLINGS = ("max", "mean", "final", "attention")
 
 
 @dataclass
 class ModelConfig:
-    task: str = "tagger"  # "tagger": one label per token (many-to-many)
+    task: str = "tagger"  # "tagger": one label per token (many-to-many); "sentiment": one per text (many-to-one)
     cell: str = "lstm"  # lstm | gru | rnn (the lecture's h_t = act(W_xh x_t + W_hh h_{t-1} + b))
     activation: str = "tanh"  # the vanilla rnn cell's nonlinearity: tanh | relu | linear
     words: int = 0  # word vocabulary size, <pad> and <unk> included
@@ -29,6 +30,7 @@ class ModelConfig:
     bidirectional: bool = True
     dropout: float = 0.33  # on embeddings, between layers and before the heads
     word_dropout: float = 0.1  # training only: replace words by <unk> with this probability
+    pooling: str = "max"  # sentiment: how the states over time become one vector: max | mean | final | attention
     heads: dict[str, int] = field(default_factory=dict)  # output name -> number of classes
 
     def __post_init__(self):
@@ -36,6 +38,8 @@ class ModelConfig:
             raise ValueError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, not {self.activation!r}")
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, not {self.pooling!r}")
 
     @property
     def directions(self) -> int:

@@ -58,3 +58,33 @@ def evaluate_tagger(model: ModelFile, sentences: list[TaggedSentence], confusion
         predicted = [labels[j] for p in probs for j in p[name].argmax(-1)]
         reports[name] = score(gold, predicted, confusions)
     return TaggerReport(reports)
+
+
+@dataclass
+class SentimentReport:
+    report: TagSetReport  # accuracy, per-label precision/recall/F1
+    labels: list[str]
+    matrix: list[list[int]]  # matrix[gold][predicted], in `labels` order
+
+    @property
+    def accuracy(self) -> dict[str, float]:
+        return {"label": self.report.accuracy}
+
+    def to_dict(self) -> dict:
+        return {"accuracy": self.report.accuracy, "texts": self.report.tokens, "per_label": self.report.per_tag,
+                "labels": self.labels, "confusion_matrix": self.matrix}
+
+
+def evaluate_sentiment(model: ModelFile, examples: list) -> SentimentReport:
+    from rnncli.sentiment import Classifier
+
+    labels = model.labels["label"]
+    probs = Classifier(model).probabilities([e.words for e in examples])
+    predicted = [labels[j] for j in probs.argmax(-1)]
+    gold = [e.label for e in examples]
+    index = {label: i for i, label in enumerate(labels)}
+    matrix = [[0] * len(labels) for _ in labels]
+    for g, p in zip(gold, predicted):
+        if g in index:
+            matrix[index[g]][index[p]] += 1
+    return SentimentReport(score(gold, predicted), labels, matrix)

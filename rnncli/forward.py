@@ -86,13 +86,40 @@ def final_states(out: np.ndarray, lengths: np.ndarray, hidden: int, bidirectiona
     return np.concatenate([last[:, :hidden], out[:, 0, hidden:]], axis=-1)
 
 
-def tagger_forward(config: ModelConfig, w: Weights, batch: Batch) -> dict[str, np.ndarray]:
-    """Returns head name -> probabilities (B, T, classes); rows past a sentence's length are junk."""
+def states(config: ModelConfig, w: Weights, batch: Batch) -> np.ndarray:
+    """The top recurrent layer's states (B, T, D*H); rows past a text's length are junk."""
     x = w["word_emb.weight"][batch.words]  # (B, T, E)
     if config.char:
         ch = w["char_emb.weight"][batch.chars]  # (U, L, Ec)
         ch = run_recurrent(w, "char_rnn", config, 1, ch, batch.char_lengths)  # (U, L, D*Hc)
         per_word = final_states(ch, batch.char_lengths, config.char_hidden, config.bidirectional)
         x = np.concatenate([x, per_word[batch.char_index]], axis=-1)  # (B, T, E + D*Hc)
-    h = run_recurrent(w, "rnn", config, config.layers, x.astype(np.float32), batch.lengths)  # (B, T, D*H)
+    return run_recurrent(w, "rnn", config, config.layers, x.astype(np.float32), batch.lengths)
+
+
+def heads(config: ModelConfig, w: Weights, h: np.ndarray) -> dict[str, np.ndarray]:
     return {name: softmax(h @ w[f"heads.{name}.weight"].T + w[f"heads.{name}.bias"]) for name in config.heads}
+
+
+def tagger_forward(config: ModelConfig, w: Weights, batch: Batch) -> dict[str, np.ndarray]:
+    """Returns head name -> probabilities (B, T, classes); rows past a sentence's length are junk."""
+    return heads(config, w, states(config, w, batch))
+
+
+def pool(h: np.ndarray, lengths: np.ndarray, config: ModelConfig, w: Weights) -> np.ndarray:
+    """(B, T, D*H) -> (B, D*H), the numpy twin of `model.pool`."""
+    mask = np.arange(h.shape[1])[None, :] < lengths[:, None]  # (B, T)
+    if config.pooling == "max":
+        return np.where(mask[..., None], h, -np.inf).max(axis=1)
+    if config.pooling == "mean":
+        return (h * mask[..., None]).sum(axis=1) / lengths[:, None]
+    if config.pooling == "final":
+        return final_states(h, lengths, config.hidden, config.bidirectional)
+    scores = np.where(mask, (h @ w["attn.weight"].T)[..., 0], -np.inf)  # (B, T)
+    return (softmax(scores)[..., None] * h).sum(axis=1)
+
+
+def sentiment_forward(config: ModelConfig, w: Weights, batch: Batch) -> dict[str, np.ndarray]:
+    """Returns head name -> probabilities (B, classes)."""
+    h = states(config, w, batch)
+    return heads(config, w, pool(h, batch.lengths, config, w).astype(np.float32))

@@ -92,9 +92,9 @@ def final_states(out: torch.Tensor, lengths: torch.Tensor, hidden: int, bidirect
     return torch.cat([last[:, :hidden], out[:, 0, hidden:]], dim=-1)
 
 
-class TaggerModel(nn.Module):
-    """Words -> [word embedding ; char-level recurrent features] -> recurrent stack ->
-    one softmax head per tag set (upos, xpos), trained together."""
+class RecurrentModel(nn.Module):
+    """Words -> [word embedding ; char-level recurrent features] -> recurrent stack.
+    The task models add their output on top of the states this returns."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
@@ -106,11 +106,11 @@ class TaggerModel(nn.Module):
         self.rnn = make_recurrent(c.cell, c.word_features, c.hidden, c.layers, c.bidirectional, c.dropout, c.activation)
         self.heads = nn.ModuleDict({name: nn.Linear(c.hidden * c.directions, n) for name, n in c.heads.items()})
 
-    def forward(self, words: torch.Tensor, lengths: torch.Tensor, chars: torch.Tensor | None = None,
-                char_lengths: torch.Tensor | None = None, char_index: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    def states(self, words: torch.Tensor, lengths: torch.Tensor, chars: torch.Tensor | None = None,
+               char_lengths: torch.Tensor | None = None, char_index: torch.Tensor | None = None) -> torch.Tensor:
         """words (B, T) ids, lengths (B,); chars (U, L) ids of the batch's U distinct words with
         char_lengths (U,); char_index (B, T) maps each token to its row in chars.
-        Returns head name -> logits (B, T, classes)."""
+        Returns the top layer's states (B, T, D*H), dropout applied in training."""
         c = self.config
         x = self.word_emb(words)  # (B, T, E)
         if c.char:
@@ -119,5 +119,44 @@ class TaggerModel(nn.Module):
             x = torch.cat([x, per_word[char_index]], dim=-1)  # (B, T, E + D*Hc)
         x = nn.functional.dropout(x, c.dropout, self.training)
         h = run_recurrent(self.rnn, x, lengths)  # (B, T, D*H)
-        h = nn.functional.dropout(h, c.dropout, self.training)
+        return nn.functional.dropout(h, c.dropout, self.training)
+
+
+class TaggerModel(RecurrentModel):
+    """Many-to-many: one softmax per token for each tag set (upos, xpos), trained together."""
+
+    def forward(self, words: torch.Tensor, lengths: torch.Tensor, **chars) -> dict[str, torch.Tensor]:
+        """Returns head name -> logits (B, T, classes)."""
+        h = self.states(words, lengths, **chars)
         return {name: head(h) for name, head in self.heads.items()}
+
+
+def pool(h: torch.Tensor, lengths: torch.Tensor, config: ModelConfig, attention: nn.Linear | None) -> torch.Tensor:
+    """(B, T, D*H) states -> (B, D*H): one vector per text."""
+    mask = torch.arange(h.shape[1], device=h.device)[None, :] < lengths[:, None]  # (B, T)
+    if config.pooling == "max":
+        return h.masked_fill(~mask[..., None], float("-inf")).amax(dim=1)
+    if config.pooling == "mean":
+        return (h * mask[..., None]).sum(dim=1) / lengths[:, None].to(h.dtype)
+    if config.pooling == "final":
+        return final_states(h, lengths, config.hidden, config.bidirectional)
+    scores = attention(h).squeeze(-1).masked_fill(~mask, float("-inf"))  # (B, T)
+    return (scores.softmax(dim=1)[..., None] * h).sum(dim=1)
+
+
+class SentimentModel(RecurrentModel):
+    """Many-to-one: read the whole text, pool the states over time, one softmax over labels."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__(config)
+        if config.pooling == "attention":
+            self.attn = nn.Linear(config.hidden * config.directions, 1, bias=False)
+
+    def forward(self, words: torch.Tensor, lengths: torch.Tensor, **chars) -> dict[str, torch.Tensor]:
+        """Returns head name -> logits (B, classes)."""
+        h = self.states(words, lengths, **chars)
+        v = pool(h, lengths, self.config, getattr(self, "attn", None))  # (B, D*H)
+        return {name: head(v) for name, head in self.heads.items()}
+
+
+MODELS = {"tagger": TaggerModel, "sentiment": SentimentModel}

@@ -132,6 +132,62 @@ def tagged_table(console: Console, text: str, tokens: list[str], candidates: lis
     console.print()
 
 
+# --- sentiment output -----------------------------------------------------------------
+#   tsv    label, probability, text (tabs and newlines cannot occur in the text)
+#   jsonl  {"text", "label", "prob", "probs": {label: prob}}
+
+
+def sentiment_tsv(text: str, label: str, probs: dict[str, float]) -> str:
+    return f"{label}\t{_prob(probs[label])}\t{text}\n"
+
+
+def sentiment_json(text: str, label: str, probs: dict[str, float]) -> str:
+    import json
+
+    record = {"text": text, "label": label, "prob": round(probs[label], 6),
+              "probs": {k: round(v, 6) for k, v in probs.items()}}
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+LABEL_STYLES = {"positive": "bold green", "negative": "bold red"}
+
+
+def sentiment_row(console: Console, text: str, label: str, probs: dict[str, float]) -> None:
+    """One text: its label, a probability bar, and the other labels' probabilities."""
+    from rich.text import Text
+
+    line = Text()
+    line.append(f"{label:<9}", style=LABEL_STYLES.get(label, "bold"))
+    line.append(f"{probs[label]:.2f} ")
+    line.append(f"{bar(probs[label]):<10}", style=LABEL_STYLES.get(label, "bold").replace("bold ", ""))
+    others = "  ".join(f"{k} {v:.2f}" for k, v in probs.items() if k != label)
+    line.append(f"  {others}  ", style="dim")
+    line.append(text, style="italic")
+    console.print(line, soft_wrap=True)
+
+
+def sentiment_report(console: Console, report, model_name: str, data: str) -> None:
+    from rich.table import Table
+
+    r = report.report
+    console.print(f"[bold]{model_name}[/] on {data}: {r.tokens:,} texts")
+    console.print(f"accuracy [bold]{r.accuracy:.2%}[/]")
+    table = Table(title="per label", title_justify="left", show_edge=False, header_style="bold")
+    for column in ("label", "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    for label, m in r.per_tag.items():
+        table.add_row(label, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{m['support']:,}")
+    console.print(table)
+    console.print("[italic]confusion matrix[/] (rows: gold, columns: predicted)")
+    matrix = Table(show_edge=False, header_style="bold")
+    matrix.add_column("")
+    for label in report.labels:
+        matrix.add_column(label, justify="right")
+    for label, row in zip(report.labels, report.matrix):
+        matrix.add_row(label, *(f"{n:,}" for n in row))
+    console.print(matrix)
+
+
 # --- evaluation reports ---------------------------------------------------------------
 
 TAGSET_NAMES = {"upos": "UPOS", "xpos": "PTB"}

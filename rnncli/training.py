@@ -20,6 +20,7 @@ from rnncli import checkpoint
 from rnncli.config import ModelConfig
 from rnncli.data import TaggedSentence, build_tagger_vocab, read_tagged_conllu
 from rnncli.encoding import encode
+from rnncli.errors import RnnCliError
 from rnncli.model import TaggerModel
 
 
@@ -85,26 +86,143 @@ def tag_targets(sentences: list[TaggedSentence], labels: dict[str, list[str]], T
     return out
 
 
-@torch.no_grad()
-def tagger_accuracy(model: TaggerModel, sentences: list[TaggedSentence], vocab, batch_size: int = 128) -> dict[str, float]:
-    model.eval()
-    correct = {name: 0 for name in vocab.labels}
-    total = 0
-    order = sorted(range(len(sentences)), key=lambda i: len(sentences[i].words))
-    for start in range(0, len(order), batch_size):
-        group = [sentences[i] for i in order[start:start + batch_size]]
-        batch = encode([s.words for s in group], vocab.words, vocab.chars, model.config.max_word_chars)
-        logits = model(**to_tensors(batch))
-        for name, names in vocab.labels.items():
+class TaggerTask:
+    """Many-to-many: cross-entropy summed over the tag heads; dev metric UPOS accuracy."""
+
+    name, metric = "tagger", "upos"
+
+    def __init__(self, vocab):
+        self.vocab = vocab
+
+    def inputs(self, items: list, config: ModelConfig):
+        return encode([s.words for s in items], self.vocab.words, self.vocab.chars if config.char else None,
+                      config.max_word_chars)
+
+    def loss(self, logits: dict, items: list, T: int, loss_fn) -> torch.Tensor:
+        targets = tag_targets(items, self.vocab.labels, T)
+        return sum(loss_fn(logits[name].flatten(0, 1), targets[name].flatten()) for name in logits)
+
+    def correct(self, logits: dict, items: list) -> tuple[dict[str, int], int]:
+        out = {}
+        for name, names in self.vocab.labels.items():
             pred = logits[name].argmax(-1)
-            for b, s in enumerate(group):
-                correct[name] += sum(names[p] == g for p, g in zip(pred[b, : len(s.words)].tolist(), s.tags[name]))
-        total += sum(len(s.words) for s in group)
-    return {name: correct[name] / max(total, 1) for name in correct}
+            out[name] = sum(names[p] == g for b, s in enumerate(items)
+                            for p, g in zip(pred[b, : len(s.words)].tolist(), s.tags[name]))
+        return out, sum(len(s.words) for s in items)
+
+
+class SentimentTask:
+    """Many-to-one: cross-entropy of the text's label; dev metric accuracy."""
+
+    name, metric = "sentiment", "label"
+
+    def __init__(self, vocab):
+        self.vocab = vocab
+        self.index = {label: i for i, label in enumerate(vocab.labels["label"])}
+
+    inputs = TaggerTask.inputs
+
+    def loss(self, logits: dict, items: list, T: int, loss_fn) -> torch.Tensor:
+        return loss_fn(logits["label"], torch.tensor([self.index[e.label] for e in items]))
+
+    def correct(self, logits: dict, items: list) -> tuple[dict[str, int], int]:
+        pred = logits["label"].argmax(-1).tolist()
+        return {"label": sum(p == self.index[e.label] for p, e in zip(pred, items))}, len(items)
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, task, items: list, batch_size: int = 128) -> dict[str, float]:
+    model.eval()
+    correct, total = {}, 0
+    order = sorted(range(len(items)), key=lambda i: len(items[i].words))
+    for start in range(0, len(order), batch_size):
+        group = [items[i] for i in order[start:start + batch_size]]
+        hits, n = task.correct(model(**to_tensors(task.inputs(group, model.config))), group)
+        for name, k in hits.items():
+            correct[name] = correct.get(name, 0) + k
+        total += n
+    return {name: k / max(total, 1) for name, k in correct.items()}
 
 
 def numpy_state(model: nn.Module) -> dict[str, np.ndarray]:
     return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
+
+
+def fit(model: nn.Module, task, train: list, dev: list, options: TrainOptions, callbacks: Callbacks,
+        info: dict) -> dict:
+    """The training loop shared by all tasks: Adam, cosine schedule, clipping, word dropout;
+    keeps the state with the best dev metric. Returns best state, epoch, history, wall time."""
+    config = model.config
+    optimizer = torch.optim.Adam(model.parameters(), lr=options.lr, weight_decay=options.weight_decay)
+    rng = random.Random(options.seed)
+    steps_per_epoch = math.ceil(len(train) / options.batch_size)
+    total_steps = steps_per_epoch * options.epochs
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: options.min_lr_ratio + (1 - options.min_lr_ratio)
+                                                 * 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps)))
+    callbacks.on_start(options.epochs, steps_per_epoch, info)
+    loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
+    best, best_state, best_epoch, history = -1.0, None, 0, []
+    started = time.monotonic()
+    for epoch in range(1, options.epochs + 1):
+        model.train()
+        total_loss, n = 0.0, 0
+        for step, indices in enumerate(make_batches(train, options.batch_size, rng), start=1):
+            group = [train[i] for i in indices]
+            batch = task.inputs(group, config)
+            inputs = to_tensors(batch)
+            if config.word_dropout > 0:
+                drop = (torch.rand(inputs["words"].shape) < config.word_dropout) & (inputs["words"] > 1)
+                inputs["words"] = inputs["words"].masked_fill(drop, 1)
+            loss = task.loss(model(**inputs), group, batch.words.shape[1], loss_fn)
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), options.clip)
+            optimizer.step()
+            schedule.step()
+            total_loss += loss.item()
+            n += 1
+            callbacks.on_step(epoch, step, loss.item())
+        dev_scores = accuracy(model, task, dev)
+        metrics = {"epoch": epoch, "loss": total_loss / max(n, 1), "lr": schedule.get_last_lr()[0],
+                   **{f"dev_{k}": v for k, v in dev_scores.items()}, "elapsed_s": time.monotonic() - started}
+        history.append(metrics)
+        if dev_scores[task.metric] > best:
+            best, best_state, best_epoch = dev_scores[task.metric], numpy_state(model), epoch
+        metrics["best_epoch"] = best_epoch
+        callbacks.on_epoch_end(epoch, metrics)
+        if options.patience and epoch - best_epoch >= options.patience:
+            break
+        if options.max_time and time.monotonic() - started >= options.max_time:
+            break
+    return {"state": best_state, "best_epoch": best_epoch, "history": history, "wall": time.monotonic() - started}
+
+
+def save_trained(out: str, task, config: ModelConfig, vocab, fitted: dict, options: TrainOptions, command: str,
+                 data: dict, parameters: int, evaluate, dev: list, test: list | None, extra: dict | None = None) -> dict:
+    """Write the model file, then score what was saved (rounded weights, numpy forward pass:
+    what users will run) on dev and test and write it again with the scores."""
+    meta = {
+        "name": Path(out).stem,
+        "task": task.name,
+        "config": config.to_dict(),
+        "vocab": {"words": vocab.words.items, "chars": vocab.chars.items if config.char else []},
+        "labels": vocab.labels,
+        "training": {
+            "command": command, "data": data, "seed": options.seed, "options": asdict(options),
+            "epochs_run": len(fitted["history"]), "best_epoch": fitted["best_epoch"],
+            "wall_time_s": round(fitted["wall"], 1), "parameters": parameters, "torch": torch.__version__,
+            "history": fitted["history"], **(extra or {}),
+        },
+    }
+    checkpoint.save_model(out, fitted["state"], meta, dtype=options.dtype)
+    saved = checkpoint.load_model(out)
+    scores = {"dev": evaluate(saved, dev).accuracy}
+    if test is not None:
+        scores["test"] = evaluate(saved, test).accuracy
+    meta["scores"] = scores
+    checkpoint.save_model(out, fitted["state"], meta, dtype=options.dtype)
+    return {"out": str(out), "best_epoch": fitted["best_epoch"], "wall_time_s": fitted["wall"], "scores": scores,
+            "parameters": parameters}
 
 
 def train_tagger(train_path: str, dev_path: str, out: str, config: ModelConfig, options: TrainOptions,
@@ -124,75 +242,57 @@ def train_tagger(train_path: str, dev_path: str, out: str, config: ModelConfig, 
     config.words, config.chars = len(vocab.words), len(vocab.chars)
     config.heads = {name: len(names) for name, names in vocab.labels.items()}
     model = TaggerModel(config)
-    optimizer = torch.optim.Adam(model.parameters(), lr=options.lr, weight_decay=options.weight_decay)
-    rng = random.Random(options.seed)
-    steps_per_epoch = math.ceil(len(train) / options.batch_size)
-    total_steps = steps_per_epoch * options.epochs
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: options.min_lr_ratio + (1 - options.min_lr_ratio)
-                                                 * 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps)))
     parameters = sum(p.numel() for p in model.parameters())
-    callbacks.on_start(options.epochs, steps_per_epoch, {"parameters": parameters, "train_sentences": len(train),
-                                                          "words": len(vocab.words), "chars": len(vocab.chars)})
-    loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
-    best, best_state, best_epoch, history = -1.0, None, 0, []
-    started = time.monotonic()
-    for epoch in range(1, options.epochs + 1):
-        model.train()
-        total_loss, n = 0.0, 0
-        for step, indices in enumerate(make_batches(train, options.batch_size, rng), start=1):
-            group = [train[i] for i in indices]
-            batch = encode([s.words for s in group], vocab.words, vocab.chars, config.max_word_chars)
-            inputs = to_tensors(batch)
-            if config.word_dropout > 0:
-                drop = (torch.rand(inputs["words"].shape) < config.word_dropout) & (inputs["words"] > 1)
-                inputs["words"] = inputs["words"].masked_fill(drop, 1)
-            targets = tag_targets(group, vocab.labels, batch.words.shape[1])
-            logits = model(**inputs)
-            loss = sum(loss_fn(logits[name].flatten(0, 1), targets[name].flatten()) for name in logits)
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), options.clip)
-            optimizer.step()
-            schedule.step()
-            total_loss += loss.item()
-            n += 1
-            callbacks.on_step(epoch, step, loss.item())
-        dev_scores = tagger_accuracy(model, dev, vocab)
-        metrics = {"epoch": epoch, "loss": total_loss / max(n, 1), "lr": schedule.get_last_lr()[0],
-                   **{f"dev_{k}": v for k, v in dev_scores.items()}, "elapsed_s": time.monotonic() - started}
-        history.append(metrics)
-        if dev_scores["upos"] > best:
-            best, best_state, best_epoch = dev_scores["upos"], numpy_state(model), epoch
-        metrics["best_epoch"] = best_epoch
-        callbacks.on_epoch_end(epoch, metrics)
-        if options.patience and epoch - best_epoch >= options.patience:
-            break
-        if options.max_time and time.monotonic() - started >= options.max_time:
-            break
-    wall = time.monotonic() - started
-    meta = {
-        "name": Path(out).stem,
-        "task": "tagger",
-        "config": config.to_dict(),
-        "vocab": {"words": vocab.words.items, "chars": vocab.chars.items},
-        "labels": vocab.labels,
-        "training": {
-            "command": command,
-            "data": {"train": str(train_path), "dev": str(dev_path), "test": str(test_path) if test_path else None,
-                     "train_sentences": len(train), "train_tokens": sum(len(s.words) for s in train)},
-            "seed": options.seed, "options": asdict(options), "epochs_run": len(history), "best_epoch": best_epoch,
-            "wall_time_s": round(wall, 1), "parameters": parameters, "torch": torch.__version__,
-            "history": history,
-        },
-    }
-    checkpoint.save_model(out, best_state, meta, dtype=options.dtype)
-    # Score what was saved (rounded weights, numpy forward pass): what users will run.
-    saved = checkpoint.load_model(out)
-    scores = {"dev": evaluate_tagger(saved, dev).accuracy}
-    if test is not None:
-        scores["test"] = evaluate_tagger(saved, test).accuracy
-    meta["scores"] = scores
-    checkpoint.save_model(out, best_state, meta, dtype=options.dtype)
-    result = {"out": str(out), "best_epoch": best_epoch, "wall_time_s": wall, "scores": scores, "parameters": parameters}
+    task = TaggerTask(vocab)
+    fitted = fit(model, task, train, dev, options, callbacks, {
+        "parameters": parameters, "train_sentences": len(train), "words": len(vocab.words), "chars": len(vocab.chars)})
+    data = {"train": str(train_path), "dev": str(dev_path), "test": str(test_path) if test_path else None,
+            "train_sentences": len(train), "train_tokens": sum(len(s.words) for s in train)}
+    result = save_trained(out, task, config, vocab, fitted, options, command, data, parameters, evaluate_tagger, dev, test)
+    callbacks.on_end(result)
+    return result
+
+
+def train_sentiment(train_paths: list[str], dev_path: str, out: str, config: ModelConfig, options: TrainOptions,
+                    test_path: str | None = None, label_names: list[str] | None = None, command: str = "",
+                    callbacks: Callbacks | None = None, embeddings=None) -> dict:
+    """Train a text classifier on label/text TSV files (several train files are joined), keep
+    the best dev epoch, save it to `out`. `embeddings` (an `embeddings.PpmiEmbeddings`)
+    pretrains the word embeddings on unlabelled text, the training texts included."""
+    from rnncli.data import build_sentiment_vocab, read_sentiment_tsv
+    from rnncli.evaluate import evaluate_sentiment
+    from rnncli.model import SentimentModel
+
+    callbacks = callbacks or Callbacks()
+    if options.threads:
+        torch.set_num_threads(options.threads)
+    train = [e for path in train_paths for e in read_sentiment_tsv(path, label_names)]
+    dev = read_sentiment_tsv(dev_path, label_names)
+    test = read_sentiment_tsv(test_path, label_names) if test_path else None
+    seed_everything(options.seed)
+    vocab = build_sentiment_vocab(train, options.min_word_count)
+    for split, items in (("dev", dev), ("test", test or [])):
+        unknown = sorted({e.label for e in items} - set(vocab.labels["label"]))
+        if unknown:
+            raise RnnCliError(f"{dev_path if split == 'dev' else test_path}: label {unknown[0]!r} never occurs in "
+                              f"the training data ({', '.join(vocab.labels['label'])})")
+    config.task = "sentiment"
+    config.words, config.chars = len(vocab.words), len(vocab.chars)
+    config.heads = {"label": len(vocab.labels["label"])}
+    model = SentimentModel(config)
+    extra = {}
+    if embeddings is not None:
+        vectors = embeddings.vectors(vocab.words.items, config.embedding_dim, [e.words for e in train], options.seed)
+        with torch.no_grad():
+            model.word_emb.weight[2:] = torch.from_numpy(vectors[2:])
+        extra["embeddings"] = embeddings.describe()
+    parameters = sum(p.numel() for p in model.parameters())
+    task = SentimentTask(vocab)
+    fitted = fit(model, task, train, dev, options, callbacks, {
+        "parameters": parameters, "train_texts": len(train), "words": len(vocab.words)})
+    data = {"train": [str(p) for p in train_paths], "dev": str(dev_path), "test": str(test_path) if test_path else None,
+            "train_texts": len(train)}
+    result = save_trained(out, task, config, vocab, fitted, options, command, data, parameters,
+                          evaluate_sentiment, dev, test, extra)
     callbacks.on_end(result)
     return result

@@ -1,0 +1,105 @@
+"""Word vectors pretrained on unlabelled text, to start a sentiment model's embeddings from.
+
+Count-based, so it takes seconds on a CPU: co-occurrence counts in a +-5 word window,
+positive pointwise mutual information (with context smoothing 0.75), then a truncated SVD
+(Levy, Goldberg & Dagan 2015). Sources: plain text files, and `nltk:movie_reviews` (Pang &
+Lee's 2,000 IMDb reviews) read with NLTK's own corpus reader from NLTK_DATA, never downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from rnncli.errors import RnnCliError
+from rnncli.vocab import word_key
+
+NLTK_CORPORA = ("movie_reviews",)
+LEAKY = {"sentence_polarity": "it holds the Rotten Tomatoes sentences of SST, test set included"}
+
+
+def corpus_sentences(source: str) -> Iterator[list[str]]:
+    """Tokenized sentences of one source: `nltk:NAME` or the path of a UTF-8 text file."""
+    if source.startswith("nltk:"):
+        name = source[5:]
+        if name in LEAKY:
+            raise RnnCliError(f"{source}: refused: {LEAKY[name]}")
+        if name not in NLTK_CORPORA:
+            raise RnnCliError(f"{source}: unknown corpus; supported: {', '.join('nltk:' + n for n in NLTK_CORPORA)}")
+        import nltk
+
+        try:
+            reader = getattr(nltk.corpus, name)
+            yield from reader.sents()
+        except LookupError:
+            raise RnnCliError(f"{source}: not found; set NLTK_DATA to the folder that holds corpora/{name} "
+                              f"(currently {os.environ.get('NLTK_DATA', 'unset')})") from None
+        return
+    from rnncli.text import split_sentences, tokenize
+
+    path = Path(source)
+    if not path.is_file():
+        raise RnnCliError(f"{source}: no such file")
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            for sentence in split_sentences(line.strip()):
+                yield tokenize(sentence)[0]
+
+
+class PpmiEmbeddings:
+    """Pretrains vectors for a given vocabulary on `sources` plus any extra texts."""
+
+    def __init__(self, sources: list[str], window: int = 5, smoothing: float = 0.75):
+        self.sources, self.window, self.smoothing = list(sources), window, smoothing
+
+    def describe(self) -> dict:
+        return {"method": "PPMI + truncated SVD", "sources": self.sources, "window": self.window,
+                "context_smoothing": self.smoothing}
+
+    def vectors(self, words: list[str], dim: int, extra: list[list[str]] = (), seed: int = 0) -> np.ndarray:
+        """(len(words), dim) vectors, rows in `words` order, scaled like torch's N(0, 1) embedding
+        init; words never seen in the corpus keep random N(0, 1) rows."""
+        from scipy import sparse
+        from scipy.sparse.linalg import svds
+
+        index = {w: i for i, w in enumerate(words)}
+        V = len(words)
+        rows, cols = [], []
+        sentences = (s for source in self.sources for s in corpus_sentences(source))
+        for sentence in _chain(sentences, extra):
+            ids = np.array([index.get(word_key(w), -1) for w in sentence], dtype=np.int64)
+            for d in range(1, self.window + 1):
+                a, b = ids[:-d], ids[d:]
+                keep = (a >= 2) & (b >= 2)
+                rows += [a[keep], b[keep]]
+                cols += [b[keep], a[keep]]
+        if not rows:
+            raise RnnCliError("no co-occurrences found in the embedding sources")
+        r, c = np.concatenate(rows), np.concatenate(cols)
+        counts = sparse.coo_matrix((np.ones(len(r), np.float32), (r, c)), shape=(V, V)).tocsr()
+        counts.sum_duplicates()
+        total = counts.sum()
+        row_sum = np.asarray(counts.sum(axis=1)).ravel()
+        ctx = np.asarray(counts.sum(axis=0)).ravel() ** self.smoothing
+        ctx /= ctx.sum()
+        coo = counts.tocoo()
+        pmi = np.log(coo.data * 1.0 / (row_sum[coo.row] / total) / ctx[coo.col] / total)
+        keep = pmi > 0
+        ppmi = sparse.csr_matrix((pmi[keep].astype(np.float32), (coo.row[keep], coo.col[keep])), shape=(V, V))
+        k = min(dim, V - 2)
+        u, s, _ = svds(ppmi, k=k, random_state=seed)
+        vectors = u * np.sqrt(s)  # (V, k)
+        rng = np.random.default_rng(seed)
+        out = rng.standard_normal((V, dim)).astype(np.float32)
+        seen = row_sum > 0
+        scaled = vectors / (vectors[seen].std() + 1e-8)
+        out[seen, :k] = scaled[seen]
+        return out
+
+
+def _chain(first, second):
+    yield from first
+    yield from second
