@@ -1,0 +1,136 @@
+"""Sentiment: the TSV reader, numpy/torch parity for every pooling, a tiny fixed-seed run, the CLI."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from conftest import FIXTURES
+from rnncli.checkpoint import load_model
+from rnncli.cli import app
+from rnncli.config import ModelConfig
+from rnncli.data import read_sentiment_tsv
+from rnncli.encoding import encode
+from rnncli.errors import RnnCliError
+from rnncli.forward import sentiment_forward
+from rnncli.model import SentimentModel
+from rnncli.sentiment import Classifier
+from rnncli.training import TrainOptions, numpy_state, to_tensors, train_sentiment
+from rnncli.vocab import Vocab
+
+TINY = FIXTURES / "tiny-sentiment.tsv"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def tiny_sentiment(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sentiment") / "tiny-sentiment.safetensors"
+    config = ModelConfig(cell="lstm", embedding_dim=16, hidden=16, layers=1, char=False, dropout=0.0, word_dropout=0.0)
+    options = TrainOptions(epochs=30, batch_size=4, lr=1e-2, seed=5, min_word_count=1, dtype="float32", threads=1)
+    train_sentiment([str(TINY)], str(TINY), str(out), config, options, command="pytest tiny")
+    return out
+
+
+def test_reader_names_sst_labels_and_finds_columns(tmp_path):
+    examples = read_sentiment_tsv(TINY)
+    assert len(examples) == 16 and examples[0].words == ["a", "great", "film"] and examples[0].label == "positive"
+    text_first = tmp_path / "glue.tsv"
+    text_first.write_text("a fine film\t2\nan awful film\t0\nok\t1\n", encoding="utf-8")
+    assert [(e.label, e.words) for e in read_sentiment_tsv(text_first)] == [
+        ("2", ["a", "fine", "film"]), ("0", ["an", "awful", "film"]), ("1", ["ok"])]
+    assert [e.label for e in read_sentiment_tsv(text_first, ["bad", "meh", "good"])] == ["good", "bad", "meh"]
+    quotes = tmp_path / "q.tsv"
+    quotes.write_text("label\tsentence\npos\tthe `` best '' film\n", encoding="utf-8")
+    assert read_sentiment_tsv(quotes)[0].words == ["the", '"', "best", '"', "film"]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("", "empty file"),
+    ("label\tsentence\n1\tgood\textra\n", r"x.tsv:2: expected 2 tab-separated columns"),
+    ("label\tsentence\n1\t   \n", r"x.tsv:2: empty text"),
+    ("label\tsentence\n", "no examples after the header"),
+])
+def test_reader_errors(tmp_path, content, message):
+    path = tmp_path / "x.tsv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(RnnCliError, match=message):
+        read_sentiment_tsv(path)
+
+
+@pytest.mark.parametrize("pooling", ["max", "mean", "final", "attention"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_numpy_matches_torch(pooling, cell):
+    torch.manual_seed(1)
+    words = Vocab(["a", "great", "film", "boring"], specials=True)
+    chars = Vocab(list("agretfilmbon"), specials=True)
+    config = ModelConfig(task="sentiment", cell=cell, pooling=pooling, words=len(words), chars=len(chars),
+                         embedding_dim=8, char=cell == "gru", char_dim=4, char_hidden=3, hidden=6, layers=2,
+                         heads={"label": 3})
+    model = SentimentModel(config).eval()
+    batch = encode([["a", "great", "film"], ["boring"], ["a", "very", "boring", "film", "!"]], words,
+                   chars if config.char else None, config.max_word_chars)
+    with torch.no_grad():
+        expected = model(**to_tensors(batch))["label"].softmax(-1).numpy()
+    got = sentiment_forward(config, numpy_state(model), batch)["label"]
+    np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
+
+
+def test_tiny_model_classifies_exactly(tiny_sentiment):
+    model = load_model(tiny_sentiment)
+    assert model.labels == {"label": ["negative", "positive"]}
+    assert model.meta["scores"]["dev"]["label"] == 1.0
+    probs = Classifier(model).probabilities([["a", "great", "movie"], ["a", "boring", "movie"], ["loved", "it"],
+                                             ["dull", "acting"], []])
+    assert [model.labels["label"][j] for j in probs.argmax(-1)] == ["positive", "negative", "positive", "negative",
+                                                                   "positive"]
+    np.testing.assert_allclose(probs.sum(-1), 1.0, atol=1e-5)
+
+
+def test_sentiment_command_formats(tiny_sentiment):
+    result = runner.invoke(app, ["sentiment", "-m", str(tiny_sentiment), "a great movie"])
+    label, prob, text = result.stdout.rstrip("\n").split("\t")
+    assert (label, text) == ("positive", "a great movie") and 0.5 < float(prob) <= 1.0
+    result = runner.invoke(app, ["sentiment", "-m", str(tiny_sentiment), "-f", "jsonl"],
+                           input="a great movie\n\na boring movie\n")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["label"] for r in records] == ["positive", "negative"]
+    assert set(records[0]) == {"text", "label", "prob", "probs"}
+    assert records[0]["probs"]["positive"] == records[0]["prob"]
+    result = runner.invoke(app, ["sentiment", "-m", str(tiny_sentiment), "-I", "text", "-f", "tsv"],
+                           input="A great movie. A boring movie.\n")
+    assert [line.split("\t")[0] for line in result.stdout.splitlines()] == ["positive", "negative"]
+    table = runner.invoke(app, ["sentiment", "-m", str(tiny_sentiment), "-f", "table", "a great movie"])
+    assert "positive" in table.stdout and "negative 0." in table.stdout and "a great movie" in table.stdout
+
+
+def test_sentiment_errors(tiny_sentiment, tiny_model):
+    wrong = runner.invoke(app, ["sentiment", "-m", str(tiny_model), "great"])
+    assert wrong.exit_code == 1 and "a tagger model, but this command needs a sentiment model" in wrong.stderr
+    binary = runner.invoke(app, ["sentiment", "-m", str(tiny_sentiment)], input=b"\x00\x01")
+    assert binary.exit_code == 1 and "input looks binary" in binary.stderr
+    long = runner.invoke(app, ["sentiment", "-m", str(tiny_sentiment)], input="great " * 100_000 + "\n")
+    assert long.exit_code == 0 and long.stdout.startswith("positive\t")
+
+
+def test_eval_and_train_sentiment_commands(tiny_sentiment, tmp_path):
+    result = runner.invoke(app, ["eval", "sentiment", "-m", str(tiny_sentiment), "-d", str(TINY)])
+    assert result.exit_code == 0 and "accuracy 100.00%" in result.stdout and "confusion matrix" in result.stdout
+    report = json.loads(runner.invoke(app, ["eval", "sentiment", "-m", str(tiny_sentiment), "-d", str(TINY),
+                                            "--json"]).stdout)
+    assert report["confusion_matrix"] == [[8, 0], [0, 8]] and report["labels"] == ["negative", "positive"]
+    text = tmp_path / "unlabelled.txt"
+    text.write_text("A great film. A wonderful film. A boring film.\nA terrible story.\n", encoding="utf-8")
+    out = tmp_path / "cli.safetensors"
+    result = runner.invoke(app, ["train", "sentiment", "--train", str(TINY), "--dev", str(TINY), "--out", str(out),
+                                 "--cell", "rnn", "--pooling", "attention", "--hidden", "8", "--embedding-dim", "8",
+                                 "--epochs", "2", "--embeddings-from", str(text), "--label-names", "bad,good",
+                                 "--threads", "1"])
+    assert result.exit_code == 0, result.output
+    meta = load_model(out).meta
+    assert meta["labels"]["label"] == ["bad", "good"] and meta["config"]["pooling"] == "attention"
+    assert meta["training"]["embeddings"]["sources"] == [str(text)]
+    refused = runner.invoke(app, ["train", "sentiment", "--train", str(TINY), "--dev", str(TINY), "--out",
+                                  str(tmp_path / "x.safetensors"), "--embeddings-from", "nltk:sentence_polarity"])
+    assert refused.exit_code == 1 and "refused" in refused.stderr
