@@ -14,9 +14,13 @@ from enum import Enum
 from pathlib import Path
 from typing import Optional
 
-import typer
+# numpy's BLAS threads only slow the many small per-step matrix products of a recurrent
+# network (and fight each other on a busy machine); set OPENBLAS_NUM_THREADS to override.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from rnncli import __version__
+import typer  # noqa: E402
+
+from rnncli import __version__  # noqa: E402
 from rnncli.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, RnnCliError
 
 app = typer.Typer(
@@ -79,6 +83,18 @@ class Pooling(str, Enum):
     mean = "mean"
     final = "final"
     attention = "attention"
+
+
+class ExplainTask(str, Enum):
+    sentiment = "sentiment"
+    tagger = "tagger"
+
+
+class ExplainFormat(str, Enum):
+    auto = "auto"
+    table = "table"
+    json = "json"
+    tsv = "tsv"
 
 
 class Tagset(str, Enum):
@@ -251,6 +267,84 @@ def sentiment(
             else:
                 sys.stdout.write(render.sentiment_json(result.text, result.label, result.probs))
             sys.stdout.flush()
+
+
+@app.command("explain-gradients")
+def explain_gradients(
+    text: Optional[list[str]] = typer.Argument(None, show_default=False,
+                                               help="Text to explain [default: a long-dependency sentence]."),
+    task: ExplainTask = typer.Option(ExplainTask.sentiment, "--task", help="sentiment: the label; tagger: the last token's tag."),
+    model: list[str] = typer.Option([], "--model", "-m", show_default=False,
+                                    help="Model to explain (name or file; repeat to compare) [default: rnn and lstm]."),
+    saliency: bool = typer.Option(False, "--saliency", help="Add gradient x input per token: which words drove the prediction."),
+    synthetic: bool = typer.Option(False, "--synthetic", help="Random weights instead of a trained model."),
+    length: int = typer.Option(50, min=2, max=10_000, help="Synthetic: sequence length T."),
+    cells: str = typer.Option("rnn,lstm", "--cell", help="Synthetic: cells to compare, comma-separated (rnn, lstm, gru)."),
+    radius: float = typer.Option(1.0, min=0.0, help="Synthetic: spectral radius of the recurrent matrix (<1 vanishes, >1 explodes)."),
+    activation: Activation = typer.Option(Activation.tanh, help="Synthetic: the rnn cell's nonlinearity (linear: compare with W_hh^k)."),
+    seed: int = typer.Option(0, help="Synthetic: random seed."),
+    hidden: int = typer.Option(32, min=1, max=1024, help="Synthetic: state size."),
+    forget_bias: float = typer.Option(3.0, help="Synthetic: LSTM forget-gate bias (3: the gate is ~0.95 open)."),
+    clip: Optional[float] = typer.Option(None, min=0.0, help="Synthetic: show gradient-norm clipping at this threshold."),
+    output_format: ExplainFormat = typer.Option(ExplainFormat.auto, "--format", "-f", help="auto: a table on a terminal, json otherwise."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw norm against distance (log scale) to this PNG (needs matplotlib)."),
+) -> None:
+    """Show how the gradient reaching earlier tokens vanishes in a vanilla RNN (or explodes), and how an LSTM keeps it."""
+    with user_errors():
+        import json
+
+        from rnncli import render
+
+        fmt = output_format.value
+        if fmt == "auto":
+            fmt = "table" if sys.stdout.isatty() else "json"
+        if plot is not None:
+            from rnncli.plot import pyplot
+
+            pyplot()  # fail before the work, not after
+        from rnncli import gradients
+
+        if synthetic:
+            names = [c.strip() for c in cells.split(",") if c.strip()]
+            bad = [c for c in names if c not in ("rnn", "lstm", "gru")]
+            if bad or not names:
+                raise RnnCliError(f"--cell: unknown cell {bad[0] if bad else cells!r}; use rnn, lstm, gru", EXIT_USAGE)
+            results = [gradients.synthetic(c, length, radius, activation.value, hidden, seed, clip,
+                                           forget_bias=forget_bias) for c in names]
+            series = {r.cell: r.grad_norms for r in results}
+            if fmt == "table":
+                render.synthetic_table(render.stdout_console(), results)
+            elif fmt == "json":
+                sys.stdout.write(json.dumps({"synthetic": True, "length": length, "radius": radius, "seed": seed,
+                                             "models": {r.cell: r.to_dict() for r in results}}) + "\n")
+            else:
+                sys.stdout.write("\t".join(["step", "distance"] + [f"{r.cell}_grad_norm" for r in results]) + "\n")
+                for t in range(length):
+                    sys.stdout.write("\t".join([str(t + 1), str(length - 1 - t)]
+                                               + [f"{r.grad_norms[t]:.6e}" for r in results]) + "\n")
+        else:
+            from rnncli.checkpoint import load_model, resolve_model
+            from rnncli.text import clean, split_sentences, tokenize
+
+            raw = " ".join(text) if text else gradients.DEFAULT_TEXT
+            tokens = [tok for sentence in split_sentences(" ".join(clean(raw).split())) for tok in tokenize(sentence)[0]]
+            if not tokens:
+                raise RnnCliError("the text is empty; give some words to explain", EXIT_USAGE)
+            specs = model or ["rnn", "lstm"]
+            explanations = [gradients.explain(load_model(resolve_model(spec, task.value), task=task.value), tokens, saliency)
+                            for spec in specs]
+            series = {e.name: e.grad_norms for e in explanations}
+            if fmt == "table":
+                render.gradient_table(render.stdout_console(), tokens, explanations, saliency)
+            elif fmt == "json":
+                sys.stdout.write(json.dumps({"tokens": tokens, "task": task.value, "note": render.GRADIENT_NOTE,
+                                             "models": {e.name: e.to_dict() for e in explanations}}) + "\n")
+            else:
+                sys.stdout.write(render.gradient_tsv(tokens, explanations))
+        if plot is not None:
+            from rnncli.plot import plot_norms
+
+            plot_norms(plot, series, title="gradient norm against distance to the output")
 
 
 @train_app.command("tagger")

@@ -1,0 +1,75 @@
+"""The bundled models: golden outputs, and their accuracy on the official test splits
+(skipped when ../shared/data is absent)."""
+
+import pytest
+
+from conftest import EWT, SHARED_DATA
+from rnncli.checkpoint import load_model, pretrained_dir, resolve_model
+from rnncli.data import read_sentiment_tsv, read_tagged_conllu
+from rnncli.evaluate import evaluate_sentiment, evaluate_tagger
+from rnncli.sentiment import Classifier
+from rnncli.tagger import Tagger
+from rnncli.text import tokenize
+
+GOLDEN_TAGS = {
+    "I study at night": "PRON VERB ADP NOUN",
+    "She doesn't like green apples.": "PRON AUX PART VERB ADJ NOUN PUNCT",
+    "The dogs were barking loudly outside the house.": "DET NOUN AUX VERB ADV ADP DET NOUN PUNCT",
+    "Can you send me the report by Friday?": "AUX PRON VERB PRON DET NOUN ADP PROPN PUNCT",
+}
+GOLDEN_PTB = {"I study at night": "PRP VBP IN NN", "She doesn't like green apples.": "PRP VBZ RB VB JJ NNS ."}
+POSITIVE = ["What a great film", "A wonderful, moving story with brilliant acting.", "I loved every minute of it."]
+NEGATIVE = ["This movie is terrible and boring.", "A dull, lifeless mess.", "The worst film I have seen this year."]
+
+
+def tagger(name: str) -> Tagger:
+    return Tagger(load_model(resolve_model(name, "tagger"), task="tagger"))
+
+
+@pytest.mark.parametrize("name", ["lstm", "rnn"])
+def test_golden_tags(name):
+    t = tagger(name)
+    sentences = [tokenize(text)[0] for text in GOLDEN_TAGS]
+    assert [" ".join(tags) for tags in t.best(sentences)] == list(GOLDEN_TAGS.values())
+    assert [" ".join(tags) for tags in t.best([tokenize(s)[0] for s in GOLDEN_PTB], "xpos")] == list(GOLDEN_PTB.values())
+
+
+@pytest.mark.parametrize("name", ["lstm", "rnn"])
+def test_golden_sentiment(name):
+    classifier = Classifier(load_model(resolve_model(name, "sentiment"), task="sentiment"))
+    probs = classifier.probabilities([tokenize(t)[0] for t in POSITIVE + NEGATIVE])
+    labels = [classifier.labels[j] for j in probs.argmax(-1)]
+    assert labels == ["positive"] * len(POSITIVE) + ["negative"] * len(NEGATIVE)
+
+
+def test_bundled_models_are_small_and_describe_themselves():
+    files = {p.stem: p for p in pretrained_dir().glob("*.safetensors")}
+    assert set(files) == {"tagger-lstm", "tagger-rnn", "sentiment-lstm", "sentiment-rnn"}
+    assert files["tagger-lstm"].stat().st_size + files["tagger-rnn"].stat().st_size <= 15_000_000
+    for name, path in files.items():
+        meta = load_model(path).meta
+        assert meta["name"] == name and meta["training"]["command"].startswith("rnncli train ")
+        assert meta["training"]["seed"] is not None and "test" in meta["scores"]
+
+
+needs_data = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is absent")
+
+
+@needs_data
+@pytest.mark.parametrize("name, upos, ptb", [("lstm", 0.955, 0.945), ("rnn", 0.940, None)])
+def test_tagger_accuracy_on_ewt_test(name, upos, ptb):
+    model = load_model(resolve_model(name, "tagger"))
+    report = evaluate_tagger(model, read_tagged_conllu(EWT / "en_ewt-ud-test.conllu"))
+    assert report.accuracy["upos"] == pytest.approx(model.meta["scores"]["test"]["upos"], abs=1e-6)
+    assert report.accuracy["upos"] >= upos
+    if ptb:
+        assert report.accuracy["xpos"] >= ptb
+
+
+@needs_data
+@pytest.mark.parametrize("name, target", [("lstm", 0.86), ("rnn", 0.80)])
+def test_sentiment_accuracy_on_sst2_test(name, target):
+    model = load_model(resolve_model(name, "sentiment"))
+    report = evaluate_sentiment(model, read_sentiment_tsv(SHARED_DATA / "sst2" / "test.tsv"))
+    assert report.accuracy["label"] == pytest.approx(model.meta["scores"]["test"]["label"], abs=1e-6)
+    assert report.accuracy["label"] >= target

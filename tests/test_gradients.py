@@ -1,0 +1,108 @@
+"""explain-gradients: analytic checks on synthetic weights, unrolled == fused, the CLI."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from rnncli.checkpoint import load_model
+from rnncli.cli import app
+from rnncli.config import ModelConfig
+from rnncli.encoding import encode
+from rnncli.gradients import decay_summary, explain, synthetic, unroll
+from rnncli.model import SentimentModel, TaggerModel
+from rnncli.tagger import Tagger
+from rnncli.training import to_tensors
+from rnncli.vocab import Vocab
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("radius", [0.5, 0.9, 1.5])
+def test_linear_rnn_matches_the_analytic_product(radius):
+    result = synthetic("rnn", 40, radius, activation="linear", seed=3)
+    np.testing.assert_allclose(result.grad_norms, result.analytic, rtol=1e-10)
+    assert result.summary()["analytic_max_rel_error"] < 1e-10
+    assert result.summary()["decay_factor"] == pytest.approx(radius, rel=0.15)
+
+
+def test_small_radius_vanishes_and_large_radius_explodes():
+    vanishing = synthetic("rnn", 31, 0.5).grad_norms  # index 0 is 30 steps back
+    assert vanishing[-1] == pytest.approx(1.0) and vanishing[0] < 1e-6
+    exploding = synthetic("rnn", 31, 1.5, activation="linear").grad_norms
+    assert exploding[0] > 1e3 * exploding[-1]
+
+
+def test_lstm_with_an_open_forget_gate_keeps_the_gradient():
+    rnn = synthetic("rnn", 50, 0.5).grad_norms
+    lstm = synthetic("lstm", 50, 0.5, forget_bias=3.0).grad_norms
+    assert lstm[0] > 1e-2 and rnn[0] < 1e-10
+
+
+def test_clipping_rescales_to_the_threshold():
+    clip = synthetic("rnn", 30, 1.5, activation="linear", clip=5.0).clip
+    assert clip["norm_before"] > 5.0 and clip["norm_after"] == pytest.approx(5.0)
+    assert clip["scale"] == pytest.approx(5.0 / clip["norm_before"])
+
+
+def test_decay_summary():
+    assert decay_summary([1e-4, 1e-3, 1e-2, 1e-1, 1.0]) == {"decay_factor": pytest.approx(0.1), "reach": 3}
+    assert decay_summary([8.0, 4.0, 2.0, 1.0])["reach"] == 3
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("task", ["tagger", "sentiment"])
+def test_unrolled_cells_equal_the_fused_modules(cell, task):
+    torch.manual_seed(0)
+    config = ModelConfig(task=task, cell=cell, words=6, chars=5, embedding_dim=7, char=False, hidden=5, layers=2,
+                         heads={"upos": 3} if task == "tagger" else {"label": 2})
+    net = (TaggerModel if task == "tagger" else SentimentModel)(config).eval().double()
+    batch = to_tensors(encode([["a", "b", "c", "a"]], Vocab(["a", "b", "c"], specials=True), None, 30))
+    with torch.no_grad():
+        fused = net.states(batch["words"], batch["lengths"])[0]
+        x = net.word_emb(batch["words"])[0]
+        unrolled = unroll(net.rnn, cell, "tanh", 2, True, 5, x)
+    torch.testing.assert_close(unrolled.top, fused, atol=1e-10, rtol=0)
+    assert len(unrolled.h) == 4 and len(unrolled.c) == (4 if cell == "lstm" else 0)
+
+
+def test_explain_a_tiny_tagger(tiny_model):
+    model = load_model(tiny_model)
+    tokens = ["I", "study", "at", "night", "."]
+    e = explain(model, tokens, saliency=True)
+    assert e.prediction["label"] == Tagger(model).best([tokens])[0][-1] == "PUNCT"
+    assert len(e.grad_norms) == len(e.c_grad_norms) == len(e.forget_gate_mean) == len(e.saliency) == 5
+    assert all(0 < f < 1 for f in e.forget_gate_mean)
+    assert e.grad_norms[-1] == max(e.grad_norms)
+
+
+def test_cli_json_and_tsv(tiny_model):
+    result = runner.invoke(app, ["explain-gradients", "--task", "tagger", "-m", str(tiny_model), "--saliency",
+                                 "I study at night ."])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["tokens"] == ["I", "study", "at", "night", "."]
+    tiny = data["models"]["tiny-lstm"]
+    assert len(tiny["grad_norms"]) == 5 and {"decay_factor", "reach", "forget_gate_mean", "saliency"} <= set(tiny)
+    synthetic_run = runner.invoke(app, ["explain-gradients", "--synthetic", "--length", "6", "--cell", "rnn,gru",
+                                        "-f", "tsv", "--activation", "relu", "--seed", "2"])
+    lines = synthetic_run.stdout.splitlines()
+    assert lines[0] == "step\tdistance\trnn_grad_norm\tgru_grad_norm" and len(lines) == 7
+    table = runner.invoke(app, ["explain-gradients", "--synthetic", "--activation", "linear", "--radius", "1.5",
+                                "--cell", "rnn", "--clip", "1", "-f", "table"])
+    assert "matches the analytic" in table.stdout and "clipping at 1" in table.stdout and "explodes" in table.stdout
+
+
+def test_cli_errors(tmp_path):
+    bad = runner.invoke(app, ["explain-gradients", "--synthetic", "--cell", "rnn,transformer"])
+    assert bad.exit_code == 2 and "unknown cell 'transformer'" in bad.stderr
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        missing = runner.invoke(app, ["explain-gradients", "--synthetic", "--plot", str(tmp_path / "p.png")])
+        assert missing.exit_code == 1 and "pip install 'rnncli[plot]'" in missing.stderr and missing.stdout == ""
+    else:
+        made = runner.invoke(app, ["explain-gradients", "--synthetic", "--plot", str(tmp_path / "p.png")])
+        assert made.exit_code == 0 and (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
