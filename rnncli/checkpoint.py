@@ -78,6 +78,7 @@ def save_model(path: str | os.PathLike, tensors: dict[str, np.ndarray], meta: di
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a model file is as readable as any other
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -87,6 +88,12 @@ def save_model(path: str | os.PathLike, tensors: dict[str, np.ndarray], meta: di
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def read_metadata(path: Path) -> dict:
@@ -152,3 +159,28 @@ def _check_shapes(model: ModelFile) -> None:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+def bundled_models() -> list[Path]:
+    return sorted(pretrained_dir().glob("*.safetensors"))
+
+
+def describe(path: Path) -> dict:
+    """What a model file says about itself, without loading its weights."""
+    meta = read_metadata(path)
+    try:
+        config = ModelConfig.from_dict(meta["config"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RnnCliError(f"{path}: damaged model metadata ({_first_line(exc)})") from None
+    training = meta.get("training", {})
+    return {
+        "name": meta.get("name") or path.stem, "path": str(path), "task": config.task, "cell": config.cell,
+        "activation": config.activation if config.cell == "rnn" else None, "layers": config.layers,
+        "hidden": config.hidden, "bidirectional": config.bidirectional, "char": config.char,
+        "pooling": config.pooling if config.task == "sentiment" else None,
+        "parameters": training.get("parameters"), "size_bytes": path.stat().st_size,
+        "labels": {name: len(v) for name, v in meta.get("labels", {}).items()},
+        "data": training.get("data"), "seed": training.get("seed"), "command": training.get("command"),
+        "wall_time_s": training.get("wall_time_s"), "best_epoch": training.get("best_epoch"),
+        "scores": meta.get("scores", {}), "recurrence": config.recurrence(), "rnncli_version": meta.get("rnncli_version"),
+    }

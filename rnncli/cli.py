@@ -347,6 +347,48 @@ def explain_gradients(
             plot_norms(plot, series, title="gradient norm against distance to the output")
 
 
+@app.command("models")
+def models(
+    files: Optional[list[Path]] = typer.Argument(None, help="Model files to list as well as the bundled ones."),
+    as_json: bool = typer.Option(False, "--json", help="Print the descriptions as JSON."),
+) -> None:
+    """List the bundled models (and any given model files) with what they are and how they score."""
+    with user_errors():
+        from rnncli import render
+        from rnncli.checkpoint import bundled_models, describe
+
+        described = [describe(p) for p in bundled_models() + list(files or [])]
+        if as_json:
+            import json
+
+            sys.stdout.write(json.dumps(described, indent=2) + "\n")
+        else:
+            render.models_table(render.stdout_console(), described)
+
+
+@app.command("info")
+def info(
+    model: str = typer.Argument(..., help="A bundled model (tagger-lstm, sentiment-rnn, ...) or a model file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the description as JSON."),
+) -> None:
+    """Everything a model file says about itself: architecture, recurrence, training command, data, scores."""
+    with user_errors():
+        from rnncli import render
+        from rnncli.checkpoint import bundled_models, describe
+
+        bundled = {p.stem: p for p in bundled_models()}
+        path = bundled.get(model) or Path(model)
+        if not path.is_file():
+            raise RnnCliError(f"no model named {model!r}: use one of {', '.join(bundled)} or the path of a model file")
+        described = describe(path)
+        if as_json:
+            import json
+
+            sys.stdout.write(json.dumps(described, indent=2) + "\n")
+        else:
+            render.model_info(render.stdout_console(), described)
+
+
 @train_app.command("tagger")
 def train_tagger(
     ctx: typer.Context,

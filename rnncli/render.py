@@ -303,9 +303,48 @@ def synthetic_table(console: Console, results: list) -> None:
                           f"-> {c['norm_after']:.3e} (scaled by {c['scale']:.2e}; direction kept)")
 
 
-# --- evaluation reports ---------------------------------------------------------------
+TAGSET_NAMES = {"upos": "UPOS", "xpos": "PTB", "label": "accuracy"}
 
-TAGSET_NAMES = {"upos": "UPOS", "xpos": "PTB"}
+
+# --- model descriptions -------------------------------------------------------------
+
+
+def _scores(scores: dict) -> str:
+    return "  ".join(f"{split} " + " ".join(f"{TAGSET_NAMES.get(k, k)} {v:.2%}" for k, v in s.items())
+                     for split, s in scores.items())
+
+
+def models_table(console: Console, models: list[dict]) -> None:
+    from rich.table import Table
+
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("name", "task", "cell", "layers x hidden", "params", "size", "scores"):
+        table.add_column(column, justify="right" if column in ("params", "size") else "left")
+    for m in models:
+        shape = f"{m['layers']} x {m['hidden']}" + (" bi" if m["bidirectional"] else "")
+        n = m["parameters"] or 0
+        params = f"{n / 1e6:.1f}M" if n >= 100_000 else f"{n / 1e3:.0f}k" if n else "?"
+        table.add_row(m["name"], m["task"], m["cell"], shape, params, f"{m['size_bytes'] / 1e6:.1f} MB",
+                      _scores(m["scores"]))
+    console.print(table)
+
+
+def model_info(console: Console, m: dict) -> None:
+    rows = [("file", m["path"]), ("task", m["task"]), ("cell", m["cell"] + (f" ({m['activation']})" if m["activation"] else "")),
+            ("recurrence", m["recurrence"]),
+            ("shape", f"{m['layers']} layer(s) x {m['hidden']} per direction, "
+                      f"{'bidirectional' if m['bidirectional'] else 'left to right'}"
+                      + (", character features" if m["char"] else "") + (f", {m['pooling']} pooling" if m["pooling"] else "")),
+            ("outputs", ", ".join(f"{TAGSET_NAMES.get(k, k)}: {n} classes" for k, n in m["labels"].items())),
+            ("parameters", f"{m['parameters']:,}" if m["parameters"] else "?"), ("size", f"{m['size_bytes']:,} bytes"),
+            ("trained with", m["command"] or "?"), ("data", str(m["data"])), ("seed", str(m["seed"])),
+            ("best epoch", str(m["best_epoch"])), ("wall time", f"{m['wall_time_s']} s"), ("scores", _scores(m["scores"]))]
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        console.print(f"[bold]{key:>{width}}[/]  {value}", soft_wrap=True)
+
+
+# --- evaluation reports ---------------------------------------------------------------
 
 
 def tagger_report(console: Console, report, model_name: str, data: str, tagset: str) -> None:

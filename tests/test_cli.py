@@ -197,3 +197,19 @@ def test_closed_pipe_exits_quietly():
     process.stdout.close()
     assert process.wait(timeout=60) == 0
     assert process.stderr.read() == b""
+
+
+def test_models_and_info(tiny_model):
+    listed = json.loads(run("models", tiny_model, "--json").stdout)
+    names = [m["name"] for m in listed]
+    assert {"tagger-lstm", "tagger-rnn", "sentiment-lstm", "sentiment-rnn"} <= set(names) and names[-1] == "tiny-lstm"
+    tiny = listed[-1]
+    assert tiny["task"] == "tagger" and tiny["cell"] == "lstm" and tiny["seed"] == 7 and tiny["command"] == "pytest tiny"
+    table = run("models")
+    assert table.exit_code == 0 and "tagger-rnn" in table.stdout
+    info = run("info", "tagger-rnn")
+    assert info.exit_code == 0 and "h_t = tanh(W_xh x_t + W_hh h_(t-1) + b)" in info.stdout
+    assert "rnncli train tagger" in info.stdout
+    assert json.loads(run("info", tiny_model, "--json").stdout)["recurrence"].startswith("i,f,o = sigmoid")
+    missing = run("info", "nope")
+    assert missing.exit_code == 1 and "no model named 'nope'" in missing.stderr
