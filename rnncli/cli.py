@@ -147,6 +147,30 @@ def command_line(ctx: typer.Context, *words: str) -> str:
     return " ".join(shlex.quote(p) for p in parts)
 
 
+def training_options(out: Path, resume: Optional[Path], **values):
+    """TrainOptions with the checkpoint next to the model file: OUT.ckpt."""
+    from rnncli.training import TrainOptions
+
+    if resume is not None and not resume.is_file():
+        raise RnnCliError(f"{resume}: no such checkpoint", EXIT_USAGE)
+    return TrainOptions(**values, checkpoint=f"{out}.ckpt", resume=str(resume) if resume else None)
+
+
+@contextmanager
+def interruptible(command: str, options):
+    """Ctrl-C keeps the last good checkpoint and says how to continue; success removes it."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        ckpt = Path(options.checkpoint)
+        if ckpt.is_file():
+            again = command if " --resume " in command else f"{command} --resume {shlex.quote(str(ckpt))}"
+            raise RnnCliError(f"interrupted; the last finished epoch is kept in {ckpt}; continue with: {again}",
+                              EXIT_INTERRUPTED) from None
+        raise RnnCliError("interrupted before the first epoch ended; nothing to resume", EXIT_INTERRUPTED) from None
+    Path(options.checkpoint).unlink(missing_ok=True)
+
+
 def version_callback(value: bool) -> None:
     if value:
         typer.echo(f"rnncli {__version__}")
@@ -415,22 +439,25 @@ def train_tagger(
     patience: Optional[int] = typer.Option(None, min=1, help="Stop after this many epochs without a better dev score."),
     max_time: Optional[float] = typer.Option(None, min=0.0, help="Stop after the epoch that passes this many seconds."),
     threads: Optional[int] = typer.Option(None, min=1, help="Torch CPU threads."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted run from its checkpoint (OUT.ckpt)."),
+    metrics_log: Optional[Path] = typer.Option(None, "--metrics-log", help="Append one JSON line per epoch to this file."),
 ) -> None:
     """Train a POS tagger (UPOS and PTB heads) on CoNLL-U files."""
     with user_errors():
         from rnncli.config import ModelConfig
         from rnncli.render import TrainingProgress
-        from rnncli.training import TrainOptions, train_tagger as run
+        from rnncli.training import CallbackList, MetricsLog, train_tagger as run
 
         config = ModelConfig(cell=cell.value, activation=activation.value, layers=layers, hidden=hidden,
                              embedding_dim=embedding_dim, char=char, char_hidden=char_hidden,
                              bidirectional=bidirectional, dropout=dropout, word_dropout=word_dropout)
-        options = TrainOptions(epochs=epochs, batch_size=batch_size, lr=lr, min_word_count=min_word_count, seed=seed,
-                               dtype=dtype.value, patience=patience, max_time=max_time, threads=threads)
+        options = training_options(out, resume, epochs=epochs, batch_size=batch_size, lr=lr,
+                                   min_word_count=min_word_count, seed=seed, dtype=dtype.value, patience=patience,
+                                   max_time=max_time, threads=threads)
         command = command_line(ctx, "train", "tagger")
-        with TrainingProgress() as progress:
+        with interruptible(command, options), TrainingProgress() as progress:
             run(str(train), str(dev), str(out), config, options, test_path=str(test) if test else None,
-                command=command, callbacks=progress)
+                command=command, callbacks=CallbackList(progress, MetricsLog(metrics_log) if metrics_log else None))
 
 
 @train_app.command("sentiment")
@@ -464,12 +491,14 @@ def train_sentiment(
     patience: Optional[int] = typer.Option(None, min=1, help="Stop after this many epochs without a better dev score."),
     max_time: Optional[float] = typer.Option(None, min=0.0, help="Stop after the epoch that passes this many seconds."),
     threads: Optional[int] = typer.Option(None, min=1, help="Torch CPU threads."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted run from its checkpoint (OUT.ckpt)."),
+    metrics_log: Optional[Path] = typer.Option(None, "--metrics-log", help="Append one JSON line per epoch to this file."),
 ) -> None:
     """Train a sentiment classifier (many-to-one) on label/text TSV files."""
     with user_errors():
         from rnncli.config import ModelConfig
         from rnncli.render import TrainingProgress
-        from rnncli.training import TrainOptions, train_sentiment as run
+        from rnncli.training import CallbackList, MetricsLog, train_sentiment as run
 
         names = [n.strip() for n in label_names.split(",")] if label_names else None
         embeddings = None
@@ -481,12 +510,14 @@ def train_sentiment(
                              layers=layers, hidden=hidden, embedding_dim=embedding_dim, char=char,
                              char_hidden=char_hidden, bidirectional=bidirectional, dropout=dropout,
                              word_dropout=word_dropout)
-        options = TrainOptions(epochs=epochs, batch_size=batch_size, lr=lr, min_word_count=min_word_count, seed=seed,
-                               dtype=dtype.value, patience=patience, max_time=max_time, threads=threads)
-        with TrainingProgress() as progress:
+        options = training_options(out, resume, epochs=epochs, batch_size=batch_size, lr=lr,
+                                   min_word_count=min_word_count, seed=seed, dtype=dtype.value, patience=patience,
+                                   max_time=max_time, threads=threads)
+        command = command_line(ctx, "train", "sentiment")
+        with interruptible(command, options), TrainingProgress() as progress:
             run([str(p) for p in train], str(dev), str(out), config, options, test_path=str(test) if test else None,
-                label_names=names, command=command_line(ctx, "train", "sentiment"), callbacks=progress,
-                embeddings=embeddings)
+                label_names=names, command=command, embeddings=embeddings,
+                callbacks=CallbackList(progress, MetricsLog(metrics_log) if metrics_log else None))
 
 
 @eval_app.command("sentiment")

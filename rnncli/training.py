@@ -38,6 +38,8 @@ class TrainOptions:
     max_time: float | None = None  # seconds; stop after the epoch that passes it
     patience: int | None = None  # stop after this many epochs without a better dev score
     threads: int | None = None
+    checkpoint: str | None = None  # written after every epoch; None: no checkpoints
+    resume: str | None = None  # a checkpoint to continue from
 
 
 class Callbacks:
@@ -47,6 +49,42 @@ class Callbacks:
     def on_step(self, epoch: int, step: int, loss: float) -> None: ...
     def on_epoch_end(self, epoch: int, metrics: dict) -> None: ...
     def on_end(self, result: dict) -> None: ...
+
+
+class CallbackList(Callbacks):
+    """Several callbacks as one."""
+
+    def __init__(self, *callbacks: Callbacks):
+        self.callbacks = [c for c in callbacks if c is not None]
+
+    def on_start(self, *args) -> None:
+        for c in self.callbacks:
+            c.on_start(*args)
+
+    def on_step(self, *args) -> None:
+        for c in self.callbacks:
+            c.on_step(*args)
+
+    def on_epoch_end(self, *args) -> None:
+        for c in self.callbacks:
+            c.on_epoch_end(*args)
+
+    def on_end(self, *args) -> None:
+        for c in self.callbacks:
+            c.on_end(*args)
+
+
+class MetricsLog(Callbacks):
+    """One JSON line per epoch (loss, dev metrics, learning rate, time) appended to a file."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def on_epoch_end(self, epoch: int, metrics: dict) -> None:
+        import json
+
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(metrics) + "\n")
 
 
 def seed_everything(seed: int) -> None:
@@ -159,11 +197,21 @@ def fit(model: nn.Module, task, train: list, dev: list, options: TrainOptions, c
     total_steps = steps_per_epoch * options.epochs
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: options.min_lr_ratio + (1 - options.min_lr_ratio)
                                                  * 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps)))
-    callbacks.on_start(options.epochs, steps_per_epoch, info)
     loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
-    best, best_state, best_epoch, history = -1.0, None, 0, []
-    started = time.monotonic()
-    for epoch in range(1, options.epochs + 1):
+    best, best_state, best_epoch, history, done, elapsed = -1.0, None, 0, [], 0, 0.0
+    # What a checkpoint must agree on to be resumed: options that shape the run, data size, model.
+    fingerprint = {"options": {k: v for k, v in asdict(options).items() if k not in
+                               ("max_time", "patience", "threads", "checkpoint", "resume")},
+                   "train": len(train), "dev": len(dev), "config": config.to_dict()}
+    if options.resume:
+        from rnncli import resume
+
+        progress, best_state = resume.load(options.resume, model, optimizer, schedule, rng, fingerprint)
+        best, best_epoch, history, done, elapsed = (progress["best"], progress["best_epoch"], progress["history"],
+                                                    progress["epoch"], progress["elapsed_s"])
+    callbacks.on_start(options.epochs, steps_per_epoch, {**info, "resumed_after_epoch": done} if done else info)
+    started = time.monotonic() - elapsed
+    for epoch in range(done + 1, options.epochs + 1):
         model.train()
         total_loss, n = 0.0, 0
         for step, indices in enumerate(make_batches(train, options.batch_size, rng), start=1):
@@ -189,6 +237,12 @@ def fit(model: nn.Module, task, train: list, dev: list, options: TrainOptions, c
         if dev_scores[task.metric] > best:
             best, best_state, best_epoch = dev_scores[task.metric], numpy_state(model), epoch
         metrics["best_epoch"] = best_epoch
+        if options.checkpoint:
+            from rnncli import resume
+
+            resume.save(options.checkpoint, model, optimizer, schedule, rng,
+                        {"epoch": epoch, "best": best, "best_epoch": best_epoch, "history": history,
+                         "elapsed_s": time.monotonic() - started}, best_state, fingerprint)
         callbacks.on_epoch_end(epoch, metrics)
         if options.patience and epoch - best_epoch >= options.patience:
             break

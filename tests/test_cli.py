@@ -213,3 +213,28 @@ def test_models_and_info(tiny_model):
     assert json.loads(run("info", tiny_model, "--json").stdout)["recurrence"].startswith("i,f,o = sigmoid")
     missing = run("info", "nope")
     assert missing.exit_code == 1 and "no model named 'nope'" in missing.stderr
+
+
+def test_train_metrics_log_and_ctrl_c(tmp_path, monkeypatch):
+    out, log = tmp_path / "m.safetensors", tmp_path / "metrics.jsonl"
+    args = ["train", "tagger", "--train", TINY_TRAIN, "--dev", TINY_TRAIN, "--out", out, "--hidden", "4",
+            "--embedding-dim", "4", "--char-hidden", "4", "--layers", "1", "--epochs", "2", "--threads", "1"]
+    result = run(*args, "--metrics-log", log)
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [m["epoch"] for m in lines] == [1, 2] and {"loss", "dev_upos", "dev_xpos", "lr"} <= set(lines[0])
+    assert not Path(f"{out}.ckpt").exists()  # removed once the model file is saved
+
+    import rnncli.training
+
+    def interrupted(*a, **k):
+        Path(f"{out}.ckpt").write_bytes(b"checkpoint")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rnncli.training, "train_tagger", interrupted)
+    result = run(*args)
+    assert result.exit_code == 130
+    assert f"the last finished epoch is kept in {out}.ckpt; continue with: rnncli train tagger" in result.stderr
+    assert result.stderr.rstrip().endswith(f"--resume {out}.ckpt")
+    missing = run(*args, "--resume", tmp_path / "nope.ckpt")
+    assert missing.exit_code == 2 and "no such checkpoint" in missing.stderr

@@ -59,3 +59,49 @@ def test_bad_training_data_fails_before_training(tmp_path):
     with pytest.raises(RnnCliError, match=r"bad.conllu:2: expected 10 tab-separated"):
         train_tagger(str(TINY_TRAIN), str(bad), str(tmp_path / "m.safetensors"), ModelConfig(), TrainOptions())
     assert not (tmp_path / "m.safetensors").exists()
+
+
+class StopAfter:
+    """A callback that presses Ctrl-C at the end of an epoch."""
+
+    def __init__(self, epoch: int):
+        self.epoch = epoch
+
+    def on_start(self, *args): ...
+    def on_step(self, *args): ...
+    def on_end(self, *args): ...
+
+    def on_epoch_end(self, epoch, metrics):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path):
+    from conftest import tiny_tagger_settings
+    from rnncli.training import train_tagger
+
+    def run(name, callbacks=None, resume=None):
+        config, options = tiny_tagger_settings()
+        config.dropout, config.word_dropout = 0.2, 0.1  # exercise the random number generators
+        options.epochs, options.checkpoint, options.resume = 6, str(tmp_path / f"{name}.ckpt"), resume
+        return train_tagger(str(TINY_TRAIN), str(TINY_TRAIN), str(tmp_path / f"{name}.safetensors"), config, options,
+                            callbacks=callbacks)
+
+    run("whole")
+    with pytest.raises(KeyboardInterrupt):
+        run("parts", StopAfter(3))
+    assert not (tmp_path / "parts.safetensors").exists() and (tmp_path / "parts.ckpt").exists()
+    with pytest.raises(RnnCliError, match="made by a different run"):
+        config_changed = tmp_path / "other.ckpt"
+        config_changed.write_bytes((tmp_path / "parts.ckpt").read_bytes())
+        from conftest import tiny_tagger_settings as settings
+        from rnncli.training import train_tagger
+
+        config, options = settings()
+        options.epochs, options.resume = 7, str(config_changed)
+        train_tagger(str(TINY_TRAIN), str(TINY_TRAIN), str(tmp_path / "x.safetensors"), config, options)
+    result = run("parts", resume=str(tmp_path / "parts.ckpt"))
+    whole, parts = load_model(tmp_path / "whole.safetensors"), load_model(result["out"])
+    for key in whole.weights:
+        np.testing.assert_array_equal(whole.weights[key], parts.weights[key])
+    assert [h["loss"] for h in whole.meta["training"]["history"]] == [h["loss"] for h in parts.meta["training"]["history"]]
