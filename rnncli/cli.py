@@ -195,7 +195,8 @@ def tag(
                                                   "whitespace-separated tokens, one sentence per line; conllu."),
     output_format: TagFormat = typer.Option(TagFormat.auto, "--format", "-f",
                                             help="auto: a table on a terminal, tsv otherwise."),
-    tagset: Tagset = typer.Option(Tagset.upos, "--tagset", "-t", help="Universal POS tags or Penn Treebank tags."),
+    tagset: Optional[Tagset] = typer.Option(None, "--tagset", "-t", show_default=False,
+                                            help="Universal POS tags or Penn Treebank tags [default: upos if the model has it]."),
     model: str = typer.Option("lstm", "--model", "-m", help="lstm, rnn (bundled) or the path of a model file."),
     top: Optional[int] = typer.Option(None, "--top", "-k", min=1, show_default=False,
                                       help="Candidates per token [default: 3 for table and jsonl, 1 otherwise]."),
@@ -221,12 +222,13 @@ def tag(
         k = top if top is not None else (3 if fmt in ("table", "jsonl") else 1)
         source = open_input(text, input_path, print_warning)
         tagger = load_model(resolve_model(model, "tagger"), task="tagger")
-        head = TAGSET_HEADS[tagset.value]
+        name = tagset.value if tagset else ("upos" if "upos" in tagger.labels else "ptb")
+        head = TAGSET_HEADS[name]
         if head not in tagger.labels:
-            raise RnnCliError(f"{tagger.path}: this model has no {tagset.value} tags", EXIT_USAGE)
+            raise RnnCliError(f"{tagger.path}: this model has no {name} tags", EXIT_USAGE)
         results = tag_lines(tagger, source.lines, input_format.value, source.source,
                             per_line=source.interactive, input_waiting=source.input_waiting)
-        render_tags(results, fmt, tagset.value, tagger.labels[head], head, k, threshold)
+        render_tags(results, fmt, name, tagger.labels[head], head, k, threshold)
 
 
 def render_tags(results, fmt: str, tagset: str, labels: list[str], head: str, top: int,
@@ -416,10 +418,11 @@ def info(
 @train_app.command("tagger")
 def train_tagger(
     ctx: typer.Context,
-    train: Path = typer.Option(..., "--train", help="Training data, CoNLL-U (UPOS in column 4, XPOS in column 5)."),
-    dev: Path = typer.Option(..., "--dev", help="Dev data, CoNLL-U: picks the best epoch."),
+    train: Path = typer.Option(..., "--train", help="Training data: CoNLL-U (UPOS and XPOS), token<TAB>tag lines, "
+                                                    "word/TAG lines, or nltk:treebank / nltk:conll2000[:FILE]."),
+    dev: Path = typer.Option(..., "--dev", help="Dev data, same formats: picks the best epoch."),
     out: Path = typer.Option(..., "--out", "-o", help="Model file to write (.safetensors)."),
-    test: Optional[Path] = typer.Option(None, "--test", help="Test data, CoNLL-U: scored once at the end, never used for choices."),
+    test: Optional[Path] = typer.Option(None, "--test", help="Test data, same formats: scored once at the end, never used for choices."),
     cell: Cell = typer.Option(Cell.lstm, help="Recurrent cell."),
     activation: Activation = typer.Option(Activation.tanh, help="Nonlinearity of the vanilla rnn cell."),
     layers: int = typer.Option(2, min=1, max=8, help="Recurrent layers."),
@@ -549,7 +552,7 @@ def eval_sentiment(
 @eval_app.command("tagger")
 def eval_tagger(
     model: str = typer.Option("lstm", "--model", "-m", help="lstm, rnn (bundled) or the path of a model file."),
-    data: Path = typer.Option(..., "--data", "-d", help="Gold CoNLL-U file (its tokenization is used)."),
+    data: Path = typer.Option(..., "--data", "-d", help="Gold tagged data (CoNLL-U, token<TAB>tag, word/TAG or nltk:NAME); its tokenization is used."),
     tagset: Tagset = typer.Option(Tagset.upos, "--tagset", "-t", help="Tag set of the per-tag table."),
     confusions: int = typer.Option(10, min=0, help="How many of the most frequent confusions to list."),
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
@@ -558,11 +561,11 @@ def eval_tagger(
     with user_errors():
         from rnncli import render
         from rnncli.checkpoint import load_model, resolve_model
-        from rnncli.data import read_tagged_conllu
+        from rnncli.data import read_tagged
         from rnncli.evaluate import evaluate_tagger
 
         tagger = load_model(resolve_model(model, "tagger"), task="tagger")
-        report = evaluate_tagger(tagger, read_tagged_conllu(data), confusions)
+        report = evaluate_tagger(tagger, read_tagged(data), confusions)
         if as_json:
             import json
 

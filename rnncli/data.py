@@ -46,12 +46,108 @@ def read_tagged_conllu(path: str | Path) -> list[TaggedSentence]:
     return sentences
 
 
+UPOS_TAGS = {"ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
+             "SCONJ", "SYM", "VERB", "X"}
+
+
 def tag_sets(sentences: list[TaggedSentence]) -> list[str]:
-    """The tag sets every sentence has; XPOS is dropped when the data has none ("_")."""
-    names = ["upos"]
-    if all(t != "_" for s in sentences for t in s.tags["xpos"]):
-        names.append("xpos")
-    return names
+    """The tag sets every sentence has, upos first; one with "_" tags (no XPOS) is dropped."""
+    return [name for name in ("upos", "xpos")
+            if all(name in s.tags and "_" not in s.tags[name] for s in sentences)]
+
+
+def read_tagged(spec: str | Path) -> list[TaggedSentence]:
+    """Tagged sentences from CoNLL-U, a vertical `token<TAB>tag` file (blank line between
+    sentences), word/TAG lines (one sentence per line), or an NLTK corpus by name:
+    `nltk:treebank` (PTB and NLTK's universal tags) or `nltk:conll2000[:FILE]` (train.txt by
+    default), read by NLTK's own readers from NLTK_DATA. A file with one tag column counts as
+    UPOS when all its tags are UD's 17, as PTB (xpos) otherwise."""
+    spec = str(spec)
+    if spec.startswith("nltk:"):
+        return read_nltk_tagged(spec)
+    with open_text(spec) as f:
+        first = next((line for line in f if line.strip() and not line.startswith("#")), "")
+    columns = len(first.rstrip("\r\n").split("\t"))
+    if columns == 10:
+        return read_tagged_conllu(spec)
+    sentences = read_vertical(spec) if columns == 2 else read_slash_tagged(spec)
+    tags = {t for s in sentences for t in s.tags["tag"]}
+    name = "upos" if tags <= UPOS_TAGS else "xpos"
+    return [TaggedSentence(s.words, {name: s.tags["tag"]}) for s in sentences]
+
+
+def _lines(path: str):
+    try:
+        with open_text(path) as f:
+            yield from enumerate(f, start=1)
+    except UnicodeDecodeError as exc:
+        raise RnnCliError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def read_vertical(path: str) -> list[TaggedSentence]:
+    sentences, words, tags = [], [], []
+    for number, line in _lines(path):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            if words:
+                sentences.append(TaggedSentence(words, {"tag": tags}))
+                words, tags = [], []
+            continue
+        fields = line.split("\t")
+        if len(fields) != 2 or not fields[0] or not fields[1]:
+            raise RnnCliError(f"{path}:{number}: expected token<TAB>tag, found {len(fields)} column(s)")
+        words.append(fields[0])
+        tags.append(fields[1])
+    if words:
+        sentences.append(TaggedSentence(words, {"tag": tags}))
+    if not sentences:
+        raise RnnCliError(f"{path}: no sentences found; expected token<TAB>tag lines")
+    return sentences
+
+
+def read_slash_tagged(path: str) -> list[TaggedSentence]:
+    sentences = []
+    for number, line in _lines(path):
+        pairs = [token.rpartition("/") for token in line.split()]
+        if not pairs:
+            continue
+        bad = next((w + s + t for w, s, t in pairs if not (w and s and t)), None)
+        if bad is not None:
+            raise RnnCliError(f"{path}:{number}: {bad!r} is not word/TAG (expected word/TAG tokens separated by spaces)")
+        sentences.append(TaggedSentence([w for w, _, _ in pairs], {"tag": [t for _, _, t in pairs]}))
+    if not sentences:
+        raise RnnCliError(f"{path}: no sentences found; expected word/TAG lines")
+    return sentences
+
+
+NLTK_TAGGED = {"treebank": None, "conll2000": "train.txt"}
+
+
+def read_nltk_tagged(spec: str) -> list[TaggedSentence]:
+    import os
+
+    name, _, fileid = spec[5:].partition(":")
+    if name not in NLTK_TAGGED:
+        raise RnnCliError(f"{spec}: unknown corpus; use one of {', '.join('nltk:' + n for n in NLTK_TAGGED)}")
+    import nltk
+    from nltk.tag.mapping import map_tag
+
+    try:
+        reader = getattr(nltk.corpus, name)
+        fileids = [fileid or NLTK_TAGGED[name]] if (fileid or NLTK_TAGGED[name]) else reader.fileids()
+        tagged = reader.tagged_sents(fileids)
+        sentences = []
+        for sent in tagged:
+            pairs = [(w, t) for w, t in sent if t != "-NONE-"]  # treebank traces are not words
+            if pairs:
+                sentences.append(TaggedSentence([w for w, _ in pairs], {
+                    "upos": [map_tag("en-ptb", "universal", t) for _, t in pairs], "xpos": [t for _, t in pairs]}))
+    except LookupError:
+        raise RnnCliError(f"{spec}: not found; set NLTK_DATA to the folder that holds corpora/{name} "
+                          f"(currently {os.environ.get('NLTK_DATA', 'unset')})") from None
+    except (OSError, ValueError) as exc:
+        raise RnnCliError(f"{spec}: {exc}") from None
+    return sentences
 
 
 @dataclass

@@ -18,7 +18,7 @@ from torch import nn
 
 from rnncli import checkpoint
 from rnncli.config import ModelConfig
-from rnncli.data import TaggedSentence, build_tagger_vocab, read_tagged_conllu
+from rnncli.data import TaggedSentence, build_tagger_vocab, read_tagged
 from rnncli.encoding import encode
 from rnncli.errors import RnnCliError
 from rnncli.model import TaggerModel
@@ -127,10 +127,11 @@ def tag_targets(sentences: list[TaggedSentence], labels: dict[str, list[str]], T
 class TaggerTask:
     """Many-to-many: cross-entropy summed over the tag heads; dev metric UPOS accuracy."""
 
-    name, metric = "tagger", "upos"
+    name = "tagger"
 
     def __init__(self, vocab):
         self.vocab = vocab
+        self.metric = "upos" if "upos" in vocab.labels else next(iter(vocab.labels))
 
     def inputs(self, items: list, config: ModelConfig):
         return encode([s.words for s in items], self.vocab.words, self.vocab.chars if config.char else None,
@@ -281,17 +282,23 @@ def save_trained(out: str, task, config: ModelConfig, vocab, fitted: dict, optio
 
 def train_tagger(train_path: str, dev_path: str, out: str, config: ModelConfig, options: TrainOptions,
                  test_path: str | None = None, command: str = "", callbacks: Callbacks | None = None) -> dict:
-    """Train a tagger on CoNLL-U files, keep the best dev epoch, save it to `out`; returns a summary."""
+    """Train a tagger (CoNLL-U, vertical, word/TAG files or nltk:NAME; see data.read_tagged), keep
+    the best dev epoch, save it to `out`; returns a summary."""
     from rnncli.evaluate import evaluate_tagger
 
     callbacks = callbacks or Callbacks()
     if options.threads:
         torch.set_num_threads(options.threads)
-    train = read_tagged_conllu(train_path)
-    dev = read_tagged_conllu(dev_path)
-    test = read_tagged_conllu(test_path) if test_path else None  # read now: fail before training, not after
+    train = read_tagged(train_path)
+    dev = read_tagged(dev_path)
+    test = read_tagged(test_path) if test_path else None  # read now: fail before training, not after
     seed_everything(options.seed)
     vocab = build_tagger_vocab(train, options.min_word_count)
+    for path, items in ((dev_path, dev), (test_path, test or [])):
+        missing = [name for name in vocab.labels if not all(name in s.tags for s in items)]
+        if missing:
+            raise RnnCliError(f"{path}: has no {missing[0]} tags, but the training data has; "
+                              "give data with the same tag sets")
     config.task = "tagger"
     config.words, config.chars = len(vocab.words), len(vocab.chars)
     config.heads = {name: len(names) for name, names in vocab.labels.items()}

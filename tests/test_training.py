@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import TINY_TRAIN, train_tiny
+from conftest import SHARED_DATA, TINY_TRAIN, train_tiny
 from rnncli.checkpoint import load_model
 from rnncli.errors import RnnCliError
 from rnncli.tagger import Tagger
@@ -105,3 +105,72 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path):
     for key in whole.weights:
         np.testing.assert_array_equal(whole.weights[key], parts.weights[key])
     assert [h["loss"] for h in whole.meta["training"]["history"]] == [h["loss"] for h in parts.meta["training"]["history"]]
+
+
+def test_tagged_formats(tmp_path):
+    from rnncli.data import read_tagged
+
+    vertical = tmp_path / "v.tsv"
+    vertical.write_text("I\tPRON\nrun\tVERB\n\nGo\tVERB\n!\tPUNCT\n", encoding="utf-8")
+    assert [(s.words, s.tags) for s in read_tagged(vertical)] == [
+        (["I", "run"], {"upos": ["PRON", "VERB"]}), (["Go", "!"], {"upos": ["VERB", "PUNCT"]})]
+    slash = tmp_path / "s.txt"
+    slash.write_text("I/PRP run/VBP ./.\n\nand/CC 1/2/CD\n", encoding="utf-8")
+    assert [(s.words, s.tags) for s in read_tagged(slash)] == [
+        (["I", "run", "."], {"xpos": ["PRP", "VBP", "."]}), (["and", "1/2"], {"xpos": ["CC", "CD"]})]
+    assert read_tagged(TINY_TRAIN)[0].tags["xpos"] == ["PRP", "VBP", "IN", "NN", "."]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("I\tPRON\nrun\tVERB\textra\n", r"x:2: expected token<TAB>tag, found 3 column\(s\)"),
+    ("I/PRP run\n", r"x:1: 'run' is not word/TAG"),
+    ("", "no sentences found"),
+])
+def test_tagged_format_errors(tmp_path, content, message):
+    from rnncli.data import read_tagged
+
+    path = tmp_path / "x"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(RnnCliError, match=message):
+        read_tagged(path)
+
+
+def test_dev_data_must_have_the_training_tag_sets(tmp_path):
+    from conftest import tiny_tagger_settings
+    from rnncli.training import train_tagger
+
+    dev = tmp_path / "dev.txt"
+    dev.write_text("I/PRP run/VBP\n", encoding="utf-8")
+    config, options = tiny_tagger_settings()
+    with pytest.raises(RnnCliError, match="dev.txt: has no upos tags, but the training data has"):
+        train_tagger(str(TINY_TRAIN), str(dev), str(tmp_path / "m.safetensors"), config, options)
+
+
+def test_single_tag_set_model_trains_and_tags(tmp_path):
+    from typer.testing import CliRunner
+
+    from conftest import tiny_tagger_settings
+    from rnncli.cli import app
+    from rnncli.training import train_tagger
+
+    slash = tmp_path / "ptb.txt"
+    slash.write_text("I/PRP run/VBP ./.\nWe/PRP walk/VBP ./.\n", encoding="utf-8")
+    config, options = tiny_tagger_settings()
+    result = train_tagger(str(slash), str(slash), str(tmp_path / "ptb.safetensors"), config, options)
+    assert load_model(result["out"]).labels == {"xpos": [".", "PRP", "VBP"]}
+    tagged = CliRunner().invoke(app, ["tag", "-m", result["out"], "-f", "tags", "I run ."])
+    assert tagged.stdout == "I/PRP run/VBP ./.\n"
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "nltk_data").is_dir(), reason="../shared/data is absent")
+def test_nltk_corpora(monkeypatch):
+    from rnncli.data import read_tagged
+
+    monkeypatch.setenv("NLTK_DATA", str(SHARED_DATA / "nltk_data"))
+    treebank = read_tagged("nltk:treebank")
+    assert len(treebank) == 3914 and treebank[0].tags["xpos"][:3] == ["NNP", "NNP", ","]
+    assert treebank[0].tags["upos"][:3] == ["NOUN", "NOUN", "."]  # NLTK's universal tags
+    assert all("-NONE-" not in s.tags["xpos"] for s in treebank)
+    assert len(read_tagged("nltk:conll2000:test.txt")) == 2012
+    with pytest.raises(RnnCliError, match="unknown corpus"):
+        read_tagged("nltk:brown")
