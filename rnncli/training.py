@@ -139,7 +139,8 @@ class TaggerTask:
 
     def loss(self, logits: dict, items: list, T: int, loss_fn) -> torch.Tensor:
         targets = tag_targets(items, self.vocab.labels, T)
-        return sum(loss_fn(logits[name].flatten(0, 1), targets[name].flatten()) for name in logits)
+        return sum(loss_fn(logits[name].flatten(0, 1), targets[name].flatten().to(logits[name].device))
+                   for name in logits)
 
     def correct(self, logits: dict, items: list) -> tuple[dict[str, int], int]:
         out = {}
@@ -162,7 +163,7 @@ class SentimentTask:
     inputs = TaggerTask.inputs
 
     def loss(self, logits: dict, items: list, T: int, loss_fn) -> torch.Tensor:
-        return loss_fn(logits["label"], torch.tensor([self.index[e.label] for e in items]))
+        return loss_fn(logits["label"], torch.tensor([self.index[e.label] for e in items], device=logits["label"].device))
 
     def correct(self, logits: dict, items: list) -> tuple[dict[str, int], int]:
         pred = logits["label"].argmax(-1).tolist()
@@ -170,17 +171,67 @@ class SentimentTask:
 
 
 @torch.no_grad()
-def accuracy(model: nn.Module, task, items: list, batch_size: int = 128) -> dict[str, float]:
+def accuracy(model: nn.Module, task, items: list, batch_size: int = 128, device: torch.device | None = None,
+             dist: "Distributed | None" = None) -> dict[str, float]:
+    """Dev accuracy per output; under torchrun each rank scores its share and counts are summed."""
     model.eval()
-    correct, total = {}, 0
+    if dist is not None and dist.world > 1:
+        items = items[dist.rank::dist.world]
+    correct, total = {name: 0 for name in task.vocab.labels}, 0
     order = sorted(range(len(items)), key=lambda i: len(items[i].words))
     for start in range(0, len(order), batch_size):
         group = [items[i] for i in order[start:start + batch_size]]
-        hits, n = task.correct(model(**to_tensors(task.inputs(group, model.config))), group)
+        inputs = {k: v.to(device) for k, v in to_tensors(task.inputs(group, model.config)).items()}
+        hits, n = task.correct(model(**inputs), group)
         for name, k in hits.items():
-            correct[name] = correct.get(name, 0) + k
+            correct[name] += k
         total += n
+    if dist is not None and dist.world > 1:
+        names = sorted(correct)
+        counts = dist.sum([correct[name] for name in names] + [total])
+        correct, total = dict(zip(names, counts[:-1])), counts[-1]
     return {name: k / max(total, 1) for name, k in correct.items()}
+
+
+class Distributed:
+    """The torchrun environment: rank and world size, gloo on CPU, nccl on GPU. A single
+    process is world 1 and everything here is a no-op."""
+
+    def __init__(self):
+        import os
+
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        self.device = torch.device(f"cuda:{local}") if torch.cuda.is_available() and self.world > 1 else torch.device("cpu")
+        if self.world > 1 and not torch.distributed.is_initialized():
+            if self.device.type == "cuda":
+                torch.cuda.set_device(self.device)
+            torch.distributed.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def sum(self, values: list[float]) -> list[float]:
+        t = torch.tensor(values, dtype=torch.float64, device=self.device)
+        torch.distributed.all_reduce(t)
+        return t.tolist()
+
+    def agree(self, flag: bool) -> bool:
+        """Rank 0's decision, for every rank (so that all stop at the same epoch)."""
+        if self.world == 1:
+            return flag
+        t = torch.tensor([1.0 if flag else 0.0], device=self.device)
+        torch.distributed.broadcast(t, 0)
+        return bool(t.item())
+
+    def wrap(self, model: nn.Module) -> nn.Module:
+        if self.world == 1:
+            return model
+        from torch.nn.parallel import DistributedDataParallel
+
+        return DistributedDataParallel(model, device_ids=[self.device] if self.device.type == "cuda" else None)
 
 
 def numpy_state(model: nn.Module) -> dict[str, np.ndarray]:
@@ -188,13 +239,23 @@ def numpy_state(model: nn.Module) -> dict[str, np.ndarray]:
 
 
 def fit(model: nn.Module, task, train: list, dev: list, options: TrainOptions, callbacks: Callbacks,
-        info: dict) -> dict:
+        info: dict, dist: Distributed | None = None) -> dict:
     """The training loop shared by all tasks: Adam, cosine schedule, clipping, word dropout;
-    keeps the state with the best dev metric. Returns best state, epoch, history, wall time."""
+    keeps the state with the best dev metric. Returns best state, epoch, history, wall time.
+    Under torchrun (`dist.world` > 1) each rank takes every world-th batch of the same shuffled
+    order, DistributedDataParallel averages the gradients, dev counts are summed, and only
+    rank 0 reports and writes checkpoints."""
+    dist = dist or Distributed()
     config = model.config
+    model.to(dist.device)
+    net = dist.wrap(model)
     optimizer = torch.optim.Adam(model.parameters(), lr=options.lr, weight_decay=options.weight_decay)
     rng = random.Random(options.seed)
     steps_per_epoch = math.ceil(len(train) / options.batch_size)
+    if dist.world > 1:  # every rank must take the same number of steps
+        steps_per_epoch = len(make_batches(train, options.batch_size, random.Random(0))) // dist.world
+        if steps_per_epoch == 0:
+            raise RnnCliError(f"too little training data for {dist.world} processes: fewer batches than processes")
     total_steps = steps_per_epoch * options.epochs
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: options.min_lr_ratio + (1 - options.min_lr_ratio)
                                                  * 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps)))
@@ -210,19 +271,25 @@ def fit(model: nn.Module, task, train: list, dev: list, options: TrainOptions, c
         progress, best_state = resume.load(options.resume, model, optimizer, schedule, rng, fingerprint)
         best, best_epoch, history, done, elapsed = (progress["best"], progress["best_epoch"], progress["history"],
                                                     progress["epoch"], progress["elapsed_s"])
+    if not dist.main:
+        callbacks = Callbacks()
     callbacks.on_start(options.epochs, steps_per_epoch, {**info, "resumed_after_epoch": done} if done else info)
     started = time.monotonic() - elapsed
     for epoch in range(done + 1, options.epochs + 1):
         model.train()
         total_loss, n = 0.0, 0
-        for step, indices in enumerate(make_batches(train, options.batch_size, rng), start=1):
+        batches = make_batches(train, options.batch_size, rng)
+        if dist.world > 1:
+            batches = batches[dist.rank::dist.world][:steps_per_epoch]
+        for step, indices in enumerate(batches, start=1):
             group = [train[i] for i in indices]
             batch = task.inputs(group, config)
             inputs = to_tensors(batch)
             if config.word_dropout > 0:
                 drop = (torch.rand(inputs["words"].shape) < config.word_dropout) & (inputs["words"] > 1)
                 inputs["words"] = inputs["words"].masked_fill(drop, 1)
-            loss = task.loss(model(**inputs), group, batch.words.shape[1], loss_fn)
+            inputs = {k: v.to(dist.device) for k, v in inputs.items()}
+            loss = task.loss(net(**inputs), group, batch.words.shape[1], loss_fn)
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), options.clip)
@@ -231,14 +298,16 @@ def fit(model: nn.Module, task, train: list, dev: list, options: TrainOptions, c
             total_loss += loss.item()
             n += 1
             callbacks.on_step(epoch, step, loss.item())
-        dev_scores = accuracy(model, task, dev)
+        if dist.world > 1:
+            total_loss, n = dist.sum([total_loss, n])
+        dev_scores = accuracy(model, task, dev, device=dist.device, dist=dist)
         metrics = {"epoch": epoch, "loss": total_loss / max(n, 1), "lr": schedule.get_last_lr()[0],
                    **{f"dev_{k}": v for k, v in dev_scores.items()}, "elapsed_s": time.monotonic() - started}
         history.append(metrics)
         if dev_scores[task.metric] > best:
             best, best_state, best_epoch = dev_scores[task.metric], numpy_state(model), epoch
         metrics["best_epoch"] = best_epoch
-        if options.checkpoint:
+        if options.checkpoint and dist.main:
             from rnncli import resume
 
             resume.save(options.checkpoint, model, optimizer, schedule, rng,
@@ -247,7 +316,7 @@ def fit(model: nn.Module, task, train: list, dev: list, options: TrainOptions, c
         callbacks.on_epoch_end(epoch, metrics)
         if options.patience and epoch - best_epoch >= options.patience:
             break
-        if options.max_time and time.monotonic() - started >= options.max_time:
+        if dist.agree(bool(options.max_time and time.monotonic() - started >= options.max_time)):
             break
     return {"state": best_state, "best_epoch": best_epoch, "history": history, "wall": time.monotonic() - started}
 
@@ -266,6 +335,7 @@ def save_trained(out: str, task, config: ModelConfig, vocab, fitted: dict, optio
             "command": command, "data": data, "seed": options.seed, "options": asdict(options),
             "epochs_run": len(fitted["history"]), "best_epoch": fitted["best_epoch"],
             "wall_time_s": round(fitted["wall"], 1), "parameters": parameters, "torch": torch.__version__,
+            "processes": int(__import__("os").environ.get("WORLD_SIZE", "1")),
             "history": fitted["history"], **(extra or {}),
         },
     }
@@ -305,8 +375,12 @@ def train_tagger(train_path: str, dev_path: str, out: str, config: ModelConfig, 
     model = TaggerModel(config)
     parameters = sum(p.numel() for p in model.parameters())
     task = TaggerTask(vocab)
+    dist = Distributed()
     fitted = fit(model, task, train, dev, options, callbacks, {
-        "parameters": parameters, "train_sentences": len(train), "words": len(vocab.words), "chars": len(vocab.chars)})
+        "parameters": parameters, "train_sentences": len(train), "words": len(vocab.words), "chars": len(vocab.chars)},
+        dist)
+    if not dist.main:  # rank 0 writes the model file
+        return {"out": None, "best_epoch": fitted["best_epoch"], "scores": {}, "rank": dist.rank}
     data = {"train": str(train_path), "dev": str(dev_path), "test": str(test_path) if test_path else None,
             "train_sentences": len(train), "train_tokens": sum(len(s.words) for s in train)}
     result = save_trained(out, task, config, vocab, fitted, options, command, data, parameters, evaluate_tagger, dev, test)
@@ -349,8 +423,11 @@ def train_sentiment(train_paths: list[str], dev_path: str, out: str, config: Mod
         extra["embeddings"] = embeddings.describe()
     parameters = sum(p.numel() for p in model.parameters())
     task = SentimentTask(vocab)
+    dist = Distributed()
     fitted = fit(model, task, train, dev, options, callbacks, {
-        "parameters": parameters, "train_texts": len(train), "words": len(vocab.words)})
+        "parameters": parameters, "train_texts": len(train), "words": len(vocab.words)}, dist)
+    if not dist.main:  # rank 0 writes the model file
+        return {"out": None, "best_epoch": fitted["best_epoch"], "scores": {}, "rank": dist.rank}
     data = {"train": [str(p) for p in train_paths], "dev": str(dev_path), "test": str(test_path) if test_path else None,
             "train_texts": len(train)}
     result = save_trained(out, task, config, vocab, fitted, options, command, data, parameters,
