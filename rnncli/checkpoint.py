@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import numpy as np
 from rnncli import __version__
 from rnncli.config import ModelConfig
 from rnncli.errors import RnnCliError
+from rnncli.files import write_atomic
 from rnncli.vocab import Vocab
 
 FORMAT = "rnncli-model"
@@ -75,25 +75,7 @@ def save_model(path: str | os.PathLike, tensors: dict[str, np.ndarray], meta: di
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "rnncli_version": __version__, **meta}
     arrays = {k: np.ascontiguousarray(v.astype(dtype) if v.dtype.kind == "f" else v) for k, v in tensors.items()}
     data = save(arrays, metadata={"rnncli": json.dumps(meta, ensure_ascii=False, sort_keys=True)})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a model file is as readable as any other
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return write_atomic(path, data)
 
 
 def read_metadata(path: Path) -> dict:

@@ -156,6 +156,21 @@ def training_options(out: Path, resume: Optional[Path], **values):
     return TrainOptions(**values, checkpoint=f"{out}.ckpt", resume=str(resume) if resume else None)
 
 
+def learning_curves(path: Optional[Path]):
+    """A function that draws a finished run's history to `path` (checked now: fail before training)."""
+    if path is None:
+        return lambda result, title: None
+    from rnncli.plot import plot_history, pyplot
+
+    pyplot()
+
+    def draw(result: dict, title: str) -> None:
+        if result.get("history"):  # rank 0 under torchrun
+            plot_history(path, result["history"], title)
+
+    return draw
+
+
 @contextmanager
 def interruptible(command: str, options):
     """Ctrl-C keeps the last good checkpoint and says how to continue; success removes it."""
@@ -444,6 +459,7 @@ def train_tagger(
     threads: Optional[int] = typer.Option(None, min=1, help="Torch CPU threads."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted run from its checkpoint (OUT.ckpt)."),
     metrics_log: Optional[Path] = typer.Option(None, "--metrics-log", help="Append one JSON line per epoch to this file."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Draw learning curves (loss, dev accuracy) to this PNG (needs matplotlib)."),
 ) -> None:
     """Train a POS tagger (UPOS and PTB heads) on CoNLL-U files."""
     with user_errors():
@@ -458,9 +474,11 @@ def train_tagger(
                                    min_word_count=min_word_count, seed=seed, dtype=dtype.value, patience=patience,
                                    max_time=max_time, threads=threads)
         command = command_line(ctx, "train", "tagger")
+        plot_history = learning_curves(plot)
         with interruptible(command, options), TrainingProgress() as progress:
-            run(str(train), str(dev), str(out), config, options, test_path=str(test) if test else None,
-                command=command, callbacks=CallbackList(progress, MetricsLog(metrics_log) if metrics_log else None))
+            result = run(str(train), str(dev), str(out), config, options, test_path=str(test) if test else None,
+                         command=command, callbacks=CallbackList(progress, MetricsLog(metrics_log) if metrics_log else None))
+        plot_history(result, f"{Path(out).stem}: tagger, {cell.value}")
 
 
 @train_app.command("sentiment")
@@ -496,6 +514,7 @@ def train_sentiment(
     threads: Optional[int] = typer.Option(None, min=1, help="Torch CPU threads."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted run from its checkpoint (OUT.ckpt)."),
     metrics_log: Optional[Path] = typer.Option(None, "--metrics-log", help="Append one JSON line per epoch to this file."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Draw learning curves (loss, dev accuracy) to this PNG (needs matplotlib)."),
 ) -> None:
     """Train a sentiment classifier (many-to-one) on label/text TSV files."""
     with user_errors():
@@ -517,18 +536,41 @@ def train_sentiment(
                                    min_word_count=min_word_count, seed=seed, dtype=dtype.value, patience=patience,
                                    max_time=max_time, threads=threads)
         command = command_line(ctx, "train", "sentiment")
+        plot_history = learning_curves(plot)
         with interruptible(command, options), TrainingProgress() as progress:
-            run([str(p) for p in train], str(dev), str(out), config, options, test_path=str(test) if test else None,
-                label_names=names, command=command, embeddings=embeddings,
-                callbacks=CallbackList(progress, MetricsLog(metrics_log) if metrics_log else None))
+            result = run([str(p) for p in train], str(dev), str(out), config, options,
+                         test_path=str(test) if test else None, label_names=names, command=command,
+                         embeddings=embeddings,
+                         callbacks=CallbackList(progress, MetricsLog(metrics_log) if metrics_log else None))
+        plot_history(result, f"{Path(out).stem}: sentiment, {cell.value}")
+
+
+def write_report(reports: list[dict], data: Path, as_json: bool, report_path: Optional[Path]) -> bool:
+    """--json prints and --report writes (atomically) the reports: one object for one model,
+    {"data", "models": [...]} for several. Returns whether the table should still be drawn."""
+    import json
+
+    document = {**reports[0]} if len(reports) == 1 else {"data": str(data), "models": reports}
+    text = json.dumps(document, indent=2) + "\n"
+    if report_path is not None:
+        from rnncli.files import write_atomic
+
+        write_atomic(report_path, text.encode("utf-8"))
+    if as_json:
+        sys.stdout.write(text)
+    return not as_json
+
+
+MODELS_HELP = "lstm, rnn (bundled) or the path of a model file; repeat to compare models on the same data."
 
 
 @eval_app.command("sentiment")
 def eval_sentiment(
-    model: str = typer.Option("lstm", "--model", "-m", help="lstm, rnn (bundled) or the path of a model file."),
+    model: list[str] = typer.Option(["lstm"], "--model", "-m", help=MODELS_HELP),
     data: Path = typer.Option(..., "--data", "-d", help="Gold label<TAB>text TSV file."),
     label_names: Optional[str] = typer.Option(None, help="Names of integer labels 0,1,... [default for 0/1: negative,positive]."),
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
+    report_path: Optional[Path] = typer.Option(None, "--report", help="Also write the full report to this JSON file."),
 ) -> None:
     """Accuracy, per-label precision/recall/F1 and the confusion matrix."""
     with user_errors():
@@ -537,25 +579,30 @@ def eval_sentiment(
         from rnncli.data import read_sentiment_tsv
         from rnncli.evaluate import evaluate_sentiment
 
-        classifier = load_model(resolve_model(model, "sentiment"), task="sentiment")
+        classifiers = [load_model(resolve_model(m, "sentiment"), task="sentiment") for m in model]
         names = [n.strip() for n in label_names.split(",")] if label_names else None
-        report = evaluate_sentiment(classifier, read_sentiment_tsv(data, names))
-        if as_json:
-            import json
-
-            sys.stdout.write(json.dumps({"model": str(classifier.path), "data": str(data), **report.to_dict()},
-                                        indent=2) + "\n")
-            return
-        render.sentiment_report(render.stdout_console(), report, classifier.name, str(data))
+        examples = read_sentiment_tsv(data, names)
+        reports = [evaluate_sentiment(c, examples) for c in classifiers]
+        documents = [{"model": str(c.path), "data": str(data), **r.to_dict()} for c, r in zip(classifiers, reports)]
+        if write_report(documents, data, as_json, report_path):
+            console = render.stdout_console()
+            if len(reports) == 1:
+                render.sentiment_report(console, reports[0], classifiers[0].name, str(data))
+            else:
+                rows = {"accuracy": [r.report.accuracy for r in reports]}
+                for label in reports[0].labels:
+                    rows[f"{label} F1"] = [r.report.per_tag.get(label, {}).get("f1", 0.0) for r in reports]
+                render.compare_table(console, [c.name for c in classifiers], rows, str(data))
 
 
 @eval_app.command("tagger")
 def eval_tagger(
-    model: str = typer.Option("lstm", "--model", "-m", help="lstm, rnn (bundled) or the path of a model file."),
+    model: list[str] = typer.Option(["lstm"], "--model", "-m", help=MODELS_HELP),
     data: Path = typer.Option(..., "--data", "-d", help="Gold tagged data (CoNLL-U, token<TAB>tag, word/TAG or nltk:NAME); its tokenization is used."),
     tagset: Tagset = typer.Option(Tagset.upos, "--tagset", "-t", help="Tag set of the per-tag table."),
     confusions: int = typer.Option(10, min=0, help="How many of the most frequent confusions to list."),
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
+    report_path: Optional[Path] = typer.Option(None, "--report", help="Also write the full report to this JSON file."),
 ) -> None:
     """UPOS and PTB accuracy, per-tag precision/recall/F1 and the most frequent confusions."""
     with user_errors():
@@ -564,15 +611,24 @@ def eval_tagger(
         from rnncli.data import read_tagged
         from rnncli.evaluate import evaluate_tagger
 
-        tagger = load_model(resolve_model(model, "tagger"), task="tagger")
-        report = evaluate_tagger(tagger, read_tagged(data), confusions)
-        if as_json:
-            import json
-
-            sys.stdout.write(json.dumps({"model": str(tagger.path), "data": str(data), **report.to_dict()}, indent=2) + "\n")
-            return
-        head = {"upos": "upos", "ptb": "xpos"}[tagset.value]
-        render.tagger_report(render.stdout_console(), report, tagger.name, str(data), head)
+        taggers = [load_model(resolve_model(m, "tagger"), task="tagger") for m in model]
+        sentences = read_tagged(data)
+        reports = [evaluate_tagger(t, sentences, confusions) for t in taggers]
+        documents = [{"model": str(t.path), "data": str(data), **r.to_dict()} for t, r in zip(taggers, reports)]
+        if write_report(documents, data, as_json, report_path):
+            head = {"upos": "upos", "ptb": "xpos"}[tagset.value]
+            console = render.stdout_console()
+            if len(reports) == 1:
+                render.tagger_report(console, reports[0], taggers[0].name, str(data), head)
+            else:
+                rows = {f"{render.TAGSET_NAMES[name]} accuracy": [r.tagsets[name].accuracy if name in r.tagsets else 0.0
+                                                                   for r in reports]
+                        for name in ("upos", "xpos") if any(name in r.tagsets for r in reports)}
+                tags = sorted({t for r in reports if head in r.tagsets for t in r.tagsets[head].per_tag})
+                for tag in tags:
+                    rows[f"{tag} F1"] = [r.tagsets[head].per_tag.get(tag, {}).get("f1", 0.0) if head in r.tagsets else 0.0
+                                         for r in reports]
+                render.compare_table(console, [t.name for t in taggers], rows, str(data))
 
 
 def main() -> None:

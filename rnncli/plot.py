@@ -1,4 +1,5 @@
-"""Optional PNG plots (matplotlib, the `plot` extra): gradient norm against distance."""
+"""Optional PNG plots (matplotlib, the `plot` extra): gradient norm against distance, and
+learning curves. Written atomically."""
 
 from __future__ import annotations
 
@@ -20,11 +21,8 @@ def pyplot():
 
 
 def plot_norms(path: Path, series: dict[str, list[float]], title: str) -> None:
-    """One line per model: |g_t| (log scale) against distance T - 1 - t. Written atomically."""
+    """One line per model: |g_t| (log scale) against distance T - 1 - t."""
     plt = pyplot()
-    import os
-    import tempfile
-
     fig, ax = plt.subplots(figsize=(7, 4))
     for name, norms in series.items():
         T = len(norms)
@@ -36,14 +34,35 @@ def plot_norms(path: Path, series: dict[str, list[float]], title: str) -> None:
     ax.set_title(title)
     ax.legend()
     fig.tight_layout()
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent if str(path.parent) else ".")
-    os.close(fd)
+    save_png(fig, path)
+
+
+def save_png(fig, path: Path) -> None:
+    import io
+
+    from rnncli.files import write_atomic
+
+    buffer = io.BytesIO()
     try:
-        fig.savefig(tmp, format="png", dpi=100)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        fig.savefig(buffer, format="png", dpi=100)
     finally:
-        plt.close(fig)
+        pyplot().close(fig)
+    write_atomic(path, buffer.getvalue())
+
+
+def plot_history(path: Path, history: list[dict], title: str) -> None:
+    """Learning curves: training loss and every dev metric against the epoch."""
+    plt = pyplot()
+    fig, (loss_ax, dev_ax) = plt.subplots(1, 2, figsize=(9, 3.5))
+    epochs = [h["epoch"] for h in history]
+    loss_ax.plot(epochs, [h["loss"] for h in history], marker=".")
+    loss_ax.set_xlabel("epoch")
+    loss_ax.set_ylabel("training loss (cross-entropy)")
+    for key in sorted(k for k in history[0] if k.startswith("dev_")):
+        dev_ax.plot(epochs, [h[key] for h in history], marker=".", label=key[4:])
+    dev_ax.set_xlabel("epoch")
+    dev_ax.set_ylabel("dev accuracy")
+    dev_ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    save_png(fig, path)

@@ -167,6 +167,23 @@ def sentiment_row(console: Console, text: str, label: str, probs: dict[str, floa
     console.print(line, soft_wrap=True)
 
 
+def compare_table(console: Console, names: list[str], rows: dict[str, list[float]], data: str) -> None:
+    """Models side by side on the same data; the last column is the second model minus the first."""
+    from rich.table import Table
+
+    console.print(f"{len(names)} models on {data}")
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("")
+    for name in names:
+        table.add_column(name, justify="right")
+    table.add_column(f"{names[1]} - {names[0]}", justify="right")
+    for label, values in rows.items():
+        best = max(values)
+        cells = [f"[bold]{v:.2%}[/]" if v == best and len(set(values)) > 1 else f"{v:.2%}" for v in values]
+        table.add_row(label, *cells, f"{(values[1] - values[0]) * 100:+.2f}")
+    console.print(table)
+
+
 def sentiment_report(console: Console, report, model_name: str, data: str) -> None:
     from rich.table import Table
 

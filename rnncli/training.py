@@ -347,7 +347,7 @@ def save_trained(out: str, task, config: ModelConfig, vocab, fitted: dict, optio
     meta["scores"] = scores
     checkpoint.save_model(out, fitted["state"], meta, dtype=options.dtype)
     return {"out": str(out), "best_epoch": fitted["best_epoch"], "wall_time_s": fitted["wall"], "scores": scores,
-            "parameters": parameters}
+            "parameters": parameters, "history": fitted["history"]}
 
 
 def train_tagger(train_path: str, dev_path: str, out: str, config: ModelConfig, options: TrainOptions,

@@ -238,3 +238,26 @@ def test_train_metrics_log_and_ctrl_c(tmp_path, monkeypatch):
     assert result.stderr.rstrip().endswith(f"--resume {out}.ckpt")
     missing = run(*args, "--resume", tmp_path / "nope.ckpt")
     assert missing.exit_code == 2 and "no such checkpoint" in missing.stderr
+
+
+def test_eval_compares_models_and_writes_a_report(tiny_model, tmp_path):
+    report = tmp_path / "report.json"
+    result = run("eval", "tagger", "-m", tiny_model, "-m", tiny_model, "-d", TINY_TRAIN, "--report", report)
+    assert result.exit_code == 0, result.output
+    assert "2 models on" in result.stdout and "UPOS accuracy" in result.stdout and "+0.00" in result.stdout
+    document = json.loads(report.read_text())
+    assert document["data"] == str(TINY_TRAIN) and [m["upos"]["accuracy"] for m in document["models"]] == [1.0, 1.0]
+
+
+def test_train_plot_needs_matplotlib(tmp_path):
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        result = run("train", "tagger", "--train", TINY_TRAIN, "--dev", TINY_TRAIN, "--out", tmp_path / "m.safetensors",
+                     "--plot", tmp_path / "curves.png")
+        assert result.exit_code == 1 and "pip install 'rnncli[plot]'" in result.stderr
+        assert not (tmp_path / "m.safetensors").exists()  # refused before training
+    else:
+        result = run("train", "tagger", "--train", TINY_TRAIN, "--dev", TINY_TRAIN, "--out", tmp_path / "m.safetensors",
+                     "--hidden", "4", "--epochs", "2", "--plot", tmp_path / "curves.png")
+        assert result.exit_code == 0 and (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
