@@ -73,3 +73,16 @@ def test_sentiment_accuracy_on_sst2_test(name, target):
     report = evaluate_sentiment(model, read_sentiment_tsv(SHARED_DATA / "sst2" / "test.tsv"))
     assert report.accuracy["label"] == pytest.approx(model.meta["scores"]["test"]["label"], abs=1e-6)
     assert report.accuracy["label"] >= target
+
+
+def test_rnn_gradient_decays_faster_than_lstm_on_the_bundled_sentiment_models():
+    from rnncli.gradients import explain
+
+    tokens = tokenize("I grew up in Korea , so when I moved to Canada for university I practised every single day , "
+                      "reading books , watching films and talking with friends , until at last my English was as "
+                      "comfortable as my Korean")[0]
+    assert len(tokens) == 41
+    rnn, lstm = (explain(load_model(resolve_model(name, "sentiment")), tokens) for name in ("rnn", "lstm"))
+    assert rnn.summary()["decay_factor"] < lstm.summary()["decay_factor"] < 1.0
+    assert rnn.summary()["reach"] < lstm.summary()["reach"]
+    assert rnn.grad_norms[0] / rnn.grad_norms[-1] < 1e-2 * lstm.grad_norms[0] / lstm.grad_norms[-1]
