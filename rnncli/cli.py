@@ -142,6 +142,9 @@ def command_line(ctx: typer.Context, *words: str) -> str:
                 parts.append(param.opts[0] if value else param.secondary_opts[0])
             elif value:
                 parts.append(param.opts[0])
+        elif isinstance(value, (list, tuple)):  # a repeatable option
+            for item in value:
+                parts += [param.opts[0], str(item)]
         else:
             parts += [param.opts[0], str(value)]
     return " ".join(shlex.quote(p) for p in parts)

@@ -169,6 +169,7 @@ def test_train_tagger_command(tmp_path):
     model = load_model(out)
     assert model.config.cell == "rnn" and model.config.activation == "relu" and not model.config.char
     assert model.meta["training"]["command"].startswith("rnncli train tagger --train")
+    assert " --train-phrases" not in model.meta["training"]["command"]
     assert set(model.meta["scores"]) == {"dev", "test"}
 
 

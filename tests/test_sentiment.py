@@ -134,3 +134,12 @@ def test_eval_and_train_sentiment_commands(tiny_sentiment, tmp_path):
     refused = runner.invoke(app, ["train", "sentiment", "--train", str(TINY), "--dev", str(TINY), "--out",
                                   str(tmp_path / "x.safetensors"), "--embeddings-from", "nltk:sentence_polarity"])
     assert refused.exit_code == 1 and "refused" in refused.stderr
+
+
+def test_recorded_command_repeats_repeatable_options(tmp_path):
+    out = tmp_path / "m.safetensors"
+    result = runner.invoke(app, ["train", "sentiment", "--train", str(TINY), "--train", str(TINY), "--dev", str(TINY),
+                                 "--out", str(out), "--hidden", "4", "--embedding-dim", "4", "--epochs", "1"])
+    assert result.exit_code == 0, result.output
+    command = load_model(out).meta["training"]["command"]
+    assert f"--train {TINY} --train {TINY} --dev {TINY}" in command and "(" not in command
