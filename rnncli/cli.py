@@ -362,10 +362,7 @@ def explain_gradients(
                 sys.stdout.write(json.dumps({"synthetic": True, "length": length, "radius": radius, "seed": seed,
                                              "models": {r.cell: r.to_dict() for r in results}}) + "\n")
             else:
-                sys.stdout.write("\t".join(["step", "distance"] + [f"{r.cell}_grad_norm" for r in results]) + "\n")
-                for t in range(length):
-                    sys.stdout.write("\t".join([str(t + 1), str(length - 1 - t)]
-                                               + [f"{r.grad_norms[t]:.6e}" for r in results]) + "\n")
+                sys.stdout.write(render.synthetic_tsv(results))
         else:
             from rnncli.checkpoint import load_model, resolve_model
             from rnncli.text import clean, split_sentences, tokenize

@@ -282,6 +282,14 @@ def gradient_tsv(tokens: list[str], explanations: list) -> str:
     return "\n".join(lines) + "\n"
 
 
+def synthetic_tsv(results: list) -> str:
+    T = len(results[0].grad_norms)
+    lines = ["\t".join(["step", "distance"] + [f"{r.cell}_grad_norm" for r in results])]
+    for t in range(T):
+        lines.append("\t".join([str(t + 1), str(T - 1 - t)] + [f"{r.grad_norms[t]:.6e}" for r in results]))
+    return "\n".join(lines) + "\n"
+
+
 def synthetic_table(console: Console, results: list) -> None:
     from rich.table import Table
 
