@@ -108,8 +108,8 @@ def tagged_json(text: str, tokens: list[str], candidates: list[list[tuple[str, f
 
 
 def bar(p: float, width: int = 10) -> str:
-    full = p * width
-    return "█" * int(full) + ("▌" if full - int(full) >= 0.5 else "")
+    halves = round(p * width * 2)
+    return "█" * (halves // 2) + ("▌" if halves % 2 else "")
 
 
 def tagged_table(console: Console, text: str, tokens: list[str], candidates: list[list[tuple[str, float]]],
