@@ -112,6 +112,11 @@ def bar(p: float, width: int = 10) -> str:
     return "█" * (halves // 2) + ("▌" if halves % 2 else "")
 
 
+def short_prob(p: float) -> str:
+    """0.23, or 4e-03 for small ones, so that a runner-up never reads as a flat 0.00."""
+    return f"{p:.2f}" if p >= 0.01 else f"{p:.0e}"
+
+
 def tagged_table(console: Console, text: str, tokens: list[str], candidates: list[list[tuple[str, float]]],
                  tagset: str) -> None:
     """The lecture's picture: each token with its probability over tags, the best one emphasised."""
@@ -127,7 +132,7 @@ def tagged_table(console: Console, text: str, tokens: list[str], candidates: lis
     table.add_column("runners-up", style="dim")
     for i, (tok, cands) in enumerate(zip(tokens, candidates), start=1):
         tag, p = cands[0]
-        others = "  ".join(f"{t} {q:.2f}" for t, q in cands[1:])
+        others = "  ".join(f"{t} {short_prob(q)}" for t, q in cands[1:])
         table.add_row(str(i), tok, tag, f"{p:.2f}", bar(p), others)
     console.print(table)
     console.print()

@@ -15,7 +15,7 @@ from rnncli.forward import sentiment_forward
 from rnncli.text import batched, read_sentences
 
 MAX_TOKENS = 2000  # longer texts are cut: a sentiment model reads sentences and short reviews
-BATCH_TOKENS = 12000  # padded tokens per forward batch: larger batches, fewer Python steps
+BATCH_TOKENS = 4000  # padded tokens per forward batch (memory: ~100 MB peak for the LSTM)
 
 
 class Classifier:

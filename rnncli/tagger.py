@@ -15,7 +15,7 @@ from rnncli.forward import tagger_forward
 from rnncli.text import batched, read_sentences
 
 MAX_TOKENS = 500  # longer sentences run in consecutive windows of this many tokens
-BATCH_TOKENS = 12000  # padded tokens per forward batch: larger batches, fewer Python steps
+BATCH_TOKENS = 4000  # padded tokens per forward batch (memory: ~100 MB peak for the LSTM)
 
 
 class Tagger:
