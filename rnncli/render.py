@@ -42,7 +42,9 @@ class TrainingProgress:
         # On a terminal, Rich's timestamped log; in a log file, plain unwrapped lines.
         self.log = self.console.log if self.console.is_terminal else lambda line: print(line, file=sys.stderr, flush=True)
         self.progress = Progress(TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("loss {task.fields[loss]:.3f}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                                 TextColumn("loss {task.fields[loss]:.3f}  dev {task.fields[dev]}  "
+                                            "{task.fields[rate]:,.0f} ex/s"),
+                                 TimeRemainingColumn(), TextColumn("run ETA {task.fields[eta]}"),
                                  console=self.console, transient=True)
         self.task = None
 
@@ -54,19 +56,37 @@ class TrainingProgress:
         return self.progress.__exit__(*exc)
 
     def on_start(self, epochs: int, steps_per_epoch: int, info: dict) -> None:
-        self.steps = steps_per_epoch
+        import time
+
+        self.steps, self.epochs, self.batch = steps_per_epoch, epochs, info.get("batch_size", 1)
         self.log(", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in info.items()))
-        self.task = self.progress.add_task("train", total=steps_per_epoch, epoch=f"1/{epochs}", loss=0.0)
-        self.epochs = epochs
+        self.task = self.progress.add_task("train", total=steps_per_epoch, epoch=f"1/{epochs}", loss=0.0, dev="-",
+                                           rate=0.0, eta="-")
+        self.epoch_started = self.run_started = time.monotonic()
+        self.first_epoch = None
 
     def on_step(self, epoch: int, step: int, loss: float) -> None:
-        self.progress.update(self.task, completed=step, epoch=f"{epoch}/{self.epochs}", loss=loss)
+        import time
+
+        if self.first_epoch is None:
+            self.first_epoch = epoch
+        rate = step * self.batch / max(time.monotonic() - self.epoch_started, 1e-9)
+        self.progress.update(self.task, completed=step, epoch=f"{epoch}/{self.epochs}", loss=loss, rate=rate)
 
     def on_epoch_end(self, epoch: int, metrics: dict) -> None:
+        import time
+
         scores = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k.startswith("dev_"))
         self.log(f"epoch {epoch}/{self.epochs}  loss {metrics['loss']:.4f}  {scores}  "
-                         f"best epoch {metrics['best_epoch']}  {metrics['elapsed_s']:.0f}s")
-        self.progress.reset(self.task, total=self.steps)
+                 f"best epoch {metrics['best_epoch']}  {metrics['elapsed_s']:.0f}s")
+        now = time.monotonic()
+        per_epoch = (now - self.run_started) / (epoch - (self.first_epoch or epoch) + 1)
+        left = per_epoch * (self.epochs - epoch)
+        dev = next((v for k, v in metrics.items() if k.startswith("dev_")), None)
+        self.progress.reset(self.task, total=self.steps, epoch=f"{min(epoch + 1, self.epochs)}/{self.epochs}",
+                            loss=metrics["loss"], rate=0.0, dev=f"{dev:.4f}" if dev is not None else "-",
+                            eta=f"{left / 60:.0f} min" if left >= 60 else f"{left:.0f} s")
+        self.epoch_started = now
 
     def on_end(self, result: dict) -> None:
         scores = "; ".join(f"{split} " + " ".join(f"{k} {v:.4f}" for k, v in s.items()) for split, s in result["scores"].items())

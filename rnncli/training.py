@@ -273,6 +273,7 @@ def fit(model: nn.Module, task, train: list, dev: list, options: TrainOptions, c
                                                     progress["epoch"], progress["elapsed_s"])
     if not dist.main:
         callbacks = Callbacks()
+    info = {**info, "batch_size": options.batch_size * dist.world}
     callbacks.on_start(options.epochs, steps_per_epoch, {**info, "resumed_after_epoch": done} if done else info)
     started = time.monotonic() - elapsed
     for epoch in range(done + 1, options.epochs + 1):
