@@ -55,7 +55,7 @@ class SentimentResult:
 
 
 def classify_lines(model: ModelFile, lines: Iterable[str], input_format: str = "lines", source: str = "<stdin>",
-                   input_waiting: Callable[[], bool] = lambda: True, batch_size: int = 64) -> Iterator[SentimentResult]:
+                   input_waiting: Callable[[], bool] = lambda: True, batch_size: int = 256) -> Iterator[SentimentResult]:
     """One result per input line (`lines`, `tokens`) or per sentence (`text`), as input arrives."""
     classifier = Classifier(model)
     sentences = read_sentences(lines, input_format, source, per_line=False)

@@ -88,13 +88,13 @@ class TagResult:
 
 def tag_lines(model: ModelFile, lines: Iterable[str], input_format: str = "text", source: str = "<stdin>",
               per_line: bool = False, input_waiting: Callable[[], bool] = lambda: True,
-              batch_size: int = 64) -> Iterator[TagResult]:
+              batch_size: int = 256) -> Iterator[TagResult]:
     """Read sentences from input lines (see text.read_sentences) and tag them as they come."""
     sentences = read_sentences(lines, input_format, source, per_line=per_line)
     return tag_sentences(Tagger(model), sentences, batch_size, input_waiting)
 
 
-def tag_sentences(tagger: Tagger, sentences: Iterable[Sentence], batch_size: int = 64,
+def tag_sentences(tagger: Tagger, sentences: Iterable[Sentence], batch_size: int = 256,
                   input_waiting: Callable[[], bool] = lambda: True) -> Iterator[TagResult]:
     """Tag a stream of CoNLL-U sentences in small batches, filling UPOS and XPOS; yields as it goes."""
     labels = tagger.model.labels
