@@ -262,3 +262,18 @@ def test_train_plot_needs_matplotlib(tmp_path):
         result = run("train", "tagger", "--train", TINY_TRAIN, "--dev", TINY_TRAIN, "--out", tmp_path / "m.safetensors",
                      "--hidden", "4", "--epochs", "2", "--plot", tmp_path / "curves.png")
         assert result.exit_code == 0 and (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_output_streams_as_input_arrives():
+    process = subprocess.Popen([sys.executable, "-m", "rnncli", "tag", "-I", "lines", "-f", "tags"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    try:
+        for text in ("I study at night", "She reads"):
+            process.stdin.write(f"{text}\n".encode())
+            process.stdin.flush()  # stdin stays open: the answer must come before EOF
+            line = process.stdout.readline().decode()
+            assert line.split()[0].split("/")[0] == text.split()[0]
+    finally:
+        process.stdin.close()
+        process.wait(timeout=60)
+    assert process.returncode == 0
