@@ -484,7 +484,8 @@ def train_tagger(
 @train_app.command("sentiment")
 def train_sentiment(
     ctx: typer.Context,
-    train: list[Path] = typer.Option(..., "--train", help="Training data: label<TAB>text TSV (repeat to join files)."),
+    train: list[Path] = typer.Option(..., "--train", help="Training data: label<TAB>text TSV, or nltk:movie_reviews[:train|dev|test] "
+                                                          "(repeat to join)."),
     dev: Path = typer.Option(..., "--dev", help="Dev data, TSV: picks the best epoch."),
     out: Path = typer.Option(..., "--out", "-o", help="Model file to write (.safetensors)."),
     test: Optional[Path] = typer.Option(None, "--test", help="Test data, TSV: scored once at the end, never used for choices."),
@@ -576,12 +577,12 @@ def eval_sentiment(
     with user_errors():
         from rnncli import render
         from rnncli.checkpoint import load_model, resolve_model
-        from rnncli.data import read_sentiment_tsv
+        from rnncli.data import read_labelled
         from rnncli.evaluate import evaluate_sentiment
 
         classifiers = [load_model(resolve_model(m, "sentiment"), task="sentiment") for m in model]
         names = [n.strip() for n in label_names.split(",")] if label_names else None
-        examples = read_sentiment_tsv(data, names)
+        examples = read_labelled(data, names)
         reports = [evaluate_sentiment(c, examples) for c in classifiers]
         documents = [{"model": str(c.path), "data": str(data), **r.to_dict()} for c, r in zip(classifiers, reports)]
         if write_report(documents, data, as_json, report_path):

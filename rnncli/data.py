@@ -182,6 +182,44 @@ def text_words(text: str) -> list[str]:
     return [_PTB_QUOTES.get(w, w) for w in text.split()]
 
 
+MOVIE_REVIEW_SPLITS = {"train": range(0, 800), "dev": range(800, 900), "test": range(900, 1000)}  # by cvNNN
+
+
+def read_labelled(spec: str | Path, label_names: list[str] | None = None) -> list[LabelledText]:
+    """Labelled texts from a label/text TSV file (see read_sentiment_tsv) or from NLTK's
+    movie_reviews corpus by name (whole reviews, document sentiment): `nltk:movie_reviews`, or
+    one of its splits by review number, `nltk:movie_reviews:train` (cv000-cv799), `:dev`
+    (cv800-cv899), `:test` (cv900-cv999)."""
+    spec = str(spec)
+    if spec.startswith("nltk:"):
+        return read_movie_reviews(spec)
+    return read_sentiment_tsv(spec, label_names)
+
+
+def read_movie_reviews(spec: str) -> list[LabelledText]:
+    import os
+
+    name, _, split = spec[5:].partition(":")
+    if name != "movie_reviews":
+        raise RnnCliError(f"{spec}: unknown corpus; labelled corpora: nltk:movie_reviews")
+    if split and split not in MOVIE_REVIEW_SPLITS:
+        raise RnnCliError(f"{spec}: unknown split {split!r}; use train, dev or test")
+    import nltk
+
+    names = {"neg": "negative", "pos": "positive"}
+    try:
+        reader = nltk.corpus.movie_reviews
+        examples = []
+        for fileid in reader.fileids():
+            number = int(fileid.split("/")[1][2:5])
+            if not split or number in MOVIE_REVIEW_SPLITS[split]:
+                examples.append(LabelledText(list(reader.words(fileid)), names[reader.categories(fileid)[0]]))
+    except LookupError:
+        raise RnnCliError(f"{spec}: not found; set NLTK_DATA to the folder that holds corpora/movie_reviews "
+                          f"(currently {os.environ.get('NLTK_DATA', 'unset')})") from None
+    return examples
+
+
 def read_sentiment_tsv(path: str | Path, label_names: list[str] | None = None) -> list[LabelledText]:
     """A TSV with a label column and a text column, header optional (`label<TAB>sentence` or
     `sentence<TAB>label`). Integer labels 0..k-1 are named by `label_names` (SST-2's 0/1 become

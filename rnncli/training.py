@@ -392,19 +392,20 @@ def train_tagger(train_path: str, dev_path: str, out: str, config: ModelConfig, 
 def train_sentiment(train_paths: list[str], dev_path: str, out: str, config: ModelConfig, options: TrainOptions,
                     test_path: str | None = None, label_names: list[str] | None = None, command: str = "",
                     callbacks: Callbacks | None = None, embeddings=None) -> dict:
-    """Train a text classifier on label/text TSV files (several train files are joined), keep
+    """Train a text classifier on label/text TSV files or nltk:movie_reviews[:SPLIT] (several
+    train sources are joined), keep
     the best dev epoch, save it to `out`. `embeddings` (an `embeddings.PpmiEmbeddings`)
     pretrains the word embeddings on unlabelled text, the training texts included."""
-    from rnncli.data import build_sentiment_vocab, read_sentiment_tsv
+    from rnncli.data import build_sentiment_vocab, read_labelled
     from rnncli.evaluate import evaluate_sentiment
     from rnncli.model import SentimentModel
 
     callbacks = callbacks or Callbacks()
     if options.threads:
         torch.set_num_threads(options.threads)
-    train = [e for path in train_paths for e in read_sentiment_tsv(path, label_names)]
-    dev = read_sentiment_tsv(dev_path, label_names)
-    test = read_sentiment_tsv(test_path, label_names) if test_path else None
+    train = [e for path in train_paths for e in read_labelled(path, label_names)]
+    dev = read_labelled(dev_path, label_names)
+    test = read_labelled(test_path, label_names) if test_path else None
     seed_everything(options.seed)
     vocab = build_sentiment_vocab(train, options.min_word_count)
     for split, items in (("dev", dev), ("test", test or [])):

@@ -143,3 +143,16 @@ def test_recorded_command_repeats_repeatable_options(tmp_path):
     assert result.exit_code == 0, result.output
     command = load_model(out).meta["training"]["command"]
     assert f"--train {TINY} --train {TINY} --dev {TINY}" in command and "(" not in command
+
+
+@pytest.mark.skipif(not (FIXTURES.parent.parent.parent / "shared" / "data" / "nltk_data").is_dir(),
+                    reason="../shared/data is absent")
+def test_movie_reviews_by_name(monkeypatch):
+    from rnncli.data import read_labelled
+
+    monkeypatch.setenv("NLTK_DATA", str(FIXTURES.parent.parent.parent / "shared" / "data" / "nltk_data"))
+    train, dev, test = (read_labelled(f"nltk:movie_reviews:{split}") for split in ("train", "dev", "test"))
+    assert (len(train), len(dev), len(test)) == (1600, 200, 200)
+    assert {e.label for e in test} == {"negative", "positive"} and sum(e.label == "positive" for e in dev) == 100
+    with pytest.raises(RnnCliError, match="unknown split 'valid'"):
+        read_labelled("nltk:movie_reviews:valid")
