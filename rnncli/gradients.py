@@ -153,8 +153,9 @@ def explain(model: ModelFile, tokens: list[str], saliency: bool = False) -> Expl
         logp = net.heads["label"](v)[0].log_softmax(-1)
         labels, position = model.labels["label"], T - 1
     else:
-        logp = net.heads["upos"](u.top[T - 1]).log_softmax(-1)
-        labels, position = model.labels["upos"], T - 1
+        head = "upos" if "upos" in model.labels else next(iter(model.labels))
+        logp = net.heads[head](u.top[T - 1]).log_softmax(-1)
+        labels, position = model.labels[head], T - 1
     best = int(logp.argmax())
     loss = logp[best]
     g_T, x_grad = torch.autograd.grad(loss, [u.h[-1], x], retain_graph=True)
