@@ -40,6 +40,7 @@ from rnncli.config import CELLS, ModelConfig
 from rnncli.data import build_tagger_vocab, read_tagged
 from rnncli.model import TaggerModel
 from rnncli.training import Callbacks, TaggerTask, TrainOptions, fit, make_batches, seed_everything, to_tensors
+from tag_speed import positive_int, print_table  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 DEV_SENTENCES = 20
 TARGET_RATIO = 0.9
@@ -57,12 +58,6 @@ class Loop:
     @property
     def median_seconds(self) -> float:
         return statistics.median(self.seconds)
-
-
-def positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return int(text)
 
 
 def parse_args() -> argparse.Namespace:
@@ -163,19 +158,6 @@ def table_rows(loops: list[Loop], tokens: int) -> list[list[str]]:
     return rows
 
 
-def print_table(title: str, headers: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-
-    print(f"\n{title}")
-    print(line(headers))
-    print(line(["-" * w for w in widths]))
-    for row in rows:
-        print(line(row))
-
-
 def main() -> int:
     args = parse_args()
     ewt = args.data / "ud-ewt"
@@ -206,7 +188,7 @@ def main() -> int:
         print_table(f"{cell} tagger: hidden {config.hidden}, embedding {config.embedding_dim}, char hidden "
                     f"{config.char_hidden}, {config.layers} layers, dropout {config.dropout}, word dropout "
                     f"{config.word_dropout} (target: rnncli fit >= {TARGET_RATIO:g}x plain tokens/s)",
-                    ["loop", "wall s", "tokens/s", "vs plain", "overhead", "target"], table_rows(loops, tokens))
+                    ["loop", "wall s", "tokens/s", "vs plain", "overhead", "target"], table_rows(loops, tokens), [])
         verdict = "yes" if identical else ("NO: the loops do different work" if args.threads == 1 else
                                            "no (several threads do not sum in a fixed order; use --threads 1 to check)")
         print(f"same final weights in every run: {verdict}")

@@ -150,28 +150,26 @@ def command_line(ctx: typer.Context, *words: str) -> str:
     return " ".join(shlex.quote(p) for p in parts)
 
 
-def training_options(out: Path, resume: Optional[Path], **values):
-    """TrainOptions with the checkpoint next to the model file: OUT.ckpt."""
-    from rnncli.training import TrainOptions
+def run_training(ctx: typer.Context, task: str, out: Path, resume: Optional[Path], plot: Optional[Path],
+                 metrics_log: Optional[Path], title: str, train, **option_values) -> None:
+    """What both train commands share: the checkpoint at OUT.ckpt, the recorded command, the
+    progress display, the metrics log, Ctrl-C, learning curves. `train(options, command,
+    callbacks)` runs the task's training function."""
+    from rnncli.render import TrainingProgress
+    from rnncli.training import CallbackList, MetricsLog, TrainOptions
 
     if resume is not None and not resume.is_file():
         raise RnnCliError(f"{resume}: no such checkpoint", EXIT_USAGE)
-    return TrainOptions(**values, checkpoint=f"{out}.ckpt", resume=str(resume) if resume else None)
+    if plot is not None:
+        from rnncli.plot import plot_history, pyplot
 
-
-def learning_curves(path: Optional[Path]):
-    """A function that draws a finished run's history to `path` (checked now: fail before training)."""
-    if path is None:
-        return lambda result, title: None
-    from rnncli.plot import plot_history, pyplot
-
-    pyplot()
-
-    def draw(result: dict, title: str) -> None:
-        if result.get("history"):  # rank 0 under torchrun
-            plot_history(path, result["history"], title)
-
-    return draw
+        pyplot()  # fail before training, not after
+    options = TrainOptions(**option_values, checkpoint=f"{out}.ckpt", resume=str(resume) if resume else None)
+    command = command_line(ctx, "train", task)
+    with interruptible(command, options), TrainingProgress() as progress:
+        result = train(options, command, CallbackList(progress, MetricsLog(metrics_log) if metrics_log else None))
+    if plot is not None and result.get("history"):  # rank 0 only under torchrun
+        plot_history(plot, result["history"], f"{out.stem}: {title}")
 
 
 @contextmanager
@@ -365,10 +363,10 @@ def explain_gradients(
                 sys.stdout.write(render.synthetic_tsv(results))
         else:
             from rnncli.checkpoint import load_model, resolve_model
-            from rnncli.text import clean, split_sentences, tokenize
+            from rnncli.text import clean, tokenize
 
             raw = " ".join(text) if text else gradients.DEFAULT_TEXT
-            tokens = [tok for sentence in split_sentences(" ".join(clean(raw).split())) for tok in tokenize(sentence)[0]]
+            tokens = tokenize(" ".join(clean(raw).split()))[0]
             if not tokens:
                 raise RnnCliError("the text is empty; give some words to explain", EXIT_USAGE)
             specs = model or ["rnn", "lstm"]
@@ -464,21 +462,17 @@ def train_tagger(
     """Train a POS tagger (UPOS and PTB heads) on CoNLL-U files."""
     with user_errors():
         from rnncli.config import ModelConfig
-        from rnncli.render import TrainingProgress
-        from rnncli.training import CallbackList, MetricsLog, train_tagger as run
+        from rnncli.training import train_tagger as run
 
         config = ModelConfig(cell=cell.value, activation=activation.value, layers=layers, hidden=hidden,
                              embedding_dim=embedding_dim, char=char, char_hidden=char_hidden,
                              bidirectional=bidirectional, dropout=dropout, word_dropout=word_dropout)
-        options = training_options(out, resume, epochs=epochs, batch_size=batch_size, lr=lr,
-                                   min_word_count=min_word_count, seed=seed, dtype=dtype.value, patience=patience,
-                                   max_time=max_time, threads=threads)
-        command = command_line(ctx, "train", "tagger")
-        plot_history = learning_curves(plot)
-        with interruptible(command, options), TrainingProgress() as progress:
-            result = run(str(train), str(dev), str(out), config, options, test_path=str(test) if test else None,
-                         command=command, callbacks=CallbackList(progress, MetricsLog(metrics_log) if metrics_log else None))
-        plot_history(result, f"{Path(out).stem}: tagger, {cell.value}")
+        run_training(ctx, "tagger", out, resume, plot, metrics_log, f"tagger, {cell.value}",
+                     lambda options, command, callbacks: run(
+                         str(train), str(dev), str(out), config, options, test_path=str(test) if test else None,
+                         command=command, callbacks=callbacks),
+                     epochs=epochs, batch_size=batch_size, lr=lr, min_word_count=min_word_count, seed=seed,
+                     dtype=dtype.value, patience=patience, max_time=max_time, threads=threads)
 
 
 @train_app.command("sentiment")
@@ -520,8 +514,7 @@ def train_sentiment(
     """Train a sentiment classifier (many-to-one) on label/text TSV files."""
     with user_errors():
         from rnncli.config import ModelConfig
-        from rnncli.render import TrainingProgress
-        from rnncli.training import CallbackList, MetricsLog, train_sentiment as run
+        from rnncli.training import train_sentiment as run
 
         names = [n.strip() for n in label_names.split(",")] if label_names else None
         embeddings = None
@@ -533,17 +526,13 @@ def train_sentiment(
                              layers=layers, hidden=hidden, embedding_dim=embedding_dim, char=char,
                              char_hidden=char_hidden, bidirectional=bidirectional, dropout=dropout,
                              word_dropout=word_dropout)
-        options = training_options(out, resume, epochs=epochs, batch_size=batch_size, lr=lr,
-                                   min_word_count=min_word_count, seed=seed, dtype=dtype.value, patience=patience,
-                                   max_time=max_time, threads=threads)
-        command = command_line(ctx, "train", "sentiment")
-        plot_history = learning_curves(plot)
-        with interruptible(command, options), TrainingProgress() as progress:
-            result = run([str(p) for p in train], str(dev), str(out), config, options,
+        run_training(ctx, "sentiment", out, resume, plot, metrics_log, f"sentiment, {cell.value}",
+                     lambda options, command, callbacks: run(
+                         [str(p) for p in train], str(dev), str(out), config, options,
                          test_path=str(test) if test else None, label_names=names, command=command,
-                         embeddings=embeddings,
-                         callbacks=CallbackList(progress, MetricsLog(metrics_log) if metrics_log else None))
-        plot_history(result, f"{Path(out).stem}: sentiment, {cell.value}")
+                         embeddings=embeddings, callbacks=callbacks),
+                     epochs=epochs, batch_size=batch_size, lr=lr, min_word_count=min_word_count, seed=seed,
+                     dtype=dtype.value, patience=patience, max_time=max_time, threads=threads)
 
 
 def write_report(reports: list[dict], data: Path, as_json: bool, report_path: Optional[Path]) -> bool:

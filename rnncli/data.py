@@ -46,6 +46,14 @@ def read_tagged_conllu(path: str | Path) -> list[TaggedSentence]:
     return sentences
 
 
+def nltk_missing(spec: str, name: str) -> RnnCliError:
+    """The error for an NLTK corpus that is not under NLTK_DATA (rnncli never downloads)."""
+    import os
+
+    return RnnCliError(f"{spec}: not found; set NLTK_DATA to the folder that holds corpora/{name} "
+                       f"(currently {os.environ.get('NLTK_DATA', 'unset')})")
+
+
 UPOS_TAGS = {"ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
              "SCONJ", "SYM", "VERB", "X"}
 
@@ -124,8 +132,6 @@ NLTK_TAGGED = {"treebank": None, "conll2000": "train.txt"}
 
 
 def read_nltk_tagged(spec: str) -> list[TaggedSentence]:
-    import os
-
     name, _, fileid = spec[5:].partition(":")
     if name not in NLTK_TAGGED:
         raise RnnCliError(f"{spec}: unknown corpus; use one of {', '.join('nltk:' + n for n in NLTK_TAGGED)}")
@@ -143,25 +149,31 @@ def read_nltk_tagged(spec: str) -> list[TaggedSentence]:
                 sentences.append(TaggedSentence([w for w, _ in pairs], {
                     "upos": [map_tag("en-ptb", "universal", t) for _, t in pairs], "xpos": [t for _, t in pairs]}))
     except LookupError:
-        raise RnnCliError(f"{spec}: not found; set NLTK_DATA to the folder that holds corpora/{name} "
-                          f"(currently {os.environ.get('NLTK_DATA', 'unset')})") from None
+        raise nltk_missing(spec, name) from None
     except (OSError, ValueError) as exc:
         raise RnnCliError(f"{spec}: {exc}") from None
     return sentences
 
 
 @dataclass
-class TaggerVocab:
+class Vocabularies:
+    """What a model looks words up in, and the class names of each of its outputs."""
+
     words: Vocab
     chars: Vocab
-    labels: dict[str, list[str]]
+    labels: dict[str, list[str]]  # output name -> class names
 
 
-def build_tagger_vocab(sentences: list[TaggedSentence], min_word_count: int = 2, min_char_count: int = 2) -> TaggerVocab:
-    words = Counter(word_key(w) for s in sentences for w in s.words)
-    chars = Counter(ch for s in sentences for w in s.words for ch in w)
+def _vocabularies(word_lists: list[list[str]], labels: dict[str, list[str]], min_word_count: int,
+                  min_char_count: int) -> Vocabularies:
+    words = Counter(word_key(w) for ws in word_lists for w in ws)
+    chars = Counter(ch for ws in word_lists for w in ws for ch in w)
+    return Vocabularies(Vocab.build(words, min_word_count), Vocab.build(chars, min_char_count), labels)
+
+
+def build_tagger_vocab(sentences: list[TaggedSentence], min_word_count: int = 2, min_char_count: int = 2) -> Vocabularies:
     labels = {name: sorted({t for s in sentences for t in s.tags[name]}) for name in tag_sets(sentences)}
-    return TaggerVocab(Vocab.build(words, min_word_count), Vocab.build(chars, min_char_count), labels)
+    return _vocabularies([s.words for s in sentences], labels, min_word_count, min_char_count)
 
 
 # --- sentiment: labelled texts ------------------------------------------------------
@@ -197,8 +209,6 @@ def read_labelled(spec: str | Path, label_names: list[str] | None = None) -> lis
 
 
 def read_movie_reviews(spec: str) -> list[LabelledText]:
-    import os
-
     name, _, split = spec[5:].partition(":")
     if name != "movie_reviews":
         raise RnnCliError(f"{spec}: unknown corpus; labelled corpora: nltk:movie_reviews")
@@ -215,8 +225,7 @@ def read_movie_reviews(spec: str) -> list[LabelledText]:
             if not split or number in MOVIE_REVIEW_SPLITS[split]:
                 examples.append(LabelledText(list(reader.words(fileid)), names[reader.categories(fileid)[0]]))
     except LookupError:
-        raise RnnCliError(f"{spec}: not found; set NLTK_DATA to the folder that holds corpora/movie_reviews "
-                          f"(currently {os.environ.get('NLTK_DATA', 'unset')})") from None
+        raise nltk_missing(spec, name) from None
     return examples
 
 
@@ -277,15 +286,6 @@ def name_labels(examples: list[LabelledText], label_names: list[str] | None, sou
     return examples
 
 
-@dataclass
-class SentimentVocab:
-    words: Vocab
-    chars: Vocab
-    labels: dict[str, list[str]]
-
-
-def build_sentiment_vocab(examples: list[LabelledText], min_word_count: int = 1, min_char_count: int = 2) -> SentimentVocab:
-    words = Counter(word_key(w) for e in examples for w in e.words)
-    chars = Counter(ch for e in examples for w in e.words for ch in w)
-    return SentimentVocab(Vocab.build(words, min_word_count), Vocab.build(chars, min_char_count),
-                          {"label": sorted({e.label for e in examples})})
+def build_sentiment_vocab(examples: list[LabelledText], min_word_count: int = 1, min_char_count: int = 2) -> Vocabularies:
+    return _vocabularies([e.words for e in examples], {"label": sorted({e.label for e in examples})},
+                         min_word_count, min_char_count)

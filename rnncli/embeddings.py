@@ -8,7 +8,6 @@ Lee's 2,000 IMDb reviews) read with NLTK's own corpus reader from NLTK_DATA, nev
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Iterator
 
@@ -35,8 +34,9 @@ def corpus_sentences(source: str) -> Iterator[list[str]]:
             reader = getattr(nltk.corpus, name)
             yield from reader.sents()
         except LookupError:
-            raise RnnCliError(f"{source}: not found; set NLTK_DATA to the folder that holds corpora/{name} "
-                              f"(currently {os.environ.get('NLTK_DATA', 'unset')})") from None
+            from rnncli.data import nltk_missing
+
+            raise nltk_missing(source, name) from None
         return
     from rnncli.text import split_sentences, tokenize
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
@@ -24,6 +25,19 @@ def clip_word(word: str, max_chars: int) -> str:
         return word
     half = max_chars // 2
     return word[:half] + word[-(max_chars - half):]
+
+
+def length_groups(lengths: list[int], max_tokens: int) -> Iterator[list[int]]:
+    """Indices in order of length, grouped so that each group padded to its longest member
+    holds at most `max_tokens` tokens (one item per group at the least)."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    start = 0
+    while start < len(order):
+        end = start + 1
+        while end < len(order) and (end - start + 1) * lengths[order[end]] <= max_tokens:
+            end += 1
+        yield order[start:end]
+        start = end
 
 
 def encode(sentences: list[list[str]], words: Vocab, chars: Vocab | None, max_word_chars: int) -> Batch:

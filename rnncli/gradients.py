@@ -151,11 +151,11 @@ def explain(model: ModelFile, tokens: list[str], saliency: bool = False) -> Expl
     if config.task == "sentiment":
         v = pool(u.top.unsqueeze(0), batch["lengths"], config, getattr(net, "attn", None))  # (1, D*H)
         logp = net.heads["label"](v)[0].log_softmax(-1)
-        labels, position = model.labels["label"], T - 1
+        labels = model.labels["label"]
     else:
         head = "upos" if "upos" in model.labels else next(iter(model.labels))
         logp = net.heads[head](u.top[T - 1]).log_softmax(-1)
-        labels, position = model.labels[head], T - 1
+        labels = model.labels[head]
     best = int(logp.argmax())
     loss = logp[best]
     g_T, x_grad = torch.autograd.grad(loss, [u.h[-1], x], retain_graph=True)
@@ -168,7 +168,7 @@ def explain(model: ModelFile, tokens: list[str], saliency: bool = False) -> Expl
     explanation = Explanation(
         name=model.name, cell=config.cell, tokens=tokens,
         prediction={"task": config.task, "label": labels[best], "prob": float(logp[best].detach().exp()),
-                    "position": position},
+                    "position": T - 1},
         grad_norms=h_norms, x_grad_norms=[float(r.detach().norm()) for r in x_through] if x_through is not None else [0.0] * T,
         c_grad_norms=c_norms, forget_gate_mean=[float(f.detach().mean()) for f in u.forget])
     if saliency:

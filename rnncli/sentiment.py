@@ -9,7 +9,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from rnncli.checkpoint import ModelFile
-from rnncli.encoding import encode
+from rnncli.encoding import encode, length_groups
 from rnncli.errors import RnnCliError
 from rnncli.forward import sentiment_forward
 from rnncli.text import batched, read_sentences
@@ -29,17 +29,9 @@ class Classifier:
         """(texts, labels) probabilities; an empty text gets the model's answer for <unk>."""
         texts = [t[:MAX_TOKENS] or ["<unk>"] for t in texts]
         out = np.zeros((len(texts), len(self.labels)), np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        start = 0
-        while start < len(order):
-            end = start + 1
-            while end < len(order) and (end - start + 1) * len(texts[order[end]]) <= BATCH_TOKENS:
-                end += 1
-            group = order[start:end]
-            batch = encode([texts[i] for i in group], self.model.words,
-                           self.model.chars if self.model.config.char else None, self.model.config.max_word_chars)
+        for group in length_groups([len(t) for t in texts], BATCH_TOKENS):
+            batch = encode([texts[i] for i in group], self.model.words, self.model.chars, self.model.config.max_word_chars)
             out[group] = sentiment_forward(self.model.config, self.model.weights, batch)["label"]
-            start = end
         return out
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from rnncli.checkpoint import ModelFile
 from rnncli.conllu import UPOS, XPOS, Sentence
-from rnncli.encoding import encode
+from rnncli.encoding import encode, length_groups
 from rnncli.errors import RnnCliError
 from rnncli.forward import tagger_forward
 from rnncli.text import batched, read_sentences
@@ -25,31 +25,19 @@ class Tagger:
         self.model = model
         self.config = model.config
 
-    def tagsets(self) -> list[str]:
-        return list(self.model.labels)
-
     def probabilities(self, sentences: list[list[str]]) -> list[dict[str, np.ndarray]]:
         """For each sentence: tag set name -> (tokens, classes) probabilities."""
-        pieces = []  # (sentence index, start, tokens)
-        for i, tokens in enumerate(sentences):
-            for start in range(0, max(len(tokens), 1), MAX_TOKENS):
-                if tokens:
-                    pieces.append((i, start, tokens[start:start + MAX_TOKENS]))
+        pieces = [(i, start, tokens[start:start + MAX_TOKENS])  # (sentence index, offset, tokens)
+                  for i, tokens in enumerate(sentences) for start in range(0, len(tokens), MAX_TOKENS)]
         results = [{name: np.zeros((len(s), len(labels)), np.float32) for name, labels in self.model.labels.items()}
                    for s in sentences]
-        pieces.sort(key=lambda p: len(p[2]))
-        start = 0
-        while start < len(pieces):
-            end = start + 1
-            while end < len(pieces) and (end - start + 1) * len(pieces[end][2]) <= BATCH_TOKENS:
-                end += 1
-            group = pieces[start:end]
-            batch = encode([p[2] for p in group], self.model.words, self.model.chars, self.config.max_word_chars)
+        for group in length_groups([len(p[2]) for p in pieces], BATCH_TOKENS):
+            batch = encode([pieces[g][2] for g in group], self.model.words, self.model.chars, self.config.max_word_chars)
             probs = tagger_forward(self.config, self.model.weights, batch)
-            for b, (i, offset, tokens) in enumerate(group):
+            for b, g in enumerate(group):
+                i, offset, tokens = pieces[g]
                 for name, p in probs.items():
                     results[i][name][offset:offset + len(tokens)] = p[b, : len(tokens)]
-            start = end
         return results
 
     def best(self, sentences: list[list[str]], tagset: str = "upos") -> list[list[str]]:

@@ -124,18 +124,27 @@ def tag_targets(sentences: list[TaggedSentence], labels: dict[str, list[str]], T
     return out
 
 
-class TaggerTask:
+class Task:
+    """What the training loop needs to know of a task: its inputs, loss and correct answers."""
+
+    name = metric = ""
+
+    def __init__(self, vocab):
+        self.vocab = vocab
+
+    def inputs(self, items: list, config: ModelConfig):
+        return encode([s.words for s in items], self.vocab.words, self.vocab.chars if config.char else None,
+                      config.max_word_chars)
+
+
+class TaggerTask(Task):
     """Many-to-many: cross-entropy summed over the tag heads; dev metric UPOS accuracy."""
 
     name = "tagger"
 
     def __init__(self, vocab):
-        self.vocab = vocab
+        super().__init__(vocab)
         self.metric = "upos" if "upos" in vocab.labels else next(iter(vocab.labels))
-
-    def inputs(self, items: list, config: ModelConfig):
-        return encode([s.words for s in items], self.vocab.words, self.vocab.chars if config.char else None,
-                      config.max_word_chars)
 
     def loss(self, logits: dict, items: list, T: int, loss_fn) -> torch.Tensor:
         targets = tag_targets(items, self.vocab.labels, T)
@@ -151,16 +160,14 @@ class TaggerTask:
         return out, sum(len(s.words) for s in items)
 
 
-class SentimentTask:
+class SentimentTask(Task):
     """Many-to-one: cross-entropy of the text's label; dev metric accuracy."""
 
     name, metric = "sentiment", "label"
 
     def __init__(self, vocab):
-        self.vocab = vocab
+        super().__init__(vocab)
         self.index = {label: i for i, label in enumerate(vocab.labels["label"])}
-
-    inputs = TaggerTask.inputs
 
     def loss(self, logits: dict, items: list, T: int, loss_fn) -> torch.Tensor:
         return loss_fn(logits["label"], torch.tensor([self.index[e.label] for e in items], device=logits["label"].device))
