@@ -76,9 +76,10 @@ class PpmiEmbeddings:
                 keep = (a >= 2) & (b >= 2)
                 rows += [a[keep], b[keep]]
                 cols += [b[keep], a[keep]]
-        if not rows:
-            raise RnnCliError("no co-occurrences found in the embedding sources")
-        r, c = np.concatenate(rows), np.concatenate(cols)
+        r, c = (np.concatenate(rows), np.concatenate(cols)) if rows else (np.zeros(0, np.int64),) * 2
+        if r.size == 0:
+            raise RnnCliError("--embeddings-from: no two vocabulary words occur near each other in the embedding "
+                              "sources; give more text")
         counts = sparse.coo_matrix((np.ones(len(r), np.float32), (r, c)), shape=(V, V)).tocsr()
         counts.sum_duplicates()
         total = counts.sum()
@@ -90,7 +91,13 @@ class PpmiEmbeddings:
         keep = pmi > 0
         ppmi = sparse.csr_matrix((pmi[keep].astype(np.float32), (coo.row[keep], coo.col[keep])), shape=(V, V))
         k = min(dim, V - 2)
-        u, s, _ = svds(ppmi, k=k, random_state=seed)
+        if k < 1 or ppmi.nnz == 0:
+            raise RnnCliError("--embeddings-from: too little text to learn word vectors from; give more text")
+        try:
+            u, s, _ = svds(ppmi, k=k, random_state=seed)
+        except (ValueError, ArithmeticError, RuntimeError) as exc:  # ArpackError is a RuntimeError
+            raise RnnCliError(f"--embeddings-from: the word vectors could not be computed ({exc}); give more text") \
+                from None
         vectors = u * np.sqrt(s)  # (V, k)
         rng = np.random.default_rng(seed)
         out = rng.standard_normal((V, dim)).astype(np.float32)

@@ -19,9 +19,11 @@ import torch
 
 from rnncli.checkpoint import ModelFile
 from rnncli.encoding import encode
+from rnncli.errors import RnnCliError
 from rnncli.model import ACTIVATION_FUNCTIONS, MODELS, pool
 from rnncli.training import to_tensors
 
+MAX_TOKENS = 1000  # every step of the unrolled network is kept for its gradient: memory grows with length
 KEEP_RATIO = 1e-3  # "reaches" = gradient norm at least this fraction of its maximum
 DEFAULT_TEXT = ("I grew up in Korea , so when I moved to Canada for university I practised every day , reading "
                 "books , watching films and talking with friends , until my English was as comfortable as my Korean")
@@ -241,7 +243,12 @@ def synthetic(cell: str, length: int, radius: float, activation: str = "tanh", h
         hs.append(h)
     loss = u @ hs[-1]
     grads = torch.autograd.grad(loss, hs + [p["w_hh"]])
-    result = SyntheticResult(cell, activation, radius, [float(gr.norm()) for gr in grads[:-1]])
+    norms = [float(gr.norm()) for gr in grads[:-1]]
+    if not all(math.isfinite(n) for n in norms + [float(grads[-1].norm())]):
+        steps = next(i for i, n in enumerate(reversed(norms)) if not math.isfinite(n))
+        raise RnnCliError(f"{cell}: the gradient overflows float64 {steps} steps back at radius {radius:g}; "
+                          "use a smaller --radius or --length")
+    result = SyntheticResult(cell, activation, radius, norms)
     if cell == "rnn" and activation == "linear":
         w_t, v, analytic = p["w_hh"].detach().T, u.clone(), []
         for _ in range(length):

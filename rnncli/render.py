@@ -1,36 +1,76 @@
 """Everything the user sees: Rich tables on a terminal, stable plain formats otherwise,
-error lines and training progress. The only module besides the CLI that imports rich."""
+error lines and training progress. The only module besides the CLI that imports rich.
+User text is data: it is never parsed as Rich markup, and control characters are shown
+as U+FFFD."""
 
 from __future__ import annotations
 
 import os
 import sys
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+import rich.console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
+
+from rnncli.streams import ReaderGone, write_stderr
+
+
+def _raise_broken_pipe(console: rich.console.Console) -> None:
+    console.quiet = True
+    raise ReaderGone()
+
+
+def quiet_broken_pipes() -> None:
+    """Rich ends a closed pipe with exit 1 (`rnncli --help | head -1` would fail under
+    `set -o pipefail`); make every Rich console raise ReaderGone instead, which the CLI
+    ends with exit 0, as for plain output. Typer's help pages use Rich consoles of their own."""
+    rich.console.Console.on_broken_pipe = _raise_broken_pipe
+
+
+class Console(rich.console.Console):
+    """Rich's console with user data kept as data: no markup (`[/usr/lib]` is text, not a
+    tag), no emoji codes, no highlighting. Styles come from Text objects and table columns only."""
+
+    def __init__(self, **kwargs):
+        super().__init__(markup=False, emoji=False, highlight=False, no_color="NO_COLOR" in os.environ, **kwargs)
 
 
 def stderr_console() -> Console:
-    return Console(stderr=True, highlight=False, log_path=False, no_color="NO_COLOR" in os.environ)
+    return Console(stderr=True, log_path=False)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(printable(message).split())
 
 
 def print_error(message: str) -> None:
     """One line on stderr: `rnncli: error: ...`."""
-    text = " ".join(message.split())
+    text = _one_line(message)
     if sys.stderr.isatty() and "NO_COLOR" not in os.environ:
-        stderr_console().print(f"[bold red]rnncli: error:[/] {text}", markup=True, soft_wrap=True)
-    else:
-        print(f"rnncli: error: {text}", file=sys.stderr)
+        try:
+            stderr_console().print(Text.assemble(("rnncli: error:", "bold red"), " ", text), soft_wrap=True)
+            return
+        except OSError:
+            return
+    write_stderr(f"rnncli: error: {text}")
 
 
 def print_warning(message: str) -> None:
-    print(f"rnncli: warning: {' '.join(message.split())}", file=sys.stderr)
+    write_stderr(f"rnncli: warning: {_one_line(message)}")
 
 
 def stdout_console() -> Console:
     """Colour only on a terminal and never with NO_COLOR; a fixed width (120) when not a terminal."""
-    return Console(highlight=False, no_color="NO_COLOR" in os.environ, soft_wrap=False,
-                   width=None if sys.stdout.isatty() else 120)
+    return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 120)
+
+
+_CONTROLS = {c: "\ufffd" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if c not in (0x09, 0x0A)}
+
+
+def printable(text: str) -> str:
+    """Text with control characters (ESC, CR, BEL, C1 ...) shown as U+FFFD: user data must
+    never drive the terminal or break a line-based format."""
+    return text.translate(_CONTROLS)
 
 
 class TrainingProgress:
@@ -106,12 +146,13 @@ def _prob(p: float) -> str:
 
 
 def tagged_tsv(tokens: list[str], candidates: list[list[tuple[str, float]]]) -> str:
-    lines = ["\t".join([tok] + [x for tag, p in cands for x in (tag, _prob(p))]) for tok, cands in zip(tokens, candidates)]
+    lines = ["\t".join([printable(tok)] + [x for tag, p in cands for x in (tag, _prob(p))])
+             for tok, cands in zip(tokens, candidates)]
     return "\n".join(lines) + "\n\n"
 
 
 def tagged_tags(tokens: list[str], candidates: list[list[tuple[str, float]]]) -> str:
-    return " ".join(f"{tok}/{cands[0][0]}" for tok, cands in zip(tokens, candidates)) + "\n"
+    return " ".join(f"{printable(tok)}/{cands[0][0]}" for tok, cands in zip(tokens, candidates)) + "\n"
 
 
 def tagged_json(text: str, tokens: list[str], candidates: list[list[tuple[str, float]]], tagset: str,
@@ -142,7 +183,7 @@ def tagged_table(console: Console, text: str, tokens: list[str], candidates: lis
     """The lecture's picture: each token with its probability over tags, the best one emphasised."""
     from rich.table import Table
 
-    table = Table(title=text, title_justify="left", title_style="italic", show_edge=False, pad_edge=False,
+    table = Table(title=printable(text), title_justify="left", title_style="italic", show_edge=False, pad_edge=False,
                   header_style="bold", expand=False)
     table.add_column("#", justify="right", style="dim")
     table.add_column("token", style="bold")
@@ -153,7 +194,7 @@ def tagged_table(console: Console, text: str, tokens: list[str], candidates: lis
     for i, (tok, cands) in enumerate(zip(tokens, candidates), start=1):
         tag, p = cands[0]
         others = "  ".join(f"{t} {short_prob(q)}" for t, q in cands[1:])
-        table.add_row(str(i), tok, tag, f"{p:.2f}", bar(p), others)
+        table.add_row(str(i), printable(tok), tag, f"{p:.2f}", bar(p), others)
     console.print(table)
     console.print()
 
@@ -164,7 +205,7 @@ def tagged_table(console: Console, text: str, tokens: list[str], candidates: lis
 
 
 def sentiment_tsv(text: str, label: str, probs: dict[str, float]) -> str:
-    return f"{label}\t{_prob(probs[label])}\t{text}\n"
+    return f"{label}\t{_prob(probs[label])}\t{printable(text)}\n"
 
 
 def sentiment_json(text: str, label: str, probs: dict[str, float]) -> str:
@@ -188,7 +229,7 @@ def sentiment_row(console: Console, text: str, label: str, probs: dict[str, floa
     line.append(f"{bar(probs[label]):<10}", style=LABEL_STYLES.get(label, "bold").replace("bold ", ""))
     others = "  ".join(f"{k} {v:.2f}" for k, v in probs.items() if k != label)
     line.append(f"  {others}  ", style="dim")
-    line.append(text, style="italic")
+    line.append(printable(text), style="italic")
     console.print(line, soft_wrap=True)
 
 
@@ -196,7 +237,7 @@ def compare_table(console: Console, names: list[str], rows: dict[str, list[float
     """Models side by side on the same data; the last column is the second model minus the first."""
     from rich.table import Table
 
-    console.print(f"{len(names)} models on {data}")
+    console.print(f"{len(names)} models on {printable(data)}")
     table = Table(show_edge=False, header_style="bold")
     table.add_column("")
     for name in names:
@@ -204,7 +245,7 @@ def compare_table(console: Console, names: list[str], rows: dict[str, list[float
     table.add_column(f"{names[1]} - {names[0]}", justify="right")
     for label, values in rows.items():
         best = max(values)
-        cells = [f"[bold]{v:.2%}[/]" if v == best and len(set(values)) > 1 else f"{v:.2%}" for v in values]
+        cells = [Text(f"{v:.2%}", style="bold" if v == best and len(set(values)) > 1 else "") for v in values]
         table.add_row(label, *cells, f"{(values[1] - values[0]) * 100:+.2f}")
     console.print(table)
 
@@ -213,15 +254,15 @@ def sentiment_report(console: Console, report, model_name: str, data: str) -> No
     from rich.table import Table
 
     r = report.report
-    console.print(f"[bold]{model_name}[/] on {data}: {r.tokens:,} texts")
-    console.print(f"accuracy [bold]{r.accuracy:.2%}[/]")
+    console.print(Text.assemble((printable(model_name), "bold"), f" on {printable(data)}: {r.tokens:,} texts"))
+    console.print(Text.assemble("accuracy ", (f"{r.accuracy:.2%}", "bold")))
     table = Table(title="per label", title_justify="left", show_edge=False, header_style="bold")
     for column in ("label", "precision", "recall", "F1", "support"):
         table.add_column(column, justify="left" if column == "label" else "right")
     for label, m in r.per_tag.items():
         table.add_row(label, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{m['support']:,}")
     console.print(table)
-    console.print("[italic]confusion matrix[/] (rows: gold, columns: predicted)")
+    console.print(Text.assemble(("confusion matrix", "italic"), " (rows: gold, columns: predicted)"))
     matrix = Table(show_edge=False, header_style="bold")
     matrix.add_column("")
     for label in report.labels:
@@ -282,13 +323,13 @@ def gradient_table(console: Console, tokens: list[str], explanations: list, sali
                 row.append(f"{e.saliency[t]:+.3f}")
         table.add_row(*row)
     console.print(table)
-    console.print(f"[dim]{GRADIENT_NOTE}; bars are log-scaled over 12 decades; f_t: mean LSTM forget gate"
-                  + ("; g×x: gradient x input of the prediction" if saliency else "") + ".[/]")
+    console.print(Text(f"{GRADIENT_NOTE}; bars are log-scaled over 12 decades; f_t: mean LSTM forget gate"
+                       + ("; g×x: gradient x input of the prediction" if saliency else "") + ".", style="dim"))
     for e in explanations:
         p = e.prediction
         what = "last token's tag" if p["task"] == "tagger" else "label"
-        console.print(f"[bold]{e.name}[/] ({e.cell}): {what} [bold]{p['label']}[/] ({p['prob']:.2f}); "
-                      + gradient_summary(e.summary(), T))
+        console.print(Text.assemble((e.name, "bold"), f" ({e.cell}): {what} ", (p["label"], "bold"),
+                                    f" ({p['prob']:.2f}); " + gradient_summary(e.summary(), T)))
 
 
 def gradient_summary(summary: dict, steps: int) -> str:
@@ -337,10 +378,10 @@ def synthetic_table(console: Console, results: list) -> None:
         table.add_row(*row)
     console.print(table)
     first = results[0]
-    console.print(f"[dim]random weights, recurrent matrix scaled to spectral radius {first.radius}, activation "
-                  f"{first.activation}; |g_t| = |dL/dh_t| for L = u . h_T; bars log-scaled.[/]")
+    console.print(Text(f"random weights, recurrent matrix scaled to spectral radius {first.radius}, activation "
+                       f"{first.activation}; |g_t| = |dL/dh_t| for L = u . h_T; bars log-scaled.", style="dim"))
     for r in results:
-        console.print(f"[bold]{r.cell}[/]: " + gradient_summary(r.summary(), T))
+        console.print(Text.assemble((r.cell, "bold"), ": " + gradient_summary(r.summary(), T)))
         if r.analytic is not None:
             err = r.summary()["analytic_max_rel_error"]
             verdict = "matches" if err < 1e-9 else "does NOT match"
@@ -374,7 +415,7 @@ def models_table(console: Console, models: list[dict]) -> None:
         shape = f"{m['layers']} x {m['hidden']}" + (" bi" if m["bidirectional"] else "")
         n = m["parameters"] or 0
         params = f"{n / 1e6:.1f}M" if n >= 100_000 else f"{n / 1e3:.0f}k" if n else "?"
-        table.add_row(m["name"], m["task"], m["cell"], shape, params, f"{m['size_bytes'] / 1e6:.1f} MB",
+        table.add_row(printable(m["name"]), m["task"], m["cell"], shape, params, f"{m['size_bytes'] / 1e6:.1f} MB",
                       _scores(m["scores"]))
     console.print(table)
 
@@ -391,7 +432,7 @@ def model_info(console: Console, m: dict) -> None:
             ("best epoch", str(m["best_epoch"])), ("wall time", f"{m['wall_time_s']} s"), ("scores", _scores(m["scores"]))]
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
-        console.print(f"[bold]{key:>{width}}[/]  {value}", soft_wrap=True)
+        console.print(Text.assemble((f"{key:>{width}}", "bold"), f"  {printable(value)}"), soft_wrap=True)
 
 
 # --- evaluation reports ---------------------------------------------------------------
@@ -402,9 +443,12 @@ def tagger_report(console: Console, report, model_name: str, data: str, tagset: 
     from rich.table import Table
 
     tokens = max((r.tokens for r in report.tagsets.values()), default=0)
-    console.print(f"[bold]{model_name}[/] on {data}: {tokens:,} tokens")
-    console.print("   ".join(f"{TAGSET_NAMES.get(name, name)} accuracy [bold]{r.accuracy:.2%}[/]"
-                             for name, r in report.tagsets.items()))
+    console.print(Text.assemble((printable(model_name), "bold"), f" on {printable(data)}: {tokens:,} tokens"))
+    line = Text()
+    for name, r in report.tagsets.items():
+        line.append(f"{'   ' if line else ''}{TAGSET_NAMES.get(name, name)} accuracy ")
+        line.append(f"{r.accuracy:.2%}", style="bold")
+    console.print(line)
     chosen = report.tagsets.get(tagset)
     if chosen is None:
         return

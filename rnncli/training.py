@@ -37,7 +37,7 @@ class TrainOptions:
     dtype: str = "float16"  # storage type of the saved weights
     max_time: float | None = None  # seconds; stop after the epoch that passes it
     patience: int | None = None  # stop after this many epochs without a better dev score
-    threads: int | None = None
+    threads: int = 1  # 1: the same seed and data give the same weights on any machine
     checkpoint: str | None = None  # written after every epoch; None: no checkpoints
     resume: str | None = None  # a checkpoint to continue from
 
@@ -298,6 +298,9 @@ def fit(model: nn.Module, task, train: list, dev: list, options: TrainOptions, c
                 inputs["words"] = inputs["words"].masked_fill(drop, 1)
             inputs = {k: v.to(dist.device) for k, v in inputs.items()}
             loss = task.loss(net(**inputs), group, batch.words.shape[1], loss_fn)
+            if not torch.isfinite(loss):
+                raise RnnCliError(f"training diverged: the loss is {loss.item()} at epoch {epoch}, step {step}; "
+                                  f"try a smaller --lr (this run: {options.lr:g})")
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), options.clip)
