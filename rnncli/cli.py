@@ -215,6 +215,17 @@ def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path]
         raise RnnCliError(f"{name}: input file is output file")
 
 
+def split_label_names(text: Optional[str]) -> Optional[list[str]]:
+    """--label-names a,b,c: non-empty, distinct names of the integer labels 0, 1, 2, ..."""
+    if text is None:
+        return None
+    names = [n.strip() for n in text.split(",")]
+    if not all(names) or len(set(names)) != len(names) or any(len(n.split()) > 1 for n in names):
+        raise RnnCliError(f"--label-names {text!r}: give distinct, non-empty names without spaces, separated by "
+                          "commas (e.g. negative,positive)", EXIT_USAGE)
+    return names
+
+
 def require(module: str, extra: str) -> None:
     """One line naming the extra to install when an optional dependency is missing."""
     import importlib.util
@@ -642,7 +653,7 @@ def train_sentiment(
     from rnncli.config import ModelConfig
     from rnncli.training import train_sentiment as run
 
-    names = [n.strip() for n in label_names.split(",")] if label_names else None
+    names = split_label_names(label_names)
     embeddings = None
     if embeddings_from:
         from rnncli.embeddings import PpmiEmbeddings
@@ -704,7 +715,7 @@ def eval_sentiment(
 
     check_report(report_path, data, model)
     classifiers = [load_model(resolve_model(m, "sentiment"), task="sentiment") for m in model]
-    names = [n.strip() for n in label_names.split(",")] if label_names else None
+    names = split_label_names(label_names)
     examples = read_labelled(data, names)
     reports = [evaluate_sentiment(c, examples) for c in classifiers]
     documents = [{"model": str(c.path), "data": str(data), **r.to_dict()} for c, r in zip(classifiers, reports)]

@@ -74,6 +74,23 @@ class GuardedOutput:
         return getattr(self._stream, name)
 
 
+class ForgivingOutput(GuardedOutput):
+    """stderr: a progress line or warning that cannot be written (`2> /dev/full`, `2>&-`)
+    is dropped; there is no one left to tell, and the work itself is fine."""
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except (OSError, ValueError):
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
 def _escape_unencodable(stream) -> None:
     if hasattr(stream, "reconfigure"):
         try:
@@ -83,12 +100,13 @@ def _escape_unencodable(stream) -> None:
 
 
 def guard_streams() -> None:
-    """Install the wrappers on sys.stdout and sys.stderr (idempotent)."""
+    """Install the wrappers on sys.stdout and sys.stderr (once per process)."""
+    if isinstance(sys.stdout, GuardedOutput):
+        return
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")
     _escape_unencodable(sys.stderr)
-    if isinstance(sys.stdout, GuardedOutput):
-        return
+    sys.stderr = ForgivingOutput(sys.stderr)
     if sys.stdout is None:
         sys.stdout = _ClosedStream()
     _escape_unencodable(sys.stdout)

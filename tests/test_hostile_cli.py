@@ -1,0 +1,373 @@
+"""Hostile use of the command line: outputs that are inputs, write failures, closed pipes,
+markup in user text, absurd option values, missing extras, killed writers, reproducibility.
+
+Every case asserts the exit code, that no traceback is printed, the message, and that the
+input files are byte-identical afterwards. (Hostile input text: test_hostile_input.py;
+damaged model files: test_hostile_model_files.py.)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import FIXTURES, TINY_TRAIN
+from rnncli.cli import app
+
+runner = CliRunner()
+TINY_TSV = FIXTURES / "tiny-sentiment.tsv"
+TRAIN_TINY = ["--epochs", "1", "--hidden", "8", "--embedding-dim", "8", "--no-char", "--layers", "1", "--dtype", "float32"]
+
+
+def run(*args, input=None):
+    result = runner.invoke(app, [str(a) for a in args], input=input)
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+def shell(command: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """A real process through bash, so that redirections (`>&-`, `> /dev/full`, pipes) are real."""
+    rnncli = f"{sys.executable} -m rnncli"
+    result = subprocess.run(["bash", "-c", command.replace("rnncli ", f"{rnncli} ")], capture_output=True,
+                            text=True, timeout=timeout, env={**os.environ, **(env or {})})
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+@pytest.fixture
+def data(tmp_path) -> Path:
+    """A copy of the tiny training data that tests may point outputs at."""
+    shutil.copy(TINY_TRAIN, tmp_path / "train.conllu")
+    shutil.copy(TINY_TSV, tmp_path / "train.tsv")
+    return tmp_path
+
+
+def unchanged(path: Path, original: Path) -> bool:
+    return path.read_bytes() == original.read_bytes()
+
+
+# --- 1. data loss: an output that is an input is refused before any work ---------------
+
+@pytest.mark.parametrize("case", ["out", "dev-out", "symlink", "hardlink", "metrics-log", "plot", "checkpoint",
+                                  "sentiment-out", "sentiment-embeddings", "out-is-resume", "plot-is-out"])
+def test_outputs_never_overwrite_inputs(data, case):
+    conllu, tsv = data / "train.conllu", data / "train.tsv"
+    (data / "link.conllu").symlink_to(conllu)
+    os.link(conllu, data / "hard.conllu")
+    tagger = ["train", "tagger", "--train", conllu, "--dev", conllu, *TRAIN_TINY]
+    sentiment = ["train", "sentiment", "--train", tsv, "--dev", tsv, *TRAIN_TINY]
+    args, culprit = {
+        "out": (tagger + ["--out", conllu], "--out"),
+        "dev-out": (["train", "tagger", "--train", TINY_TRAIN, "--dev", conllu, "--out", conllu, *TRAIN_TINY], "--out"),
+        "symlink": (tagger + ["--out", data / "link.conllu"], "--out"),
+        "hardlink": (tagger + ["--out", data / "hard.conllu"], "--out"),
+        "metrics-log": (tagger + ["--out", data / "m.safetensors", "--metrics-log", conllu], "--metrics-log"),
+        "plot": (tagger + ["--out", data / "m.safetensors", "--plot", conllu], "--plot"),
+        "checkpoint": (["train", "tagger", "--train", data / "m.ckpt", "--dev", conllu, "--out", data / "m",
+                        *TRAIN_TINY], "the checkpoint"),
+        "sentiment-out": (sentiment + ["--out", tsv], "--out"),
+        "sentiment-embeddings": (sentiment + ["--out", data / "s.safetensors", "--embeddings-from", conllu,
+                                              "--metrics-log", conllu], "--metrics-log"),
+        "out-is-resume": (tagger + ["--out", conllu, "--resume", conllu], "--out"),
+        "plot-is-out": (tagger + ["--out", data / "m.safetensors", "--plot", data / "m.safetensors"], "--plot"),
+    }[case]
+    if case == "checkpoint":
+        shutil.copy(conllu, data / "m.ckpt")
+    before = {p: p.read_bytes() for p in data.iterdir()}
+    result = run(*args)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"rnncli: error: {culprit} ") and "is the same file as" in result.stderr
+    assert {p: p.read_bytes() for p in data.iterdir()} == before  # nothing written, nothing changed
+
+
+@pytest.mark.parametrize("kind", ["tagger", "sentiment"])
+def test_eval_report_is_never_the_data_or_a_model(data, tiny_model, kind):
+    gold = data / ("train.conllu" if kind == "tagger" else "train.tsv")
+    model = data / "model.safetensors"
+    shutil.copy(tiny_model, model)
+    for report in (gold, model):
+        before = report.read_bytes()
+        result = run("eval", kind, "-m", model, "--data", gold, "--report", report)
+        assert result.exit_code == 1 and "is the same file as" in result.stderr
+        assert report.read_bytes() == before
+
+
+def test_explain_plot_is_never_a_model(tmp_path, tiny_model):
+    model = tmp_path / "model.safetensors"
+    shutil.copy(tiny_model, model)
+    result = run("explain-gradients", "--task", "tagger", "-m", model, "--plot", model, "a b")
+    assert result.exit_code == 1 and "--plot" in result.stderr and "is the same file as --model" in result.stderr
+    assert unchanged(model, tiny_model)
+
+
+@pytest.mark.parametrize("redirect", [">>", ">"])
+def test_tag_refuses_stdout_that_is_its_input(tmp_path, tiny_model, redirect):
+    book = tmp_path / "book.txt"
+    book.write_text("I study at night.\n")
+    result = shell(f"rnncli tag -m {tiny_model} --input {book} {redirect} {book}", timeout=20)
+    assert result.returncode == 1 and "input file is output file" in result.stderr
+    if redirect == ">>":
+        assert book.read_text() == "I study at night.\n"
+
+
+# --- 5. output locations checked before any work ----------------------------------------
+
+@pytest.mark.parametrize("out, message", [("{dir}", "is a folder"), ("{dir}/no/such/m.safetensors", "does not exist"),
+                                          ("/proc/m.safetensors", "cannot write in /proc")])
+def test_unwritable_outputs_fail_before_training(data, out, message):
+    for option in ("--out", "--metrics-log", "--plot"):
+        path = out.format(dir=data)
+        args = ["--out", data / "m.safetensors", option, path] if option != "--out" else ["--out", path]
+        result = run("train", "tagger", "--train", data / "train.conllu", "--dev", data / "train.conllu",
+                     *TRAIN_TINY, *args)
+        assert result.exit_code == 1 and message in result.stderr, (option, result.stderr)
+        assert "epoch" not in result.stderr  # refused before the first epoch
+    assert not (data / "m.safetensors").exists() and not Path(f"{data}/no").exists()
+
+
+def test_eval_report_in_a_missing_folder(tiny_model, data):
+    result = run("eval", "tagger", "-m", tiny_model, "--data", data / "train.conllu", "--report", data / "no" / "r.json")
+    assert result.exit_code == 1 and "does not exist" in result.stderr and not (data / "no").exists()
+
+
+# --- 23. temporary files of killed writers ------------------------------------------------
+
+def test_stale_temporary_files_are_removed(tmp_path):
+    from rnncli.files import write_atomic
+
+    out = tmp_path / "m.safetensors"
+    dead = tmp_path / f".m.safetensors.{2**22 + 11}.abcd1234.tmp"  # above Linux's pid_max: never alive
+    old = tmp_path / ".m.safetensors.x1y2z3w4.tmp"  # the format before process ids
+    alive = tmp_path / f".m.safetensors.{os.getpid()}.abcd1234.tmp"
+    other = tmp_path / f".m.safetensors.ckpt.{2**22 + 11}.abcd1234.tmp"  # the checkpoint's: not ours to judge
+    for p in (dead, old, alive, other):
+        p.write_bytes(b"partial")
+    write_atomic(out, b"data")
+    assert out.read_bytes() == b"data"
+    assert not dead.exists() and not old.exists() and alive.exists() and other.exists()
+
+
+# --- 3. user text is data, never Rich markup ----------------------------------------------
+
+def test_markup_in_text_is_printed_as_text(tiny_model):
+    text = "Error loading [/usr/lib/libfoo.so] at [quote]x[/quote] [link=http://e.com]y[/link] :smile: [/]"
+    result = run("tag", "-m", tiny_model, "-I", "lines", "-f", "table", text)
+    assert result.exit_code == 0
+    title = result.stdout.split(" # ")[0]  # the table's title (wrapped to the table's width): the sentence
+    assert " ".join(title.split()) == text
+
+
+def test_markup_in_paths_and_names(tmp_path, tiny_model):
+    model = tmp_path / "[red]m[link=x].safetensors"
+    shutil.copy(tiny_model, model)
+    data = tmp_path / "[bold]gold[blink].conllu"
+    shutil.copy(TINY_TRAIN, data)
+    info = run("info", model)
+    assert info.exit_code == 0 and str(model) in info.stdout.replace("\n", "")
+    models = run("models", model)
+    assert models.exit_code == 0
+    report = run("eval", "tagger", "-m", model, "--data", data)
+    assert report.exit_code == 0 and "[bold]gold[blink].conllu" in report.stdout
+
+
+def test_control_characters_never_reach_the_terminal(tiny_model):
+    row = "1\tred\x1b[31m\t_\t_\t_\t_\t_\t_\t_\t_\n2\tx\x9b2J\ry\t_\t_\t_\t_\t_\t_\t_\t_\n\n"
+    for fmt in ("table", "tsv", "tags"):
+        result = run("tag", "-m", tiny_model, "-I", "conllu", "-f", fmt, input=row)
+        assert result.exit_code == 0 and not any(c in result.stdout for c in "\x1b\x9b\r"), fmt
+        assert "red\ufffd[31m" in result.stdout and "x\ufffd2J\ufffdy" in result.stdout
+
+
+# --- 4. write failures, closed descriptors, encodings --------------------------------------
+
+@pytest.mark.parametrize("redirect, message", [
+    ("> /dev/full", "rnncli: error: cannot write output: No space left on device\n"),
+    (">&-", "rnncli: error: cannot write output: standard output is closed\n"),
+])
+def test_failed_writes_are_one_line(tiny_model, redirect, message):
+    for fmt in ("tsv", "table", "jsonl"):
+        result = shell(f"rnncli tag -m {tiny_model} -f {fmt} 'I study at night.' {redirect}")
+        assert result.returncode == 1 and result.stderr == message, (fmt, result.stderr)
+
+
+def test_failed_writes_of_other_commands(tiny_model):
+    for command in ("info tagger-lstm", "models", "explain-gradients --synthetic --length 5 -f json", "--help"):
+        result = shell(f"rnncli {command} > /dev/full")
+        assert result.returncode == 1 and "cannot write output" in result.stderr, (command, result.stderr)
+
+
+def test_closed_or_write_only_stdin(tiny_model):
+    closed = shell(f"rnncli tag -m {tiny_model} - <&-")
+    assert closed.returncode in (1, 2) and closed.stderr.startswith("rnncli: error: ")
+    write_only = shell(f"rnncli tag -m {tiny_model} - 0>/dev/null")
+    assert write_only.returncode in (1, 2) and write_only.stderr.startswith("rnncli: error: ")
+
+
+def test_warnings_that_cannot_be_written(tiny_model):
+    result = shell(f"printf 'Hello \\377 world.\\n' | rnncli tag -m {tiny_model} -f tags 2>/dev/full")
+    assert result.returncode == 0 and result.stdout.startswith("Hello/")
+    closed = shell(f"printf 'Hello \\377 world.\\n' | rnncli tag -m {tiny_model} -f tags 2>&-")
+    assert closed.returncode == 0 and closed.stdout.startswith("Hello/")
+
+
+def test_ascii_stdout_encoding(tiny_model):
+    for fmt in ("tsv", "table", "jsonl", "conllu"):
+        result = shell(f"rnncli tag -m {tiny_model} -f {fmt} 'Café 東京 ✓'", env={"PYTHONIOENCODING": "ascii"})
+        assert result.returncode == 0, (fmt, result.stderr)
+        assert "Caf" in result.stdout
+
+
+# --- 21. a closed pipe ends quietly with exit 0 --------------------------------------------
+
+@pytest.mark.parametrize("command", ["tag -m {model} -f table 'I study. You sleep. We eat.'", "info tagger-lstm",
+                                     "eval tagger -m {model} --data {data}", "--help", "tag --help", "models",
+                                     "explain-gradients --synthetic -f table"])
+def test_closed_pipe_exits_0(tiny_model, command):
+    command = command.format(model=tiny_model, data=TINY_TRAIN)
+    result = shell(f"set -o pipefail; rnncli {command} | head -c 1 > /dev/null", env={"COLUMNS": "80"})
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
+def test_closed_pipe_while_streaming(tmp_path, tiny_model):
+    book = tmp_path / "book.txt"
+    book.write_text("I study at night.\n" * 20_000)
+    result = shell(f"set -o pipefail; rnncli tag -m {tiny_model} -I lines --input {book} | head -1")
+    assert result.returncode == 0 and result.stdout.startswith("I\t") and result.stdout.count("\n") == 1
+    assert result.stderr == ""
+
+
+# --- 22. one format for every error, exit codes as documented ------------------------------
+
+def test_usage_errors_are_one_line_with_a_help_hint():
+    result = run("tag", "--bogus")
+    assert result.exit_code == 2
+    assert result.stderr == "rnncli: error: No such option: --bogus; see 'rnncli tag --help'\n"
+    missing = run("train", "tagger")
+    assert missing.exit_code == 2 and missing.stderr.startswith("rnncli: error: Missing option '--train'")
+    assert missing.stderr.count("\n") == 1 and "╭" not in missing.stderr
+
+
+def test_unexpected_errors_are_one_line_unless_debugging(monkeypatch, tiny_model):
+    import rnncli.tagger
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(rnncli.tagger, "tag_lines", broken)
+    result = run("tag", "-m", tiny_model, "x")
+    assert result.exit_code == 1
+    assert result.stderr == ("rnncli: error: internal error: ZeroDivisionError: boom "
+                             "(set RNNCLI_DEBUG=1 for the traceback)\n")
+    monkeypatch.setenv("RNNCLI_DEBUG", "1")
+    assert isinstance(runner.invoke(app, ["tag", "-m", str(tiny_model), "x"]).exception, ZeroDivisionError)
+
+
+# --- 7. option values are checked when parsed ------------------------------------------------
+
+@pytest.mark.parametrize("option, value", [
+    ("--lr", "nan"), ("--lr", "inf"), ("--lr", "1e30"), ("--lr", "0"), ("--dropout", "nan"), ("--word-dropout", "nan"),
+    ("--seed", "-1"), ("--seed", str(2**32)), ("--threads", "4096"), ("--threads", "0"), ("--max-time", "nan"),
+])
+def test_training_options_out_of_range(data, option, value):
+    result = run("train", "tagger", "--train", data / "train.conllu", "--dev", data / "train.conllu",
+                 "--out", data / "m.safetensors", option, value)
+    assert result.exit_code == 2 and result.stderr.startswith(f"rnncli: error: Invalid value for '{option}'")
+    assert not (data / "m.safetensors").exists()
+
+
+@pytest.mark.parametrize("option, value", [("--radius", "nan"), ("--radius", "inf"), ("--radius", "1e300"),
+                                           ("--forget-bias", "nan"), ("--clip", "nan"), ("--clip", "0"),
+                                           ("--seed", "-1")])
+def test_explain_options_out_of_range(option, value):
+    result = run("explain-gradients", "--synthetic", option, value)
+    assert result.exit_code == 2 and result.stderr.startswith(f"rnncli: error: Invalid value for '{option}'")
+
+
+def test_threshold_nan():
+    result = run("tag", "--threshold", "nan", "x")
+    assert result.exit_code == 2 and "not a finite number" in result.stderr
+
+
+def test_overflowing_synthetic_gradient_is_an_error_not_nan():
+    result = run("explain-gradients", "--synthetic", "--radius", "100", "--activation", "linear", "--length", "500",
+                 "-f", "json")
+    assert result.exit_code == 1 and "overflows float64" in result.stderr and "NaN" not in result.stdout
+
+
+def test_diverging_training_stops_with_an_error(tmp_path):
+    from conftest import tiny_tagger_settings
+    from rnncli.errors import RnnCliError
+    from rnncli.training import train_tagger
+
+    config, options = tiny_tagger_settings()
+    options.lr, options.epochs = float("inf"), 2  # the CLI refuses it; the library must stop too
+    with pytest.raises(RnnCliError, match="training diverged: the loss is (nan|inf)"):
+        train_tagger(str(TINY_TRAIN), str(TINY_TRAIN), str(tmp_path / "m.safetensors"), config, options)
+    assert not (tmp_path / "m.safetensors").exists()
+
+
+def test_explain_gradients_caps_its_input(tiny_model):
+    result = run("explain-gradients", "--task", "tagger", "-m", tiny_model, " ".join(["a"] * 1500))
+    assert result.exit_code == 2 and "at most 1,000 tokens (this text has 1,500)" in result.stderr
+    huge = run("explain-gradients", "--task", "tagger", "-m", tiny_model, "word " * 1_000_000)
+    assert huge.exit_code == 2 and "at most 1,000 tokens" in huge.stderr
+
+
+# --- 8, 9. missing extras, degenerate embeddings, Ctrl-C while importing ---------------------
+
+@pytest.mark.parametrize("args", [["explain-gradients", "--synthetic"],
+                                  ["train", "tagger", "--train", "x", "--dev", "x", "--out", "y"]])
+def test_missing_torch_names_the_extra(args):
+    code = ("import sys; sys.modules['torch'] = None; sys.argv = ['rnncli'] + sys.argv[1:]; "
+            "from rnncli.__main__ import main; main()")
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr == "rnncli: error: this command needs torch, which is not installed: pip install 'rnncli[train]'\n"
+
+
+def test_degenerate_embedding_source(data):
+    lonely = data / "one-word-lines.txt"
+    lonely.write_text("good\nbad\n")
+    (data / "one-word.tsv").write_text("label\tsentence\n1\tgood\n0\tbad\n")
+    result = run("train", "sentiment", "--train", data / "one-word.tsv", "--dev", data / "one-word.tsv",
+                 "--out", data / "s.safetensors", "--embeddings-from", lonely, *TRAIN_TINY)
+    assert result.exit_code == 1 and "--embeddings-from:" in result.stderr and "give more text" in result.stderr
+
+
+def test_ctrl_c_while_importing():
+    code = """
+import sys
+class Interrupt:
+    def find_spec(self, name, path=None, target=None):
+        if name == "typer":
+            raise KeyboardInterrupt
+sys.meta_path.insert(0, Interrupt())
+from rnncli.__main__ import main
+main()
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 130 and result.stderr == "rnncli: error: interrupted\n"
+
+
+# --- 24. the same seed and data give the same model, by default, on any number of cores ------
+
+def test_same_seed_same_model_by_default(tmp_path):
+    import torch
+    from safetensors.numpy import load_file
+
+    torch.set_num_threads(2)  # as a 2-core machine would start
+    outs = [tmp_path / f"m{i}.safetensors" for i in range(2)]
+    for out in outs:
+        result = run("train", "tagger", "--train", TINY_TRAIN, "--dev", TINY_TRAIN, "--out", out, "--epochs", "2",
+                     "--hidden", "16", "--embedding-dim", "16", "--char-hidden", "8", "--seed", "7")
+        assert result.exit_code == 0, result.output
+    assert torch.get_num_threads() == 1  # the default: one thread, whatever the machine has
+    first, second = (load_file(str(o)) for o in outs)
+    assert first.keys() == second.keys() and all((first[k] == second[k]).all() for k in first)
+    assert "--threads 1" in run("info", outs[0]).stdout
