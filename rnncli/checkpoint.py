@@ -2,20 +2,26 @@
 
 The metadata (under the safetensors header key "rnncli") says what the model is and how
 it was made: config, vocabularies, label sets, training command, data, seed and scores.
-This module needs numpy only; training hands it numpy arrays.
+Reading checks a file whole before anything uses it: the safetensors container, every
+metadata field (type and range), the exact tensor names and shapes the config implies,
+and that every weight is finite. A damaged file is refused with one line saying what is
+wrong. This module needs numpy only; training hands it numpy arrays.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from rnncli import __version__
-from rnncli.config import ModelConfig
+from rnncli.config import ModelConfig, is_int, is_number, json_type, shown
 from rnncli.errors import RnnCliError
 from rnncli.files import write_atomic
 from rnncli.vocab import Vocab
@@ -23,6 +29,12 @@ from rnncli.vocab import Vocab
 FORMAT = "rnncli-model"
 FORMAT_VERSION = 1
 BUNDLED = {"tagger": ("lstm", "rnn"), "sentiment": ("lstm", "rnn")}
+MAX_HEADER = 100_000_000  # bytes; safetensors' own limit
+DTYPES = {"F16": "<f2", "F32": "<f4", "F64": "<f8", "I32": "<i4", "I64": "<i8", "U8": "u1", "BOOL": "?"}
+WEIGHT_DTYPES = ("F16", "F32")  # what model files hold; training checkpoints hold the others too
+GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight rows per state unit
+TRAINING_FIELDS = {"command": (lambda v: isinstance(v, str), "a string"), "seed": (is_int, "an integer"),
+                   "best_epoch": (is_int, "an integer"), "wall_time_s": (is_number, "a number")}  # what `describe` shows
 
 
 @dataclass
@@ -44,6 +56,20 @@ class ModelFile:
         return int(sum(w.size for w in self.weights.values()))
 
 
+class Tensor(NamedTuple):
+    dtype: str  # safetensors name: F16, F32, ...
+    shape: tuple[int, ...]
+    start: int  # byte offsets into the data after the header
+    end: int
+
+
+class Contents(NamedTuple):
+    meta: dict  # the rnncli metadata
+    tensors: dict[str, Tensor]
+    data: bytearray | None  # the bytes after the header, when asked for
+    size: int  # bytes in the file
+
+
 def pretrained_dir() -> Path:
     """Bundled models: `rnncli/pretrained` in an installed wheel, `pretrained/` in a checkout."""
     here = Path(__file__).resolve().parent
@@ -53,17 +79,29 @@ def pretrained_dir() -> Path:
     return here / "pretrained"
 
 
-def resolve_model(spec: str, task: str) -> Path:
-    """`lstm`/`rnn` name a bundled model of the task; anything else is a path."""
-    if spec in BUNDLED.get(task, ()):
+def bundled_models() -> list[Path]:
+    return sorted(pretrained_dir().glob("*.safetensors"))
+
+
+def resolve_model(spec: str, task: str | None = None) -> Path:
+    """`lstm`/`rnn` name a bundled model of `task`; without a task, bundled models go by
+    their full names (`tagger-lstm`); anything else is a path. Reading it says what is wrong
+    with a path that exists (a folder, permission denied)."""
+    if task is not None and spec in BUNDLED.get(task, ()):
         path = pretrained_dir() / f"{task}-{spec}.safetensors"
         if not path.is_file():
             raise RnnCliError(f"bundled model {task}-{spec} is missing from {path.parent}; reinstall rnncli")
         return path
+    names = BUNDLED.get(task, ()) if task is not None else [p.stem for p in bundled_models()]
+    if task is None and spec in names:
+        return pretrained_dir() / f"{spec}.safetensors"
     path = Path(spec).expanduser()
-    if not path.exists():
-        names = ", ".join(BUNDLED.get(task, ()))
-        raise RnnCliError(f"no model named {spec!r}: use one of {names} or the path of a model file")
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise RnnCliError(f"no model named {spec!r}: use one of {', '.join(names)} or the path of a model file") from None
+    except OSError:
+        pass  # reading it says what is wrong
     return path
 
 
@@ -78,90 +116,254 @@ def save_model(path: str | os.PathLike, tensors: dict[str, np.ndarray], meta: di
     return write_atomic(path, data)
 
 
-def read_metadata(path: Path) -> dict:
-    from safetensors import safe_open
+# --- reading ------------------------------------------------------------------------
 
+
+def _damaged(path: Path, problem: str) -> RnnCliError:
+    return RnnCliError(f"{path}: damaged model file ({problem})")
+
+
+def _os_problem(path: Path, exc: OSError) -> RnnCliError:
+    if isinstance(exc, IsADirectoryError):
+        return RnnCliError(f"{path}: is a folder; give the path of a .safetensors model file")
+    if isinstance(exc, PermissionError):
+        return RnnCliError(f"{path}: permission denied; cannot read the model file")
+    if isinstance(exc, FileNotFoundError):
+        return RnnCliError(f"{path}: no such file")
+    return RnnCliError(f"{path}: cannot read the model file ({exc.strerror or exc})")
+
+
+def _read(path: Path, data: bool) -> Contents:
+    """A safetensors file, its container checked (see `_parse`) before the tensor bytes are
+    read; those come along when `data` (and always from a pipe, to learn their size)."""
     try:
-        with safe_open(str(path), framework="np") as f:
-            raw = (f.metadata() or {}).get("rnncli")
-    except Exception as exc:  # the library raises several types for damaged files
-        raise RnnCliError(f"{path}: not a readable model file ({_first_line(exc)})") from None
+        with open(path, "rb") as f:
+            info = os.fstat(f.fileno())
+            regular = stat.S_ISREG(info.st_mode)
+            head = f.read(8)
+            n = int.from_bytes(head, "little")
+            if len(head) < 8 or n < 2 or n > MAX_HEADER or (regular and 8 + n > info.st_size):
+                raise _damaged(path, "empty" if not head else "not a safetensors file, or cut short")
+            header = f.read(n)
+            if len(header) < n:
+                raise _damaged(path, "cut short in the safetensors header")
+            body = None if regular else bytearray(f.read())
+            size = info.st_size - 8 - n if regular else len(body)
+            meta, tensors = _parse(path, header, size)
+            if data and regular:
+                body = bytearray(size)
+                if f.readinto(body) != size:
+                    raise _damaged(path, "cut short while reading")
+    except OSError as exc:
+        raise _os_problem(path, exc) from None
+    return Contents(meta, tensors, body if data else None, 8 + n + size)
+
+
+def _parse(path: Path, header: bytes, data_size: int) -> tuple[dict, dict[str, Tensor]]:
+    """The header: JSON, tensor entries whose byte ranges tile the data exactly, and rnncli
+    metadata of a format this version reads."""
+    try:
+        header = json.loads(header)
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise _damaged(path, "not a safetensors file: the header is not JSON") from None
+    if not isinstance(header, dict):
+        raise _damaged(path, f"the safetensors header is a JSON {json_type(header)}, not an object")
+    extra = header.pop("__metadata__", None) or {}
+    raw = extra.get("rnncli") if isinstance(extra, dict) else None
     if raw is None:
         raise RnnCliError(f"{path}: a safetensors file, but not an rnncli model (no rnncli metadata)")
     try:
-        meta = json.loads(raw)
-    except json.JSONDecodeError:
-        raise RnnCliError(f"{path}: the model metadata is not valid JSON; the file is damaged") from None
-    if meta.get("format") != FORMAT:
-        raise RnnCliError(f"{path}: not an rnncli model file")
-    if meta.get("format_version", 0) > FORMAT_VERSION:
+        tensors = _tensors(header, data_size)
+        meta = _meta(raw)
+    except ValueError as exc:
+        raise _damaged(path, str(exc)) from None
+    if meta["format_version"] > FORMAT_VERSION:
         raise RnnCliError(f"{path}: made by a newer rnncli (format {meta['format_version']}); upgrade rnncli")
+    return meta, tensors
+
+
+def _tensors(header: dict, data_size: int) -> dict[str, Tensor]:
+    tensors = {}
+    for name, entry in header.items():
+        entry = entry if isinstance(entry, dict) else {}
+        dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
+        if (not isinstance(dtype, str) or dtype not in DTYPES
+                or not isinstance(shape, list) or not all(is_int(d) and d >= 0 for d in shape)
+                or not isinstance(offsets, list) or len(offsets) != 2 or not all(is_int(o) for o in offsets)):
+            raise ValueError(f"tensor {shown(name)}: not a valid safetensors entry")
+        tensors[name] = Tensor(dtype, tuple(shape), *offsets)
+    end = 0
+    for name, t in sorted(tensors.items(), key=lambda item: (item[1].start, item[1].end)):
+        if t.start != end or t.end - t.start != math.prod(t.shape) * np.dtype(DTYPES[t.dtype]).itemsize:
+            raise ValueError(f"tensor {shown(name)}: its bytes do not match its shape and place")
+        end = t.end
+    if end != data_size:
+        raise ValueError(f"cut short: {data_size:,} bytes of tensor data, the header says {end:,}" if end > data_size
+                         else f"{data_size - end:,} bytes after the last tensor")
+    return tensors
+
+
+def _meta(raw) -> dict:
+    try:
+        meta = json.loads(raw)
+    except (TypeError, ValueError, RecursionError):
+        raise ValueError("the rnncli metadata is not valid JSON") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"the rnncli metadata is a JSON {json_type(meta)}, not an object")
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"format is {shown(meta.get('format'))}, not {FORMAT!r}")
+    if not is_int(meta.get("format_version")) or meta["format_version"] < 1:
+        raise ValueError(f"format_version is {shown(meta.get('format_version'))}, not an integer >= 1")
     return meta
 
 
-def load_model(path: str | os.PathLike, task: str | None = None) -> ModelFile:
-    from safetensors.numpy import load_file
+def read_metadata(path: str | os.PathLike) -> dict:
+    """The rnncli metadata of a model file or training checkpoint, its container checked."""
+    return _read(Path(path), data=False).meta
 
+
+def read_tensors(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
+    """Metadata and every tensor as stored (any dtype), for training checkpoints."""
+    contents = _read(Path(path), data=True)
+    return contents.meta, {name: _array(contents.data, t) for name, t in contents.tensors.items()}
+
+
+def _array(data: bytearray, t: Tensor) -> np.ndarray:
+    return np.frombuffer(data, DTYPES[t.dtype], math.prod(t.shape), t.start).reshape(t.shape)
+
+
+def load_model(path: str | os.PathLike, task: str | None = None) -> ModelFile:
     path = Path(path)
-    if path.is_dir():
-        raise RnnCliError(f"{path}: is a folder; give the path of a .safetensors model file")
-    meta = read_metadata(path)
-    try:
-        config = ModelConfig.from_dict(meta["config"])
-        words = Vocab(meta["vocab"]["words"], specials=True)
-        chars = Vocab(meta["vocab"]["chars"], specials=True) if config.char else None
-        labels = {name: list(meta["labels"][name]) for name in config.heads}
-        weights = {k: v.astype(np.float32) for k, v in load_file(str(path)).items()}
-    except (KeyError, TypeError, ValueError) as exc:
-        raise RnnCliError(f"{path}: damaged model metadata ({_first_line(exc)})") from None
-    except Exception as exc:
-        raise RnnCliError(f"{path}: cannot read the weights ({_first_line(exc)})") from None
+    contents = _read(path, data=True)
+    config, words, chars, labels = _check_model(path, contents)
+    weights = {}
+    for name, t in contents.tensors.items():
+        weights[name] = _array(contents.data, t).astype(np.float32)
+        if not np.isfinite(weights[name]).all():
+            raise _damaged(path, f"tensor {name} holds NaN or infinite values")
     if task is not None and config.task != task:
         raise RnnCliError(f"{path}: a {config.task} model, but this command needs a {task} model")
-    model = ModelFile(path, meta, config, weights, words, chars, labels)
-    _check_shapes(model)
-    return model
+    return ModelFile(path, contents.meta, config, weights, words, chars, labels)
 
 
-def _check_shapes(model: ModelFile) -> None:
-    c, w = model.config, model.weights
-    expected = {"word_emb.weight": (len(model.words), c.embedding_dim)}
-    if c.char:
-        expected["char_emb.weight"] = (len(model.chars), c.char_dim)
-    for name, labels in model.labels.items():
-        expected[f"heads.{name}.weight"] = (len(labels), c.hidden * c.directions)
-    if c.pooling == "attention" and c.task == "sentiment":
-        expected["attn.weight"] = (1, c.hidden * c.directions)
-    for key, shape in expected.items():
-        if key not in w or w[key].shape != shape:
-            got = w[key].shape if key in w else "missing"
-            raise RnnCliError(f"{model.path}: weight {key} is {got}, expected {shape}; the file is damaged")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
-def bundled_models() -> list[Path]:
-    return sorted(pretrained_dir().glob("*.safetensors"))
-
-
-def describe(path: Path) -> dict:
-    """What a model file says about itself, without loading its weights."""
-    meta = read_metadata(path)
+def _check_model(path: Path, contents: Contents) -> tuple[ModelConfig, Vocab, Vocab | None, dict[str, list[str]]]:
+    """Every metadata field a model file needs, and exactly the tensors its config implies:
+    (config, words, chars, labels), or the error that says what is wrong."""
+    meta = contents.meta
+    if "checkpoint" in meta:
+        raise RnnCliError(f"{path}: a training checkpoint, not a model file; continue its run with "
+                          f"`rnncli train ... --resume {path}`")
     try:
-        config = ModelConfig.from_dict(meta["config"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise RnnCliError(f"{path}: damaged model metadata ({_first_line(exc)})") from None
-    training = meta.get("training", {})
+        return _check_meta(meta, contents.tensors)
+    except ValueError as exc:
+        raise _damaged(path, str(exc)) from None
+
+
+def _check_meta(meta: dict, tensors: dict[str, Tensor]) -> tuple[ModelConfig, Vocab, Vocab | None, dict]:
+    for key in ("config", "vocab", "labels"):
+        if key not in meta:
+            raise ValueError(f"no {key} in the metadata")
+    config = ModelConfig.from_dict(meta["config"])
+    if meta.get("task", config.task) != config.task:
+        raise ValueError(f"task is {shown(meta['task'])}, but config.task is {config.task!r}")
+    for key in ("name", "rnncli_version"):
+        if not isinstance(meta.get(key, ""), str):
+            raise ValueError(f"{key} is a JSON {json_type(meta[key])}, not a string")
+    vocab = _object(meta, "vocab")
+    words = Vocab.stored(vocab.get("words"), True, "vocab.words")
+    chars = Vocab.stored(vocab.get("chars"), True, "vocab.chars") if config.char else None
+    for name, v in (("words", words), ("chars", chars)):
+        if v is not None and len(v) != getattr(config, name):
+            raise ValueError(f"vocab.{name} has {len(v)} entries, config.{name} says {getattr(config, name)}")
+    stored = _object(meta, "labels")
+    if set(stored) != set(config.heads):
+        raise ValueError(f"labels are for {', '.join(map(shown, stored)) or 'nothing'}, "
+                         f"config.heads for {', '.join(config.heads)}")
+    labels = {name: Vocab.stored(stored[name], False, f"labels.{name}").items for name in config.heads}
+    for name, n in config.heads.items():
+        if len(labels[name]) != n:
+            raise ValueError(f"labels.{name} has {len(labels[name])} labels, config.heads.{name} says {n}")
+    if config.task == "sentiment" and (list(labels) != ["label"] or len(labels["label"]) < 2):
+        raise ValueError("a sentiment model has one output, label, with two labels or more")
+    training = _object(meta, "training")
+    for key, (ok, expected) in TRAINING_FIELDS.items():
+        if training.get(key) is not None and not ok(training[key]):
+            raise ValueError(f"training.{key} is {shown(training[key])}, not {expected}")
+    for split, scores in _object(meta, "scores").items():
+        if not isinstance(scores, dict) or not all(is_number(v) for v in scores.values()):
+            raise ValueError(f"scores.{split} is {shown(scores)}, not an object of numbers")
+    _check_tensors(config, tensors)
+    return config, words, chars, labels
+
+
+def _object(meta: dict, key: str) -> dict:
+    value = meta.get(key, {})
+    if not isinstance(value, dict):
+        raise ValueError(f"{key} is a JSON {json_type(value)}, not an object")
+    return value
+
+
+def _check_tensors(config: ModelConfig, tensors: dict[str, Tensor]) -> None:
+    if config.layers > len(tensors):  # before listing what a huge `layers` would expect
+        raise ValueError(f"config.layers is {config.layers}, but the file holds {len(tensors)} tensors")
+    expected = expected_tensors(config)
+    missing = [name for name in expected if name not in tensors]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise ValueError(f"no tensor {missing[0]}{more}, which a {config.cell} model of this config has")
+    unexpected = [name for name in tensors if name not in expected]
+    if unexpected:
+        raise ValueError(f"unexpected tensor {shown(unexpected[0])}, which a {config.cell} model of this config lacks")
+    for name, shape in expected.items():
+        t = tensors[name]
+        if t.shape != shape:
+            raise ValueError(f"tensor {name} is {list(t.shape)}, the config says {list(shape)}")
+        if t.dtype not in WEIGHT_DTYPES:
+            raise ValueError(f"tensor {name} is {t.dtype}, not F16 or F32")
+
+
+def expected_tensors(config: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """Every tensor of a model with this config and its shape, named as in `model.py`."""
+    c = config
+    shapes = {"word_emb.weight": (c.words, c.embedding_dim)}
+    if c.char:
+        shapes["char_emb.weight"] = (c.chars, c.char_dim)
+        shapes.update(_recurrent_tensors("char_rnn", c, c.char_dim, c.char_hidden, 1))
+    shapes.update(_recurrent_tensors("rnn", c, c.word_features, c.hidden, c.layers))
+    for name, n in c.heads.items():
+        shapes[f"heads.{name}.weight"] = (n, c.hidden * c.directions)
+        shapes[f"heads.{name}.bias"] = (n,)
+    if c.task == "sentiment" and c.pooling == "attention":
+        shapes["attn.weight"] = (1, c.hidden * c.directions)
+    return shapes
+
+
+def _recurrent_tensors(prefix: str, c: ModelConfig, inputs: int, hidden: int, layers: int) -> dict[str, tuple]:
+    rows = GATES[c.cell] * hidden  # lstm: input, forget, cell, output gates; gru: reset, update, new
+    biases = ("bias",) if c.cell == "rnn" else ("bias_ih", "bias_hh")
+    shapes = {}
+    for k in range(layers):
+        for s in ("", "_reverse")[:c.directions]:
+            shapes[f"{prefix}.weight_ih_l{k}{s}"] = (rows, inputs if k == 0 else hidden * c.directions)
+            shapes[f"{prefix}.weight_hh_l{k}{s}"] = (rows, hidden)
+            shapes.update({f"{prefix}.{b}_l{k}{s}": (rows,) for b in biases})
+    return shapes
+
+
+def describe(path: str | os.PathLike) -> dict:
+    """What a model file says about itself, checked as `load_model` checks it, without
+    reading its weights."""
+    path = Path(path)
+    contents = _read(path, data=False)
+    config, _, _, labels = _check_model(path, contents)
+    meta, training = contents.meta, contents.meta.get("training", {})
     return {
         "name": meta.get("name") or path.stem, "path": str(path), "task": config.task, "cell": config.cell,
         "activation": config.activation if config.cell == "rnn" else None, "layers": config.layers,
         "hidden": config.hidden, "bidirectional": config.bidirectional, "char": config.char,
         "pooling": config.pooling if config.task == "sentiment" else None,
-        "parameters": training.get("parameters"), "size_bytes": path.stat().st_size,
-        "labels": {name: len(v) for name, v in meta.get("labels", {}).items()},
+        "parameters": sum(math.prod(t.shape) for t in contents.tensors.values()), "size_bytes": contents.size,
+        "labels": {name: len(v) for name, v in labels.items()},
         "data": training.get("data"), "seed": training.get("seed"), "command": training.get("command"),
         "wall_time_s": training.get("wall_time_s"), "best_epoch": training.get("best_epoch"),
         "scores": meta.get("scores", {}), "recurrence": config.recurrence(), "rnncli_version": meta.get("rnncli_version"),

@@ -49,7 +49,7 @@ class RnnCliGroup(typer.core.TyperGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         from rnncli.render import quiet_broken_pipes
-        from rnncli.streams import ReaderGone, guard_streams, silence_stdout
+        from rnncli.streams import ReaderGone, guard_streams, silence_stdout, write_stderr
 
         guard_streams()
         quiet_broken_pipes()
@@ -58,7 +58,7 @@ class RnnCliGroup(typer.core.TyperGroup):
             code = code if isinstance(code, int) else EXIT_OK
             sys.stdout.flush()  # a full disk shows up here at the latest, while we can still say so
         except click_errors.NoArgsIsHelpError as exc:
-            report_help(exc.format_message())
+            write_stderr(exc.format_message())
             code = EXIT_USAGE
         except click_errors.UsageError as exc:
             hint = f"; see '{exc.ctx.command_path} --help'" if exc.ctx is not None else ""
@@ -91,14 +91,8 @@ def _stdout_alive() -> bool:
     try:
         sys.stdout.flush()
         return True
-    except (OSError, RnnCliError):
+    except Exception:  # OutputError, ReaderGone, or anything a broken stream raises
         return False
-
-
-def report_help(text: str) -> None:
-    from rnncli.streams import write_stderr
-
-    write_stderr(text)
 
 
 app = typer.Typer(
@@ -284,6 +278,8 @@ def run_training(ctx: typer.Context, task: str, inputs: list[tuple[str, object]]
     from rnncli.training import CallbackList, MetricsLog, TrainOptions
 
     checkpoint = Path(f"{out}.ckpt")
+    if resume is not None and resume.is_dir():
+        raise RnnCliError(f"--resume {resume}: is a folder; give the OUT.ckpt file of the interrupted run", EXIT_USAGE)
     if resume is not None and not resume.is_file():
         raise RnnCliError(f"{resume}: no such checkpoint", EXIT_USAGE)
     outputs = [("--out", out), ("--metrics-log", metrics_log), ("--plot", plot)]
@@ -525,7 +521,7 @@ def explain_gradients(
 
 @app.command("models")
 def models(
-    files: Optional[list[Path]] = typer.Argument(None, help="Model files to list as well as the bundled ones."),
+    files: Optional[list[Path]] = typer.Argument(None, readable=False, help="Model files to list as well as the bundled ones."),
     as_json: bool = typer.Option(False, "--json", help="Print the descriptions as JSON."),
 ) -> None:
     """List the bundled models (and any given model files) with what they are and how they score."""
@@ -548,13 +544,9 @@ def info(
 ) -> None:
     """Everything a model file says about itself: architecture, recurrence, training command, data, scores."""
     from rnncli import render
-    from rnncli.checkpoint import bundled_models, describe
+    from rnncli.checkpoint import describe, resolve_model
 
-    bundled = {p.stem: p for p in bundled_models()}
-    path = bundled.get(model) or Path(model)
-    if not path.is_file():
-        raise RnnCliError(f"no model named {model!r}: use one of {', '.join(bundled)} or the path of a model file")
-    described = describe(path)
+    described = describe(resolve_model(model))
     if as_json:
         import json
 

@@ -6,11 +6,15 @@ and stored in every model file's metadata.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 
+TASKS = ("tagger", "sentiment")
 CELLS = ("lstm", "gru", "rnn")
 ACTIVATIONS = ("tanh", "relu", "linear")
 POOLINGS = ("max", "mean", "final", "attention")
+CHOICES = {"task": TASKS, "cell": CELLS, "activation": ACTIVATIONS, "pooling": POOLINGS}
+OPTIONAL = ("pooling",)  # absent from tagger files, where it means nothing
 
 
 @dataclass
@@ -34,12 +38,8 @@ class ModelConfig:
     heads: dict[str, int] = field(default_factory=dict)  # output name -> number of classes
 
     def __post_init__(self):
-        if self.cell not in CELLS:
-            raise ValueError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, not {self.activation!r}")
-        if self.pooling not in POOLINGS:
-            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, not {self.pooling!r}")
+        for name in CHOICES:
+            check_field(name, getattr(self, name))
 
     @property
     def directions(self) -> int:
@@ -55,10 +55,18 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "ModelConfig":
+        """A stored config, every field checked for type and range (ValueError says which is wrong)."""
+        if not isinstance(data, dict):
+            raise ValueError(f"config is a JSON {json_type(data)}, not an object")
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
+        missing = sorted(known - set(data) - set(OPTIONAL))
+        if missing:
+            raise ValueError(f"config has no {', '.join(missing)}")
+        for name, value in data.items():
+            check_field(name, value)
         return cls(**data)
 
     def recurrence(self) -> str:
@@ -71,3 +79,50 @@ class ModelConfig:
                     "c_t = f*c_(t-1) + i*g; h_t = o*tanh(c_t)")
         return ("r,z = sigmoid(W x_t + U h_(t-1) + b); n = tanh(W_n x_t + b_n + r*(U_n h_(t-1) + b_hn)); "
                 "h_t = (1-z)*n + z*h_(t-1)")
+
+
+def json_type(value) -> str:
+    """The JSON name of a decoded value's type, for messages."""
+    for kind, name in ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"),
+                       (list, "list"), (dict, "object")):
+        if isinstance(value, kind):
+            return name
+    return "null"
+
+
+def shown(value, limit: int = 40) -> str:
+    """A short repr of a decoded JSON value, for messages."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value) -> bool:
+    return (is_int(value) or isinstance(value, float)) and math.isfinite(value)
+
+
+def check_field(name: str, value) -> None:
+    """Raise ValueError unless `value` is a valid `name` of a ModelConfig."""
+    def wrong(expected: str):
+        return ValueError(f"config.{name} must be {expected}, not {shown(value)}")
+
+    if name in CHOICES:
+        if not isinstance(value, str) or value not in CHOICES[name]:
+            raise wrong(f"one of {', '.join(CHOICES[name])}")
+    elif name in ("char", "bidirectional"):
+        if not isinstance(value, bool):
+            raise wrong("true or false")
+    elif name in ("dropout", "word_dropout"):
+        if not is_number(value) or not 0 <= value < 1:
+            raise wrong("a number from 0 to below 1")
+    elif name == "heads":
+        if not isinstance(value, dict) or not value:
+            raise wrong("a non-empty object of output name -> number of classes")
+        for head, n in value.items():
+            if not head.isidentifier() or not is_int(n) or n < 1:
+                raise ValueError(f"config.heads: {shown(head)}: {shown(n)} is not a name with a number of classes >= 1")
+    elif not is_int(value) or value < (0 if name == "chars" else 1):
+        raise wrong(f"an integer >= {0 if name == 'chars' else 1}")

@@ -44,18 +44,30 @@ def save(path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimi
 def load(path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, schedule, rng: random.Random,
          fingerprint: dict) -> tuple[dict, dict[str, np.ndarray] | None]:
     """Restore everything `save` wrote; returns (progress, best_state)."""
-    from safetensors.numpy import load_file
-
     path = Path(path)
-    meta = checkpoint.read_metadata(path).get("checkpoint")
-    if not meta or meta.get("format") != FORMAT:
+    meta, tensors = checkpoint.read_tensors(path)
+    meta = meta.get("checkpoint")
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise RnnCliError(f"{path}: not a training checkpoint (a model file? resume needs the .ckpt file)")
+    if not isinstance(meta.get("fingerprint"), dict):
+        raise RnnCliError(f"{path}: damaged training checkpoint (no fingerprint)")
     if meta["fingerprint"] != fingerprint:
         changed = sorted(k for k in set(meta["fingerprint"]) | set(fingerprint)
                          if meta["fingerprint"].get(k) != fingerprint.get(k))
         raise RnnCliError(f"{path}: made by a different run (differs in {', '.join(changed)}); resume with the "
                           "same data and options")
-    tensors = load_file(str(path))
+    bad = next((k for k, v in tensors.items() if v.dtype.kind == "f" and not np.isfinite(v).all()), None)
+    if bad is not None:
+        raise RnnCliError(f"{path}: damaged training checkpoint (tensor {bad} holds NaN or infinite values)")
+    try:
+        return _restore(meta, tensors, model, optimizer, schedule, rng)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, RuntimeError) as exc:  # what torch raises
+        problem = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise RnnCliError(f"{path}: damaged training checkpoint ({problem})") from None
+
+
+def _restore(meta: dict, tensors: dict[str, np.ndarray], model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+             schedule, rng: random.Random) -> tuple[dict, dict[str, np.ndarray] | None]:
     model.load_state_dict({k[6:]: torch.from_numpy(v) for k, v in tensors.items() if k.startswith("model.")})
     state: dict[int, dict] = {}
     scalars = set(meta["scalar_optim"])
@@ -70,4 +82,12 @@ def load(path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimi
     version, internal, gauss = meta["python_rng"]
     rng.setstate((version, tuple(internal), gauss))
     best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")} or None
-    return meta["progress"], best
+    shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    if best is not None and {k: v.shape for k, v in best.items()} != shapes:
+        raise ValueError("the best weights do not fit the model")
+    progress = meta["progress"]
+    kinds = {"epoch": int, "best_epoch": int, "best": (int, float), "elapsed_s": (int, float), "history": list}
+    wrong = [k for k, kind in kinds.items() if not isinstance(progress.get(k), kind)]
+    if wrong:
+        raise ValueError(f"progress.{wrong[0]} is missing or of the wrong type")
+    return progress, best

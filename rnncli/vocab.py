@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable
 
+from rnncli.config import json_type, shown
+
 PAD, UNK = "<pad>", "<unk>"
 
 
@@ -17,7 +19,26 @@ class Vocab:
         self.specials = specials
         self.index = {item: i for i, item in enumerate(self.items)}
         if len(self.index) != len(self.items):
-            raise ValueError("vocabulary items must be unique")
+            twice = next(item for item, n in Counter(self.items).items() if n > 1)
+            raise ValueError(f"vocabulary items must be unique; {twice!r} occurs twice")
+
+    @classmethod
+    def stored(cls, items, specials: bool, what: str) -> "Vocab":
+        """A vocabulary read from a model file: a list of unique strings, <pad> and <unk>
+        first when `specials`; ValueError names `what` is wrong otherwise."""
+        if not isinstance(items, list):
+            raise ValueError(f"{what} is a JSON {json_type(items)}, not a list")
+        if set(map(type, items)) - {str}:
+            bad = next(item for item in items if not isinstance(item, str))
+            raise ValueError(f"{what} holds {shown(bad)}, not a string")
+        if not items:
+            raise ValueError(f"{what} is empty")
+        if specials and items[:2] != [PAD, UNK]:
+            raise ValueError(f"{what} does not start with {PAD}, {UNK}")
+        try:
+            return cls(items, specials)
+        except ValueError as exc:
+            raise ValueError(f"{what}: {exc}") from None
 
     @classmethod
     def build(cls, counts: Counter, min_count: int = 1, specials: bool = True) -> "Vocab":

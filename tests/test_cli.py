@@ -135,7 +135,7 @@ def test_model_errors_exit_1(tmp_path, tiny_model):
     damaged = tmp_path / "damaged.safetensors"
     damaged.write_bytes(tiny_model.read_bytes()[:5000])
     for model, message in [("gpt5", "no model named 'gpt5': use one of lstm, rnn or the path of a model file"),
-                           (text_file, "not a readable model file"), (damaged, "not a readable model file"),
+                           (text_file, "damaged model file"), (damaged, "damaged model file"),
                            (tmp_path, "is a folder")]:
         result = run("tag", "--model", model, "hi")
         assert result.exit_code == 1, model
