@@ -589,6 +589,7 @@ def train_tagger(
     """Train a POS tagger (UPOS and PTB heads) on CoNLL-U files."""
     require("torch", "train")
     from rnncli.config import ModelConfig
+    from rnncli.render import print_warning
     from rnncli.training import train_tagger as run
 
     config = ModelConfig(cell=cell.value, activation=activation.value, layers=layers, hidden=hidden,
@@ -597,7 +598,7 @@ def train_tagger(
     run_training(ctx, "tagger", [("--train", train), ("--dev", dev), ("--test", test)], out, resume, plot, metrics_log, f"tagger, {cell.value}",
                  lambda options, command, callbacks: run(
                      str(train), str(dev), str(out), config, options, test_path=str(test) if test else None,
-                     command=command, callbacks=callbacks),
+                     command=command, callbacks=callbacks, warn=print_warning),
                  epochs=epochs, batch_size=batch_size, lr=lr, min_word_count=min_word_count, seed=seed,
                  dtype=dtype.value, patience=patience, max_time=max_time, threads=threads)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from rnncli.errors import RnnCliError
 
@@ -21,11 +21,17 @@ _EMPTY_ID = re.compile(r"(0|[1-9][0-9]*)\.[1-9][0-9]*\Z")
 
 @dataclass
 class Sentence:
-    """One CoNLL-U sentence, kept whole so that it can be written back unchanged."""
+    """One CoNLL-U sentence, kept whole so that it can be written back unchanged: with the
+    line ends, blank lines and BOM it was read with, `to_conllu` gives back the input's bytes
+    when only UPOS and XPOS have changed."""
 
     comments: list[str] = field(default_factory=list)  # lines without the trailing newline
     rows: list[list[str]] = field(default_factory=list)  # each has 10 columns
     line: int = 0  # 1-based line number of the sentence's first line
+    newlines: list[str] = field(default_factory=list)  # line end of each comment, then each row ("\n" if absent)
+    before: str = ""  # what came before its first line: a BOM, blank lines
+    after: str = "\n"  # what came after its last row: blank lines, or "" at the end of a file
+    continued: bool = False  # text input: a piece of a longer sentence or line, which the next sentence continues
 
     @property
     def word_rows(self) -> list[list[str]]:
@@ -50,53 +56,98 @@ class Sentence:
 
     def to_conllu(self) -> str:
         lines = self.comments + ["\t".join(row) for row in self.rows]
-        return "\n".join(lines) + "\n\n"
+        ends = self.newlines + ["\n"] * (len(lines) - len(self.newlines))
+        return self.before + "".join(line + end for line, end in zip(lines, ends)) + self.after
 
 
-def read_conllu(lines: Iterable[str], source: str = "<input>") -> Iterator[Sentence]:
-    """Yield sentences from CoNLL-U lines; malformed rows raise RnnCliError with file:line."""
-    sentence = Sentence()
+def read_conllu(lines: Iterable[str], source: str = "<input>",
+                input_waiting: Callable[[], bool] | None = None) -> Iterator[Sentence]:
+    """Yield sentences from CoNLL-U lines; malformed rows raise RnnCliError with file:line.
+
+    A sentence is yielded at the next non-blank line or the end of the input, so that all
+    the blank lines after it are kept in its `after`; with `input_waiting`, as soon as its
+    first blank line has been read and no more input is waiting (a stream that pauses), the
+    blank lines after that then go to the next sentence's `before`. A line without a final
+    newline that is not the last (a piece of a line too long to hold, see inputs.ByteLines)
+    is an error."""
+    sentence, done = Sentence(), None  # the sentence being read; one that is waiting for its blank lines
+    blank = ""  # blank lines (and a BOM) not yet given to a sentence
+    words = 0  # word rows of `sentence`, for _check_id
     number = 0
-    for number, raw in enumerate(lines, start=1):
+    for number, raw in enumerate(_whole_lines(lines, source), start=1):
+        if number == 1 and raw.startswith("\ufeff"):
+            blank, raw = "\ufeff", raw[1:]
         line = raw.rstrip("\r\n")
         if not line.strip():
             if sentence.rows:
-                yield sentence
+                sentence.after = raw
+                done, sentence, words = sentence, Sentence(), 0
+                if input_waiting is not None and not input_waiting():
+                    yield done
+                    done = None
             elif sentence.comments:
                 raise RnnCliError(f"{source}:{number}: comment lines without any token rows before a blank line")
-            sentence = Sentence()
+            elif done is not None:
+                done.after += raw
+            else:
+                blank += raw
             continue
         if not sentence.comments and not sentence.rows:
-            sentence.line = number
+            if done is not None:
+                yield done
+                done = None
+            sentence.line, sentence.before, blank = number, blank, ""
         if line.startswith("#"):
             if sentence.rows:
                 raise RnnCliError(f"{source}:{number}: comment inside a sentence; expected a token row or a blank line")
             sentence.comments.append(line)
+            sentence.newlines.append(raw[len(line):])
             continue
         row = line.split("\t")
         if len(row) != 10:
             raise RnnCliError(
                 f"{source}:{number}: expected 10 tab-separated CoNLL-U columns, found {len(row)}"
             )
-        _check_id(row[ID], sentence, source, number)
+        words += _check_id(row[ID], words, source, number)
         if not row[FORM]:
             raise RnnCliError(f"{source}:{number}: empty FORM column")
         sentence.rows.append(row)
+        sentence.newlines.append(raw[len(line):])
+    if done is not None:
+        yield done
     if sentence.rows:
+        sentence.after = ""
         yield sentence
     elif sentence.comments:
         raise RnnCliError(f"{source}:{number}: comment lines at the end of the file without token rows")
 
 
-def _check_id(token_id: str, sentence: Sentence, source: str, number: int) -> None:
+def _whole_lines(lines: Iterable[str], source: str) -> Iterator[str]:
+    """The lines; one without a final newline is held back, as it may be the first piece of a
+    line too long to hold, which is an error."""
+    held = None
+    for number, line in enumerate(lines, start=1):
+        if held is not None:
+            raise RnnCliError(f"{source}:{number - 1}: line too long for CoNLL-U (a row holds one token)")
+        if line.endswith("\n"):
+            yield line
+        else:
+            held = line
+    if held is not None:
+        yield held
+
+
+def _check_id(token_id: str, words: int, source: str, number: int) -> int:
+    """1 for a word row whose ID follows the `words` before it, 0 for a range or empty node."""
     if _WORD_ID.match(token_id):
-        expected = len(sentence.word_rows) + 1
-        if int(token_id) != expected:
-            raise RnnCliError(f"{source}:{number}: word ID {token_id} out of sequence; expected {expected}")
-    elif not (_RANGE_ID.match(token_id) or _EMPTY_ID.match(token_id)):
+        if int(token_id) != words + 1:
+            raise RnnCliError(f"{source}:{number}: word ID {token_id} out of sequence; expected {words + 1}")
+        return 1
+    if not (_RANGE_ID.match(token_id) or _EMPTY_ID.match(token_id)):
         raise RnnCliError(
             f"{source}:{number}: bad ID {token_id!r}; expected an integer, a range like 3-4 or a decimal like 8.1"
         )
+    return 0
 
 
 def sentence_from_tokens(tokens: list[str], text: str | None = None, sent_id: str | None = None) -> Sentence:

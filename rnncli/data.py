@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from rnncli.conllu import UPOS, XPOS, read_conllu
 from rnncli.errors import RnnCliError
+from rnncli.inputs import file_lines, open_file
+from rnncli.text import decode_lines
 from rnncli.vocab import Vocab, word_key
 
 
@@ -17,30 +21,27 @@ class TaggedSentence:
     tags: dict[str, list[str]]  # tag set name ("upos", "xpos") -> one tag per word
 
 
-def open_text(path: str | Path):
-    path = Path(path)
-    if not path.is_file():
-        raise RnnCliError(f"{path}: no such file")
-    return open(path, encoding="utf-8", errors="strict", newline="")
+def read_lines(path: str | Path) -> list[str]:
+    """The lines of a data file of any kind (regular, a FIFO, `<(...)`), read once, as UTF-8
+    without a BOM; binary or UTF-16 data, invalid UTF-8 and overlong lines are errors that
+    name file:line."""
+    lines, _ = file_lines(open_file(path), str(path), split_long=False)
+    return list(decode_lines(lines, str(path), lambda message: None, strict=True))
 
 
-def read_tagged_conllu(path: str | Path) -> list[TaggedSentence]:
+def read_tagged_conllu(path: str | Path, lines: list[str] | None = None) -> list[TaggedSentence]:
     """Words with their UPOS and XPOS tags; fails on the first malformed line, with file:line."""
     sentences = []
-    try:
-        with open_text(path) as f:
-            for sentence in read_conllu(f, source=str(path)):
-                rows = sentence.word_rows
-                if not rows:
-                    continue
-                for row in rows:
-                    if row[UPOS] in ("", "_"):
-                        raise RnnCliError(f"{path}:{sentence.line}: sentence has a word without a UPOS tag; "
-                                          "training needs gold tags in column 4")
-                sentences.append(TaggedSentence(
-                    [r[1] for r in rows], {"upos": [r[UPOS] for r in rows], "xpos": [r[XPOS] for r in rows]}))
-    except UnicodeDecodeError as exc:
-        raise RnnCliError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    for sentence in read_conllu(read_lines(path) if lines is None else lines, source=str(path)):
+        rows = sentence.word_rows
+        if not rows:
+            continue
+        for row in rows:
+            if row[UPOS] in ("", "_"):
+                raise RnnCliError(f"{path}:{sentence.line}: sentence has a word without a UPOS tag; "
+                                  "training needs gold tags in column 4")
+        sentences.append(TaggedSentence(
+            [r[1] for r in rows], {"upos": [r[UPOS] for r in rows], "xpos": [r[XPOS] for r in rows]}))
     if not sentences:
         raise RnnCliError(f"{path}: no sentences found; expected CoNLL-U")
     return sentences
@@ -58,43 +59,56 @@ UPOS_TAGS = {"ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", 
              "SCONJ", "SYM", "VERB", "X"}
 
 
-def tag_sets(sentences: list[TaggedSentence]) -> list[str]:
-    """The tag sets every sentence has, upos first; one with "_" tags (no XPOS) is dropped."""
-    return [name for name in ("upos", "xpos")
-            if all(name in s.tags and "_" not in s.tags[name] for s in sentences)]
+def tag_sets(sentences: list[TaggedSentence], warn: Callable[[str], None] | None = None) -> list[str]:
+    """The tag sets every sentence has, upos first. One that only some sentences have (e.g.
+    "_" for a missing XPOS) is dropped, and `warn` is told which and why."""
+    names = []
+    for name in ("upos", "xpos"):
+        lacking = sum(name not in s.tags or "_" in s.tags[name] for s in sentences)
+        if not lacking:
+            names.append(name)
+        elif lacking < len(sentences) and warn is not None:
+            warn(f"{lacking:,} of {len(sentences):,} training sentences have no {name.upper()} tags (\"_\"); "
+                 f"the model gets no {name.upper()} head")
+    return names
+
+
+_CONLLU_ROW = re.compile(r"(0|[1-9][0-9]*)([-.][0-9]+)?\t")
+
+
+def _looks_like_conllu(lines: list[str]) -> bool:
+    """`# sent_id`/`# text` comments, or a first row that starts with a token ID and a tab
+    and does not have the two columns of a token<TAB>tag file."""
+    for line in lines:
+        if line.startswith(("# sent_id", "# text")):
+            return True
+        if line.strip() and not line.startswith("#"):
+            return bool(_CONLLU_ROW.match(line)) and len(line.split("\t")) != 2
+    return False
 
 
 def read_tagged(spec: str | Path) -> list[TaggedSentence]:
     """Tagged sentences from CoNLL-U, a vertical `token<TAB>tag` file (blank line between
     sentences), word/TAG lines (one sentence per line), or an NLTK corpus by name:
-    `nltk:treebank` (PTB and NLTK's universal tags) or `nltk:conll2000[:FILE]` (train.txt by
-    default), read by NLTK's own readers from NLTK_DATA. A file with one tag column counts as
-    UPOS when all its tags are UD's 17, as PTB (xpos) otherwise."""
+    `nltk:treebank` or `nltk:conll2000[:FILE]` (train.txt by default), read by NLTK's own
+    readers from NLTK_DATA (PTB tags, and UPOS by `ptb_to_upos`). A file with one tag column
+    counts as UPOS when all its tags are UD's 17, as PTB (xpos) otherwise."""
     spec = str(spec)
     if spec.startswith("nltk:"):
         return read_nltk_tagged(spec)
-    with open_text(spec) as f:
-        first = next((line for line in f if line.strip() and not line.startswith("#")), "")
-    columns = len(first.rstrip("\r\n").split("\t"))
-    if columns == 10:
-        return read_tagged_conllu(spec)
-    sentences = read_vertical(spec) if columns == 2 else read_slash_tagged(spec)
+    lines = read_lines(spec)
+    if _looks_like_conllu(lines):
+        return read_tagged_conllu(spec, lines)
+    first = next((line for line in lines if line.strip()), "")
+    sentences = (read_vertical if len(first.split("\t")) == 2 else read_slash_tagged)(lines, spec)
     tags = {t for s in sentences for t in s.tags["tag"]}
     name = "upos" if tags <= UPOS_TAGS else "xpos"
     return [TaggedSentence(s.words, {name: s.tags["tag"]}) for s in sentences]
 
 
-def _lines(path: str):
-    try:
-        with open_text(path) as f:
-            yield from enumerate(f, start=1)
-    except UnicodeDecodeError as exc:
-        raise RnnCliError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-
-
-def read_vertical(path: str) -> list[TaggedSentence]:
+def read_vertical(lines: list[str], path: str) -> list[TaggedSentence]:
     sentences, words, tags = [], [], []
-    for number, line in _lines(path):
+    for number, line in enumerate(lines, start=1):
         line = line.rstrip("\r\n")
         if not line.strip():
             if words:
@@ -113,9 +127,9 @@ def read_vertical(path: str) -> list[TaggedSentence]:
     return sentences
 
 
-def read_slash_tagged(path: str) -> list[TaggedSentence]:
+def read_slash_tagged(lines: list[str], path: str) -> list[TaggedSentence]:
     sentences = []
-    for number, line in _lines(path):
+    for number, line in enumerate(lines, start=1):
         pairs = [token.rpartition("/") for token in line.split()]
         if not pairs:
             continue
@@ -128,6 +142,43 @@ def read_slash_tagged(path: str) -> list[TaggedSentence]:
     return sentences
 
 
+# Penn Treebank tags to UD's 17 UPOS tags, as UD English (EWT) uses them. Several PTB tags
+# span two UPOS tags that only the word or the syntax tells apart; the table takes the usual
+# one, and ptb_to_upos the word where that decides (_PTB_WORDS). What stays ambiguous:
+#   IN    ADP, or SCONJ for a subordinator (because, if, that: by the word; as, since, like,
+#         after, before: either, and left ADP)
+#   VB*   VERB, or AUX: be by the word (AUX 95% in EWT); have, do, get as auxiliaries not told apart
+#   DT    DET, or PRON for a stand-alone this/that/these;  WDT  PRON (relative which/that), DET in "which book"
+#   NNP   PROPN, but ADJ for adjectives inside names (American);  RB  ADV, PART for not/n't
+#   TO    PART, though UD has ADP for "to" before a noun phrase
+#   ADD (e-mail, URL), GW, AFX, FW  X, though EWT has most ADD as PROPN and FW as NOUN;  LS  NUM
+PTB_TO_UPOS = {
+    "CC": "CCONJ", "CD": "NUM", "DT": "DET", "EX": "PRON", "FW": "X", "IN": "ADP", "JJ": "ADJ", "JJR": "ADJ",
+    "JJS": "ADJ", "LS": "NUM", "MD": "AUX", "NN": "NOUN", "NNS": "NOUN", "NNP": "PROPN", "NNPS": "PROPN",
+    "PDT": "DET", "POS": "PART", "PRP": "PRON", "PRP$": "PRON", "RB": "ADV", "RBR": "ADV", "RBS": "ADV",
+    "RP": "ADP", "SYM": "SYM", "TO": "PART", "UH": "INTJ", "VB": "VERB", "VBD": "VERB", "VBG": "VERB",
+    "VBN": "VERB", "VBP": "VERB", "VBZ": "VERB", "WDT": "PRON", "WP": "PRON", "WP$": "PRON", "WRB": "ADV",
+    "$": "SYM", "#": "SYM", "AFX": "X", "GW": "X", "ADD": "X", "XX": "X", "NIL": "X",
+    ".": "PUNCT", ",": "PUNCT", ":": "PUNCT", "``": "PUNCT", "''": "PUNCT", "-LRB-": "PUNCT", "-RRB-": "PUNCT",
+    "-LCB-": "PUNCT", "-RCB-": "PUNCT", "(": "PUNCT", ")": "PUNCT", "HYPH": "PUNCT", "NFP": "PUNCT",
+}
+_BE = {"be", "is", "am", "are", "was", "were", "been", "being", "'s", "'re", "'m", "ai"}
+_SUBORDINATORS = {"because", "if", "that", "whether", "although", "though", "unless", "while", "whereas", "once"}
+_PRONOUNS = {"something", "anything", "nothing", "everything", "someone", "anyone", "everyone", "no-one", "noone",
+             "somebody", "anybody", "everybody", "nobody", "none"}  # NN in PTB
+_PTB_WORDS = {  # (tag prefix, lowercased word) -> UPOS, where the word decides
+    **{("VB", w): "AUX" for w in _BE}, **{("IN", w): "SCONJ" for w in _SUBORDINATORS},
+    **{("NN", w): "PRON" for w in _PRONOUNS},
+    ("RB", "not"): "PART", ("RB", "n't"): "PART", ("RB", "n’t"): "PART",
+}
+
+
+def ptb_to_upos(tag: str, word: str = "") -> str:
+    """The UD UPOS tag for a Penn Treebank tag (X for one it does not know), refined by the
+    word where that decides (be: AUX, not: PART, because: SCONJ, something: PRON)."""
+    return _PTB_WORDS.get((tag[:2], word.lower())) or PTB_TO_UPOS.get(tag, "X")
+
+
 NLTK_TAGGED = {"treebank": None, "conll2000": "train.txt"}
 
 
@@ -136,7 +187,6 @@ def read_nltk_tagged(spec: str) -> list[TaggedSentence]:
     if name not in NLTK_TAGGED:
         raise RnnCliError(f"{spec}: unknown corpus; use one of {', '.join('nltk:' + n for n in NLTK_TAGGED)}")
     import nltk
-    from nltk.tag.mapping import map_tag
 
     try:
         reader = getattr(nltk.corpus, name)
@@ -147,7 +197,7 @@ def read_nltk_tagged(spec: str) -> list[TaggedSentence]:
             pairs = [(w, t) for w, t in sent if t != "-NONE-"]  # treebank traces are not words
             if pairs:
                 sentences.append(TaggedSentence([w for w, _ in pairs], {
-                    "upos": [map_tag("en-ptb", "universal", t) for _, t in pairs], "xpos": [t for _, t in pairs]}))
+                    "upos": [ptb_to_upos(t, w) for w, t in pairs], "xpos": [t for _, t in pairs]}))
     except LookupError:
         raise nltk_missing(spec, name) from None
     except (OSError, ValueError) as exc:
@@ -171,14 +221,16 @@ def _vocabularies(word_lists: list[list[str]], labels: dict[str, list[str]], min
     return Vocabularies(Vocab.build(words, min_word_count), Vocab.build(chars, min_char_count), labels)
 
 
-def build_tagger_vocab(sentences: list[TaggedSentence], min_word_count: int = 2, min_char_count: int = 2) -> Vocabularies:
-    labels = {name: sorted({t for s in sentences for t in s.tags[name]}) for name in tag_sets(sentences)}
+def build_tagger_vocab(sentences: list[TaggedSentence], min_word_count: int = 2, min_char_count: int = 2,
+                       warn: Callable[[str], None] | None = None) -> Vocabularies:
+    """`warn` hears of a tag set dropped because only some sentences have it (see tag_sets)."""
+    labels = {name: sorted({t for s in sentences for t in s.tags[name]}) for name in tag_sets(sentences, warn)}
     return _vocabularies([s.words for s in sentences], labels, min_word_count, min_char_count)
 
 
 # --- sentiment: labelled texts ------------------------------------------------------
 
-DEFAULT_LABEL_NAMES = {("0", "1"): ["negative", "positive"]}  # SST-2, GLUE, IMDB convention
+DEFAULT_LABEL_NAMES = ["negative", "positive"]  # for labels 0 and 1: SST-2, GLUE, IMDB convention
 _TEXT_COLUMNS = ("sentence", "text", "review", "phrase")
 _PTB_QUOTES = {"``": '"', "''": '"'}
 
@@ -197,15 +249,28 @@ def text_words(text: str) -> list[str]:
 MOVIE_REVIEW_SPLITS = {"train": range(0, 800), "dev": range(800, 900), "test": range(900, 1000)}  # by cvNNN
 
 
+def read_labelled_run(specs: list[str | Path | None],
+                      label_names: list[str] | None = None) -> list[list[LabelledText] | None]:
+    """The labelled texts of every data source of one run (train files, dev, test; None for
+    none), each as read_labelled gives them, with labels named the same way in all of them
+    (see name_labels)."""
+    sets = [None if spec is None else _read_labelled(str(spec)) for spec in specs]
+    files = [(examples, str(spec)) for examples, spec in zip(sets, specs)
+             if spec is not None and not str(spec).startswith("nltk:")]
+    name_labels([examples for examples, _ in files], label_names, [source for _, source in files])
+    return sets
+
+
 def read_labelled(spec: str | Path, label_names: list[str] | None = None) -> list[LabelledText]:
     """Labelled texts from a label/text TSV file (see read_sentiment_tsv) or from NLTK's
     movie_reviews corpus by name (whole reviews, document sentiment): `nltk:movie_reviews`, or
     one of its splits by review number, `nltk:movie_reviews:train` (cv000-cv799), `:dev`
-    (cv800-cv899), `:test` (cv900-cv999)."""
-    spec = str(spec)
-    if spec.startswith("nltk:"):
-        return read_movie_reviews(spec)
-    return read_sentiment_tsv(spec, label_names)
+    (cv800-cv899), `:test` (cv900-cv999). Several sources of one run: read_labelled_run."""
+    return read_labelled_run([spec], label_names)[0]
+
+
+def _read_labelled(spec: str) -> list[LabelledText]:
+    return read_movie_reviews(spec) if spec.startswith("nltk:") else _read_tsv(spec)
 
 
 def read_movie_reviews(spec: str) -> list[LabelledText]:
@@ -231,17 +296,17 @@ def read_movie_reviews(spec: str) -> list[LabelledText]:
 
 def read_sentiment_tsv(path: str | Path, label_names: list[str] | None = None) -> list[LabelledText]:
     """A TSV with a label column and a text column, header optional (`label<TAB>sentence` or
-    `sentence<TAB>label`). Integer labels 0..k-1 are named by `label_names` (SST-2's 0/1 become
+    `sentence<TAB>label`). Integer labels are named as name_labels says (SST-2's 0/1 become
     negative/positive by default); other labels are kept by name. Texts are split on whitespace."""
+    return read_labelled_run([path], label_names)[0]
+
+
+def _read_tsv(path: str) -> list[LabelledText]:
     rows = []
-    try:
-        with open_text(path) as f:
-            for number, line in enumerate(f, start=1):
-                line = line.rstrip("\r\n")
-                if line.strip():
-                    rows.append((number, line.split("\t")))
-    except UnicodeDecodeError as exc:
-        raise RnnCliError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    for number, line in enumerate(read_lines(path), start=1):
+        line = line.rstrip("\r\n")
+        if line.strip():
+            rows.append((number, line.split("\t")))
     if not rows:
         raise RnnCliError(f"{path}: empty file; expected label<TAB>text lines")
     for number, fields in rows:
@@ -267,23 +332,29 @@ def read_sentiment_tsv(path: str | Path, label_names: list[str] | None = None) -
         examples.append(LabelledText(words, label))
     if not examples:
         raise RnnCliError(f"{path}: no examples after the header")
-    return name_labels(examples, label_names, str(path))
-
-
-def name_labels(examples: list[LabelledText], label_names: list[str] | None, source: str) -> list[LabelledText]:
-    found = sorted({e.label for e in examples})
-    if label_names is None:
-        label_names = DEFAULT_LABEL_NAMES.get(tuple(found))
-        if label_names is None:
-            return examples
-    if not all(label.isdigit() for label in found):
-        raise RnnCliError(f"{source}: label names were given, but the labels are not integers ({', '.join(found[:5])})")
-    for e in examples:
-        k = int(e.label)
-        if k >= len(label_names):
-            raise RnnCliError(f"{source}: label {k} has no name; {len(label_names)} names were given")
-        e.label = label_names[k]
     return examples
+
+
+def name_labels(sets: list[list[LabelledText]], label_names: list[str] | None, sources: list[str]) -> None:
+    """Name the integer labels of one run's TSV files (in place), the same way in every file:
+    by `label_names` (k: the k-th name); without them, 0/1 as negative/positive when every
+    label of the run is 0 or 1 (so a file holding only 1s is "positive" too). Integer labels
+    of more classes stay as they are ("0", "1", "2"), and so do labels that are names."""
+    found = {e.label for examples in sets for e in examples}
+    if label_names is None:
+        if not found <= {"0", "1"}:
+            return
+        label_names = DEFAULT_LABEL_NAMES
+    for examples, source in zip(sets, sources):
+        names = sorted({e.label for e in examples if not e.label.isdigit()})
+        if names:
+            raise RnnCliError(f"{source}: label names were given, but the labels are not integers "
+                              f"({', '.join(names[:5])})")
+        for e in examples:
+            k = int(e.label)
+            if k >= len(label_names):
+                raise RnnCliError(f"{source}: label {k} has no name; {len(label_names)} names were given")
+            e.label = label_names[k]
 
 
 def build_sentiment_vocab(examples: list[LabelledText], min_word_count: int = 1, min_char_count: int = 2) -> Vocabularies:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from rnncli.checkpoint import ModelFile
 from rnncli.data import TaggedSentence
+from rnncli.errors import RnnCliError
 from rnncli.tagger import Tagger
 
 
@@ -76,15 +77,22 @@ class SentimentReport:
 
 
 def evaluate_sentiment(model: ModelFile, examples: list) -> SentimentReport:
+    """Scores against gold labels, which must be labels of the model: a label it does not know
+    is a misnamed label (0/1 against negative/positive), never a 0% score."""
     from rnncli.sentiment import Classifier
 
     labels = model.labels["label"]
+    unknown = sorted({e.label for e in examples} - set(labels))
+    if unknown:
+        hint = ("name integer labels with --label-names, in the order 0,1,..."
+                if all(label.isdigit() for label in unknown) else "relabel the data with the model's labels")
+        raise RnnCliError(f"the data has labels that {model.name} does not know: {', '.join(unknown)}; its labels are "
+                          f"{', '.join(labels)}; {hint}")
     probs = Classifier(model).probabilities([e.words for e in examples])
     predicted = [labels[j] for j in probs.argmax(-1)]
     gold = [e.label for e in examples]
     index = {label: i for i, label in enumerate(labels)}
     matrix = [[0] * len(labels) for _ in labels]
     for g, p in zip(gold, predicted):
-        if g in index:
-            matrix[index[g]][index[p]] += 1
+        matrix[index[g]][index[p]] += 1
     return SentimentReport(score(gold, predicted), labels, matrix)

@@ -1,16 +1,23 @@
-"""Where input comes from: text arguments, a file, or stdin read as it arrives."""
+"""Where input comes from: text arguments, a file of any kind (regular, a FIFO, /dev/stdin,
+`<(...)`), or stdin, read in chunks as it arrives, in bounded memory."""
 
 from __future__ import annotations
 
 import os
+import re
 import select
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from rnncli.errors import EXIT_USAGE, RnnCliError
-from rnncli.text import decode_lines
+from rnncli.errors import EXIT_ERROR, EXIT_USAGE, RnnCliError
+from rnncli.text import binary_error, decode_lines
+
+CHUNK_BYTES = 1 << 16
+MAX_LINE_BYTES = 1 << 20  # a longer line is handed on in pieces (or refused, see ByteLines)
+_SURROGATES = re.compile("[\ud800-\udfff]")  # how Python spells bytes of argv that are not UTF-8
 
 
 @dataclass
@@ -21,17 +28,27 @@ class Input:
     interactive: bool  # a person typing at a terminal
 
 
-class StdinLines:
-    """Lines of a file descriptor, read with os.read so that we know whether a whole line is
-    already waiting (our buffer or the pipe) before we block for the next one."""
+class ByteLines:
+    """The lines of a file descriptor (or of a `read(n)` function), read in chunks so that we
+    know whether a whole line is already waiting before we block for the next one.
 
-    def __init__(self, fd: int):
-        self.fd = fd
-        self.buffer = b""
+    Each chunk is checked as it arrives (a NUL byte is binary input, refused at once) and only
+    the new chunk is searched for line ends: linear time, bounded memory. A line longer than
+    MAX_LINE_BYTES is handed on in pieces that do not end in a newline, cut after whitespace
+    where there is any and never inside a UTF-8 character; with `split_long=False` such a
+    line is an error instead."""
+
+    def __init__(self, fd: int | None, source: str, read: Callable[[int], bytes] | None = None,
+                 split_long: bool = True):
+        self.fd, self.source, self.split_long = fd, source, split_long
+        self.read = read or (lambda n: os.read(fd, n))
+        self.chunk, self.pos = b"", 0  # the last chunk read, and how much of it was handed on
+        self.line = bytearray()  # the start of the current line
+        self.number = 1  # its line number
         self.eof = False
 
     def waiting(self) -> bool:
-        if b"\n" in self.buffer or self.eof:
+        if self.eof or self.chunk.find(b"\n", self.pos) >= 0 or len(self.line) > MAX_LINE_BYTES or self.fd is None:
             return True
         try:
             return bool(select.select([self.fd], [], [], 0)[0])
@@ -40,49 +57,119 @@ class StdinLines:
 
     def __iter__(self) -> Iterator[bytes]:
         while True:
-            newline = self.buffer.find(b"\n")
-            if newline >= 0:
-                line, self.buffer = self.buffer[: newline + 1], self.buffer[newline + 1:]
-                yield line
+            end = self.chunk.find(b"\n", self.pos)
+            if end >= 0:
+                piece = self.chunk[self.pos:end + 1]
+                self.pos = end + 1
+                if self.line:  # the end of a line begun in an earlier chunk
+                    self.line += piece
+                    while len(self.line) > MAX_LINE_BYTES:
+                        yield self._cut()
+                    piece, self.line = bytes(self.line), bytearray()
+                self.number += 1
+                yield piece
                 continue
-            chunk = os.read(self.fd, 1 << 16)
+            self.line += self.chunk[self.pos:]
+            self.chunk, self.pos = b"", 0
+            while len(self.line) > MAX_LINE_BYTES:
+                yield self._cut()
+            chunk = self._read()
             if not chunk:
                 self.eof = True
-                if self.buffer:
-                    line, self.buffer = self.buffer, b""
-                    yield line
+                if self.line:
+                    piece, self.line = bytes(self.line), bytearray()
+                    yield piece
                 return
-            self.buffer += chunk
+            nul = chunk.find(b"\x00")
+            if nul >= 0:
+                raise binary_error(self.source, self.number + chunk.count(b"\n", 0, nul), chunk, nul)
+            self.chunk = chunk
+
+    def _read(self) -> bytes:
+        while True:
+            try:
+                return self.read(CHUNK_BYTES)
+            except BlockingIOError:  # a non-blocking descriptor: wait for data
+                select.select([self.fd], [], [])
+            except OSError as exc:
+                raise RnnCliError(f"{self.source}: cannot read: {exc.strerror or exc}") from None
+
+    def _cut(self) -> bytes:
+        if not self.split_long:
+            raise RnnCliError(f"{self.source}:{self.number}: line longer than {MAX_LINE_BYTES:,} bytes; "
+                              "expected one record per line")
+        line = self.line
+        cut = max(line.rfind(b" ", MAX_LINE_BYTES // 2, MAX_LINE_BYTES),
+                  line.rfind(b"\t", MAX_LINE_BYTES // 2, MAX_LINE_BYTES)) + 1
+        if not cut:
+            cut = MAX_LINE_BYTES
+            while line[cut] & 0xC0 == 0x80:  # not inside a UTF-8 character
+                cut -= 1
+        piece = bytes(line[:cut])
+        del line[:cut]
+        return piece
 
 
-def _file_lines(path: Path) -> Iterator[bytes]:
-    with open(path, "rb") as f:
-        yield from f
+def open_file(path: str | Path, exit_code: int = EXIT_ERROR) -> int:
+    """A descriptor to read a file of any kind; a missing file, a folder and a permission
+    problem are errors that say so."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        raise RnnCliError(f"{path}: no such file", exit_code) from None
+    except PermissionError:
+        raise RnnCliError(f"{path}: permission denied", exit_code) from None
+    except IsADirectoryError:
+        raise RnnCliError(f"{path}: is a folder; give a file", exit_code) from None
+    except OSError as exc:
+        raise RnnCliError(f"{path}: cannot open: {exc.strerror or exc}", exit_code) from None
+    if stat.S_ISDIR(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise RnnCliError(f"{path}: is a folder; give a file", exit_code)
+    return fd
+
+
+def file_lines(fd: int, source: str, split_long: bool = True) -> tuple[Iterator[bytes], ByteLines]:
+    """The lines of an open descriptor (see ByteLines), closed when they have been read."""
+    reader = ByteLines(fd, source, split_long=split_long)
+
+    def lines() -> Iterator[bytes]:
+        try:
+            yield from reader
+        finally:
+            os.close(fd)
+
+    return lines(), reader
 
 
 def open_input(texts: list[str] | None, input_path: Path | None, warn: Callable[[str], None]) -> Input:
-    """Text arguments (joined by spaces), `-` for stdin, --input FILE, or piped stdin."""
+    """Text arguments (joined by spaces), `-` for stdin, --input FILE, or piped stdin. Lines keep
+    their ends (and a BOM) as read, so that CoNLL-U passes through byte for byte."""
     texts = texts or []
     if input_path is not None and texts:
         raise RnnCliError("give either TEXT or --input FILE, not both", EXIT_USAGE)
     if input_path is not None and str(input_path) != "-":
-        if not input_path.is_file():
-            raise RnnCliError(f"{input_path}: no such file", EXIT_USAGE)
-        return Input(decode_lines(_file_lines(input_path), str(input_path), warn), str(input_path), lambda: True, False)
-    if texts == ["-"] or input_path is not None or (not texts and not sys.stdin.isatty()):
-        if sys.stdin is None or sys.stdin.closed:
+        source = str(input_path)
+        lines, reader = file_lines(open_file(input_path, EXIT_ERROR), source)
+        return Input(decode_lines(lines, source, warn, keep_bom=True), source, reader.waiting, False)
+    closed = sys.stdin is None or sys.stdin.closed  # `<&-`
+    if texts == ["-"] or input_path is not None or (not texts and (closed or not sys.stdin.isatty())):
+        if closed:
             raise RnnCliError("no input: stdin is closed", EXIT_USAGE)
         try:
             fd = sys.stdin.fileno()
         except (OSError, ValueError, AttributeError):  # a stdin without a descriptor (tests, embedding)
             stream = getattr(sys.stdin, "buffer", None)
-            raw = stream if stream is not None else (line.encode("utf-8") for line in sys.stdin)
-            return Input(decode_lines(raw, "<stdin>", warn), "<stdin>", lambda: True, False)
-        reader = StdinLines(fd)
-        return Input(decode_lines(reader, "<stdin>", warn), "<stdin>", reader.waiting, os.isatty(fd))
+            read = getattr(stream, "read1", None) or (lambda n: sys.stdin.read(n).encode("utf-8", "surrogateescape"))
+            return Input(decode_lines(ByteLines(None, "<stdin>", read), "<stdin>", warn, keep_bom=True), "<stdin>",
+                         lambda: True, False)
+        reader = ByteLines(fd, "<stdin>")
+        return Input(decode_lines(reader, "<stdin>", warn, keep_bom=True), "<stdin>", reader.waiting, os.isatty(fd))
     if not texts:
         raise RnnCliError("nothing to read: give TEXT, --input FILE, or pipe text on stdin", EXIT_USAGE)
-    text = " ".join(texts)
+    text, replaced = _SURROGATES.subn("\ufffd", " ".join(texts))
+    if replaced:
+        warn("<argument>: invalid UTF-8 replaced by U+FFFD")
     if not text.strip():
         raise RnnCliError("the text is empty; give some words to read", EXIT_USAGE)
-    return Input(iter(text.splitlines() or [text]), "<argument>", lambda: True, False)
+    return Input(iter([line + "\n" for line in text.splitlines()]), "<argument>", lambda: True, False)

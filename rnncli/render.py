@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from rnncli.streams import ReaderGone, write_stderr
+from rnncli.text import printable
 
 
 def _raise_broken_pipe(console: rich.console.Console) -> None:
@@ -40,7 +41,7 @@ def stderr_console() -> Console:
 
 
 def _one_line(message: str) -> str:
-    return " ".join(printable(message).split())
+    return printable(" ".join(message.split()))
 
 
 def print_error(message: str) -> None:
@@ -62,15 +63,6 @@ def print_warning(message: str) -> None:
 def stdout_console() -> Console:
     """Colour only on a terminal and never with NO_COLOR; a fixed width (120) when not a terminal."""
     return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 120)
-
-
-_CONTROLS = {c: "\ufffd" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if c not in (0x09, 0x0A)}
-
-
-def printable(text: str) -> str:
-    """Text with control characters (ESC, CR, BEL, C1 ...) shown as U+FFFD: user data must
-    never drive the terminal or break a line-based format."""
-    return text.translate(_CONTROLS)
 
 
 class TrainingProgress:
@@ -159,11 +151,11 @@ def tagged_json(text: str, tokens: list[str], candidates: list[list[tuple[str, f
                 sent_id: str | None = None) -> str:
     import json
 
-    record = {"text": text}
+    record = {"text": printable(text)}
     if sent_id is not None:
         record["sent_id"] = sent_id
     record["tagset"] = tagset
-    record["tokens"] = [{"token": tok, "tag": cands[0][0], "prob": round(cands[0][1], 6),
+    record["tokens"] = [{"token": printable(tok), "tag": cands[0][0], "prob": round(cands[0][1], 6),
                          "top": [[tag, round(p, 6)] for tag, p in cands]} for tok, cands in zip(tokens, candidates)]
     return json.dumps(record, ensure_ascii=False) + "\n"
 

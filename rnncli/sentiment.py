@@ -14,8 +14,20 @@ from rnncli.errors import RnnCliError
 from rnncli.forward import sentiment_forward
 from rnncli.text import batched, read_sentences
 
-MAX_TOKENS = 2000  # longer texts are cut: a sentiment model reads sentences and short reviews
+MAX_TOKENS = 2000  # a longer text is read in windows of at most this many tokens (see Classifier)
 BATCH_TOKENS = 4000  # padded tokens per forward batch (memory: ~100 MB peak for the LSTM)
+BATCH_WORDS = 10_000  # words of input held at once (with text.MAX_SENTENCE_CHARS, what bounds memory)
+
+
+def windows(tokens: list[str]) -> list[list[str]]:
+    """`tokens` in the fewest windows of at most MAX_TOKENS, of equal length (give or take one),
+    so that no window is a short leftover that the model reads without context."""
+    count = -(-len(tokens) // MAX_TOKENS)
+    if count <= 1:
+        return [tokens]
+    size, extra = divmod(len(tokens), count)
+    bounds = [i * size + min(i, extra) for i in range(count + 1)]
+    return [tokens[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 class Classifier:
@@ -26,19 +38,28 @@ class Classifier:
         self.labels = model.labels["label"]
 
     def probabilities(self, texts: list[list[str]]) -> np.ndarray:
-        """(texts, labels) probabilities; an empty text gets the model's answer for <unk>."""
-        texts = [t[:MAX_TOKENS] or ["<unk>"] for t in texts]
-        out = np.zeros((len(texts), len(self.labels)), np.float32)
-        for group in length_groups([len(t) for t in texts], BATCH_TOKENS):
-            batch = encode([texts[i] for i in group], self.model.words, self.model.chars, self.model.config.max_word_chars)
-            out[group] = sentiment_forward(self.model.config, self.model.weights, batch)["label"]
-        return out
+        """(texts, labels) probabilities; an empty text gets the model's answer for <unk>. A
+        text longer than MAX_TOKENS is read in windows (the model was trained on sentences and
+        reviews, and reads a whole book no better); its probabilities are the windows'
+        average, weighted by window length, so every part of the text counts as much as its
+        share of the words."""
+        pieces = [(i, window or ["<unk>"]) for i, tokens in enumerate(texts) for window in windows(tokens)]
+        out = np.zeros((len(texts), len(self.labels)), np.float64)
+        weights = np.zeros(len(texts))
+        for group in length_groups([len(p[1]) for p in pieces], BATCH_TOKENS):
+            batch = encode([pieces[g][1] for g in group], self.model.words, self.model.chars,
+                           self.model.config.max_word_chars)
+            probs = sentiment_forward(self.model.config, self.model.weights, batch)["label"]
+            for b, g in enumerate(group):
+                i, window = pieces[g]
+                out[i] += probs[b] * len(window)
+                weights[i] += len(window)
+        return (out / weights[:, None]).astype(np.float32)
 
 
 @dataclass
 class SentimentResult:
     text: str
-    words: list[str]
     probs: dict[str, float]  # label -> probability, in the model's label order
 
     @property
@@ -48,11 +69,18 @@ class SentimentResult:
 
 def classify_lines(model: ModelFile, lines: Iterable[str], input_format: str = "lines", source: str = "<stdin>",
                    input_waiting: Callable[[], bool] = lambda: True, batch_size: int = 256) -> Iterator[SentimentResult]:
-    """One result per input line (`lines`, `tokens`) or per sentence (`text`), as input arrives."""
+    """One result per input line (`lines`, `tokens`) or per sentence (`text`), as input arrives.
+    A line or sentence too long to hold whole comes from read_sentences in pieces; their
+    probabilities are combined as the windows of one text are (see Classifier)."""
     classifier = Classifier(model)
     sentences = read_sentences(lines, input_format, source, per_line=False)
-    for group in batched(sentences, batch_size, input_waiting):
-        probs = classifier.probabilities([s.words for s in group])
-        for sentence, p in zip(group, probs):
-            yield SentimentResult(sentence.text, sentence.words,
-                                  {label: float(q) for label, q in zip(classifier.labels, p)})
+    texts, total, tokens = [], 0.0, 0  # the pieces of the text being read so far
+    for group in batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS):
+        for sentence, p in zip(group, classifier.probabilities([s.words for s in group])):
+            weight = max(len(sentence.rows), 1)
+            texts.append(sentence.text)
+            total, tokens = total + p.astype(np.float64) * weight, tokens + weight
+            if not sentence.continued:
+                yield SentimentResult(" ".join(texts), {label: float(q) for label, q in zip(classifier.labels,
+                                                                                           total / tokens)})
+                texts, total, tokens = [], 0.0, 0

@@ -16,6 +16,7 @@ from rnncli.text import batched, read_sentences
 
 MAX_TOKENS = 500  # longer sentences run in consecutive windows of this many tokens
 BATCH_TOKENS = 4000  # padded tokens per forward batch (memory: ~100 MB peak for the LSTM)
+BATCH_WORDS = 10_000  # words of input held at once (with MAX_SENTENCE_CHARS, what bounds memory)
 
 
 class Tagger:
@@ -78,7 +79,7 @@ def tag_lines(model: ModelFile, lines: Iterable[str], input_format: str = "text"
               per_line: bool = False, input_waiting: Callable[[], bool] = lambda: True,
               batch_size: int = 256) -> Iterator[TagResult]:
     """Read sentences from input lines (see text.read_sentences) and tag them as they come."""
-    sentences = read_sentences(lines, input_format, source, per_line=per_line)
+    sentences = read_sentences(lines, input_format, source, per_line=per_line, input_waiting=input_waiting)
     return tag_sentences(Tagger(model), sentences, batch_size, input_waiting)
 
 
@@ -86,7 +87,7 @@ def tag_sentences(tagger: Tagger, sentences: Iterable[Sentence], batch_size: int
                   input_waiting: Callable[[], bool] = lambda: True) -> Iterator[TagResult]:
     """Tag a stream of CoNLL-U sentences in small batches, filling UPOS and XPOS; yields as it goes."""
     labels = tagger.model.labels
-    for group in batched(sentences, batch_size, input_waiting):
+    for group in batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS):
         for sentence, probs in zip(group, tagger.probabilities([s.words for s in group])):
             best = {name: probs[name].argmax(-1) for name in probs}
             for i, row in enumerate(sentence.word_rows):

@@ -362,7 +362,8 @@ def save_trained(out: str, task, config: ModelConfig, vocab, fitted: dict, optio
 
 
 def train_tagger(train_path: str, dev_path: str, out: str, config: ModelConfig, options: TrainOptions,
-                 test_path: str | None = None, command: str = "", callbacks: Callbacks | None = None) -> dict:
+                 test_path: str | None = None, command: str = "", callbacks: Callbacks | None = None,
+                 warn=None) -> dict:
     """Train a tagger (CoNLL-U, vertical, word/TAG files or nltk:NAME; see data.read_tagged), keep
     the best dev epoch, save it to `out`; returns a summary."""
     from rnncli.evaluate import evaluate_tagger
@@ -374,7 +375,7 @@ def train_tagger(train_path: str, dev_path: str, out: str, config: ModelConfig, 
     dev = read_tagged(dev_path)
     test = read_tagged(test_path) if test_path else None  # read now: fail before training, not after
     seed_everything(options.seed)
-    vocab = build_tagger_vocab(train, options.min_word_count)
+    vocab = build_tagger_vocab(train, options.min_word_count, warn=warn)
     for path, items in ((dev_path, dev), (test_path, test or [])):
         missing = [name for name in vocab.labels if not all(name in s.tags for s in items)]
         if missing:
@@ -406,23 +407,26 @@ def train_sentiment(train_paths: list[str], dev_path: str, out: str, config: Mod
     train sources are joined), keep
     the best dev epoch, save it to `out`. `embeddings` (an `embeddings.PpmiEmbeddings`)
     pretrains the word embeddings on unlabelled text, the training texts included."""
-    from rnncli.data import build_sentiment_vocab, read_labelled
+    from rnncli.data import build_sentiment_vocab, read_labelled_run
     from rnncli.evaluate import evaluate_sentiment
     from rnncli.model import SentimentModel
 
     callbacks = callbacks or Callbacks()
     if options.threads:
         torch.set_num_threads(options.threads)
-    train = [e for path in train_paths for e in read_labelled(path, label_names)]
-    dev = read_labelled(dev_path, label_names)
-    test = read_labelled(test_path, label_names) if test_path else None
+    *trains, dev, test = read_labelled_run([*train_paths, dev_path, test_path], label_names)  # labels named once
+    train = [e for examples in trains for e in examples]
     seed_everything(options.seed)
     vocab = build_sentiment_vocab(train, options.min_word_count)
-    for split, items in (("dev", dev), ("test", test or [])):
-        unknown = sorted({e.label for e in items} - set(vocab.labels["label"]))
+    labels = vocab.labels["label"]
+    if len(labels) < 2:
+        raise RnnCliError(f"{', '.join(map(str, train_paths))}: every training text has the label {labels[0]!r}; "
+                          "a classifier needs examples of at least two labels")
+    for path, items in ((dev_path, dev), (test_path, test or [])):
+        unknown = sorted({e.label for e in items} - set(labels))
         if unknown:
-            raise RnnCliError(f"{dev_path if split == 'dev' else test_path}: label {unknown[0]!r} never occurs in "
-                              f"the training data ({', '.join(vocab.labels['label'])})")
+            raise RnnCliError(f"{path}: label(s) {', '.join(unknown)} never occur in the training data, whose "
+                              f"labels are {', '.join(labels)}")
     config.task = "sentiment"
     config.words, config.chars = len(vocab.words), len(vocab.chars)
     config.heads = {"label": len(vocab.labels["label"])}

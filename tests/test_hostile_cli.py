@@ -253,6 +253,12 @@ def test_usage_errors_are_one_line_with_a_help_hint():
     assert missing.stderr.count("\n") == 1 and "╭" not in missing.stderr
 
 
+def test_a_bad_input_file_is_exit_1(tmp_path):
+    for path, message in [(tmp_path / "nosuch.txt", "no such file"), (tmp_path, "is a folder")]:
+        result = run("tag", "--input", path)
+        assert result.exit_code == 1 and result.stderr.startswith(f"rnncli: error: {path}: {message}")
+
+
 def test_unexpected_errors_are_one_line_unless_debugging(monkeypatch, tiny_model):
     import rnncli.tagger
 

@@ -169,7 +169,7 @@ def test_nltk_corpora(monkeypatch):
     monkeypatch.setenv("NLTK_DATA", str(SHARED_DATA / "nltk_data"))
     treebank = read_tagged("nltk:treebank")
     assert len(treebank) == 3914 and treebank[0].tags["xpos"][:3] == ["NNP", "NNP", ","]
-    assert treebank[0].tags["upos"][:3] == ["NOUN", "NOUN", "."]  # NLTK's universal tags
+    assert treebank[0].tags["upos"][:3] == ["PROPN", "PROPN", "PUNCT"]  # UD UPOS via data.ptb_to_upos
     assert all("-NONE-" not in s.tags["xpos"] for s in treebank)
     assert len(read_tagged("nltk:conll2000:test.txt")) == 2012
     with pytest.raises(RnnCliError, match="unknown corpus"):

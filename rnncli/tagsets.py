@@ -1,0 +1,28 @@
+"""Tag set names, in one place.
+
+A model's outputs ("heads") are named by what they predict: a tagger has `upos` (UD's 17
+universal tags) and/or `xpos` (the treebank's own tags: Penn Treebank tags for English); a
+sentiment model has `label`. Users choose a tag set as `upos` or `ptb`.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+HEADS = {"upos": "upos", "ptb": "xpos"}  # the user's tag set name -> the head that predicts it
+DISPLAY = {"upos": "UPOS", "xpos": "PTB", "label": "accuracy"}  # how reports name a head
+
+
+def default_head(heads: Iterable[str]) -> str:
+    """The head a tagger answers with unless told otherwise: UPOS when it has it."""
+    heads = list(heads)
+    return "upos" if "upos" in heads else heads[0]
+
+
+def tagset_of(head: str) -> str:
+    """The user's name for a head (`xpos` -> `ptb`)."""
+    return next((name for name, h in HEADS.items() if h == head), head)
+
+
+def display(head: str) -> str:
+    return DISPLAY.get(head, head)

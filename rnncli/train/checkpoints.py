@@ -1,0 +1,93 @@
+"""Training checkpoints: everything needed to continue a run exactly where an epoch ended.
+
+Model, optimizer and scheduler state, the random number generators, the best state so far
+and the history, in one safetensors file (tensors) with JSON metadata (everything else),
+written atomically after every epoch. Never pickled. A run resumed from a checkpoint ends
+with the same weights as one that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rnncli import model_file
+from rnncli.errors import RnnCliError
+
+FORMAT = "rnncli-checkpoint"
+
+
+def save(path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, schedule, rng: random.Random,
+         progress: dict, best_state: dict[str, np.ndarray] | None, fingerprint: dict) -> None:
+    """`progress`: epoch, best, best_epoch, history, elapsed_s. `fingerprint`: what must match on resume."""
+    tensors = {f"model.{k}": v.detach().cpu().numpy() for k, v in model.state_dict().items()}
+    opt = optimizer.state_dict()
+    for index, state in opt["state"].items():
+        for name, value in state.items():
+            tensors[f"optim.{index}.{name}"] = value.detach().cpu().numpy().reshape(-1) if value.dim() == 0 else \
+                value.detach().cpu().numpy()
+    for k, v in (best_state or {}).items():
+        tensors[f"best.{k}"] = v
+    tensors["rng.torch"] = torch.get_rng_state().numpy()
+    version, internal, gauss = rng.getstate()
+    meta = {"format": FORMAT, "progress": progress, "fingerprint": fingerprint,
+            "optimizer_groups": opt["param_groups"], "scheduler": schedule.state_dict(),
+            "python_rng": [version, list(internal), gauss], "scalar_optim": sorted(
+                f"{i}.{n}" for i, s in opt["state"].items() for n, v in s.items() if v.dim() == 0)}
+    model_file.save_model(path, tensors, {"checkpoint": json.loads(json.dumps(meta, default=list))}, dtype="float32")
+
+
+def load(path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, schedule, rng: random.Random,
+         fingerprint: dict) -> tuple[dict, dict[str, np.ndarray] | None]:
+    """Restore everything `save` wrote; returns (progress, best_state)."""
+    path = Path(path)
+    meta, tensors = model_file.read_tensors(path)
+    meta = meta.get("checkpoint")
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise RnnCliError(f"{path}: not a training checkpoint (a model file? resume needs the .ckpt file)")
+    if not isinstance(meta.get("fingerprint"), dict):
+        raise RnnCliError(f"{path}: damaged training checkpoint (no fingerprint)")
+    if meta["fingerprint"] != fingerprint:
+        changed = sorted(k for k in set(meta["fingerprint"]) | set(fingerprint)
+                         if meta["fingerprint"].get(k) != fingerprint.get(k))
+        raise RnnCliError(f"{path}: made by a different run (differs in {', '.join(changed)}); resume with the "
+                          "same data and options")
+    bad = next((k for k, v in tensors.items() if v.dtype.kind == "f" and not np.isfinite(v).all()), None)
+    if bad is not None:
+        raise RnnCliError(f"{path}: damaged training checkpoint (tensor {bad} holds NaN or infinite values)")
+    try:
+        return _restore(meta, tensors, model, optimizer, schedule, rng)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, RuntimeError) as exc:  # what torch raises
+        problem = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise RnnCliError(f"{path}: damaged training checkpoint ({problem})") from None
+
+
+def _restore(meta: dict, tensors: dict[str, np.ndarray], model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+             schedule, rng: random.Random) -> tuple[dict, dict[str, np.ndarray] | None]:
+    model.load_state_dict({k[6:]: torch.from_numpy(v) for k, v in tensors.items() if k.startswith("model.")})
+    state: dict[int, dict] = {}
+    scalars = set(meta["scalar_optim"])
+    for key, value in tensors.items():
+        if key.startswith("optim."):
+            _, index, name = key.split(".", 2)
+            t = torch.from_numpy(value)
+            state.setdefault(int(index), {})[name] = t.reshape(()) if f"{index}.{name}" in scalars else t
+    optimizer.load_state_dict({"state": state, "param_groups": meta["optimizer_groups"]})
+    schedule.load_state_dict(meta["scheduler"])
+    torch.set_rng_state(torch.from_numpy(tensors["rng.torch"]))
+    version, internal, gauss = meta["python_rng"]
+    rng.setstate((version, tuple(internal), gauss))
+    best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")} or None
+    shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    if best is not None and {k: v.shape for k, v in best.items()} != shapes:
+        raise ValueError("the best weights do not fit the model")
+    progress = meta["progress"]
+    kinds = {"epoch": int, "best_epoch": int, "best": (int, float), "elapsed_s": (int, float), "history": list}
+    wrong = [k for k, kind in kinds.items() if not isinstance(progress.get(k), kind)]
+    if wrong:
+        raise ValueError(f"progress.{wrong[0]} is missing or of the wrong type")
+    return progress, best

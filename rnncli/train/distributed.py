@@ -1,0 +1,48 @@
+"""Several processes (torchrun): rank and world size, the process group (gloo on CPU, nccl on
+GPU), summed counts and rank 0's decisions. A single process is world 1 and all of it is a no-op."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+from torch import nn
+
+
+class Distributed:
+    """The torchrun environment: rank and world size, gloo on CPU, nccl on GPU. A single
+    process is world 1 and everything here is a no-op."""
+
+    def __init__(self):
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        self.device = torch.device(f"cuda:{local}") if torch.cuda.is_available() and self.world > 1 else torch.device("cpu")
+        if self.world > 1 and not torch.distributed.is_initialized():
+            if self.device.type == "cuda":
+                torch.cuda.set_device(self.device)
+            torch.distributed.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def sum(self, values: list[float]) -> list[float]:
+        t = torch.tensor(values, dtype=torch.float64, device=self.device)
+        torch.distributed.all_reduce(t)
+        return t.tolist()
+
+    def agree(self, flag: bool) -> bool:
+        """Rank 0's decision, for every rank (so that all stop at the same epoch)."""
+        if self.world == 1:
+            return flag
+        t = torch.tensor([1.0 if flag else 0.0], device=self.device)
+        torch.distributed.broadcast(t, 0)
+        return bool(t.item())
+
+    def wrap(self, model: nn.Module) -> nn.Module:
+        if self.world == 1:
+            return model
+        from torch.nn.parallel import DistributedDataParallel
+
+        return DistributedDataParallel(model, device_ids=[self.device] if self.device.type == "cuda" else None)

@@ -1,0 +1,113 @@
+"""What a training run is asked to do (`TrainJob`), what it reports back (`TrainResult`),
+and each task's defaults, in one place. No torch here: the CLI reads the defaults at start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from rnncli.config import ModelConfig
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    """One training run: data, architecture, optimisation and run control."""
+
+    train: tuple[str, ...]  # training sources (files or nltk:NAME), joined
+    dev: str  # picks the best epoch
+    out: str  # the model file to write; its checkpoint is OUT.ckpt
+    test: str | None = None  # scored once at the end, never used for choices
+    # architecture (see ModelConfig)
+    cell: str = "lstm"
+    activation: str = "tanh"
+    layers: int = 2
+    hidden: int = 200
+    embedding_dim: int = 100
+    char: bool = True
+    char_hidden: int = 64
+    bidirectional: bool = True
+    dropout: float = 0.33
+    word_dropout: float = 0.1
+    pooling: str = "max"  # sentiment only
+    # optimisation
+    epochs: int = 30
+    batch_size: int = 32
+    lr: float = 2e-3
+    min_lr_ratio: float = 0.05  # the cosine schedule ends at lr * min_lr_ratio
+    weight_decay: float = 0.0
+    clip: float = 5.0  # gradient norm clipping
+    seed: int = 1
+    min_word_count: int = 2  # rarer words get no embedding of their own (char features still see them)
+    dtype: str = "float16"  # storage type of the saved weights
+    # run control
+    patience: int | None = None  # stop after this many epochs without a better dev score
+    max_time: float | None = None  # seconds; stop after the epoch that passes it
+    threads: int = 1  # 1: the same seed and data give the same weights on any machine
+    resume: str | None = None  # a checkpoint to continue from
+    metrics_log: str | None = None  # one JSON line per epoch
+    plot: str | None = None  # learning curves (PNG)
+    command: str = ""  # the command line, recorded in the model file
+
+    ARCHITECTURE = ("cell", "activation", "layers", "hidden", "embedding_dim", "char", "char_hidden",
+                    "bidirectional", "dropout", "word_dropout")
+    # What a checkpoint must agree on to be resumed (and what a model file records as its options).
+    OPTIMISATION = ("epochs", "batch_size", "lr", "min_lr_ratio", "weight_decay", "clip", "seed", "min_word_count",
+                    "dtype")
+
+    @property
+    def checkpoint(self) -> str:
+        return f"{self.out}.ckpt"
+
+    @classmethod
+    def for_task(cls, task: str, **values) -> "TrainJob":
+        """A job with `task`'s defaults, overridden by `values` (unknown names are an error)."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise TypeError(f"unknown training options: {', '.join(unknown)}")
+        values = {**DEFAULTS[task], **values}
+        train = values["train"]
+        values["train"] = (str(train),) if isinstance(train, (str, Path)) else tuple(str(t) for t in train)
+        for name in ("dev", "out", "test", "resume", "metrics_log", "plot"):
+            if values.get(name) is not None:
+                values[name] = str(values[name])
+        return cls(**values)
+
+    def config(self, task: str, words: int, chars: int, heads: dict[str, int]) -> ModelConfig:
+        """The model's architecture, once the vocabularies are known."""
+        extra = {"pooling": self.pooling} if task == "sentiment" else {}
+        return ModelConfig(task=task, words=words, chars=chars, heads=heads,
+                           **{name: getattr(self, name) for name in self.ARCHITECTURE}, **extra)
+
+    def options(self) -> dict:
+        """The optimisation and run-control options, as a model file records them."""
+        record = {name: getattr(self, name) for name in self.OPTIMISATION}
+        return {**record, "max_time": self.max_time, "patience": self.patience, "threads": self.threads,
+                "checkpoint": self.checkpoint, "resume": self.resume}
+
+
+# Each task's defaults: chosen on dev (see pretrained/README.md), read by the CLI and by TrainJob.for_task.
+DEFAULTS: dict[str, dict] = {
+    "tagger": {"layers": 2, "hidden": 200, "embedding_dim": 100, "char": True, "char_hidden": 64, "dropout": 0.33,
+               "word_dropout": 0.1, "epochs": 30, "batch_size": 32, "lr": 2e-3, "min_word_count": 2},
+    "sentiment": {"layers": 1, "hidden": 150, "embedding_dim": 100, "char": False, "char_hidden": 32,
+                  "dropout": 0.5, "word_dropout": 0.1, "pooling": "max", "epochs": 10, "batch_size": 64,
+                  "lr": 2e-3, "min_word_count": 1},
+}
+
+
+@dataclass
+class TrainResult:
+    """What a run produced. Under torchrun every process returns one; only rank 0 wrote files."""
+
+    out: str | None  # the model file (None on ranks other than 0)
+    best_epoch: int
+    scores: dict[str, dict[str, float]]  # split -> output -> accuracy of the saved model ({} off rank 0)
+    history: list[dict] = field(default_factory=list)  # per epoch: loss, dev scores, lr, time
+    parameters: int = 0
+    wall_time_s: float = 0.0
+    rank: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,513 @@
+"""Hostile input, the input side of issue 9: special files, binary and UTF-16 input, huge lines,
+quadratic-time traps, long texts for sentiment, data-file errors, label names, PTB tags and
+byte-exact CoNLL-U. Each case checks the exit code, that there is no traceback, the message,
+and that input files are unchanged afterwards."""
+
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from conftest import EWT, FIXTURES, SHARED_DATA, TINY_TRAIN
+from typer.testing import CliRunner
+
+from rnncli.cli import app
+from rnncli.conllu import read_conllu
+from rnncli.errors import RnnCliError
+
+runner = CliRunner()
+RNNCLI = [sys.executable, "-m", "rnncli"]
+TINY_SENTIMENT = FIXTURES / "tiny-sentiment.tsv"
+VENV_BIN = Path(sys.executable).parent
+
+
+@contextmanager
+def unchanged(*paths):
+    """The files keep their bytes (a FIFO or device is not compared)."""
+    before = {p: Path(p).read_bytes() for p in paths if Path(p).is_file()}
+    yield
+    for path, data in before.items():
+        assert Path(path).read_bytes() == data, f"{path} was changed"
+
+
+def invoke(*args, input=None, files=()):
+    with unchanged(*files):
+        result = runner.invoke(app, [str(a) for a in args], input=input)
+    assert "Traceback" not in result.output
+    return result
+
+
+def run(*args, files=(), timeout=60, **kwargs):
+    with unchanged(*files):
+        result = subprocess.run([*RNNCLI, *(a if isinstance(a, bytes) else str(a) for a in args)], capture_output=True,
+                                timeout=timeout, **kwargs)
+    assert b"Traceback" not in result.stderr
+    return result
+
+
+def peak_mb(args, data: bytes) -> tuple[float, int, bytes]:
+    """Peak memory (MB) of `rnncli ARGS < data` run from a fresh process, so that
+    RUSAGE_CHILDREN sees that one run only; also its exit code and its stdout."""
+    code = ("import resource, subprocess, sys\n"
+            "r = subprocess.run(sys.argv[1:], stdin=sys.stdin, capture_output=True)\n"
+            "sys.stderr.buffer.write(r.stderr)\n"
+            "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+            "sys.stdout.buffer.write(b'%d %d ' % (r.returncode, peak))\n"
+            "sys.stdout.buffer.write(r.stdout)\n")
+    out = subprocess.run([sys.executable, "-c", code, *RNNCLI, *map(str, args)], input=data, capture_output=True,
+                         timeout=120)
+    assert b"Traceback" not in out.stderr
+    rc, kb, stdout = out.stdout.split(b" ", 2)
+    return int(kb) / 1024, int(rc), stdout
+
+
+@pytest.fixture(scope="module")
+def tiny_sentiment(tmp_path_factory):
+    from rnncli.config import ModelConfig
+    from rnncli.training import TrainOptions, train_sentiment
+
+    out = tmp_path_factory.mktemp("sentiment") / "tiny-sentiment.safetensors"
+    config = ModelConfig(cell="lstm", embedding_dim=16, hidden=16, layers=1, char=False, dropout=0.0, word_dropout=0.0)
+    options = TrainOptions(epochs=30, batch_size=4, lr=1e-2, seed=5, min_word_count=1, dtype="float32", threads=1)
+    train_sentiment([str(TINY_SENTIMENT)], str(TINY_SENTIMENT), str(out), config, options, command="pytest tiny")
+    return out
+
+
+# --- 10, 11, 12, 13: bounded memory, linear time ------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["tag", "sentiment"])
+def test_a_three_megabyte_line_in_bounded_memory(tiny_model, tiny_sentiment, command):
+    model, word = (tiny_model, "supercalifragilistic") if command == "tag" else (tiny_sentiment, "wonderfulness")
+    args = [command, "-m", model, "-f", "tsv"]
+    line = (f"{word} " * (3_000_000 // (len(word) + 1))).encode()  # no newline, no sentence end
+    small, _, _ = peak_mb(args, b"a b c\n")
+    started = time.monotonic()
+    big, rc, stdout = peak_mb(args, line)
+    assert rc == 0 and time.monotonic() - started < 20
+    assert big - small < 40, f"{big:.0f} MB for a 3 MB line against {small:.0f} MB for a short one"
+    if command == "tag":
+        assert stdout.count(f"{word}\t".encode()) == len(line) // (len(word) + 1)
+    else:  # one text, one answer, however it was read
+        assert stdout.count(b"\n") == 1 and len(stdout) > len(line)
+
+
+@pytest.mark.parametrize("how", ["stdin", "--input"])
+def test_dev_zero_is_refused_at_once(tiny_model, how):
+    started = time.monotonic()
+    if how == "stdin":
+        with open("/dev/zero", "rb") as zero:
+            result = run("tag", "-m", tiny_model, stdin=zero, timeout=20)
+        source = "<stdin>"
+    else:
+        result = run("tag", "-m", tiny_model, "--input", "/dev/zero", timeout=20)
+        source = "/dev/zero"
+    assert time.monotonic() - started < 10
+    assert result.returncode == 1
+    assert result.stderr == f"rnncli: error: {source}:1: input looks binary (NUL byte); expected UTF-8 text\n".encode()
+
+
+def test_nul_after_much_text_names_its_line(tiny_model):
+    result = invoke("tag", "-m", tiny_model, "-I", "tokens", "-f", "tags", input=b"night\n" * 3000 + b"day \x00 x\n")
+    assert result.exit_code == 1
+    assert result.stderr.endswith("rnncli: error: <stdin>:3001: input looks binary (NUL byte); expected UTF-8 text\n")
+
+
+def test_long_lines_come_in_bounded_pieces():
+    import io
+
+    from rnncli.inputs import MAX_LINE_BYTES, ByteLines
+
+    for size in (MAX_LINE_BYTES, MAX_LINE_BYTES + 1, 3 * MAX_LINE_BYTES + 7):
+        data = ("ab é" * size).encode("utf-8")[:size].decode("utf-8", "ignore").encode("utf-8") + b"\nshort\n"
+        pieces = list(ByteLines(None, "x", io.BytesIO(data).read1))
+        assert b"".join(pieces) == data and max(map(len, pieces)) <= MAX_LINE_BYTES
+        assert all(p.decode("utf-8") for p in pieces)  # never cut inside a character
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"1\t" + b"x" * (1 << 20) + b"\t_" * 8 + b"\n\n", "big:1: line too long for CoNLL-U (a row holds one token)"),
+    (b"1\tI\t_\t_\t_\t_\t_\t_\t_\t_\n\n1\t" + b"x " * (1 << 20) + b"\n", "big:3: line longer than 1,048,576 bytes"),
+])
+def test_overlong_lines_in_conllu_and_data_files(tiny_model, tmp_path, content, message):
+    path = tmp_path / "big"
+    path.write_bytes(content)
+    if b"x " in content:  # a data file
+        result = invoke("eval", "tagger", "-m", tiny_model, "--data", path, files=[path])
+    else:
+        result = invoke("tag", "-m", tiny_model, "-I", "conllu", "--input", path, files=[path])
+    assert result.exit_code == 1 and result.stderr.startswith("rnncli: error: ") and message in result.stderr
+
+
+@pytest.mark.skipif(not shutil.which("bash"), reason="needs bash")
+@pytest.mark.parametrize("redirect, code, message", [
+    ("<&-", 2, "rnncli: error: no input: stdin is closed\n"),
+    ("0>>{tmp}/w", 1, "rnncli: error: <stdin>: cannot read: Bad file descriptor\n"),
+])
+def test_closed_or_write_only_stdin(tiny_model, tmp_path, redirect, code, message):
+    command = f"{' '.join(RNNCLI)} tag -m {tiny_model} {redirect.format(tmp=tmp_path)}"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, timeout=30)
+    assert result.returncode == code and result.stderr.decode() == message and result.stdout == b""
+
+
+def test_running_text_without_sentence_ends_is_linear():
+    from rnncli.text import read_sentences
+
+    lines = ["the cat sat on the mat and the dog ran\n"] * 20_000  # 800 KB, one paragraph, no sentence end
+    started = time.monotonic()
+    sentences = list(read_sentences(lines, "text"))
+    assert time.monotonic() - started < 5  # quadratic: 43 s
+    assert sum(len(s.words) for s in sentences) == 200_000
+    assert all(s.continued for s in sentences[:-1]) and not sentences[-1].continued
+
+
+def _first_output(process, data: bytes, wait: float = 10) -> bytes:
+    """What the process writes after `data` while its stdin stays open."""
+    process.stdin.write(data)
+    process.stdin.flush()
+    ready = select.select([process.stdout], [], [], wait)[0]
+    output = os.read(process.stdout.fileno(), 1 << 16) if ready else b""
+    process.stdin.close()
+    process.stdout.read()
+    assert b"Traceback" not in process.stderr.read()
+    process.wait(timeout=30)
+    return output
+
+
+@pytest.mark.parametrize("data, first", [
+    (b"The cat sat on the mat. The dog ran away. Then it came back\n" * 20, b"The\tDET"),
+    (b"the cat sat on the mat and the dog ran\n" * 4000, b"the\t"),  # 160 KB without a sentence end
+])
+def test_running_text_streams_before_the_end_of_input(tiny_model, data, first):
+    process = subprocess.Popen([*RNNCLI, "tag", "-m", str(tiny_model), "-f", "tsv"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert _first_output(process, data).startswith(first)
+    assert process.returncode == 0
+
+
+def test_a_twenty_thousand_row_conllu_sentence(tiny_model, tmp_path):
+    text = "".join(f"{i}\tnight\t_\t_\t_\t_\t_\t_\t_\t_\n" for i in range(1, 20_001)) + "\n"
+    started = time.monotonic()
+    (sentence,) = read_conllu(text.splitlines(keepends=True), "long.conllu")
+    assert time.monotonic() - started < 1 and len(sentence.words) == 20_000  # quadratic: 31 s
+    path = tmp_path / "long.conllu"
+    path.write_text(text, encoding="utf-8")
+    result = invoke("tag", "-m", tiny_model, "-I", "conllu", "-f", "tags", "--input", path, files=[path])
+    assert result.exit_code == 0 and result.stdout.count("night/") == 20_000
+
+
+# --- 14: sentiment reads the whole text -------------------------------------------------
+
+
+def test_sentiment_is_not_decided_by_the_first_window(tiny_sentiment):
+    text = " ".join(["great"] * 2000 + ["terrible", "boring"] * 3000)
+    result = invoke("sentiment", "-m", tiny_sentiment, "-f", "tsv", text)
+    assert result.exit_code == 0 and result.stdout.startswith("negative\t")
+    first_window = invoke("sentiment", "-m", tiny_sentiment, "-f", "tsv", " ".join(["great"] * 2000))
+    assert first_window.stdout.startswith("positive\t")
+
+
+def test_windows_are_averaged_by_length(tiny_sentiment):
+    import numpy as np
+
+    from rnncli.checkpoint import load_model
+    from rnncli.sentiment import MAX_TOKENS, Classifier, windows
+
+    assert [len(w) for w in windows(["a"] * (2 * MAX_TOKENS + 1))] == [1334, 1334, 1333]
+    assert [len(w) for w in windows(["a"] * MAX_TOKENS)] == [MAX_TOKENS]
+    classifier = Classifier(load_model(tiny_sentiment))
+    good, bad = ["great", "film"] * (MAX_TOKENS // 2), ["boring", "film"] * (MAX_TOKENS // 2)
+    probs = classifier.probabilities([good + bad, good, bad])
+    np.testing.assert_allclose(probs[0], (probs[1] + probs[2]) / 2, atol=1e-6)
+
+
+def test_a_line_too_long_to_hold_is_one_text(tiny_sentiment):
+    words = ["great"] * 20_000 + ["terrible", "boring"] * 65_000  # 1.2 MB: read in pieces
+    result = invoke("sentiment", "-m", tiny_sentiment, "-f", "tsv", input=" ".join(words) + "\nok great film\n")
+    assert result.exit_code == 0
+    first, second = result.stdout.splitlines()
+    assert first.startswith("negative\t") and first.split("\t")[2] == " ".join(words)
+    assert second.startswith("positive\t") and second.endswith("\tok great film")
+
+
+# --- 15: special files, folders, permissions, UTF-16 ----------------------------------------
+
+
+def test_dev_null_is_empty_input(tiny_model):
+    result = invoke("tag", "-m", tiny_model, "--input", "/dev/null")
+    assert result.exit_code == 0 and result.stdout == "" and result.stderr == ""
+
+
+def test_a_fifo_is_read(tiny_model, tmp_path):
+    fifo = tmp_path / "in.fifo"
+    os.mkfifo(fifo)
+
+    def write():
+        with open(fifo, "wb") as f:
+            f.write(b"I study at night.\n")
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    result = run("tag", "-m", tiny_model, "-f", "tags", "--input", fifo, timeout=30)
+    writer.join()
+    assert result.returncode == 0 and result.stdout == b"I/PRON study/VERB at/ADP night/NOUN ./PUNCT\n"
+
+
+@pytest.mark.skipif(not shutil.which("bash") or not (VENV_BIN / "rnncli").exists(), reason="needs bash and rnncli")
+def test_process_substitution(tiny_model, tmp_path):
+    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    script = (f"rnncli tag -m {tiny_model} -f tags --input <(printf 'I study at night.\\n') && "
+              f"rnncli eval tagger -m {tiny_model} --data <(cat {TINY_TRAIN}) --json")
+    with unchanged(TINY_TRAIN):
+        result = subprocess.run(["bash", "-c", script], capture_output=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(b"I/PRON study/VERB at/ADP night/NOUN ./PUNCT\n")
+    assert b'"accuracy": 1.0' in result.stdout and b"Traceback" not in result.stderr
+
+
+def test_a_folder_is_a_folder(tiny_model, tmp_path):
+    result = invoke("tag", "-m", tiny_model, "--input", tmp_path)
+    assert result.exit_code == 1 and result.stderr == f"rnncli: error: {tmp_path}: is a folder; give a file\n"
+    data = invoke("eval", "tagger", "-m", tiny_model, "--data", tmp_path)
+    assert data.exit_code == 1 and data.stderr == f"rnncli: error: {tmp_path}: is a folder; give a file\n"
+
+
+def test_permission_denied_says_so(tiny_model, tmp_path, monkeypatch):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("I study at night.\n", encoding="utf-8")
+    secret.chmod(0)
+    if os.geteuid() == 0:  # root reads anything: make the open fail as it would for anyone else
+        real_open = os.open
+        monkeypatch.setattr(os, "open", lambda path, *a, **k: (_ for _ in ()).throw(PermissionError(13, "denied"))
+                            if str(path) == str(secret) else real_open(path, *a, **k))
+    result = invoke("tag", "-m", tiny_model, "--input", secret)
+    assert result.exit_code == 1 and result.stderr == f"rnncli: error: {secret}: permission denied\n"
+    data = invoke("eval", "tagger", "-m", tiny_model, "--data", secret)
+    assert data.exit_code == 1 and data.stderr == f"rnncli: error: {secret}: permission denied\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_is_called_utf16(tiny_model, tiny_sentiment, tmp_path, encoding):
+    text = "I study at night.\nCats sleep.\n"
+    result = invoke("tag", "-m", tiny_model, input=text.encode(encoding))
+    assert result.exit_code == 1
+    assert result.stderr == ("rnncli: error: <stdin>:1: input looks like UTF-16, not UTF-8; convert it to UTF-8 "
+                             "first (e.g. iconv -f UTF-16 -t UTF-8)\n")
+    data = tmp_path / "gold.tsv"
+    data.write_bytes("label\tsentence\n1\ta great film\n".encode(encoding))
+    scored = invoke("eval", "sentiment", "-m", tiny_sentiment, "--data", data, files=[data])
+    assert scored.exit_code == 1 and f"{data}:1: input looks like UTF-16" in scored.stderr
+
+
+def test_binary_data_file_is_refused_quickly(tiny_sentiment):
+    started = time.monotonic()
+    result = invoke("eval", "sentiment", "-m", tiny_sentiment, "--data", "/dev/zero")
+    assert time.monotonic() - started < 5
+    assert result.exit_code == 1 and result.stderr == ("rnncli: error: /dev/zero:1: input looks binary (NUL byte); "
+                                                      "expected UTF-8 text\n")
+
+
+# --- 16, 17: data files: file:line, BOM, format sniffing ----------------------------------
+
+
+def test_invalid_utf8_in_a_data_file_names_line_and_byte(tiny_sentiment, tmp_path):
+    data = tmp_path / "gold.tsv"
+    data.write_bytes(b"label\tsentence\n" + b"1\ta great film\n" * 2000 + b"0\ta bor\xffing film\n")
+    result = invoke("eval", "sentiment", "-m", tiny_sentiment, "--data", data, files=[data])
+    assert result.exit_code == 1
+    assert result.stderr == (f"rnncli: error: {data}:2002: not UTF-8 text (invalid byte 7 of the line); "
+                             "convert it to UTF-8\n")
+
+
+def test_a_bom_is_not_part_of_the_data(tiny_model, tiny_sentiment, tmp_path):
+    tsv = tmp_path / "bom.tsv"
+    tsv.write_bytes(b"\xef\xbb\xbf" + TINY_SENTIMENT.read_bytes())
+    result = invoke("eval", "sentiment", "-m", tiny_sentiment, "--data", tsv, files=[tsv])
+    assert result.exit_code == 0 and "accuracy 100.00%" in result.stdout
+    conllu = tmp_path / "bom.conllu"
+    conllu.write_bytes(b"\xef\xbb\xbf" + TINY_TRAIN.read_bytes())
+    result = invoke("eval", "tagger", "-m", tiny_model, "--data", conllu, files=[conllu])
+    assert result.exit_code == 0 and "UPOS accuracy 100.00%" in result.stdout
+
+
+@pytest.mark.parametrize("columns, comments", [(9, True), (11, True), (9, False), (11, False)])
+def test_conllu_with_a_bad_first_row_is_still_conllu(tiny_model, tmp_path, columns, comments):
+    data = tmp_path / "bad.conllu"
+    head = "# sent_id = 1\n# text = I run\n" if comments else ""
+    data.write_text(head + "\t".join(["1", "I"] + ["_"] * (columns - 2)) + "\n2\trun" + "\t_" * 8 + "\n\n",
+                    encoding="utf-8")
+    result = invoke("eval", "tagger", "-m", tiny_model, "--data", data, files=[data])
+    line = 3 if comments else 1
+    assert result.exit_code == 1
+    assert result.stderr == (f"rnncli: error: {data}:{line}: expected 10 tab-separated CoNLL-U columns, "
+                             f"found {columns}\n")
+
+
+def test_vertical_files_starting_with_a_number_are_not_conllu(tmp_path):
+    from rnncli.data import read_tagged
+
+    data = tmp_path / "v.tsv"
+    data.write_text("1984\tNUM\nwas\tAUX\n", encoding="utf-8")
+    assert read_tagged(data)[0].tags == {"upos": ["NUM", "AUX"]}
+
+
+# --- 18: PTB tags are mapped to UD's UPOS -----------------------------------------------------
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "nltk_data").is_dir(), reason="../shared/data is absent")
+def test_treebank_gets_ud_upos(monkeypatch):
+    from rnncli.data import UPOS_TAGS, read_tagged
+
+    monkeypatch.setenv("NLTK_DATA", str(SHARED_DATA / "nltk_data"))
+    treebank = read_tagged("nltk:treebank")
+    assert treebank[0].tags["upos"][:3] == ["PROPN", "PROPN", "PUNCT"]
+    assert {t for s in treebank for t in s.tags["upos"]} <= UPOS_TAGS
+
+
+@pytest.mark.skipif(not (EWT / "en_ewt-ud-train.conllu").is_file(), reason="../shared/data is absent")
+def test_ptb_to_upos_agrees_with_ewt():
+    from rnncli.data import ptb_to_upos
+
+    rows = (line.split("\t") for line in (EWT / "en_ewt-ud-train.conllu").read_text(encoding="utf-8").splitlines())
+    pairs = [(f[1], f[4], f[3]) for f in rows if len(f) == 10 and f[0].isdigit()]
+    agree = sum(ptb_to_upos(xpos, word) == upos for word, xpos, upos in pairs) / len(pairs)
+    assert agree > 0.96  # 96.6%; 91.2% from the tag alone; NLTK's universal tags taken for UPOS: 65.3%
+
+
+def test_a_tag_set_some_sentences_lack_is_dropped_with_a_warning():
+    from rnncli.data import TaggedSentence, build_tagger_vocab
+
+    sentences = [TaggedSentence(["I", "run"], {"upos": ["PRON", "VERB"], "xpos": ["PRP", "VBP"]}),
+                 TaggedSentence(["Go"], {"upos": ["VERB"], "xpos": ["_"]})]
+    warnings = []
+    assert list(build_tagger_vocab(sentences, 1, warn=warnings.append).labels) == ["upos"]
+    assert warnings == ["1 of 2 training sentences have no XPOS tags (\"_\"); the model gets no XPOS head"]
+
+
+# --- 19: invalid UTF-8 in arguments, control characters in words ---------------------------
+
+
+def test_invalid_utf8_in_arguments_is_replaced_with_one_warning(tiny_model):
+    result = invoke("tag", "-m", tiny_model, "-f", "tags", "caf\udcff", "night\udcfe")
+    assert result.exit_code == 0 and result.stdout.startswith("caf\ufffd/") and "night\ufffd/" in result.stdout
+    assert result.stderr == "rnncli: warning: <argument>: invalid UTF-8 replaced by U+FFFD\n"
+    real = run("tag", "-m", tiny_model, "-f", "tags", b"caf\xff")  # bytes on a real command line
+    assert real.returncode == 0 and real.stdout.decode("utf-8").startswith("caf\ufffd/")
+    assert real.stderr == b"rnncli: warning: <argument>: invalid UTF-8 replaced by U+FFFD\n"
+
+
+def test_control_characters_in_conllu_forms_are_shown_but_kept(tiny_model):
+    conllu = "# text = a\x1bb c\rd\n1\ta\x1bb\t_\t_\t_\t_\t_\t_\t_\t_\n2\tc\rd\t_\t_\t_\t_\t_\t_\t_\t_\n\n"
+    for fmt in ("tsv", "tags", "jsonl", "table"):
+        shown = invoke("tag", "-m", tiny_model, "-I", "conllu", "-f", fmt, input=conllu).stdout
+        assert "a\ufffdb" in shown and "\x1b" not in shown and "\r" not in shown, fmt
+    kept = invoke("tag", "-m", tiny_model, "-I", "conllu", "-f", "conllu", input=conllu).stdout
+    assert "a\x1bb\t" in kept and "\tc\rd\t" in kept
+
+
+# --- 20: CoNLL-U passes through byte for byte -------------------------------------------------
+
+WELL_FORMED = ("# sent_id = 1\n# text = I run\n1\tI\tI\t_\t_\t_\t0\troot\t_\t_\n2-3\truns\t_\t_\t_\t_\t_\t_\t_\t_\n"
+               "2\trun\t_\t_\t_\t_\t_\t_\t_\t_\n3\ts\t_\t_\t_\t_\t_\t_\t_\tSpaceAfter=No\n\n"
+               "# sent_id = 2\n1\tGo\t_\tX\tY\t_\t_\t_\t_\t_\n1.1\tgone\t_\t_\t_\t_\t_\t_\t_\t_\n\n")
+VARIANTS = {
+    "well-formed": WELL_FORMED,
+    "crlf": WELL_FORMED.replace("\n", "\r\n"),
+    "bom": "\ufeff" + WELL_FORMED,
+    "no final blank line": WELL_FORMED[:-1],
+    "no final newline": WELL_FORMED[:-2],
+    "extra blank lines": "\n \n" + WELL_FORMED.replace("\n\n#", "\n\n\n\t\n#") + "\n\n",
+    "all at once": "\ufeff\r\n" + WELL_FORMED.replace("\n", "\r\n")[:-2],
+}
+
+
+def _without_tags(text: str) -> str:
+    """CoNLL-U with UPOS and XPOS of word rows blanked, line ends and everything else kept."""
+    return re.sub(r"(?m)^([1-9][0-9]*\t[^\t\n]*\t[^\t\n]*)\t[^\t\n]*\t[^\t\n]*\t", r"\1\t#\t#\t", text)
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_conllu_round_trip_keeps_the_bytes(tiny_model, tmp_path, name):
+    data = VARIANTS[name].encode("utf-8")
+    path = tmp_path / "in.conllu"
+    path.write_bytes(data)
+    result = invoke("tag", "-m", tiny_model, "-I", "conllu", "-f", "conllu", "--input", path, files=[path])
+    assert result.exit_code == 0
+    output = result.stdout_bytes
+    assert _without_tags(output.decode("utf-8")).encode("utf-8") == _without_tags(VARIANTS[name]).encode("utf-8")
+    assert b"\tPRON\tPRP\t" in output  # the columns were filled
+    piped = invoke("tag", "-m", tiny_model, "-I", "conllu", "-f", "conllu", input=data)
+    assert piped.stdout_bytes == output
+
+
+@pytest.mark.skipif(not shutil.which("bash"), reason="needs bash")
+def test_cat_into_tag_gives_back_the_same_bytes(tiny_model, tmp_path):
+    path = tmp_path / "in.conllu"
+    path.write_bytes(VARIANTS["all at once"].encode("utf-8"))
+    with unchanged(path):
+        command = f"cat {path} | {' '.join(RNNCLI)} tag -m {tiny_model} -I conllu -f conllu"
+        result = subprocess.run(["bash", "-c", command], capture_output=True, timeout=60)
+    assert result.returncode == 0 and b"Traceback" not in result.stderr
+    assert _without_tags(result.stdout.decode("utf-8")) == _without_tags(VARIANTS["all at once"])
+
+
+# --- 2: labels are named once per run; unknown labels are errors --------------------------
+
+
+@pytest.mark.parametrize("content, label_names, code, message", [
+    ("label\tsentence\n1\ta great film\n1\ta wonderful story\n", None, 0, "accuracy 100.00%"),
+    ("label\tsentence\n0\ta boring film\n1\ta great film\n2\tok\n", None, 1,
+     "the data has labels that tiny-sentiment does not know: 0, 1, 2; its labels are negative, positive; "
+     "name integer labels with --label-names"),
+    ("label\tsentence\nneg\ta boring film\npos\ta great film\n", None, 1,
+     "the data has labels that tiny-sentiment does not know: neg, pos; its labels are negative, positive; "
+     "relabel the data with the model's labels"),
+    ("label\tsentence\n0\ta boring film\n1\ta great film\n", "a,a", 2, "--label-names 'a,a': give distinct"),
+    ("label\tsentence\n0\ta boring film\n1\ta great film\n", "negative,", 2, "--label-names 'negative,': give"),
+    ("label\tsentence\n0\ta boring film\n1\ta great film\n", "bad,good", 1, "does not know: bad, good"),
+])
+def test_eval_sentiment_labels(tiny_sentiment, tmp_path, content, label_names, code, message):
+    data = tmp_path / "gold.tsv"
+    data.write_text(content, encoding="utf-8")
+    names = ["--label-names", label_names] if label_names else []
+    result = invoke("eval", "sentiment", "-m", tiny_sentiment, "--data", data, *names, files=[data])
+    assert result.exit_code == code, result.output
+    assert message in (result.stdout if code == 0 else result.stderr)
+
+
+def test_labels_are_named_the_same_way_in_every_file_of_a_run(tmp_path):
+    from rnncli.data import read_labelled_run
+
+    three, two = tmp_path / "three.tsv", tmp_path / "two.tsv"
+    three.write_text("0\tbad\n1\tok\n2\tgood\n", encoding="utf-8")
+    two.write_text("0\tbad\n1\tok\n", encoding="utf-8")
+    _, dev, test = read_labelled_run([three, two, None])
+    assert {e.label for e in dev} == {"0", "1"} and test is None  # not negative/positive: the run has a label 2
+    ones = tmp_path / "ones.tsv"
+    ones.write_text("1\tgood\n", encoding="utf-8")
+    assert [e.label for e in read_labelled_run([ones])[0]] == ["positive"]
+    with pytest.raises(RnnCliError, match="label 2 has no name; 2 names were given"):
+        read_labelled_run([three], ["bad", "good"])
+
+
+def test_train_sentiment_refuses_one_class_and_names_unknown_dev_labels(tmp_path):
+    one, dev = tmp_path / "one.tsv", tmp_path / "dev.tsv"
+    one.write_text("label\tsentence\n1\ta great film\n1\ta wonderful story\n", encoding="utf-8")
+    dev.write_text("label\tsentence\ngood\ta great film\nbad\ta boring film\n", encoding="utf-8")
+    common = ["--out", tmp_path / "m.safetensors", "--epochs", "1", "--hidden", "4", "--embedding-dim", "4"]
+    result = invoke("train", "sentiment", "--train", one, "--dev", one, *common, files=[one])
+    assert result.exit_code == 1 and (f"{one}: every training text has the label 'positive'; a classifier needs "
+                                      "examples of at least two labels") in result.stderr
+    result = invoke("train", "sentiment", "--train", TINY_SENTIMENT, "--dev", dev, *common, files=[dev, TINY_SENTIMENT])
+    assert result.exit_code == 1 and (f"{dev}: label(s) bad, good never occur in the training data, whose labels "
+                                      "are 0, 1") in result.stderr  # names are given to a whole run, or to none
+    result = invoke("train", "sentiment", "--train", TINY_SENTIMENT, "--dev", one, *common, files=[one])
+    assert result.exit_code == 0, result.output  # a dev file with only 1s: "positive", as in the training data
+    assert not (tmp_path / "m.safetensors.ckpt").exists()
