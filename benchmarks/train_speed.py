@@ -3,7 +3,7 @@
 Both train the same tagger for one epoch on the first --sentences sentences of the UD EWT
 training file, with the same batches, word dropout, loss, clipping, Adam and cosine schedule,
 from the same seed, so they do identical arithmetic (the script checks that they end with
-identical weights). rnncli's `training.fit` also does what the plain loop leaves out:
+identical weights). rnncli's `train.loop.fit` also does what the plain loop leaves out:
 callbacks, the loss bookkeeping, a dev pass over a few sentences and, in one row, a
 checkpoint after the epoch.
 
@@ -25,7 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Callable
@@ -37,9 +37,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the checkout's rnncli, installed or not
 
 from rnncli.config import CELLS, ModelConfig
-from rnncli.data import build_tagger_vocab, read_tagged
-from rnncli.model import TaggerModel
-from rnncli.training import Callbacks, TaggerTask, TrainOptions, fit, make_batches, seed_everything, to_tensors
+from rnncli.data import read_tagged
+from rnncli.train.callbacks import Callbacks
+from rnncli.train.job import TrainJob
+from rnncli.train.loop import fit, make_batches, seed_everything
+from rnncli.train.model import TaggerModel, batch_tensors
+from rnncli.train.tasks import TaggerTask
 from tag_speed import positive_int, print_table  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 DEV_SENTENCES = 20
@@ -51,7 +54,7 @@ class Loop:
     """One way of training an epoch, and its measured wall times."""
 
     label: str
-    train: Callable  # (model, task, train, dev, options) -> None
+    train: Callable  # (model, task, train, dev, job) -> None
     has_target: bool = False  # held to TARGET_RATIO
     seconds: list[float] = field(default_factory=list)
 
@@ -79,19 +82,19 @@ def parse_args() -> argparse.Namespace:
 
 
 def model_config(cell: str, args: argparse.Namespace, vocab) -> ModelConfig:
-    """The bundled LSTM tagger's shape (sizes from the options), filled in as `train_tagger` does."""
+    """The bundled LSTM tagger's shape (sizes from the options), filled in as `train` does."""
     return ModelConfig(task="tagger", cell=cell, hidden=args.hidden, embedding_dim=args.embedding_dim,
                        char_hidden=args.char_hidden, layers=2, dropout=0.4, word_dropout=0.15,
                        words=len(vocab.words), chars=len(vocab.chars),
                        heads={name: len(names) for name, names in vocab.labels.items()})
 
 
-def rnncli_loop(model: nn.Module, task, train: list, dev: list, options: TrainOptions,
+def rnncli_loop(model: nn.Module, task, train: list, dev: list, options: TrainJob,
                 checkpoint: str | None = None) -> None:
-    fit(model, task, train, dev, replace(options, checkpoint=checkpoint), Callbacks(), {})
+    fit(model, task, train, dev, options, Callbacks(), {}, checkpoint=checkpoint)
 
 
-def plain_loop(model: nn.Module, task, train: list, dev: list, options: TrainOptions) -> None:
+def plain_loop(model: nn.Module, task, train: list, dev: list, options: TrainJob) -> None:
     """One epoch of the same training steps as `fit`, and nothing else (dev is not used)."""
     config = model.config
     optimizer = torch.optim.Adam(model.parameters(), lr=options.lr, weight_decay=options.weight_decay)
@@ -103,7 +106,7 @@ def plain_loop(model: nn.Module, task, train: list, dev: list, options: TrainOpt
     for indices in make_batches(train, options.batch_size, random.Random(options.seed)):
         group = [train[i] for i in indices]
         batch = task.inputs(group, config)
-        inputs = to_tensors(batch)
+        inputs = batch_tensors(batch)
         drop = (torch.rand(inputs["words"].shape) < config.word_dropout) & (inputs["words"] > 1)
         inputs["words"] = inputs["words"].masked_fill(drop, 1)
         loss = task.loss(model(**inputs), group, batch.words.shape[1], loss_fn)
@@ -114,7 +117,7 @@ def plain_loop(model: nn.Module, task, train: list, dev: list, options: TrainOpt
         schedule.step()
 
 
-def run_once(loop: Loop, config: ModelConfig, task, train: list, dev: list, options: TrainOptions) -> torch.Tensor:
+def run_once(loop: Loop, config: ModelConfig, task, train: list, dev: list, options: TrainJob) -> torch.Tensor:
     """Train a freshly seeded model with `loop`, record the wall time, return the final weights."""
     seed_everything(options.seed)
     model = TaggerModel(config)
@@ -124,7 +127,7 @@ def run_once(loop: Loop, config: ModelConfig, task, train: list, dev: list, opti
     return torch.cat([p.detach().flatten() for p in model.parameters()])
 
 
-def measure(loops: list[Loop], config: ModelConfig, task, train: list, dev: list, options: TrainOptions,
+def measure(loops: list[Loop], config: ModelConfig, task, train: list, dev: list, options: TrainJob,
             repeat: int) -> bool:
     """An untimed warm-up round on two batches (torch's first calls are slow), then `repeat`
     rounds of all loops in turn; True when every timed run ended with the same weights."""
@@ -170,9 +173,9 @@ def main() -> int:
     train = read_tagged(train_path)[: args.sentences]
     dev = read_tagged(dev_path)[:DEV_SENTENCES]
     tokens = sum(len(s.words) for s in train)
-    options = TrainOptions(epochs=1, checkpoint=None)
-    vocab = build_tagger_vocab(train, options.min_word_count)
-    task = TaggerTask(vocab)
+    options = TrainJob.for_task("tagger", train=train_path, dev=dev_path, out=os.devnull, epochs=1)
+    task = TaggerTask()
+    vocab = task.vocabularies(train, options, print)
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"one epoch of {len(train):,} sentences ({tokens:,} tokens, batch {options.batch_size}), "

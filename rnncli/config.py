@@ -17,7 +17,7 @@ CHOICES = {"task": TASKS, "cell": CELLS, "activation": ACTIVATIONS, "pooling": P
 OPTIONAL = ("pooling",)  # absent from tagger files, where it means nothing
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModelConfig:
     task: str = "tagger"  # "tagger": one label per token (many-to-many); "sentiment": one per text (many-to-one)
     cell: str = "lstm"  # lstm | gru | rnn (the lecture's h_t = act(W_xh x_t + W_hh h_{t-1} + b))

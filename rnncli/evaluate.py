@@ -1,14 +1,16 @@
-"""Scoring a tagger against gold tags: accuracy, per-tag precision/recall/F1, confusions."""
+"""Scoring models against gold labels: accuracy, per-tag (per-label) precision/recall/F1,
+confusions, and models side by side."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 
-from rnncli.checkpoint import ModelFile
 from rnncli.data import TaggedSentence
 from rnncli.errors import RnnCliError
+from rnncli.model_file import ModelFile
 from rnncli.tagger import Tagger
+from rnncli.tagsets import display
 
 
 @dataclass
@@ -96,3 +98,21 @@ def evaluate_sentiment(model: ModelFile, examples: list) -> SentimentReport:
     for g, p in zip(gold, predicted):
         matrix[index[g]][index[p]] += 1
     return SentimentReport(score(gold, predicted), labels, matrix)
+
+
+def compare_sentiment(reports: list[SentimentReport]) -> dict[str, list[float]]:
+    """Rows of a side-by-side table: accuracy, then each label's F1, one value per model."""
+    rows = {"accuracy": [r.report.accuracy for r in reports]}
+    for label in reports[0].labels:
+        rows[f"{label} F1"] = [r.report.per_tag.get(label, {}).get("f1", 0.0) for r in reports]
+    return rows
+
+
+def compare_taggers(reports: list[TaggerReport], head: str) -> dict[str, list[float]]:
+    """Rows of a side-by-side table: accuracy per tag set, then each tag's F1 in `head`."""
+    rows = {f"{display(name)} accuracy": [r.tagsets[name].accuracy if name in r.tagsets else 0.0 for r in reports]
+            for name in ("upos", "xpos") if any(name in r.tagsets for r in reports)}
+    for tag in sorted({t for r in reports if head in r.tagsets for t in r.tagsets[head].per_tag}):
+        rows[f"{tag} F1"] = [r.tagsets[head].per_tag.get(tag, {}).get("f1", 0.0) if head in r.tagsets else 0.0
+                             for r in reports]
+    return rows

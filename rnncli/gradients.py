@@ -17,38 +17,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from rnncli.checkpoint import ModelFile
 from rnncli.encoding import encode
-from rnncli.errors import RnnCliError
-from rnncli.model import ACTIVATION_FUNCTIONS, MODELS, pool
-from rnncli.training import to_tensors
+from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.model_file import ModelFile
+from rnncli.tagsets import default_head
+from rnncli.train.model import (ACTIVATION_FUNCTIONS, DIRECTIONS, batch_tensors, cell_step, layer_weights,
+                                model_from_file, pool)
 
 MAX_TOKENS = 1000  # every step of the unrolled network is kept for its gradient: memory grows with length
 KEEP_RATIO = 1e-3  # "reaches" = gradient norm at least this fraction of its maximum
 DEFAULT_TEXT = ("I grew up in Korea , so when I moved to Canada for university I practised every day , reading "
                 "books , watching films and talking with friends , until my English was as comfortable as my Korean")
-
-
-def cell_step(cell: str, act, p: dict, x_t: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None):
-    """One step of one cell: (x_t (I,), h (H,), c) -> (h, c, gate), gate = the LSTM's forget gate."""
-    if cell == "rnn":
-        return act(p["w_ih"] @ x_t + p["w_hh"] @ h + p["b"]), None, None
-    if cell == "lstm":
-        i, f, g, o = (p["w_ih"] @ x_t + p["b_ih"] + p["w_hh"] @ h + p["b_hh"]).chunk(4)
-        f = torch.sigmoid(f)
-        c = f * c + torch.sigmoid(i) * torch.tanh(g)
-        return torch.sigmoid(o) * torch.tanh(c), c, f
-    xr, xz, xn = (p["w_ih"] @ x_t + p["b_ih"]).chunk(3)
-    hr, hz, hn = (p["w_hh"] @ h + p["b_hh"]).chunk(3)
-    r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
-    return (1 - z) * torch.tanh(xn + r * hn) + z * h, None, None
-
-
-def layer_params(module: torch.nn.Module, k: int, s: str) -> dict[str, torch.Tensor]:
-    get = lambda name: getattr(module, f"{name}_l{k}{s}")  # noqa: E731
-    if hasattr(module, f"bias_l{k}{s}"):  # the written-out vanilla cell
-        return {"w_ih": get("weight_ih"), "w_hh": get("weight_hh"), "b": get("bias")}
-    return {"w_ih": get("weight_ih"), "w_hh": get("weight_hh"), "b_ih": get("bias_ih"), "b_hh": get("bias_hh")}
 
 
 @dataclass
@@ -61,21 +40,22 @@ class Unrolled:
 
 def unroll(module: torch.nn.Module, cell: str, activation: str, layers: int, bidirectional: bool,
            hidden: int, x: torch.Tensor) -> Unrolled:
-    """The recurrent stack over one sequence x (T, I), one step at a time."""
+    """The recurrent stack over one sequence x (T, I), one step at a time (train.model.cell_step)."""
     act = ACTIVATION_FUNCTIONS[activation]
     T = x.shape[0]
     first = Unrolled(x, [], [], [])
-    for k in range(layers):
+    for layer in range(layers):
         outputs = []
-        for s in (["", "_reverse"] if bidirectional else [""]):
-            p = layer_params(module, k, s)
+        for direction in (DIRECTIONS if bidirectional else DIRECTIONS[:1]):
+            w_ih, b_ih, w_hh, b_hh = layer_weights(module, layer, direction)
+            xw = x @ w_ih.T + b_ih  # (T, G*H): the input's part of every step
             h = x.new_zeros(hidden)
             c = x.new_zeros(hidden) if cell == "lstm" else None
             states = [None] * T
-            for t in (range(T) if s == "" else reversed(range(T))):
-                h, c, f = cell_step(cell, act, p, x[t], h, c)
+            for t in (range(T) if direction == "" else reversed(range(T))):
+                h, c, f = cell_step(cell, act, xw[t], h, c, w_hh, b_hh)
                 states[t] = h
-                if k == 0 and s == "":
+                if layer == 0 and direction == "":
                     first.h.append(h)
                     if c is not None:
                         first.c.append(c)
@@ -127,26 +107,14 @@ def decay_summary(norms: list[float]) -> dict:
     return {"decay_factor": float(math.exp(math.log(n[0] / n[-1]) / (len(n) - 1))), "reach": reach}
 
 
-def torch_model(model: ModelFile) -> torch.nn.Module:
-    net = MODELS[model.config.task](model.config)
-    net.load_state_dict({k: torch.from_numpy(v) for k, v in model.weights.items()})
-    return net.eval().double()
-
-
 def explain(model: ModelFile, tokens: list[str], saliency: bool = False) -> Explanation:
     """Gradient norms of `model`'s prediction for `tokens`: the sentiment label, or for a
     tagger the last token's UPOS tag (which a left-to-right pass reads from h_T)."""
     config = model.config
-    net = torch_model(model)
-    batch = to_tensors(encode([tokens], model.words, model.chars, config.max_word_chars))
+    net = model_from_file(model)
+    batch = batch_tensors(encode([tokens], model.words, model.chars, config.max_word_chars))
     with torch.no_grad():
-        x = net.word_emb(batch["words"])[0]  # (T, E)
-        if config.char:
-            from rnncli.model import final_states, run_recurrent
-
-            ch = run_recurrent(net.char_rnn, net.char_emb(batch["chars"]), batch["char_lengths"])
-            per_word = final_states(ch, batch["char_lengths"], config.char_hidden, config.bidirectional)
-            x = torch.cat([x, per_word[batch["char_index"][0]]], dim=-1)  # (T, E + D*Hc)
+        x = net.word_features(batch["words"], batch["chars"], batch["char_lengths"], batch["char_index"])[0]  # (T, F)
     x = x.clone().requires_grad_(True)
     u = unroll(net.rnn, config.cell, config.activation, config.layers, config.bidirectional, config.hidden, x)
     T = len(tokens)
@@ -155,7 +123,7 @@ def explain(model: ModelFile, tokens: list[str], saliency: bool = False) -> Expl
         logp = net.heads["label"](v)[0].log_softmax(-1)
         labels = model.labels["label"]
     else:
-        head = "upos" if "upos" in model.labels else next(iter(model.labels))
+        head = default_head(model.labels)
         logp = net.heads[head](u.top[T - 1]).log_softmax(-1)
         labels = model.labels[head]
     best = int(logp.argmax())
@@ -222,16 +190,14 @@ def synthetic(cell: str, length: int, radius: float, activation: str = "tanh", h
     gates = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
     blocks = [scaled_to_radius(torch.randn(hidden, hidden, generator=g, dtype=torch.float64), radius)
               for _ in range(gates)]
-    p = {"w_ih": (torch.randn(gates * hidden, hidden, generator=g, dtype=torch.float64) / math.sqrt(hidden)),
-         "w_hh": torch.cat(blocks).requires_grad_(True)}
-    if cell == "rnn":
-        p["b"] = torch.zeros(hidden, dtype=torch.float64)
-    else:
-        p["b_ih"] = p["b_hh"] = torch.zeros(gates * hidden, dtype=torch.float64)
-        if cell == "lstm":
-            p["b_ih"] = p["b_ih"].clone()
-            p["b_ih"][hidden:2 * hidden] = forget_bias  # torch gate order: input, forget, cell, output
+    w_ih = torch.randn(gates * hidden, hidden, generator=g, dtype=torch.float64) / math.sqrt(hidden)
+    w_hh = torch.cat(blocks).requires_grad_(True)  # (G*H, H)
+    b_ih = torch.zeros(gates * hidden, dtype=torch.float64)
+    b_hh = None if cell == "rnn" else torch.zeros(gates * hidden, dtype=torch.float64)
+    if cell == "lstm":
+        b_ih[hidden:2 * hidden] = forget_bias  # torch gate order: input, forget, cell, output
     xs = torch.randn(length, hidden, generator=g, dtype=torch.float64) * input_scale
+    xw = xs @ w_ih.T + b_ih  # (T, G*H)
     u = torch.randn(hidden, generator=g, dtype=torch.float64)
     u = u / u.norm()
     act = ACTIVATION_FUNCTIONS[activation]
@@ -239,10 +205,10 @@ def synthetic(cell: str, length: int, radius: float, activation: str = "tanh", h
     c = torch.zeros(hidden, dtype=torch.float64) if cell == "lstm" else None
     hs = []
     for t in range(length):
-        h, c, _ = cell_step(cell, act, p, xs[t], h, c)
+        h, c, _ = cell_step(cell, act, xw[t], h, c, w_hh, b_hh)
         hs.append(h)
     loss = u @ hs[-1]
-    grads = torch.autograd.grad(loss, hs + [p["w_hh"]])
+    grads = torch.autograd.grad(loss, hs + [w_hh])
     norms = [float(gr.norm()) for gr in grads[:-1]]
     if not all(math.isfinite(n) for n in norms + [float(grads[-1].norm())]):
         steps = next(i for i, n in enumerate(reversed(norms)) if not math.isfinite(n))
@@ -250,7 +216,7 @@ def synthetic(cell: str, length: int, radius: float, activation: str = "tanh", h
                           "use a smaller --radius or --length")
     result = SyntheticResult(cell, activation, radius, norms)
     if cell == "rnn" and activation == "linear":
-        w_t, v, analytic = p["w_hh"].detach().T, u.clone(), []
+        w_t, v, analytic = w_hh.detach().T, u.clone(), []
         for _ in range(length):
             analytic.append(float(v.norm()))
             v = w_t @ v
@@ -260,3 +226,32 @@ def synthetic(cell: str, length: int, radius: float, activation: str = "tanh", h
         scale = min(1.0, clip / total) if total > 0 else 1.0
         result.clip = {"threshold": clip, "norm_before": total, "norm_after": total * scale, "scale": scale}
     return result
+
+
+def synthetic_cells(cells: str, length: int, radius: float, activation: str = "tanh", hidden: int = 32,
+                    seed: int = 0, clip: float | None = None, forget_bias: float = 0.0) -> list[SyntheticResult]:
+    """`synthetic` for each of a comma-separated list of cells (`rnn,lstm,gru`)."""
+    names = [c.strip() for c in cells.split(",") if c.strip()]
+    bad = [c for c in names if c not in ("rnn", "lstm", "gru")]
+    if bad or not names:
+        raise RnnCliError(f"--cell: unknown cell {bad[0] if bad else cells!r}; use rnn, lstm, gru", EXIT_USAGE)
+    return [synthetic(c, length, radius, activation, hidden, seed, clip, forget_bias=forget_bias) for c in names]
+
+
+def explain_models(specs: list[str], task: str, text: str | None = None,
+                   saliency: bool = False) -> tuple[list[str], list[Explanation]]:
+    """The tokens of `text` (DEFAULT_TEXT when None) and an Explanation per model (bundled
+    name or path) of `task`."""
+    from rnncli.model_file import open_model
+    from rnncli.text import clean, tokenize
+
+    text = DEFAULT_TEXT if text is None else text
+    if len(text) > 20 * MAX_TOKENS:  # refuse before tokenizing a book
+        raise RnnCliError(f"explain-gradients reads at most {MAX_TOKENS:,} tokens; give a shorter text", EXIT_USAGE)
+    tokens = tokenize(" ".join(clean(text).split()))[0]
+    if not tokens:
+        raise RnnCliError("the text is empty; give some words to explain", EXIT_USAGE)
+    if len(tokens) > MAX_TOKENS:
+        raise RnnCliError(f"explain-gradients reads at most {MAX_TOKENS:,} tokens (this text has {len(tokens):,}); "
+                          "give a shorter text", EXIT_USAGE)
+    return tokens, [explain(open_model(spec, task), tokens, saliency) for spec in specs]

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from rnncli.streams import ReaderGone, write_stderr
+from rnncli.tagsets import display
 from rnncli.text import printable
 
 
@@ -81,17 +82,18 @@ class TrainingProgress:
         self.task = None
 
     def __enter__(self):
-        self.progress.__enter__()
         return self
 
     def __exit__(self, *exc):
-        return self.progress.__exit__(*exc)
+        if self.task is not None:
+            self.progress.stop()
 
     def on_start(self, epochs: int, steps_per_epoch: int, info: dict) -> None:
         import time
 
         self.steps, self.epochs, self.batch = steps_per_epoch, epochs, info.get("batch_size", 1)
         self.log(", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in info.items()))
+        self.progress.start()  # only now: an error while reading the data is one line, with no bar before it
         self.task = self.progress.add_task("train", total=steps_per_epoch, epoch=f"1/{epochs}", loss=0.0, dev="-",
                                            rate=0.0, eta="-")
         self.epoch_started = self.run_started = time.monotonic()
@@ -120,9 +122,12 @@ class TrainingProgress:
                             eta=f"{left / 60:.0f} min" if left >= 60 else f"{left:.0f} s")
         self.epoch_started = now
 
-    def on_end(self, result: dict) -> None:
-        scores = "; ".join(f"{split} " + " ".join(f"{k} {v:.4f}" for k, v in s.items()) for split, s in result["scores"].items())
-        self.log(f"saved {result['out']} (best epoch {result['best_epoch']}): {scores}")
+    def on_end(self, result) -> None:
+        scores = "; ".join(f"{split} " + " ".join(f"{k} {v:.4f}" for k, v in s.items()) for split, s in result.scores.items())
+        self.log(f"saved {result.out} (best epoch {result.best_epoch}): {scores}")
+
+    def on_warning(self, message: str) -> None:
+        self.console.print(Text(f"rnncli: warning: {_one_line(message)}"), soft_wrap=True)  # above the live bar
 
 
 # --- tagging output -------------------------------------------------------------------
@@ -191,6 +196,26 @@ def tagged_table(console: Console, text: str, tokens: list[str], candidates: lis
     console.print()
 
 
+def write_tags(results, fmt: str, tagset: str, labels: list[str], head: str, top: int,
+               threshold: float | None) -> None:
+    """Tagger results (tagger.TagResult) to stdout in `fmt`, each sentence flushed as it comes."""
+    console = stdout_console() if fmt == "table" else None
+    for result in results:
+        candidates = result.candidates(labels, head, top, threshold)
+        if fmt == "table":
+            tagged_table(console, result.sentence.text, result.words, candidates, tagset)
+        elif fmt == "tsv":
+            sys.stdout.write(tagged_tsv(result.words, candidates))
+        elif fmt == "tags":
+            sys.stdout.write(tagged_tags(result.words, candidates))
+        elif fmt == "jsonl":
+            sys.stdout.write(tagged_json(result.sentence.text, result.words, candidates, tagset,
+                                         result.sentence.comment("sent_id")))
+        else:
+            sys.stdout.write(result.sentence.to_conllu())
+        sys.stdout.flush()
+
+
 # --- sentiment output -----------------------------------------------------------------
 #   tsv    label, probability, text (tabs and newlines cannot occur in the text)
 #   jsonl  {"text", "label", "prob", "probs": {label: prob}}
@@ -223,6 +248,19 @@ def sentiment_row(console: Console, text: str, label: str, probs: dict[str, floa
     line.append(f"  {others}  ", style="dim")
     line.append(printable(text), style="italic")
     console.print(line, soft_wrap=True)
+
+
+def write_sentiment(results, fmt: str) -> None:
+    """Sentiment results (sentiment.SentimentResult) to stdout in `fmt`, flushed as they come."""
+    console = stdout_console() if fmt == "table" else None
+    for result in results:
+        if fmt == "table":
+            sentiment_row(console, result.text, result.label, result.probs)
+        elif fmt == "tsv":
+            sys.stdout.write(sentiment_tsv(result.text, result.label, result.probs))
+        else:
+            sys.stdout.write(sentiment_json(result.text, result.label, result.probs))
+        sys.stdout.flush()
 
 
 def compare_table(console: Console, names: list[str], rows: dict[str, list[float]], data: str) -> None:
@@ -386,14 +424,22 @@ def synthetic_table(console: Console, results: list) -> None:
                           f"-> {c['norm_after']:.3e} (scaled by {c['scale']:.2e}; direction kept)")
 
 
-TAGSET_NAMES = {"upos": "UPOS", "xpos": "PTB", "label": "accuracy"}
+def json_text(document) -> str:
+    """A report or description as indented JSON (what --json prints and --report writes)."""
+    import json
+
+    return json.dumps(document, indent=2) + "\n"
+
+
+def write_json(document) -> None:
+    sys.stdout.write(json_text(document))
 
 
 # --- model descriptions -------------------------------------------------------------
 
 
 def _scores(scores: dict) -> str:
-    return "  ".join(f"{split} " + " ".join(f"{TAGSET_NAMES.get(k, k)} {v:.2%}" for k, v in s.items())
+    return "  ".join(f"{split} " + " ".join(f"{display(k)} {v:.2%}" for k, v in s.items())
                      for split, s in scores.items())
 
 
@@ -418,7 +464,7 @@ def model_info(console: Console, m: dict) -> None:
             ("shape", f"{m['layers']} layer(s) x {m['hidden']} per direction, "
                       f"{'bidirectional' if m['bidirectional'] else 'left to right'}"
                       + (", character features" if m["char"] else "") + (f", {m['pooling']} pooling" if m["pooling"] else "")),
-            ("outputs", ", ".join(f"{TAGSET_NAMES.get(k, k)}: {n} classes" for k, n in m["labels"].items())),
+            ("outputs", ", ".join(f"{display(k)}: {n} classes" for k, n in m["labels"].items())),
             ("parameters", f"{m['parameters']:,}" if m["parameters"] else "?"), ("size", f"{m['size_bytes']:,} bytes"),
             ("trained with", m["command"] or "?"), ("data", str(m["data"])), ("seed", str(m["seed"])),
             ("best epoch", str(m["best_epoch"])), ("wall time", f"{m['wall_time_s']} s"), ("scores", _scores(m["scores"]))]
@@ -438,13 +484,13 @@ def tagger_report(console: Console, report, model_name: str, data: str, tagset: 
     console.print(Text.assemble((printable(model_name), "bold"), f" on {printable(data)}: {tokens:,} tokens"))
     line = Text()
     for name, r in report.tagsets.items():
-        line.append(f"{'   ' if line else ''}{TAGSET_NAMES.get(name, name)} accuracy ")
+        line.append(f"{'   ' if line else ''}{display(name)} accuracy ")
         line.append(f"{r.accuracy:.2%}", style="bold")
     console.print(line)
     chosen = report.tagsets.get(tagset)
     if chosen is None:
         return
-    label = TAGSET_NAMES.get(tagset, tagset)
+    label = display(tagset)
     table = Table(title=f"{label} per tag", title_justify="left", show_edge=False, header_style="bold")
     for column in (label, "precision", "recall", "F1", "support"):
         table.add_column(column, justify="left" if column == label else "right")

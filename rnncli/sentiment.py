@@ -8,10 +8,10 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from rnncli.checkpoint import ModelFile
 from rnncli.encoding import encode, length_groups
 from rnncli.errors import RnnCliError
 from rnncli.forward import sentiment_forward
+from rnncli.model_file import ModelFile
 from rnncli.text import batched, read_sentences
 
 MAX_TOKENS = 2000  # a longer text is read in windows of at most this many tokens (see Classifier)

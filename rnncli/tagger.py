@@ -7,11 +7,11 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from rnncli.checkpoint import ModelFile
 from rnncli.conllu import UPOS, XPOS, Sentence
 from rnncli.encoding import encode, length_groups
 from rnncli.errors import RnnCliError
 from rnncli.forward import tagger_forward
+from rnncli.model_file import ModelFile
 from rnncli.text import batched, read_sentences
 
 MAX_TOKENS = 500  # longer sentences run in consecutive windows of this many tokens

@@ -4,9 +4,9 @@
 import pytest
 
 from conftest import EWT, SHARED_DATA
-from rnncli.checkpoint import load_model, pretrained_dir, resolve_model
 from rnncli.data import read_sentiment_tsv, read_tagged_conllu
 from rnncli.evaluate import evaluate_sentiment, evaluate_tagger
+from rnncli.model_file import load_model, pretrained_dir, resolve_model
 from rnncli.sentiment import Classifier
 from rnncli.tagger import Tagger
 from rnncli.text import tokenize

@@ -163,7 +163,7 @@ def test_train_tagger_command(tmp_path):
                  "--patience", "5", "--max-time", "60", "--threads", "1")
     assert result.exit_code == 0, result.output
     assert "epoch 2/2" in result.stderr and "saved" in result.stderr
-    from rnncli.checkpoint import load_model
+    from rnncli.model_file import load_model
 
     model = load_model(out)
     assert model.config.cell == "rnn" and model.config.activation == "relu" and not model.config.char
@@ -225,13 +225,13 @@ def test_train_metrics_log_and_ctrl_c(tmp_path, monkeypatch):
     assert [m["epoch"] for m in lines] == [1, 2] and {"loss", "dev_upos", "dev_xpos", "lr"} <= set(lines[0])
     assert not Path(f"{out}.ckpt").exists()  # removed once the model file is saved
 
-    import rnncli.training
+    import rnncli.train.run
 
     def interrupted(*a, **k):
         Path(f"{out}.ckpt").write_bytes(b"checkpoint")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(rnncli.training, "train_tagger", interrupted)
+    monkeypatch.setattr(rnncli.train.run, "fit", interrupted)
     result = run(*args)
     assert result.exit_code == 130
     assert f"the last finished epoch is kept in {out}.ckpt; continue with: rnncli train tagger" in result.stderr

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from conftest import TINY_TRAIN
-from rnncli.checkpoint import load_model
+from rnncli.model_file import load_model
 from rnncli.tagger import Tagger
 
 REPO = Path(__file__).resolve().parent.parent

@@ -4,12 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from rnncli.checkpoint import load_model, pretrained_dir
 from rnncli.config import ModelConfig
 from rnncli.encoding import encode
 from rnncli.forward import tagger_forward
-from rnncli.model import TaggerModel
-from rnncli.training import numpy_state, to_tensors
+from rnncli.model_file import load_model, pretrained_dir
+from rnncli.train.model import TaggerModel, batch_tensors, numpy_state
 from rnncli.vocab import Vocab
 
 SENTENCES = [["The", "cat", "sat", "."], ["Unseen", "wordzz", "!"], ["a"], ["I", "study", "at", "night", "today", "."]]
@@ -18,7 +17,7 @@ SENTENCES = [["The", "cat", "sat", "."], ["Unseen", "wordzz", "!"], ["a"], ["I",
 def torch_probs(model: TaggerModel, batch) -> dict[str, np.ndarray]:
     model.eval()
     with torch.no_grad():
-        return {k: v.softmax(-1).numpy() for k, v in model(**to_tensors(batch)).items()}
+        return {k: v.softmax(-1).numpy() for k, v in model(**batch_tensors(batch)).items()}
 
 
 def assert_same(a: dict, b: dict, lengths) -> None:

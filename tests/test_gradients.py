@@ -7,14 +7,13 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from rnncli.checkpoint import load_model
 from rnncli.cli import app
 from rnncli.config import ModelConfig
 from rnncli.encoding import encode
 from rnncli.gradients import decay_summary, explain, synthetic, unroll
-from rnncli.model import SentimentModel, TaggerModel
+from rnncli.model_file import load_model
 from rnncli.tagger import Tagger
-from rnncli.training import to_tensors
+from rnncli.train.model import SentimentModel, TaggerModel, batch_tensors
 from rnncli.vocab import Vocab
 
 runner = CliRunner()
@@ -59,7 +58,7 @@ def test_unrolled_cells_equal_the_fused_modules(cell, task):
     config = ModelConfig(task=task, cell=cell, words=6, chars=5, embedding_dim=7, char=False, hidden=5, layers=2,
                          heads={"upos": 3} if task == "tagger" else {"label": 2})
     net = (TaggerModel if task == "tagger" else SentimentModel)(config).eval().double()
-    batch = to_tensors(encode([["a", "b", "c", "a"]], Vocab(["a", "b", "c"], specials=True), None, 30))
+    batch = batch_tensors(encode([["a", "b", "c", "a"]], Vocab(["a", "b", "c"], specials=True), None, 30))
     with torch.no_grad():
         fused = net.states(batch["words"], batch["lengths"])[0]
         x = net.word_emb(batch["words"])[0]

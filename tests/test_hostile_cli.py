@@ -307,14 +307,11 @@ def test_overflowing_synthetic_gradient_is_an_error_not_nan():
 
 
 def test_diverging_training_stops_with_an_error(tmp_path):
-    from conftest import tiny_tagger_settings
+    from conftest import train_tiny
     from rnncli.errors import RnnCliError
-    from rnncli.training import train_tagger
 
-    config, options = tiny_tagger_settings()
-    options.lr, options.epochs = float("inf"), 2  # the CLI refuses it; the library must stop too
     with pytest.raises(RnnCliError, match="training diverged: the loss is (nan|inf)"):
-        train_tagger(str(TINY_TRAIN), str(TINY_TRAIN), str(tmp_path / "m.safetensors"), config, options)
+        train_tiny(tmp_path / "m.safetensors", lr=float("inf"), epochs=2)  # the CLI refuses it; the library stops
     assert not (tmp_path / "m.safetensors").exists()
 
 

@@ -68,18 +68,6 @@ def peak_mb(args, data: bytes) -> tuple[float, int, bytes]:
     return int(kb) / 1024, int(rc), stdout
 
 
-@pytest.fixture(scope="module")
-def tiny_sentiment(tmp_path_factory):
-    from rnncli.config import ModelConfig
-    from rnncli.training import TrainOptions, train_sentiment
-
-    out = tmp_path_factory.mktemp("sentiment") / "tiny-sentiment.safetensors"
-    config = ModelConfig(cell="lstm", embedding_dim=16, hidden=16, layers=1, char=False, dropout=0.0, word_dropout=0.0)
-    options = TrainOptions(epochs=30, batch_size=4, lr=1e-2, seed=5, min_word_count=1, dtype="float32", threads=1)
-    train_sentiment([str(TINY_SENTIMENT)], str(TINY_SENTIMENT), str(out), config, options, command="pytest tiny")
-    return out
-
-
 # --- 10, 11, 12, 13: bounded memory, linear time ------------------------------------------
 
 
@@ -217,7 +205,7 @@ def test_sentiment_is_not_decided_by_the_first_window(tiny_sentiment):
 def test_windows_are_averaged_by_length(tiny_sentiment):
     import numpy as np
 
-    from rnncli.checkpoint import load_model
+    from rnncli.model_file import load_model
     from rnncli.sentiment import MAX_TOKENS, Classifier, windows
 
     assert [len(w) for w in windows(["a"] * (2 * MAX_TOKENS + 1))] == [1334, 1334, 1333]

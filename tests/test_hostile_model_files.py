@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import TINY_TRAIN, tiny_tagger_settings
-from rnncli.checkpoint import expected_tensors, read_tensors, save_model
+from conftest import tiny_tagger_job
 from rnncli.cli import app
 from rnncli.config import ModelConfig
 from rnncli.errors import RnnCliError
+from rnncli.model_file import expected_tensors, read_tensors, save_model
 
 runner = CliRunner()
 DAMAGED = "damaged model file"
@@ -204,14 +204,18 @@ def test_unreadable_model_says_permission_denied(tmp_path, tiny_model):
 
 @pytest.fixture(scope="module")
 def training_checkpoint(tmp_path_factory) -> Path:
-    """The checkpoint of a tiny run stopped after its first epoch (max_time is not part of the fingerprint)."""
-    from rnncli.training import train_tagger
+    """The checkpoint of a tiny run interrupted after its first epoch."""
+    from rnncli.train import TaggerTask, train
+    from rnncli.train.callbacks import Callbacks
 
-    folder = tmp_path_factory.mktemp("ckpt")
-    config, options = tiny_tagger_settings()
-    options.epochs, options.max_time, options.checkpoint = 2, 1e-9, str(folder / "m.safetensors.ckpt")
-    train_tagger(str(TINY_TRAIN), str(TINY_TRAIN), str(folder / "m.safetensors"), config, options)
-    return Path(options.checkpoint)
+    class CtrlC(Callbacks):
+        def on_epoch_end(self, epoch, metrics):
+            raise KeyboardInterrupt
+
+    job = tiny_tagger_job(tmp_path_factory.mktemp("ckpt") / "m.safetensors", epochs=2)
+    with pytest.raises(RnnCliError, match="interrupted"):
+        train(job, TaggerTask(), CtrlC())
+    return Path(job.checkpoint)
 
 
 def test_checkpoint_is_not_a_model(training_checkpoint):
@@ -222,7 +226,7 @@ def test_checkpoint_is_not_a_model(training_checkpoint):
 
 @pytest.mark.parametrize("case", ["NaN in the optimizer state", "progress missing", "a model file"])
 def test_damaged_checkpoint_is_refused_on_resume(tmp_path, training_checkpoint, tiny_model, case):
-    from rnncli.training import train_tagger
+    from rnncli.train import TaggerTask, train
 
     if case == "a model file":
         path, message = tiny_model, "not a training checkpoint"
@@ -234,10 +238,8 @@ def test_damaged_checkpoint_is_refused_on_resume(tmp_path, training_checkpoint, 
                 tensors[next(k for k in tensors if k.startswith("optim."))][...] = np.nan
         path = edit(training_checkpoint, tmp_path / "damaged.ckpt", change)
         message = "damaged training checkpoint"
-    config, options = tiny_tagger_settings()
-    options.epochs, options.resume = 2, str(path)
     with pytest.raises(RnnCliError, match=message):
-        train_tagger(str(TINY_TRAIN), str(TINY_TRAIN), str(tmp_path / "out.safetensors"), config, options)
+        train(tiny_tagger_job(tmp_path / "out.safetensors", epochs=2, resume=path), TaggerTask())
 
 
 def sentiment_model(path: Path, **changes) -> Path:
@@ -275,7 +277,7 @@ def test_sentiment_model(tmp_path):
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("bidirectional,char,pooling", [(True, True, "attention"), (False, False, "max")])
 def test_expected_tensors_are_the_torch_models(task, cell, bidirectional, char, pooling):
-    from rnncli.model import MODELS
+    from rnncli.train.model import MODELS
 
     c = ModelConfig(task=task, cell=cell, words=7, chars=5, embedding_dim=4, char=char, char_dim=3, char_hidden=2,
                     hidden=3, layers=2, bidirectional=bidirectional, pooling=pooling, heads={"upos": 4, "xpos": 6})
@@ -283,8 +285,8 @@ def test_expected_tensors_are_the_torch_models(task, cell, bidirectional, char, 
 
 
 def test_config_accepts_what_rnncli_writes_and_nothing_else():
-    config, _ = tiny_tagger_settings()
-    stored = {**config.to_dict(), "words": 10, "chars": 8, "heads": {"upos": 17}, "dropout": 0}
+    config = tiny_tagger_job("m.safetensors").config("tagger", 10, 8, {"upos": 17})
+    stored = {**config.to_dict(), "dropout": 0}
     assert ModelConfig.from_dict(json.loads(json.dumps(stored))).dropout == 0
     for key, value in [("layers", "2"), ("layers", True), ("bidirectional", 1), ("dropout", float("nan")),
                        ("word_dropout", -0.1), ("hidden", 0), ("pooling", None), ("heads", {"upos": 0})]:

@@ -8,29 +8,19 @@ import torch
 from typer.testing import CliRunner
 
 from conftest import FIXTURES
-from rnncli.checkpoint import load_model
 from rnncli.cli import app
 from rnncli.config import ModelConfig
 from rnncli.data import read_sentiment_tsv
 from rnncli.encoding import encode
 from rnncli.errors import RnnCliError
 from rnncli.forward import sentiment_forward
-from rnncli.model import SentimentModel
+from rnncli.model_file import load_model
 from rnncli.sentiment import Classifier
-from rnncli.training import TrainOptions, numpy_state, to_tensors, train_sentiment
+from rnncli.train.model import SentimentModel, batch_tensors, numpy_state
 from rnncli.vocab import Vocab
 
 TINY = FIXTURES / "tiny-sentiment.tsv"
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def tiny_sentiment(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sentiment") / "tiny-sentiment.safetensors"
-    config = ModelConfig(cell="lstm", embedding_dim=16, hidden=16, layers=1, char=False, dropout=0.0, word_dropout=0.0)
-    options = TrainOptions(epochs=30, batch_size=4, lr=1e-2, seed=5, min_word_count=1, dtype="float32", threads=1)
-    train_sentiment([str(TINY)], str(TINY), str(out), config, options, command="pytest tiny")
-    return out
 
 
 def test_reader_names_sst_labels_and_finds_columns(tmp_path):
@@ -72,7 +62,7 @@ def test_numpy_matches_torch(pooling, cell):
     batch = encode([["a", "great", "film"], ["boring"], ["a", "very", "boring", "film", "!"]], words,
                    chars if config.char else None, config.max_word_chars)
     with torch.no_grad():
-        expected = model(**to_tensors(batch))["label"].softmax(-1).numpy()
+        expected = model(**batch_tensors(batch))["label"].softmax(-1).numpy()
     got = sentiment_forward(config, numpy_state(model), batch)["label"]
     np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
 

@@ -1,11 +1,13 @@
 """A tiny fixed-seed training run, asserted exactly, and what the model file records."""
 
+import re
+
 import numpy as np
 import pytest
 
 from conftest import SHARED_DATA, TINY_TRAIN, train_tiny
-from rnncli.checkpoint import load_model
 from rnncli.errors import RnnCliError
+from rnncli.model_file import load_model
 from rnncli.tagger import Tagger
 
 SENTENCES = [["I", "study", "at", "night", "."], ["The", "cat", "reads", "books", "."],
@@ -36,7 +38,7 @@ def test_model_file_says_how_it_was_made(tiny_model):
 
 
 def test_same_seed_same_weights(tiny_model, tmp_path):
-    again = load_model(train_tiny(tmp_path / "again.safetensors")["out"])
+    again = load_model(train_tiny(tmp_path / "again.safetensors").out)
     first = load_model(tiny_model)
     assert first.weights.keys() == again.weights.keys()
     for key in first.weights:
@@ -46,18 +48,15 @@ def test_same_seed_same_weights(tiny_model, tmp_path):
 @pytest.mark.parametrize("cell", ["rnn", "gru"])
 def test_other_cells_train(tmp_path, cell):
     result = train_tiny(tmp_path / f"{cell}.safetensors", cell=cell)
-    assert result["scores"]["dev"]["upos"] > 0.9
-    assert load_model(result["out"]).config.cell == cell
+    assert result.scores["dev"]["upos"] > 0.9
+    assert load_model(result.out).config.cell == cell
 
 
 def test_bad_training_data_fails_before_training(tmp_path):
-    from rnncli.config import ModelConfig
-    from rnncli.training import TrainOptions, train_tagger
-
     bad = tmp_path / "bad.conllu"
     bad.write_text("1\tA\t_\tNOUN\t_\t_\t_\t_\t_\t_\n2\tB\t_\t_\t_\n", encoding="utf-8")
     with pytest.raises(RnnCliError, match=r"bad.conllu:2: expected 10 tab-separated"):
-        train_tagger(str(TINY_TRAIN), str(bad), str(tmp_path / "m.safetensors"), ModelConfig(), TrainOptions())
+        train_tiny(tmp_path / "m.safetensors", dev=bad)
     assert not (tmp_path / "m.safetensors").exists()
 
 
@@ -70,6 +69,7 @@ class StopAfter:
     def on_start(self, *args): ...
     def on_step(self, *args): ...
     def on_end(self, *args): ...
+    def on_warning(self, *args): ...
 
     def on_epoch_end(self, epoch, metrics):
         if epoch == self.epoch:
@@ -77,31 +77,28 @@ class StopAfter:
 
 
 def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path):
-    from conftest import tiny_tagger_settings
-    from rnncli.training import train_tagger
+    from conftest import tiny_tagger_job
+    from rnncli.train import TaggerTask, train
 
     def run(name, callbacks=None, resume=None):
-        config, options = tiny_tagger_settings()
-        config.dropout, config.word_dropout = 0.2, 0.1  # exercise the random number generators
-        options.epochs, options.checkpoint, options.resume = 6, str(tmp_path / f"{name}.ckpt"), resume
-        return train_tagger(str(TINY_TRAIN), str(TINY_TRAIN), str(tmp_path / f"{name}.safetensors"), config, options,
-                            callbacks=callbacks)
+        # dropout and word dropout exercise the random number generators
+        job = tiny_tagger_job(tmp_path / f"{name}.safetensors", dropout=0.2, word_dropout=0.1, epochs=6, resume=resume)
+        return train(job, TaggerTask(), callbacks)
 
     run("whole")
-    with pytest.raises(KeyboardInterrupt):
+    checkpoint = tmp_path / "parts.safetensors.ckpt"
+    message = f"interrupted; the last finished epoch is kept in {checkpoint}; continue with: pytest tiny --resume {checkpoint}"
+    with pytest.raises(RnnCliError, match=re.escape(message)) as interrupted:
         run("parts", StopAfter(3))
-    assert not (tmp_path / "parts.safetensors").exists() and (tmp_path / "parts.ckpt").exists()
+    assert interrupted.value.exit_code == 130
+    assert not (tmp_path / "parts.safetensors").exists() and checkpoint.exists()
     with pytest.raises(RnnCliError, match="made by a different run"):
         config_changed = tmp_path / "other.ckpt"
-        config_changed.write_bytes((tmp_path / "parts.ckpt").read_bytes())
-        from conftest import tiny_tagger_settings as settings
-        from rnncli.training import train_tagger
-
-        config, options = settings()
-        options.epochs, options.resume = 7, str(config_changed)
-        train_tagger(str(TINY_TRAIN), str(TINY_TRAIN), str(tmp_path / "x.safetensors"), config, options)
-    result = run("parts", resume=str(tmp_path / "parts.ckpt"))
-    whole, parts = load_model(tmp_path / "whole.safetensors"), load_model(result["out"])
+        config_changed.write_bytes(checkpoint.read_bytes())
+        train(tiny_tagger_job(tmp_path / "x.safetensors", epochs=7, resume=config_changed), TaggerTask())
+    result = run("parts", resume=checkpoint)
+    assert not checkpoint.exists()  # removed once the model file is saved
+    whole, parts = load_model(tmp_path / "whole.safetensors"), load_model(result.out)
     for key in whole.weights:
         np.testing.assert_array_equal(whole.weights[key], parts.weights[key])
     assert [h["loss"] for h in whole.meta["training"]["history"]] == [h["loss"] for h in parts.meta["training"]["history"]]
@@ -136,29 +133,22 @@ def test_tagged_format_errors(tmp_path, content, message):
 
 
 def test_dev_data_must_have_the_training_tag_sets(tmp_path):
-    from conftest import tiny_tagger_settings
-    from rnncli.training import train_tagger
-
     dev = tmp_path / "dev.txt"
     dev.write_text("I/PRP run/VBP\n", encoding="utf-8")
-    config, options = tiny_tagger_settings()
     with pytest.raises(RnnCliError, match="dev.txt: has no upos tags, but the training data has"):
-        train_tagger(str(TINY_TRAIN), str(dev), str(tmp_path / "m.safetensors"), config, options)
+        train_tiny(tmp_path / "m.safetensors", dev=dev)
 
 
 def test_single_tag_set_model_trains_and_tags(tmp_path):
     from typer.testing import CliRunner
 
-    from conftest import tiny_tagger_settings
     from rnncli.cli import app
-    from rnncli.training import train_tagger
 
     slash = tmp_path / "ptb.txt"
     slash.write_text("I/PRP run/VBP ./.\nWe/PRP walk/VBP ./.\n", encoding="utf-8")
-    config, options = tiny_tagger_settings()
-    result = train_tagger(str(slash), str(slash), str(tmp_path / "ptb.safetensors"), config, options)
-    assert load_model(result["out"]).labels == {"xpos": [".", "PRP", "VBP"]}
-    tagged = CliRunner().invoke(app, ["tag", "-m", result["out"], "-f", "tags", "I run ."])
+    result = train_tiny(tmp_path / "ptb.safetensors", train=slash, dev=slash)
+    assert load_model(result.out).labels == {"xpos": [".", "PRP", "VBP"]}
+    tagged = CliRunner().invoke(app, ["tag", "-m", result.out, "-f", "tags", "I run ."])
     assert tagged.stdout == "I/PRP run/VBP ./.\n"
 
 

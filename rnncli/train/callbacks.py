@@ -14,6 +14,7 @@ class Callbacks:
     def on_step(self, epoch: int, step: int, loss: float) -> None: ...
     def on_epoch_end(self, epoch: int, metrics: dict) -> None: ...
     def on_end(self, result) -> None: ...  # a TrainResult
+    def on_warning(self, message: str) -> None: ...  # e.g. data that loses an output
 
 
 class CallbackList(Callbacks):
@@ -37,6 +38,10 @@ class CallbackList(Callbacks):
     def on_end(self, *args) -> None:
         for c in self.callbacks:
             c.on_end(*args)
+
+    def on_warning(self, *args) -> None:
+        for c in self.callbacks:
+            c.on_warning(*args)
 
 
 class MetricsLog(Callbacks):

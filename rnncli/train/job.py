@@ -25,6 +25,7 @@ class TrainJob:
     hidden: int = 200
     embedding_dim: int = 100
     char: bool = True
+    char_dim: int = 32  # character embedding size
     char_hidden: int = 64
     bidirectional: bool = True
     dropout: float = 0.33
@@ -49,7 +50,7 @@ class TrainJob:
     plot: str | None = None  # learning curves (PNG)
     command: str = ""  # the command line, recorded in the model file
 
-    ARCHITECTURE = ("cell", "activation", "layers", "hidden", "embedding_dim", "char", "char_hidden",
+    ARCHITECTURE = ("cell", "activation", "layers", "hidden", "embedding_dim", "char", "char_dim", "char_hidden",
                     "bidirectional", "dropout", "word_dropout")
     # What a checkpoint must agree on to be resumed (and what a model file records as its options).
     OPTIMISATION = ("epochs", "batch_size", "lr", "min_lr_ratio", "weight_decay", "clip", "seed", "min_word_count",

@@ -350,6 +350,11 @@ def _recurrent_tensors(prefix: str, c: ModelConfig, inputs: int, hidden: int, la
     return shapes
 
 
+def open_model(spec: str, task: str) -> ModelFile:
+    """A model of `task` by bundled name (`lstm`, `tagger-lstm`) or path, loaded and checked."""
+    return load_model(resolve_model(spec, task), task=task)
+
+
 def describe(path: str | os.PathLike) -> dict:
     """What a model file says about itself, checked as `load_model` checks it, without
     reading its weights."""

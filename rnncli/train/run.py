@@ -1,0 +1,114 @@
+"""`train(job, task)`: one training run from data files to a model file.
+
+Checks every output before any work (files.check_outputs), reads and checks the data,
+builds the vocabularies and then the model's config (once, never edited), fits, writes the
+model file (rank 0 under torchrun) and scores what was saved, as users will run it.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+
+import torch
+
+from rnncli import model_file
+from rnncli.config import ModelConfig
+from rnncli.errors import EXIT_INTERRUPTED, EXIT_USAGE, RnnCliError
+from rnncli.files import check_outputs
+from rnncli.train.callbacks import CallbackList, Callbacks, MetricsLog
+from rnncli.train.distributed import Distributed
+from rnncli.train.job import TrainJob, TrainResult
+from rnncli.train.loop import Fitted, fit, seed_everything
+from rnncli.train.tasks import Splits, Task
+
+
+def check_job_outputs(job: TrainJob, extra_inputs: list[str] = ()) -> None:
+    """The model file, its checkpoint, the metrics log and the plot can be written, and none of
+    them is an input (the data, the embedding sources, or the checkpoint being resumed)."""
+    inputs = ([("--train", p) for p in job.train] + [("--dev", job.dev), ("--test", job.test)]
+              + [("--embeddings-from", p) for p in extra_inputs])
+    outputs = [("--out", job.out), ("--metrics-log", job.metrics_log), ("--plot", job.plot)]
+    check_outputs(outputs, inputs + [("--resume", job.resume)])
+    check_outputs([("the checkpoint", job.checkpoint)], inputs + outputs)  # --resume may (should) be the checkpoint
+
+
+def train(job: TrainJob, task: Task, callbacks: Callbacks | None = None) -> TrainResult:
+    """Train `task`'s model as `job` says; returns what was made. Bad data or options raise
+    RnnCliError before the first epoch; Ctrl-C keeps the last epoch's checkpoint and says how
+    to continue."""
+    check_job_outputs(job, getattr(task, "embeddings_from", []))
+    if job.resume is not None and Path(job.resume).is_dir():
+        raise RnnCliError(f"--resume {job.resume}: is a folder; give the OUT.ckpt file of the interrupted run",
+                          EXIT_USAGE)
+    if job.resume is not None and not Path(job.resume).is_file():
+        raise RnnCliError(f"{job.resume}: no such checkpoint", EXIT_USAGE)
+    if job.plot is not None:
+        from rnncli.plot import pyplot
+
+        pyplot()  # fail before training, not after
+    callbacks = CallbackList(callbacks, MetricsLog(job.metrics_log) if job.metrics_log else None)
+    torch.set_num_threads(job.threads)
+    splits = task.read(job, callbacks.on_warning)
+    seed_everything(job.seed)
+    vocab = task.vocabularies(splits.train, job, callbacks.on_warning)
+    task.check(splits, job)
+    config = job.config(task.name, len(vocab.words), len(vocab.chars),
+                        {name: len(labels) for name, labels in vocab.labels.items()})
+    model = task.model_class(config)
+    extra = task.prepare(model, splits.train, job)
+    parameters = sum(p.numel() for p in model.parameters())
+    dist = Distributed()
+    try:
+        fitted = fit(model, task, splits.train, splits.dev, job, callbacks, task.info(splits, parameters), dist,
+                     checkpoint=job.checkpoint)
+    except KeyboardInterrupt:
+        raise interrupted(job) from None
+    if not dist.main:  # rank 0 writes the files
+        return TrainResult(None, fitted.best_epoch, {}, fitted.history, parameters, fitted.wall_time_s, dist.rank)
+    result = save(job, task, config, splits, fitted, parameters, extra)
+    Path(job.checkpoint).unlink(missing_ok=True)
+    if job.plot is not None:
+        from rnncli.plot import plot_history
+
+        plot_history(job.plot, result.history, f"{Path(job.out).stem}: {task.name}, {job.cell}")
+    callbacks.on_end(result)
+    return result
+
+
+def interrupted(job: TrainJob) -> RnnCliError:
+    """Ctrl-C: the last finished epoch is in the checkpoint; say how to continue."""
+    if not Path(job.checkpoint).is_file():
+        return RnnCliError("interrupted before the first epoch ended; nothing to resume", EXIT_INTERRUPTED)
+    command = job.command or "rnncli train ..."
+    return RnnCliError(f"interrupted; the last finished epoch is kept in {job.checkpoint}; continue with: "
+                       f"{command} --resume {shlex.quote(job.checkpoint)}", EXIT_INTERRUPTED)
+
+
+def save(job: TrainJob, task: Task, config: ModelConfig, splits: Splits, fitted: Fitted, parameters: int,
+         extra: dict) -> TrainResult:
+    """Write the model file, then score what was saved (rounded weights, numpy forward pass:
+    what users will run) on dev and test and write it again with the scores."""
+    vocab = task.vocab
+    meta = {
+        "name": Path(job.out).stem,
+        "task": task.name,
+        "config": config.to_dict(),
+        "vocab": {"words": vocab.words.items, "chars": vocab.chars.items if config.char else []},
+        "labels": vocab.labels,
+        "training": {
+            "command": job.command, "data": task.describe_data(job, splits), "seed": job.seed, "options": job.options(),
+            "epochs_run": len(fitted.history), "best_epoch": fitted.best_epoch,
+            "wall_time_s": round(fitted.wall_time_s, 1), "parameters": parameters, "torch": torch.__version__,
+            "processes": int(os.environ.get("WORLD_SIZE", "1")), "history": fitted.history, **extra,
+        },
+    }
+    model_file.save_model(job.out, fitted.state, meta, dtype=job.dtype)
+    saved = model_file.load_model(job.out)
+    scores = {"dev": task.evaluate(saved, splits.dev)}
+    if splits.test is not None:
+        scores["test"] = task.evaluate(saved, splits.test)
+    meta["scores"] = scores
+    model_file.save_model(job.out, fitted.state, meta, dtype=job.dtype)
+    return TrainResult(job.out, fitted.best_epoch, scores, fitted.history, parameters, fitted.wall_time_s)

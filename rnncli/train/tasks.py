@@ -1,0 +1,210 @@
+"""The tasks a recurrent network is trained for, and all that differs between them.
+
+A Task reads its data, checks it, builds the vocabularies and label sets, names its torch
+model, turns examples into inputs, says how far a prediction is from the gold answer
+(cross-entropy) and what counts as correct, and scores a saved model the way users run it
+(numpy). The loop (loop.py) and `train()` (run.py) do the rest: adding a task is writing
+one Task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import nn
+
+from rnncli.config import ModelConfig
+from rnncli.data import (TaggedSentence, Vocabularies, build_sentiment_vocab, build_tagger_vocab, read_labelled_run,
+                         read_tagged)
+from rnncli.encoding import Batch, encode
+from rnncli.errors import RnnCliError
+from rnncli.model_file import ModelFile
+from rnncli.tagsets import default_head
+from rnncli.train.job import TrainJob
+from rnncli.train.model import SentimentModel, TaggerModel
+
+Warn = Callable[[str], None]
+
+
+@dataclass
+class Splits:
+    train: list
+    dev: list
+    test: list | None  # scored once at the end, never used for choices
+
+
+class Task:
+    """What the training loop needs to know of a task. Subclasses set `name` and `model_class`."""
+
+    name = ""
+    model_class: type[nn.Module]
+    vocab: Vocabularies  # set by vocabularies()
+
+    def read(self, job: TrainJob, warn: Warn) -> Splits:
+        """Every split, read before any training: bad data fails now, not after an hour."""
+        raise NotImplementedError
+
+    def vocabularies(self, train: list, job: TrainJob, warn: Warn) -> Vocabularies:
+        raise NotImplementedError
+
+    def check(self, splits: Splits, job: TrainJob) -> None:
+        """Refuse dev/test data the model could not be scored on."""
+
+    def prepare(self, model: nn.Module, train: list, job: TrainJob) -> dict:
+        """Anything done to a fresh model before training; returns what the model file records of it."""
+        return {}
+
+    @property
+    def metric(self) -> str:
+        """The dev score that picks the best epoch (an output name)."""
+        return default_head(self.vocab.labels)
+
+    def inputs(self, items: list, config: ModelConfig) -> Batch:
+        return encode([x.words for x in items], self.vocab.words, self.vocab.chars if config.char else None,
+                      config.max_word_chars)
+
+    def loss(self, logits: dict[str, torch.Tensor], items: list, T: int, loss_fn) -> torch.Tensor:
+        raise NotImplementedError
+
+    def correct(self, logits: dict[str, torch.Tensor], items: list) -> tuple[dict[str, int], int]:
+        """Per output, how many answers are right, and out of how many."""
+        raise NotImplementedError
+
+    def evaluate(self, model: ModelFile, items: list) -> dict[str, float]:
+        """Accuracy per output of a saved model, through the numpy forward pass users run."""
+        raise NotImplementedError
+
+    def info(self, splits: Splits, parameters: int) -> dict:
+        """What the progress display says at the start."""
+        return {"parameters": parameters, f"train_{self.unit}": len(splits.train), "words": len(self.vocab.words)}
+
+    def describe_data(self, job: TrainJob, splits: Splits) -> dict:
+        """What a model file records of its data."""
+        return {"dev": job.dev, "test": job.test, f"train_{self.unit}": len(splits.train)}
+
+    unit = "examples"
+
+
+def tag_targets(sentences: list[TaggedSentence], labels: dict[str, list[str]], T: int) -> dict[str, torch.Tensor]:
+    """Gold tag ids (B, T) per head; -100 marks padding and tags the model cannot predict."""
+    out = {}
+    for name, names in labels.items():
+        index = {t: i for i, t in enumerate(names)}
+        y = torch.full((len(sentences), T), -100, dtype=torch.long)
+        for b, s in enumerate(sentences):
+            y[b, : len(s.words)] = torch.tensor([index.get(t, -100) for t in s.tags[name]])
+        out[name] = y
+    return out
+
+
+class TaggerTask(Task):
+    """Many-to-many: a softmax per token for each tag set (UPOS, PTB), cross-entropy summed
+    over the heads; the best epoch has the best dev UPOS accuracy."""
+
+    name, model_class, unit = "tagger", TaggerModel, "sentences"
+
+    def read(self, job: TrainJob, warn: Warn) -> Splits:
+        train = [s for spec in job.train for s in read_tagged(spec)]
+        return Splits(train, read_tagged(job.dev), read_tagged(job.test) if job.test else None)
+
+    def vocabularies(self, train: list, job: TrainJob, warn: Warn) -> Vocabularies:
+        self.vocab = build_tagger_vocab(train, job.min_word_count, warn=warn)
+        return self.vocab
+
+    def check(self, splits: Splits, job: TrainJob) -> None:
+        for path, items in ((job.dev, splits.dev), (job.test, splits.test or [])):
+            missing = [name for name in self.vocab.labels if not all(name in s.tags for s in items)]
+            if missing:
+                raise RnnCliError(f"{path}: has no {missing[0]} tags, but the training data has; "
+                                  "give data with the same tag sets")
+
+    def loss(self, logits: dict[str, torch.Tensor], items: list, T: int, loss_fn) -> torch.Tensor:
+        targets = tag_targets(items, self.vocab.labels, T)
+        return sum(loss_fn(logits[name].flatten(0, 1), targets[name].flatten().to(logits[name].device))
+                   for name in logits)
+
+    def correct(self, logits: dict[str, torch.Tensor], items: list) -> tuple[dict[str, int], int]:
+        out = {}
+        for name, names in self.vocab.labels.items():
+            pred = logits[name].argmax(-1)
+            out[name] = sum(names[p] == g for b, s in enumerate(items)
+                            for p, g in zip(pred[b, : len(s.words)].tolist(), s.tags[name]))
+        return out, sum(len(s.words) for s in items)
+
+    def evaluate(self, model: ModelFile, items: list) -> dict[str, float]:
+        from rnncli.evaluate import evaluate_tagger
+
+        return evaluate_tagger(model, items).accuracy
+
+    def info(self, splits: Splits, parameters: int) -> dict:
+        return {**super().info(splits, parameters), "chars": len(self.vocab.chars)}
+
+    def describe_data(self, job: TrainJob, splits: Splits) -> dict:
+        return {"train": job.train[0] if len(job.train) == 1 else list(job.train), "dev": job.dev, "test": job.test,
+                "train_sentences": len(splits.train), "train_tokens": sum(len(s.words) for s in splits.train)}
+
+
+class SentimentTask(Task):
+    """Many-to-one: the text's states pooled into one vector, one softmax over the labels;
+    the best epoch has the best dev accuracy. `label_names` name integer labels 0, 1, ...
+    (the same way in every file of the run); `embeddings_from` pretrains the word vectors
+    (PPMI + SVD) on unlabelled text."""
+
+    name, model_class, unit = "sentiment", SentimentModel, "texts"
+
+    def __init__(self, label_names: list[str] | None = None, embeddings_from: list[str] | tuple[str, ...] = ()):
+        self.label_names = label_names
+        self.embeddings_from = list(embeddings_from)
+
+    def read(self, job: TrainJob, warn: Warn) -> Splits:
+        *trains, dev, test = read_labelled_run([*job.train, job.dev, job.test], self.label_names)
+        return Splits([e for examples in trains for e in examples], dev, test)
+
+    def vocabularies(self, train: list, job: TrainJob, warn: Warn) -> Vocabularies:
+        self.vocab = build_sentiment_vocab(train, job.min_word_count)
+        self.index = {label: i for i, label in enumerate(self.vocab.labels["label"])}
+        return self.vocab
+
+    def check(self, splits: Splits, job: TrainJob) -> None:
+        labels = self.vocab.labels["label"]
+        if len(labels) < 2:
+            raise RnnCliError(f"{', '.join(job.train)}: every training text has the label {labels[0]!r}; "
+                              "a classifier needs examples of at least two labels")
+        for path, items in ((job.dev, splits.dev), (job.test, splits.test or [])):
+            unknown = sorted({e.label for e in items} - set(labels))
+            if unknown:
+                raise RnnCliError(f"{path}: label(s) {', '.join(unknown)} never occur in the training data, whose "
+                                  f"labels are {', '.join(labels)}")
+
+    def prepare(self, model: nn.Module, train: list, job: TrainJob) -> dict:
+        if not self.embeddings_from:
+            return {}
+        from rnncli.embeddings import PpmiEmbeddings
+
+        embeddings = PpmiEmbeddings(self.embeddings_from)
+        vectors = embeddings.vectors(self.vocab.words.items, model.config.embedding_dim, [e.words for e in train],
+                                     job.seed)
+        with torch.no_grad():
+            model.word_emb.weight[2:] = torch.from_numpy(vectors[2:])
+        return {"embeddings": embeddings.describe()}
+
+    def loss(self, logits: dict[str, torch.Tensor], items: list, T: int, loss_fn) -> torch.Tensor:
+        gold = torch.tensor([self.index[e.label] for e in items], device=logits["label"].device)
+        return loss_fn(logits["label"], gold)
+
+    def correct(self, logits: dict[str, torch.Tensor], items: list) -> tuple[dict[str, int], int]:
+        pred = logits["label"].argmax(-1).tolist()
+        return {"label": sum(p == self.index[e.label] for p, e in zip(pred, items))}, len(items)
+
+    def evaluate(self, model: ModelFile, items: list) -> dict[str, float]:
+        from rnncli.evaluate import evaluate_sentiment
+
+        return evaluate_sentiment(model, items).accuracy
+
+    def describe_data(self, job: TrainJob, splits: Splits) -> dict:
+        return {"train": list(job.train), "dev": job.dev, "test": job.test, "train_texts": len(splits.train)}
+
+
+TASKS = {"tagger": TaggerTask, "sentiment": SentimentTask}
