@@ -1,6 +1,6 @@
 """ModelConfig: the one dataclass that describes a model's architecture.
 
-Shared by the torch modules (`model.py`) and the numpy forward pass (`forward.py`),
+Shared by the torch modules (`train/model.py`) and the numpy forward pass (`forward.py`),
 and stored in every model file's metadata.
 """
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from rnncli import tagsets
 from rnncli.conllu import UPOS, XPOS, read_conllu
 from rnncli.errors import RnnCliError
 from rnncli.inputs import file_lines, open_file
@@ -55,10 +56,6 @@ def nltk_missing(spec: str, name: str) -> RnnCliError:
                        f"(currently {os.environ.get('NLTK_DATA', 'unset')})")
 
 
-UPOS_TAGS = {"ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
-             "SCONJ", "SYM", "VERB", "X"}
-
-
 def tag_sets(sentences: list[TaggedSentence], warn: Callable[[str], None] | None = None) -> list[str]:
     """The tag sets every sentence has, upos first. One that only some sentences have (e.g.
     "_" for a missing XPOS) is dropped, and `warn` is told which and why."""
@@ -102,7 +99,7 @@ def read_tagged(spec: str | Path) -> list[TaggedSentence]:
     first = next((line for line in lines if line.strip()), "")
     sentences = (read_vertical if len(first.split("\t")) == 2 else read_slash_tagged)(lines, spec)
     tags = {t for s in sentences for t in s.tags["tag"]}
-    name = "upos" if tags <= UPOS_TAGS else "xpos"
+    name = "upos" if tags <= tagsets.UPOS else "xpos"
     return [TaggedSentence(s.words, {name: s.tags["tag"]}) for s in sentences]
 
 

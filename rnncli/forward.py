@@ -1,4 +1,4 @@
-"""The numpy forward pass: the same computation as `model.py`, over the same weights,
+"""The numpy forward pass: the same computation as `train/model.py`, over the same weights,
 without importing torch (so `rnncli tag` starts fast and small)."""
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ def reverse_padded(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.take_along_axis(x, source[:, :, None], axis=1)
 
 
-def run_direction(w: Weights, prefix: str, k: int, s: str, cell: str, activation: str, x: np.ndarray) -> np.ndarray:
+def run_direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, activation: str,
+                  x: np.ndarray) -> np.ndarray:
     """One layer, one direction over x (B, T, I) -> (B, T, H), from zero initial state."""
-    W_ih, W_hh = w[f"{prefix}.weight_ih_l{k}{s}"], w[f"{prefix}.weight_hh_l{k}{s}"]
+    W_ih, W_hh = w[f"{prefix}.weight_ih_l{layer}{direction}"], w[f"{prefix}.weight_hh_l{layer}{direction}"]
     B, T, _ = x.shape
     H = W_hh.shape[1]
     h = np.zeros((B, H), dtype=np.float32)
@@ -42,12 +43,12 @@ def run_direction(w: Weights, prefix: str, k: int, s: str, cell: str, activation
     W_hh_T = np.ascontiguousarray(W_hh.T)
     if cell == "rnn":
         act = ACTIVATIONS[activation]
-        xw = x @ W_ih.T + w[f"{prefix}.bias_l{k}{s}"]  # (B, T, H)
+        xw = x @ W_ih.T + w[f"{prefix}.bias_l{layer}{direction}"]  # (B, T, H)
         for t in range(T):
             h = act(xw[:, t] + h @ W_hh_T)
             out[:, t] = h
     elif cell == "lstm":
-        xw = x @ W_ih.T + (w[f"{prefix}.bias_ih_l{k}{s}"] + w[f"{prefix}.bias_hh_l{k}{s}"])  # (B, T, 4H)
+        xw = x @ W_ih.T + (w[f"{prefix}.bias_ih_l{layer}{direction}"] + w[f"{prefix}.bias_hh_l{layer}{direction}"])  # (B, T, 4H)
         c = np.zeros((B, H), dtype=np.float32)
         for t in range(T):
             gates = xw[:, t] + h @ W_hh_T  # (B, 4H): input, forget, cell, output (torch order)
@@ -56,8 +57,8 @@ def run_direction(w: Weights, prefix: str, k: int, s: str, cell: str, activation
             h = o * np.tanh(c)
             out[:, t] = h
     else:  # gru
-        xw = x @ W_ih.T + w[f"{prefix}.bias_ih_l{k}{s}"]  # (B, T, 3H): reset, update, new
-        b_hh = w[f"{prefix}.bias_hh_l{k}{s}"]
+        xw = x @ W_ih.T + w[f"{prefix}.bias_ih_l{layer}{direction}"]  # (B, T, 3H): reset, update, new
+        b_hh = w[f"{prefix}.bias_hh_l{layer}{direction}"]
         for t in range(T):
             hw = h @ W_hh_T + b_hh  # (B, 3H)
             r = sigmoid(xw[:, t, :H] + hw[:, :H])
@@ -70,10 +71,10 @@ def run_direction(w: Weights, prefix: str, k: int, s: str, cell: str, activation
 
 def run_recurrent(w: Weights, prefix: str, config: ModelConfig, layers: int, x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """(B, T, I) -> (B, T, D*H), the numpy twin of `model.run_recurrent`."""
-    for k in range(layers):
-        outs = [run_direction(w, prefix, k, "", config.cell, config.activation, x)]
+    for layer in range(layers):
+        outs = [run_direction(w, prefix, layer, "", config.cell, config.activation, x)]
         if config.bidirectional:
-            rev = run_direction(w, prefix, k, "_reverse", config.cell, config.activation, reverse_padded(x, lengths))
+            rev = run_direction(w, prefix, layer, "_reverse", config.cell, config.activation, reverse_padded(x, lengths))
             outs.append(reverse_padded(rev, lengths))
         x = np.concatenate(outs, axis=-1)
     return x

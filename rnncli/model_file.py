@@ -323,7 +323,7 @@ def _check_tensors(config: ModelConfig, tensors: dict[str, Tensor]) -> None:
 
 
 def expected_tensors(config: ModelConfig) -> dict[str, tuple[int, ...]]:
-    """Every tensor of a model with this config and its shape, named as in `model.py`."""
+    """Every tensor of a model with this config and its shape, named as in `train/model.py`."""
     c = config
     shapes = {"word_emb.weight": (c.words, c.embedding_dim)}
     if c.char:

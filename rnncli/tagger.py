@@ -57,9 +57,6 @@ def ranked(probs: np.ndarray, labels: list[str], top: int, threshold: float | No
     return [(labels[j], float(probs[j])) for j in chosen]
 
 
-TAGSET_HEADS = {"upos": "upos", "ptb": "xpos"}
-
-
 @dataclass
 class TagResult:
     sentence: Sentence  # UPOS and XPOS columns of its word rows filled in

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+UPOS = frozenset({"ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
+                  "SCONJ", "SYM", "VERB", "X"})  # Universal Dependencies' 17 part-of-speech tags
 HEADS = {"upos": "upos", "ptb": "xpos"}  # the user's tag set name -> the head that predicts it
 DISPLAY = {"upos": "UPOS", "xpos": "PTB", "label": "accuracy"}  # how reports name a head
 

@@ -51,3 +51,51 @@ def tiny_sentiment(tmp_path_factory) -> Path:
                             batch_size=4, lr=1e-2, seed=5, min_word_count=1, dtype="float32", command="pytest tiny")
     train(job, SentimentTask())
     return out
+
+
+# A tagger with hand-set weights, for tests of output formats: each word's tag distribution
+# is written below, so the expected output is known exactly and no training or BLAS change
+# can move it. A one-layer left-to-right vanilla RNN with the linear activation, W_xh = I,
+# W_hh = 0 and b = 0 passes each word's embedding through (h_t = x_t); the embedding holds
+# log-probabilities and the UPOS head is the identity, so softmax gives them back. The PTB
+# head maps each UPOS tag to one PTB tag.
+HAND_UPOS = ["ADP", "AUX", "DET", "NOUN", "PRON", "PUNCT", "VERB"]
+HAND_PTB = {"ADP": "IN", "AUX": "MD", "DET": "DT", "NOUN": "NN", "PRON": "PRP", "PUNCT": ".", "VERB": "VBP"}
+HAND_WORDS = {  # word -> its most probable tags; the rest of the mass is shared evenly by the other tags
+    "<unk>": {"NOUN": 0.4, "VERB": 0.3}, "i": {"PRON": 0.8, "NOUN": 0.1}, "study": {"VERB": 0.6, "NOUN": 0.3},
+    "at": {"ADP": 0.9}, "night": {"NOUN": 0.7, "VERB": 0.2}, ".": {"PUNCT": 0.99}, "the": {"DET": 0.95},
+    "cat": {"NOUN": 0.85}, "they": {"PRON": 0.9}, "can": {"AUX": 0.5, "VERB": 0.3, "NOUN": 0.15},
+    "fish": {"NOUN": 0.55, "VERB": 0.4},
+}
+
+
+def hand_probs(word: str) -> dict[str, float]:
+    given = HAND_WORDS.get(word.lower(), HAND_WORDS["<unk>"])
+    rest = (1 - sum(given.values())) / (len(HAND_UPOS) - len(given))
+    return {tag: given.get(tag, rest) for tag in HAND_UPOS}
+
+
+@pytest.fixture(scope="session")
+def hand_tagger(tmp_path_factory) -> Path:
+    import numpy as np
+
+    from rnncli.config import ModelConfig
+    from rnncli.model_file import expected_tensors, save_model
+
+    words = ["<pad>", *HAND_WORDS]
+    ptb = sorted(HAND_PTB.values())
+    H = len(HAND_UPOS)
+    config = ModelConfig(task="tagger", cell="rnn", activation="linear", words=len(words), chars=0, embedding_dim=H,
+                         char=False, hidden=H, layers=1, bidirectional=False, dropout=0.0, word_dropout=0.0,
+                         heads={"upos": H, "xpos": len(ptb)})
+    tensors = {name: np.zeros(shape, np.float32) for name, shape in expected_tensors(config).items()}
+    for i, word in enumerate(words[1:], start=1):
+        tensors["word_emb.weight"][i] = np.log([hand_probs(word)[tag] for tag in HAND_UPOS])
+    tensors["rnn.weight_ih_l0"] = np.eye(H, dtype=np.float32)
+    tensors["heads.upos.weight"] = np.eye(H, dtype=np.float32)
+    for j, tag in enumerate(HAND_UPOS):
+        tensors["heads.xpos.weight"][ptb.index(HAND_PTB[tag]), j] = 1.0
+    out = tmp_path_factory.mktemp("models") / "hand-tagger.safetensors"
+    save_model(out, tensors, {"name": "hand-tagger", "task": "tagger", "config": config.to_dict(),
+                              "vocab": {"words": words, "chars": []}, "labels": {"upos": HAND_UPOS, "xpos": ptb}})
+    return out

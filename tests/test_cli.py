@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -31,51 +32,58 @@ def test_version_and_help():
     assert result.exit_code == 0 and "--threshold" in result.stdout
 
 
-def test_tag_tsv_is_the_default_when_piped(tiny_model):
-    result = run("tag", "--model", tiny_model, "I study at night.")
+# Output formats, on a tagger with hand-set weights (conftest.HAND_WORDS): exact numbers.
+
+def test_tag_tsv_is_the_default_when_piped(hand_tagger):
+    result = run("tag", "--model", hand_tagger, "I study at night.")
     assert result.exit_code == 0, result.output
-    rows = tsv_rows(result.stdout)
-    assert [(r[0], r[1]) for r in rows] == [("I", "PRON"), ("study", "VERB"), ("at", "ADP"), ("night", "NOUN"), (".", "PUNCT")]
-    assert all(len(r) == 3 for r in rows)
-    assert float(rows[0][2]) == pytest.approx(0.768, abs=0.02)
-    assert result.stdout.endswith("\n\n")
+    assert result.stdout == "I\tPRON\t0.8000\nstudy\tVERB\t0.6000\nat\tADP\t0.9000\nnight\tNOUN\t0.7000\n.\tPUNCT\t0.9900\n\n"
 
 
-def test_tag_top_and_threshold(tiny_model):
-    rows = tsv_rows(run("tag", "-m", tiny_model, "--top", "2", "I study at night.").stdout)
-    assert [r[3] for r in rows] == ["VERB", "PRON", "VERB", "ADV", "NOUN"]
-    assert all(float(r[2]) >= float(r[4]) for r in rows)
-    rows = tsv_rows(run("tag", "-m", tiny_model, "--threshold", "0.1", "I study at night.").stdout)
-    assert [r[1:2] + r[3:4] for r in rows] == [["PRON", "VERB"], ["VERB"], ["ADP"], ["NOUN"], ["PUNCT"]]
+def test_tag_top_and_threshold(hand_tagger):
+    rows = tsv_rows(run("tag", "-m", hand_tagger, "--top", "2", "I study at night. They can fish.").stdout)
+    assert [r[3:] for r in rows] == [["NOUN", "0.1000"], ["NOUN", "0.3000"], ["AUX", "0.0167"], ["VERB", "0.2000"],
+                                     ["ADP", "0.0017"], ["ADP", "0.0167"], ["VERB", "0.3000"], ["VERB", "0.4000"],
+                                     ["ADP", "0.0017"]]  # equal probabilities: the model's first tag wins
+    rows = tsv_rows(run("tag", "-m", hand_tagger, "--threshold", "0.5", "They can fish.").stdout)
+    assert [r[1::2] for r in rows] == [["PRON"], ["AUX", "VERB"], ["NOUN", "VERB"], ["PUNCT"]]  # p >= 0.5 x best
+    rows = tsv_rows(run("tag", "-m", hand_tagger, "--top", "3", "--threshold", "0.5", "can").stdout)
+    assert rows == [["can", "AUX", "0.5000", "VERB", "0.3000", "NOUN", "0.1500"]]  # top 3, whatever the threshold
 
 
-def test_tag_formats(tiny_model):
-    text = "I study at night. The cat reads books."
-    tags = run("tag", "-m", tiny_model, "-f", "tags", text)
-    assert tags.stdout == "I/PRON study/VERB at/ADP night/NOUN ./PUNCT\nThe/DET cat/NOUN reads/VERB books/NOUN ./PUNCT\n"
-    ptb = run("tag", "-m", tiny_model, "-f", "tags", "--tagset", "ptb", "I study at night.")
-    assert ptb.stdout == "I/PRP study/VBP at/IN night/NN ./.\n"
-    lines = run("tag", "-m", tiny_model, "-f", "jsonl", text).stdout.splitlines()
-    first = json.loads(lines[0])
-    assert len(lines) == 2 and first["text"] == "I study at night." and first["tagset"] == "upos"
-    assert [t["token"] for t in first["tokens"]] == ["I", "study", "at", "night", "."]
-    assert first["tokens"][0]["tag"] == "PRON" and len(first["tokens"][0]["top"]) == 3
-    assert first["tokens"][0]["top"][0] == ["PRON", first["tokens"][0]["prob"]]
-    conllu = run("tag", "-m", tiny_model, "-f", "conllu", "I study at night.").stdout
-    assert conllu.splitlines()[:3] == ["# sent_id = 1", "# text = I study at night.", "1\tI\t_\tPRON\tPRP\t_\t_\t_\t_\t_"]
-    assert conllu.splitlines()[5].endswith("night\t_\tNOUN\tNN\t_\t_\t_\t_\tSpaceAfter=No")
+def test_tag_formats(hand_tagger):
+    text = "I study at night. The cat can fish."
+    tags = run("tag", "-m", hand_tagger, "-f", "tags", text)
+    assert tags.stdout == "I/PRON study/VERB at/ADP night/NOUN ./PUNCT\nThe/DET cat/NOUN can/AUX fish/NOUN ./PUNCT\n"
+    ptb = run("tag", "-m", hand_tagger, "-f", "tags", "--tagset", "ptb", text)
+    assert ptb.stdout == "I/PRP study/VBP at/IN night/NN ./.\nThe/DT cat/NN can/MD fish/NN ./.\n"
+    lines = run("tag", "-m", hand_tagger, "-f", "jsonl", text).stdout.splitlines()
+    assert json.loads(lines[0]) == {"text": "I study at night.", "sent_id": "1", "tagset": "upos", "tokens": [
+        {"token": "I", "tag": "PRON", "prob": 0.8, "top": [["PRON", 0.8], ["NOUN", 0.1], ["ADP", 0.02]]},
+        {"token": "study", "tag": "VERB", "prob": 0.6, "top": [["VERB", 0.6], ["NOUN", 0.3], ["ADP", 0.02]]},
+        {"token": "at", "tag": "ADP", "prob": 0.9, "top": [["ADP", 0.9], ["AUX", 0.016667], ["DET", 0.016667]]},
+        {"token": "night", "tag": "NOUN", "prob": 0.7, "top": [["NOUN", 0.7], ["VERB", 0.2], ["ADP", 0.02]]},
+        {"token": ".", "tag": "PUNCT", "prob": 0.99, "top": [["PUNCT", 0.99], ["ADP", 0.001667], ["AUX", 0.001667]]}]}
+    assert len(lines) == 2 and json.loads(lines[1])["sent_id"] == "2"
+    conllu = run("tag", "-m", hand_tagger, "-f", "conllu", "I study at night.").stdout
+    assert conllu == ("# sent_id = 1\n# text = I study at night.\n1\tI\t_\tPRON\tPRP\t_\t_\t_\t_\t_\n"
+                      "2\tstudy\t_\tVERB\tVBP\t_\t_\t_\t_\t_\n3\tat\t_\tADP\tIN\t_\t_\t_\t_\t_\n"
+                      "4\tnight\t_\tNOUN\tNN\t_\t_\t_\t_\tSpaceAfter=No\n5\t.\t_\tPUNCT\t.\t_\t_\t_\t_\tSpaceAfter=No\n\n")
 
 
-def test_tag_table_shows_the_distribution(tiny_model):
-    result = run("tag", "-m", tiny_model, "-f", "table", "I study at night.")
+def test_tag_table_shows_the_distribution(hand_tagger):
+    result = run("tag", "-m", hand_tagger, "-f", "table", "I study at night.")
     assert result.exit_code == 0
-    assert "I study at night." in result.stdout and "runners-up" in result.stdout
-    assert "PRON" in result.stdout and "0.77" in result.stdout and "VERB 0.13" in result.stdout
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    assert lines[0] == "I study at night." and "runners-up" in lines[1]
+    assert lines[3] == "1 │ I     │ PRON  │ 0.80 │ ████████   │ NOUN 0.10  ADP 0.02"
+    assert lines[7] == "5 │ .     │ PUNCT │ 0.99 │ ██████████ │ ADP 2e-03  AUX 2e-03"
+    assert max(len(line) for line in lines) <= 80
 
 
-def test_conllu_in_keeps_everything_but_the_tags(tiny_model):
+def test_conllu_in_keeps_everything_but_the_tags(hand_tagger):
     source = (FIXTURES / "special.conllu").read_text(encoding="utf-8")
-    result = run("tag", "-m", tiny_model, "--input-format", "conllu", "--format", "conllu", "--input",
+    result = run("tag", "-m", hand_tagger, "--input-format", "conllu", "--format", "conllu", "--input",
                  FIXTURES / "special.conllu")
     out, src = result.stdout.splitlines(), source.splitlines()
     assert len(out) == len(src)
@@ -87,24 +95,24 @@ def test_conllu_in_keeps_everything_but_the_tags(tiny_model):
             assert a == b  # comments, 2-3 ranges and 2.1 empty nodes unchanged
 
 
-def test_input_sources(tiny_model, tmp_path):
+def test_input_sources(hand_tagger, tmp_path):
     expected = "I/PRON study/VERB at/ADP night/NOUN ./PUNCT\n"
     path = tmp_path / "in.txt"
     path.write_text("I study at night.\n", encoding="utf-8")
-    assert run("tag", "-m", tiny_model, "-f", "tags", "--input", path).stdout == expected
-    assert run("tag", "-m", tiny_model, "-f", "tags", "-", input="I study at night.\n").stdout == expected
-    assert run("tag", "-m", tiny_model, "-f", "tags", "--input", "-", input="I study at night.\n").stdout == expected
-    assert run("tag", "-m", tiny_model, "-f", "tags", input="I study at night.\n").stdout == expected
+    assert run("tag", "-m", hand_tagger, "-f", "tags", "--input", path).stdout == expected
+    assert run("tag", "-m", hand_tagger, "-f", "tags", "-", input="I study at night.\n").stdout == expected
+    assert run("tag", "-m", hand_tagger, "-f", "tags", "--input", "-", input="I study at night.\n").stdout == expected
+    assert run("tag", "-m", hand_tagger, "-f", "tags", input="I study at night.\n").stdout == expected
 
 
-def test_input_formats(tiny_model):
-    text = "The cat reads books . I study\n"
-    assert run("tag", "-m", tiny_model, "-f", "tags", "-I", "tokens", input=text).stdout == \
-        "The/DET cat/NOUN reads/VERB books/NOUN ./PUNCT I/PRON study/VERB\n"
-    assert run("tag", "-m", tiny_model, "-f", "tags", "-I", "lines", input="I study.\nThe cat reads.\n").stdout \
-        .count("\n") == 2
-    assert run("tag", "-m", tiny_model, "-f", "tags", "-I", "text", input="I study.\nThe cat reads.\n").stdout \
-        .count("\n") == 2
+def test_input_formats(hand_tagger):
+    text = "The cat can't fish . I study\n"
+    assert run("tag", "-m", hand_tagger, "-f", "tags", "-I", "tokens", input=text).stdout == \
+        "The/DET cat/NOUN can't/NOUN fish/NOUN ./PUNCT I/PRON study/VERB\n"  # tokens kept: can't is unknown
+    assert run("tag", "-m", hand_tagger, "-f", "tags", "-I", "lines", input="I study. They fish\nThe cat\n").stdout \
+        == "I/PRON study/VERB ./PUNCT They/PRON fish/NOUN\nThe/DET cat/NOUN\n"  # one sentence per line
+    assert run("tag", "-m", hand_tagger, "-f", "tags", "-I", "text", input="I study. They fish\nThe cat\n").stdout \
+        == "I/PRON study/VERB ./PUNCT\nThey/PRON fish/NOUN The/DET cat/NOUN\n"  # sentences from running text
 
 
 def test_bundled_models_by_name():
@@ -167,8 +175,12 @@ def test_train_tagger_command(tmp_path):
 
     model = load_model(out)
     assert model.config.cell == "rnn" and model.config.activation == "relu" and not model.config.char
-    assert model.meta["training"]["command"].startswith("rnncli train tagger --train")
-    assert " --train-phrases" not in model.meta["training"]["command"]
+    assert shlex.split(model.meta["training"]["command"]) == [  # every option, defaults included: it runs again
+        "rnncli", "train", "tagger", "--train", str(TINY_TRAIN), "--dev", str(TINY_TRAIN), "--out", str(out),
+        "--test", str(TINY_TRAIN), "--cell", "rnn", "--activation", "relu", "--layers", "1", "--hidden", "8",
+        "--embedding-dim", "8", "--no-char", "--char-hidden", "64", "--no-bidirectional", "--dropout", "0.0",
+        "--word-dropout", "0.0", "--epochs", "2", "--batch-size", "6", "--lr", "0.01", "--min-word-count", "1",
+        "--seed", "3", "--dtype", "float32", "--patience", "5", "--max-time", "60.0", "--threads", "1"]
     assert set(model.meta["scores"]) == {"dev", "test"}
 
 

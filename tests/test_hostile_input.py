@@ -351,12 +351,13 @@ def test_vertical_files_starting_with_a_number_are_not_conllu(tmp_path):
 
 @pytest.mark.skipif(not (SHARED_DATA / "nltk_data").is_dir(), reason="../shared/data is absent")
 def test_treebank_gets_ud_upos(monkeypatch):
-    from rnncli.data import UPOS_TAGS, read_tagged
+    from rnncli.data import read_tagged
+    from rnncli.tagsets import UPOS
 
     monkeypatch.setenv("NLTK_DATA", str(SHARED_DATA / "nltk_data"))
     treebank = read_tagged("nltk:treebank")
     assert treebank[0].tags["upos"][:3] == ["PROPN", "PROPN", "PUNCT"]
-    assert {t for s in treebank for t in s.tags["upos"]} <= UPOS_TAGS
+    assert {t for s in treebank for t in s.tags["upos"]} <= UPOS
 
 
 @pytest.mark.skipif(not (EWT / "en_ewt-ud-train.conllu").is_file(), reason="../shared/data is absent")

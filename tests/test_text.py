@@ -1,5 +1,6 @@
 """Sentence splitting, Treebank tokenization, decoding and the input formats."""
 
+import subprocess
 import sys
 
 import pytest
@@ -31,10 +32,12 @@ def test_punkt_keeps_abbreviations_inside_sentences():
 
 
 def test_tokenizer_does_not_import_all_of_nltk():
-    for name in [m for m in sys.modules if m == "nltk" or m.startswith("nltk.")]:
-        del sys.modules[name]
-    tokenize("fresh start")
-    assert "nltk" not in sys.modules
+    code = ("import sys; from rnncli.text import split_sentences, tokenize\n"
+            "assert tokenize('Fresh start, here.')[0] == ['Fresh', 'start', ',', 'here', '.']\n"
+            "assert split_sentences('One. Two.') == ['One.', 'Two.']\n"
+            "print(sorted(m for m in sys.modules if m == 'nltk' or m.startswith('nltk.')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout == "[]\n", result.stderr  # a fresh process: no earlier test has filled the cache
 
 
 def test_clean_turns_control_characters_into_spaces():

@@ -1,0 +1,56 @@
+"""The package's layers, checked in fresh processes: torch only behind the training and
+explaining boundary, typer only in the CLI, rich only in the CLI and render."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "rnncli"
+TORCH_SIDE = {"rnncli.gradients", "rnncli.train.tasks", "rnncli.train.loop", "rnncli.train.model",
+              "rnncli.train.checkpoints", "rnncli.train.distributed", "rnncli.train.run"}
+
+
+def modules() -> list[str]:
+    names = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+def imported_after(statement: str) -> set[str]:
+    code = f"import sys\n{statement}\nprint(' '.join(sorted(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.split())
+
+
+def test_every_module_is_classified():
+    assert TORCH_SIDE < set(modules())
+
+
+@pytest.mark.parametrize("module", [m for m in modules() if m not in TORCH_SIDE])
+def test_inference_side_never_imports_torch(module):
+    loaded = imported_after(f"import {module}")
+    assert "torch" not in loaded
+    if module not in ("rnncli.cli", "rnncli.__main__"):
+        assert "typer" not in loaded
+    if module not in ("rnncli.cli", "rnncli.__main__", "rnncli.render"):
+        assert "rich" not in loaded
+
+
+def test_tagging_and_classifying_never_import_torch():
+    loaded = imported_after("import rnncli.tagger, rnncli.sentiment\n"
+                            "from rnncli.model_file import open_model\n"
+                            "from rnncli.tagger import tag_lines\n"
+                            "from rnncli.sentiment import classify_lines\n"
+                            "list(tag_lines(open_model('lstm', 'tagger'), ['I study at night.']))\n"
+                            "list(classify_lines(open_model('rnn', 'sentiment'), ['What a film']))")
+    assert "torch" not in loaded and "nltk" not in loaded
+
+
+@pytest.mark.parametrize("module", sorted(TORCH_SIDE))
+def test_the_torch_side_does(module):
+    assert "torch" in imported_after(f"import {module}")
