@@ -132,6 +132,7 @@ ExplainTask = choices("ExplainTask", ("sentiment", "tagger"))
 
 MAX_SEED = 2**32 - 1  # what numpy and torch seeds can hold
 MAX_THREADS = 256
+MAX_SIZE = 2048  # state and embedding sizes: a 2-layer BiLSTM of 2048 already holds ~200 M parameters
 MAX_LR = 10.0
 MAX_RADIUS = 100.0
 MAX_FORGET_BIAS = 50.0
@@ -230,17 +231,17 @@ Out = Annotated[Path, typer.Option("--out", "-o", help="Model file to write (.sa
 CellOption = Annotated[Cell, typer.Option(help="Recurrent cell.")]
 ActivationOption = Annotated[Activation, typer.Option(help="Nonlinearity of the vanilla rnn cell.")]
 Layers = Annotated[int, typer.Option(min=1, max=8, help="Recurrent layers.")]
-Hidden = Annotated[int, typer.Option(min=1, max=4096, help="Recurrent state size per direction.")]
-EmbeddingDim = Annotated[int, typer.Option(min=1, max=4096, help="Word embedding size.")]
+Hidden = Annotated[int, typer.Option(min=1, max=MAX_SIZE, help="Recurrent state size per direction.")]
+EmbeddingDim = Annotated[int, typer.Option(min=1, max=MAX_SIZE, help="Word embedding size.")]
 Char = Annotated[bool, typer.Option("--char/--no-char", help="Character-level recurrent features per word.")]
-CharHidden = Annotated[int, typer.Option(min=1, max=4096, help="Character recurrent state size per direction.")]
+CharHidden = Annotated[int, typer.Option(min=1, max=MAX_SIZE, help="Character recurrent state size per direction.")]
 Bidirectional = Annotated[bool, typer.Option("--bidirectional/--no-bidirectional", help="Read the text both ways.")]
 Dropout = Annotated[float, typer.Option(min=0.0, max=0.9, callback=finite,
                                         help="Dropout on embeddings, between layers, before the output.")]
 WordDropout = Annotated[float, typer.Option(min=0.0, max=0.9, callback=finite,
                                             help="Probability of replacing a word by <unk> in training.")]
 Epochs = Annotated[int, typer.Option(min=1, help="Passes over the training data.")]
-BatchSize = Annotated[int, typer.Option(min=1, help="Sentences (texts) per step.")]
+BatchSize = Annotated[int, typer.Option(min=1, max=65536, help="Sentences (texts) per step.")]
 LearningRate = Annotated[float, typer.Option(min=0.0, max=MAX_LR, callback=positive,
                                              help="Peak Adam learning rate (cosine decay).")]
 MinWordCount = Annotated[int, typer.Option(min=1, help="Words seen fewer times get no embedding of their own.")]
@@ -365,15 +366,18 @@ def explain_gradients(
     import json
 
     from rnncli import render
+    from rnncli.model_file import resolve_model
 
     fmt = output_format(fmt, "json")
+    if synthetic and text:
+        raise RnnCliError("--synthetic uses random inputs; give no text with it", EXIT_USAGE)
     require("torch", "train")
     specs = model or ["rnn", "lstm"]
     if plot is not None:
         from rnncli.files import check_outputs
         from rnncli.plot import pyplot
 
-        check_outputs([("--plot", plot)], [("--model", spec) for spec in specs if Path(spec).exists()])
+        check_outputs([("--plot", plot)], [("--model", resolve_model(spec, task.value)) for spec in specs])
         pyplot()  # fail before the work, not after
     from rnncli import gradients
 
@@ -536,11 +540,12 @@ def write_report(reports: list[dict], data: Path, as_json: bool, report_path: Op
     return not as_json
 
 
-def check_report(report_path: Optional[Path], data: Path, models: list[str]) -> None:
+def check_report(report_path: Optional[Path], data: Path, models: list[str], task: str) -> None:
     """Before any scoring: the report can be written and is neither the data nor a model file."""
     from rnncli.files import check_outputs
+    from rnncli.model_file import resolve_model
 
-    check_outputs([("--report", report_path)], [("--data", data)] + [("--model", m) for m in models if Path(m).exists()])
+    check_outputs([("--report", report_path)], [("--data", data)] + [("--model", resolve_model(m, task)) for m in models])
 
 
 @eval_app.command("sentiment")
@@ -558,7 +563,7 @@ def eval_sentiment(
     from rnncli.evaluate import compare_sentiment, evaluate_sentiment
     from rnncli.model_file import open_model
 
-    check_report(report_path, data, model)
+    check_report(report_path, data, model, "sentiment")
     classifiers = [open_model(m, "sentiment") for m in model]
     examples = read_labelled(data, split_label_names(label_names))
     reports = [evaluate_sentiment(c, examples) for c in classifiers]
@@ -587,7 +592,7 @@ def eval_tagger(
     from rnncli.evaluate import compare_taggers, evaluate_tagger
     from rnncli.model_file import open_model
 
-    check_report(report_path, data, model)
+    check_report(report_path, data, model, "tagger")
     taggers = [open_model(m, "tagger") for m in model]
     sentences = read_tagged(data)
     reports = [evaluate_tagger(t, sentences, confusions) for t in taggers]

@@ -40,7 +40,7 @@ def read_tagged_conllu(path: str | Path, lines: list[str] | None = None) -> list
         for row in rows:
             if row[UPOS] in ("", "_"):
                 raise RnnCliError(f"{path}:{sentence.line}: sentence has a word without a UPOS tag; "
-                                  "training needs gold tags in column 4")
+                                  "training and scoring need gold tags in column 4")
         sentences.append(TaggedSentence(
             [r[1] for r in rows], {"upos": [r[UPOS] for r in rows], "xpos": [r[XPOS] for r in rows]}))
     if not sentences:

@@ -1,26 +1,29 @@
 """Output files: checked before any work starts, then written atomically.
 
 `check_outputs` refuses, before a run spends a minute or an hour, every output that could
-not be written or that would destroy an input: a folder, a missing parent folder, a folder
-we cannot write in, and above all a path that is (after symlinks, or as a hard link) the
-same file as one of the run's inputs or another of its outputs.
+not be written or that would destroy an input: a folder, a device or FIFO, a missing parent
+folder, a folder we cannot write in, a name too long, and above all a path that is (after
+symlinks, or as a hard link) the same file as one of the run's inputs or another output.
 
 `write_atomic` writes a temporary file in the same folder, fsyncs, then renames, so a
 reader (or a Ctrl-C) never sees half a file and an existing file is replaced whole or not
-at all. Temporary files carry the writer's process id; ones left by a killed process are
-removed the next time the same output is written.
+at all. Temporary files are named `.NAME.PID.XXXXXXXX.tmp` (NAME shortened when long); ones
+left by a process that no longer runs are removed the next time the same output is written.
 """
 
 from __future__ import annotations
 
-import glob
+import hashlib
 import os
+import re
+import stat
 import tempfile
 from pathlib import Path
 
 from rnncli.errors import RnnCliError
 
 Named = tuple[str, "str | os.PathLike | None"]  # (option, path), e.g. ("--out", "model.safetensors")
+MAX_TEMP_STEM = 200  # a temporary file's name must stay under the usual 255-byte limit
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -36,6 +39,34 @@ def _is_file_input(path) -> bool:
     return path is not None and not str(path).startswith("nltk:") and str(path) != "-"
 
 
+def _check_one(option: str, path: Path) -> None:
+    if str(path) == "-":
+        raise RnnCliError(f"{option} -: give a file path (this output cannot go to stdout)")
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise RnnCliError(f"{option} {path}: {exc.strerror}") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise RnnCliError(f"{option} {path}: is a folder; give a file path")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise RnnCliError(f"{option} {path}: not a regular file (a device, FIFO or socket); give a file path")
+    if len(os.fsencode(path.name)) > 255:
+        raise RnnCliError(f"{option} {path}: file name too long")
+    parent = path.parent
+    if not parent.is_dir():
+        raise RnnCliError(f"{option} {path}: folder {parent} does not exist")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise RnnCliError(f"{option} {path}: cannot write in {parent} ({exc.strerror})") from None
+    if info is not None and not os.access(path, os.W_OK):
+        raise RnnCliError(f"{option} {path}: permission denied")
+
+
 def check_outputs(outputs: list[Named], inputs: list[Named]) -> None:
     """Raise RnnCliError (exit 1) unless every output can be written without touching an input."""
     outputs = [(option, Path(path)) for option, path in outputs if path is not None]
@@ -45,19 +76,18 @@ def check_outputs(outputs: list[Named], inputs: list[Named]) -> None:
             if _same_file(path, other):
                 raise RnnCliError(f"{option} {path} is the same file as {other_option} {other}; "
                                   "choose another output path (rnncli never overwrites its inputs)")
-        if path.is_dir():
-            raise RnnCliError(f"{option} {path}: is a folder; give a file path")
-        parent = path.parent
-        if not parent.is_dir():
-            raise RnnCliError(f"{option} {path}: folder {parent} does not exist")
-        try:
-            fd, probe = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=parent)
-            os.close(fd)
-            os.unlink(probe)
-        except OSError as exc:
-            raise RnnCliError(f"{option} {path}: cannot write in {parent} ({exc.strerror})") from None
-        if path.exists() and not os.access(path, os.W_OK):
-            raise RnnCliError(f"{option} {path}: permission denied")
+        _check_one(option, path)
+
+
+def _temp_stem(path: Path) -> str:
+    name = path.name
+    if len(os.fsencode(name)) <= MAX_TEMP_STEM:
+        return name
+    return name[:100] + "~" + hashlib.sha1(os.fsencode(name)).hexdigest()[:12]
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{_temp_stem(path)}.{os.getpid()}."
 
 
 def _umask() -> int:
@@ -77,19 +107,30 @@ def _process_alive(pid: int) -> bool:
 
 
 def remove_stale_temps(path: str | os.PathLike) -> None:
-    """Delete temporary files of `path` left by writers that no longer run (e.g. SIGKILL)."""
+    """Delete temporary files of `path` left by writers that no longer run (e.g. SIGKILL):
+    only regular files named exactly as write_atomic names them, with a dead process's id."""
     path = Path(path)
-    for tmp in glob.glob(os.path.join(glob.escape(str(path.parent)), f".{glob.escape(path.name)}.*.tmp")):
-        parts = Path(tmp).name[len(path.name) + 2:-len(".tmp")].split(".")  # [pid, random], or [random] (old)
-        if len(parts) == 1 or (len(parts) == 2 and parts[0].isdigit() and not _process_alive(int(parts[0]))):
-            Path(tmp).unlink(missing_ok=True)
+    pattern = re.compile(rf"\.{re.escape(_temp_stem(path))}\.(\d+)\.[a-z0-9_]{{8}}\.tmp")
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match and not _process_alive(int(match.group(1))):
+            tmp = path.parent / name
+            try:
+                if stat.S_ISREG(os.lstat(tmp).st_mode):
+                    tmp.unlink()
+            except OSError:  # gone already, or not ours to remove
+                pass
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
     path = Path(path)
     try:
         remove_stale_temps(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise RnnCliError(f"{path}: cannot write ({exc.strerror})") from None
     try:

@@ -84,21 +84,23 @@ def bundled_models() -> list[Path]:
 
 
 def resolve_model(spec: str, task: str | None = None) -> Path:
-    """`lstm`/`rnn` name a bundled model of `task`; without a task, bundled models go by
-    their full names (`tagger-lstm`); anything else is a path. Reading it says what is wrong
-    with a path that exists (a folder, permission denied)."""
+    """`lstm`/`rnn` name a bundled model of `task`; full names (`tagger-lstm`) name a bundled
+    model anywhere; anything else is a path. Reading it says what is wrong with a path that
+    exists (a folder, permission denied)."""
     if task is not None and spec in BUNDLED.get(task, ()):
         path = pretrained_dir() / f"{task}-{spec}.safetensors"
         if not path.is_file():
             raise RnnCliError(f"bundled model {task}-{spec} is missing from {path.parent}; reinstall rnncli")
         return path
     names = BUNDLED.get(task, ()) if task is not None else [p.stem for p in bundled_models()]
-    if task is None and spec in names:
+    if spec in {p.stem for p in bundled_models()}:  # a full name (tagger-lstm) works anywhere
         return pretrained_dir() / f"{spec}.safetensors"
     path = Path(spec).expanduser()
     try:
         path.stat()
     except (FileNotFoundError, NotADirectoryError):
+        if "/" in spec or spec.endswith(".safetensors"):
+            raise RnnCliError(f"{spec}: no such file") from None
         raise RnnCliError(f"no model named {spec!r}: use one of {', '.join(names)} or the path of a model file") from None
     except OSError:
         pass  # reading it says what is wrong

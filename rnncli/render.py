@@ -62,8 +62,10 @@ def print_warning(message: str) -> None:
 
 
 def stdout_console() -> Console:
-    """Colour only on a terminal and never with NO_COLOR; a fixed width (120) when not a terminal."""
-    return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 120)
+    """Colour only on a terminal and never with NO_COLOR; the terminal's width, or COLUMNS, or
+    120 when neither says."""
+    fixed = not sys.stdout.isatty() and not os.environ.get("COLUMNS", "").isdigit()
+    return Console(soft_wrap=False, width=120 if fixed else None)
 
 
 class TrainingProgress:
@@ -182,16 +184,20 @@ def tagged_table(console: Console, text: str, tokens: list[str], candidates: lis
 
     table = Table(title=printable(text), title_justify="left", title_style="italic", show_edge=False, pad_edge=False,
                   header_style="bold", expand=False)
-    table.add_column("#", justify="right", style="dim")
-    table.add_column("token", style="bold")
-    table.add_column(tagset.upper(), style="bold green")
-    table.add_column("prob", justify="right")
-    table.add_column("", style="green", no_wrap=True, min_width=10)
-    table.add_column("runners-up", style="dim")
+    wide, medium = console.width >= 60, console.width >= 40  # narrow terminals keep the words and numbers
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("token", style="bold", overflow="fold", min_width=5)
+    table.add_column(tagset.upper(), style="bold green", no_wrap=True)
+    table.add_column("prob", justify="right", no_wrap=True)
+    if wide:
+        table.add_column("", style="green", no_wrap=True, min_width=10)
+    if medium:
+        table.add_column("runners-up", style="dim", overflow="fold")
     for i, (tok, cands) in enumerate(zip(tokens, candidates), start=1):
         tag, p = cands[0]
         others = "  ".join(f"{t} {short_prob(q)}" for t, q in cands[1:])
-        table.add_row(str(i), printable(tok), tag, f"{p:.2f}", bar(p), others)
+        table.add_row(str(i), printable(tok), tag, f"{p:.2f}", *([bar(p)] if wide else []),
+                      *([others] if medium else []))
     console.print(table)
     console.print()
 

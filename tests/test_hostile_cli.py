@@ -98,6 +98,20 @@ def test_eval_report_is_never_the_data_or_a_model(data, tiny_model, kind):
         assert report.read_bytes() == before
 
 
+@pytest.mark.parametrize("kind, model", [("tagger", "rnn"), ("sentiment", "sentiment-lstm")])
+def test_reports_and_plots_never_overwrite_bundled_models(tmp_path, kind, model):
+    from rnncli.model_file import resolve_model
+
+    bundled = resolve_model(model, kind)
+    before = bundled.read_bytes()
+    data = TINY_TRAIN if kind == "tagger" else TINY_TSV
+    for args in (["eval", kind, "-m", model, "--data", data, "--report", bundled],
+                 ["explain-gradients", "--task", kind, "-m", model, "a good film", "--plot", bundled]):
+        result = run(*args)
+        assert result.exit_code == 1 and "is the same file as --model" in result.stderr, result.stderr
+    assert bundled.read_bytes() == before
+
+
 def test_explain_plot_is_never_a_model(tmp_path, tiny_model):
     model = tmp_path / "model.safetensors"
     shutil.copy(tiny_model, model)
@@ -119,7 +133,9 @@ def test_tag_refuses_stdout_that_is_its_input(tmp_path, tiny_model, redirect):
 # --- 5. output locations checked before any work ----------------------------------------
 
 @pytest.mark.parametrize("out, message", [("{dir}", "is a folder"), ("{dir}/no/such/m.safetensors", "does not exist"),
-                                          ("/proc/m.safetensors", "cannot write in /proc")])
+                                          ("/proc/m.safetensors", "cannot write in /proc"),
+                                          ("/dev/null", "not a regular file"), ("{dir}/" + "c" * 300, "name too long"),
+                                          ("-", "give a file path")])
 def test_unwritable_outputs_fail_before_training(data, out, message):
     for option in ("--out", "--metrics-log", "--plot"):
         path = out.format(dir=data)
@@ -143,14 +159,17 @@ def test_stale_temporary_files_are_removed(tmp_path):
 
     out = tmp_path / "m.safetensors"
     dead = tmp_path / f".m.safetensors.{2**22 + 11}.abcd1234.tmp"  # above Linux's pid_max: never alive
-    old = tmp_path / ".m.safetensors.x1y2z3w4.tmp"  # the format before process ids
     alive = tmp_path / f".m.safetensors.{os.getpid()}.abcd1234.tmp"
     other = tmp_path / f".m.safetensors.ckpt.{2**22 + 11}.abcd1234.tmp"  # the checkpoint's: not ours to judge
-    for p in (dead, old, alive, other):
+    data = tmp_path / ".m.safetensors.99999999.tmp"  # a user's file with a similar name (no random part)
+    for p in (dead, alive, other, data):
         p.write_bytes(b"partial")
     write_atomic(out, b"data")
     assert out.read_bytes() == b"data"
-    assert not dead.exists() and not old.exists() and alive.exists() and other.exists()
+    assert not dead.exists() and alive.exists() and other.exists() and data.exists()
+    long = tmp_path / ("b" * 250)  # a name near the limit still gets a temporary file
+    write_atomic(long, b"data")
+    assert long.read_bytes() == b"data"
 
 
 # --- 3. user text is data, never Rich markup ----------------------------------------------
@@ -374,3 +393,14 @@ def test_same_seed_same_model_by_default(tmp_path):
     first, second = (load_file(str(o)) for o in outs)
     assert first.keys() == second.keys() and all((first[k] == second[k]).all() for k in first)
     assert "--threads 1" in run("info", outs[0]).stdout
+
+
+@pytest.mark.parametrize("width", [30, 40, 60, 80])
+def test_narrow_terminals_keep_words_tags_and_probabilities(hand_tagger, width):
+    result = runner.invoke(app, ["tag", "-m", str(hand_tagger), "-f", "table", "I study internationalization ."],
+                           env={"COLUMNS": str(width)})
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0 and max(len(line) for line in lines) <= width
+    tokens = "".join(line.split("│")[1].strip() for line in lines if line.count("│") >= 3)
+    assert tokens == "Istudyinternationalization."  # long tokens fold, never vanish
+    assert all(tag in result.stdout for tag in ("PRON", "VERB", "NOUN", "PUNCT")) and "0.80" in result.stdout

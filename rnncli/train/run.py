@@ -42,7 +42,7 @@ def train(job: TrainJob, task: Task, callbacks: Callbacks | None = None) -> Trai
     if job.resume is not None and Path(job.resume).is_dir():
         raise RnnCliError(f"--resume {job.resume}: is a folder; give the OUT.ckpt file of the interrupted run",
                           EXIT_USAGE)
-    if job.resume is not None and not Path(job.resume).is_file():
+    if job.resume is not None and not Path(job.resume).exists():
         raise RnnCliError(f"{job.resume}: no such checkpoint", EXIT_USAGE)
     if job.plot is not None:
         from rnncli.plot import pyplot
@@ -56,15 +56,20 @@ def train(job: TrainJob, task: Task, callbacks: Callbacks | None = None) -> Trai
     task.check(splits, job)
     config = job.config(task.name, len(vocab.words), len(vocab.chars),
                         {name: len(labels) for name, labels in vocab.labels.items()})
-    model = task.model_class(config)
-    extra = task.prepare(model, splits.train, job)
-    parameters = sum(p.numel() for p in model.parameters())
-    dist = Distributed()
     try:
+        model = task.model_class(config)
+        extra = task.prepare(model, splits.train, job)
+        parameters = sum(p.numel() for p in model.parameters())
+        dist = Distributed()
         fitted = fit(model, task, splits.train, splits.dev, job, callbacks, task.info(splits, parameters), dist,
                      checkpoint=job.checkpoint)
     except KeyboardInterrupt:
         raise interrupted(job) from None
+    except (MemoryError, RuntimeError) as exc:
+        if not isinstance(exc, MemoryError) and "alloc" not in str(exc).lower():
+            raise
+        raise RnnCliError("not enough memory for a model of this size; use a smaller --hidden, --embedding-dim "
+                          "or --batch-size") from None
     if not dist.main:  # rank 0 writes the files
         return TrainResult(None, fitted.best_epoch, {}, fitted.history, parameters, fitted.wall_time_s, dist.rank)
     result = save(job, task, config, splits, fitted, parameters, extra)
