@@ -337,42 +337,106 @@ def gradient_table(console: Console, tokens: list[str], explanations: list, sali
     from rich.table import Table
 
     low, high = _log_range([e.grad_norms for e in explanations])
+    bar_width = 12 if len(explanations) < 3 and not saliency else 6  # so that two models fit 80 columns
     table = Table(show_edge=False, header_style="bold", pad_edge=False)
     table.add_column("step", justify="right", style="dim", no_wrap=True)
-    table.add_column("token", style="bold", no_wrap=True, max_width=24, overflow="ellipsis")
+    table.add_column("token", style="bold", no_wrap=True, max_width=16, overflow="ellipsis")
     table.add_column("dist", justify="right", style="dim", no_wrap=True)
-    for e in explanations:
-        table.add_column(e.name, justify="right", no_wrap=True)
+    for e in explanations:  # bundled models by their short names (rnn, lstm): the table fits 80 columns
+        table.add_column(e.name.removeprefix(f"{e.prediction['task']}-"), justify="right", no_wrap=True)
         table.add_column("|g_t|", style="cyan" if e.cell == "lstm" else "magenta", no_wrap=True)
-        if e.forget_gate_mean:
-            table.add_column("f_t", justify="right", style="dim", no_wrap=True)
         if saliency:
             table.add_column("g×x", justify="right", no_wrap=True)
     T = len(tokens)
     for t, token in enumerate(tokens):
         row = [str(t + 1), token, str(T - 1 - t)]
         for e in explanations:
-            row += [f"{e.grad_norms[t]:.2e}", log_bar(e.grad_norms[t], low, high)]
-            if e.forget_gate_mean:
-                row.append(f"{e.forget_gate_mean[t]:.2f}")
+            row += [f"{e.grad_norms[t]:.1e}", log_bar(e.grad_norms[t], low, high, bar_width)]
             if saliency:
-                row.append(f"{e.saliency[t]:+.3f}")
+                row.append(f"{e.saliency[t]:+.2f}")
         table.add_row(*row)
     console.print(table)
-    console.print(Text(f"{GRADIENT_NOTE}; bars are log-scaled over 12 decades; f_t: mean LSTM forget gate"
+    console.print(Text(f"{GRADIENT_NOTE}; bars are log-scaled over 12 decades"
                        + ("; g×x: gradient x input of the prediction" if saliency else "") + ".", style="dim"))
     for e in explanations:
         p = e.prediction
         what = "last token's tag" if p["task"] == "tagger" else "label"
         console.print(Text.assemble((e.name, "bold"), f" ({e.cell}): {what} ", (p["label"], "bold"),
                                     f" ({p['prob']:.2f}); " + gradient_summary(e.summary(), T)))
+    for e in explanations:
+        if e.gates():
+            gates_table(console, tokens, e)
+
+
+def gates_table(console: Console, tokens: list[str], e) -> None:
+    """The LSTM's gates per token (first layer, left to right): mean input, forget and output
+    gate, and the cell state's norm, with the forget gate drawn as a bar: where the cell keeps
+    (f near 1) and where it forgets."""
+    from rich.table import Table
+
+    gates = e.gates()
+    table = Table(title=f"{e.name}: gates per token (means over the units)", title_justify="left",
+                  show_edge=False, header_style="bold", pad_edge=False)
+    table.add_column("step", justify="right", style="dim", no_wrap=True)
+    table.add_column("token", style="bold", no_wrap=True, max_width=16, overflow="ellipsis")
+    for name in ("i_t", "f_t", "o_t", "|c_t|"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("f_t", style="cyan", no_wrap=True, min_width=10)
+    for t, token in enumerate(tokens):
+        f = gates["forget_gate_mean"][t]
+        table.add_row(str(t + 1), token, f"{gates['input_gate_mean'][t]:.2f}", f"{f:.2f}",
+                      f"{gates['output_gate_mean'][t]:.2f}", f"{gates['cell_state_norm'][t]:.2f}", bar(f))
+    console.print(table)
 
 
 def gradient_summary(summary: dict, steps: int) -> str:
+    """The verdict (gradients.VERDICT_RULE) with the factor and reach it rests on."""
     factor = summary["decay_factor"]
-    trend = "" if factor is None else ("vanishes" if factor < 0.99 else "explodes" if factor > 1.01 else "holds")
-    text = f"per step back x{factor:.3f} ({trend})" if factor is not None else "no decay factor (zero gradient)"
-    return text + f", stays above 1e-3 of its maximum for {summary['reach']} of {steps - 1} steps back"
+    if factor is None:
+        text = "no decay factor (zero gradient)"
+    else:
+        text = f"{summary['verdict']}: x{factor:.3f} per step back"
+    first = " (the first token)" if summary["reach"] == steps - 1 else ""
+    return text + f"; still >= 1e-3 of its maximum {summary['reach']} of {steps - 1} steps back{first}"
+
+
+def corpus_table(console: Console, explanations: list, note: str) -> None:
+    """Gradient decay over many sentences: the median [quartiles] of each model's normalised
+    |g| at a few distances, then each model's verdict with its statistics."""
+    from rich.table import Table
+
+    table = Table(show_edge=False, header_style="bold", pad_edge=False)
+    table.add_column("dist", justify="right", no_wrap=True)
+    for e in explanations:
+        table.add_column("n", justify="right", style="dim", no_wrap=True)
+        table.add_column(f"{e.name} median [Q1-Q3]", justify="right", no_wrap=True)
+    longest = max(len(e.median) for e in explanations)
+    for k in (0, 1, 2, 5, 10, 20, 40, 80):
+        if k >= longest:
+            break
+        row = [str(k)]
+        for e in explanations:
+            if k < len(e.median) and e.counts[k]:
+                row += [str(e.counts[k]), f"{e.median[k]:.2g} [{e.q1[k]:.2g}-{e.q3[k]:.2g}]"]
+            else:
+                row += ["0", "-"]
+        table.add_row(*row)
+    console.print(table)
+    console.print(Text(note + ".", style="dim"))
+    for e in explanations:
+        console.print(Text.assemble((e.name, "bold"), f" ({e.cell}, {e.sentences} sentences): {e.summary_text()}"))
+
+
+def corpus_tsv(explanations: list) -> str:
+    header = ["distance"] + [f"{e.name}_{column}" for e in explanations for column in ("n", "q1", "median", "q3")]
+    lines = ["\t".join(header)]
+    for k in range(max(len(e.median) for e in explanations)):
+        row = [str(k)]
+        for e in explanations:
+            row += ([str(e.counts[k])] + [f"{v[k]:.6e}" for v in (e.q1, e.median, e.q3)] if k < len(e.median)
+                    else ["0", "", "", ""])
+        lines.append("\t".join(row))
+    return "\n".join(lines) + "\n"
 
 
 def gradient_tsv(tokens: list[str], explanations: list) -> str:

@@ -105,3 +105,29 @@ def test_cli_errors(tmp_path):
     else:
         made = runner.invoke(app, ["explain-gradients", "--synthetic", "--plot", str(tmp_path / "p.png")])
         assert made.exit_code == 0 and (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_corpus_mode_through_the_cli(tiny_model, tmp_path):
+    from conftest import TINY_TRAIN
+
+    data = json.loads(runner.invoke(app, ["explain-gradients", "--task", "tagger", "-m", str(tiny_model),
+                                          "--input", str(TINY_TRAIN), "-f", "json"]).stdout)
+    model = data["models"]["tiny-lstm"]
+    assert model["sentences"] + model["skipped"] == 16 and model["median"][0] == 1.0
+    assert model["counts"][0] == model["sentences"]
+    assert model["verdict"] in ("vanishes", "holds", "explodes") and model["verdict"] in model["summary"]
+    table = runner.invoke(app, ["explain-gradients", "--task", "tagger", "-m", str(tiny_model), "--input",
+                                str(TINY_TRAIN), "--max-sentences", "3", "-f", "table"], env={"COLUMNS": "80"})
+    assert table.exit_code == 0 and "tiny-lstm (lstm, " in table.stdout
+    assert max(len(line) for line in table.stdout.splitlines()) <= 80
+    both = runner.invoke(app, ["explain-gradients", "--input", str(TINY_TRAIN), "some text"])
+    assert both.exit_code == 2 and "not both" in both.stderr
+
+
+def test_lstm_gates_table_fits_80_columns(tiny_model):
+    result = runner.invoke(app, ["explain-gradients", "--task", "tagger", "-m", str(tiny_model), "-m", str(tiny_model),
+                                 "--saliency", "-f", "table", "I study at night but sleep ."], env={"COLUMNS": "80"})
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0 and max(len(line) for line in lines) <= 80
+    assert "tiny-lstm: gates per token" in result.stdout and "|c_t|" in result.stdout
+    assert not any("…" in line for line in lines)  # nothing cut
