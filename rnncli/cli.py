@@ -108,8 +108,11 @@ app = typer.Typer(
 )
 train_app = typer.Typer(help="Train your own tagger or sentiment model from standard files.", no_args_is_help=True)
 eval_app = typer.Typer(help="Score a model on gold-labelled data.", no_args_is_help=True)
+experiment_app = typer.Typer(help="Experiments that train small networks to test the lecture's claims.",
+                             no_args_is_help=True)
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
+app.add_typer(experiment_app, name="experiment")
 
 
 
@@ -627,6 +630,97 @@ def eval_tagger(
             render.tagger_report(console, reports[0], taggers[0].name, str(data), head)
         else:
             render.compare_table(console, [t.name for t in taggers], compare_taggers(reports, head), str(data))
+
+
+def int_list(text: str, option: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise RnnCliError(f"{option} {text!r}: give whole numbers separated by commas", EXIT_USAGE) from None
+
+
+ExperimentFormat = Annotated[ExplainFormat, typer.Option("--format", "-f",
+                                                         help="auto: a table on a terminal, json otherwise.")]
+
+
+@experiment_app.command("memory")
+def experiment_memory(
+    cells: Annotated[str, typer.Option("--cell", help="Cells to compare, comma-separated.")] = "rnn,lstm,gru",
+    distances: Annotated[str, typer.Option(help="Distances between the label and the end, comma-separated.")]
+    = "5,10,20,50,100",
+    steps: Annotated[int, typer.Option(min=1, max=100_000, help="Training steps per cell and distance.")] = 600,
+    hidden: Annotated[int, typer.Option(min=1, max=1024, help="State size of every cell.")] = 32,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="First random seed.")] = 0,
+    seeds: Annotated[int, typer.Option(min=1, max=100, help="Seeds to average over (seed, seed+1, ...).")] = 1,
+    fmt: ExperimentFormat = "auto",
+    plot: Annotated[Optional[Path], typer.Option(help="Also draw accuracy against distance to this PNG.")] = None,
+) -> None:
+    """Train a vanilla RNN, an LSTM and a GRU of the same size to remember the first symbol of a
+    sequence across N distractors, for several N; print test accuracy and each trained network's
+    gradient decay per step (Bengio et al. 1994; Hochreiter & Schmidhuber 1997).
+
+    Examples: rnncli experiment memory; rnncli experiment memory --distances 10,50 --seeds 3;
+    rnncli experiment memory -f json > memory.json
+    """
+    run_experiment("memory", fmt, plot, cells=[c.strip() for c in cells.split(",") if c.strip()],
+                   distances=int_list(distances, "--distances"), steps=steps, hidden=hidden, seed=seed, seeds=seeds)
+
+
+@experiment_app.command("tanh")
+def experiment_tanh(
+    depths: Annotated[str, typer.Option(help="Numbers of stacked RNN layers, comma-separated.")] = "1,3",
+    task: Annotated[str, typer.Option(help="parity: of all bits; xor: of the first and last bit.")] = "parity",
+    length: Annotated[int, typer.Option(min=2, max=64, help="Bits per sequence.")] = 3,
+    steps: Annotated[int, typer.Option(min=1, max=100_000, help="Training steps per network.")] = 500,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Random seed.")] = 0,
+    fmt: ExperimentFormat = "auto",
+) -> None:
+    """Why tanh: vanilla RNNs of 1 and 3 layers with the linear activation and with tanh, trained on
+    a task no linear map can do. The linear stacks stay at chance at every depth (the trained network
+    is checked to be one affine map of its input: stacked linear maps collapse into one); tanh learns.
+
+    Examples: rnncli experiment tanh; rnncli experiment tanh --task parity --depths 1,2,3
+    """
+    run_experiment("tanh", fmt, None, depths=int_list(depths, "--depths"), task=task, length=length, steps=steps,
+                   seed=seed)
+
+
+def run_experiment(name: str, fmt: Enum, plot: Optional[Path], **options) -> None:
+    """Run one experiment with a progress bar on stderr, then render its result."""
+    import json
+
+    from rnncli import render
+
+    fmt = output_format(fmt, "json")
+    require("torch", "train")
+    if plot is not None:
+        from rnncli.files import check_outputs
+        from rnncli.plot import pyplot
+
+        check_outputs([("--plot", plot)], [])
+        pyplot()  # fail before the work, not after
+    from rnncli import experiments
+
+    if name == "memory":
+        total = len(options["cells"]) * len(options["distances"]) * options["steps"] * options["seeds"]
+        with render.StepProgress(total) as progress:
+            result = experiments.memory_experiment(**options, progress=progress)
+        table, tsv = render.memory_table, render.memory_tsv
+    else:
+        total = 2 * len(options["depths"]) * options["steps"]
+        with render.StepProgress(total) as progress:
+            result = experiments.tanh_experiment(**options, progress=progress)
+        table, tsv = render.tanh_table, render.tanh_tsv
+    if fmt == "table":
+        table(render.stdout_console(), result)
+    elif fmt == "json":
+        sys.stdout.write(json.dumps(result.to_dict()) + "\n")
+    else:
+        sys.stdout.write(tsv(result))
+    if plot is not None:
+        from rnncli.plot import plot_memory
+
+        plot_memory(plot, result)
 
 
 def main() -> None:

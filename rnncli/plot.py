@@ -1,5 +1,5 @@
-"""Optional PNG plots (matplotlib, the `plot` extra): gradient norm against distance, and
-learning curves. Written atomically."""
+"""Optional PNG plots (matplotlib, the `plot` extra): gradient norm against distance,
+learning curves, and the long-memory experiment. Written atomically."""
 
 from __future__ import annotations
 
@@ -64,5 +64,23 @@ def plot_history(path: Path, history: list[dict], title: str) -> None:
     dev_ax.set_ylabel("dev accuracy")
     dev_ax.legend()
     fig.suptitle(title)
+    fig.tight_layout()
+    save_png(fig, path)
+
+
+def plot_memory(path: Path, result) -> None:
+    """The long-memory experiment: test accuracy against distance, one line per cell, chance dashed."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for cell in result.settings["cells"]:
+        runs = [r for r in result.runs if r.cell == cell]
+        ax.plot([r.distance for r in runs], [r.accuracy for r in runs], marker="o", label=cell)
+    ax.axhline(result.chance, linestyle="--", color="grey", label="chance")
+    ax.set_xscale("log")
+    ax.set_xlabel("distance between the label and the end of the sequence (steps)")
+    ax.set_ylabel("test accuracy")
+    ax.set_ylim(0, 1.02)
+    ax.set_title("remembering the first symbol")
+    ax.legend()
     fig.tight_layout()
     save_png(fig, path)

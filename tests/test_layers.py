@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "rnncli"
-TORCH_SIDE = {"rnncli.gradients", "rnncli.train.tasks", "rnncli.train.loop", "rnncli.train.model",
+TORCH_SIDE = {"rnncli.gradients", "rnncli.experiments", "rnncli.train.tasks", "rnncli.train.loop", "rnncli.train.model",
               "rnncli.train.checkpoints", "rnncli.train.distributed", "rnncli.train.run"}
 
 
