@@ -1,13 +1,13 @@
 """Experiments that show the lecture's claims on trained networks (torch).
 
-`memory_experiment` (issue 14, part 1) is the classic long-memory test (Bengio et al. 1994;
+`memory_experiment` is the classic long-memory test (Bengio et al. 1994;
 Hochreiter & Schmidhuber 1997): the label is the first symbol of a sequence, followed by
 `distance` random distractor symbols, so a network must carry it in its state over that many
 steps. A vanilla RNN, an LSTM and a GRU of the same hidden size are trained from fixed seeds at
 each distance; the result is their accuracy on fresh sequences and how fast the gradient
 through the recurrence decays in each trained network.
 
-`tanh_experiment` (part 4) shows why the activation must be nonlinear: on parity (or XOR) of
+`tanh_experiment` shows why the activation must be nonlinear: on parity (or XOR) of
 a few bits, which no affine function of the bits can predict, vanilla RNNs with the linear
 activation stay at chance at every depth, because their stacked maps compose into one affine
 map of the input sequence (checked on each trained network), while tanh learns the task.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from rnncli.errors import EXIT_ERROR, EXIT_USAGE, RnnCliError
+from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.text import binary_error, decode_lines
 
 CHUNK_BYTES = 1 << 16
@@ -110,22 +110,22 @@ class ByteLines:
         return piece
 
 
-def open_file(path: str | Path, exit_code: int = EXIT_ERROR) -> int:
+def open_file(path: str | Path) -> int:
     """A descriptor to read a file of any kind; a missing file, a folder and a permission
     problem are errors that say so."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
-        raise RnnCliError(f"{path}: no such file", exit_code) from None
+        raise RnnCliError(f"{path}: no such file") from None
     except PermissionError:
-        raise RnnCliError(f"{path}: permission denied", exit_code) from None
+        raise RnnCliError(f"{path}: permission denied") from None
     except IsADirectoryError:
-        raise RnnCliError(f"{path}: is a folder; give a file", exit_code) from None
+        raise RnnCliError(f"{path}: is a folder; give a file") from None
     except OSError as exc:
-        raise RnnCliError(f"{path}: cannot open: {exc.strerror or exc}", exit_code) from None
+        raise RnnCliError(f"{path}: cannot open: {exc.strerror or exc}") from None
     if stat.S_ISDIR(os.fstat(fd).st_mode):
         os.close(fd)
-        raise RnnCliError(f"{path}: is a folder; give a file", exit_code)
+        raise RnnCliError(f"{path}: is a folder; give a file")
     return fd
 
 
@@ -150,7 +150,7 @@ def open_input(texts: list[str] | None, input_path: Path | None, warn: Callable[
         raise RnnCliError("give either TEXT or --input FILE, not both", EXIT_USAGE)
     if input_path is not None and str(input_path) != "-":
         source = str(input_path)
-        lines, reader = file_lines(open_file(input_path, EXIT_ERROR), source)
+        lines, reader = file_lines(open_file(input_path), source)
         return Input(decode_lines(lines, source, warn, keep_bom=True), source, reader.waiting, False)
     closed = sys.stdin is None or sys.stdin.closed  # `<&-`
     if texts == ["-"] or input_path is not None or (not texts and (closed or not sys.stdin.isatty())):
