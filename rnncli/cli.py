@@ -218,8 +218,8 @@ def root(
 
 # --- options shared by several commands, declared once ----------------------------------
 
-Text = Annotated[Optional[list[str]], typer.Argument(show_default=False,
-                                                     help="Text; `-` or nothing reads stdin when it is piped.")]
+TextArgs = Annotated[Optional[list[str]], typer.Argument(show_default=False,
+                                                         help="Text; `-` or nothing reads stdin when it is piped.")]
 InputFile = Annotated[Optional[Path], typer.Option("--input", "-i", help="Read text from this file (`-`: stdin).")]
 ModelName = Annotated[str, typer.Option("--model", "-m", help="lstm, rnn (bundled) or the path of a model file.")]
 ModelNames = Annotated[list[str], typer.Option("--model", "-m", help="lstm, rnn (bundled) or the path of a model "
@@ -266,7 +266,7 @@ T, S = DEFAULTS["tagger"], DEFAULTS["sentiment"]
 
 @app.command("tag")
 def tag(
-    text: Text = None,
+    text: TextArgs = None,
     input_path: InputFile = None,
     input_format: Annotated[InputFormat, typer.Option(
         "--input-format", "-I", help="text: running text; lines: one sentence per line; tokens: whitespace-separated "
@@ -310,7 +310,7 @@ def tag(
 
 @app.command("sentiment")
 def sentiment(
-    text: Text = None,
+    text: TextArgs = None,
     input_path: InputFile = None,
     input_format: Annotated[SentimentInput, typer.Option(
         "--input-format", "-I", help="lines: one text per line; text: running text, one answer per sentence; "
