@@ -58,6 +58,8 @@ class RnnCliGroup(typer.core.TyperGroup):
         try:
             code = super().main(args, prog_name or "rnncli", complete_var, standalone_mode=False, **extra)
             code = code if isinstance(code, int) else EXIT_OK
+            if code == EXIT_INTERRUPTED:  # Ctrl-C, which typer turns into a return value
+                report_error("interrupted")
             sys.stdout.flush()  # a full disk shows up here at the latest, while we can still say so
         except click_errors.NoArgsIsHelpError as exc:
             write_stderr(exc.format_message())
@@ -70,7 +72,8 @@ class RnnCliGroup(typer.core.TyperGroup):
             report_error(exc.format_message())
             code = exc.exit_code
         except RnnCliError as exc:
-            report_error(exc.message)
+            hint = f"; see '{self.command_path_of(args)} --help'" if exc.exit_code == EXIT_USAGE else ""
+            report_error(exc.message + hint)
             code = exc.exit_code
         except (KeyboardInterrupt, typer.Abort):
             report_error("interrupted")
@@ -87,6 +90,16 @@ class RnnCliGroup(typer.core.TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def command_path_of(self, args) -> str:
+        """`rnncli train tagger` for the arguments `train tagger --out ...`."""
+        words, command = ["rnncli"], self
+        for arg in sys.argv[1:] if args is None else args:
+            command = getattr(command, "commands", {}).get(arg)
+            if command is None:
+                break
+            words.append(arg)
+        return " ".join(words)
 
 
 def _stdout_alive() -> bool:
@@ -632,11 +645,20 @@ def eval_tagger(
             render.compare_table(console, [t.name for t in taggers], compare_taggers(reports, head), str(data))
 
 
-def int_list(text: str, option: str) -> list[int]:
+def int_list(text: str, option: str, maximum: int) -> list[int]:
+    """`5,10,20`: whole numbers from 1 to `maximum`, each once, in the order given."""
     try:
-        return [int(x) for x in text.split(",") if x.strip()]
+        values = [int(x) for x in text.split(",")]
     except ValueError:
         raise RnnCliError(f"{option} {text!r}: give whole numbers separated by commas", EXIT_USAGE) from None
+    if any(not 1 <= v <= maximum for v in values):
+        raise RnnCliError(f"{option} {text!r}: each must be from 1 to {maximum:,}", EXIT_USAGE)
+    return list(dict.fromkeys(values))
+
+
+def name_list(text: str) -> list[str]:
+    """`rnn,lstm`: names, each once, in the order given."""
+    return list(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
 
 
 ExperimentFormat = Annotated[ExplainFormat, typer.Option("--format", "-f",
@@ -662,8 +684,8 @@ def experiment_memory(
     Examples: rnncli experiment memory; rnncli experiment memory --distances 10,50 --seeds 3;
     rnncli experiment memory -f json > memory.json
     """
-    run_experiment("memory", fmt, plot, cells=[c.strip() for c in cells.split(",") if c.strip()],
-                   distances=int_list(distances, "--distances"), steps=steps, hidden=hidden, seed=seed, seeds=seeds)
+    run_experiment("memory", fmt, plot, cells=name_list(cells), distances=int_list(distances, "--distances", 1000),
+                   steps=steps, hidden=hidden, seed=seed, seeds=seeds)
 
 
 @experiment_app.command("tanh")
@@ -681,7 +703,7 @@ def experiment_tanh(
 
     Examples: rnncli experiment tanh; rnncli experiment tanh --task parity --depths 1,2,3
     """
-    run_experiment("tanh", fmt, None, depths=int_list(depths, "--depths"), task=task, length=length, steps=steps,
+    run_experiment("tanh", fmt, None, depths=int_list(depths, "--depths", 8), task=task, length=length, steps=steps,
                    seed=seed)
 
 

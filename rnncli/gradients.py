@@ -415,7 +415,7 @@ def explain_corpus(specs: list[str], task: str, sentences: list[list[str]], max_
 
     chosen = [list(s) for s in sentences if len(s)][:max_sentences]
     if not chosen:
-        raise RnnCliError("no sentences to explain; give a file with some text", EXIT_USAGE)
+        raise RnnCliError("no sentences to explain; give a file with some text")
     cut = sum(len(s) > max_tokens for s in chosen)
     chosen = [s[:max_tokens] for s in chosen]
     out = []

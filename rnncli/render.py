@@ -95,7 +95,8 @@ class TrainingProgress:
 
         self.steps, self.epochs, self.batch = steps_per_epoch, epochs, info.get("batch_size", 1)
         self.log(", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in info.items()))
-        self.progress.start()  # only now: an error while reading the data is one line, with no bar before it
+        if self.console.is_terminal:  # only now, and only on a terminal: errors and logs stay one line each
+            self.progress.start()
         self.task = self.progress.add_task("train", total=steps_per_epoch, epoch=f"1/{epochs}", loss=0.0, dev="-",
                                            rate=0.0, eta="-")
         self.epoch_started = self.run_started = time.monotonic()
@@ -591,7 +592,8 @@ class StepProgress:
         self.task = None
 
     def __enter__(self):
-        self.progress.start()
+        if self.progress.console.is_terminal:  # a log file gets no bar (and no stray blank line)
+            self.progress.start()
         self.task = self.progress.add_task("", total=self.total, loss=0.0)
         return self
 
@@ -624,7 +626,7 @@ def memory_table(console: Console, result) -> None:
         row = [str(distance)]
         for cell in cells:
             run = result.run(cell, distance)
-            spread = f" ±{(max(run.accuracies) - min(run.accuracies)) / 2:.0%}" if several else ""
+            spread = f" ±{(max(run.accuracies) - min(run.accuracies)) / 2:.0%}" if several and console.width >= 80 else ""
             row += [f"{run.accuracy:.0%}{spread}", _factor(run.decay_factor)]
             if cell == "lstm":
                 row.append(_factor(run.c_decay_factor or {}))
@@ -635,7 +637,8 @@ def memory_table(console: Console, result) -> None:
         f"Label: the first of {result.settings['symbols']} symbols, then `distance` distractors; under each "
         f"cell its accuracy on "
         f"{result.settings['test_size']} fresh sequences (chance {result.chance:.0%}), "
-        + (f"mean of seeds {seeds[0]}-{seeds[-1]} (± half the range); " if several else f"seed {seeds[0]}; ")
+        + (f"mean of seeds {seeds[0]}-{seeds[-1]}"
+           + (" (± half the range); " if console.width >= 80 else "; ") if several else f"seed {seeds[0]}; ")
         + "|g|: the trained network's gradient factor per step back (median over test sequences) for h_t, "
         + "|c|: for the LSTM's cell state c_t. "
         + "Time: " + ", ".join(f"{cell} {s:.0f} s" for cell, s in result.wall_time_s.items()) + ".", style="dim"))

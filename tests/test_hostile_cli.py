@@ -326,11 +326,21 @@ def test_overflowing_synthetic_gradient_is_an_error_not_nan():
 
 
 def test_diverging_training_stops_with_an_error(tmp_path):
+    import torch
+
     from conftest import train_tiny
     from rnncli.errors import RnnCliError
+    from rnncli.train.tasks import TaggerTask
 
-    with pytest.raises(RnnCliError, match="training diverged: the loss is (nan|inf)"):
-        train_tiny(tmp_path / "m.safetensors", lr=float("inf"), epochs=2)  # the CLI refuses it; the library stops
+    real = TaggerTask.loss
+
+    def diverging(self, *args):
+        return real(self, *args) * torch.tensor(float("inf"))  # as a run with far too large a step would
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TaggerTask, "loss", diverging)
+        with pytest.raises(RnnCliError, match="training diverged: the loss is inf at epoch 1, step 1"):
+            train_tiny(tmp_path / "m.safetensors", epochs=2)
     assert not (tmp_path / "m.safetensors").exists()
 
 
@@ -404,3 +414,20 @@ def test_narrow_terminals_keep_words_tags_and_probabilities(hand_tagger, width):
     tokens = "".join(line.split("│")[1].strip() for line in lines if line.count("│") >= 3)
     assert tokens == "Istudyinternationalization."  # long tokens fold, never vanish
     assert all(tag in result.stdout for tag in ("PRON", "VERB", "NOUN", "PUNCT")) and "0.80" in result.stdout
+
+
+def test_ctrl_c_says_so():
+    code = ("import sys, rnncli.gradients as g\n"
+            "def stop(*a, **k): raise KeyboardInterrupt\n"
+            "g.synthetic_cells = stop\n"
+            "from rnncli.cli import app\n"
+            "app(['explain-gradients', '--synthetic', '-f', 'json'])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 130 and result.stderr == "rnncli: error: interrupted\n"
+
+
+def test_library_usage_errors_point_to_help():
+    result = run("experiment", "memory", "--cell", "cnn", "--steps", "1")
+    assert result.exit_code == 2 and result.stderr.endswith("; see 'rnncli experiment memory --help'\n")
+    duplicate = run("experiment", "tanh", "--depths", "9")
+    assert duplicate.exit_code == 2 and "each must be from 1 to 8" in duplicate.stderr

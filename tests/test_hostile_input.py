@@ -136,7 +136,7 @@ def test_overlong_lines_in_conllu_and_data_files(tiny_model, tmp_path, content, 
 
 @pytest.mark.skipif(not shutil.which("bash"), reason="needs bash")
 @pytest.mark.parametrize("redirect, code, message", [
-    ("<&-", 2, "rnncli: error: no input: stdin is closed\n"),
+    ("<&-", 2, "rnncli: error: no input: stdin is closed; see 'rnncli tag --help'\n"),
     ("0>>{tmp}/w", 1, "rnncli: error: <stdin>: cannot read: Bad file descriptor\n"),
 ])
 def test_closed_or_write_only_stdin(tiny_model, tmp_path, redirect, code, message):

@@ -164,3 +164,26 @@ def test_nltk_corpora(monkeypatch):
     assert len(read_tagged("nltk:conll2000:test.txt")) == 2012
     with pytest.raises(RnnCliError, match="unknown corpus"):
         read_tagged("nltk:brown")
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"epochs": 0}, "epochs must be a whole number >= 1"), ({"hidden": "8"}, "hidden must be a whole number"),
+    ({"lr": float("nan")}, "lr must be a finite number above 0 and at most 10"), ({"dropout": 1.0}, "dropout"),
+    ({"seed": -1}, "seed must be"), ({"dtype": "int8"}, "dtype must be"),
+])
+def test_train_jobs_are_checked_when_made(values, message):
+    from rnncli.train import TrainJob
+
+    with pytest.raises(RnnCliError, match=message) as error:
+        TrainJob.for_task("tagger", train=TINY_TRAIN, dev=TINY_TRAIN, out="m.safetensors", **values)
+    assert error.value.exit_code == 2
+
+
+def test_a_job_must_match_its_task(tmp_path):
+    from rnncli.train import SentimentTask, TrainJob, train
+
+    with pytest.raises(RnnCliError, match="unknown task 'tager'; use tagger, sentiment"):
+        TrainJob.for_task("tager", train=TINY_TRAIN, dev=TINY_TRAIN, out=tmp_path / "m.safetensors")
+    job = TrainJob.for_task("tagger", train=TINY_TRAIN, dev=TINY_TRAIN, out=tmp_path / "m.safetensors")
+    with pytest.raises(RnnCliError, match="a tagger job given to the sentiment task"):
+        train(job, SentimentTask())

@@ -4,10 +4,12 @@ and each task's defaults, in one place. No torch here: the CLI reads the default
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from rnncli.config import ModelConfig
+from rnncli.errors import EXIT_USAGE, RnnCliError
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,36 @@ class TrainJob:
     metrics_log: str | None = None  # one JSON line per epoch
     plot: str | None = None  # learning curves (PNG)
     command: str = ""  # the command line, recorded in the model file
+    task: str = ""  # the task whose defaults filled the job (for_task), checked by train()
 
     ARCHITECTURE = ("cell", "activation", "layers", "hidden", "embedding_dim", "char", "char_dim", "char_hidden",
                     "bidirectional", "dropout", "word_dropout")
     # What a checkpoint must agree on to be resumed (and what a model file records as its options).
     OPTIMISATION = ("epochs", "batch_size", "lr", "min_lr_ratio", "weight_decay", "clip", "seed", "min_word_count",
                     "dtype")
+
+    def __post_init__(self):
+        """Types and ranges, so that a library caller gets a clear error, not one from torch."""
+        for name in ("layers", "hidden", "embedding_dim", "char_dim", "char_hidden", "epochs", "batch_size",
+                     "min_word_count", "threads"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise RnnCliError(f"{name} must be a whole number >= 1, not {value!r}", EXIT_USAGE)
+        for name, low, high, low_open in (("lr", 0.0, 10.0, True), ("clip", 0.0, math.inf, True),
+                                          ("dropout", 0.0, 0.99, False), ("word_dropout", 0.0, 0.99, False),
+                                          ("min_lr_ratio", 0.0, 1.0, False), ("weight_decay", 0.0, 1.0, False)):
+            value = getattr(self, name)
+            if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+                    or not low <= value <= high or (low_open and value == low)):
+                raise RnnCliError(f"{name} must be a finite number {'above' if low_open else 'from'} {low:g}"
+                                  + ((" and at most " if low_open else " to ") + f"{high:g}" if math.isfinite(high) else "")
+                                  + f", not {value!r}", EXIT_USAGE)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            raise RnnCliError(f"seed must be a whole number from 0 to 2**32 - 1, not {self.seed!r}", EXIT_USAGE)
+        if self.dtype not in ("float16", "float32"):
+            raise RnnCliError(f"dtype must be float16 or float32, not {self.dtype!r}", EXIT_USAGE)
+        if not self.train:
+            raise RnnCliError("give at least one training file", EXIT_USAGE)
 
     @property
     def checkpoint(self) -> str:
@@ -63,11 +89,13 @@ class TrainJob:
     @classmethod
     def for_task(cls, task: str, **values) -> "TrainJob":
         """A job with `task`'s defaults, overridden by `values` (unknown names are an error)."""
+        if task not in DEFAULTS:
+            raise RnnCliError(f"unknown task {task!r}; use {', '.join(DEFAULTS)}", EXIT_USAGE)
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise TypeError(f"unknown training options: {', '.join(unknown)}")
-        values = {**DEFAULTS[task], **values}
+        values = {**DEFAULTS[task], **values, "task": task}
         train = values["train"]
         values["train"] = (str(train),) if isinstance(train, (str, Path)) else tuple(str(t) for t in train)
         for name in ("dev", "out", "test", "resume", "metrics_log", "plot"):

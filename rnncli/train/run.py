@@ -38,6 +38,9 @@ def train(job: TrainJob, task: Task, callbacks: Callbacks | None = None) -> Trai
     """Train `task`'s model as `job` says; returns what was made. Bad data or options raise
     RnnCliError before the first epoch; Ctrl-C keeps the last epoch's checkpoint and says how
     to continue."""
+    if job.task and job.task != task.name:
+        raise RnnCliError(f"a {job.task} job given to the {task.name} task; make the job with "
+                          f"TrainJob.for_task({task.name!r}, ...)", EXIT_USAGE)
     check_job_outputs(job, getattr(task, "embeddings_from", []))
     if job.resume is not None and Path(job.resume).is_dir():
         raise RnnCliError(f"--resume {job.resume}: is a folder; give the OUT.ckpt file of the interrupted run",
