@@ -431,3 +431,14 @@ def test_library_usage_errors_point_to_help():
     assert result.exit_code == 2 and result.stderr.endswith("; see 'rnncli experiment memory --help'\n")
     duplicate = run("experiment", "tanh", "--depths", "9")
     assert duplicate.exit_code == 2 and "each must be from 1 to 8" in duplicate.stderr
+
+
+def test_explain_gradients_corpus_input_is_checked(tmp_path, tiny_model):
+    binary, empty = tmp_path / "b.bin", tmp_path / "empty.txt"
+    binary.write_bytes(b"\x7fELF\x00\x01" * 100)
+    empty.write_text("\n\n")
+    for path, message in [(binary, "binary"), (tmp_path, "is a folder"), (empty, "no sentences"),
+                          (tmp_path / "nosuch.conllu", "no such file")]:
+        result = run("explain-gradients", "--task", "tagger", "-m", tiny_model, "--input", path)
+        assert result.exit_code == 1 and result.stderr.startswith("rnncli: error: ") and message in result.stderr
+    assert binary.read_bytes() == b"\x7fELF\x00\x01" * 100
