@@ -64,8 +64,8 @@ def positive_int(text: str) -> int:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, metavar="DIR", default=REPO.parent / "shared" / "data",
-                        help="folder holding ud-ewt/ (default: ../shared/data from the repo root)")
+    parser.add_argument("--data", type=Path, metavar="DIR", default=Path(os.environ.get("RNNCLI_DATA") or REPO.parent / "shared" / "data"),
+                        help="folder holding ud-ewt/ (default: $RNNCLI_DATA, else ../shared/data from the repo root; see DATA.md)")
     parser.add_argument("--repeat", type=positive_int, default=5, metavar="N",
                         help="timed runs of each command (default: 5)")
     parser.add_argument("--model", nargs="+", default=["lstm", "rnn"],

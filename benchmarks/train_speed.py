@@ -65,8 +65,8 @@ class Loop:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, metavar="DIR", default=REPO.parent / "shared" / "data",
-                        help="folder holding ud-ewt/ (default: ../shared/data from the repo root)")
+    parser.add_argument("--data", type=Path, metavar="DIR", default=Path(os.environ.get("RNNCLI_DATA") or REPO.parent / "shared" / "data"),
+                        help="folder holding ud-ewt/ (default: $RNNCLI_DATA, else ../shared/data from the repo root; see DATA.md)")
     parser.add_argument("--sentences", type=positive_int, default=1500, metavar="N",
                         help="training sentences, the first N of the file (default: 1500)")
     parser.add_argument("--repeat", type=positive_int, default=3, metavar="N",

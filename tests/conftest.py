@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "data"
-SHARED_DATA = HERE.parent.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("RNNCLI_DATA") or HERE.parent.parent / "shared" / "data")  # see DATA.md
 EWT = SHARED_DATA / "ud-ewt"
 TINY_TRAIN = FIXTURES / "tiny-train.conllu"
 TINY_SENTIMENT = FIXTURES / "tiny-sentiment.tsv"

@@ -1,5 +1,5 @@
 """The bundled models: golden outputs, and their accuracy on the official test splits
-(skipped when ../shared/data is absent)."""
+(skipped without the data of DATA.md)."""
 
 import pytest
 
@@ -52,7 +52,7 @@ def test_bundled_models_are_small_and_describe_themselves():
         assert meta["training"]["seed"] is not None and "test" in meta["scores"]
 
 
-needs_data = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is absent")
+needs_data = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="needs the data of DATA.md (RNNCLI_DATA)")
 
 
 @needs_data

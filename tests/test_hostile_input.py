@@ -349,7 +349,7 @@ def test_vertical_files_starting_with_a_number_are_not_conllu(tmp_path):
 # --- 18: PTB tags are mapped to UD's UPOS -----------------------------------------------------
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "nltk_data").is_dir(), reason="../shared/data is absent")
+@pytest.mark.skipif(not (SHARED_DATA / "nltk_data").is_dir(), reason="needs the data of DATA.md (RNNCLI_DATA)")
 def test_treebank_gets_ud_upos(monkeypatch):
     from rnncli.data import read_tagged
     from rnncli.tagsets import UPOS
@@ -360,7 +360,7 @@ def test_treebank_gets_ud_upos(monkeypatch):
     assert {t for s in treebank for t in s.tags["upos"]} <= UPOS
 
 
-@pytest.mark.skipif(not (EWT / "en_ewt-ud-train.conllu").is_file(), reason="../shared/data is absent")
+@pytest.mark.skipif(not (EWT / "en_ewt-ud-train.conllu").is_file(), reason="needs the data of DATA.md (RNNCLI_DATA)")
 def test_ptb_to_upos_agrees_with_ewt():
     from rnncli.data import ptb_to_upos
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from conftest import FIXTURES
+from conftest import FIXTURES, SHARED_DATA
 from rnncli.cli import app
 from rnncli.config import ModelConfig
 from rnncli.data import read_sentiment_tsv
@@ -135,12 +135,11 @@ def test_recorded_command_repeats_repeatable_options(tmp_path):
     assert f"--train {TINY} --train {TINY} --dev {TINY}" in command and "(" not in command
 
 
-@pytest.mark.skipif(not (FIXTURES.parent.parent.parent / "shared" / "data" / "nltk_data").is_dir(),
-                    reason="../shared/data is absent")
+@pytest.mark.skipif(not (SHARED_DATA / "nltk_data").is_dir(), reason="needs nltk_data (DATA.md)")
 def test_movie_reviews_by_name(monkeypatch):
     from rnncli.data import read_labelled
 
-    monkeypatch.setenv("NLTK_DATA", str(FIXTURES.parent.parent.parent / "shared" / "data" / "nltk_data"))
+    monkeypatch.setenv("NLTK_DATA", str(SHARED_DATA / "nltk_data"))
     train, dev, test = (read_labelled(f"nltk:movie_reviews:{split}") for split in ("train", "dev", "test"))
     assert (len(train), len(dev), len(test)) == (1600, 200, 200)
     assert {e.label for e in test} == {"negative", "positive"} and sum(e.label == "positive" for e in dev) == 100

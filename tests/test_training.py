@@ -152,7 +152,7 @@ def test_single_tag_set_model_trains_and_tags(tmp_path):
     assert tagged.stdout == "I/PRP run/VBP ./.\n"
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "nltk_data").is_dir(), reason="../shared/data is absent")
+@pytest.mark.skipif(not (SHARED_DATA / "nltk_data").is_dir(), reason="needs the data of DATA.md (RNNCLI_DATA)")
 def test_nltk_corpora(monkeypatch):
     from rnncli.data import read_tagged
 
