@@ -1,0 +1,132 @@
+"""The public Python API: taggers and sentiment models as plain objects, results as plain
+dataclasses. The CLI runs the same functions underneath.
+
+    >>> import rnncli
+    >>> tagger = rnncli.Tagger("lstm")                     # or rnncli.load("tagger-lstm"), or a file
+    >>> tagger.tag(["I", "study", "at", "night"])          # NLTK's TaggerI interface: (word, tag) pairs
+    [('I', 'PRON'), ('study', 'VERB'), ('at', 'ADP'), ('night', 'NOUN')]
+    >>> sentence = tagger.tag_text("I study at night. You sleep.")[0]
+    >>> sentence.tokens[0].probs["PRON"]                   # every tag's probability
+    >>> rnncli.Sentiment("lstm").predict(["What a great film"])[0].label
+    'positive'
+
+NLTK users can pass a Tagger wherever `nltk.pos_tag`-style taggers go: it has `tag(tokens)`
+and `tag_sents(sentences)`. (It does not subclass `nltk.tag.api.TaggerI`: importing nltk
+costs more than tagging a sentence.) Numpy only; `explain_gradients` imports torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from rnncli import tagsets
+from rnncli.errors import RnnCliError
+from rnncli.model_file import ModelFile, describe, open_model, resolve_model
+from rnncli.sentiment import Classifier, SentimentResult, classify_lines
+from rnncli.tagger import TagResult, tag_lines
+
+__all__ = ["Tagger", "Sentiment", "TaggedToken", "TaggedSentence", "SentimentResult", "load", "explain_gradients"]
+
+
+@dataclass(frozen=True)
+class TaggedToken:
+    text: str
+    tag: str  # the most probable tag
+    prob: float  # its probability
+    probs: dict[str, float] = field(repr=False)  # every tag of the tag set -> probability
+
+
+@dataclass(frozen=True)
+class TaggedSentence:
+    text: str
+    tagset: str  # "upos" or "ptb"
+    tokens: list[TaggedToken]
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """(word, tag) pairs, as NLTK taggers return them."""
+        return [(t.text, t.tag) for t in self.tokens]
+
+
+class Tagger:
+    """A part-of-speech tagger: `model` is a bundled name (`lstm`, `rnn`, `tagger-lstm`) or
+    the path of a model file; `tagset` is "upos" (default when the model has it) or "ptb"."""
+
+    def __init__(self, model: str = "lstm", tagset: str | None = None):
+        self.model: ModelFile = open_model(model, "tagger")
+        self.tagset = tagset or tagsets.tagset_of(tagsets.default_head(self.model.labels))
+        if self.tagset not in tagsets.HEADS or tagsets.HEADS[self.tagset] not in self.model.labels:
+            raise RnnCliError(f"{self.model.path}: this model has no {self.tagset!r} tags; it has "
+                              f"{', '.join(tagsets.tagset_of(h) for h in self.model.labels)}")
+        self.head = tagsets.HEADS[self.tagset]
+        self.labels = self.model.labels[self.head]
+
+    def tag(self, tokens: list[str]) -> list[tuple[str, str]]:
+        """One tokenized sentence -> (word, tag) pairs (NLTK's TaggerI.tag)."""
+        return self.tag_tokens([tokens])[0].pairs()
+
+    def tag_sents(self, sentences: Iterable[list[str]]) -> list[list[tuple[str, str]]]:
+        """Tokenized sentences -> (word, tag) pairs per sentence (NLTK's TaggerI.tag_sents)."""
+        return [s.pairs() for s in self.tag_tokens(sentences)]
+
+    def tag_tokens(self, sentences: Iterable[list[str]]) -> list[TaggedSentence]:
+        """Tokenized sentences (your tokenization is kept) -> TaggedSentences with probabilities."""
+        sentences = [list(s) for s in sentences]
+        if any(not isinstance(t, str) or not t or any(c.isspace() for c in t) for s in sentences for t in s):
+            raise RnnCliError("tokens must be non-empty strings without whitespace")
+        lines = [" ".join(s) + "\n" for s in sentences if s]  # a line without its newline would be a piece
+        tagged = iter(self._results(tag_lines(self.model, lines, "tokens")))
+        return [next(tagged) if s else TaggedSentence("", self.tagset, []) for s in sentences]
+
+    def tag_text(self, text: str) -> list[TaggedSentence]:
+        """Running text -> its sentences, split and tokenized as `rnncli tag` does, tagged."""
+        return self._results(tag_lines(self.model, text.splitlines(keepends=True), "text"))
+
+    def _results(self, results: Iterable[TagResult]) -> list[TaggedSentence]:
+        out = []
+        for result in results:
+            tokens = []
+            for word, probs in zip(result.words, result.probs[self.head]):
+                best = int(probs.argmax())
+                tokens.append(TaggedToken(word, self.labels[best], float(probs[best]),
+                                          {label: float(p) for label, p in zip(self.labels, probs)}))
+            out.append(TaggedSentence(result.sentence.text, self.tagset, tokens))
+        return out
+
+
+class Sentiment:
+    """A sentiment classifier: `model` is a bundled name (`lstm`, `rnn`, `sentiment-lstm`) or
+    the path of a model file."""
+
+    def __init__(self, model: str = "lstm"):
+        self.model: ModelFile = open_model(model, "sentiment")
+        self.labels = self.model.labels["label"]
+
+    def predict(self, texts: str | Iterable[str]) -> list[SentimentResult]:
+        """One result (text, probs, label) per text; a text is read whole, however long."""
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        lines = [" ".join(t.split()) for t in texts]
+        results = iter(classify_lines(self.model, [line + "\n" for line in lines if line], "lines"))
+        return [next(results) if line else self._empty() for line in lines]
+
+    def _empty(self) -> SentimentResult:
+        """An empty text gets the model's answer for an unknown word, as `rnncli sentiment` gives it."""
+        probs = Classifier(self.model).probabilities([[]])[0]
+        return SentimentResult("", {label: float(p) for label, p in zip(self.labels, probs)})
+
+
+def load(name: str) -> Tagger | Sentiment:
+    """A bundled model by its full name (`tagger-lstm`, `sentiment-rnn`) or a model file, as
+    the Tagger or Sentiment its task calls for."""
+    path = resolve_model(name)
+    task = describe(path)["task"]
+    return Tagger(str(path)) if task == "tagger" else Sentiment(str(path))
+
+
+def explain_gradients(text: str | None = None, models: Iterable[str] = ("rnn", "lstm"), task: str = "sentiment",
+                      saliency: bool = False) -> list:
+    """How the gradient of each model's prediction reaches earlier tokens (gradients.Explanation
+    per model: grad_norms, decay factor, reach, the LSTM's gates); needs torch."""
+    from rnncli import gradients
+
+    return gradients.explain_models(list(models), task, text, saliency)[1]
