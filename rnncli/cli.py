@@ -317,6 +317,9 @@ def tag(
         raise RnnCliError(f"{tagger.path}: this model has no {name} tags", EXIT_USAGE)
     results = tag_lines(tagger, source.lines, input_format.value, source.source,
                         per_line=source.interactive, input_waiting=source.input_waiting)
+    if fmt in ("tags", "conllu") and (top is not None or threshold is not None):
+        render.print_warning(f"--top and --threshold show candidates in table, tsv and jsonl; -f {fmt} writes the "
+                             "best tag only")
     top = top if top is not None else (3 if fmt in ("table", "jsonl") else 1)
     render.write_tags(results, fmt, name, tagger.labels[head], head, top, threshold)
 

@@ -142,7 +142,13 @@ class TrainingProgress:
 
 
 def _prob(p: float) -> str:
-    return f"{p:.4f}"
+    """4 decimals, and 4 significant digits below 1e-4, so that a runner-up never reads 0.0000."""
+    return f"{p:.4f}" if p >= 1e-4 or p == 0 else f"{p:.3e}"
+
+
+def _json_prob(p: float) -> float:
+    """6 decimals, and 4 significant digits below 1e-4 (never a flat 0.0)."""
+    return round(p, 6) if p >= 1e-4 else float(f"{p:.4g}")
 
 
 def tagged_tsv(tokens: list[str], candidates: list[list[tuple[str, float]]]) -> str:
@@ -163,8 +169,8 @@ def tagged_json(text: str, tokens: list[str], candidates: list[list[tuple[str, f
     if sent_id is not None:
         record["sent_id"] = sent_id
     record["tagset"] = tagset
-    record["tokens"] = [{"token": printable(tok), "tag": cands[0][0], "prob": round(cands[0][1], 6),
-                         "top": [[tag, round(p, 6)] for tag, p in cands]} for tok, cands in zip(tokens, candidates)]
+    record["tokens"] = [{"token": printable(tok), "tag": cands[0][0], "prob": _json_prob(cands[0][1]),
+                         "top": [[tag, _json_prob(p)] for tag, p in cands]} for tok, cands in zip(tokens, candidates)]
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 
@@ -235,8 +241,8 @@ def sentiment_tsv(text: str, label: str, probs: dict[str, float]) -> str:
 def sentiment_json(text: str, label: str, probs: dict[str, float]) -> str:
     import json
 
-    record = {"text": text, "label": label, "prob": round(probs[label], 6),
-              "probs": {k: round(v, 6) for k, v in probs.items()}}
+    record = {"text": text, "label": label, "prob": _json_prob(probs[label]),
+              "probs": {k: _json_prob(v) for k, v in probs.items()}}
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 

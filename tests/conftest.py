@@ -66,7 +66,7 @@ HAND_WORDS = {  # word -> its most probable tags; the rest of the mass is shared
     "<unk>": {"NOUN": 0.4, "VERB": 0.3}, "i": {"PRON": 0.8, "NOUN": 0.1}, "study": {"VERB": 0.6, "NOUN": 0.3},
     "at": {"ADP": 0.9}, "night": {"NOUN": 0.7, "VERB": 0.2}, ".": {"PUNCT": 0.99}, "the": {"DET": 0.95},
     "cat": {"NOUN": 0.85}, "they": {"PRON": 0.9}, "can": {"AUX": 0.5, "VERB": 0.3, "NOUN": 0.15},
-    "fish": {"NOUN": 0.55, "VERB": 0.4},
+    "fish": {"NOUN": 0.55, "VERB": 0.4}, "!": {"PUNCT": 0.9999999},
 }
 
 

@@ -288,3 +288,17 @@ def test_output_streams_as_input_arrives():
         process.stdin.close()
         process.wait(timeout=60)
     assert process.returncode == 0
+
+
+def test_small_probabilities_keep_their_digits(hand_tagger):
+    tsv = run("tag", "-m", hand_tagger, "--top", "2", "-I", "tokens", "!")
+    assert tsv.stdout == "!\tPUNCT\t1.0000\tADP\t1.667e-08\n\n"
+    record = json.loads(run("tag", "-m", hand_tagger, "-f", "jsonl", "-I", "tokens", "!").stdout)
+    assert record["tokens"][0]["top"][1] == ["ADP", 1.667e-08]
+
+
+def test_candidates_options_warn_where_they_cannot_show(hand_tagger):
+    result = run("tag", "-m", hand_tagger, "-f", "tags", "--top", "2", "I study")
+    assert result.exit_code == 0 and result.stdout == "I/PRON study/VERB\n"
+    assert result.stderr == ("rnncli: warning: --top and --threshold show candidates in table, tsv and jsonl; "
+                             "-f tags writes the best tag only\n")
