@@ -235,13 +235,6 @@ CORPUS_NOTE = ("|g_t| at distance k = the norm of the gradient that reaches the 
                "k steps before the predicting (last) step, through the recurrence, divided by its norm at distance 0 "
                "in the same sentence (so sentences are comparable; distance 0 is 1 by construction); median and "
                "quartiles across the sentences at least k + 1 tokens long")
-DECAY_FACTOR_HELP = ("decay factor: the factor the gradient norm is multiplied by per step back in time, on average "
-                     "over a sentence: (|g_1| / |g_T|) ** (1 / (T - 1)) for T tokens, the geometric mean of the "
-                     "step-to-step ratios; < 1 shrinks, > 1 grows")
-REACH_HELP = ("reach: the largest number of steps back from the predicting step at which the gradient norm is "
-              "still at least 1e-3 of its largest value in the sentence; at most T - 1, and equal to T - 1 "
-              "(\"censored\": the sentence ended before the gradient did) when it is still that high at the first "
-              "token")
 
 
 def quartiles(values) -> dict:

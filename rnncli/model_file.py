@@ -219,11 +219,6 @@ def _meta(raw) -> dict:
     return meta
 
 
-def read_metadata(path: str | os.PathLike) -> dict:
-    """The rnncli metadata of a model file or training checkpoint, its container checked."""
-    return _read(Path(path), data=False).meta
-
-
 def read_tensors(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
     """Metadata and every tensor as stored (any dtype), for training checkpoints."""
     contents = _read(Path(path), data=True)
