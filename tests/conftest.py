@@ -100,3 +100,11 @@ def hand_tagger(tmp_path_factory) -> Path:
     save_model(out, tensors, {"name": "hand-tagger", "task": "tagger", "config": config.to_dict(),
                               "vocab": {"words": words, "chars": []}, "labels": {"upos": HAND_UPOS, "xpos": ptb}})
     return out
+
+
+def pytest_collection_modifyitems(items):
+    """Keep test ids short: pytest exports the running id as PYTEST_CURRENT_TEST, and an id over
+    128 KB (a long parametrized string) makes every subprocess the test starts fail with E2BIG."""
+    long_ids = [item.nodeid[:80] for item in items if len(item.nodeid) > 300]
+    if long_ids:
+        raise pytest.UsageError(f"test ids over 300 characters; give them ids=: {long_ids}")

@@ -172,7 +172,7 @@ def _first_output(process, data: bytes, wait: float = 10) -> bytes:
 @pytest.mark.parametrize("data, first", [
     (b"The cat sat on the mat. The dog ran away. Then it came back\n" * 20, b"The\tDET"),
     (b"the cat sat on the mat and the dog ran\n" * 4000, b"the\t"),  # 160 KB without a sentence end
-])
+], ids=["sentences", "160KB-without-a-sentence-end"])  # a long id would reach subprocesses via PYTEST_CURRENT_TEST
 def test_running_text_streams_before_the_end_of_input(tiny_model, data, first):
     process = subprocess.Popen([*RNNCLI, "tag", "-m", str(tiny_model), "-f", "tsv"], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
