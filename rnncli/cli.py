@@ -237,6 +237,10 @@ InputFile = Annotated[Optional[Path], typer.Option("--input", "-i", help="Read t
 ModelName = Annotated[str, typer.Option("--model", "-m", help="lstm, rnn (bundled) or the path of a model file.")]
 ModelNames = Annotated[list[str], typer.Option("--model", "-m", help="lstm, rnn (bundled) or the path of a model "
                                                "file; repeat to compare models on the same data.")]
+TokenizerName = Annotated[str, typer.Option(
+    "--tokenizer", help="How text and lines input is split into sentences and tokens: lstm (the bundled "
+                        "character-level tokenizer), treebank (NLTK's Punkt and Treebank rules) or the path of a "
+                        "tokenizer model.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the full report or description as JSON.")]
 ReportFile = Annotated[Optional[Path], typer.Option("--report", help="Also write the full report to this JSON file.")]
 LabelNames = Annotated[Optional[str], typer.Option(help="Names of integer labels 0,1,...: e.g. negative,positive "
@@ -289,6 +293,7 @@ def tag(
         "--tagset", "-t", show_default=False,
         help="Universal POS tags or Penn Treebank tags [default: upos if the model has it].")] = None,
     model: ModelName = "lstm",
+    tokenizer: TokenizerName = "lstm",
     top: Annotated[Optional[int], typer.Option(
         "--top", "-k", min=1, show_default=False,
         help="Candidates per token [default: 3 for table and jsonl, 1 otherwise].")] = None,
@@ -306,6 +311,7 @@ def tag(
     from rnncli.inputs import open_input
     from rnncli.model_file import open_model
     from rnncli.tagger import tag_lines
+    from rnncli.tokenizer import open_tokenizer
 
     fmt = output_format(fmt, "tsv")
     refuse_input_as_output(text, input_path)
@@ -315,8 +321,8 @@ def tag(
     head = tagsets.HEADS[name]
     if head not in tagger.labels:
         raise RnnCliError(f"{tagger.path}: this model has no {name} tags", EXIT_USAGE)
-    results = tag_lines(tagger, source.lines, input_format.value, source.source,
-                        per_line=source.interactive, input_waiting=source.input_waiting)
+    results = tag_lines(tagger, source.lines, input_format.value, source.source, per_line=source.interactive,
+                        input_waiting=source.input_waiting, tokenizer=open_tokenizer(tokenizer, input_format.value))
     if fmt in ("tags", "conllu") and (top is not None or threshold is not None):
         render.print_warning(f"--top and --threshold show candidates in table, tsv and jsonl; -f {fmt} writes the "
                              "best tag only")
@@ -334,6 +340,7 @@ def sentiment(
     fmt: Annotated[SentimentFormat, typer.Option("--format", "-f",
                                                  help="auto: a table on a terminal, tsv otherwise.")] = "auto",
     model: ModelName = "lstm",
+    tokenizer: TokenizerName = "lstm",
 ) -> None:
     """Sentence sentiment (many-to-one): a label and its probability for each text.
 
@@ -343,12 +350,14 @@ def sentiment(
     from rnncli.inputs import open_input
     from rnncli.model_file import open_model
     from rnncli.sentiment import classify_lines
+    from rnncli.tokenizer import open_tokenizer
 
     fmt = output_format(fmt, "tsv")
     refuse_input_as_output(text, input_path)
     source = open_input(text, input_path, render.print_warning)
     results = classify_lines(open_model(model, "sentiment"), source.lines, input_format.value, source.source,
-                             input_waiting=source.input_waiting)
+                             input_waiting=source.input_waiting,
+                             tokenizer=open_tokenizer(tokenizer, input_format.value))
     render.write_sentiment(results, fmt)
 
 
@@ -566,6 +575,35 @@ def train_sentiment(
 ) -> None:
     """Train a sentiment classifier (many-to-one) on label/text TSV files."""
     run_training(ctx, "sentiment", label_names=split_label_names(label_names), embeddings_from=embeddings_from)
+
+
+K = DEFAULTS["tokenizer"]
+
+
+@train_app.command("tokenizer")
+def train_tokenizer(
+    ctx: typer.Context,
+    train: Annotated[list[Path], typer.Option(help="Training data: CoNLL-U whose # text, SpaceAfter=No and "
+                                                   "# newpar/# newdoc spell out the raw text (repeat to join).")],
+    dev: Annotated[Path, typer.Option(help="Dev data, CoNLL-U: picks the best epoch.")],
+    out: Out,
+    test: Annotated[Optional[Path], typer.Option(help="Test data, CoNLL-U: scored once at the end, never used "
+                                                      "for choices.")] = None,
+    cell: CellOption = "lstm", activation: ActivationOption = "tanh", layers: Layers = K["layers"],
+    hidden: Hidden = K["hidden"],
+    embedding_dim: Annotated[int, typer.Option(help="Character embedding size.", min=1, max=MAX_SIZE)] = K["embedding_dim"],
+    bidirectional: Bidirectional = True, dropout: Dropout = K["dropout"],
+    word_dropout: Annotated[float, typer.Option("--char-dropout", help="Training only: replace characters by <unk> "
+                                                "with this probability.", min=0.0, max=0.99)] = K["word_dropout"],
+    epochs: Epochs = K["epochs"], batch_size: BatchSize = K["batch_size"], lr: LearningRate = K["lr"],
+    min_word_count: Annotated[int, typer.Option("--min-char-count", help="Rarer characters read as their Unicode "
+                                                "category.", min=1)] = K["min_word_count"],
+    seed: Seed = 1, dtype: DtypeOption = "float16", patience: Patience = None, max_time: MaxTime = None,
+    threads: Threads = 1, resume: Resume = None, metrics_log: MetricsLog = None, plot: Plot = None,
+) -> None:
+    """Train a tokenizer and sentence splitter: a character-level recurrent network that labels
+    each character of raw text (inside, token end, sentence end, word end inside a multiword token)."""
+    run_training(ctx, "tokenizer")
 
 
 def write_report(reports: list[dict], data: Path, as_json: bool, report_path: Optional[Path]) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, fields
 
-TASKS = ("tagger", "sentiment")
+TASKS = ("tagger", "sentiment", "tokenizer")
 CELLS = ("lstm", "gru", "rnn")
 ACTIVATIONS = ("tanh", "relu", "linear")
 POOLINGS = ("max", "mean", "final", "attention")
@@ -19,7 +19,8 @@ OPTIONAL = ("pooling",)  # absent from tagger files, where it means nothing
 
 @dataclass(frozen=True)
 class ModelConfig:
-    task: str = "tagger"  # "tagger": one label per token (many-to-many); "sentiment": one per text (many-to-one)
+    task: str = "tagger"  # "tagger": one label per token (many-to-many); "sentiment": one per text (many-to-one);
+    # "tokenizer": one label per character (its "words" are characters; see segmentation.py)
     cell: str = "lstm"  # lstm | gru | rnn (the lecture's h_t = act(W_xh x_t + W_hh h_{t-1} + b))
     activation: str = "tanh"  # the vanilla rnn cell's nonlinearity: tanh | relu | linear
     words: int = 0  # word vocabulary size, <pad> and <unk> included

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from rnncli import tagsets
+from rnncli import segmentation, tagsets
 from rnncli.conllu import UPOS, XPOS, read_conllu
 from rnncli.errors import RnnCliError
 from rnncli.inputs import file_lines, open_file
+from rnncli.segmentation import Paragraph
 from rnncli.text import decode_lines
 from rnncli.vocab import Vocab, word_key
 
@@ -28,6 +29,14 @@ def read_lines(path: str | Path) -> list[str]:
     name file:line."""
     lines, _ = file_lines(open_file(path), str(path), split_long=False)
     return list(decode_lines(lines, str(path), lambda message: None, strict=True))
+
+
+def read_paragraphs(path: str | Path) -> list[Paragraph]:
+    """The paragraphs of raw text a CoNLL-U file spells out, with their gold segmentation."""
+    paragraphs = list(segmentation.paragraphs(read_conllu(read_lines(path), source=str(path)), str(path)))
+    if not paragraphs:
+        raise RnnCliError(f"{path}: no sentences in this CoNLL-U file")
+    return paragraphs
 
 
 def read_tagged_conllu(path: str | Path, lines: list[str] | None = None) -> list[TaggedSentence]:

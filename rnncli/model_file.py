@@ -24,11 +24,12 @@ from rnncli import __version__
 from rnncli.config import ModelConfig, is_int, is_number, json_type, shown
 from rnncli.errors import RnnCliError
 from rnncli.files import write_atomic
+from rnncli.segmentation import LABELS as SEGMENT_LABELS
 from rnncli.vocab import Vocab
 
 FORMAT = "rnncli-model"
 FORMAT_VERSION = 1
-BUNDLED = {"tagger": ("lstm", "rnn"), "sentiment": ("lstm", "rnn")}
+BUNDLED = {"tagger": ("lstm", "rnn"), "sentiment": ("lstm", "rnn"), "tokenizer": ("lstm",)}
 MAX_HEADER = 100_000_000  # bytes; safetensors' own limit
 DTYPES = {"F16": "<f2", "F32": "<f4", "F64": "<f8", "I32": "<i4", "I64": "<i8", "U8": "u1", "BOOL": "?"}
 WEIGHT_DTYPES = ("F16", "F32")  # what model files hold; training checkpoints hold the others too
@@ -282,6 +283,9 @@ def _check_meta(meta: dict, tensors: dict[str, Tensor]) -> tuple[ModelConfig, Vo
             raise ValueError(f"labels.{name} has {len(labels[name])} labels, config.heads.{name} says {n}")
     if config.task == "sentiment" and (list(labels) != ["label"] or len(labels["label"]) < 2):
         raise ValueError("a sentiment model has one output, label, with two labels or more")
+    if config.task == "tokenizer" and (labels != {"boundary": list(SEGMENT_LABELS)} or config.char):
+        raise ValueError(f"a tokenizer has one output, boundary, with the labels {', '.join(SEGMENT_LABELS)}, "
+                         "and no character features")
     training = _object(meta, "training")
     for key, (ok, expected) in TRAINING_FIELDS.items():
         if training.get(key) is not None and not ok(training[key]):

@@ -13,6 +13,7 @@ from rnncli.errors import RnnCliError
 from rnncli.forward import sentiment_forward
 from rnncli.model_file import ModelFile
 from rnncli.text import batched, read_sentences
+from rnncli.tokenizer import Tokenizer
 
 MAX_TOKENS = 2000  # a longer text is read in windows of at most this many tokens (see Classifier)
 BATCH_TOKENS = 4000  # padded tokens per forward batch (memory: ~100 MB peak for the LSTM)
@@ -68,12 +69,14 @@ class SentimentResult:
 
 
 def classify_lines(model: ModelFile, lines: Iterable[str], input_format: str = "lines", source: str = "<stdin>",
-                   input_waiting: Callable[[], bool] = lambda: True, batch_size: int = 256) -> Iterator[SentimentResult]:
+                   input_waiting: Callable[[], bool] = lambda: True, batch_size: int = 256,
+                   tokenizer: Tokenizer | None = None) -> Iterator[SentimentResult]:
     """One result per input line (`lines`, `tokens`) or per sentence (`text`), as input arrives.
     A line or sentence too long to hold whole comes from read_sentences in pieces; their
     probabilities are combined as the windows of one text are (see Classifier)."""
     classifier = Classifier(model)
-    sentences = read_sentences(lines, input_format, source, per_line=False)
+    sentences = read_sentences(lines, input_format, source, per_line=False, input_waiting=input_waiting,
+                               tokenizer=tokenizer)
     texts, total, tokens = [], 0.0, 0  # the pieces of the text being read so far
     for group in batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS):
         for sentence, p in zip(group, classifier.probabilities([s.words for s in group])):

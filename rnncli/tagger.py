@@ -13,6 +13,7 @@ from rnncli.errors import RnnCliError
 from rnncli.forward import tagger_forward
 from rnncli.model_file import ModelFile
 from rnncli.text import batched, read_sentences
+from rnncli.tokenizer import Tokenizer
 
 MAX_TOKENS = 500  # longer sentences run in consecutive windows of this many tokens
 BATCH_TOKENS = 4000  # padded tokens per forward batch (memory: ~100 MB peak for the LSTM)
@@ -74,9 +75,11 @@ class TagResult:
 
 def tag_lines(model: ModelFile, lines: Iterable[str], input_format: str = "text", source: str = "<stdin>",
               per_line: bool = False, input_waiting: Callable[[], bool] = lambda: True,
-              batch_size: int = 256) -> Iterator[TagResult]:
-    """Read sentences from input lines (see text.read_sentences) and tag them as they come."""
-    sentences = read_sentences(lines, input_format, source, per_line=per_line, input_waiting=input_waiting)
+              batch_size: int = 256, tokenizer: Tokenizer | None = None) -> Iterator[TagResult]:
+    """Read sentences from input lines (see text.read_sentences; `tokenizer` None: Punkt and
+    the Treebank rules) and tag them as they come."""
+    sentences = read_sentences(lines, input_format, source, per_line=per_line, input_waiting=input_waiting,
+                               tokenizer=tokenizer)
     return tag_sentences(Tagger(model), sentences, batch_size, input_waiting)
 
 

@@ -16,12 +16,17 @@ import re
 import sys
 import types
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 from rnncli.conllu import Sentence, read_conllu, sentence_from_tokens
 from rnncli.errors import RnnCliError
+from rnncli.segmentation import Segment
+
+if TYPE_CHECKING:
+    from rnncli.tokenizer import Tokenizer
 
 INPUT_FORMATS = ("text", "lines", "tokens", "conllu")
 PUNKT_PARAMS = Path(__file__).parent / "resources" / "punkt-english.json"
@@ -88,17 +93,27 @@ def _word_tokenizer():
 _QUOTES = {"``": '"', "''": '"'}
 
 
-def tokenize(sentence: str) -> tuple[list[str], list[bool]]:
-    """Treebank-style tokens of one sentence ("don't" -> do n't) as they appear in the text,
-    and for each token whether a space follows it. The Treebank tokenizer splits off only a
-    final period, so a line holding several sentences is tokenized one Punkt sentence at a time."""
+def token_spans(sentence: str) -> list[tuple[int, int]] | None:
+    """Treebank-style tokens of one sentence ("don't" -> do n't) as character spans, one Punkt
+    sentence at a time (the Treebank tokenizer splits off only a final period); None where NLTK
+    cannot align its tokens with the text. A curly apostrophe reads as a straight one."""
     tokenizer = _word_tokenizer()
+    plain = sentence.replace("\u2019", "'")  # same length: the spans index `sentence` too
     spans = []
     try:
-        for start, end in sentence_splitter().span_tokenize(sentence):
-            spans += [(start + a, start + b) for a, b in tokenizer.span_tokenize(sentence[start:end])]
-    except ValueError:  # NLTK could not align its tokens with the text
-        tokens = [_QUOTES.get(t, t) for t in tokenizer.tokenize(sentence)]
+        for start, end in sentence_splitter().span_tokenize(plain):
+            spans += [(start + a, start + b) for a, b in tokenizer.span_tokenize(plain[start:end])]
+    except ValueError:
+        return None
+    return spans
+
+
+def tokenize(sentence: str) -> tuple[list[str], list[bool]]:
+    """Treebank-style tokens of one sentence as they appear in the text, and for each token
+    whether a space follows it (see token_spans)."""
+    spans = token_spans(sentence)
+    if spans is None:
+        tokens = [_QUOTES.get(t, t) for t in _word_tokenizer().tokenize(sentence)]
         return tokens, [True] * len(tokens)
     tokens = [sentence[start:end] for start, end in spans]
     space_after = [end < len(sentence) and sentence[end].isspace() for _, end in spans]
@@ -192,47 +207,6 @@ def _line_pieces(lines: Iterable[str]) -> Iterator[tuple[str, bool]]:
             yield piece, i < len(pieces) - 1 or not line.endswith("\n")
 
 
-def _split_text(text: str, final: bool) -> tuple[list[tuple[str, bool]], str]:
-    """Punkt sentences of `text`, each as (piece, goes on in the next piece). Unless `final`,
-    the last sentence may go on with more text: it is returned as the rest (when it is over
-    MAX_SENTENCE_CHARS long, only its last piece is)."""
-    spans = list(sentence_splitter().span_tokenize(text))
-    rest = ""
-    if not final and spans:
-        rest = text[spans[-1][0]:]
-        spans = spans[:-1]
-    out = []
-    for start, end in spans:
-        pieces = split_long(text[start:end])
-        out += [(piece, i < len(pieces) - 1) for i, piece in enumerate(pieces)]
-    if len(rest) > MAX_SENTENCE_CHARS:
-        *pieces, rest = split_long(rest.rstrip())
-        out += [(piece, True) for piece in pieces]
-        rest += " "
-    return out, rest
-
-
-def _running_text(lines: Iterable[str], per_line: bool) -> Iterator[tuple[str, bool]]:
-    """Sentences of running text, each as soon as the next one has begun, in linear time;
-    paragraphs end at blank lines (at every line if per_line). The text not yet handed on is
-    split again only once it has grown by half since the last split. Whitespace is collapsed,
-    so no piece of a long sentence is blank."""
-    buffer, checked = "", 0  # the paragraph's text not yet handed on; its length after the last split
-    starts_line = True  # whether `line` is a whole line or the first piece of one
-    for line in lines:
-        for part in split_long(line) if line.strip() else ():
-            buffer += " ".join(clean(part).split()) + " "
-            if len(buffer) - checked > checked // 2:
-                out, buffer = _split_text(buffer, final=False)
-                yield from out
-                checked = len(buffer)
-        if line.endswith("\n") and (per_line or (starts_line and not line.strip())):
-            yield from _split_text(buffer, final=True)[0]
-            buffer, checked = "", 0
-        starts_line = line.endswith("\n")
-    yield from _split_text(buffer, final=True)[0]
-
-
 def _nonblank(pieces: Iterable[tuple[str, bool]]) -> Iterator[tuple[str, bool]]:
     """Pieces of lines with text in them; a blank piece that ends a line ends the piece before
     it, so a piece that goes on is held back until the next one shows that it really does."""
@@ -254,15 +228,172 @@ def _nonblank(pieces: Iterable[tuple[str, bool]]) -> Iterator[tuple[str, bool]]:
         yield held, False
 
 
-def _from_text(text: str, number: int, continued: bool = False) -> Sentence:
-    text = " ".join(clean(text).split())
-    tokens, space_after = tokenize(text)
-    sentence = sentence_from_tokens(tokens, text=text, sent_id=str(number))
-    sentence.continued = continued
-    for row, space in zip(sentence.rows, space_after):
-        if not space:
-            row[9] = "SpaceAfter=No"
-    return sentence
+@dataclass
+class Piece:
+    """A sentence (or a piece of a longer one) of running text, before tokenization."""
+
+    text: str
+    continued: bool = False  # the next piece goes on with the same sentence or line
+    space_after: bool = True  # whitespace followed it in the input (or a paragraph ended)
+    newpar: bool = False  # it starts a paragraph
+
+
+def _split_text(text: str, final: bool) -> tuple[list[Piece], str]:
+    """Punkt sentences of `text` (whitespace collapsed, ending in a space). Unless `final`,
+    the last sentence may go on with more text: it is returned as the rest (when it is over
+    MAX_SENTENCE_CHARS long, only its last piece is)."""
+    spans = list(sentence_splitter().span_tokenize(text))
+    rest = ""
+    if not final and spans:
+        rest = text[spans[-1][0]:]
+        spans = spans[:-1]
+    out = []
+    for start, end in spans:
+        pieces = split_long(text[start:end])
+        out += [Piece(piece, i < len(pieces) - 1, piece[-1].isspace()) for i, piece in enumerate(pieces)]
+        out[-1].space_after = end >= len(text) or text[end].isspace()
+    if len(rest) > MAX_SENTENCE_CHARS:
+        *pieces, rest = split_long(rest.rstrip())
+        out += [Piece(piece, True) for piece in pieces]
+        rest += " "
+    return out, rest
+
+
+def _paragraph_lines(lines: Iterable[str], per_line: bool) -> Iterator[tuple[str, bool]]:
+    """Each line (or piece of a long line) of running text, whitespace collapsed, with whether a
+    paragraph ends after it: at a blank line, or at every line if per_line."""
+    starts_line = True  # whether `line` is a whole line or the first piece of one
+    for line in lines:
+        for part in split_long(line) if line.strip() else ():
+            yield " ".join(clean(part).split()), False
+        if line.endswith("\n") and (per_line or (starts_line and not line.strip())):
+            yield "", True
+        starts_line = line.endswith("\n")
+
+
+def _running_text(lines: Iterable[str], per_line: bool) -> Iterator[Piece]:
+    """Punkt sentences of running text, each as soon as the next one has begun, in linear time.
+    The text not yet handed on is split again only once it has grown by half since the last
+    split."""
+    buffer, checked, newpar = "", 0, False  # the paragraph's text not yet handed on; its length after the last split
+    for text, paragraph_ends in _paragraph_lines(lines, per_line):
+        if text:
+            buffer += text + " "
+            if len(buffer) - checked > checked // 2:
+                out, buffer = _split_text(buffer, final=False)
+                yield from _mark_paragraph(out, newpar)
+                newpar = newpar and not out
+                checked = len(buffer)
+        if paragraph_ends:
+            out = _split_text(buffer, final=True)[0]
+            yield from _mark_paragraph(out, newpar)
+            buffer, checked, newpar = "", 0, (newpar or bool(out)) and not per_line
+    yield from _mark_paragraph(_split_text(buffer, final=True)[0], newpar)
+
+
+def _mark_paragraph(pieces: list[Piece], newpar: bool) -> list[Piece]:
+    """`newpar` marks paragraphs after the first (they followed a blank line); typed lines are not marked."""
+    if pieces and newpar:
+        pieces[0].newpar = True
+    return pieces
+
+
+FLUSH_CHARS = 20_000  # characters of running text segmented together by the neural tokenizer
+
+
+def _segmented_text(lines: Iterable[str], tokenizer: "Tokenizer", per_line: bool,
+                    input_waiting: Callable[[], bool]) -> Iterator[tuple[Piece, list[Segment]]]:
+    """Sentences of running text from a tokenizer model, with their tokens (offsets into the
+    piece's text). Paragraphs are segmented together, FLUSH_CHARS at a time or whenever no more
+    input is waiting; an open paragraph hands on all its sentences but the last, which may go on.
+    A sentence longer than MAX_SENTENCE_CHARS comes in pieces."""
+    closed: list[tuple[str, bool]] = []  # paragraphs ended, not yet segmented: (text, starts a paragraph)
+    open_text, open_new, fresh = "", False, 0  # the open paragraph's text not yet handed on; see _mark_paragraph
+
+    def flush(final: bool) -> Iterator[tuple[Piece, list[Segment]]]:
+        nonlocal open_text, open_new, fresh
+        texts = [text for text, _ in closed] + [open_text]
+        results = tokenizer.segment(texts)
+        for (text, new), sentences in zip(closed, results):
+            yield from _segmented_pieces(text, sentences, new)
+        closed.clear()
+        sentences, fresh = results[-1], 0
+        if final or not sentences:
+            yield from _segmented_pieces(open_text, sentences, open_new)
+            open_text = "" if final else open_text
+            return
+        *done, last = sentences
+        if len(open_text) - last[0].start > MAX_SENTENCE_CHARS:  # hand on most of a very long sentence
+            keep = next(i for i, t in enumerate(last) if t.end > len(open_text) - 1000 or t is last[-1])
+            done, last = done + [last[:keep]], last[keep:]
+        yield from _segmented_pieces(open_text[:last[0].start], done, open_new, goes_on=len(done) > len(sentences) - 1)
+        open_new = open_new and not done
+        open_text = open_text[last[0].start:]
+
+    for text, paragraph_ends in _paragraph_lines(lines, per_line):
+        if text:
+            open_text += text + " "
+            fresh += len(text)
+        if paragraph_ends and open_text:
+            closed.append((open_text, open_new))
+            open_text, open_new, fresh = "", not per_line, 0
+        if fresh + sum(len(t) for t, _ in closed) >= FLUSH_CHARS or ((closed or fresh) and not input_waiting()):
+            yield from flush(final=False)
+    yield from flush(final=True)
+
+
+def _segmented_pieces(text: str, sentences: list[list[Segment]], newpar: bool,
+                      goes_on: bool = False) -> Iterator[tuple[Piece, list[Segment]]]:
+    """Each sentence of `text` as a Piece with its tokens (offsets now into the piece's text);
+    with `goes_on`, the last one is continued by the next piece."""
+    for i, tokens in enumerate(sentences):
+        start, end = tokens[0].start, tokens[-1].end
+        piece = Piece(text[start:end], goes_on and i == len(sentences) - 1,
+                      end >= len(text) or text[end].isspace(), newpar and i == 0)
+        yield piece, [Segment(t.start - start, t.end - start, t.words) for t in tokens]
+
+
+def _segmented_lines(pieces: Iterable[tuple[str, bool]], tokenizer: "Tokenizer",
+                     input_waiting: Callable[[], bool]) -> Iterator[tuple[Piece, list[Segment]]]:
+    """One sentence per line (or piece of a long one), tokenized by a tokenizer model; lines are
+    segmented together while more input is waiting."""
+    for group in batched(pieces, 1000, input_waiting, lambda item: len(item[0]), FLUSH_CHARS):
+        texts = [" ".join(clean(text).split()) for text, _ in group]
+        for text, (_, continued), sentences in zip(texts, group, tokenizer.segment(texts)):
+            yield Piece(text, continued), [token for sentence in sentences for token in sentence]
+
+
+def _treebank_tokens(piece: Piece) -> tuple[Piece, list[Segment]]:
+    piece.text = " ".join(clean(piece.text).split())
+    spans = token_spans(piece.text)
+    if spans is None:  # NLTK could not align its tokens with the text: tokens without offsets
+        tokens, _ = tokenize(piece.text)
+        return piece, [Segment(-1, -1, [t]) for t in tokens]
+    return piece, [Segment(start, end, [piece.text[start:end]]) for start, end in spans]
+
+
+def _sentence(piece: Piece, tokens: list[Segment], number: int) -> Sentence:
+    """A CoNLL-U sentence of tokens found in `piece.text`: SpaceAfter=No where no space followed
+    a token (the last one included), a range row for each multiword token, `# newpar` where a
+    paragraph starts."""
+    rows = []
+    for i, token in enumerate(tokens):
+        if token.start < 0:  # no offsets
+            space = True
+        elif i + 1 < len(tokens):
+            space = tokens[i + 1].start > token.end
+        else:
+            space = piece.space_after or token.end < len(piece.text)
+        misc = "_" if space else "SpaceAfter=No"
+        first = sum(1 for row in rows if row[0].isdigit()) + 1
+        if len(token.words) > 1:
+            form = "".join(token.words)
+            rows.append([f"{first}-{first + len(token.words) - 1}", form, *"_" * 7, misc])
+            rows += [[str(first + k), word, *"_" * 8] for k, word in enumerate(token.words)]
+        else:
+            rows.append([str(first), token.words[0], *"_" * 7, misc])
+    comments = (["# newpar"] if piece.newpar else []) + [f"# sent_id = {number}", f"# text = {piece.text}"]
+    return Sentence(comments=comments, rows=rows, continued=piece.continued)
 
 
 def _without_bom(lines: Iterable[str]) -> Iterator[str]:
@@ -271,10 +402,13 @@ def _without_bom(lines: Iterable[str]) -> Iterator[str]:
 
 
 def read_sentences(lines: Iterable[str], input_format: str, source: str = "<stdin>", per_line: bool = False,
-                   input_waiting: Callable[[], bool] | None = None) -> Iterator[Sentence]:
+                   input_waiting: Callable[[], bool] | None = None, tokenizer: "Tokenizer | None" = None
+                   ) -> Iterator[Sentence]:
     """Sentences from input lines in one of INPUT_FORMATS. Lines end in a newline; a piece of a
     line without one goes on in the next (inputs.ByteLines cuts lines that are too long to hold).
     `per_line` makes `text` treat each line as a paragraph (for a person typing at a terminal).
+    `text` and `lines` are tokenized by `tokenizer` (a tokenizer.Tokenizer), or by Punkt and
+    the Treebank tokenizer when it is None.
 
     Memory stays bounded: a sentence or line longer than MAX_SENTENCE_CHARS comes as several
     sentences, each but the last marked `continued`. CoNLL-U is read whole (see read_conllu,
@@ -285,15 +419,24 @@ def read_sentences(lines: Iterable[str], input_format: str, source: str = "<stdi
     if input_format not in INPUT_FORMATS:
         raise RnnCliError(f"unknown input format {input_format!r}; use one of {', '.join(INPUT_FORMATS)}")
     lines = _without_bom(lines)
-    pieces = _running_text(lines, per_line) if input_format == "text" else _nonblank(_line_pieces(lines))
-    for number, (text, continued) in enumerate(pieces, start=1):
-        if input_format == "tokens":
+    waiting = input_waiting or (lambda: True)
+    if input_format == "tokens":
+        for number, (text, continued) in enumerate(_nonblank(_line_pieces(lines)), start=1):
             words = clean(text).split()
             sentence = sentence_from_tokens(words, text=" ".join(words), sent_id=str(number))
             sentence.continued = continued
             yield sentence
-        else:
-            yield _from_text(text, number, continued)
+        return
+    if tokenizer is None:
+        pieces = (_running_text(lines, per_line) if input_format == "text"
+                  else (Piece(text, continued) for text, continued in _nonblank(_line_pieces(lines))))
+        tokenized = map(_treebank_tokens, pieces)
+    elif input_format == "text":
+        tokenized = _segmented_text(lines, tokenizer, per_line, waiting)
+    else:
+        tokenized = _segmented_lines(_nonblank(_line_pieces(lines)), tokenizer, waiting)
+    for number, (piece, tokens) in enumerate(tokenized, start=1):
+        yield _sentence(piece, tokens, number)
 
 
 def batched(items: Iterable[T], size: int, input_waiting: Callable[[], bool] = lambda: True,

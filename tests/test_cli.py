@@ -68,7 +68,7 @@ def test_tag_formats(hand_tagger):
     conllu = run("tag", "-m", hand_tagger, "-f", "conllu", "I study at night.").stdout
     assert conllu == ("# sent_id = 1\n# text = I study at night.\n1\tI\t_\tPRON\tPRP\t_\t_\t_\t_\t_\n"
                       "2\tstudy\t_\tVERB\tVBP\t_\t_\t_\t_\t_\n3\tat\t_\tADP\tIN\t_\t_\t_\t_\t_\n"
-                      "4\tnight\t_\tNOUN\tNN\t_\t_\t_\t_\tSpaceAfter=No\n5\t.\t_\tPUNCT\t.\t_\t_\t_\t_\tSpaceAfter=No\n\n")
+                      "4\tnight\t_\tNOUN\tNN\t_\t_\t_\t_\tSpaceAfter=No\n5\t.\t_\tPUNCT\t.\t_\t_\t_\t_\t_\n\n")
 
 
 def test_tag_table_shows_the_distribution(hand_tagger):

@@ -75,7 +75,7 @@ def test_lines_and_tokens_formats():
 
 def test_text_sentences_mark_space_after():
     (sentence,) = read_sentences(["Hi, you.\n"], "lines")
-    assert [row[9] for row in sentence.rows] == ["SpaceAfter=No", "_", "SpaceAfter=No", "SpaceAfter=No"]
+    assert [row[9] for row in sentence.rows] == ["SpaceAfter=No", "_", "SpaceAfter=No", "_"]  # a line end follows "."
 
 
 def test_batches_close_early_when_no_input_is_waiting():

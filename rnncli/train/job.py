@@ -123,6 +123,9 @@ DEFAULTS: dict[str, dict] = {
     "sentiment": {"layers": 1, "hidden": 150, "embedding_dim": 100, "char": False, "char_hidden": 32,
                   "dropout": 0.5, "word_dropout": 0.1, "pooling": "max", "epochs": 10, "batch_size": 64,
                   "lr": 2e-3, "min_word_count": 1},
+    # characters in, a segmentation label per character out; min_word_count counts characters
+    "tokenizer": {"layers": 2, "hidden": 64, "embedding_dim": 32, "char": False, "char_hidden": 32, "dropout": 0.1,
+                  "word_dropout": 0.02, "epochs": 10, "batch_size": 32, "lr": 3e-3, "min_word_count": 3},
 }
 
 

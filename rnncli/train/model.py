@@ -195,7 +195,7 @@ class SentimentModel(RecurrentModel):
         return {name: head(v) for name, head in self.heads.items()}
 
 
-MODELS = {"tagger": TaggerModel, "sentiment": SentimentModel}
+MODELS = {"tagger": TaggerModel, "sentiment": SentimentModel, "tokenizer": TaggerModel}
 
 
 def batch_tensors(batch) -> dict[str, torch.Tensor]:

@@ -9,6 +9,7 @@ one Task.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
@@ -17,13 +18,16 @@ from torch import nn
 
 from rnncli.config import ModelConfig
 from rnncli.data import (TaggedSentence, Vocabularies, build_sentiment_vocab, build_tagger_vocab, read_labelled_run,
-                         read_tagged)
+                         read_paragraphs, read_tagged)
 from rnncli.encoding import Batch, encode
 from rnncli.errors import RnnCliError
 from rnncli.model_file import ModelFile
+from rnncli.segmentation import LABELS, Paragraph, segmentation_f1
 from rnncli.tagsets import default_head
+from rnncli.tokenizer import CATEGORY_ITEMS, CharEncoder, char_key
 from rnncli.train.job import TrainJob
 from rnncli.train.model import SentimentModel, TaggerModel
+from rnncli.vocab import PAD, UNK, Vocab
 
 Warn = Callable[[str], None]
 
@@ -207,4 +211,75 @@ class SentimentTask(Task):
         return {"train": list(job.train), "dev": job.dev, "test": job.test, "train_texts": len(splits.train)}
 
 
-TASKS = {"tagger": TaggerTask, "sentiment": SentimentTask}
+@dataclass
+class CharSequence:
+    """A stretch of raw text with a segmentation label per character (see segmentation.py)."""
+
+    words: list[str]  # its characters: the loop batches items by len(words)
+    tags: dict[str, list[str]]  # {"boundary": one label name per character}
+    paragraph: Paragraph | None = None  # dev and test: the whole gold paragraph, for scoring
+
+
+TRAIN_WINDOW = 250  # training text is cut at whitespace into pieces of at most this many characters
+
+
+def pieces(paragraph: Paragraph, size: int = TRAIN_WINDOW) -> list[CharSequence]:
+    """A paragraph as training items of at most `size` characters, cut after whitespace."""
+    text, labels = paragraph.text, [LABELS[k] for k in paragraph.labels()]
+    out, start = [], 0
+    while start < len(text):
+        end = min(start + size, len(text))
+        if end < len(text):
+            space = max(text.rfind(" ", start + size // 2, end), text.rfind("\u00a0", start + size // 2, end))
+            end = space + 1 if space >= 0 else end
+        out.append(CharSequence(list(text[start:end]), {"boundary": labels[start:end]}))
+        start = end
+    return out
+
+
+class TokenizerTask(TaggerTask):
+    """Many-to-many one level down: a label per character (inside, token end, sentence end,
+    word end inside a multiword token), from the raw text a CoNLL-U treebank spells out. Trains
+    on pieces of paragraphs; the best epoch has the best dev accuracy per character; saved
+    models are scored on whole dev/test paragraphs as users run them (tokens, sentences, words F1)."""
+
+    name, unit = "tokenizer", "pieces"
+
+    def read(self, job: TrainJob, warn: Warn) -> Splits:
+        def whole(path):
+            return [CharSequence(list(p.text), {"boundary": [LABELS[k] for k in p.labels()]}, p)
+                    for p in read_paragraphs(path)]
+
+        train = [item for spec in job.train for p in read_paragraphs(spec) for item in pieces(p)]
+        return Splits(train, whole(job.dev), whole(job.test) if job.test else None)
+
+    def vocabularies(self, train: list, job: TrainJob, warn: Warn) -> Vocabularies:
+        counts = Counter(char_key(ch) for item in train for ch in item.words)
+        chars = Vocab.build(counts, job.min_word_count)
+        chars = Vocab(chars.items + [c for c in CATEGORY_ITEMS if c not in chars], specials=True)
+        self.vocab = Vocabularies(chars, Vocab([PAD, UNK], specials=True), {"boundary": list(LABELS)})
+        self.encoder = CharEncoder(chars)
+        return self.vocab
+
+    def check(self, splits: Splits, job: TrainJob) -> None:
+        if not splits.train:
+            raise RnnCliError(f"{', '.join(job.train)}: no sentences with text to learn from")
+
+    def inputs(self, items: list, config: ModelConfig) -> Batch:
+        return self.encoder.batch(["".join(x.words) for x in items])
+
+    def evaluate(self, model: ModelFile, items: list) -> dict[str, float]:
+        from rnncli.tokenizer import Tokenizer
+
+        gold = [x.paragraph for x in items]
+        return segmentation_f1(gold, Tokenizer(model).segment([p.text for p in gold]))
+
+    def info(self, splits: Splits, parameters: int) -> dict:
+        return {"parameters": parameters, "train_pieces": len(splits.train), "characters": len(self.vocab.words)}
+
+    def describe_data(self, job: TrainJob, splits: Splits) -> dict:
+        return {"train": list(job.train), "dev": job.dev, "test": job.test, "train_pieces": len(splits.train),
+                "train_characters": sum(len(x.words) for x in splits.train)}
+
+
+TASKS = {"tagger": TaggerTask, "sentiment": SentimentTask, "tokenizer": TokenizerTask}

@@ -1,0 +1,190 @@
+"""Segmentation as labels over characters: the tokenizer's view of a treebank.
+
+A gold CoNLL-U file becomes paragraphs of raw text (from `# newdoc`/`# newpar`, each
+sentence's `# text`, and `SpaceAfter=No`), reproduced character for character, with one
+label per character:
+
+    inside    (0)  any character that does not end a token or a word; whitespace
+    token     (1)  the last character of a token
+    sentence  (2)  the last character of a token that ends a sentence
+    word      (3)  the last character of a word inside a multiword token (`do|n't`, `it|s`)
+
+The same labels, predicted, turn back into sentences of tokens and words (`decode`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+from rnncli.conllu import FORM, ID, MISC, Sentence
+from rnncli.errors import RnnCliError
+
+LABELS = ("inside", "token", "sentence", "word")
+INSIDE, TOKEN, SENTENCE, WORD = range(4)
+
+
+@dataclass
+class Token:
+    start: int  # character offsets in the paragraph's text, end exclusive
+    end: int
+    words: list[str]  # one word, or the words of a multiword token (substrings of its text)
+    space_after: bool = True
+
+
+@dataclass
+class Paragraph:
+    text: str
+    sentences: list[list[Token]] = field(default_factory=list)
+    newdoc: bool = False
+
+    def labels(self) -> list[int]:
+        """One label per character of `text` (see LABELS)."""
+        labels = [INSIDE] * len(self.text)
+        for sentence in self.sentences:
+            for token in sentence:
+                position = token.start
+                for word in token.words[:-1]:
+                    position += len(word)
+                    labels[position - 1] = WORD
+                labels[token.end - 1] = TOKEN
+            labels[sentence[-1].end - 1] = SENTENCE
+        return labels
+
+
+def _tokens(sentence: Sentence) -> Iterator[tuple[str, list[str], bool]]:
+    """(token text, its words, space after) for each token: a multiword range with the words
+    it spans, or a word outside any range."""
+    rows = sentence.rows
+    i = 0
+    while i < len(rows):
+        row = rows[i]
+        space = "SpaceAfter=No" not in row[MISC].split("|")
+        if "-" in row[ID]:
+            first, last = (int(x) for x in row[ID].split("-"))
+            words = [r[FORM] for r in rows[i + 1:] if r[ID].isdigit() and first <= int(r[ID]) <= last]
+            yield row[FORM], words, space
+            i += 1 + len(words)
+        else:
+            if row[ID].isdigit():
+                yield row[FORM], [row[FORM]], space
+            i += 1
+
+
+def paragraphs(sentences: Iterable[Sentence], source: str = "<gold>") -> Iterator[Paragraph]:
+    """The paragraphs of a treebank, each with its text and tokens. A sentence's text is its
+    `# text` (or its tokens joined as SpaceAfter says); sentences of a paragraph are joined by
+    one space, or none where the last token has SpaceAfter=No. Tokens must be found in the text
+    in order, separated only by whitespace: anything else is an error naming the sentence."""
+    paragraph = None
+    for sentence in sentences:
+        newdoc = any(c.startswith("# newdoc") for c in sentence.comments)
+        newpar = newdoc or any(c.startswith("# newpar") for c in sentence.comments)
+        if paragraph is not None and newpar:
+            yield paragraph
+            paragraph = None
+        if paragraph is None:
+            paragraph = Paragraph("", newdoc=newdoc)
+        elif paragraph.sentences and paragraph.sentences[-1][-1].space_after:
+            paragraph.text += " "
+        tokens = list(_tokens(sentence))
+        if not tokens:
+            continue
+        text = sentence.comment("text")
+        if text is None:
+            text = "".join(form + (" " if space else "") for form, _, space in tokens).rstrip()
+        offset, position, found = len(paragraph.text), 0, []
+        for form, words, space in tokens:
+            while position < len(text) and text[position].isspace() and not text.startswith(form, position):
+                position += 1
+            if not text.startswith(form, position) or "".join(words) != form:
+                raise RnnCliError(f"{source}:{sentence.line}: token {form!r} does not match the sentence's "
+                                  f"# text at character {position}, or its words do not spell it")
+            found.append(Token(offset + position, offset + position + len(form), words, space))
+            position += len(form)
+        paragraph.text += text
+        paragraph.sentences.append(found)
+    if paragraph is not None and paragraph.sentences:
+        yield paragraph
+
+
+def windows(length: int, size: int, context: int) -> list[tuple[int, int, int, int]]:
+    """Cover range(length) with windows of at most `size` + 2 * `context` characters:
+    (window start, window end, core start, core end); the cores tile the text exactly, and each
+    core's prediction sees `context` characters on each side (fewer at the text's ends)."""
+    out = []
+    for core in range(0, length, size):
+        core_end = min(core + size, length)
+        out.append((max(0, core - context), min(length, core_end + context), core, core_end))
+    return out
+
+
+@dataclass
+class Segment:
+    """A token found in running text: its characters and words (several for a multiword token)."""
+
+    start: int
+    end: int
+    words: list[str]
+
+
+def decode(text: str, labels: list[int] | Iterable[int]) -> list[list[Segment]]:
+    """Sentences of tokens from one label per character. Whitespace always separates tokens
+    (and is never part of one); a `sentence` label ends the sentence after its token; a `word`
+    label splits a token into words, unless it falls on the token's last character. The text's
+    last token always ends a sentence."""
+    sentences: list[list[Segment]] = []
+    current: list[Segment] = []
+    start, splits = None, []
+    labels = list(labels)
+
+    def close(end: int) -> None:
+        nonlocal start, splits
+        cuts = [start] + [s for s in splits if s < end] + [end]
+        current.append(Segment(start, end, [text[a:b] for a, b in zip(cuts, cuts[1:])]))
+        start, splits = None, []
+
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if start is not None:
+                close(i)
+            continue
+        if start is None:
+            start = i
+        label = labels[i]
+        if label == WORD:
+            splits.append(i + 1)
+        elif label != INSIDE:
+            close(i + 1)
+            if label == SENTENCE:
+                sentences.append(current)
+                current = []
+    if start is not None:
+        close(len(text))
+    if current:
+        sentences.append(current)
+    return sentences
+
+
+def _f1(gold: set, system: set) -> float:
+    hits = len(gold & system)
+    return 2 * hits / (len(gold) + len(system)) if gold or system else 1.0
+
+
+def segmentation_f1(gold: list[Paragraph], system: list[list[list[Segment]]]) -> dict[str, float]:
+    """Tokens, sentences and words F1 of a system's segmentation of the gold paragraphs' own
+    text: a token or sentence counts when its character span matches exactly; a word when its
+    span within its token does (so `don't` -> do|n't counts only if split there). The CoNLL 2018
+    scorer aligns the same way for words that are substrings of their tokens, as in English."""
+    spans = {"tokens": (set(), set()), "sentences": (set(), set()), "words": (set(), set())}
+    for i, (paragraph, sentences) in enumerate(zip(gold, system)):
+        for side, source in ((0, [[(t.start, t.end, t.words) for t in s] for s in paragraph.sentences]),
+                             (1, [[(t.start, t.end, t.words) for t in s] for s in sentences])):
+            for sentence in source:
+                spans["sentences"][side].add((i, sentence[0][0], sentence[-1][1]))
+                for start, end, words in sentence:
+                    spans["tokens"][side].add((i, start, end))
+                    for word in words:
+                        spans["words"][side].add((i, start, start + len(word)))
+                        start += len(word)
+    return {name: _f1(*pair) for name, pair in spans.items()}

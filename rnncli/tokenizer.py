@@ -1,0 +1,105 @@
+"""The character-level recurrent tokenizer and sentence splitter (numpy only).
+
+A tokenizer model is a tagger one level down: its "words" are characters and its one output,
+`boundary`, labels each character inside / token end / sentence end / word end inside a
+multiword token (segmentation.LABELS). Any whitespace reads as a space. A character the
+model never saw in training reads as its Unicode category (`<Lu>`, `<Nd>`, `<So>`, ...), so
+that a new letter, digit or emoji still looks like one.
+
+Long texts run in windows: each window's middle part (its core) is labelled with context on
+both sides, and the cores tile the text, so no character is lost or labelled twice.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+
+from rnncli.encoding import Batch, length_groups
+from rnncli.errors import RnnCliError
+from rnncli.forward import tagger_forward
+from rnncli.model_file import ModelFile, open_model
+from rnncli.segmentation import Segment, decode, windows
+from rnncli.vocab import Vocab
+
+CATEGORIES = ("Cc", "Cf", "Cn", "Co", "Cs", "Ll", "Lm", "Lo", "Lt", "Lu", "Mc", "Me", "Mn", "Nd", "Nl", "No",
+              "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "Sc", "Sk", "Sm", "So", "Zl", "Zp", "Zs")
+CATEGORY_ITEMS = tuple(f"<{c}>" for c in CATEGORIES)  # vocabulary items standing for unseen characters
+CORE, CONTEXT = 300, 50  # characters labelled per window, and seen on each side of them
+BATCH_CHARS = 40_000  # padded characters per forward batch
+
+
+def char_key(ch: str) -> str:
+    """The form a character is looked up by: whitespace reads as a space."""
+    return " " if ch.isspace() else ch
+
+
+class CharEncoder:
+    """Characters -> ids of a tokenizer's vocabulary, unseen ones by their Unicode category."""
+
+    def __init__(self, vocab: Vocab):
+        self.vocab = vocab
+        self.cache: dict[str, int] = {}
+
+    def id(self, ch: str) -> int:
+        found = self.cache.get(ch)
+        if found is None:
+            key = char_key(ch)
+            found = self.vocab.index.get(key)
+            if found is None:
+                found = self.vocab.id(f"<{unicodedata.category(key)}>")
+            if len(self.cache) < 100_000:
+                self.cache[ch] = found
+        return found
+
+    def ids(self, text: str) -> list[int]:
+        return [self.id(ch) for ch in text]
+
+    def batch(self, texts: list[str]) -> Batch:
+        """Padded ids (B, T) of texts, in the shape the forward pass takes (no char features)."""
+        B, T = len(texts), max(len(t) for t in texts)
+        ids = np.zeros((B, T), dtype=np.int64)
+        for b, text in enumerate(texts):
+            ids[b, :len(text)] = self.ids(text)
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        return Batch(ids, lengths, np.zeros((1, 1), np.int64), np.ones(1, np.int64), np.zeros((B, T), np.int64))
+
+
+class Tokenizer:
+    """Segments paragraphs of running text into sentences of tokens (and words)."""
+
+    def __init__(self, model: ModelFile):
+        if model.config.task != "tokenizer":
+            raise RnnCliError(f"{model.path}: a {model.config.task} model, not a tokenizer")
+        self.model = model
+        self.encoder = CharEncoder(model.words)
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    def probabilities(self, texts: list[str]) -> list[np.ndarray]:
+        """For each text, (characters, labels) probabilities; texts run in windows, batched together."""
+        results = [np.zeros((len(t), len(self.model.labels["boundary"])), np.float32) for t in texts]
+        pieces = [(i, w) for i, text in enumerate(texts) for w in windows(len(text), CORE, CONTEXT)]
+        for group in length_groups([w[1] - w[0] for _, w in pieces], BATCH_CHARS):
+            batch = self.encoder.batch([texts[pieces[g][0]][pieces[g][1][0]:pieces[g][1][1]] for g in group])
+            probs = tagger_forward(self.model.config, self.model.weights, batch)["boundary"]  # (B, T, 4)
+            for b, g in enumerate(group):
+                i, (start, _, core, core_end) = pieces[g]
+                results[i][core:core_end] = probs[b, core - start:core_end - start]
+        return results
+
+    def segment(self, texts: list[str]) -> list[list[list[Segment]]]:
+        """For each text (a paragraph), its sentences of tokens; offsets index the text."""
+        return [decode(text, p.argmax(-1)) if text else []
+                for text, p in zip(texts, self.probabilities(texts))]
+
+
+def open_tokenizer(spec: str, input_format: str = "text") -> Tokenizer | None:
+    """The tokenizer `spec` names: a tokenizer model (bundled name or path), or None for
+    `treebank` (Punkt and the Treebank rules) and for input that needs no tokenizer."""
+    if spec == "treebank" or input_format not in ("text", "lines"):
+        return None
+    return Tokenizer(open_model(spec, "tokenizer"))
