@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from rnncli import tagsets
-from rnncli.conllu import UPOS, XPOS, read_conllu
+from rnncli.conllu import UPOS, XPOS, Sentence, read_conllu
 from rnncli.errors import RnnCliError
 from rnncli.inputs import file_lines, open_file
 from rnncli.text import decode_lines
@@ -28,6 +28,14 @@ def read_lines(path: str | Path) -> list[str]:
     name file:line."""
     lines, _ = file_lines(open_file(path), str(path), split_long=False)
     return list(decode_lines(lines, str(path), lambda message: None, strict=True))
+
+
+def read_conllu_file(path: str | Path) -> list[Sentence]:
+    """Every sentence of a CoNLL-U file, kept whole; fails on the first malformed line, with file:line."""
+    sentences = list(read_conllu(read_lines(path), source=str(path)))
+    if not sentences:
+        raise RnnCliError(f"{path}: no sentences found; expected CoNLL-U")
+    return sentences
 
 
 def read_tagged_conllu(path: str | Path, lines: list[str] | None = None) -> list[TaggedSentence]:

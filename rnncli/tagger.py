@@ -74,9 +74,11 @@ class TagResult:
 
 def tag_lines(model: ModelFile, lines: Iterable[str], input_format: str = "text", source: str = "<stdin>",
               per_line: bool = False, input_waiting: Callable[[], bool] = lambda: True,
-              batch_size: int = 256) -> Iterator[TagResult]:
-    """Read sentences from input lines (see text.read_sentences) and tag them as they come."""
-    sentences = read_sentences(lines, input_format, source, per_line=per_line, input_waiting=input_waiting)
+              batch_size: int = 256, tokenizer: str = "treebank") -> Iterator[TagResult]:
+    """Read sentences from input lines (see text.read_sentences, which `tokenizer` is passed
+    to) and tag them as they come."""
+    sentences = read_sentences(lines, input_format, source, per_line=per_line, input_waiting=input_waiting,
+                               tokenizer=tokenizer)
     return tag_sentences(Tagger(model), sentences, batch_size, input_waiting)
 
 

@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
 
 from rnncli.conllu import Sentence, read_conllu, sentence_from_tokens
-from rnncli.errors import RnnCliError
+from rnncli.errors import EXIT_USAGE, RnnCliError
 
 INPUT_FORMATS = ("text", "lines", "tokens", "conllu")
+TOKENIZERS = ("treebank",)  # how running text is cut: Punkt sentences, Treebank tokens
 PUNKT_PARAMS = Path(__file__).parent / "resources" / "punkt-english.json"
 MAX_SENTENCE_CHARS = 100_000  # a longer sentence or line is cut at whitespace into pieces of at most this size
 _LAST_SPACE = re.compile(r"(?s).*\s")  # matched within a window: up to its last whitespace
@@ -270,21 +271,32 @@ def _without_bom(lines: Iterable[str]) -> Iterator[str]:
         yield line[1:] if number == 0 and line.startswith("\ufeff") else line
 
 
+def check_tokenizer(tokenizer: str) -> None:
+    if tokenizer not in TOKENIZERS:
+        raise RnnCliError(f"unknown tokenizer {tokenizer!r}; use one of {', '.join(TOKENIZERS)}", EXIT_USAGE)
+
+
 def read_sentences(lines: Iterable[str], input_format: str, source: str = "<stdin>", per_line: bool = False,
-                   input_waiting: Callable[[], bool] | None = None) -> Iterator[Sentence]:
+                   input_waiting: Callable[[], bool] | None = None, tokenizer: str = "treebank") -> Iterator[Sentence]:
     """Sentences from input lines in one of INPUT_FORMATS. Lines end in a newline; a piece of a
     line without one goes on in the next (inputs.ByteLines cuts lines that are too long to hold).
     `per_line` makes `text` treat each line as a paragraph (for a person typing at a terminal).
+    `tokenizer` (one of TOKENIZERS) cuts running text into sentences and tokens.
 
     Memory stays bounded: a sentence or line longer than MAX_SENTENCE_CHARS comes as several
     sentences, each but the last marked `continued`. CoNLL-U is read whole (see read_conllu,
-    which `input_waiting` lets hand on a sentence without waiting for the next one)."""
-    if input_format == "conllu":
-        yield from read_conllu(lines, source, input_waiting)
-        return
+    which `input_waiting` lets hand on a sentence without waiting for the next one). Unknown
+    formats and tokenizers are refused at once, before any input is read."""
     if input_format not in INPUT_FORMATS:
         raise RnnCliError(f"unknown input format {input_format!r}; use one of {', '.join(INPUT_FORMATS)}")
-    lines = _without_bom(lines)
+    check_tokenizer(tokenizer)
+    if input_format == "conllu":
+        return read_conllu(lines, source, input_waiting)
+    return _sentences(_without_bom(lines), input_format, per_line)
+
+
+def _sentences(lines: Iterable[str], input_format: str, per_line: bool) -> Iterator[Sentence]:
+    """Sentences of `text`, `lines` or `tokens` input, numbered from 1 (see read_sentences)."""
     pieces = _running_text(lines, per_line) if input_format == "text" else _nonblank(_line_pieces(lines))
     for number, (text, continued) in enumerate(pieces, start=1):
         if input_format == "tokens":
