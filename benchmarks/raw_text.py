@@ -80,7 +80,7 @@ def main() -> None:
     if not (args.data / "ud-ewt").is_dir():
         sys.exit(f"UD EWT not found in {args.data / 'ud-ewt'}; see DATA.md")
     taggers = [open_model(name, "tagger") for name in BUNDLED["tagger"]]
-    print("load average %.2f %.2f %.2f on %d CPUs (times are of this busy machine)" % (*os.getloadavg(), os.cpu_count()))
+    print("load average " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} CPUs")
     header = (f"{'tagger':<12} {'gold-token':>10} | {'Tokens':>6} {'Sents':>6} {'Words':>6} {'UPOS':>6} {'XPOS':>6} | "
               f"{'tok s':>5} {'tag s':>6} {'tok/tag':>7}")
     check = None

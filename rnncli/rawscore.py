@@ -16,6 +16,7 @@ made up.
 
 from __future__ import annotations
 
+import bisect
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -46,11 +47,12 @@ class Segmentation:
     forms: list[str]  # one per token
     words: list[Word]
     sentences: list[tuple[int, int]]
+    places: list[str]  # each sentence's file:line, for messages
 
 
 def segmentation(sentences: Iterable[Sentence], source: str) -> Segmentation:
     chars: list[str] = []
-    tokens, forms, words, spans = [], [], [], []
+    tokens, forms, words, spans, places = [], [], [], [], []
     at = 0
     for sentence in sentences:
         begin, inside = at, 0  # `inside`: the last word ID of the multiword token being read
@@ -74,7 +76,8 @@ def segmentation(sentences: Iterable[Sentence], source: str) -> Segmentation:
             else:
                 words.append(Word(*tokens[-1], form, tags, False))
         spans.append((begin, at))
-    return Segmentation("".join(chars), tokens, forms, words, spans)
+        places.append(f"{source}:{sentence.line}")
+    return Segmentation("".join(chars), tokens, forms, words, spans, places)
 
 
 @dataclass
@@ -109,7 +112,7 @@ class Score:
 
 @dataclass
 class RawScores:
-    scores: dict[str, Score]  # METRICS: UPOS and XPOS only where the system has tags
+    scores: dict[str, Score]  # METRICS: UPOS and XPOS only where both sides have tags
     mismatches: list[tuple[tuple[str, ...], tuple[str, ...], int]]  # (gold tokens, system tokens, count), top first
     mismatch_kinds: int  # distinct (gold tokens, system tokens) pairs
     boundaries: int  # gold sentence ends
@@ -226,8 +229,9 @@ def score(gold: Segmentation, system: Segmentation, mismatches: int = 10) -> Raw
     if gold.characters != system.characters:
         at = next((i for i, (g, s) in enumerate(zip(gold.characters, system.characters)) if g != s),
                   min(len(gold.characters), len(system.characters)))
-        raise RnnCliError(f"the system's tokens do not spell the gold text: at character {at:,} (whitespace not "
-                          f"counted) gold has {gold.characters[at:at + 20]!r}, the system "
+        sentence = bisect.bisect_right([start for start, _ in gold.sentences], at) - 1  # the one holding `at`
+        raise RnnCliError(f"{gold.places[sentence] if gold.places else 'gold'}: the system's tokens do not spell the gold text: at "
+                          f"character {at:,} (whitespace aside) gold has {gold.characters[at:at + 20]!r}, the system "
                           f"{system.characters[at:at + 20]!r}")
     pairs = align_words(gold.words, system.words)
     scores = {"Tokens": Score(_span_matches(gold.tokens, system.tokens), len(gold.tokens), len(system.tokens)),
@@ -235,7 +239,7 @@ def score(gold: Segmentation, system: Segmentation, mismatches: int = 10) -> Raw
                                  len(system.sentences)),
               "Words": Score(len(pairs), len(gold.words), len(system.words))}
     for name in TAG_COLUMNS:
-        if any(w.tags[name] != "_" for w in system.words):
+        if any(w.tags[name] != "_" for w in system.words) and any(w.tags[name] != "_" for w in gold.words):
             correct = sum(g.tags[name] == s.tags[name] for g, s in pairs)
             scores[name.upper()] = Score(correct, len(gold.words), len(system.words), len(pairs))
     gold_ends = {end for _, end in gold.sentences}

@@ -272,6 +272,7 @@ def _without_bom(lines: Iterable[str]) -> Iterator[str]:
 
 
 def check_tokenizer(tokenizer: str) -> None:
+    """A tokenizer that is not one of TOKENIZERS is a usage error."""
     if tokenizer not in TOKENIZERS:
         raise RnnCliError(f"unknown tokenizer {tokenizer!r}; use one of {', '.join(TOKENIZERS)}", EXIT_USAGE)
 

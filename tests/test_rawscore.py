@@ -19,8 +19,11 @@ from rnncli.conllu import read_conllu
 from rnncli.data import read_conllu_file
 from rnncli.errors import RnnCliError
 from rnncli.evaluate import evaluate_raw
+from rnncli.model_file import open_model
 from rnncli.rawscore import METRICS, score, segmentation
 from rnncli.rawtext import raw_text
+from rnncli.tagger import tag_lines
+from rnncli.text import read_sentences
 
 OFFICIAL = Path(__file__).parent / "vendor" / "conll18_ud_eval.py"
 GOLD, SYSTEM = FIXTURES / "raw-gold.conllu", FIXTURES / "raw-system.conllu"
@@ -103,14 +106,18 @@ def test_mismatches_and_sentence_ends():
 
 def test_the_text_must_be_the_same():
     other = segmentation(read_conllu(["1\tI\t_\t_\t_\t_\t_\t_\t_\t_\n", "2\tdot\t_\t_\t_\t_\t_\t_\t_\t_\n"]), "x")
-    with pytest.raises(RnnCliError, match="""at character 3 .* gold has "n'tlikeice-cream.Its", the system 't'$"""):
+    with pytest.raises(RnnCliError, match=f"""^{GOLD}:1: .* at character 3 .* gold has "n'tlikeice-cream.Its", """
+                                          """the system 't'$"""):
         score(load(GOLD), other)
 
 
-def test_unknown_tokenizer():
+def test_unknown_tokenizer(hand_tagger):
     with pytest.raises(RnnCliError, match="unknown tokenizer 'udpipe'; use one of treebank") as error:
         evaluate_raw(read_conllu_file(GOLD), tokenizer="udpipe")
     assert error.value.exit_code == 2
+    with pytest.raises(RnnCliError, match="unknown tokenizer"):  # at once, before any input is read
+        tag_lines(open_model(str(hand_tagger), "tagger"), iter(()), "text", tokenizer="udpipe")
+    assert [s.words for s in read_sentences(["Hi there.\n"], "text", tokenizer="treebank")] == [["Hi", "there", "."]]
 
 
 # Random segmentations of random text, scored here and by the official script in-process.
@@ -221,6 +228,14 @@ def test_user_text_is_not_markup(tmp_path):
                     "2\t[bold]x[/bold]\t_\tX\t_\t_\t_\t_\t_\t_\n\n", encoding="utf-8")
     result = run("eval", "tokenizer", "--data", gold)
     assert result.exit_code == 0 and "[bold]x[/bold]" in result.stdout and "[ bold ]" in result.stdout
+
+
+def test_tags_are_scored_where_gold_has_them(hand_tagger, tmp_path):
+    gold = tmp_path / "g.conllu"
+    gold.write_text("1\tI\t_\t_\tPRP\t_\t_\t_\t_\t_\n2\tstudy\t_\t_\tVBP\t_\t_\t_\t_\t_\n\n", encoding="utf-8")
+    result = run("eval", "tagger", "--raw", "-m", hand_tagger, "--data", gold, "--json")
+    scores = json.loads(result.stdout)["scores"]
+    assert "UPOS" not in scores and scores["XPOS"]["correct"] == 2 and scores["Words"]["f1"] == 1.0
 
 
 def test_real_process():
