@@ -237,12 +237,14 @@ InputFile = Annotated[Optional[Path], typer.Option("--input", "-i", help="Read t
 ModelName = Annotated[str, typer.Option("--model", "-m", help="lstm, rnn (bundled) or the path of a model file.")]
 ModelNames = Annotated[list[str], typer.Option("--model", "-m", help="lstm, rnn (bundled) or the path of a model "
                                                "file; repeat to compare models on the same data.")]
-TokenizerName = Annotated[str, typer.Option(
-    "--tokenizer", help="How text and lines input is split into sentences and tokens: lstm (the bundled "
-                        "character-level tokenizer), treebank (NLTK's Punkt and Treebank rules) or the path of a "
-                        "tokenizer model.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the full report or description as JSON.")]
 ReportFile = Annotated[Optional[Path], typer.Option("--report", help="Also write the full report to this JSON file.")]
+Tokenizer = Annotated[Optional[str], typer.Option(
+    show_default="lstm", help="How running text (and lines) is cut into sentences and tokens: lstm (the bundled "
+                              "character-level recurrent tokenizer), treebank (NLTK's Punkt and Treebank rules) or "
+                              "the path of a tokenizer model.")]
+Mismatches = Annotated[Optional[int], typer.Option(
+    min=0, show_default="10", help="How many of the most frequent tokenization mismatches to list.")]
 LabelNames = Annotated[Optional[str], typer.Option(help="Names of integer labels 0,1,...: e.g. negative,positive "
                                                    "[default for 0/1 labels: negative,positive].")]
 
@@ -293,7 +295,7 @@ def tag(
         "--tagset", "-t", show_default=False,
         help="Universal POS tags or Penn Treebank tags [default: upos if the model has it].")] = None,
     model: ModelName = "lstm",
-    tokenizer: TokenizerName = "lstm",
+    tokenizer: Tokenizer = None,
     top: Annotated[Optional[int], typer.Option(
         "--top", "-k", min=1, show_default=False,
         help="Candidates per token [default: 3 for table and jsonl, 1 otherwise].")] = None,
@@ -322,7 +324,7 @@ def tag(
     if head not in tagger.labels:
         raise RnnCliError(f"{tagger.path}: this model has no {name} tags", EXIT_USAGE)
     results = tag_lines(tagger, source.lines, input_format.value, source.source, per_line=source.interactive,
-                        input_waiting=source.input_waiting, tokenizer=open_tokenizer(tokenizer, input_format.value))
+                        input_waiting=source.input_waiting, tokenizer=open_tokenizer(tokenizer or "lstm", input_format.value))
     if fmt in ("tags", "conllu") and (top is not None or threshold is not None):
         render.print_warning(f"--top and --threshold show candidates in table, tsv and jsonl; -f {fmt} writes the "
                              "best tag only")
@@ -340,7 +342,7 @@ def sentiment(
     fmt: Annotated[SentimentFormat, typer.Option("--format", "-f",
                                                  help="auto: a table on a terminal, tsv otherwise.")] = "auto",
     model: ModelName = "lstm",
-    tokenizer: TokenizerName = "lstm",
+    tokenizer: Tokenizer = None,
 ) -> None:
     """Sentence sentiment (many-to-one): a label and its probability for each text.
 
@@ -357,7 +359,7 @@ def sentiment(
     source = open_input(text, input_path, render.print_warning)
     results = classify_lines(open_model(model, "sentiment"), source.lines, input_format.value, source.source,
                              input_waiting=source.input_waiting,
-                             tokenizer=open_tokenizer(tokenizer, input_format.value))
+                             tokenizer=open_tokenizer(tokenizer or "lstm", input_format.value))
     render.write_sentiment(results, fmt)
 
 
@@ -659,21 +661,37 @@ def eval_sentiment(
 @eval_app.command("tagger")
 def eval_tagger(
     data: Annotated[Path, typer.Option("--data", "-d", help="Gold tagged data (CoNLL-U, token<TAB>tag, word/TAG or "
-                                                            "nltk:NAME); its tokenization is used.")],
+                                                            "nltk:NAME); its tokenization is used unless --raw.")],
     model: ModelNames = ["lstm"],  # noqa: B006
     tagset: Annotated[Tagset, typer.Option("--tagset", "-t", help="Tag set of the per-tag table.")] = "upos",
     confusions: Annotated[int, typer.Option(min=0, help="How many of the most frequent confusions to list.")] = 10,
+    raw: Annotated[bool, typer.Option("--raw", help=(
+        "Start from the raw text instead (rebuilt from the gold CoNLL-U's # text, SpaceAfter and # newpar): cut and "
+        "tag it as `rnncli tag -I text` does, and score on characters as the CoNLL 2018 shared task does: Tokens, "
+        "Sentences, Words, UPOS and XPOS F1, and the tokenization mismatches."))] = False,
+    tokenizer: Tokenizer = None,
+    mismatches: Mismatches = None,
     as_json: AsJson = False,
     report_path: ReportFile = None,
 ) -> None:
-    """UPOS and PTB accuracy, per-tag precision/recall/F1 and the most frequent confusions."""
+    """UPOS and PTB accuracy, per-tag precision/recall/F1 and the most frequent confusions.
+
+    With --raw, the whole pipeline from raw text: Tokens, Sentences, Words, UPOS and XPOS F1.
+
+    Examples: rnncli eval tagger --data test.conllu; rnncli eval tagger --raw -m lstm -m rnn --data test.conllu
+    """
     from rnncli import render
     from rnncli.data import read_tagged
     from rnncli.evaluate import compare_taggers, evaluate_tagger
     from rnncli.model_file import open_model
 
+    if not raw and (tokenizer is not None or mismatches is not None):
+        raise RnnCliError("--tokenizer and --mismatches are for raw text: add --raw", EXIT_USAGE)
     check_report(report_path, data, model, "tagger")
     taggers = [open_model(m, "tagger") for m in model]
+    if raw:
+        eval_raw(data, taggers, tokenizer, mismatches, as_json, report_path)
+        return
     sentences = read_tagged(data)
     reports = [evaluate_tagger(t, sentences, confusions) for t in taggers]
     documents = [{"model": str(t.path), "data": str(data), **r.to_dict()} for t, r in zip(taggers, reports)]
@@ -684,6 +702,49 @@ def eval_tagger(
             render.tagger_report(console, reports[0], taggers[0].name, str(data), head)
         else:
             render.compare_table(console, [t.name for t in taggers], compare_taggers(reports, head), str(data))
+
+
+@eval_app.command("tokenizer")
+def eval_tokenizer(
+    data: Annotated[Path, typer.Option("--data", "-d", help="Gold CoNLL-U whose raw text (# text, SpaceAfter, "
+                                                            "# newpar) is cut and scored.")],
+    tokenizer: Tokenizer = None,
+    mismatches: Mismatches = None,
+    as_json: AsJson = False,
+    report_path: ReportFile = None,
+) -> None:
+    """Sentence splitting and tokenization of raw text, scored as the CoNLL 2018 shared task does.
+
+    Tokens, Sentences and Words F1, the most frequent tokenization mismatches, missed and extra sentence ends.
+
+    Example: rnncli eval tokenizer --data en_ewt-ud-test.conllu --mismatches 20
+    """
+    check_report(report_path, data, [], "tokenizer")
+    eval_raw(data, [None], tokenizer, mismatches, as_json, report_path)
+
+
+def eval_raw(data: Path, taggers: list, tokenizer: Optional[str], mismatches: Optional[int], as_json: bool,
+             report_path: Optional[Path]) -> None:
+    """Both raw-text evaluations: `taggers` are tagger models, or [None] to score the tokenizer alone."""
+    from rnncli import render
+    from rnncli.data import read_conllu_file
+    from rnncli.evaluate import compare_raw, evaluate_raw
+    from rnncli.tokenizer import open_tokenizer
+
+    tokenizer, mismatches = tokenizer or "lstm", 10 if mismatches is None else mismatches
+    cutter = open_tokenizer(tokenizer)
+    gold = read_conllu_file(data)
+    reports = [evaluate_raw(gold, t, cutter, mismatches, str(data)) for t in taggers]
+    documents = [{**({"model": str(t.path)} if t else {}), "data": str(data), "input": "raw text",
+                  "tokenizer": tokenizer, **r.to_dict()} for t, r in zip(taggers, reports)]
+    if write_report(documents, data, as_json, report_path):
+        console = render.stdout_console()
+        if len(reports) == 1:
+            render.raw_report(console, reports[0], taggers[0] and taggers[0].name, str(data), tokenizer)
+        else:
+            render.compare_table(console, [t.name for t in taggers], compare_raw(reports),
+                                 f"{data} from raw text, {tokenizer} tokenizer")
+            render.raw_mismatches(console, reports[0])
 
 
 def int_list(text: str, option: str, maximum: int) -> list[int]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from rnncli import segmentation, tagsets
-from rnncli.conllu import UPOS, XPOS, read_conllu
+from rnncli.conllu import UPOS, XPOS, Sentence, read_conllu
 from rnncli.errors import RnnCliError
 from rnncli.inputs import file_lines, open_file
 from rnncli.segmentation import Paragraph
@@ -31,12 +31,17 @@ def read_lines(path: str | Path) -> list[str]:
     return list(decode_lines(lines, str(path), lambda message: None, strict=True))
 
 
+def read_conllu_file(path: str | Path) -> list[Sentence]:
+    """Every sentence of a CoNLL-U file, kept whole; fails on the first malformed line, with file:line."""
+    sentences = list(read_conllu(read_lines(path), source=str(path)))
+    if not sentences:
+        raise RnnCliError(f"{path}: no sentences found; expected CoNLL-U")
+    return sentences
+
+
 def read_paragraphs(path: str | Path) -> list[Paragraph]:
     """The paragraphs of raw text a CoNLL-U file spells out, with their gold segmentation."""
-    paragraphs = list(segmentation.paragraphs(read_conllu(read_lines(path), source=str(path)), str(path)))
-    if not paragraphs:
-        raise RnnCliError(f"{path}: no sentences in this CoNLL-U file")
-    return paragraphs
+    return list(segmentation.paragraphs(read_conllu_file(path), str(path)))
 
 
 def read_tagged_conllu(path: str | Path, lines: list[str] | None = None) -> list[TaggedSentence]:

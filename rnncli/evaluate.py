@@ -1,16 +1,23 @@
 """Scoring models against gold labels: accuracy, per-tag (per-label) precision/recall/F1,
-confusions, and models side by side."""
+confusions, and models side by side; and the whole pipeline from raw text, scored on
+characters (rawscore.py)."""
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from dataclasses import dataclass, field
 
+from rnncli.conllu import Sentence
 from rnncli.data import TaggedSentence
 from rnncli.errors import RnnCliError
 from rnncli.model_file import ModelFile
-from rnncli.tagger import Tagger
+from rnncli.rawscore import METRICS, RawScores, score as score_segmentation, segmentation
+from rnncli.rawtext import raw_text
+from rnncli.tagger import Tagger, tag_lines
 from rnncli.tagsets import display
+from rnncli.text import read_sentences
+from rnncli.tokenizer import Tokenizer
 
 
 @dataclass
@@ -63,6 +70,21 @@ def evaluate_tagger(model: ModelFile, sentences: list[TaggedSentence], confusion
     return TaggerReport(reports)
 
 
+def evaluate_raw(gold: list[Sentence], model: ModelFile | None = None, tokenizer: Tokenizer | None = None,
+                 mismatches: int = 10, source: str = "<gold>") -> RawScores:
+    """The gold sentences' raw text (rawtext.raw_text) cut by `tokenizer` (None: Punkt and the
+    Treebank rules) and tagged by `model`
+    as `rnncli tag -I text` does (without a model: cut only), scored against them on characters
+    as the CoNLL 2018 shared task does, with the `mismatches` most frequent tokenization
+    mismatches."""
+    lines = io.StringIO(raw_text(gold))  # lines end at "\n" only, as in a file
+    if model is None:
+        system = read_sentences(lines, "text", tokenizer=tokenizer)
+    else:
+        system = (result.sentence for result in tag_lines(model, lines, "text", tokenizer=tokenizer))
+    return score_segmentation(segmentation(gold, source), segmentation(system, "system"), mismatches)
+
+
 @dataclass
 class SentimentReport:
     report: TagSetReport  # accuracy, per-label precision/recall/F1
@@ -106,6 +128,12 @@ def compare_sentiment(reports: list[SentimentReport]) -> dict[str, list[float]]:
     for label in reports[0].labels:
         rows[f"{label} F1"] = [r.report.per_tag.get(label, {}).get("f1", 0.0) for r in reports]
     return rows
+
+
+def compare_raw(reports: list[RawScores]) -> dict[str, list[float]]:
+    """Rows of a side-by-side table: each metric's F1, one value per model."""
+    return {f"{name} F1": [r.scores[name].f1 if name in r.scores else 0.0 for r in reports]
+            for name in METRICS if any(name in r.scores for r in reports)}
 
 
 def compare_taggers(reports: list[TaggerReport], head: str) -> dict[str, list[float]]:

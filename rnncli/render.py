@@ -584,6 +584,49 @@ def tagger_report(console: Console, report, model_name: str, data: str, tagset: 
         console.print(errors)
 
 
+def raw_report(console: Console, report, model: str | None, data: str, tokenizer: str) -> None:
+    """Scores from raw text (rawscore.RawScores) as the CoNLL 2018 script prints them, in
+    percent, then the tokenization mismatches and sentence ends. `model`: the tagger's name,
+    or None when the tokenizer is scored alone."""
+    from rich.table import Table
+
+    name = f"{tokenizer} tokenizer" if model is None else model
+    how = "" if model is None else f" from raw text, {tokenizer} tokenizer"
+    console.print(Text.assemble((printable(name), "bold"), f" on {printable(data)}{printable(how)}: "
+                                f"{report.scores['Sentences'].gold:,} sentences, {report.scores['Words'].gold:,} words"))
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("metric", "precision", "recall", "F1", "aligned acc", "gold", "system"):
+        table.add_column(column, justify="left" if column == "metric" else "right", no_wrap=True)
+    for metric, s in report.scores.items():
+        aligned = "" if s.aligned_accuracy is None else f"{100 * s.aligned_accuracy:.2f}"
+        table.add_row(metric, f"{100 * s.precision:.2f}", f"{100 * s.recall:.2f}", Text(f"{100 * s.f1:.2f}", "bold"),
+                      aligned, f"{s.gold:,}", f"{s.system:,}")
+    console.print(table)
+    if any(s.aligned_accuracy is not None for s in report.scores.values()):
+        console.print(Text("aligned acc: tags right among the words aligned with gold words (tagging alone)",
+                           style="dim"))
+    raw_mismatches(console, report)
+
+
+def raw_mismatches(console: Console, report) -> None:
+    """The most frequent tokenization mismatches, then the sentence ends missed and made up."""
+    from rich.table import Table
+
+    tokens = report.scores["Tokens"]
+    if report.mismatches:
+        console.print(Text(f"tokenization mismatches: {tokens.gold - tokens.correct:,} gold tokens in "
+                           f"{report.mismatch_kinds:,} kinds; the most frequent:", style="italic"))
+        table = Table(show_edge=False, header_style="bold")
+        table.add_column("count", justify="right", no_wrap=True)
+        table.add_column("gold tokens", overflow="fold")
+        table.add_column("system tokens", overflow="fold")
+        for gold, system, count in report.mismatches:
+            table.add_row(f"{count:,}", printable(" ".join(gold)), printable(" ".join(system)))
+        console.print(table)
+    console.print(f"sentence ends: {report.missed_boundaries:,} of {report.boundaries:,} missed, "
+                  f"{report.extra_boundaries:,} extra")
+
+
 # --- experiments --------------------------------------------------------------------
 
 

@@ -301,7 +301,7 @@ def _mark_paragraph(pieces: list[Piece], newpar: bool) -> list[Piece]:
 FLUSH_CHARS = 20_000  # characters of running text segmented together by the neural tokenizer
 
 
-def _segmented_text(lines: Iterable[str], tokenizer: "Tokenizer", per_line: bool,
+def _segmented_text(lines: Iterable[str], tokenizer: Tokenizer, per_line: bool,
                     input_waiting: Callable[[], bool]) -> Iterator[tuple[Piece, list[Segment]]]:
     """Sentences of running text from a tokenizer model, with their tokens (offsets into the
     piece's text). Paragraphs are segmented together, FLUSH_CHARS at a time or whenever no more
@@ -353,7 +353,7 @@ def _segmented_pieces(text: str, sentences: list[list[Segment]], newpar: bool,
         yield piece, [Segment(t.start - start, t.end - start, t.words) for t in tokens]
 
 
-def _segmented_lines(pieces: Iterable[tuple[str, bool]], tokenizer: "Tokenizer",
+def _segmented_lines(pieces: Iterable[tuple[str, bool]], tokenizer: Tokenizer,
                      input_waiting: Callable[[], bool]) -> Iterator[tuple[Piece, list[Segment]]]:
     """One sentence per line (or piece of a long one), tokenized by a tokenizer model; lines are
     segmented together while more input is waiting."""
@@ -402,24 +402,28 @@ def _without_bom(lines: Iterable[str]) -> Iterator[str]:
 
 
 def read_sentences(lines: Iterable[str], input_format: str, source: str = "<stdin>", per_line: bool = False,
-                   input_waiting: Callable[[], bool] | None = None, tokenizer: "Tokenizer | None" = None
+                   input_waiting: Callable[[], bool] | None = None, tokenizer: Tokenizer | None = None
                    ) -> Iterator[Sentence]:
     """Sentences from input lines in one of INPUT_FORMATS. Lines end in a newline; a piece of a
     line without one goes on in the next (inputs.ByteLines cuts lines that are too long to hold).
     `per_line` makes `text` treat each line as a paragraph (for a person typing at a terminal).
-    `text` and `lines` are tokenized by `tokenizer` (a tokenizer.Tokenizer), or by Punkt and
-    the Treebank tokenizer when it is None.
+    `text` and `lines` are tokenized by `tokenizer` (a tokenizer.Tokenizer, see open_tokenizer),
+    or by Punkt and the Treebank rules when it is None.
 
     Memory stays bounded: a sentence or line longer than MAX_SENTENCE_CHARS comes as several
     sentences, each but the last marked `continued`. CoNLL-U is read whole (see read_conllu,
-    which `input_waiting` lets hand on a sentence without waiting for the next one)."""
-    if input_format == "conllu":
-        yield from read_conllu(lines, source, input_waiting)
-        return
+    which `input_waiting` lets hand on a sentence without waiting for the next one). An unknown
+    format is refused at once, before any input is read."""
     if input_format not in INPUT_FORMATS:
         raise RnnCliError(f"unknown input format {input_format!r}; use one of {', '.join(INPUT_FORMATS)}")
-    lines = _without_bom(lines)
-    waiting = input_waiting or (lambda: True)
+    if input_format == "conllu":
+        return read_conllu(lines, source, input_waiting)
+    return _sentences(_without_bom(lines), input_format, per_line, input_waiting or (lambda: True), tokenizer)
+
+
+def _sentences(lines: Iterable[str], input_format: str, per_line: bool, input_waiting: Callable[[], bool],
+               tokenizer: Tokenizer | None) -> Iterator[Sentence]:
+    """Sentences of `text`, `lines` or `tokens` input, numbered from 1 (see read_sentences)."""
     if input_format == "tokens":
         for number, (text, continued) in enumerate(_nonblank(_line_pieces(lines)), start=1):
             words = clean(text).split()
@@ -432,9 +436,9 @@ def read_sentences(lines: Iterable[str], input_format: str, source: str = "<stdi
                   else (Piece(text, continued) for text, continued in _nonblank(_line_pieces(lines))))
         tokenized = map(_treebank_tokens, pieces)
     elif input_format == "text":
-        tokenized = _segmented_text(lines, tokenizer, per_line, waiting)
+        tokenized = _segmented_text(lines, tokenizer, per_line, input_waiting)
     else:
-        tokenized = _segmented_lines(_nonblank(_line_pieces(lines)), tokenizer, waiting)
+        tokenized = _segmented_lines(_nonblank(_line_pieces(lines)), tokenizer, input_waiting)
     for number, (piece, tokens) in enumerate(tokenized, start=1):
         yield _sentence(piece, tokens, number)
 

@@ -13,13 +13,14 @@ both sides, and the cores tile the text, so no character is lost or labelled twi
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 
 from rnncli.encoding import Batch, length_groups
-from rnncli.errors import RnnCliError
+from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.forward import tagger_forward
-from rnncli.model_file import ModelFile, open_model
+from rnncli.model_file import BUNDLED, ModelFile, bundled_models, open_model
 from rnncli.segmentation import Segment, decode, windows
 from rnncli.vocab import Vocab
 
@@ -102,4 +103,8 @@ def open_tokenizer(spec: str, input_format: str = "text") -> Tokenizer | None:
     `treebank` (Punkt and the Treebank rules) and for input that needs no tokenizer."""
     if spec == "treebank" or input_format not in ("text", "lines"):
         return None
+    if spec not in BUNDLED["tokenizer"] and "/" not in spec and not spec.endswith(".safetensors") \
+            and not Path(spec).exists() and spec not in (p.stem for p in bundled_models()):
+        raise RnnCliError(f"unknown tokenizer {spec!r}; use {', '.join(BUNDLED['tokenizer'])}, treebank or the path "
+                          "of a tokenizer model", EXIT_USAGE)
     return Tokenizer(open_model(spec, "tokenizer"))

@@ -1,0 +1,55 @@
+"""Raw text rebuilt from gold CoNLL-U: `# text`, SpaceAfter=No between sentences, paragraphs."""
+
+import pytest
+
+from conftest import EWT, FIXTURES
+from rnncli.conllu import read_conllu
+from rnncli.data import read_conllu_file
+from rnncli.rawtext import raw_text, surface_tokens
+
+GOLD = FIXTURES / "raw-gold.conllu"
+
+
+def sentences(text: str):
+    return list(read_conllu(text.splitlines(keepends=True)))
+
+
+def row(i, form, misc="_"):
+    return f"{i}\t{form}\t_\t_\t_\t_\t_\t_\t_\t{misc}\n"
+
+
+def test_the_fixture():
+    # paragraphs at # newpar and # newdoc; no space after "me." (SpaceAfter=No); the sentence
+    # without # text ("You cannot.") rebuilt from its tokens, the multiword token whole
+    assert raw_text(read_conllu_file(GOLD)) == ("I don't like ice-cream. Its fine :) Call me.Thanks!!!\n\n"
+                                                "Mail a@b.com or see Dr. Who\n\n"
+                                                "You cannot. It is so-called art.\n")
+
+
+def test_paragraphs_and_documents():
+    one, two = "# text = One.\n" + row(1, "One.") + "\n", "# text = Two.\n" + row(1, "Two.") + "\n"
+    assert raw_text(sentences(one + two)) == "One. Two.\n"  # no marks: one paragraph
+    assert raw_text(sentences("# newdoc\n" + one + "# newpar id = p2\n" + two)) == "One.\n\nTwo.\n"
+    assert raw_text(sentences(one + "# newdoc id = d2\n" + two)) == "One.\n\nTwo.\n"
+    assert raw_text(sentences(one + "# newparagraph\n" + two)) == "One. Two.\n"  # not a mark
+    assert raw_text([]) == ""
+
+
+def test_surface_tokens_skip_words_of_multiword_tokens_and_empty_nodes():
+    (sentence,) = sentences(row("1-2", "cannot", "SpaceAfter=No") + row(1, "can") + row(2, "not") + row("2.1", "x")
+                            + row(3, "."))
+    assert surface_tokens(sentence) == [("cannot", False), (".", True)]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not EWT.is_dir(), reason="needs UD EWT in $RNNCLI_DATA (see DATA.md)")
+@pytest.mark.parametrize("split", ["dev", "test"])
+def test_ewt_text_holds_every_sentence_and_every_token(split):
+    gold = read_conllu_file(EWT / f"en_ewt-ud-{split}.conllu")
+    text = raw_text(gold)
+    at = 0
+    for sentence in gold:  # each # text, in order, each followed by a space only where SpaceAfter says so
+        at = text.index(sentence.comment("text"), at) + len(sentence.comment("text"))
+        assert text[at] in " \n" if surface_tokens(sentence)[-1][1] else text[at] != " "
+    assert "".join(text.split()) == "".join("".join(f.split()) for s in gold for f, _ in surface_tokens(s))
+    assert text.count("\n\n") + 1 == sum(any(c.startswith("# newpar") for c in s.comments) for s in gold)
