@@ -516,38 +516,138 @@ def write_json(document) -> None:
 
 
 def _scores(scores: dict) -> str:
+    """`dev UPOS 95.88% PTB 95.24%  test ...`: every split and output, as percentages."""
     return "  ".join(f"{split} " + " ".join(f"{display(k)} {v:.2%}" for k, v in s.items())
                      for split, s in scores.items())
 
 
 def models_table(console: Console, models: list[dict]) -> None:
+    """One row per model: the name one types (bundled) or the path (a file), the saved model's
+    first score on dev and test. The names are never cut: where the table would not fit the
+    terminal, each model takes two lines instead."""
+    from rich.padding import Padding
     from rich.table import Table
 
-    table = Table(show_edge=False, header_style="bold")
-    for column in ("name", "task", "cell", "layers x hidden", "params", "size", "scores"):
-        table.add_column(column, justify="right" if column in ("params", "size") else "left")
+    headers = ("model", "task", "cell", "params", "size", "dev", "test")
+    rows = []
     for m in models:
-        shape = f"{m['layers']} x {m['hidden']}" + (" bi" if m["bidirectional"] else "")
         n = m["parameters"] or 0
-        params = f"{n / 1e6:.1f}M" if n >= 100_000 else f"{n / 1e3:.0f}k" if n else "?"
-        table.add_row(printable(m["name"]), m["task"], m["cell"], shape, params, f"{m['size_bytes'] / 1e6:.1f} MB",
-                      _scores(m["scores"]))
-    console.print(table)
+        first = [next(iter(m["scores"].get(split, {}).values()), None) for split in ("dev", "test")]
+        rows.append((printable(m["name"] if m.get("bundled") else m["path"]), m["task"],
+                     f"{m['cell']} {m['layers']}x{m['hidden']}" + (" bi" if m["bidirectional"] else ""),
+                     f"{n / 1e6:.1f}M" if n >= 100_000 else f"{n / 1e3:.0f}k" if n else "?",
+                     f"{m['size_bytes'] / 1e6:.1f} MB", *("-" if v is None else f"{v:.2%}" for v in first)))
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    if sum(widths) + 2 * (len(headers) - 1) <= console.width:
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for column in headers:
+            table.add_column(column, justify="left" if column in headers[:3] else "right", no_wrap=True)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    else:
+        for name, task, cell, params, size, dev, test in rows:
+            console.print(Text(name, style="bold"), soft_wrap=True)
+            console.print(Padding(f"{task}, {cell}, {params} parameters, {size}; dev {dev}, test {test}", (0, 0, 0, 4)))
+    console.print(Text("dev, test: accuracy of the saved model (taggers: UPOS); more: rnncli info MODEL",
+                       style="dim"))
+
+
+def _words(value) -> str:
+    """A metadata value as words: lists joined by commas, None as a dash."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_words(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "-" if value is None else str(value)
+
+
+def _key_values(values: dict) -> str:
+    return ", ".join(f"{k.replace('_', ' ')} {_words(v)}" for k, v in values.items())
+
+
+def shell_lines(command: str, width: int) -> list[str]:
+    """A long command as lines of at most `width` characters, each option with its value,
+    joined by ` \\` so that the lines can be pasted into a shell."""
+    import shlex
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return [command]
+    parts, i = [], 0
+    while i < len(words):  # an option and its value stay together
+        takes_value = words[i].startswith("-") and i + 1 < len(words) and not words[i + 1].startswith("-")
+        parts.append(shlex.join(words[i:i + 1 + takes_value]))
+        i += 1 + takes_value
+    lines, line = [], ""
+    for part in parts:
+        if line and len(line) + 1 + len(part) + 2 > width:
+            lines.append(line + " \\")
+            line = "    " + part
+        else:
+            line = f"{line} {part}" if line else part
+    return lines + [line]
 
 
 def model_info(console: Console, m: dict) -> None:
-    rows = [("file", m["path"]), ("task", m["task"]), ("cell", m["cell"] + (f" ({m['activation']})" if m["activation"] else "")),
+    """Everything `describe` gives, as labelled lines that wrap under their value, then the
+    per-epoch history as a table."""
+    from rich.table import Table
+
+    training = m.get("training", {})
+    data = m["data"] if isinstance(m["data"], dict) else {"data": m["data"]}
+    data = {k: data[k] for k in sorted(data, key=lambda k: (["train", "dev", "test"] + [k]).index(k))}
+    outputs = {k: "labels" if k == "label" else f"{display(k)} tags" for k in m["label_names"]}
+    rows = [("model", m["name"]), ("file", m["path"]), ("task", m["task"]),
+            ("cell", m["cell"] + (f" ({m['activation']})" if m["activation"] else "")),
             ("recurrence", m["recurrence"]),
             ("shape", f"{m['layers']} layer(s) x {m['hidden']} per direction, "
                       f"{'bidirectional' if m['bidirectional'] else 'left to right'}"
                       + (", character features" if m["char"] else "") + (f", {m['pooling']} pooling" if m["pooling"] else "")),
-            ("outputs", ", ".join(f"{display(k)}: {n} classes" for k, n in m["labels"].items())),
+            *((f"{outputs[k]} ({len(v)})", " ".join(v)) for k, v in m["label_names"].items()),
             ("parameters", f"{m['parameters']:,}" if m["parameters"] else "?"), ("size", f"{m['size_bytes']:,} bytes"),
-            ("trained with", m["command"] or "?"), ("data", str(m["data"])), ("seed", str(m["seed"])),
-            ("best epoch", str(m["best_epoch"])), ("wall time", f"{m['wall_time_s']} s"), ("scores", _scores(m["scores"]))]
-    width = max(len(k) for k, _ in rows)
+            ("config", _key_values({k: v for k, v in m["config"].items() if k != "heads"})),
+            ("scores", _scores(m["scores"]) or "-"), ("", "")]
+    rows += [("trained with", ""), *((k.replace("_", " "), _words(v)) for k, v in data.items()),
+             ("seed", _words(m["seed"])), ("options", _key_values(training.get("options") or {}) or "-"),
+             *((k.replace("_", " "), _key_values(v) if isinstance(v, dict) else _words(v))
+               for k, v in training.items() if k not in ("options", "history", "parameters")),
+             ("best epoch", _words(m["best_epoch"])), ("wall time", f"{_words(m['wall_time_s'])} s")]
+    key_width = max(len(k) for k, _ in rows)
+    command = shell_lines(m["command"] or "?", console.width - key_width - 2)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", justify="right", no_wrap=True)
+    grid.add_column(overflow="fold")
     for key, value in rows:
-        console.print(Text.assemble((f"{key:>{width}}", "bold"), f"  {printable(value)}"), soft_wrap=True)
+        grid.add_row(key, Text("\n".join(map(printable, command)) if key == "trained with" else printable(value)))
+    console.print(grid)
+    history = training.get("history") or []
+    if history:
+        console.print()
+        history_table(console, history, m["best_epoch"])
+
+
+def history_table(console: Console, history: list[dict], best_epoch) -> None:
+    """Per epoch: loss, dev scores as percentages, learning rate, time; the kept epoch marked."""
+    from rich.table import Table
+
+    heads = [k for k in history[0] if k.startswith("dev_")]
+    table = Table(box=None, pad_edge=False, header_style="bold",
+                  title="history (* the epoch kept)", title_justify="left", title_style="italic")
+    for column in ("epoch", "loss", *(f"dev {display(k[4:])}" for k in heads), "lr", "time"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for e in history:
+        mark = "*" if e.get("epoch") == best_epoch else " "
+        steps = f" ({e['steps']} batches)" if "steps" in e else ""
+        table.add_row(f"{_words(e.get('epoch'))}{mark}{steps}", f"{e.get('loss', 0):.4f}",
+                      *(f"{e[k]:.2%}" if k in e else "-" for k in heads), f"{e.get('lr', 0):.2e}",
+                      f"{e.get('elapsed_s', 0):,.0f} s")
+    console.print(table)
 
 
 # --- evaluation reports ---------------------------------------------------------------

@@ -227,6 +227,41 @@ def test_models_and_info(tiny_model):
     assert missing.exit_code == 1 and "no model named 'nope'" in missing.stderr
 
 
+def test_models_at_80_columns_keep_every_name_whole(tiny_model):
+    result = runner.invoke(app, ["models"], env={"COLUMNS": "80"})
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80 and "…" not in result.stdout
+    rows = {line.split()[0]: line.split() for line in lines[1:-1]}
+    assert set(rows) == {"tagger-lstm", "tagger-rnn", "sentiment-lstm", "sentiment-rnn"}
+    assert rows["tagger-lstm"][-2:] == ["95.88%", "95.87%"]  # dev and test, one line
+    for columns in ("80", "60"):  # a name too long for the table: two lines per model
+        lines = runner.invoke(app, ["models", str(tiny_model)], env={"COLUMNS": columns}).stdout.splitlines()
+        assert str(tiny_model) in lines and "tagger-lstm" in lines
+        assert lines[lines.index("tagger-lstm") + 1].split() == [
+            "tagger,", "lstm", "2x256", "bi,", "3.9M", "parameters,", "7.9", "MB;", "dev", "95.88%,", "test",
+            "95.87%"][:len(lines[lines.index("tagger-lstm") + 1].split())]
+
+
+def test_info_at_80_columns(tiny_model):
+    result = runner.invoke(app, ["info", "sentiment-rnn"], env={"COLUMNS": "80"})
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    assert max(len(line) for line in lines) <= 80 and "{" not in result.stdout  # no Python dicts
+    assert "labels (2)  negative positive" in result.stdout
+    assert "   train  ../shared/data/sst2/train-phrases.tsv," in result.stdout
+    command = [line.strip().rstrip("\\").strip() for line in lines[lines.index(next(
+        line for line in lines if "trained with" in line)):] if line.rstrip().endswith("\\") or "--threads" in line]
+    recorded = json.loads(run("info", "sentiment-rnn", "--json").stdout)["command"]
+    assert shlex.split(" ".join(command).replace("trained with", "")) == shlex.split(recorded)  # pastes back whole
+    assert "embedding dim 200" in result.stdout and "pooling max" in result.stdout  # the full config
+    history = lines[lines.index(next(line for line in lines if line.startswith("history"))) + 2:]
+    assert [row.split()[0] for row in history] == ["1", "2", "3", "4*", "5", "6"]
+    assert history[3].split()[2] == "82.80%"
+    described = json.loads(run("info", tiny_model, "--json").stdout)
+    assert described["label_names"]["upos"][:2] == ["ADJ", "ADP"] and described["config"]["hidden"] == 16
+    assert [e["epoch"] for e in described["training"]["history"]] == list(range(1, 26))
+    assert described["training"]["options"]["batch_size"] == 4
+
+
 def test_train_metrics_log_and_ctrl_c(tmp_path, monkeypatch):
     out, log = tmp_path / "m.safetensors", tmp_path / "metrics.jsonl"
     args = ["train", "tagger", "--train", TINY_TRAIN, "--dev", TINY_TRAIN, "--out", out, "--hidden", "4",
