@@ -483,12 +483,10 @@ def explain_gradients(
       rnncli explain-gradients --task tagger --input dev.conllu -f json
       rnncli explain-gradients --synthetic --radius 1.5 --activation linear
     """
-    import json
-
     from rnncli import render
     from rnncli.model_file import resolve_model
 
-    fmt = output_format(fmt, "json")
+    fmt = output_format(fmt, "tsv")
     if synthetic and (text or corpus):
         raise RnnCliError("--synthetic uses random inputs; give no text or --input with it", EXIT_USAGE)
     if corpus is not None and text:
@@ -509,8 +507,8 @@ def explain_gradients(
         if fmt == "table":
             render.synthetic_table(render.stdout_console(), results)
         elif fmt == "json":
-            sys.stdout.write(json.dumps({"synthetic": True, "length": length, "radius": radius, "seed": seed,
-                                         "models": {r.cell: r.to_dict() for r in results}}) + "\n")
+            render.write_json_line({"synthetic": True, "length": length, "radius": radius, "seed": seed,
+                                    "models": {r.cell: r.to_dict() for r in results}})
         else:
             sys.stdout.write(render.synthetic_tsv(results))
     elif corpus is not None:
@@ -519,8 +517,8 @@ def explain_gradients(
         if fmt == "table":
             render.corpus_table(render.stdout_console(), explanations, gradients.CORPUS_NOTE)
         elif fmt == "json":
-            sys.stdout.write(json.dumps({"input": str(corpus), "task": task.value,
-                                         "models": {e.name: e.to_dict() for e in explanations}}) + "\n")
+            render.write_json_line({"input": str(corpus), "task": task.value,
+                                    "models": {e.name: e.to_dict() for e in explanations}})
         else:
             sys.stdout.write(render.corpus_tsv(explanations))
     else:
@@ -530,8 +528,8 @@ def explain_gradients(
         if fmt == "table":
             render.gradient_table(render.stdout_console(), tokens, explanations, saliency)
         elif fmt == "json":
-            sys.stdout.write(json.dumps({"tokens": tokens, "task": task.value, "note": render.GRADIENT_NOTE,
-                                         "models": {e.name: e.to_dict() for e in explanations}}) + "\n")
+            render.write_json_line({"tokens": tokens, "task": task.value, "note": render.GRADIENT_NOTE,
+                                    "models": {e.name: e.to_dict() for e in explanations}})
         else:
             sys.stdout.write(render.gradient_tsv(tokens, explanations))
     if plot is not None:
@@ -881,11 +879,9 @@ def experiment_tanh(
 
 def run_experiment(name: str, fmt: Enum, plot: Optional[Path], **options) -> None:
     """Run one experiment with a progress bar on stderr, then render its result."""
-    import json
-
     from rnncli import render
 
-    fmt = output_format(fmt, "json")
+    fmt = output_format(fmt, "tsv")
     require("torch", "train")
     if plot is not None:
         from rnncli.files import check_outputs
@@ -908,7 +904,7 @@ def run_experiment(name: str, fmt: Enum, plot: Optional[Path], **options) -> Non
     if fmt == "table":
         table(render.stdout_console(), result)
     elif fmt == "json":
-        sys.stdout.write(json.dumps(result.to_dict()) + "\n")
+        render.write_json_line(result.to_dict())
     else:
         sys.stdout.write(tsv(result))
     if plot is not None:

@@ -5,6 +5,7 @@ as U+FFFD."""
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 
@@ -447,11 +448,17 @@ def corpus_tsv(explanations: list) -> str:
 
 
 def gradient_tsv(tokens: list[str], explanations: list) -> str:
-    header = ["step", "token", "distance"] + [f"{e.name}_grad_norm" for e in explanations]
+    """Per token: |g_t| of each model, and its gradient x input with --saliency."""
+    header = ["step", "token", "distance"]
+    for e in explanations:
+        header += [f"{e.name}_grad_norm"] + ([f"{e.name}_saliency"] if e.saliency else [])
     lines = ["\t".join(header)]
     T = len(tokens)
     for t, token in enumerate(tokens):
-        lines.append("\t".join([str(t + 1), token, str(T - 1 - t)] + [f"{e.grad_norms[t]:.6e}" for e in explanations]))
+        row = [str(t + 1), printable(token), str(T - 1 - t)]
+        for e in explanations:
+            row += [f"{e.grad_norms[t]:.6e}"] + ([f"{e.saliency[t]:.6e}"] if e.saliency else [])
+        lines.append("\t".join(row))
     return "\n".join(lines) + "\n"
 
 
@@ -499,6 +506,25 @@ def synthetic_table(console: Console, results: list) -> None:
             c = r.clip
             console.print(f"  clipping at {c['threshold']:g} (Pascanu et al. 2013): |dL/dW_hh| {c['norm_before']:.3e} "
                           f"-> {c['norm_after']:.3e} (scaled by {c['scale']:.2e}; direction kept)")
+
+
+def short_floats(value, digits: int = 4):
+    """`value` with every float rounded to `digits` significant digits (for JSON that a person
+    may read and a script parses: 0.6991, not 0.69912345678901234)."""
+    if isinstance(value, float):
+        return float(f"{value:.{digits}g}") if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {k: short_floats(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [short_floats(v, digits) for v in value]
+    return value
+
+
+def write_json_line(document) -> None:
+    """One JSON document on one line, floats with 4 significant digits (explain-gradients, experiments)."""
+    import json
+
+    sys.stdout.write(json.dumps(short_floats(document)) + "\n")
 
 
 def json_text(document) -> str:
