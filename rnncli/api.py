@@ -110,7 +110,7 @@ class Sentiment:
         return [next(results) if line else self._empty() for line in lines]
 
     def _empty(self) -> SentimentResult:
-        """An empty text gets the model's answer for an unknown word, as `rnncli sentiment` gives it."""
+        """An empty text gets the model's answer for an unknown word."""
         probs = Classifier(self.model).probabilities([[]])[0]
         return SentimentResult("", {label: float(p) for label, p in zip(self.labels, probs)})
 

@@ -137,9 +137,12 @@ class TrainingProgress:
 # --- tagging output -------------------------------------------------------------------
 # Machine formats are stable and independent of the terminal:
 #   tsv    token, tag, probability (then tag, probability of each extra candidate); blank line after each sentence
-#   tags   one sentence per line: word/TAG word/TAG ...
-#   jsonl  one JSON object per sentence
+#   tags   one sentence per line: word/TAG word/TAG ...; the tag follows the last slash (and/or/CCONJ)
+#   jsonl  one JSON object per sentence, with the input line number ("line") where known
 #   conllu the input's CoNLL-U (or one built from text) with UPOS and XPOS filled
+# A blank input line (-I lines, tokens) is an empty sentence: a lone blank line in tsv, an
+# empty line in tags, an object without tokens in jsonl; CoNLL-U has no empty sentences and
+# leaves it out (sent_id keeps the line numbers), and the table shows nothing.
 
 
 def _prob(p: float) -> str:
@@ -153,20 +156,21 @@ def _json_prob(p: float) -> float:
 
 
 def tagged_tsv(tokens: list[str], candidates: list[list[tuple[str, float]]]) -> str:
-    lines = ["\t".join([printable(tok)] + [x for tag, p in cands for x in (tag, _prob(p))])
+    lines = ["\t".join([printable(tok)] + [x for tag, p in cands for x in (tag, _prob(p))]) + "\n"
              for tok, cands in zip(tokens, candidates)]
-    return "\n".join(lines) + "\n\n"
+    return "".join(lines) + "\n"
 
 
-def tagged_tags(tokens: list[str], candidates: list[list[tuple[str, float]]]) -> str:
-    return " ".join(f"{printable(tok)}/{cands[0][0]}" for tok, cands in zip(tokens, candidates)) + "\n"
+def tagged_tags(tokens: list[str], candidates: list[list[tuple[str, float]]], end: str = "\n") -> str:
+    return " ".join(f"{printable(tok)}/{cands[0][0]}" for tok, cands in zip(tokens, candidates)) + end
 
 
 def tagged_json(text: str, tokens: list[str], candidates: list[list[tuple[str, float]]], tagset: str,
-                sent_id: str | None = None) -> str:
+                sent_id: str | None = None, line: int = 0) -> str:
     import json
 
-    record = {"text": printable(text)}
+    record = {"line": line} if line else {}
+    record["text"] = printable(text)
     if sent_id is not None:
         record["sent_id"] = sent_id
     record["tagset"] = tagset
@@ -216,34 +220,39 @@ def write_tags(results, fmt: str, tagset: str, labels: list[str], head: str, top
     console = stdout_console() if fmt == "table" else None
     for result in results:
         candidates = result.candidates(labels, head, top, threshold)
+        sentence = result.sentence
         if fmt == "table":
-            tagged_table(console, result.sentence.text, result.words, candidates, tagset)
+            if result.words:
+                tagged_table(console, sentence.text, result.words, candidates, tagset)
         elif fmt == "tsv":
             sys.stdout.write(tagged_tsv(result.words, candidates))
-        elif fmt == "tags":
-            sys.stdout.write(tagged_tags(result.words, candidates))
+        elif fmt == "tags":  # the pieces of a line too long to hold whole stay on one line
+            sys.stdout.write(tagged_tags(result.words, candidates, " " if sentence.continued else "\n"))
         elif fmt == "jsonl":
-            sys.stdout.write(tagged_json(result.sentence.text, result.words, candidates, tagset,
-                                         result.sentence.comment("sent_id")))
-        else:
-            sys.stdout.write(result.sentence.to_conllu())
+            sys.stdout.write(tagged_json(sentence.text, result.words, candidates, tagset, sentence.comment("sent_id"),
+                                         sentence.line))
+        elif sentence.rows:
+            sys.stdout.write(sentence.to_conllu())
         sys.stdout.flush()
 
 
 # --- sentiment output -----------------------------------------------------------------
 #   tsv    label, probability, text (tabs and newlines cannot occur in the text)
-#   jsonl  {"text", "label", "prob", "probs": {label: prob}}
+#   jsonl  {"line", "text", "label", "prob", "probs": {label: prob}}; "line" for -I lines and tokens
+# A blank input line (-I lines, tokens) has no label: an empty line in tsv, label and prob null
+# in jsonl, nothing in the table.
 
 
-def sentiment_tsv(text: str, label: str, probs: dict[str, float]) -> str:
-    return f"{label}\t{_prob(probs[label])}\t{printable(text)}\n"
+def sentiment_tsv(text: str, label: str | None, probs: dict[str, float]) -> str:
+    return f"{label}\t{_prob(probs[label])}\t{printable(text)}\n" if label is not None else "\n"
 
 
-def sentiment_json(text: str, label: str, probs: dict[str, float]) -> str:
+def sentiment_json(text: str, label: str | None, probs: dict[str, float], line: int = 0) -> str:
     import json
 
-    record = {"text": text, "label": label, "prob": _json_prob(probs[label]),
-              "probs": {k: _json_prob(v) for k, v in probs.items()}}
+    record = {"line": line} if line else {}
+    record.update({"text": text, "label": label, "prob": None if label is None else _json_prob(probs[label]),
+                   "probs": {k: _json_prob(v) for k, v in probs.items()}})
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 
@@ -269,11 +278,12 @@ def write_sentiment(results, fmt: str) -> None:
     console = stdout_console() if fmt == "table" else None
     for result in results:
         if fmt == "table":
-            sentiment_row(console, result.text, result.label, result.probs)
+            if result.label is not None:
+                sentiment_row(console, result.text, result.label, result.probs)
         elif fmt == "tsv":
             sys.stdout.write(sentiment_tsv(result.text, result.label, result.probs))
         else:
-            sys.stdout.write(sentiment_json(result.text, result.label, result.probs))
+            sys.stdout.write(sentiment_json(result.text, result.label, result.probs, result.line))
         sys.stdout.flush()
 
 

@@ -233,31 +233,27 @@ def _running_text(lines: Iterable[str], per_line: bool) -> Iterator[tuple[str, b
     yield from _split_text(buffer, final=True)[0]
 
 
-def _nonblank(pieces: Iterable[tuple[str, bool]]) -> Iterator[tuple[str, bool]]:
-    """Pieces of lines with text in them; a blank piece that ends a line ends the piece before
-    it, so a piece that goes on is held back until the next one shows that it really does."""
-    held = None
+def _numbered_lines(pieces: Iterable[tuple[str, bool]]) -> Iterator[tuple[int, str, bool]]:
+    """Each input line as (line number, piece, goes on): its pieces with text in them, or one
+    empty piece for a blank line. A piece is held back until the next shows whether the line
+    really goes on (a blank piece that ends a line ends the piece before it)."""
+    number, held = 1, None
     for text, goes_on in pieces:
-        if not text.strip():
-            if held is not None and not goes_on:
-                yield held, False
-                held = None
-            continue
-        if held is not None:
-            yield held, True
-        held = None
-        if goes_on:
+        if text.strip():
+            if held is not None:
+                yield number, held, True
             held = text
-        else:
-            yield text, False
-    if held is not None:
-        yield held, False
+        if not goes_on:
+            yield number, "" if held is None else held, False
+            number, held = number + 1, None
+    if held is not None:  # the last line, without a final newline
+        yield number, held, False
 
 
-def _from_text(text: str, number: int, continued: bool = False) -> Sentence:
+def _from_text(text: str, sent_id: str, continued: bool = False) -> Sentence:
     text = " ".join(clean(text).split())
-    tokens, space_after = tokenize(text)
-    sentence = sentence_from_tokens(tokens, text=text, sent_id=str(number))
+    tokens, space_after = tokenize(text) if text else ([], [])
+    sentence = sentence_from_tokens(tokens, text=text, sent_id=sent_id)
     sentence.continued = continued
     for row, space in zip(sentence.rows, space_after):
         if not space:
@@ -275,6 +271,8 @@ def read_sentences(lines: Iterable[str], input_format: str, source: str = "<stdi
     """Sentences from input lines in one of INPUT_FORMATS. Lines end in a newline; a piece of a
     line without one goes on in the next (inputs.ByteLines cuts lines that are too long to hold).
     `per_line` makes `text` treat each line as a paragraph (for a person typing at a terminal).
+    `lines` and `tokens` give one sentence per input line, an empty one for a blank line, with
+    the line number in `line` and `sent_id`.
 
     Memory stays bounded: a sentence or line longer than MAX_SENTENCE_CHARS comes as several
     sentences, each but the last marked `continued`. CoNLL-U is read whole (see read_conllu,
@@ -285,15 +283,23 @@ def read_sentences(lines: Iterable[str], input_format: str, source: str = "<stdi
     if input_format not in INPUT_FORMATS:
         raise RnnCliError(f"unknown input format {input_format!r}; use one of {', '.join(INPUT_FORMATS)}")
     lines = _without_bom(lines)
-    pieces = _running_text(lines, per_line) if input_format == "text" else _nonblank(_line_pieces(lines))
-    for number, (text, continued) in enumerate(pieces, start=1):
+    if input_format == "text":
+        for number, (text, continued) in enumerate(_running_text(lines, per_line), start=1):
+            yield _from_text(text, str(number), continued)
+        return
+    piece = 0  # a line too long to hold whole comes in pieces: sent_id LINE.1, LINE.2, ...
+    for number, text, continued in _numbered_lines(_line_pieces(lines)):
+        piece += 1
+        sent_id = str(number) if piece == 1 and not continued else f"{number}.{piece}"
+        piece = piece if continued else 0
         if input_format == "tokens":
             words = clean(text).split()
-            sentence = sentence_from_tokens(words, text=" ".join(words), sent_id=str(number))
+            sentence = sentence_from_tokens(words, text=" ".join(words), sent_id=sent_id)
             sentence.continued = continued
-            yield sentence
         else:
-            yield _from_text(text, number, continued)
+            sentence = _from_text(text, sent_id, continued)
+        sentence.line = number
+        yield sentence
 
 
 def batched(items: Iterable[T], size: int, input_waiting: Callable[[], bool] = lambda: True,

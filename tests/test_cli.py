@@ -115,6 +115,38 @@ def test_input_formats(hand_tagger):
         == "I/PRON study/VERB ./PUNCT\nThey/PRON fish/NOUN The/DET cat/NOUN\n"  # sentences from running text
 
 
+def test_one_record_per_input_line(hand_tagger):
+    text = "I study\n\n  \nThe cat\n"  # 4 lines, two of them blank
+    tags = run("tag", "-m", hand_tagger, "-f", "tags", "-I", "lines", input=text).stdout
+    assert tags == "I/PRON study/VERB\n\n\nThe/DET cat/NOUN\n"  # pastes back line by line
+    assert run("tag", "-m", hand_tagger, "-f", "tags", "-I", "tokens", input=text).stdout == tags
+    tsv = run("tag", "-m", hand_tagger, "-f", "tsv", "-I", "lines", input=text).stdout
+    assert tsv == "I\tPRON\t0.8000\nstudy\tVERB\t0.6000\n\n" + "\n\n" + "The\tDET\t0.9500\ncat\tNOUN\t0.8500\n\n"
+    records = [json.loads(line) for line in run("tag", "-m", hand_tagger, "-f", "jsonl", "-I", "lines",
+                                                 input=text).stdout.splitlines()]
+    assert [(r["line"], r["text"], len(r["tokens"])) for r in records] == [(1, "I study", 2), (2, "", 0), (3, "", 0),
+                                                                          (4, "The cat", 2)]
+    conllu = run("tag", "-m", hand_tagger, "-f", "conllu", "-I", "lines", input=text).stdout
+    assert [line for line in conllu.splitlines() if line.startswith("# sent_id")] == ["# sent_id = 1", "# sent_id = 4"]
+    assert "line" not in json.loads(run("tag", "-m", hand_tagger, "-f", "jsonl", input="I study.\n").stdout)
+
+
+def test_sentiment_one_record_per_input_line(tiny_sentiment):
+    text = "a great film\n\nterrible\n"
+    tsv = run("sentiment", "-m", tiny_sentiment, input=text).stdout.split("\n")
+    assert len(tsv) == 4 and tsv[1] == "" and tsv[0].endswith("\ta great film") and tsv[2].endswith("\tterrible")
+    records = [json.loads(line) for line in run("sentiment", "-m", tiny_sentiment, "-f", "jsonl",
+                                                 input=text).stdout.splitlines()]
+    assert [(r["line"], r["text"]) for r in records] == [(1, "a great film"), (2, ""), (3, "terrible")]
+    assert records[1]["label"] is None and records[1]["prob"] is None and records[1]["probs"] == {}
+
+
+def test_tags_format_tag_follows_the_last_slash(hand_tagger):
+    line = run("tag", "-m", hand_tagger, "-f", "tags", "-I", "tokens", "and/or 1/2 cat").stdout
+    assert line == "and/or/NOUN 1/2/NOUN cat/NOUN\n"
+    assert [item.rsplit("/", 1) for item in line.split()] == [["and/or", "NOUN"], ["1/2", "NOUN"], ["cat", "NOUN"]]
+
+
 def test_bundled_models_by_name():
     for name in ("lstm", "rnn"):
         result = run("tag", "--model", name, "-f", "tags", "I study at night")

@@ -85,8 +85,8 @@ def test_sentiment_command_formats(tiny_sentiment):
     result = runner.invoke(app, ["sentiment", "-m", str(tiny_sentiment), "-f", "jsonl"],
                            input="a great movie\n\na boring movie\n")
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["label"] for r in records] == ["positive", "negative"]
-    assert set(records[0]) == {"text", "label", "prob", "probs"}
+    assert [r["label"] for r in records] == ["positive", None, "negative"]  # the blank line keeps its place
+    assert set(records[0]) == {"line", "text", "label", "prob", "probs"}
     assert records[0]["probs"]["positive"] == records[0]["prob"]
     result = runner.invoke(app, ["sentiment", "-m", str(tiny_sentiment), "-I", "text", "-f", "tsv"],
                            input="A great movie. A boring movie.\n")
