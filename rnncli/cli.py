@@ -309,7 +309,8 @@ DtypeOption = Annotated[Dtype, typer.Option(help="Storage type of the saved weig
 Patience = Annotated[Optional[int], typer.Option(min=1, metavar="N",
                                                  help="Stop after N epochs without a better dev score.")]
 MaxTime = Annotated[Optional[float], typer.Option(min=0.0, callback=finite, metavar="SECONDS", help=(
-    "Stop once the run has taken this long (checked after every batch); the best epoch so far is saved."))]
+    "Stop once the run has taken this long, checked after every batch: the epoch under way ends there and is "
+    "scored on dev like the others; the best epoch is saved."))]
 Threads = Annotated[int, typer.Option(min=1, max=MAX_THREADS, metavar="N", help=(
     "Torch CPU threads. With 1, the same seed and data give the same model on any machine; 2 trained about 15% "
     "faster on 2 cores, but the weights then depend on the thread count."))]
