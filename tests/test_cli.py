@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -214,6 +215,36 @@ def test_train_tagger_command(tmp_path):
         "--word-dropout", "0.0", "--epochs", "2", "--batch-size", "6", "--lr", "0.01", "--min-word-count", "1",
         "--seed", "3", "--dtype", "float32", "--patience", "5", "--max-time", "60.0", "--threads", "1"]
     assert set(model.meta["scores"]) == {"dev", "test"}
+
+
+def test_training_log_fits_80_columns_and_says_why_it_stopped(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a short --out: only a long path could make a line longer
+    args = ["train", "tagger", "--train", TINY_TRAIN, "--dev", TINY_TRAIN, "--hidden", "8", "--embedding-dim", "8",
+            "--char-hidden", "4", "--layers", "1", "--threads", "1", "--batch-size", "4"]
+    result = run(*args, "--out", "a.safetensors", "--epochs", "3", "--max-time", "0")
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 0 and max(len(line) for line in lines) <= 80
+    assert lines[:3] == ["reading the data", "train sentences 12, vocabulary words 15, vocabulary characters 26,",
+                         "parameters 4,189, batch size 4, epochs 3, batches per epoch 3"]
+    assert re.fullmatch(r"epoch 1/3  loss \d\.\d{3}  dev UPOS \d+\.\d\d% PTB \d+\.\d\d%  "
+                        r"best epoch 1  0 s", lines[3]), lines[3]
+    assert lines[4:6] == ["stopped early: --max-time 0: the time was up in epoch 1 after 1 of 3 batches",
+                          "saved a.safetensors (epoch 1)"]
+    assert re.fullmatch(r"saved model: dev UPOS \d+\.\d\d% PTB \d+\.\d\d%", lines[6])
+
+
+def test_training_log_says_why_the_saved_scores_differ(capsys):
+    from rnncli.render import TrainingProgress
+    from rnncli.train import TrainResult
+
+    history = [{"epoch": 1, "loss": 0.5, "dev_upos": 0.95894, "dev_xpos": 0.9524, "lr": 1e-3, "elapsed_s": 60}]
+    result = TrainResult("m.safetensors", 1, {"dev": {"upos": 0.95876, "xpos": 0.9524}}, history, dtype="float16")
+    TrainingProgress().on_end(result)
+    assert capsys.readouterr().err.splitlines() == [
+        "saved m.safetensors (epoch 1)", "saved model: dev UPOS 95.88% PTB 95.24%",
+        "(epoch 1's line said dev UPOS 95.89%: the file holds float16 weights, run by numpy)"]
+    TrainingProgress().on_end(TrainResult("m.safetensors", 1, {"dev": {"upos": 0.95894}}, history))
+    assert len(capsys.readouterr().err.splitlines()) == 2  # the same score: nothing to explain
 
 
 def run_process(*args, input=None, **kwargs):

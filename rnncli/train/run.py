@@ -53,6 +53,7 @@ def train(job: TrainJob, task: Task, callbacks: Callbacks | None = None) -> Trai
         pyplot()  # fail before training, not after
     callbacks = CallbackList(callbacks, MetricsLog(job.metrics_log) if job.metrics_log else None)
     torch.set_num_threads(job.threads)
+    callbacks.on_status("reading the data")
     splits = task.read(job, callbacks.on_warning)
     seed_everything(job.seed)
     vocab = task.vocabularies(splits.train, job, callbacks.on_warning)
@@ -61,7 +62,7 @@ def train(job: TrainJob, task: Task, callbacks: Callbacks | None = None) -> Trai
                         {name: len(labels) for name, labels in vocab.labels.items()})
     try:
         model = task.model_class(config)
-        extra = task.prepare(model, splits.train, job)
+        extra = task.prepare(model, splits.train, job, callbacks.on_status)
         parameters = sum(p.numel() for p in model.parameters())
         dist = Distributed()
         fitted = fit(model, task, splits.train, splits.dev, job, callbacks, task.info(splits, parameters), dist,
