@@ -118,7 +118,7 @@ HELP = {"rich_markup_mode": None, "no_args_is_help": True}
 app = typer.Typer(
     name="rnncli",
     cls=RnnCliGroup,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     **HELP,

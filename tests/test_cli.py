@@ -263,6 +263,19 @@ def test_real_process_and_no_torch():
     assert result.returncode == 0 and result.stdout.decode().startswith("I\tPRON\t")
 
 
+def test_shell_completion():
+    def complete(words: str) -> list[str]:
+        env = {**os.environ, "_RNNCLI_COMPLETE": "complete_bash", "COMP_WORDS": words,
+               "COMP_CWORD": str(len(words.split()) - (not words.endswith(" ")))}
+        result = subprocess.run([sys.executable, "-m", "rnncli"], capture_output=True, text=True, env=env, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    assert complete("rnncli ex") == ["explain-gradients", "experiment"]
+    assert complete("rnncli tag -f ") == ["auto", "table", "tsv", "conllu", "jsonl", "tags"]
+    assert "_rnncli_completion" in run("--show-completion", "bash").stdout
+
+
 def test_closed_pipe_exits_quietly():
     process = subprocess.Popen([sys.executable, "-m", "rnncli", "tag", "-f", "tags"], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
