@@ -26,7 +26,8 @@ class CallbackList(Callbacks):
 
     def on_status(self, *args) -> None:
         for c in self.callbacks:
-            c.on_status(*args)
+            if hasattr(c, "on_status"):  # newer than the other events: callbacks written before it lack it
+                c.on_status(*args)
 
     def on_start(self, *args) -> None:
         for c in self.callbacks:
