@@ -476,7 +476,7 @@ def explain_gradients(
     steps back the norm is still at least 1e-3 of its largest value. The verdict:
     vanishes below x0.952 (1/1.05) per step, explodes above x1.05, holds between; with
     --input, on the quartiles of the sentences' factors (vanishes when three quarters
-    of them are below x0.952). json numbers have 4 significant digits.
+    of them are below x0.952). With -f json, numbers have 4 significant digits.
 
     \b
     Examples:
