@@ -25,6 +25,7 @@ from rnncli.errors import RnnCliError
 from rnncli.model_file import ModelFile, describe, open_model, resolve_model
 from rnncli.sentiment import Classifier, SentimentResult, classify_lines
 from rnncli.tagger import TagResult, tag_lines
+from rnncli.tokenizer import open_tokenizer
 
 __all__ = ["Tagger", "Sentiment", "TaggedToken", "TaggedSentence", "SentimentResult", "load", "explain_gradients"]
 
@@ -50,10 +51,13 @@ class TaggedSentence:
 
 class Tagger:
     """A part-of-speech tagger: `model` is a bundled name (`lstm`, `rnn`, `tagger-lstm`) or
-    the path of a model file; `tagset` is "upos" (default when the model has it) or "ptb"."""
+    the path of a model file; `tagset` is "upos" (default when the model has it) or "ptb";
+    `tokenizer` cuts running text (`tag_text`): "lstm" (the bundled character-level tokenizer),
+    "treebank" (NLTK's Punkt and Treebank rules) or the path of a tokenizer model."""
 
-    def __init__(self, model: str = "lstm", tagset: str | None = None):
+    def __init__(self, model: str = "lstm", tagset: str | None = None, tokenizer: str = "lstm"):
         self.model: ModelFile = open_model(model, "tagger")
+        self.tokenizer = open_tokenizer(tokenizer)
         self.tagset = tagset or tagsets.tagset_of(tagsets.default_head(self.model.labels))
         if self.tagset not in tagsets.HEADS or tagsets.HEADS[self.tagset] not in self.model.labels:
             raise RnnCliError(f"{self.model.path}: this model has no {self.tagset!r} tags; it has "
@@ -80,7 +84,7 @@ class Tagger:
 
     def tag_text(self, text: str) -> list[TaggedSentence]:
         """Running text -> its sentences, split and tokenized as `rnncli tag` does, tagged."""
-        return self._results(tag_lines(self.model, text.splitlines(keepends=True), "text"))
+        return self._results(tag_lines(self.model, text.splitlines(keepends=True), "text", tokenizer=self.tokenizer))
 
     def _results(self, results: Iterable[TagResult]) -> list[TaggedSentence]:
         out = []
@@ -96,21 +100,23 @@ class Tagger:
 
 class Sentiment:
     """A sentiment classifier: `model` is a bundled name (`lstm`, `rnn`, `sentiment-lstm`) or
-    the path of a model file."""
+    the path of a model file; `tokenizer` as for Tagger."""
 
-    def __init__(self, model: str = "lstm"):
+    def __init__(self, model: str = "lstm", tokenizer: str = "lstm"):
         self.model: ModelFile = open_model(model, "sentiment")
+        self.tokenizer = open_tokenizer(tokenizer)
         self.labels = self.model.labels["label"]
 
     def predict(self, texts: str | Iterable[str]) -> list[SentimentResult]:
         """One result (text, probs, label) per text; a text is read whole, however long."""
         texts = [texts] if isinstance(texts, str) else list(texts)
         lines = [" ".join(t.split()) for t in texts]
-        results = iter(classify_lines(self.model, [line + "\n" for line in lines if line], "lines"))
+        results = iter(classify_lines(self.model, [line + "\n" for line in lines if line], "lines",
+                                      tokenizer=self.tokenizer))
         return [next(results) if line else self._empty() for line in lines]
 
     def _empty(self) -> SentimentResult:
-        """An empty text gets the model's answer for an unknown word, as `rnncli sentiment` gives it."""
+        """An empty text gets the model's answer for an unknown word."""
         probs = Classifier(self.model).probabilities([[]])[0]
         return SentimentResult("", {label: float(p) for label, p in zip(self.labels, probs)})
 

@@ -110,19 +110,45 @@ def _stdout_alive() -> bool:
         return False
 
 
+# Help is Click's plain layout (rich_markup_mode=None): Typer's Rich panel is a table of six
+# columns whose widths Rich shares out, which at 80 columns cut option names and metavars and
+# left ~17 columns for the text. The plain layout wraps the text beside or below the option
+# at any width, keeps \b paragraphs (the examples) as written, and never reads `[...]` as markup.
+HELP = {"rich_markup_mode": None, "no_args_is_help": True}
 app = typer.Typer(
     name="rnncli",
     cls=RnnCliGroup,
-    help="Look at text through small recurrent neural networks (RNN, LSTM, GRU), offline.",
-    no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
+    **HELP,
 )
-train_app = typer.Typer(help="Train your own tagger or sentiment model from standard files.", no_args_is_help=True)
-eval_app = typer.Typer(help="Score a model on gold-labelled data.", no_args_is_help=True)
-experiment_app = typer.Typer(help="Experiments that train small networks to test the lecture's claims.",
-                             no_args_is_help=True)
+train_app = typer.Typer(help="""Train a model of your own from data files.
+
+    One subcommand per task; each writes one .safetensors model file (see rnncli info).
+
+    \b
+    Examples:
+      rnncli train tagger --train train.conllu --dev dev.conllu -o m.safetensors
+      rnncli train sentiment --train train.tsv --dev dev.tsv --out s.safetensors
+      rnncli train tagger --help
+    """, **HELP)
+eval_app = typer.Typer(help="""Score a model on gold-labelled data.
+
+    \b
+    Examples:
+      rnncli eval tagger --model lstm --data en_ewt-ud-test.conllu
+      rnncli eval sentiment --model rnn --data test.tsv
+    """, **HELP)
+experiment_app = typer.Typer(help="""Small experiments that test the lecture's claims.
+
+    Each trains small networks from scratch in about a minute (needs torch).
+
+    \b
+    Examples:
+      rnncli experiment memory
+      rnncli experiment tanh
+    """, **HELP)
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 app.add_typer(experiment_app, name="experiment")
@@ -226,60 +252,80 @@ def root(
     version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True,
                                  help="Show the version and exit."),
 ) -> None:
-    """Look at text through small recurrent neural networks (RNN, LSTM, GRU), offline."""
+    """Look at text through small recurrent neural networks (RNN, LSTM, GRU), offline.
+
+    Tagging and sentiment run on numpy alone; training, explain-gradients and the
+    experiments need torch (pip install 'rnncli[train]'). Each command has its own --help.
+
+    \b
+    Examples:
+      rnncli tag "Time flies like an arrow."
+      echo "What a great film" | rnncli sentiment
+      rnncli explain-gradients --task tagger "I study at night"
+    """
 
 
 # --- options shared by several commands, declared once ----------------------------------
 
-TextArgs = Annotated[Optional[list[str]], typer.Argument(show_default=False,
+TextArgs = Annotated[Optional[list[str]], typer.Argument(show_default=False, metavar="[TEXT]...",
                                                          help="Text; `-` or nothing reads stdin when it is piped.")]
-InputFile = Annotated[Optional[Path], typer.Option("--input", "-i", help="Read text from this file (`-`: stdin).")]
-ModelName = Annotated[str, typer.Option("--model", "-m", help="lstm, rnn (bundled) or the path of a model file.")]
-ModelNames = Annotated[list[str], typer.Option("--model", "-m", help="lstm, rnn (bundled) or the path of a model "
-                                               "file; repeat to compare models on the same data.")]
+InputFile = Annotated[Optional[Path], typer.Option("--input", "-i", metavar="FILE",
+                                                   help="Read text from this file (`-`: stdin).")]
+ModelName = Annotated[str, typer.Option("--model", "-m", metavar="MODEL",
+                                        help="lstm, rnn (bundled) or the path of a model file.")]
+ModelNames = Annotated[list[str], typer.Option("--model", "-m", metavar="MODEL", help="lstm, rnn (bundled) or the "
+                                               "path of a model file; repeat to compare models on the same data.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the full report or description as JSON.")]
-ReportFile = Annotated[Optional[Path], typer.Option("--report", help="Also write the full report to this JSON file.")]
+ReportFile = Annotated[Optional[Path], typer.Option("--report", metavar="FILE",
+                                                    help="Also write the full report to this JSON file.")]
 Tokenizer = Annotated[Optional[str], typer.Option(
-    show_default="lstm", help="How running text (and lines) is cut into sentences and tokens: lstm (the bundled "
-                              "character-level recurrent tokenizer), treebank (NLTK's Punkt and Treebank rules) or "
-                              "the path of a tokenizer model.")]
+    metavar="NAME", show_default="lstm",
+    help="How text (and lines) is cut into sentences and tokens: lstm (the bundled character-level recurrent "
+         "tokenizer), treebank (NLTK's Punkt and Treebank rules) or the path of a tokenizer model.")]
 Mismatches = Annotated[Optional[int], typer.Option(
-    min=0, show_default="10", help="How many of the most frequent tokenization mismatches to list.")]
-LabelNames = Annotated[Optional[str], typer.Option(help="Names of integer labels 0,1,...: e.g. negative,positive "
-                                                   "[default for 0/1 labels: negative,positive].")]
+    min=0, metavar="N", show_default="10", help="How many of the most frequent tokenization mismatches to list.")]
+LabelNames = Annotated[Optional[str], typer.Option(metavar="NAMES", show_default="negative,positive for 0/1 labels",
+                                                   help="Names of the integer labels 0,1,..., comma-separated.")]
 
 # train: each option once; each task's defaults come from train.job.DEFAULTS
-Out = Annotated[Path, typer.Option("--out", "-o", help="Model file to write (.safetensors); its checkpoint is OUT.ckpt.")]
+Out = Annotated[Path, typer.Option("--out", "-o", metavar="FILE",
+                                   help="Model file to write (.safetensors); its checkpoint is FILE.ckpt.")]
 CellOption = Annotated[Cell, typer.Option(help="Recurrent cell.")]
 ActivationOption = Annotated[Activation, typer.Option(help="Nonlinearity of the vanilla rnn cell.")]
-Layers = Annotated[int, typer.Option(min=1, max=8, help="Recurrent layers.")]
-Hidden = Annotated[int, typer.Option(min=1, max=MAX_SIZE, help="Recurrent state size per direction.")]
-EmbeddingDim = Annotated[int, typer.Option(min=1, max=MAX_SIZE, help="Word embedding size.")]
+Layers = Annotated[int, typer.Option(min=1, max=8, metavar="N", help="Recurrent layers.")]
+Hidden = Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N", help="Recurrent state size per direction.")]
+EmbeddingDim = Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N", help="Word embedding size.")]
 Char = Annotated[bool, typer.Option("--char/--no-char", help="Character-level recurrent features per word.")]
-CharHidden = Annotated[int, typer.Option(min=1, max=MAX_SIZE, help="Character recurrent state size per direction.")]
+CharHidden = Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N",
+                                         help="Character recurrent state size per direction.")]
 Bidirectional = Annotated[bool, typer.Option("--bidirectional/--no-bidirectional", help="Read the text both ways.")]
-Dropout = Annotated[float, typer.Option(min=0.0, max=0.9, callback=finite,
+Dropout = Annotated[float, typer.Option(min=0.0, max=0.9, callback=finite, metavar="P",
                                         help="Dropout on embeddings, between layers, before the output.")]
-WordDropout = Annotated[float, typer.Option(min=0.0, max=0.9, callback=finite,
+WordDropout = Annotated[float, typer.Option(min=0.0, max=0.9, callback=finite, metavar="P",
                                             help="Probability of replacing a word by <unk> in training.")]
-Epochs = Annotated[int, typer.Option(min=1, help="Passes over the training data.")]
-BatchSize = Annotated[int, typer.Option(min=1, max=65536, help="Sentences (texts) per step.")]
-LearningRate = Annotated[float, typer.Option(min=0.0, max=MAX_LR, callback=positive,
+Epochs = Annotated[int, typer.Option(min=1, metavar="N", help="Passes over the training data.")]
+BatchSize = Annotated[int, typer.Option(min=1, max=65536, metavar="N", help="Sentences (texts) per step.")]
+LearningRate = Annotated[float, typer.Option(min=0.0, max=MAX_LR, callback=positive, metavar="LR",
                                              help="Peak Adam learning rate (cosine decay).")]
-MinWordCount = Annotated[int, typer.Option(min=1, help="Words seen fewer times get no embedding of their own.")]
-Seed = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Random seed: same seed and data, same model file.")]
+MinWordCount = Annotated[int, typer.Option(min=1, metavar="N",
+                                           help="Words seen fewer times get no embedding of their own.")]
+Seed = Annotated[int, typer.Option(min=0, max=MAX_SEED, metavar="N",
+                                   help="Random seed: same seed and data, same model file.")]
 DtypeOption = Annotated[Dtype, typer.Option(help="Storage type of the saved weights.")]
-Patience = Annotated[Optional[int], typer.Option(min=1, help="Stop after this many epochs without a better dev score.")]
-MaxTime = Annotated[Optional[float], typer.Option(min=0.0, callback=finite,
-                                                  help="Stop after the epoch that passes this many seconds.")]
-Threads = Annotated[int, typer.Option(min=1, max=MAX_THREADS, help=(
-    "Torch CPU threads. 1 gives the same model for the same seed and data on any machine; more threads train "
-    "faster (about 15% with 2), but the weights then depend on the thread count and can differ from run to run."))]
-Resume = Annotated[Optional[Path], typer.Option("--resume", help="Continue an interrupted run from its checkpoint "
-                                                "(OUT.ckpt).")]
-MetricsLog = Annotated[Optional[Path], typer.Option("--metrics-log", help="Append one JSON line per epoch to this file.")]
-Plot = Annotated[Optional[Path], typer.Option("--plot", help="Draw learning curves (loss, dev accuracy) to this PNG "
-                                              "(needs matplotlib).")]
+Patience = Annotated[Optional[int], typer.Option(min=1, metavar="N",
+                                                 help="Stop after N epochs without a better dev score.")]
+MaxTime = Annotated[Optional[float], typer.Option(min=0.0, callback=finite, metavar="SECONDS", help=(
+    "Stop once the run has taken this long, checked after every batch: the epoch under way ends there and is "
+    "scored on dev like the others; the best epoch is saved."))]
+Threads = Annotated[int, typer.Option(min=1, max=MAX_THREADS, metavar="N", help=(
+    "Torch CPU threads. With 1, the same seed and data give the same model on any machine; 2 trained about 15% "
+    "faster on 2 cores, but the weights then depend on the thread count."))]
+Resume = Annotated[Optional[Path], typer.Option("--resume", metavar="CKPT", help="Continue an interrupted run from "
+                                                "its checkpoint (the --out file's name + .ckpt).")]
+MetricsLog = Annotated[Optional[Path], typer.Option("--metrics-log", metavar="FILE",
+                                                    help="Append one JSON line per epoch to this file.")]
+Plot = Annotated[Optional[Path], typer.Option("--plot", metavar="PNG", help="Draw learning curves (loss, dev "
+                                              "accuracy) to this file (needs matplotlib).")]
 T, S = DEFAULTS["tagger"], DEFAULTS["sentiment"]
 
 
@@ -288,26 +334,45 @@ def tag(
     text: TextArgs = None,
     input_path: InputFile = None,
     input_format: Annotated[InputFormat, typer.Option(
-        "--input-format", "-I", help="text: running text; lines: one sentence per line; tokens: whitespace-separated "
-                                     "tokens, one sentence per line; conllu.")] = "text",
-    fmt: Annotated[TagFormat, typer.Option("--format", "-f", help="auto: a table on a terminal, tsv otherwise.")] = "auto",
+        "--input-format", "-I", help="What the input is (see above).")] = "text",
+    fmt: Annotated[TagFormat, typer.Option("--format", "-f", help="auto: a table on a terminal, tsv otherwise "
+                                                                  "(see above).")] = "auto",
     tagset: Annotated[Optional[Tagset], typer.Option(
-        "--tagset", "-t", show_default=False,
-        help="Universal POS tags or Penn Treebank tags [default: upos if the model has it].")] = None,
+        "--tagset", "-t", show_default="upos if the model has it",
+        help="Universal POS tags (upos) or Penn Treebank tags (ptb).")] = None,
     model: ModelName = "lstm",
     tokenizer: Tokenizer = None,
     top: Annotated[Optional[int], typer.Option(
-        "--top", "-k", min=1, show_default=False,
-        help="Candidates per token [default: 3 for table and jsonl, 1 otherwise].")] = None,
+        "--top", "-k", min=1, metavar="K", show_default="3 for table and jsonl, else 1",
+        help="The K most probable tags per token (table, tsv, jsonl).")] = None,
     threshold: Annotated[Optional[float], typer.Option(
-        "--threshold", "-p", min=0.0, max=1.0, show_default=False, callback=finite,
-        help="Also show every tag with probability >= P x the best tag's.")] = None,
+        "--threshold", "-p", min=0.0, max=1.0, metavar="P", show_default=False, callback=finite,
+        help="Also every tag with probability >= P x the best tag's (table, tsv, jsonl).")] = None,
 ) -> None:
-    """Part-of-speech tags, with each token's probability over tags.
+    """Part-of-speech tags, with each token's probability.
 
-    Formats: tsv (token, tag, prob[, tag, prob ...]; a blank line after each sentence),
-    tags (word/TAG, one sentence per line), jsonl (one object per sentence), conllu (input
-    columns kept, UPOS and XPOS filled), table (for people).
+    Input (-I): text is running text, split into sentences and tokenized. From a pipe,
+    a sentence is tagged once the next one has begun, so the last one waits for a blank
+    line or the end of the input (at a terminal, each line is tagged as you type it; use
+    -I lines for line-by-line answers from a pipe, e.g. after tail -f). lines: one
+    sentence per line. tokens: one sentence per line, tokens separated by whitespace and
+    kept as they are. conllu: CoNLL-U, every column and comment kept. With lines and
+    tokens, each input line gives one record, a blank line an empty one, so that the
+    output lines up with the input (paste).
+
+    Output (-f): tsv: token, tag, prob (then tag, prob for each extra candidate) per
+    line, a blank line after each sentence (a blank input line: just the blank line).
+    tags: word/TAG, one sentence per line (an empty line for a blank one); the tag is
+    what follows the last slash, as in and/or/CCONJ. jsonl: one object per sentence,
+    with "line", the input line number, for lines and tokens (a blank line has no
+    tokens). conllu: UPOS and XPOS filled; blank lines are left out, and sent_id is
+    the input line number for lines and tokens. table: for people.
+
+    \b
+    Examples:
+      rnncli tag "I study at night"
+      rnncli tag -I lines -f tags --input notes.txt | paste notes.txt -
+      rnncli tag -f jsonl --top 3 --tagset ptb "They can fish."
     """
     from rnncli import render
     from rnncli.inputs import open_input
@@ -337,16 +402,29 @@ def sentiment(
     text: TextArgs = None,
     input_path: InputFile = None,
     input_format: Annotated[SentimentInput, typer.Option(
-        "--input-format", "-I", help="lines: one text per line; text: running text, one answer per sentence; "
-                                     "tokens: whitespace-separated tokens per line.")] = "lines",
-    fmt: Annotated[SentimentFormat, typer.Option("--format", "-f",
-                                                 help="auto: a table on a terminal, tsv otherwise.")] = "auto",
+        "--input-format", "-I", help="What the input is (see above).")] = "lines",
+    fmt: Annotated[SentimentFormat, typer.Option("--format", "-f", help="auto: a table on a terminal, tsv "
+                                                                        "otherwise (see above).")] = "auto",
     model: ModelName = "lstm",
     tokenizer: Tokenizer = None,
 ) -> None:
-    """Sentence sentiment (many-to-one): a label and its probability for each text.
+    """Sentiment of each text: a label and its probability.
 
-    Formats: tsv (label, prob, text), jsonl ({"text", "label", "prob", "probs"}), table (for people).
+    Input (-I): lines: each line is one text (several arguments are one text). text:
+    running text, one answer per sentence; from a pipe a sentence is answered once the
+    next one has begun or the input ends. tokens: like lines, tokens separated by
+    whitespace and kept. With lines and tokens each input line gives one record, a
+    blank line an empty one, so that the output lines up with the input (paste).
+
+    Output (-f): tsv: label, prob, text (an empty line for a blank line). jsonl:
+    {"text", "label", "prob", "probs"}, and "line", the input line number, for lines
+    and tokens (a blank line: label and prob null). table: for people.
+
+    \b
+    Examples:
+      rnncli sentiment "What a great film"
+      rnncli sentiment --input reviews.txt -f jsonl > labelled.jsonl
+      rnncli sentiment --model rnn -I text --input review.txt
     """
     from rnncli import render
     from rnncli.inputs import open_input
@@ -366,50 +444,61 @@ def sentiment(
 @app.command("explain-gradients")
 def explain_gradients(
     text: Annotated[Optional[list[str]], typer.Argument(
-        show_default=False, help="Text to explain [default: a long-dependency sentence].")] = None,
+        show_default="a long-dependency sentence", metavar="[TEXT]...", help="Text to explain.")] = None,
     task: Annotated[ExplainTask, typer.Option(help="sentiment: the label; tagger: the last token's tag.")] = "sentiment",
     model: Annotated[list[str], typer.Option(
-        "--model", "-m", show_default=False,
-        help="Model to explain (name or file; repeat to compare) [default: rnn and lstm].")] = [],  # noqa: B006
+        "--model", "-m", metavar="MODEL", show_default="rnn and lstm",
+        help="Model to explain (name or file); repeat to compare.")] = [],  # noqa: B006
     saliency: Annotated[bool, typer.Option(help="Add gradient x input per token: which words drove the "
                                                 "prediction.")] = False,
     corpus: Annotated[Optional[Path], typer.Option(
-        "--input", "-i", help="Statistics over many sentences of this file (CoNLL-U, label<TAB>text TSV, or one "
-                              "sentence per line) instead of one text.")] = None,
-    max_sentences: Annotated[int, typer.Option(min=1, max=100_000, help="With --input: the first N sentences.")] = 500,
+        "--input", "-i", metavar="FILE", help="Statistics over many sentences of this file (CoNLL-U, "
+                                              "label<TAB>text TSV, or one sentence per line) instead of one text.")] = None,
+    max_sentences: Annotated[int, typer.Option(min=1, max=100_000, metavar="N",
+                                               help="With --input: the first N sentences.")] = 500,
     synthetic: Annotated[bool, typer.Option(help="Random weights instead of a trained model.")] = False,
-    length: Annotated[int, typer.Option(min=2, max=10_000, help="Synthetic: sequence length T.")] = 50,
-    cells: Annotated[str, typer.Option("--cell", help="Synthetic: cells to compare, comma-separated (rnn, lstm, "
-                                                      "gru).")] = "rnn,lstm",
-    radius: Annotated[float, typer.Option(min=0.0, max=MAX_RADIUS, callback=finite, help=(
+    length: Annotated[int, typer.Option(min=2, max=10_000, metavar="T", help="Synthetic: sequence length.")] = 50,
+    cells: Annotated[str, typer.Option("--cell", metavar="CELLS", help="Synthetic: cells to compare, "
+                                                                       "comma-separated (rnn, lstm, gru).")] = "rnn,lstm",
+    radius: Annotated[float, typer.Option(min=0.0, max=MAX_RADIUS, callback=finite, metavar="R", help=(
         "Synthetic: spectral radius of the recurrent matrix (<1 vanishes, >1 explodes)."))] = 1.0,
     activation: Annotated[Activation, typer.Option(help="Synthetic: the rnn cell's nonlinearity (linear: compare "
                                                         "with W_hh^k).")] = "tanh",
-    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Synthetic: random seed.")] = 0,
-    hidden: Annotated[int, typer.Option(min=1, max=1024, help="Synthetic: state size.")] = 32,
-    forget_bias: Annotated[float, typer.Option(min=-MAX_FORGET_BIAS, max=MAX_FORGET_BIAS, callback=finite, help=(
-        "Synthetic: LSTM forget-gate bias (3: the gate is ~0.95 open)."))] = 3.0,
-    clip: Annotated[Optional[float], typer.Option(min=0.0, callback=positive, help=(
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, metavar="N", help="Synthetic: random seed.")] = 0,
+    hidden: Annotated[int, typer.Option(min=1, max=1024, metavar="N", help="Synthetic: state size.")] = 32,
+    forget_bias: Annotated[float, typer.Option(min=-MAX_FORGET_BIAS, max=MAX_FORGET_BIAS, callback=finite,
+                                               metavar="B", help=("Synthetic: LSTM forget-gate bias (3: the gate "
+                                                                  "is ~0.95 open)."))] = 3.0,
+    clip: Annotated[Optional[float], typer.Option(min=0.0, callback=positive, metavar="NORM", help=(
         "Synthetic: show gradient-norm clipping at this threshold."))] = None,
     fmt: Annotated[ExplainFormat, typer.Option("--format", "-f",
-                                               help="auto: a table on a terminal, json otherwise.")] = "auto",
-    plot: Annotated[Optional[Path], typer.Option(help="Also draw norm against distance (log scale) to this PNG "
-                                                      "(needs matplotlib).")] = None,
+                                               help="auto: a table on a terminal, tsv otherwise.")] = "auto",
+    plot: Annotated[Optional[Path], typer.Option(metavar="PNG", help="Also draw norm against distance (log scale) "
+                                                                     "to this file (needs matplotlib).")] = None,
 ) -> None:
-    """Show how the gradient reaching earlier tokens vanishes in a vanilla RNN (or explodes), and how an LSTM keeps it.
+    """How far back the gradient reaches: RNN against LSTM.
 
-    Decay factor: the factor the gradient norm is multiplied by per step back, on average over
-    a text of T tokens, (|g_1| / |g_T|) ** (1 / (T - 1)). Reach: how many steps back the norm
-    is still at least 1e-3 of its largest value. The verdict: vanishes below x0.952 (1/1.05)
-    per step, explodes above x1.05, holds between; with --input, on the quartiles of the
-    sentences' factors (vanishes when three quarters of them are below x0.952).
+    Shows how the gradient reaching earlier tokens vanishes in a vanilla RNN (or
+    explodes), and how an LSTM keeps it: per token, or over a corpus with --input, or
+    with random weights (--synthetic).
+
+    Decay factor: the factor the gradient norm is multiplied by per step back, on
+    average over a text of T tokens, (|g_1| / |g_T|) ** (1 / (T - 1)). Reach: how many
+    steps back the norm is still at least 1e-3 of its largest value. The verdict:
+    vanishes below x0.952 (1/1.05) per step, explodes above x1.05, holds between; with
+    --input, on the quartiles of the sentences' factors (vanishes when three quarters
+    of them are below x0.952). With -f json, numbers have 4 significant digits.
+
+    \b
+    Examples:
+      rnncli explain-gradients "The film starts slow but the ending is wonderful"
+      rnncli explain-gradients --task tagger --input dev.conllu -f json
+      rnncli explain-gradients --synthetic --radius 1.5 --activation linear
     """
-    import json
-
     from rnncli import render
     from rnncli.model_file import resolve_model
 
-    fmt = output_format(fmt, "json")
+    fmt = output_format(fmt, "tsv")
     if synthetic and (text or corpus):
         raise RnnCliError("--synthetic uses random inputs; give no text or --input with it", EXIT_USAGE)
     if corpus is not None and text:
@@ -430,8 +519,8 @@ def explain_gradients(
         if fmt == "table":
             render.synthetic_table(render.stdout_console(), results)
         elif fmt == "json":
-            sys.stdout.write(json.dumps({"synthetic": True, "length": length, "radius": radius, "seed": seed,
-                                         "models": {r.cell: r.to_dict() for r in results}}) + "\n")
+            render.write_json_line({"synthetic": True, "length": length, "radius": radius, "seed": seed,
+                                    "models": {r.cell: r.to_dict() for r in results}})
         else:
             sys.stdout.write(render.synthetic_tsv(results))
     elif corpus is not None:
@@ -440,8 +529,8 @@ def explain_gradients(
         if fmt == "table":
             render.corpus_table(render.stdout_console(), explanations, gradients.CORPUS_NOTE)
         elif fmt == "json":
-            sys.stdout.write(json.dumps({"input": str(corpus), "task": task.value,
-                                         "models": {e.name: e.to_dict() for e in explanations}}) + "\n")
+            render.write_json_line({"input": str(corpus), "task": task.value,
+                                    "models": {e.name: e.to_dict() for e in explanations}})
         else:
             sys.stdout.write(render.corpus_tsv(explanations))
     else:
@@ -451,8 +540,8 @@ def explain_gradients(
         if fmt == "table":
             render.gradient_table(render.stdout_console(), tokens, explanations, saliency)
         elif fmt == "json":
-            sys.stdout.write(json.dumps({"tokens": tokens, "task": task.value, "note": render.GRADIENT_NOTE,
-                                         "models": {e.name: e.to_dict() for e in explanations}}) + "\n")
+            render.write_json_line({"tokens": tokens, "task": task.value, "note": render.GRADIENT_NOTE,
+                                    "models": {e.name: e.to_dict() for e in explanations}})
         else:
             sys.stdout.write(render.gradient_tsv(tokens, explanations))
     if plot is not None:
@@ -464,10 +553,19 @@ def explain_gradients(
 @app.command("models")
 def models(
     files: Annotated[Optional[list[Path]], typer.Argument(
-        readable=False, help="Model files to list as well as the bundled ones.")] = None,
+        readable=False, metavar="[FILE]...", help="Model files to list as well as the bundled ones.")] = None,
     as_json: AsJson = False,
 ) -> None:
-    """List the bundled models (and any given model files) with what they are and how they score."""
+    """List bundled models and model files, with scores.
+
+    The name is what --model and rnncli info take (a file: its path); scores are the
+    saved model's accuracy on the dev and test data it was trained with.
+
+    \b
+    Examples:
+      rnncli models
+      rnncli models my-tagger.safetensors --json
+    """
     from rnncli import render
     from rnncli.model_file import bundled_models, describe
 
@@ -480,10 +578,20 @@ def models(
 
 @app.command("info")
 def info(
-    model: Annotated[str, typer.Argument(help="A bundled model (tagger-lstm, sentiment-rnn, ...) or a model file.")],
+    model: Annotated[str, typer.Argument(metavar="MODEL", help="A bundled model (tagger-lstm, sentiment-rnn, "
+                                                                "...) or a model file.")],
     as_json: AsJson = False,
 ) -> None:
-    """Everything a model file says about itself: architecture, recurrence, training command, data, scores."""
+    """Everything a model file says about itself.
+
+    Architecture and recurrence, labels, the training command, data, seed, options,
+    every epoch's loss and dev scores, and the saved model's scores.
+
+    \b
+    Examples:
+      rnncli info tagger-rnn
+      rnncli info my-tagger.safetensors --json
+    """
     from rnncli import render
     from rnncli.model_file import describe, resolve_model
 
@@ -534,12 +642,13 @@ def run_training(ctx: typer.Context, task: str, **task_options) -> None:
 @train_app.command("tagger")
 def train_tagger(
     ctx: typer.Context,
-    train: Annotated[Path, typer.Option(help="Training data: CoNLL-U (UPOS and XPOS), token<TAB>tag lines, word/TAG "
-                                             "lines, or nltk:treebank / nltk:conll2000[:FILE].")],
-    dev: Annotated[Path, typer.Option(help="Dev data, same formats: picks the best epoch.")],
+    train: Annotated[Path, typer.Option(metavar="DATA", help="Training data: CoNLL-U (UPOS and XPOS), token<TAB>tag "
+                                                             "lines, word/TAG lines, or nltk:treebank or "
+                                                             "nltk:conll2000[:FILE].")],
+    dev: Annotated[Path, typer.Option(metavar="DATA", help="Dev data, same formats: picks the best epoch.")],
     out: Out,
-    test: Annotated[Optional[Path], typer.Option(help="Test data, same formats: scored once at the end, never used "
-                                                      "for choices.")] = None,
+    test: Annotated[Optional[Path], typer.Option(metavar="DATA", help="Test data, same formats: scored once at the "
+                                                                      "end, never used for choices.")] = None,
     cell: CellOption = "lstm", activation: ActivationOption = "tanh", layers: Layers = T["layers"],
     hidden: Hidden = T["hidden"], embedding_dim: EmbeddingDim = T["embedding_dim"], char: Char = T["char"],
     char_hidden: CharHidden = T["char_hidden"], bidirectional: Bidirectional = True, dropout: Dropout = T["dropout"],
@@ -548,23 +657,34 @@ def train_tagger(
     dtype: DtypeOption = "float16", patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1,
     resume: Resume = None, metrics_log: MetricsLog = None, plot: Plot = None,
 ) -> None:
-    """Train a POS tagger (UPOS and PTB heads) on CoNLL-U files."""
+    """Train a POS tagger (UPOS and PTB heads).
+
+    A checkpoint is written after every epoch; Ctrl-C stops after the current batch and
+    prints the command that continues the run (--resume) to the same weights.
+
+    \b
+    Examples:
+      rnncli train tagger --train train.conllu --dev dev.conllu -o m.safetensors
+      rnncli train tagger --train nltk:treebank --dev dev.conllu --cell rnn \\
+          --epochs 10 --max-time 600 --out rnn.safetensors
+    """
     run_training(ctx, "tagger")
 
 
 @train_app.command("sentiment")
 def train_sentiment(
     ctx: typer.Context,
-    train: Annotated[list[Path], typer.Option(help="Training data: label<TAB>text TSV, or "
-                                                   "nltk:movie_reviews[:train|dev|test] (repeat to join).")],
-    dev: Annotated[Path, typer.Option(help="Dev data, same formats: picks the best epoch.")],
+    train: Annotated[list[Path], typer.Option(metavar="DATA", help="Training data: label<TAB>text TSV, or "
+                                                                   "nltk:movie_reviews[:train|dev|test]; repeat to "
+                                                                   "join.")],
+    dev: Annotated[Path, typer.Option(metavar="DATA", help="Dev data, same formats: picks the best epoch.")],
     out: Out,
-    test: Annotated[Optional[Path], typer.Option(help="Test data, same formats: scored once at the end, never used "
-                                                      "for choices.")] = None,
+    test: Annotated[Optional[Path], typer.Option(metavar="DATA", help="Test data, same formats: scored once at the "
+                                                                      "end, never used for choices.")] = None,
     label_names: LabelNames = None,
-    embeddings_from: Annotated[list[str], typer.Option(help=(
+    embeddings_from: Annotated[list[str], typer.Option(metavar="TEXT", help=(
         "Pretrain word vectors (PPMI + SVD) on unlabelled text: a text file, or nltk:movie_reviews with NLTK_DATA "
-        "set. Repeatable."))] = [],  # noqa: B006
+        "set; repeatable."))] = [],  # noqa: B006
     cell: CellOption = "lstm", activation: ActivationOption = "tanh",
     pooling: Annotated[Pooling, typer.Option(help="How the states over time become one vector.")] = S["pooling"],
     layers: Layers = S["layers"], hidden: Hidden = S["hidden"], embedding_dim: EmbeddingDim = S["embedding_dim"],
@@ -575,7 +695,18 @@ def train_sentiment(
     patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, resume: Resume = None,
     metrics_log: MetricsLog = None, plot: Plot = None,
 ) -> None:
-    """Train a sentiment classifier (many-to-one) on label/text TSV files."""
+    """Train a sentiment classifier (many-to-one).
+
+    Data: label<TAB>text lines (header optional); 0/1 labels are named negative and
+    positive unless --label-names says otherwise. Checkpoints and Ctrl-C as for
+    rnncli train tagger.
+
+    \b
+    Examples:
+      rnncli train sentiment --train train.tsv --dev dev.tsv --out m.safetensors
+      rnncli train sentiment --train nltk:movie_reviews:train \\
+          --dev nltk:movie_reviews:dev --max-time 1800 --out reviews.safetensors
+    """
     run_training(ctx, "sentiment", label_names=split_label_names(label_names), embeddings_from=embeddings_from)
 
 
@@ -585,26 +716,40 @@ K = DEFAULTS["tokenizer"]
 @train_app.command("tokenizer")
 def train_tokenizer(
     ctx: typer.Context,
-    train: Annotated[list[Path], typer.Option(help="Training data: CoNLL-U whose # text, SpaceAfter=No and "
-                                                   "# newpar/# newdoc spell out the raw text (repeat to join).")],
-    dev: Annotated[Path, typer.Option(help="Dev data, CoNLL-U: picks the best epoch.")],
+    train: Annotated[list[Path], typer.Option(metavar="DATA", help="Training data: CoNLL-U whose # text, "
+                                                                   "SpaceAfter=No and # newpar spell out the raw "
+                                                                   "text; repeat to join.")],
+    dev: Annotated[Path, typer.Option(metavar="DATA", help="Dev data, CoNLL-U: picks the best epoch.")],
     out: Out,
-    test: Annotated[Optional[Path], typer.Option(help="Test data, CoNLL-U: scored once at the end, never used "
-                                                      "for choices.")] = None,
+    test: Annotated[Optional[Path], typer.Option(metavar="DATA", help="Test data, CoNLL-U: scored once at the end, "
+                                                                      "never used for choices.")] = None,
     cell: CellOption = "lstm", activation: ActivationOption = "tanh", layers: Layers = K["layers"],
     hidden: Hidden = K["hidden"],
-    embedding_dim: Annotated[int, typer.Option(help="Character embedding size.", min=1, max=MAX_SIZE)] = K["embedding_dim"],
+    embedding_dim: Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N",
+                                               help="Character embedding size.")] = K["embedding_dim"],
     bidirectional: Bidirectional = True, dropout: Dropout = K["dropout"],
-    word_dropout: Annotated[float, typer.Option("--char-dropout", help="Training only: replace characters by <unk> "
-                                                "with this probability.", min=0.0, max=0.99)] = K["word_dropout"],
+    word_dropout: Annotated[float, typer.Option(
+        "--char-dropout", min=0.0, max=0.9, callback=finite, metavar="P",
+        help="Probability of replacing a character by <unk> in training.")] = K["word_dropout"],
     epochs: Epochs = K["epochs"], batch_size: BatchSize = K["batch_size"], lr: LearningRate = K["lr"],
-    min_word_count: Annotated[int, typer.Option("--min-char-count", help="Rarer characters read as their Unicode "
-                                                "category.", min=1)] = K["min_word_count"],
+    min_word_count: Annotated[int, typer.Option(
+        "--min-char-count", min=1, metavar="N",
+        help="Characters seen fewer times read as their Unicode category.")] = K["min_word_count"],
     seed: Seed = 1, dtype: DtypeOption = "float16", patience: Patience = None, max_time: MaxTime = None,
     threads: Threads = 1, resume: Resume = None, metrics_log: MetricsLog = None, plot: Plot = None,
 ) -> None:
-    """Train a tokenizer and sentence splitter: a character-level recurrent network that labels
-    each character of raw text (inside, token end, sentence end, word end inside a multiword token)."""
+    """Train a tokenizer and sentence splitter on raw text.
+
+    A character-level recurrent network labels each character: inside, token end,
+    sentence end, or word end inside a multiword token (do|n't). The raw text and
+    the labels come from the CoNLL-U files themselves.
+
+    \b
+    Examples:
+      rnncli train tokenizer --train en_ewt-ud-train.conllu \\
+          --dev en_ewt-ud-dev.conllu -o tok.safetensors
+      rnncli tag --tokenizer tok.safetensors "I don't know."
+    """
     run_training(ctx, "tokenizer")
 
 
@@ -632,14 +777,23 @@ def check_report(report_path: Optional[Path], data: Path, models: list[str], tas
 
 @eval_app.command("sentiment")
 def eval_sentiment(
-    data: Annotated[Path, typer.Option("--data", "-d", help="Gold label<TAB>text TSV file, or "
-                                                            "nltk:movie_reviews[:SPLIT].")],
+    data: Annotated[Path, typer.Option("--data", "-d", metavar="DATA", help="Gold label<TAB>text TSV file, or "
+                                                                          "nltk:movie_reviews[:SPLIT].")],
     model: ModelNames = ["lstm"],  # noqa: B006
     label_names: LabelNames = None,
     as_json: AsJson = False,
     report_path: ReportFile = None,
 ) -> None:
-    """Accuracy, per-label precision/recall/F1 and the confusion matrix."""
+    """Accuracy, per-label precision/recall/F1, confusion matrix.
+
+    With several --model, the models side by side on the same data.
+
+    \b
+    Examples:
+      rnncli eval sentiment --model lstm --data test.tsv
+      rnncli eval sentiment -m lstm -m rnn -d test.tsv --report scores.json
+      rnncli eval sentiment -m my.safetensors -d nltk:movie_reviews:test --json
+    """
     from rnncli import render
     from rnncli.data import read_labelled
     from rnncli.evaluate import compare_sentiment, evaluate_sentiment
@@ -660,11 +814,13 @@ def eval_sentiment(
 
 @eval_app.command("tagger")
 def eval_tagger(
-    data: Annotated[Path, typer.Option("--data", "-d", help="Gold tagged data (CoNLL-U, token<TAB>tag, word/TAG or "
-                                                            "nltk:NAME); its tokenization is used unless --raw.")],
+    data: Annotated[Path, typer.Option("--data", "-d", metavar="DATA", help="Gold tagged data (CoNLL-U, "
+                                                                          "token<TAB>tag, word/TAG or nltk:NAME); its "
+                                                                          "tokenization is used unless --raw.")],
     model: ModelNames = ["lstm"],  # noqa: B006
     tagset: Annotated[Tagset, typer.Option("--tagset", "-t", help="Tag set of the per-tag table.")] = "upos",
-    confusions: Annotated[int, typer.Option(min=0, help="How many of the most frequent confusions to list.")] = 10,
+    confusions: Annotated[int, typer.Option(min=0, metavar="N",
+                                            help="How many of the most frequent confusions to list.")] = 10,
     raw: Annotated[bool, typer.Option("--raw", help=(
         "Start from the raw text instead (rebuilt from the gold CoNLL-U's # text, SpaceAfter and # newpar): cut and "
         "tag it as `rnncli tag -I text` does, and score on characters as the CoNLL 2018 shared task does: Tokens, "
@@ -674,11 +830,17 @@ def eval_tagger(
     as_json: AsJson = False,
     report_path: ReportFile = None,
 ) -> None:
-    """UPOS and PTB accuracy, per-tag precision/recall/F1 and the most frequent confusions.
+    """UPOS and PTB accuracy, per-tag precision/recall/F1, confusions.
 
-    With --raw, the whole pipeline from raw text: Tokens, Sentences, Words, UPOS and XPOS F1.
+    The gold data's own tokenization is used, so the numbers are tagging accuracy
+    alone. With several --model, the models side by side on the same data. With
+    --raw, the whole pipeline from raw text: Tokens, Sentences, Words, UPOS, XPOS F1.
 
-    Examples: rnncli eval tagger --data test.conllu; rnncli eval tagger --raw -m lstm -m rnn --data test.conllu
+    \b
+    Examples:
+      rnncli eval tagger --model lstm --data en_ewt-ud-test.conllu
+      rnncli eval tagger -m lstm -m rnn -d dev.conllu --tagset ptb --confusions 20
+      rnncli eval tagger --raw -m lstm -d en_ewt-ud-test.conllu --report raw.json
     """
     from rnncli import render
     from rnncli.data import read_tagged
@@ -713,11 +875,16 @@ def eval_tokenizer(
     as_json: AsJson = False,
     report_path: ReportFile = None,
 ) -> None:
-    """Sentence splitting and tokenization of raw text, scored as the CoNLL 2018 shared task does.
+    """Score sentence splitting and tokenization of raw text.
 
-    Tokens, Sentences and Words F1, the most frequent tokenization mismatches, missed and extra sentence ends.
+    Tokens, Sentences and Words F1 (aligned on characters, as the CoNLL 2018
+    shared task does), the most frequent tokenization mismatches, and the
+    sentence ends missed and made up.
 
-    Example: rnncli eval tokenizer --data en_ewt-ud-test.conllu --mismatches 20
+    \b
+    Examples:
+      rnncli eval tokenizer --data en_ewt-ud-test.conllu --mismatches 20
+      rnncli eval tokenizer --tokenizer treebank --data en_ewt-ud-dev.conllu
     """
     check_report(report_path, data, [], "tokenizer")
     eval_raw(data, [None], tokenizer, mismatches, as_json, report_path)
@@ -764,27 +931,37 @@ def name_list(text: str) -> list[str]:
 
 
 ExperimentFormat = Annotated[ExplainFormat, typer.Option("--format", "-f",
-                                                         help="auto: a table on a terminal, json otherwise.")]
+                                                         help="auto: a table on a terminal, tsv otherwise.")]
 
 
 @experiment_app.command("memory")
 def experiment_memory(
-    cells: Annotated[str, typer.Option("--cell", help="Cells to compare, comma-separated.")] = "rnn,lstm,gru",
-    distances: Annotated[str, typer.Option(help="Distances between the label and the end, comma-separated.")]
-    = "5,10,20,50,100",
-    steps: Annotated[int, typer.Option(min=1, max=100_000, help="Training steps per cell and distance.")] = 600,
-    hidden: Annotated[int, typer.Option(min=1, max=1024, help="State size of every cell.")] = 32,
-    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="First random seed.")] = 0,
-    seeds: Annotated[int, typer.Option(min=1, max=100, help="Seeds to average over (seed, seed+1, ...).")] = 1,
+    cells: Annotated[str, typer.Option("--cell", metavar="CELLS", help="Cells to compare, "
+                                                                       "comma-separated.")] = "rnn,lstm,gru",
+    distances: Annotated[str, typer.Option(metavar="N,N,...", help="Distances between the label and the end, "
+                                                                   "comma-separated.")] = "5,10,20,50,100",
+    steps: Annotated[int, typer.Option(min=1, max=100_000, metavar="N",
+                                       help="Training steps per cell and distance.")] = 600,
+    hidden: Annotated[int, typer.Option(min=1, max=1024, metavar="N", help="State size of every cell.")] = 32,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, metavar="N", help="First random seed.")] = 0,
+    seeds: Annotated[int, typer.Option(min=1, max=100, metavar="N",
+                                       help="Seeds to average over (seed, seed+1, ...).")] = 1,
     fmt: ExperimentFormat = "auto",
-    plot: Annotated[Optional[Path], typer.Option(help="Also draw accuracy against distance to this PNG.")] = None,
+    plot: Annotated[Optional[Path], typer.Option(metavar="PNG", help="Also draw accuracy against distance to "
+                                                                     "this file.")] = None,
 ) -> None:
-    """Train a vanilla RNN, an LSTM and a GRU of the same size to remember the first symbol of a
-    sequence across N distractors, for several N; print test accuracy and each trained network's
-    gradient decay per step (Bengio et al. 1994; Hochreiter & Schmidhuber 1997).
+    """Can an RNN, an LSTM and a GRU remember across N steps?
 
-    Examples: rnncli experiment memory; rnncli experiment memory --distances 10,50 --seeds 3;
-    rnncli experiment memory -f json > memory.json
+    Trains a vanilla RNN, an LSTM and a GRU of the same size to remember the first
+    symbol of a sequence across N distractors, for several N; prints test accuracy and
+    each trained network's gradient decay per step (Bengio et al. 1994; Hochreiter &
+    Schmidhuber 1997).
+
+    \b
+    Examples:
+      rnncli experiment memory
+      rnncli experiment memory --distances 10,50 --seeds 3
+      rnncli experiment memory -f json > memory.json
     """
     run_experiment("memory", fmt, plot, cells=name_list(cells), distances=int_list(distances, "--distances", 1000),
                    steps=steps, hidden=hidden, seed=seed, seeds=seeds)
@@ -792,18 +969,24 @@ def experiment_memory(
 
 @experiment_app.command("tanh")
 def experiment_tanh(
-    depths: Annotated[str, typer.Option(help="Numbers of stacked RNN layers, comma-separated.")] = "1,3",
+    depths: Annotated[str, typer.Option(metavar="N,N,...", help="Numbers of stacked RNN layers, "
+                                                                 "comma-separated.")] = "1,3",
     task: Annotated[str, typer.Option(help="parity: of all bits; xor: of the first and last bit.")] = "parity",
-    length: Annotated[int, typer.Option(min=2, max=64, help="Bits per sequence.")] = 3,
-    steps: Annotated[int, typer.Option(min=1, max=100_000, help="Training steps per network.")] = 500,
-    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Random seed.")] = 0,
+    length: Annotated[int, typer.Option(min=2, max=64, metavar="N", help="Bits per sequence.")] = 3,
+    steps: Annotated[int, typer.Option(min=1, max=100_000, metavar="N", help="Training steps per network.")] = 500,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, metavar="N", help="Random seed.")] = 0,
     fmt: ExperimentFormat = "auto",
 ) -> None:
-    """Why tanh: vanilla RNNs of 1 and 3 layers with the linear activation and with tanh, trained on
-    a task no linear map can do. The linear stacks stay at chance at every depth (the trained network
-    is checked to be one affine map of its input: stacked linear maps collapse into one); tanh learns.
+    """Why tanh: stacked linear RNN layers collapse into one.
 
-    Examples: rnncli experiment tanh; rnncli experiment tanh --task parity --depths 1,2,3
+    Vanilla RNNs of 1 and 3 layers with the linear activation and with tanh, trained on
+    a task no linear map can do. The linear stacks stay at chance at every depth (the
+    trained network is checked to be one affine map of its input); tanh learns.
+
+    \b
+    Examples:
+      rnncli experiment tanh
+      rnncli experiment tanh --task xor --length 8 --depths 1,2,3
     """
     run_experiment("tanh", fmt, None, depths=int_list(depths, "--depths", 8), task=task, length=length, steps=steps,
                    seed=seed)
@@ -811,11 +994,9 @@ def experiment_tanh(
 
 def run_experiment(name: str, fmt: Enum, plot: Optional[Path], **options) -> None:
     """Run one experiment with a progress bar on stderr, then render its result."""
-    import json
-
     from rnncli import render
 
-    fmt = output_format(fmt, "json")
+    fmt = output_format(fmt, "tsv")
     require("torch", "train")
     if plot is not None:
         from rnncli.files import check_outputs
@@ -838,7 +1019,7 @@ def run_experiment(name: str, fmt: Enum, plot: Optional[Path], **options) -> Non
     if fmt == "table":
         table(render.stdout_console(), result)
     elif fmt == "json":
-        sys.stdout.write(json.dumps(result.to_dict()) + "\n")
+        render.write_json_line(result.to_dict())
     else:
         sys.stdout.write(tsv(result))
     if plot is not None:

@@ -8,8 +8,9 @@ Lee's 2,000 IMDb reviews) read with NLTK's own corpus reader from NLTK_DATA, nev
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from rnncli.errors import RnnCliError
 from rnncli.vocab import word_key
 
 NLTK_CORPORA = ("movie_reviews",)
+STATUS_EVERY = 20_000  # sentences between two progress messages
 LEAKY = {"sentence_polarity": "it holds the Rotten Tomatoes sentences of SST, test set included"}
 
 
@@ -59,17 +61,24 @@ class PpmiEmbeddings:
         return {"method": "PPMI + truncated SVD", "sources": self.sources, "window": self.window,
                 "context_smoothing": self.smoothing}
 
-    def vectors(self, words: list[str], dim: int, extra: list[list[str]] = (), seed: int = 0) -> np.ndarray:
+    def vectors(self, words: list[str], dim: int, extra: list[list[str]] = (), seed: int = 0,
+                status: Callable[[str], None] = lambda message: None) -> np.ndarray:
         """(len(words), dim) vectors, rows in `words` order, scaled like torch's N(0, 1) embedding
-        init; words never seen in the corpus keep random N(0, 1) rows."""
+        init; words never seen in the corpus keep random N(0, 1) rows. `status` hears what is
+        being done, every STATUS_EVERY sentences while counting."""
         from scipy import sparse
         from scipy.sparse.linalg import svds
 
+        started = time.monotonic()
         index = {w: i for i, w in enumerate(words)}
         V = len(words)
         rows, cols = [], []
+        status(f"word vectors (PPMI + SVD): counting co-occurrences in {', '.join(self.sources)}")
         sentences = (s for source in self.sources for s in corpus_sentences(source))
-        for sentence in _chain(sentences, extra):
+        number = 0
+        for number, sentence in enumerate(_chain(sentences, extra), start=1):
+            if number % STATUS_EVERY == 0:
+                status(f"word vectors: {number:,} sentences counted ({time.monotonic() - started:.0f} s)")
             ids = np.array([index.get(word_key(w), -1) for w in sentence], dtype=np.int64)
             for d in range(1, self.window + 1):
                 a, b = ids[:-d], ids[d:]
@@ -91,6 +100,7 @@ class PpmiEmbeddings:
         keep = pmi > 0
         ppmi = sparse.csr_matrix((pmi[keep].astype(np.float32), (coo.row[keep], coo.col[keep])), shape=(V, V))
         k = min(dim, V - 2)
+        status(f"word vectors: {number:,} sentences counted; truncated SVD of {V:,} words to {k} dimensions")
         if k < 1 or ppmi.nnz == 0:
             raise RnnCliError("--embeddings-from: too little text to learn word vectors from; give more text")
         try:
@@ -104,6 +114,7 @@ class PpmiEmbeddings:
         seen = row_sum > 0
         scaled = vectors / (vectors[seen].std() + 1e-8)
         out[seen, :k] = scaled[seen]
+        status(f"word vectors ready for {int(seen.sum()):,} of {V:,} words ({time.monotonic() - started:.0f} s)")
         return out
 
 

@@ -35,7 +35,11 @@ DTYPES = {"F16": "<f2", "F32": "<f4", "F64": "<f8", "I32": "<i4", "I64": "<i8", 
 WEIGHT_DTYPES = ("F16", "F32")  # what model files hold; training checkpoints hold the others too
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight rows per state unit
 TRAINING_FIELDS = {"command": (lambda v: isinstance(v, str), "a string"), "seed": (is_int, "an integer"),
-                   "best_epoch": (is_int, "an integer"), "wall_time_s": (is_number, "a number")}  # what `describe` shows
+                   "best_epoch": (is_int, "an integer"), "wall_time_s": (is_number, "a number"),
+                   "history": (lambda v: isinstance(v, list) and all(
+                       isinstance(e, dict) and all(is_number(x) or isinstance(x, bool) for x in e.values()) for e in v),
+                       "a list of objects of numbers"),
+                   "options": (lambda v: isinstance(v, dict), "an object")}  # what `describe` shows
 
 
 @dataclass
@@ -358,19 +362,22 @@ def open_model(spec: str, task: str) -> ModelFile:
 
 def describe(path: str | os.PathLike) -> dict:
     """What a model file says about itself, checked as `load_model` checks it, without
-    reading its weights."""
+    reading its weights: everything but the vocabularies (`training` holds what the run
+    recorded besides the fields lifted to the top: options, history, embeddings, ...)."""
     path = Path(path)
     contents = _read(path, data=False)
     config, _, _, labels = _check_model(path, contents)
     meta, training = contents.meta, contents.meta.get("training", {})
+    lifted = ("data", "seed", "command", "wall_time_s", "best_epoch")
     return {
-        "name": meta.get("name") or path.stem, "path": str(path), "task": config.task, "cell": config.cell,
+        "name": meta.get("name") or path.stem, "path": str(path), "bundled": path.parent == pretrained_dir(),
+        "task": config.task, "cell": config.cell,
         "activation": config.activation if config.cell == "rnn" else None, "layers": config.layers,
         "hidden": config.hidden, "bidirectional": config.bidirectional, "char": config.char,
         "pooling": config.pooling if config.task == "sentiment" else None,
         "parameters": sum(math.prod(t.shape) for t in contents.tensors.values()), "size_bytes": contents.size,
-        "labels": {name: len(v) for name, v in labels.items()},
-        "data": training.get("data"), "seed": training.get("seed"), "command": training.get("command"),
-        "wall_time_s": training.get("wall_time_s"), "best_epoch": training.get("best_epoch"),
+        "labels": {name: len(v) for name, v in labels.items()}, "label_names": labels,
+        **{key: training.get(key) for key in lifted},
         "scores": meta.get("scores", {}), "recurrence": config.recurrence(), "rnncli_version": meta.get("rnncli_version"),
+        "config": config.to_dict(), "training": {k: v for k, v in training.items() if k not in lifted},
     }

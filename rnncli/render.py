@@ -5,6 +5,7 @@ as U+FFFD."""
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 
@@ -69,16 +70,18 @@ def stdout_console() -> Console:
 
 
 class TrainingProgress:
-    """Training callbacks drawn as a Rich progress bar, plus one log line per epoch
-    (so that logs written to a file are readable too)."""
+    """Training callbacks drawn as a Rich progress bar, plus log lines that fit 80 columns (so
+    that logs written to a file are readable too): what the run is doing before it starts, its
+    size, one line per epoch with dev scores as percentages (as models and eval show them),
+    why it stopped early, and what was saved."""
 
     def __init__(self):
         self.console = stderr_console()
-        # On a terminal, Rich's timestamped log; in a log file, plain unwrapped lines.
-        self.log = self.console.log if self.console.is_terminal else lambda line: print(line, file=sys.stderr, flush=True)
-        self.progress = Progress(TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("loss {task.fields[loss]:.3f}  dev {task.fields[dev]}  "
-                                            "{task.fields[rate]:,.0f} ex/s"),
+        # The same lines on a terminal (above the live bar) and in a log file.
+        self.log = (lambda line: self.console.print(Text(line), soft_wrap=True)) if self.console.is_terminal else \
+            (lambda line: print(line, file=sys.stderr, flush=True))
+        self.progress = Progress(TextColumn("epoch {task.fields[epoch]}"), BarColumn(bar_width=None),
+                                 MofNCompleteColumn(), TextColumn("loss {task.fields[loss]:.3f}  dev {task.fields[dev]}"),
                                  TimeRemainingColumn(), TextColumn("run ETA {task.fields[eta]}"),
                                  console=self.console, transient=True)
         self.task = None
@@ -87,58 +90,82 @@ class TrainingProgress:
         return self
 
     def __exit__(self, *exc):
-        if self.task is not None:
+        if self.progress.live.is_started:
             self.progress.stop()
+
+    def on_status(self, message: str) -> None:
+        self.log(_one_line(message))
 
     def on_start(self, epochs: int, steps_per_epoch: int, info: dict) -> None:
         import time
 
-        self.steps, self.epochs, self.batch = steps_per_epoch, epochs, info.get("batch_size", 1)
-        self.log(", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in info.items()))
+        self.steps, self.epochs = steps_per_epoch, epochs
+        info = {**info, "epochs": epochs, "batches_per_epoch": steps_per_epoch}
+        line = ""
+        for item in (f"{k.replace('_', ' ')} {v:,}" for k, v in info.items()):  # lines of whole items, in 80 columns
+            if line and len(line) + len(item) + 2 > 79:
+                self.log(line + ",")
+                line = ""
+            line = f"{line}, {item}" if line else item
+        self.log(line)
         if self.console.is_terminal:  # only now, and only on a terminal: errors and logs stay one line each
             self.progress.start()
         self.task = self.progress.add_task("train", total=steps_per_epoch, epoch=f"1/{epochs}", loss=0.0, dev="-",
-                                           rate=0.0, eta="-")
-        self.epoch_started = self.run_started = time.monotonic()
+                                           eta="-")
+        self.run_started = time.monotonic()
         self.first_epoch = None
 
     def on_step(self, epoch: int, step: int, loss: float) -> None:
-        import time
-
         if self.first_epoch is None:
             self.first_epoch = epoch
-        rate = step * self.batch / max(time.monotonic() - self.epoch_started, 1e-9)
-        self.progress.update(self.task, completed=step, epoch=f"{epoch}/{self.epochs}", loss=loss, rate=rate)
+        self.progress.update(self.task, completed=step, epoch=f"{epoch}/{self.epochs}", loss=loss)
 
     def on_epoch_end(self, epoch: int, metrics: dict) -> None:
         import time
 
-        scores = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k.startswith("dev_"))
-        self.log(f"epoch {epoch}/{self.epochs}  loss {metrics['loss']:.4f}  {scores}  "
-                 f"best epoch {metrics['best_epoch']}  {metrics['elapsed_s']:.0f}s")
+        dev = {k[4:]: v for k, v in metrics.items() if k.startswith("dev_")}
+        self.log(f"epoch {epoch}/{self.epochs}  loss {metrics['loss']:.3f}  dev {_head_scores(dev)}  "
+                 f"best epoch {metrics['best_epoch']}  {metrics['elapsed_s']:,.0f} s")
         now = time.monotonic()
         per_epoch = (now - self.run_started) / (epoch - (self.first_epoch or epoch) + 1)
         left = per_epoch * (self.epochs - epoch)
-        dev = next((v for k, v in metrics.items() if k.startswith("dev_")), None)
+        first = next(iter(dev.values()), None)
         self.progress.reset(self.task, total=self.steps, epoch=f"{min(epoch + 1, self.epochs)}/{self.epochs}",
-                            loss=metrics["loss"], rate=0.0, dev=f"{dev:.4f}" if dev is not None else "-",
+                            loss=metrics["loss"], dev=f"{first:.2%}" if first is not None else "-",
                             eta=f"{left / 60:.0f} min" if left >= 60 else f"{left:.0f} s")
-        self.epoch_started = now
 
     def on_end(self, result) -> None:
-        scores = "; ".join(f"{split} " + " ".join(f"{k} {v:.4f}" for k, v in s.items()) for split, s in result.scores.items())
-        self.log(f"saved {result.out} (best epoch {result.best_epoch}): {scores}")
+        if result.stopped:
+            self.log(f"stopped early: {result.stopped}")
+        self.log(f"saved {result.out} (epoch {result.best_epoch})")
+        self.log(f"saved model: {_scores(result.scores)}")
+        trained = next((e for e in result.history if e.get("epoch") == result.best_epoch), {})
+        saved = result.scores.get("dev", {})
+        differ = {k: (trained[f"dev_{k}"], v) for k, v in saved.items()
+                  if f"dev_{k}" in trained and f"{trained[f'dev_{k}']:.2%}" != f"{v:.2%}"}
+        if differ:  # the file holds rounded weights, run by numpy: not quite the epoch's torch model
+            was = " ".join(f"{display(k)} {a:.2%}" for k, (a, _) in differ.items())
+            self.log(f"(epoch {result.best_epoch}'s line said dev {was}: the file holds {result.dtype} weights, "
+                     "run by numpy)")
 
     def on_warning(self, message: str) -> None:
         self.console.print(Text(f"rnncli: warning: {_one_line(message)}"), soft_wrap=True)  # above the live bar
 
 
+def _head_scores(scores: dict[str, float]) -> str:
+    """`UPOS 95.88% PTB 95.24%`, `accuracy 82.80%`: each output's score as a percentage."""
+    return " ".join(f"{display(k)} {v:.2%}" for k, v in scores.items())
+
+
 # --- tagging output -------------------------------------------------------------------
 # Machine formats are stable and independent of the terminal:
 #   tsv    token, tag, probability (then tag, probability of each extra candidate); blank line after each sentence
-#   tags   one sentence per line: word/TAG word/TAG ...
-#   jsonl  one JSON object per sentence
+#   tags   one sentence per line: word/TAG word/TAG ...; the tag follows the last slash (and/or/CCONJ)
+#   jsonl  one JSON object per sentence, with the input line number ("line") where known
 #   conllu the input's CoNLL-U (or one built from text) with UPOS and XPOS filled
+# A blank input line (-I lines, tokens) is an empty sentence: a lone blank line in tsv, an
+# empty line in tags, an object without tokens in jsonl; CoNLL-U has no empty sentences and
+# leaves it out (sent_id keeps the line numbers), and the table shows nothing.
 
 
 def _prob(p: float) -> str:
@@ -152,20 +179,21 @@ def _json_prob(p: float) -> float:
 
 
 def tagged_tsv(tokens: list[str], candidates: list[list[tuple[str, float]]]) -> str:
-    lines = ["\t".join([printable(tok)] + [x for tag, p in cands for x in (tag, _prob(p))])
+    lines = ["\t".join([printable(tok)] + [x for tag, p in cands for x in (tag, _prob(p))]) + "\n"
              for tok, cands in zip(tokens, candidates)]
-    return "\n".join(lines) + "\n\n"
+    return "".join(lines) + "\n"
 
 
-def tagged_tags(tokens: list[str], candidates: list[list[tuple[str, float]]]) -> str:
-    return " ".join(f"{printable(tok)}/{cands[0][0]}" for tok, cands in zip(tokens, candidates)) + "\n"
+def tagged_tags(tokens: list[str], candidates: list[list[tuple[str, float]]], end: str = "\n") -> str:
+    return " ".join(f"{printable(tok)}/{cands[0][0]}" for tok, cands in zip(tokens, candidates)) + end
 
 
 def tagged_json(text: str, tokens: list[str], candidates: list[list[tuple[str, float]]], tagset: str,
-                sent_id: str | None = None) -> str:
+                sent_id: str | None = None, line: int = 0) -> str:
     import json
 
-    record = {"text": printable(text)}
+    record = {"line": line} if line else {}
+    record["text"] = printable(text)
     if sent_id is not None:
         record["sent_id"] = sent_id
     record["tagset"] = tagset
@@ -215,34 +243,39 @@ def write_tags(results, fmt: str, tagset: str, labels: list[str], head: str, top
     console = stdout_console() if fmt == "table" else None
     for result in results:
         candidates = result.candidates(labels, head, top, threshold)
+        sentence = result.sentence
         if fmt == "table":
-            tagged_table(console, result.sentence.text, result.words, candidates, tagset)
+            if result.words:
+                tagged_table(console, sentence.text, result.words, candidates, tagset)
         elif fmt == "tsv":
             sys.stdout.write(tagged_tsv(result.words, candidates))
-        elif fmt == "tags":
-            sys.stdout.write(tagged_tags(result.words, candidates))
+        elif fmt == "tags":  # the pieces of a line too long to hold whole stay on one line
+            sys.stdout.write(tagged_tags(result.words, candidates, " " if sentence.continued else "\n"))
         elif fmt == "jsonl":
-            sys.stdout.write(tagged_json(result.sentence.text, result.words, candidates, tagset,
-                                         result.sentence.comment("sent_id")))
-        else:
-            sys.stdout.write(result.sentence.to_conllu())
+            sys.stdout.write(tagged_json(sentence.text, result.words, candidates, tagset, sentence.comment("sent_id"),
+                                         sentence.line))
+        elif sentence.rows:
+            sys.stdout.write(sentence.to_conllu())
         sys.stdout.flush()
 
 
 # --- sentiment output -----------------------------------------------------------------
 #   tsv    label, probability, text (tabs and newlines cannot occur in the text)
-#   jsonl  {"text", "label", "prob", "probs": {label: prob}}
+#   jsonl  {"line", "text", "label", "prob", "probs": {label: prob}}; "line" for -I lines and tokens
+# A blank input line (-I lines, tokens) has no label: an empty line in tsv, label and prob null
+# in jsonl, nothing in the table.
 
 
-def sentiment_tsv(text: str, label: str, probs: dict[str, float]) -> str:
-    return f"{label}\t{_prob(probs[label])}\t{printable(text)}\n"
+def sentiment_tsv(text: str, label: str | None, probs: dict[str, float]) -> str:
+    return f"{label}\t{_prob(probs[label])}\t{printable(text)}\n" if label is not None else "\n"
 
 
-def sentiment_json(text: str, label: str, probs: dict[str, float]) -> str:
+def sentiment_json(text: str, label: str | None, probs: dict[str, float], line: int = 0) -> str:
     import json
 
-    record = {"text": text, "label": label, "prob": _json_prob(probs[label]),
-              "probs": {k: _json_prob(v) for k, v in probs.items()}}
+    record = {"line": line} if line else {}
+    record.update({"text": text, "label": label, "prob": None if label is None else _json_prob(probs[label]),
+                   "probs": {k: _json_prob(v) for k, v in probs.items()}})
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 
@@ -268,11 +301,12 @@ def write_sentiment(results, fmt: str) -> None:
     console = stdout_console() if fmt == "table" else None
     for result in results:
         if fmt == "table":
-            sentiment_row(console, result.text, result.label, result.probs)
+            if result.label is not None:
+                sentiment_row(console, result.text, result.label, result.probs)
         elif fmt == "tsv":
             sys.stdout.write(sentiment_tsv(result.text, result.label, result.probs))
         else:
-            sys.stdout.write(sentiment_json(result.text, result.label, result.probs))
+            sys.stdout.write(sentiment_json(result.text, result.label, result.probs, result.line))
         sys.stdout.flush()
 
 
@@ -447,11 +481,17 @@ def corpus_tsv(explanations: list) -> str:
 
 
 def gradient_tsv(tokens: list[str], explanations: list) -> str:
-    header = ["step", "token", "distance"] + [f"{e.name}_grad_norm" for e in explanations]
+    """Per token: |g_t| of each model, and its gradient x input with --saliency."""
+    header = ["step", "token", "distance"]
+    for e in explanations:
+        header += [f"{e.name}_grad_norm"] + ([f"{e.name}_saliency"] if e.saliency else [])
     lines = ["\t".join(header)]
     T = len(tokens)
     for t, token in enumerate(tokens):
-        lines.append("\t".join([str(t + 1), token, str(T - 1 - t)] + [f"{e.grad_norms[t]:.6e}" for e in explanations]))
+        row = [str(t + 1), printable(token), str(T - 1 - t)]
+        for e in explanations:
+            row += [f"{e.grad_norms[t]:.6e}"] + ([f"{e.saliency[t]:.6e}"] if e.saliency else [])
+        lines.append("\t".join(row))
     return "\n".join(lines) + "\n"
 
 
@@ -501,6 +541,25 @@ def synthetic_table(console: Console, results: list) -> None:
                           f"-> {c['norm_after']:.3e} (scaled by {c['scale']:.2e}; direction kept)")
 
 
+def short_floats(value, digits: int = 4):
+    """`value` with every float rounded to `digits` significant digits (for JSON that a person
+    may read and a script parses: 0.6991, not 0.69912345678901234)."""
+    if isinstance(value, float):
+        return float(f"{value:.{digits}g}") if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {k: short_floats(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [short_floats(v, digits) for v in value]
+    return value
+
+
+def write_json_line(document) -> None:
+    """One JSON document on one line, floats with 4 significant digits (explain-gradients, experiments)."""
+    import json
+
+    sys.stdout.write(json.dumps(short_floats(document)) + "\n")
+
+
 def json_text(document) -> str:
     """A report or description as indented JSON (what --json prints and --report writes)."""
     import json
@@ -516,38 +575,144 @@ def write_json(document) -> None:
 
 
 def _scores(scores: dict) -> str:
-    return "  ".join(f"{split} " + " ".join(f"{display(k)} {v:.2%}" for k, v in s.items())
-                     for split, s in scores.items())
+    """`dev UPOS 95.88% PTB 95.24%  test ...`: every split and output, as percentages."""
+    return "  ".join(f"{split} {_head_scores(s)}" for split, s in scores.items())
+
+
+def primary_score(task: str, scores: dict[str, float]) -> float | None:
+    """The one score `models` shows: a tokenizer's Words F1, otherwise the first output's accuracy."""
+    if task == "tokenizer":
+        return scores.get("words")
+    return next(iter(scores.values()), None)
 
 
 def models_table(console: Console, models: list[dict]) -> None:
+    """One row per model: the name one types (bundled) or the path (a file), the saved model's
+    first score on dev and test. The names are never cut: where the table would not fit the
+    terminal, each model takes two lines instead."""
+    from rich.padding import Padding
     from rich.table import Table
 
-    table = Table(show_edge=False, header_style="bold")
-    for column in ("name", "task", "cell", "layers x hidden", "params", "size", "scores"):
-        table.add_column(column, justify="right" if column in ("params", "size") else "left")
+    headers = ("model", "task", "cell", "params", "size", "dev", "test")
+    rows = []
     for m in models:
-        shape = f"{m['layers']} x {m['hidden']}" + (" bi" if m["bidirectional"] else "")
         n = m["parameters"] or 0
-        params = f"{n / 1e6:.1f}M" if n >= 100_000 else f"{n / 1e3:.0f}k" if n else "?"
-        table.add_row(printable(m["name"]), m["task"], m["cell"], shape, params, f"{m['size_bytes'] / 1e6:.1f} MB",
-                      _scores(m["scores"]))
-    console.print(table)
+        first = [primary_score(m["task"], m["scores"].get(split, {})) for split in ("dev", "test")]
+        rows.append((printable(m["name"] if m.get("bundled") else m["path"]), m["task"],
+                     f"{m['cell']} {m['layers']}x{m['hidden']}" + (" bi" if m["bidirectional"] else ""),
+                     f"{n / 1e6:.1f}M" if n >= 100_000 else f"{n / 1e3:.0f}k" if n else "?",
+                     f"{m['size_bytes'] / 1e6:.1f} MB", *("-" if v is None else f"{v:.2%}" for v in first)))
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    if sum(widths) + 2 * (len(headers) - 1) <= console.width:
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for column in headers:
+            table.add_column(column, justify="left" if column in headers[:3] else "right", no_wrap=True)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    else:
+        for name, task, cell, params, size, dev, test in rows:
+            console.print(Text(name, style="bold"), soft_wrap=True)
+            console.print(Padding(f"{task}, {cell}, {params} parameters, {size}; dev {dev}, test {test}", (0, 0, 0, 4)))
+    console.print(Text("dev, test: tagger UPOS, sentiment accuracy, tokenizer Words F1; more: rnncli info MODEL",
+                       style="dim"))
+
+
+def _words(value) -> str:
+    """A metadata value as words: lists joined by commas, None as a dash."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_words(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "-" if value is None else str(value)
+
+
+def _key_values(values: dict) -> str:
+    return ", ".join(f"{k.replace('_', ' ')} {_words(v)}" for k, v in values.items())
+
+
+def shell_lines(command: str, width: int) -> list[str]:
+    """A long command as lines of at most `width` characters, each option with its value,
+    joined by ` \\` so that the lines can be pasted into a shell."""
+    import shlex
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return [command]
+    parts, i = [], 0
+    while i < len(words):  # an option and its value stay together
+        takes_value = words[i].startswith("-") and i + 1 < len(words) and not words[i + 1].startswith("-")
+        parts.append(shlex.join(words[i:i + 1 + takes_value]))
+        i += 1 + takes_value
+    lines, line = [], ""
+    for part in parts:
+        if line and len(line) + 1 + len(part) + 2 > width:
+            lines.append(line + " \\")
+            line = "    " + part
+        else:
+            line = f"{line} {part}" if line else part
+    return lines + [line]
 
 
 def model_info(console: Console, m: dict) -> None:
-    rows = [("file", m["path"]), ("task", m["task"]), ("cell", m["cell"] + (f" ({m['activation']})" if m["activation"] else "")),
+    """Everything `describe` gives, as labelled lines that wrap under their value, then the
+    per-epoch history as a table."""
+    from rich.table import Table
+
+    training = m.get("training", {})
+    data = m["data"] if isinstance(m["data"], dict) else {"data": m["data"]}
+    data = {k: data[k] for k in sorted(data, key=lambda k: (["train", "dev", "test"] + [k]).index(k))}
+    outputs = {k: "labels" if k == "label" else f"{display(k)} tags" for k in m["label_names"]}
+    rows = [("model", m["name"]), ("file", m["path"]), ("task", m["task"]),
+            ("cell", m["cell"] + (f" ({m['activation']})" if m["activation"] else "")),
             ("recurrence", m["recurrence"]),
             ("shape", f"{m['layers']} layer(s) x {m['hidden']} per direction, "
                       f"{'bidirectional' if m['bidirectional'] else 'left to right'}"
                       + (", character features" if m["char"] else "") + (f", {m['pooling']} pooling" if m["pooling"] else "")),
-            ("outputs", ", ".join(f"{display(k)}: {n} classes" for k, n in m["labels"].items())),
+            *((f"{outputs[k]} ({len(v)})", " ".join(v)) for k, v in m["label_names"].items()),
             ("parameters", f"{m['parameters']:,}" if m["parameters"] else "?"), ("size", f"{m['size_bytes']:,} bytes"),
-            ("trained with", m["command"] or "?"), ("data", str(m["data"])), ("seed", str(m["seed"])),
-            ("best epoch", str(m["best_epoch"])), ("wall time", f"{m['wall_time_s']} s"), ("scores", _scores(m["scores"]))]
-    width = max(len(k) for k, _ in rows)
+            ("config", _key_values({k: v for k, v in m["config"].items() if k != "heads"})),
+            ("scores", _scores(m["scores"]) or "-"), ("", "")]
+    rows += [("trained with", ""), *((k.replace("_", " "), _words(v)) for k, v in data.items()),
+             ("seed", _words(m["seed"])), ("options", _key_values(training.get("options") or {}) or "-"),
+             *((k.replace("_", " "), _key_values(v) if isinstance(v, dict) else _words(v))
+               for k, v in training.items() if k not in ("options", "history", "parameters")),
+             ("best epoch", _words(m["best_epoch"])), ("wall time", f"{_words(m['wall_time_s'])} s")]
+    key_width = max(len(k) for k, _ in rows)
+    command = shell_lines(m["command"] or "?", console.width - key_width - 2)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", justify="right", no_wrap=True)
+    grid.add_column(overflow="fold")
     for key, value in rows:
-        console.print(Text.assemble((f"{key:>{width}}", "bold"), f"  {printable(value)}"), soft_wrap=True)
+        grid.add_row(key, Text("\n".join(map(printable, command)) if key == "trained with" else printable(value)))
+    console.print(grid)
+    history = training.get("history") or []
+    if history:
+        console.print()
+        history_table(console, history, m["best_epoch"])
+
+
+def history_table(console: Console, history: list[dict], best_epoch) -> None:
+    """Per epoch: loss, dev scores as percentages, learning rate, time; the kept epoch marked."""
+    from rich.table import Table
+
+    heads = [k for k in history[0] if k.startswith("dev_")]
+    table = Table(box=None, pad_edge=False, header_style="bold",
+                  title="history (* the epoch kept)", title_justify="left", title_style="italic")
+    for column in ("epoch", "loss", *(f"dev {display(k[4:])}" for k in heads), "lr", "time"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for e in history:
+        mark = "*" if e.get("epoch") == best_epoch else " "
+        steps = f" ({e['steps']} batches)" if "steps" in e else ""
+        table.add_row(f"{_words(e.get('epoch'))}{mark}{steps}", f"{e.get('loss', 0):.4f}",
+                      *(f"{e[k]:.2%}" if k in e else "-" for k in heads), f"{e.get('lr', 0):.2e}",
+                      f"{e.get('elapsed_s', 0):,.0f} s")
+    console.print(table)
 
 
 # --- evaluation reports ---------------------------------------------------------------

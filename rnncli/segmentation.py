@@ -15,7 +15,9 @@ The same labels, predicted, turn back into sentences of tokens and words (`decod
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
 
 from rnncli.conllu import FORM, ID, MISC, Sentence
 from rnncli.errors import RnnCliError
@@ -128,39 +130,45 @@ class Segment:
     words: list[str]
 
 
-def decode(text: str, labels: list[int] | Iterable[int]) -> list[list[Segment]]:
+def codepoints(text: str) -> np.ndarray:
+    """The text's characters as an array of code points (N,)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+def whitespace(text: str) -> np.ndarray:
+    """(N,) bool: which characters are whitespace (str.isspace), each distinct character tested once."""
+    unique, inverse = np.unique(codepoints(text), return_inverse=True)
+    return np.array([chr(c).isspace() for c in unique], dtype=bool)[inverse.reshape(-1)]
+
+
+def decode(text: str, labels: Sequence[int] | np.ndarray) -> list[list[Segment]]:
     """Sentences of tokens from one label per character. Whitespace always separates tokens
     (and is never part of one); a `sentence` label ends the sentence after its token; a `word`
     label splits a token into words, unless it falls on the token's last character. The text's
-    last token always ends a sentence."""
-    sentences: list[list[Segment]] = []
-    current: list[Segment] = []
-    start, splits = None, []
-    labels = list(labels)
-
-    def close(end: int) -> None:
-        nonlocal start, splits
-        cuts = [start] + [s for s in splits if s < end] + [end]
-        current.append(Segment(start, end, [text[a:b] for a, b in zip(cuts, cuts[1:])]))
-        start, splits = None, []
-
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            if start is not None:
-                close(i)
-            continue
-        if start is None:
-            start = i
-        label = labels[i]
-        if label == WORD:
-            splits.append(i + 1)
-        elif label != INSIDE:
-            close(i + 1)
-            if label == SENTENCE:
-                sentences.append(current)
-                current = []
-    if start is not None:
-        close(len(text))
+    last token always ends a sentence. Linear time; the loop runs over tokens, not characters."""
+    if not text:
+        return []
+    labels = np.asarray(labels)
+    space = whitespace(text)
+    next_space = np.append(space[1:], True)
+    ends = ~space & ((labels == TOKEN) | (labels == SENTENCE) | next_space)  # a token's last character
+    starts = ~space & np.insert(space[:-1] | ends[:-1], 0, True)
+    splits = (np.flatnonzero(~space & ~ends & (labels == WORD)) + 1).tolist()  # a word ends, its token goes on
+    sentence_ends = set((np.flatnonzero(labels == SENTENCE) + 1).tolist())
+    sentences, current, j = [], [], 0
+    for start, end in zip(np.flatnonzero(starts).tolist(), (np.flatnonzero(ends) + 1).tolist()):
+        k = j
+        while k < len(splits) and splits[k] < end:  # splits fall inside tokens, in order
+            k += 1
+        if k == j:
+            current.append(Segment(start, end, [text[start:end]]))
+        else:
+            cuts = [start, *splits[j:k], end]
+            current.append(Segment(start, end, [text[a:b] for a, b in zip(cuts, cuts[1:])]))
+        j = k
+        if end in sentence_ends:
+            sentences.append(current)
+            current = []
     if current:
         sentences.append(current)
     return sentences

@@ -61,29 +61,35 @@ class Classifier:
 @dataclass
 class SentimentResult:
     text: str
-    probs: dict[str, float]  # label -> probability, in the model's label order
+    probs: dict[str, float]  # label -> probability, in the model's label order; {} for a blank line
+    line: int = 0  # the input line (-I lines and tokens), 0 where unknown
 
     @property
-    def label(self) -> str:
-        return max(self.probs, key=lambda k: self.probs[k])  # ties: the first label
+    def label(self) -> str | None:
+        return max(self.probs, key=lambda k: self.probs[k], default=None)  # ties: the first label
 
 
 def classify_lines(model: ModelFile, lines: Iterable[str], input_format: str = "lines", source: str = "<stdin>",
                    input_waiting: Callable[[], bool] = lambda: True, batch_size: int = 256,
                    tokenizer: Tokenizer | None = None) -> Iterator[SentimentResult]:
-    """One result per input line (`lines`, `tokens`) or per sentence (`text`), as input arrives.
-    A line or sentence too long to hold whole comes from read_sentences in pieces; their
-    probabilities are combined as the windows of one text are (see Classifier)."""
+    """One result per input line (`lines`, `tokens`; a blank line gets one without a label) or
+    per sentence (`text`), as input arrives. A line or sentence too long to hold whole comes
+    from read_sentences in pieces; their probabilities are combined as the windows of one text
+    are (see Classifier). `tokenizer`: see text.read_sentences."""
     classifier = Classifier(model)
     sentences = read_sentences(lines, input_format, source, per_line=False, input_waiting=input_waiting,
                                tokenizer=tokenizer)
     texts, total, tokens = [], 0.0, 0  # the pieces of the text being read so far
     for group in batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS):
         for sentence, p in zip(group, classifier.probabilities([s.words for s in group])):
+            if not sentence.rows and not texts:
+                yield SentimentResult("", {}, sentence.line)
+                continue
             weight = max(len(sentence.rows), 1)
             texts.append(sentence.text)
             total, tokens = total + p.astype(np.float64) * weight, tokens + weight
             if not sentence.continued:
                 yield SentimentResult(" ".join(texts), {label: float(q) for label, q in zip(classifier.labels,
-                                                                                           total / tokens)})
+                                                                                           total / tokens)},
+                                      sentence.line)
                 texts, total, tokens = [], 0.0, 0

@@ -207,25 +207,32 @@ def _line_pieces(lines: Iterable[str]) -> Iterator[tuple[str, bool]]:
             yield piece, i < len(pieces) - 1 or not line.endswith("\n")
 
 
-def _nonblank(pieces: Iterable[tuple[str, bool]]) -> Iterator[tuple[str, bool]]:
-    """Pieces of lines with text in them; a blank piece that ends a line ends the piece before
-    it, so a piece that goes on is held back until the next one shows that it really does."""
-    held = None
+def _numbered_lines(pieces: Iterable[tuple[str, bool]]) -> Iterator[tuple[int, str, bool]]:
+    """Each input line as (line number, piece, goes on): its pieces with text in them, or one
+    empty piece for a blank line. A piece is held back until the next shows whether the line
+    really goes on (a blank piece that ends a line ends the piece before it)."""
+    number, held = 1, None
     for text, goes_on in pieces:
-        if not text.strip():
-            if held is not None and not goes_on:
-                yield held, False
-                held = None
-            continue
-        if held is not None:
-            yield held, True
-        held = None
-        if goes_on:
+        if text.strip():
+            if held is not None:
+                yield number, held, True
             held = text
-        else:
-            yield text, False
-    if held is not None:
-        yield held, False
+        if not goes_on:
+            yield number, "" if held is None else held, False
+            number, held = number + 1, None
+    if held is not None:  # the last line, without a final newline
+        yield number, held, False
+
+
+def _line_sentences(lines: Iterable[str]) -> Iterator[Piece]:
+    """One piece per input line (an empty one for a blank line), numbered by line: a line too
+    long to hold whole comes in pieces with sent_id LINE.1, LINE.2, ..."""
+    piece = 0
+    for number, text, continued in _numbered_lines(_line_pieces(lines)):
+        piece += 1
+        sent_id = str(number) if piece == 1 and not continued else f"{number}.{piece}"
+        piece = piece if continued else 0
+        yield Piece(text, continued, sent_id=sent_id, line=number)
 
 
 @dataclass
@@ -236,6 +243,8 @@ class Piece:
     continued: bool = False  # the next piece goes on with the same sentence or line
     space_after: bool = True  # whitespace followed it in the input (or a paragraph ended)
     newpar: bool = False  # it starts a paragraph
+    sent_id: str | None = None  # lines and tokens input: from the line number (otherwise numbered in order)
+    line: int = 0  # lines and tokens input: the input line it comes from
 
 
 def _split_text(text: str, final: bool) -> tuple[list[Piece], str]:
@@ -259,12 +268,14 @@ def _split_text(text: str, final: bool) -> tuple[list[Piece], str]:
     return out, rest
 
 
-def _paragraph_lines(lines: Iterable[str], per_line: bool) -> Iterator[tuple[str, bool]]:
-    """Each line (or piece of a long line) of running text, whitespace collapsed, with whether a
-    paragraph ends after it: at a blank line, or at every line if per_line."""
+def _paragraph_lines(lines: Iterable[str], per_line: bool, limit: int = MAX_SENTENCE_CHARS
+                     ) -> Iterator[tuple[str, bool]]:
+    """Each line (or piece of a long line, at most `limit` characters) of running text,
+    whitespace collapsed, with whether a paragraph ends after it: at a blank line, or at every
+    line if per_line."""
     starts_line = True  # whether `line` is a whole line or the first piece of one
     for line in lines:
-        for part in split_long(line) if line.strip() else ():
+        for part in split_long(line, limit) if line.strip() else ():
             yield " ".join(clean(part).split()), False
         if line.endswith("\n") and (per_line or (starts_line and not line.strip())):
             yield "", True
@@ -306,7 +317,7 @@ def _segmented_text(lines: Iterable[str], tokenizer: Tokenizer, per_line: bool,
     """Sentences of running text from a tokenizer model, with their tokens (offsets into the
     piece's text). Paragraphs are segmented together, FLUSH_CHARS at a time or whenever no more
     input is waiting; an open paragraph hands on all its sentences but the last, which may go on.
-    A sentence longer than MAX_SENTENCE_CHARS comes in pieces."""
+    A sentence longer than FLUSH_CHARS comes in pieces."""
     closed: list[tuple[str, bool]] = []  # paragraphs ended, not yet segmented: (text, starts a paragraph)
     open_text, open_new, fresh = "", False, 0  # the open paragraph's text not yet handed on; see _mark_paragraph
 
@@ -323,14 +334,14 @@ def _segmented_text(lines: Iterable[str], tokenizer: Tokenizer, per_line: bool,
             open_text = "" if final else open_text
             return
         *done, last = sentences
-        if len(open_text) - last[0].start > MAX_SENTENCE_CHARS:  # hand on most of a very long sentence
+        if len(open_text) - last[0].start > FLUSH_CHARS:  # hand on most of a long sentence: linear time
             keep = next(i for i, t in enumerate(last) if t.end > len(open_text) - 1000 or t is last[-1])
             done, last = done + [last[:keep]], last[keep:]
         yield from _segmented_pieces(open_text[:last[0].start], done, open_new, goes_on=len(done) > len(sentences) - 1)
         open_new = open_new and not done
         open_text = open_text[last[0].start:]
 
-    for text, paragraph_ends in _paragraph_lines(lines, per_line):
+    for text, paragraph_ends in _paragraph_lines(lines, per_line, FLUSH_CHARS):
         if text:
             open_text += text + " "
             fresh += len(text)
@@ -353,14 +364,15 @@ def _segmented_pieces(text: str, sentences: list[list[Segment]], newpar: bool,
         yield piece, [Segment(t.start - start, t.end - start, t.words) for t in tokens]
 
 
-def _segmented_lines(pieces: Iterable[tuple[str, bool]], tokenizer: Tokenizer,
+def _segmented_lines(pieces: Iterable[Piece], tokenizer: Tokenizer,
                      input_waiting: Callable[[], bool]) -> Iterator[tuple[Piece, list[Segment]]]:
     """One sentence per line (or piece of a long one), tokenized by a tokenizer model; lines are
     segmented together while more input is waiting."""
-    for group in batched(pieces, 1000, input_waiting, lambda item: len(item[0]), FLUSH_CHARS):
-        texts = [" ".join(clean(text).split()) for text, _ in group]
-        for text, (_, continued), sentences in zip(texts, group, tokenizer.segment(texts)):
-            yield Piece(text, continued), [token for sentence in sentences for token in sentence]
+    for group in batched(pieces, 1000, input_waiting, lambda piece: len(piece.text), FLUSH_CHARS):
+        for piece in group:
+            piece.text = " ".join(clean(piece.text).split())
+        for piece, sentences in zip(group, tokenizer.segment([piece.text for piece in group])):
+            yield piece, [token for sentence in sentences for token in sentence]
 
 
 def _treebank_tokens(piece: Piece) -> tuple[Piece, list[Segment]]:
@@ -376,7 +388,7 @@ def _sentence(piece: Piece, tokens: list[Segment], number: int) -> Sentence:
     """A CoNLL-U sentence of tokens found in `piece.text`: SpaceAfter=No where no space followed
     a token (the last one included), a range row for each multiword token, `# newpar` where a
     paragraph starts."""
-    rows = []
+    rows, first = [], 1  # `first`: the ID of the token's first word
     for i, token in enumerate(tokens):
         if token.start < 0:  # no offsets
             space = True
@@ -385,15 +397,15 @@ def _sentence(piece: Piece, tokens: list[Segment], number: int) -> Sentence:
         else:
             space = piece.space_after or token.end < len(piece.text)
         misc = "_" if space else "SpaceAfter=No"
-        first = sum(1 for row in rows if row[0].isdigit()) + 1
         if len(token.words) > 1:
-            form = "".join(token.words)
-            rows.append([f"{first}-{first + len(token.words) - 1}", form, *"_" * 7, misc])
+            rows.append([f"{first}-{first + len(token.words) - 1}", "".join(token.words), *"_" * 7, misc])
             rows += [[str(first + k), word, *"_" * 8] for k, word in enumerate(token.words)]
         else:
             rows.append([str(first), token.words[0], *"_" * 7, misc])
-    comments = (["# newpar"] if piece.newpar else []) + [f"# sent_id = {number}", f"# text = {piece.text}"]
-    return Sentence(comments=comments, rows=rows, continued=piece.continued)
+        first += len(token.words)
+    comments = (["# newpar"] if piece.newpar else []) + [f"# sent_id = {piece.sent_id or number}",
+                                                          f"# text = {piece.text}"]
+    return Sentence(comments=comments, rows=rows, line=piece.line, continued=piece.continued)
 
 
 def _without_bom(lines: Iterable[str]) -> Iterator[str]:
@@ -408,7 +420,8 @@ def read_sentences(lines: Iterable[str], input_format: str, source: str = "<stdi
     line without one goes on in the next (inputs.ByteLines cuts lines that are too long to hold).
     `per_line` makes `text` treat each line as a paragraph (for a person typing at a terminal).
     `text` and `lines` are tokenized by `tokenizer` (a tokenizer.Tokenizer, see open_tokenizer),
-    or by Punkt and the Treebank rules when it is None.
+    or by Punkt and the Treebank rules when it is None. `lines` and `tokens` give one sentence
+    per input line, an empty one for a blank line, with the line number in `line` and `sent_id`.
 
     Memory stays bounded: a sentence or line longer than MAX_SENTENCE_CHARS comes as several
     sentences, each but the last marked `continued`. CoNLL-U is read whole (see read_conllu,
@@ -425,20 +438,19 @@ def _sentences(lines: Iterable[str], input_format: str, per_line: bool, input_wa
                tokenizer: Tokenizer | None) -> Iterator[Sentence]:
     """Sentences of `text`, `lines` or `tokens` input, numbered from 1 (see read_sentences)."""
     if input_format == "tokens":
-        for number, (text, continued) in enumerate(_nonblank(_line_pieces(lines)), start=1):
-            words = clean(text).split()
-            sentence = sentence_from_tokens(words, text=" ".join(words), sent_id=str(number))
-            sentence.continued = continued
+        for piece in _line_sentences(lines):
+            words = clean(piece.text).split()
+            sentence = sentence_from_tokens(words, text=" ".join(words), sent_id=piece.sent_id)
+            sentence.continued, sentence.line = piece.continued, piece.line
             yield sentence
         return
     if tokenizer is None:
-        pieces = (_running_text(lines, per_line) if input_format == "text"
-                  else (Piece(text, continued) for text, continued in _nonblank(_line_pieces(lines))))
+        pieces = _running_text(lines, per_line) if input_format == "text" else _line_sentences(lines)
         tokenized = map(_treebank_tokens, pieces)
     elif input_format == "text":
         tokenized = _segmented_text(lines, tokenizer, per_line, input_waiting)
     else:
-        tokenized = _segmented_lines(_nonblank(_line_pieces(lines)), tokenizer, input_waiting)
+        tokenized = _segmented_lines(_line_sentences(lines), tokenizer, input_waiting)
     for number, (piece, tokens) in enumerate(tokenized, start=1):
         yield _sentence(piece, tokens, number)
 

@@ -54,6 +54,22 @@ def tiny_sentiment(tmp_path_factory) -> Path:
     return out
 
 
+TINY_TOKENIZER_DATA = FIXTURES / "tiny-tokenizer.conllu"
+
+
+@pytest.fixture(scope="session")
+def tiny_tokenizer(tmp_path_factory) -> Path:
+    """A character BiLSTM tokenizer trained for 40 short epochs on tests/data/tiny-tokenizer.conllu (seed 3)."""
+    from rnncli.train import TokenizerTask, TrainJob, train
+
+    out = tmp_path_factory.mktemp("tokenizer") / "tiny-tokenizer.safetensors"
+    job = TrainJob.for_task("tokenizer", train=TINY_TOKENIZER_DATA, dev=TINY_TOKENIZER_DATA, out=out, hidden=16,
+                            embedding_dim=8, layers=1, dropout=0.0, word_dropout=0.0, epochs=40, batch_size=2,
+                            lr=2e-2, seed=3, min_word_count=1, dtype="float32", command="pytest tiny")
+    train(job, TokenizerTask())
+    return out
+
+
 # A tagger with hand-set weights, for tests of output formats: each word's tag distribution
 # is written below, so the expected output is known exactly and no training or BLAS change
 # can move it. A one-layer left-to-right vanilla RNN with the linear activation, W_xh = I,

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -115,6 +116,38 @@ def test_input_formats(hand_tagger):
         == "I/PRON study/VERB ./PUNCT\nThey/PRON fish/NOUN The/DET cat/NOUN\n"  # sentences from running text
 
 
+def test_one_record_per_input_line(hand_tagger):
+    text = "I study\n\n  \nThe cat\n"  # 4 lines, two of them blank
+    tags = run("tag", "-m", hand_tagger, "-f", "tags", "-I", "lines", input=text).stdout
+    assert tags == "I/PRON study/VERB\n\n\nThe/DET cat/NOUN\n"  # pastes back line by line
+    assert run("tag", "-m", hand_tagger, "-f", "tags", "-I", "tokens", input=text).stdout == tags
+    tsv = run("tag", "-m", hand_tagger, "-f", "tsv", "-I", "lines", input=text).stdout
+    assert tsv == "I\tPRON\t0.8000\nstudy\tVERB\t0.6000\n\n" + "\n\n" + "The\tDET\t0.9500\ncat\tNOUN\t0.8500\n\n"
+    records = [json.loads(line) for line in run("tag", "-m", hand_tagger, "-f", "jsonl", "-I", "lines",
+                                                 input=text).stdout.splitlines()]
+    assert [(r["line"], r["text"], len(r["tokens"])) for r in records] == [(1, "I study", 2), (2, "", 0), (3, "", 0),
+                                                                          (4, "The cat", 2)]
+    conllu = run("tag", "-m", hand_tagger, "-f", "conllu", "-I", "lines", input=text).stdout
+    assert [line for line in conllu.splitlines() if line.startswith("# sent_id")] == ["# sent_id = 1", "# sent_id = 4"]
+    assert "line" not in json.loads(run("tag", "-m", hand_tagger, "-f", "jsonl", input="I study.\n").stdout)
+
+
+def test_sentiment_one_record_per_input_line(tiny_sentiment):
+    text = "a great film\n\nterrible\n"
+    tsv = run("sentiment", "-m", tiny_sentiment, input=text).stdout.split("\n")
+    assert len(tsv) == 4 and tsv[1] == "" and tsv[0].endswith("\ta great film") and tsv[2].endswith("\tterrible")
+    records = [json.loads(line) for line in run("sentiment", "-m", tiny_sentiment, "-f", "jsonl",
+                                                 input=text).stdout.splitlines()]
+    assert [(r["line"], r["text"]) for r in records] == [(1, "a great film"), (2, ""), (3, "terrible")]
+    assert records[1]["label"] is None and records[1]["prob"] is None and records[1]["probs"] == {}
+
+
+def test_tags_format_tag_follows_the_last_slash(hand_tagger):
+    line = run("tag", "-m", hand_tagger, "-f", "tags", "-I", "tokens", "and/or 1/2 cat").stdout
+    assert line == "and/or/NOUN 1/2/NOUN cat/NOUN\n"
+    assert [item.rsplit("/", 1) for item in line.split()] == [["and/or", "NOUN"], ["1/2", "NOUN"], ["cat", "NOUN"]]
+
+
 def test_bundled_models_by_name():
     for name in ("lstm", "rnn"):
         result = run("tag", "--model", name, "-f", "tags", "I study at night")
@@ -184,6 +217,36 @@ def test_train_tagger_command(tmp_path):
     assert set(model.meta["scores"]) == {"dev", "test"}
 
 
+def test_training_log_fits_80_columns_and_says_why_it_stopped(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a short --out: only a long path could make a line longer
+    args = ["train", "tagger", "--train", TINY_TRAIN, "--dev", TINY_TRAIN, "--hidden", "8", "--embedding-dim", "8",
+            "--char-hidden", "4", "--layers", "1", "--threads", "1", "--batch-size", "4"]
+    result = run(*args, "--out", "a.safetensors", "--epochs", "3", "--max-time", "0")
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 0 and max(len(line) for line in lines) <= 80
+    assert lines[:3] == ["reading the data", "train sentences 12, vocabulary words 15, vocabulary characters 26,",
+                         "parameters 4,189, batch size 4, epochs 3, batches per epoch 3"]
+    assert re.fullmatch(r"epoch 1/3  loss \d\.\d{3}  dev UPOS \d+\.\d\d% PTB \d+\.\d\d%  "
+                        r"best epoch 1  0 s", lines[3]), lines[3]
+    assert lines[4:6] == ["stopped early: --max-time 0: the time was up in epoch 1 after 1 of 3 batches",
+                          "saved a.safetensors (epoch 1)"]
+    assert re.fullmatch(r"saved model: dev UPOS \d+\.\d\d% PTB \d+\.\d\d%", lines[6])
+
+
+def test_training_log_says_why_the_saved_scores_differ(capsys):
+    from rnncli.render import TrainingProgress
+    from rnncli.train import TrainResult
+
+    history = [{"epoch": 1, "loss": 0.5, "dev_upos": 0.95894, "dev_xpos": 0.9524, "lr": 1e-3, "elapsed_s": 60}]
+    result = TrainResult("m.safetensors", 1, {"dev": {"upos": 0.95876, "xpos": 0.9524}}, history, dtype="float16")
+    TrainingProgress().on_end(result)
+    assert capsys.readouterr().err.splitlines() == [
+        "saved m.safetensors (epoch 1)", "saved model: dev UPOS 95.88% PTB 95.24%",
+        "(epoch 1's line said dev UPOS 95.89%: the file holds float16 weights, run by numpy)"]
+    TrainingProgress().on_end(TrainResult("m.safetensors", 1, {"dev": {"upos": 0.95894}}, history))
+    assert len(capsys.readouterr().err.splitlines()) == 2  # the same score: nothing to explain
+
+
 def run_process(*args, input=None, **kwargs):
     return subprocess.run([sys.executable, "-m", "rnncli", *map(str, args)], input=input, capture_output=True,
                           cwd=kwargs.get("cwd", REPO), env={**os.environ, "NO_COLOR": "1"}, timeout=60)
@@ -198,6 +261,19 @@ def test_real_process_and_no_torch():
     assert result.stdout == "I/PRON study/VERB at/ADP night/NOUN\nFalse False\n", result.stderr
     result = run_process("tag", "I study at night")
     assert result.returncode == 0 and result.stdout.decode().startswith("I\tPRON\t")
+
+
+def test_shell_completion():
+    def complete(words: str) -> list[str]:
+        env = {**os.environ, "_RNNCLI_COMPLETE": "complete_bash", "COMP_WORDS": words,
+               "COMP_CWORD": str(len(words.split()) - (not words.endswith(" ")))}
+        result = subprocess.run([sys.executable, "-m", "rnncli"], capture_output=True, text=True, env=env, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    assert complete("rnncli ex") == ["explain-gradients", "experiment"]
+    assert complete("rnncli tag -f ") == ["auto", "table", "tsv", "conllu", "jsonl", "tags"]
+    assert "_rnncli_completion" in run("--show-completion", "bash").stdout
 
 
 def test_closed_pipe_exits_quietly():
@@ -225,6 +301,41 @@ def test_models_and_info(tiny_model):
     assert json.loads(run("info", tiny_model, "--json").stdout)["recurrence"].startswith("i,f,o = sigmoid")
     missing = run("info", "nope")
     assert missing.exit_code == 1 and "no model named 'nope'" in missing.stderr
+
+
+def test_models_at_80_columns_keep_every_name_whole(tiny_model):
+    result = runner.invoke(app, ["models"], env={"COLUMNS": "80"})
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80 and "…" not in result.stdout
+    rows = {line.split()[0]: line.split() for line in lines[1:-1]}
+    assert set(rows) == {"tagger-lstm", "tagger-rnn", "sentiment-lstm", "sentiment-rnn"}
+    assert rows["tagger-lstm"][-2:] == ["95.88%", "95.87%"]  # dev and test, one line
+    for columns in ("80", "60"):  # a name too long for the table: two lines per model
+        lines = runner.invoke(app, ["models", str(tiny_model)], env={"COLUMNS": columns}).stdout.splitlines()
+        assert str(tiny_model) in lines and "tagger-lstm" in lines
+        assert lines[lines.index("tagger-lstm") + 1].split() == [
+            "tagger,", "lstm", "2x256", "bi,", "3.9M", "parameters,", "7.9", "MB;", "dev", "95.88%,", "test",
+            "95.87%"][:len(lines[lines.index("tagger-lstm") + 1].split())]
+
+
+def test_info_at_80_columns(tiny_model):
+    result = runner.invoke(app, ["info", "sentiment-rnn"], env={"COLUMNS": "80"})
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    assert max(len(line) for line in lines) <= 80 and "{" not in result.stdout  # no Python dicts
+    assert "labels (2)  negative positive" in result.stdout
+    assert "   train  ../shared/data/sst2/train-phrases.tsv," in result.stdout
+    command = [line.strip().rstrip("\\").strip() for line in lines[lines.index(next(
+        line for line in lines if "trained with" in line)):] if line.rstrip().endswith("\\") or "--threads" in line]
+    recorded = json.loads(run("info", "sentiment-rnn", "--json").stdout)["command"]
+    assert shlex.split(" ".join(command).replace("trained with", "")) == shlex.split(recorded)  # pastes back whole
+    assert "embedding dim 200" in result.stdout and "pooling max" in result.stdout  # the full config
+    history = lines[lines.index(next(line for line in lines if line.startswith("history"))) + 2:]
+    assert [row.split()[0] for row in history] == ["1", "2", "3", "4*", "5", "6"]
+    assert history[3].split()[2] == "82.80%"
+    described = json.loads(run("info", tiny_model, "--json").stdout)
+    assert described["label_names"]["upos"][:2] == ["ADJ", "ADP"] and described["config"]["hidden"] == 16
+    assert [e["epoch"] for e in described["training"]["history"]] == list(range(1, 26))
+    assert described["training"]["options"]["batch_size"] == 4
 
 
 def test_train_metrics_log_and_ctrl_c(tmp_path, monkeypatch):

@@ -144,7 +144,7 @@ def test_experiment_commands(tmp_path):
     data = json.loads(runner.invoke(app, ["experiment", "memory", "--cell", "rnn", "--distances", "3", "--steps", "5",
                                           "-f", "json"]).stdout)
     assert [(r["cell"], r["distance"]) for r in data["runs"]] == [("rnn", 3)] and data["chance"] == 0.25
-    tanh = runner.invoke(app, ["experiment", "tanh", "--steps", "5", "-f", "tsv"])
+    tanh = runner.invoke(app, ["experiment", "tanh", "--steps", "5"])  # auto: tsv when piped
     assert tanh.exit_code == 0 and tanh.stdout.splitlines()[0].startswith("activation\tlayers\taccuracy\tp_correct")
     assert len(tanh.stdout.splitlines()) == 5
     for args, message in ([["memory", "--distances", "a,b"], "give whole numbers"], [["memory", "--cell", "cnn"], "cell"],

@@ -1,6 +1,7 @@
 """explain-gradients: analytic checks on synthetic weights, unrolled == fused, the CLI."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -78,13 +79,21 @@ def test_explain_a_tiny_tagger(tiny_model):
 
 
 def test_cli_json_and_tsv(tiny_model):
-    result = runner.invoke(app, ["explain-gradients", "--task", "tagger", "-m", str(tiny_model), "--saliency",
-                                 "I study at night ."])
-    assert result.exit_code == 0, result.output
+    args = ["explain-gradients", "--task", "tagger", "-m", str(tiny_model), "--saliency", "I study at night ."]
+    piped = runner.invoke(app, args)  # auto: tsv when piped, as tag and sentiment
+    assert piped.exit_code == 0, piped.output
+    rows = [line.split("\t") for line in piped.stdout.splitlines()]
+    assert rows[0] == ["step", "token", "distance", "tiny-lstm_grad_norm", "tiny-lstm_saliency"]
+    assert [r[1] for r in rows[1:]] == ["I", "study", "at", "night", "."] and all(len(r) == 5 for r in rows)
+    result = runner.invoke(app, [*args, "-f", "json"])
+    assert result.stdout.count("\n") == 1
     data = json.loads(result.stdout)
     assert data["tokens"] == ["I", "study", "at", "night", "."]
     tiny = data["models"]["tiny-lstm"]
     assert len(tiny["grad_norms"]) == 5 and {"decay_factor", "reach", "forget_gate_mean", "saliency"} <= set(tiny)
+    floats = [float(x) for x in re.findall(r"-?\d+\.\d+(?:e-?\d+)?", result.stdout)]
+    assert floats and all(float(f"{x:.4g}") == x for x in floats)  # 4 significant digits, not 17
+    assert [float(r[3]) for r in rows[1:]] == pytest.approx(tiny["grad_norms"], rel=1e-3)
     synthetic_run = runner.invoke(app, ["explain-gradients", "--synthetic", "--length", "6", "--cell", "rnn,gru",
                                         "-f", "tsv", "--activation", "relu", "--seed", "2"])
     lines = synthetic_run.stdout.splitlines()

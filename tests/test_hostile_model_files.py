@@ -87,6 +87,8 @@ METADATA_CASES = {
     "vocab.words without specials": (lambda m, t: m["vocab"].update(words=m["vocab"]["words"][2:]), "<pad>"),
     "vocab.words longer than config.words": (lambda m, t: m["vocab"]["words"].append("zzz"), "vocab.words"),
     "vocab.chars null": (lambda m, t: m["vocab"].update(chars=None), "vocab.chars"),
+    "history of strings": (lambda m, t: m["training"].update(history=[{"epoch": "1"}]), "training.history"),
+    "options a list": (lambda m, t: m["training"].update(options=[1]), "training.options"),
 }
 
 TENSOR_CASES = {

@@ -1,6 +1,7 @@
 """Sentiment: the TSV reader, numpy/torch parity for every pooling, a tiny fixed-seed run, the CLI."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -85,8 +86,8 @@ def test_sentiment_command_formats(tiny_sentiment):
     result = runner.invoke(app, ["sentiment", "-m", str(tiny_sentiment), "-f", "jsonl"],
                            input="a great movie\n\na boring movie\n")
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["label"] for r in records] == ["positive", "negative"]
-    assert set(records[0]) == {"text", "label", "prob", "probs"}
+    assert [r["label"] for r in records] == ["positive", None, "negative"]  # the blank line keeps its place
+    assert set(records[0]) == {"line", "text", "label", "prob", "probs"}
     assert records[0]["probs"]["positive"] == records[0]["prob"]
     result = runner.invoke(app, ["sentiment", "-m", str(tiny_sentiment), "-I", "text", "-f", "tsv"],
                            input="A great movie. A boring movie.\n")
@@ -121,6 +122,10 @@ def test_eval_and_train_sentiment_commands(tiny_sentiment, tmp_path):
     meta = load_model(out).meta
     assert meta["labels"]["label"] == ["bad", "good"] and meta["config"]["pooling"] == "attention"
     assert meta["training"]["embeddings"]["sources"] == [str(text)]
+    progress = [line for line in result.stderr.splitlines() if line.startswith("word vectors")]
+    assert progress[0] == f"word vectors (PPMI + SVD): counting co-occurrences in {text}"  # before the silent work
+    assert progress[1].startswith("word vectors: 20 sentences counted; truncated SVD of ")
+    assert re.fullmatch(r"word vectors ready for \d+ of \d+ words \(\d+ s\)", progress[2])
     refused = runner.invoke(app, ["train", "sentiment", "--train", str(TINY), "--dev", str(TINY), "--out",
                                   str(tmp_path / "x.safetensors"), "--embeddings-from", "nltk:sentence_polarity"])
     assert refused.exit_code == 1 and "refused" in refused.stderr

@@ -66,11 +66,21 @@ def test_text_format_splits_paragraphs_into_sentences():
 
 
 def test_lines_and_tokens_formats():
-    lines = ["Mr. Brown isn't here. Really.\n", "  \n", "a  b\tc\n"]
+    lines = ["Mr. Brown isn't here. Really.\n", "  \n", "a  b\tc\n", "last, without a newline"]
     assert [s.words for s in read_sentences(lines, "lines")] == [
-        ["Mr.", "Brown", "is", "n't", "here", ".", "Really", "."], ["a", "b", "c"]]
-    assert [s.words for s in read_sentences(lines, "tokens")] == [
-        ["Mr.", "Brown", "isn't", "here.", "Really."], ["a", "b", "c"]]
+        ["Mr.", "Brown", "is", "n't", "here", ".", "Really", "."], [], ["a", "b", "c"], ["last", ",", "without", "a",
+                                                                                       "newline"]]
+    tokens = list(read_sentences(lines, "tokens"))  # one sentence per line, an empty one for a blank line
+    assert [s.words for s in tokens] == [["Mr.", "Brown", "isn't", "here.", "Really."], [], ["a", "b", "c"],
+                                         ["last,", "without", "a", "newline"]]
+    assert [(s.line, s.comment("sent_id")) for s in tokens] == [(1, "1"), (2, "2"), (3, "3"), (4, "4")]
+
+
+def test_a_line_too_long_to_hold_keeps_its_line_number():
+    # inputs.ByteLines hands on a line too long to hold in pieces, each but the last without "\n"
+    pieces = list(read_sentences(["\n", "aaaa bbbb ", "cccc dddd\n", "\n"], "tokens"))
+    assert [(s.line, s.comment("sent_id"), s.words, s.continued) for s in pieces] == [
+        (1, "1", [], False), (2, "2.1", ["aaaa", "bbbb"], True), (2, "2.2", ["cccc", "dddd"], False), (3, "3", [], False)]
 
 
 def test_text_sentences_mark_space_after():

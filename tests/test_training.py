@@ -60,6 +60,27 @@ def test_bad_training_data_fails_before_training(tmp_path):
     assert not (tmp_path / "m.safetensors").exists()
 
 
+class PressCtrlC:
+    """A callback that sends this process SIGINT, as Ctrl-C does, after a batch of an epoch."""
+
+    def __init__(self, epoch: int, step: int):
+        self.at, self.warnings = (epoch, step), []
+
+    def on_start(self, *args): ...
+    def on_epoch_end(self, *args): ...
+    def on_end(self, *args): ...
+
+    def on_warning(self, message):
+        self.warnings.append(message)
+
+    def on_step(self, epoch, step, loss):
+        if (epoch, step) == self.at:
+            import os
+            import signal
+
+            os.kill(os.getpid(), signal.SIGINT)
+
+
 class StopAfter:
     """A callback that presses Ctrl-C at the end of an epoch."""
 
@@ -102,6 +123,40 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path):
     for key in whole.weights:
         np.testing.assert_array_equal(whole.weights[key], parts.weights[key])
     assert [h["loss"] for h in whole.meta["training"]["history"]] == [h["loss"] for h in parts.meta["training"]["history"]]
+
+    # Ctrl-C within an epoch: the loop stops after that batch with a checkpoint of that very point
+    checkpoint = tmp_path / "mid.safetensors.ckpt"
+    ctrl_c = PressCtrlC(epoch=4, step=2)
+    message = (f"interrupted; the run so far (epoch 4, batch 2 of 3) is kept in {checkpoint}; continue with: "
+               f"pytest tiny --resume {checkpoint}")
+    with pytest.raises(RnnCliError, match=re.escape(message)):
+        run("mid", ctrl_c)
+    assert ctrl_c.warnings == ["Ctrl-C: stopping after this batch, with a checkpoint to resume from (Ctrl-C again: "
+                               "at once)"]
+    import signal
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+    from rnncli.model_file import read_tensors
+
+    progress = read_tensors(checkpoint)[0]["checkpoint"]["progress"]
+    assert (progress["epoch"], progress["step"], progress["loss_n"]) == (3, 2, 2)
+    mid = load_model(run("mid", resume=checkpoint).out)
+    for key in whole.weights:
+        np.testing.assert_array_equal(whole.weights[key], mid.weights[key])
+    assert [h["loss"] for h in whole.meta["training"]["history"]] == [h["loss"] for h in mid.meta["training"]["history"]]
+
+
+def test_max_time_and_patience_end_a_run_and_say_why(tmp_path):
+    result = train_tiny(tmp_path / "quick.safetensors", max_time=0.0)  # time is up after the first batch
+    assert result.stopped == "--max-time 0: the time was up in epoch 1 after 1 of 3 batches"
+    assert [(h["epoch"], h["steps"]) for h in result.history] == [(1, 1)]
+    saved = load_model(result.out)
+    assert saved.meta["training"]["stopped"] == result.stopped and result.best_epoch == 1
+    patient = train_tiny(tmp_path / "patient.safetensors", patience=2)
+    assert patient.stopped == (f"--patience 2: no better dev score in the 2 epoch(s) after epoch "
+                               f"{patient.best_epoch}")
+    assert len(patient.history) == patient.best_epoch + 2 < 25 and "steps" not in patient.history[-1]
+    assert train_tiny(tmp_path / "whole.safetensors", epochs=2).stopped is None
 
 
 def test_tagged_formats(tmp_path):

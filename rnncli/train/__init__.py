@@ -23,11 +23,11 @@ def train(job: TrainJob, task, callbacks=None) -> TrainResult:
 
 
 def __getattr__(name: str):
-    if name in ("TaggerTask", "SentimentTask", "Task", "TASKS"):  # they import torch
+    if name in ("TaggerTask", "SentimentTask", "TokenizerTask", "Task", "TASKS"):  # they import torch
         from rnncli.train import tasks
 
         return getattr(tasks, name)
     raise AttributeError(name)
 
 
-__all__ = ["DEFAULTS", "TrainJob", "TrainResult", "train", "Task", "TaggerTask", "SentimentTask", "TASKS"]
+__all__ = ["DEFAULTS", "TrainJob", "TrainResult", "train", "Task", "TaggerTask", "SentimentTask", "TokenizerTask", "TASKS"]

@@ -10,6 +10,7 @@ from pathlib import Path
 class Callbacks:
     """Training events; override what you need. Metrics are plain dicts of floats."""
 
+    def on_status(self, message: str) -> None: ...  # what the run is doing before training starts
     def on_start(self, epochs: int, steps_per_epoch: int, info: dict) -> None: ...
     def on_step(self, epoch: int, step: int, loss: float) -> None: ...
     def on_epoch_end(self, epoch: int, metrics: dict) -> None: ...
@@ -22,6 +23,11 @@ class CallbackList(Callbacks):
 
     def __init__(self, *callbacks: Callbacks | None):
         self.callbacks = [c for c in callbacks if c is not None]
+
+    def on_status(self, *args) -> None:
+        for c in self.callbacks:
+            if hasattr(c, "on_status"):  # newer than the other events: callbacks written before it lack it
+                c.on_status(*args)
 
     def on_start(self, *args) -> None:
         for c in self.callbacks:

@@ -1,9 +1,10 @@
-"""Training checkpoints: everything needed to continue a run exactly where an epoch ended.
+"""Training checkpoints: everything needed to continue a run exactly where it stopped, at
+the end of an epoch or, after Ctrl-C, between two batches.
 
 Model, optimizer and scheduler state, the random number generators, the best state so far
 and the history, in one safetensors file (tensors) with JSON metadata (everything else),
-written atomically after every epoch. Never pickled. A run resumed from a checkpoint ends
-with the same weights as one that was never interrupted.
+written atomically after every epoch (and on Ctrl-C). Never pickled. A run resumed from a
+checkpoint ends with the same weights as one that was never interrupted.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ FORMAT = "rnncli-checkpoint"
 
 def save(path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, schedule, rng: random.Random,
          progress: dict, best_state: dict[str, np.ndarray] | None, fingerprint: dict) -> None:
-    """`progress`: epoch, best, best_epoch, history, elapsed_s. `fingerprint`: what must match on resume."""
+    """`progress`: epoch (the epochs finished), best, best_epoch, history, elapsed_s; within an epoch
+    also step (its batches done) and loss_sum, loss_n (their loss so far), and then `rng` is
+    the state the epoch began with, which draws its batches. `fingerprint`: what must match
+    on resume."""
     tensors = {f"model.{k}": v.detach().cpu().numpy() for k, v in model.state_dict().items()}
     opt = optimizer.state_dict()
     for index, state in opt["state"].items():
@@ -87,7 +91,9 @@ def _restore(meta: dict, tensors: dict[str, np.ndarray], model: torch.nn.Module,
         raise ValueError("the best weights do not fit the model")
     progress = meta["progress"]
     kinds = {"epoch": int, "best_epoch": int, "best": (int, float), "elapsed_s": (int, float), "history": list}
+    optional = {"step": int, "loss_sum": (int, float), "loss_n": int}  # a checkpoint within an epoch
     wrong = [k for k, kind in kinds.items() if not isinstance(progress.get(k), kind)]
+    wrong += [k for k, kind in optional.items() if k in progress and not isinstance(progress[k], kind)]
     if wrong:
         raise ValueError(f"progress.{wrong[0]} is missing or of the wrong type")
     return progress, best

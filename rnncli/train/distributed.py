@@ -40,6 +40,14 @@ class Distributed:
         torch.distributed.broadcast(t, 0)
         return bool(t.item())
 
+    def decide(self, value: int) -> int:
+        """Rank 0's value, for every rank (a reason to stop between two batches)."""
+        if self.world == 1:
+            return value
+        t = torch.tensor([float(value)], device=self.device)
+        torch.distributed.broadcast(t, 0)
+        return int(t.item())
+
     def wrap(self, model: nn.Module) -> nn.Module:
         if self.world == 1:
             return model

@@ -140,6 +140,8 @@ class TrainResult:
     parameters: int = 0
     wall_time_s: float = 0.0
     rank: int = 0
+    stopped: str | None = None  # why the run ended before its last epoch (--patience, --max-time)
+    dtype: str = "float32"  # of the saved weights, which the scores are of
 
     def to_dict(self) -> dict:
         return asdict(self)

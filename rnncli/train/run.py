@@ -20,7 +20,7 @@ from rnncli.files import check_outputs
 from rnncli.train.callbacks import CallbackList, Callbacks, MetricsLog
 from rnncli.train.distributed import Distributed
 from rnncli.train.job import TrainJob, TrainResult
-from rnncli.train.loop import Fitted, fit, seed_everything
+from rnncli.train.loop import Fitted, Interrupted, fit, seed_everything
 from rnncli.train.tasks import Splits, Task
 
 
@@ -53,6 +53,7 @@ def train(job: TrainJob, task: Task, callbacks: Callbacks | None = None) -> Trai
         pyplot()  # fail before training, not after
     callbacks = CallbackList(callbacks, MetricsLog(job.metrics_log) if job.metrics_log else None)
     torch.set_num_threads(job.threads)
+    callbacks.on_status("reading the data")
     splits = task.read(job, callbacks.on_warning)
     seed_everything(job.seed)
     vocab = task.vocabularies(splits.train, job, callbacks.on_warning)
@@ -61,20 +62,21 @@ def train(job: TrainJob, task: Task, callbacks: Callbacks | None = None) -> Trai
                         {name: len(labels) for name, labels in vocab.labels.items()})
     try:
         model = task.model_class(config)
-        extra = task.prepare(model, splits.train, job)
+        extra = task.prepare(model, splits.train, job, callbacks.on_status)
         parameters = sum(p.numel() for p in model.parameters())
         dist = Distributed()
         fitted = fit(model, task, splits.train, splits.dev, job, callbacks, task.info(splits, parameters), dist,
                      checkpoint=job.checkpoint)
-    except KeyboardInterrupt:
-        raise interrupted(job) from None
+    except KeyboardInterrupt as exc:
+        raise interrupted(job, exc) from None
     except (MemoryError, RuntimeError) as exc:
         if not isinstance(exc, MemoryError) and "alloc" not in str(exc).lower():
             raise
         raise RnnCliError("not enough memory for a model of this size; use a smaller --hidden, --embedding-dim "
                           "or --batch-size") from None
     if not dist.main:  # rank 0 writes the files
-        return TrainResult(None, fitted.best_epoch, {}, fitted.history, parameters, fitted.wall_time_s, dist.rank)
+        return TrainResult(None, fitted.best_epoch, {}, fitted.history, parameters, fitted.wall_time_s, dist.rank,
+                           fitted.stopped, job.dtype)
     result = save(job, task, config, splits, fitted, parameters, extra)
     Path(job.checkpoint).unlink(missing_ok=True)
     if job.plot is not None:
@@ -85,13 +87,20 @@ def train(job: TrainJob, task: Task, callbacks: Callbacks | None = None) -> Trai
     return result
 
 
-def interrupted(job: TrainJob) -> RnnCliError:
-    """Ctrl-C: the last finished epoch is in the checkpoint; say how to continue."""
+def interrupted(job: TrainJob, exc: KeyboardInterrupt) -> RnnCliError:
+    """Ctrl-C: say where the checkpoint stands and how to continue. Between two batches (the
+    loop's Interrupted) it holds that very point; otherwise the last finished epoch."""
     if not Path(job.checkpoint).is_file():
         return RnnCliError("interrupted before the first epoch ended; nothing to resume", EXIT_INTERRUPTED)
+    if isinstance(exc, Interrupted) and exc.step < exc.steps:
+        kept = f"the run so far (epoch {exc.epoch}, batch {exc.step} of {exc.steps}) is kept in {job.checkpoint}"
+    elif isinstance(exc, Interrupted):
+        kept = f"the run so far (epoch {exc.epoch} of {job.epochs}) is kept in {job.checkpoint}"
+    else:
+        kept = f"the last finished epoch is kept in {job.checkpoint}"
     command = job.command or "rnncli train ..."
-    return RnnCliError(f"interrupted; the last finished epoch is kept in {job.checkpoint}; continue with: "
-                       f"{command} --resume {shlex.quote(job.checkpoint)}", EXIT_INTERRUPTED)
+    return RnnCliError(f"interrupted; {kept}; continue with: {command} --resume {shlex.quote(job.checkpoint)}",
+                       EXIT_INTERRUPTED)
 
 
 def save(job: TrainJob, task: Task, config: ModelConfig, splits: Splits, fitted: Fitted, parameters: int,
@@ -110,6 +119,7 @@ def save(job: TrainJob, task: Task, config: ModelConfig, splits: Splits, fitted:
             "epochs_run": len(fitted.history), "best_epoch": fitted.best_epoch,
             "wall_time_s": round(fitted.wall_time_s, 1), "parameters": parameters, "torch": torch.__version__,
             "processes": int(os.environ.get("WORLD_SIZE", "1")), "history": fitted.history, **extra,
+            **({"stopped": fitted.stopped} if fitted.stopped else {}),
         },
     }
     model_file.save_model(job.out, fitted.state, meta, dtype=job.dtype)
@@ -119,4 +129,5 @@ def save(job: TrainJob, task: Task, config: ModelConfig, splits: Splits, fitted:
         scores["test"] = task.evaluate(saved, splits.test)
     meta["scores"] = scores
     model_file.save_model(job.out, fitted.state, meta, dtype=job.dtype)
-    return TrainResult(job.out, fitted.best_epoch, scores, fitted.history, parameters, fitted.wall_time_s)
+    return TrainResult(job.out, fitted.best_epoch, scores, fitted.history, parameters, fitted.wall_time_s,
+                       stopped=fitted.stopped, dtype=job.dtype)

@@ -29,7 +29,7 @@ from rnncli.train.job import TrainJob
 from rnncli.train.model import SentimentModel, TaggerModel
 from rnncli.vocab import PAD, UNK, Vocab
 
-Warn = Callable[[str], None]
+Warn = Callable[[str], None]  # also the type of a status callback
 
 
 @dataclass
@@ -56,8 +56,9 @@ class Task:
     def check(self, splits: Splits, job: TrainJob) -> None:
         """Refuse dev/test data the model could not be scored on."""
 
-    def prepare(self, model: nn.Module, train: list, job: TrainJob) -> dict:
-        """Anything done to a fresh model before training; returns what the model file records of it."""
+    def prepare(self, model: nn.Module, train: list, job: TrainJob, status: Warn = lambda message: None) -> dict:
+        """Anything done to a fresh model before training (saying what, through `status`, when it
+        takes a while); returns what the model file records of it."""
         return {}
 
     @property
@@ -82,7 +83,8 @@ class Task:
 
     def info(self, splits: Splits, parameters: int) -> dict:
         """What the progress display says at the start."""
-        return {"parameters": parameters, f"train_{self.unit}": len(splits.train), "words": len(self.vocab.words)}
+        return {f"train_{self.unit}": len(splits.train), "vocabulary_words": len(self.vocab.words),
+                "parameters": parameters}
 
     def describe_data(self, job: TrainJob, splits: Splits) -> dict:
         """What a model file records of its data."""
@@ -143,7 +145,9 @@ class TaggerTask(Task):
         return evaluate_tagger(model, items).accuracy
 
     def info(self, splits: Splits, parameters: int) -> dict:
-        return {**super().info(splits, parameters), "chars": len(self.vocab.chars)}
+        info = super().info(splits, parameters)
+        return {f"train_{self.unit}": info.pop(f"train_{self.unit}"), "vocabulary_words": info.pop("vocabulary_words"),
+                "vocabulary_characters": len(self.vocab.chars), **info}
 
     def describe_data(self, job: TrainJob, splits: Splits) -> dict:
         return {"train": job.train[0] if len(job.train) == 1 else list(job.train), "dev": job.dev, "test": job.test,
@@ -182,14 +186,14 @@ class SentimentTask(Task):
                 raise RnnCliError(f"{path}: label(s) {', '.join(unknown)} never occur in the training data, whose "
                                   f"labels are {', '.join(labels)}")
 
-    def prepare(self, model: nn.Module, train: list, job: TrainJob) -> dict:
+    def prepare(self, model: nn.Module, train: list, job: TrainJob, status: Warn = lambda message: None) -> dict:
         if not self.embeddings_from:
             return {}
         from rnncli.embeddings import PpmiEmbeddings
 
         embeddings = PpmiEmbeddings(self.embeddings_from)
         vectors = embeddings.vectors(self.vocab.words.items, model.config.embedding_dim, [e.words for e in train],
-                                     job.seed)
+                                     job.seed, status)
         with torch.no_grad():
             model.word_emb.weight[2:] = torch.from_numpy(vectors[2:])
         return {"embeddings": embeddings.describe()}

@@ -1,0 +1,166 @@
+"""The character-level tokenizer: labels from CoNLL-U and back, a tiny trained tokenizer, the
+numpy/torch twin, windows over long text, streaming, multiword tokens in CoNLL-U output."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import EWT, TINY_TOKENIZER_DATA
+from rnncli.conllu import read_conllu
+from rnncli.data import read_paragraphs
+from rnncli.model_file import load_model
+from rnncli.segmentation import INSIDE, SENTENCE, TOKEN, WORD, decode, paragraphs, segmentation_f1, windows
+from rnncli.text import clean, read_sentences
+from rnncli.tokenizer import CORE, Tokenizer
+
+RNNCLI = [sys.executable, "-m", "rnncli"]
+
+
+def spelled(sentences) -> list[list[tuple]]:
+    return [[(t.start, t.end, tuple(t.words)) for t in s] for s in sentences]
+
+
+def test_labels_of_a_paragraph():
+    (paragraph, *_) = read_paragraphs(TINY_TOKENIZER_DATA)
+    assert paragraph.newdoc and paragraph.text == "We didn't leave now. The bird won now."
+    labels = paragraph.labels()
+    marked = {i: labels[i] for i in range(len(labels)) if labels[i] != INSIDE}
+    assert marked == {1: TOKEN, 5: WORD, 8: TOKEN, 14: TOKEN, 18: TOKEN, 19: SENTENCE,  # We|did|n't|leave|now|.
+                      23: TOKEN, 28: TOKEN, 32: TOKEN, 36: TOKEN, 37: SENTENCE}
+    assert [t.words for t in paragraph.sentences[0]] == [["We"], ["did", "n't"], ["leave"], ["now"], ["."]]
+
+
+def test_labels_decode_to_the_gold_segmentation():
+    for paragraph in read_paragraphs(TINY_TOKENIZER_DATA):
+        assert spelled(decode(paragraph.text, paragraph.labels())) == spelled(paragraph.sentences)
+
+
+@pytest.mark.skipif(not EWT.is_dir(), reason="needs UD EWT in $RNNCLI_DATA (see DATA.md)")
+def test_ewt_text_is_reproduced_character_for_character():
+    for split in ("dev", "test"):
+        path = EWT / f"en_ewt-ud-{split}.conllu"
+        sentences = list(read_conllu(path.read_text(encoding="utf-8").splitlines(keepends=True)))
+        found = list(paragraphs(sentences))
+        texts = [s.comment("text") for s in sentences]
+        joined = " ".join(p.text for p in found)
+        assert all(t in joined for t in texts[:200])  # every sentence's # text, verbatim
+        for p in found:
+            assert spelled(decode(p.text, p.labels())) == spelled(p.sentences)
+        assert segmentation_f1(found, [p.sentences for p in found]) == {"tokens": 1.0, "sentences": 1.0, "words": 1.0}
+
+
+def test_a_token_that_does_not_match_its_text_is_an_error():
+    bad = ["# text = I run\n", "1\tI\t_\t_\t_\t_\t_\t_\t_\t_\n", "2\tran\t_\t_\t_\t_\t_\t_\t_\t_\n", "\n"]
+    with pytest.raises(Exception, match="token 'ran' does not match the sentence's # text"):
+        list(paragraphs(read_conllu(bad), "bad.conllu"))
+
+
+def test_decode_rules():
+    text = "ab cd.ef"
+    # whitespace always ends a token; a word label on a token's last character is just its end
+    assert spelled(decode(text, [INSIDE] * len(text))) == [[(0, 2, ("ab",)), (3, 8, ("cd.ef",))]]
+    labels = [INSIDE, WORD, INSIDE, WORD, INSIDE, SENTENCE, INSIDE, INSIDE]
+    assert spelled(decode(text, labels)) == [[(0, 2, ("ab",)), (3, 6, ("c", "d."))], [(6, 8, ("ef",))]]
+    assert decode("   ", [INSIDE] * 3) == [] and decode("", []) == []
+
+
+def test_windows_tile_the_text():
+    for length in (0, 1, 299, 300, 301, 1000, 12345):
+        cuts = windows(length, 300, 50)
+        assert [c for w in cuts for c in range(w[2], w[3])] == list(range(length))
+        assert all(max(0, w[2] - 50) == w[0] and min(length, w[3] + 50) == w[1] for w in cuts)
+
+
+def test_a_tiny_tokenizer_learns_the_rule(tiny_tokenizer):
+    tokenizer = Tokenizer(load_model(tiny_tokenizer))
+    (sentences,) = tokenizer.segment(["The cat didn't run today. We sat here."])
+    assert [[t.words for t in s] for s in sentences] == [
+        [["The"], ["cat"], ["did", "n't"], ["run"], ["today"], ["."]], [["We"], ["sat"], ["here"], ["."]]]
+    gold = read_paragraphs(TINY_TOKENIZER_DATA)
+    assert load_model(tiny_tokenizer).meta["scores"]["dev"] == segmentation_f1(
+        gold, tokenizer.segment([p.text for p in gold]))
+
+
+def test_numpy_and_torch_give_the_same_probabilities(tiny_tokenizer):
+    import torch
+
+    from rnncli.train.model import batch_tensors, model_from_file
+
+    model = load_model(tiny_tokenizer)
+    tokenizer = Tokenizer(model)
+    texts = ["We didn't leave now.", "Hi"]
+    numpy_probs = tokenizer.probabilities(texts)
+    batch = tokenizer.encoder.batch(texts)
+    with torch.no_grad():
+        logits = model_from_file(model)(**batch_tensors(batch))["boundary"].softmax(-1).numpy()
+    for b, text in enumerate(texts):
+        np.testing.assert_allclose(numpy_probs[b], logits[b, :len(text)], atol=1e-5)
+
+
+def test_long_text_runs_in_windows_without_losing_a_character(tiny_tokenizer):
+    text = " ".join(["We didn't leave now."] * 400 + ["and", "then"] * 3000)  # ~14,000 characters, one line
+    assert len(text) > 10 * CORE
+    sentences = list(read_sentences([text + "\n"], "text", tokenizer=Tokenizer(load_model(tiny_tokenizer))))
+    rebuilt = ""
+    for sentence in sentences:
+        rebuilt += "".join(surface(sentence))
+    assert rebuilt.rstrip() == text
+    assert sum(s.text.count(".") for s in sentences) == 400
+
+
+def surface(sentence) -> list[str]:
+    """The sentence's text rebuilt from its tokens and SpaceAfter (multiword tokens whole)."""
+    out, inside = [], 0
+    for row in sentence.rows:
+        first, dash, last = row[0].partition("-")
+        if not dash and int(first) <= inside:
+            continue
+        if dash:
+            inside = int(last)
+        out.append(row[1] + ("" if "SpaceAfter=No" in row[9] else " "))
+    return out
+
+
+def test_a_stream_hands_on_sentences_and_paragraphs(tiny_tokenizer):
+    tokenizer = Tokenizer(load_model(tiny_tokenizer))
+    lines = ["We didn't leave now. The bird\n", "won now.\n", "\n", "John sat here.\n"]
+    sentences = list(read_sentences(lines, "text", tokenizer=tokenizer, input_waiting=lambda: False))
+    assert [s.text for s in sentences] == ["We didn't leave now.", "The bird won now.", "John sat here."]
+    assert ["# newpar" in s.comments for s in sentences] == [False, False, True]
+    assert [r[1] for r in sentences[0].rows] == ["We", "didn't", "did", "n't", "leave", "now", "."]
+    assert sentences[0].rows[1][0] == "2-3" and sentences[0].words == ["We", "did", "n't", "leave", "now", "."]
+
+
+def test_tag_writes_multiword_ranges_and_space_after(tiny_model, tiny_tokenizer):
+    out = subprocess.run([*RNNCLI, "tag", "-m", tiny_model, "--tokenizer", tiny_tokenizer, "-f", "conllu",
+                          "We didn't leave now.The bird won."], capture_output=True, text=True, check=True).stdout
+    rows = [line.split("\t") for line in out.splitlines() if line and not line.startswith("#")]
+    assert [(r[0], r[1], r[9]) for r in rows[:7]] == [
+        ("1", "We", "_"), ("2-3", "didn't", "_"), ("2", "did", "_"), ("3", "n't", "_"), ("4", "leave", "_"),
+        ("5", "now", "SpaceAfter=No"), ("6", ".", "SpaceAfter=No")]  # no space before "The"
+    assert rows[2][3] != "_" and rows[1][3] == "_"  # words are tagged, the range row is not
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀😀 hello 😀!", "שלום עולם. مرحبا", "e\u0301te\u0301 cafe\u0301.",
+                                  "a\x01b\x07c\x1b[31m", "x" * 10_000, "\u200b\u2028\ufeff"],
+                         ids=["empty", "spaces", "emoji", "rtl", "combining", "control", "10k-word", "invisible"])
+def test_odd_text(tiny_model, tiny_tokenizer, text):
+    for tokenizer in (str(tiny_tokenizer), "lstm"):
+        result = subprocess.run([*RNNCLI, "tag", "-m", tiny_model, "--tokenizer", tokenizer, "-f", "conllu", "-"],
+                                input=text.encode(), capture_output=True)
+        assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr
+        words = [line.split("\t")[1] for line in result.stdout.decode().splitlines() if line and line[0].isdigit()]
+        assert "".join(words) == "".join(clean(text).split())  # nothing lost, invented or duplicated
+
+
+def test_a_tokenizer_file_is_checked(tiny_tokenizer, tiny_model):
+    from rnncli.errors import RnnCliError
+    from rnncli.tokenizer import open_tokenizer
+
+    with pytest.raises(RnnCliError, match="a tagger model, but this command needs a tokenizer model"):
+        open_tokenizer(str(tiny_model))
+    assert open_tokenizer(str(tiny_tokenizer)).name == "tiny-tokenizer"
