@@ -1,6 +1,6 @@
 """Tagging from raw text against tagging gold tokens, on UD EWT, scored as the CoNLL 2018 shared task does.
 
-For each split (test, then dev) the raw text is rebuilt from the gold file (rnncli.rawtext:
+For each split (test, then dev) the raw text is rebuilt from the gold file (rnncli.segmentation:
 `# text`, SpaceAfter=No, `# newpar`/`# newdoc`), cut by the tokenizer and tagged by each
 bundled tagger as `rnncli tag -I text` does, and scored on characters (rnncli.rawscore):
 Tokens, Sentences, Words, UPOS and XPOS F1, beside UPOS accuracy on the gold tokens. Wall
@@ -30,7 +30,7 @@ from rnncli.data import read_conllu_file, read_tagged_conllu  # noqa: E402
 from rnncli.evaluate import evaluate_tagger  # noqa: E402
 from rnncli.model_file import BUNDLED, open_model  # noqa: E402
 from rnncli.rawscore import METRICS, score, segmentation  # noqa: E402
-from rnncli.rawtext import raw_text  # noqa: E402
+from rnncli.segmentation import raw_text  # noqa: E402
 from rnncli.tagger import tag_lines  # noqa: E402
 from rnncli.text import read_sentences  # noqa: E402
 from rnncli.tokenizer import open_tokenizer  # noqa: E402

@@ -13,7 +13,7 @@ from rnncli.data import TaggedSentence
 from rnncli.errors import RnnCliError
 from rnncli.model_file import ModelFile
 from rnncli.rawscore import METRICS, RawScores, score as score_segmentation, segmentation
-from rnncli.rawtext import raw_text
+from rnncli.segmentation import raw_text
 from rnncli.tagger import Tagger, tag_lines
 from rnncli.tagsets import display
 from rnncli.text import read_sentences
@@ -72,12 +72,12 @@ def evaluate_tagger(model: ModelFile, sentences: list[TaggedSentence], confusion
 
 def evaluate_raw(gold: list[Sentence], model: ModelFile | None = None, tokenizer: Tokenizer | None = None,
                  mismatches: int = 10, source: str = "<gold>") -> RawScores:
-    """The gold sentences' raw text (rawtext.raw_text) cut by `tokenizer` (None: Punkt and the
+    """The gold sentences' raw text (segmentation.raw_text) cut by `tokenizer` (None: Punkt and the
     Treebank rules) and tagged by `model`
     as `rnncli tag -I text` does (without a model: cut only), scored against them on characters
     as the CoNLL 2018 shared task does, with the `mismatches` most frequent tokenization
     mismatches."""
-    lines = io.StringIO(raw_text(gold))  # lines end at "\n" only, as in a file
+    lines = io.StringIO(raw_text(gold, source))  # lines end at "\n" only, as in a file
     if model is None:
         system = read_sentences(lines, "text", tokenizer=tokenizer)
     else:

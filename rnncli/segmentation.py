@@ -14,6 +14,7 @@ The same labels, predicted, turn back into sentences of tokens and words (`decod
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
@@ -23,6 +24,7 @@ from rnncli.conllu import FORM, ID, MISC, Sentence
 from rnncli.errors import RnnCliError
 
 LABELS = ("inside", "token", "sentence", "word")
+_NEWDOC, _NEWPAR = re.compile(r"# newdoc(\s|\Z)"), re.compile(r"# newpar(\s|\Z)")
 INSIDE, TOKEN, SENTENCE, WORD = range(4)
 
 
@@ -80,8 +82,8 @@ def paragraphs(sentences: Iterable[Sentence], source: str = "<gold>") -> Iterato
     in order, separated only by whitespace: anything else is an error naming the sentence."""
     paragraph = None
     for sentence in sentences:
-        newdoc = any(c.startswith("# newdoc") for c in sentence.comments)
-        newpar = newdoc or any(c.startswith("# newpar") for c in sentence.comments)
+        newdoc = any(_NEWDOC.match(c) for c in sentence.comments)
+        newpar = newdoc or any(_NEWPAR.match(c) for c in sentence.comments)
         if paragraph is not None and newpar:
             yield paragraph
             paragraph = None
@@ -108,6 +110,13 @@ def paragraphs(sentences: Iterable[Sentence], source: str = "<gold>") -> Iterato
         paragraph.sentences.append(found)
     if paragraph is not None and paragraph.sentences:
         yield paragraph
+
+
+def raw_text(sentences: Iterable[Sentence], source: str = "<gold>") -> str:
+    """The text a treebank's sentences were cut from, as the CoNLL 2018 shared task rebuilt it:
+    its paragraphs (see `paragraphs`) separated by a blank line, ending in a newline."""
+    texts = [p.text for p in paragraphs(sentences, source)]
+    return "\n\n".join(texts) + "\n" if texts else ""
 
 
 def windows(length: int, size: int, context: int) -> list[tuple[int, int, int, int]]:

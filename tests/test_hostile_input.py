@@ -6,6 +6,7 @@ and that input files are unchanged afterwards."""
 import os
 import re
 import select
+import threading
 import shutil
 import subprocess
 import sys
@@ -159,13 +160,17 @@ def test_running_text_without_sentence_ends_is_linear():
 
 
 def _first_output(process, data: bytes, wait: float = 10) -> bytes:
-    """What the process writes after `data` while its stdin stays open."""
-    process.stdin.write(data)
-    process.stdin.flush()
+    """What the process writes after `data` while its stdin stays open. `data` is written from a
+    thread, as a pipeline would: output may fill its pipe before all the input is read."""
+    writer = threading.Thread(target=lambda: (process.stdin.write(data), process.stdin.flush()), daemon=True)
+    writer.start()
     ready = select.select([process.stdout], [], [], wait)[0]
     output = os.read(process.stdout.fileno(), 1 << 16) if ready else b""
+    drain = threading.Thread(target=process.stdout.read, daemon=True)  # so that the writer can finish
+    drain.start()
+    writer.join(timeout=60)
     process.stdin.close()
-    process.stdout.read()
+    drain.join(timeout=60)
     assert b"Traceback" not in process.stderr.read()
     process.wait(timeout=30)
     return output

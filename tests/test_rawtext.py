@@ -1,11 +1,12 @@
-"""Raw text rebuilt from gold CoNLL-U: `# text`, SpaceAfter=No between sentences, paragraphs."""
+"""Raw text rebuilt from gold CoNLL-U (segmentation.raw_text): `# text`, SpaceAfter=No between
+sentences, paragraphs."""
 
 import pytest
 
 from conftest import EWT, FIXTURES
 from rnncli.conllu import read_conllu
 from rnncli.data import read_conllu_file
-from rnncli.rawtext import raw_text, surface_tokens
+from rnncli.segmentation import paragraphs, raw_text
 
 GOLD = FIXTURES / "raw-gold.conllu"
 
@@ -35,10 +36,11 @@ def test_paragraphs_and_documents():
     assert raw_text([]) == ""
 
 
-def test_surface_tokens_skip_words_of_multiword_tokens_and_empty_nodes():
-    (sentence,) = sentences(row("1-2", "cannot", "SpaceAfter=No") + row(1, "can") + row(2, "not") + row("2.1", "x")
-                            + row(3, "."))
-    assert surface_tokens(sentence) == [("cannot", False), (".", True)]
+def test_tokens_skip_words_of_multiword_tokens_and_empty_nodes():
+    text = row("1-2", "cannot", "SpaceAfter=No") + row(1, "can") + row(2, "not") + row("2.1", "x") + row(3, ".")
+    ((tokens,),) = [p.sentences for p in paragraphs(sentences(text))]
+    assert [(t.words, t.space_after) for t in tokens] == [(["can", "not"], False), (["."], True)]
+    assert raw_text(sentences(text)) == "cannot.\n"
 
 
 @pytest.mark.slow
@@ -48,8 +50,10 @@ def test_ewt_text_holds_every_sentence_and_every_token(split):
     gold = read_conllu_file(EWT / f"en_ewt-ud-{split}.conllu")
     text = raw_text(gold)
     at = 0
-    for sentence in gold:  # each # text, in order, each followed by a space only where SpaceAfter says so
+    found = [s for p in paragraphs(gold) for s in p.sentences]
+    assert len(found) == len(gold)
+    for sentence, tokens in zip(gold, found):  # each # text, in order, followed by a space only where SpaceAfter says
         at = text.index(sentence.comment("text"), at) + len(sentence.comment("text"))
-        assert text[at] in " \n" if surface_tokens(sentence)[-1][1] else text[at] != " "
-    assert "".join(text.split()) == "".join("".join(f.split()) for s in gold for f, _ in surface_tokens(s))
+        assert text[at] in " \n" if tokens[-1].space_after else text[at] != " "
+    assert "".join(text.split()) == "".join(w for s in found for t in s for w in t.words)
     assert text.count("\n\n") + 1 == sum(any(c.startswith("# newpar") for c in s.comments) for s in gold)
