@@ -164,3 +164,24 @@ def test_a_tokenizer_file_is_checked(tiny_tokenizer, tiny_model):
     with pytest.raises(RnnCliError, match="a tagger model, but this command needs a tokenizer model"):
         open_tokenizer(str(tiny_model))
     assert open_tokenizer(str(tiny_tokenizer)).name == "tiny-tokenizer"
+
+
+BUNDLED_GOLDEN = {  # the bundled tokenizer-lstm on tricky text: words joined by | inside a multiword token
+    "I don’t know, it’s John’s e-mail.": [["I", "do|n’t", "know", ",", "it|’s", "John|’s", "e-mail", "."]],
+    "It's a so-called ice-cream :) Wow!!!": [["It|'s", "a", "so", "-", "called", "ice", "-", "cream", ":)", "Wow",
+                                             "!!!"]],
+    "Mail john.doe@example.com or see https://example.com/a?b=c now.": [
+        ["Mail", "john.doe@example.com", "or", "see", "https://example.com/a?b=c", "now", "."]],
+    "We cant go. Its late": [["We", "cant", "go", "."], ["It|s", "late"]],  # EWT splits `cant` as ca|nt: missed
+    "Dr. Smith arrived at 5 p.m. on Monday. He left.": [
+        ["Dr.", "Smith", "arrived", "at", "5", "p.m.", "on", "Monday", "."], ["He", "left", "."]],
+}
+
+
+def test_golden_output_of_the_bundled_tokenizer():
+    from rnncli.tokenizer import open_tokenizer
+
+    texts = list(BUNDLED_GOLDEN)
+    segmented = open_tokenizer("lstm").segment(texts)
+    assert {text: [["|".join(t.words) for t in s] for s in sentences]
+            for text, sentences in zip(texts, segmented)} == BUNDLED_GOLDEN
