@@ -614,7 +614,7 @@ def models_table(console: Console, models: list[dict]) -> None:
         for name, task, cell, params, size, dev, test in rows:
             console.print(Text(name, style="bold"), soft_wrap=True)
             console.print(Padding(f"{task}, {cell}, {params} parameters, {size}; dev {dev}, test {test}", (0, 0, 0, 4)))
-    console.print(Text("dev, test: tagger UPOS, sentiment accuracy, tokenizer Words F1; more: rnncli info MODEL",
+    console.print(Text("dev/test: tagger UPOS, sentiment accuracy, tokenizer Words F1; see rnncli info",
                        style="dim"))
 
 

@@ -44,8 +44,9 @@ def test_golden_sentiment(name):
 
 def test_bundled_models_are_small_and_describe_themselves():
     files = {p.stem: p for p in pretrained_dir().glob("*.safetensors")}
-    assert set(files) == {"tagger-lstm", "tagger-rnn", "sentiment-lstm", "sentiment-rnn"}
+    assert set(files) == {"tagger-lstm", "tagger-rnn", "sentiment-lstm", "sentiment-rnn", "tokenizer-lstm"}
     assert files["tagger-lstm"].stat().st_size + files["tagger-rnn"].stat().st_size <= 15_000_000
+    assert files["tokenizer-lstm"].stat().st_size <= 2_000_000
     for name, path in files.items():
         meta = load_model(path).meta
         assert meta["name"] == name and meta["training"]["command"].startswith("rnncli train ")
