@@ -1,18 +1,31 @@
 """The numpy forward pass: the same computation as `train/model.py`, over the same weights,
-without importing torch (so `rnncli tag` starts fast and small)."""
+without importing torch (so `rnncli tag` starts fast and small).
+
+The recurrent loop is the hot spot, so it is written for speed (same results):
+
+* packed sequences (as torch's PackedSequence): the real steps only, time-major, the texts
+  sorted longest first, so that the texts still inside their sequence at step t are a prefix of
+  those at step t - 1; no work is done on padding, every step reads and writes contiguous rows,
+  and the reverse direction runs backwards over the same rows (no reversed copies);
+* one nonlinearity pass over the whole gate block: the sigmoid gates' weights are pre-scaled
+  by 0.5 (exact in floating point), so that sigmoid(a) = (tanh(a / 2) + 1) / 2 comes from the
+  same tanh as the cell gate; every step works in preallocated buffers (`out=`).
+"""
 
 from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rnncli.config import ModelConfig
 from rnncli.encoding import Batch
 
+if TYPE_CHECKING:
+    from rnncli.char_cache import CharCache
+
 Weights = dict[str, np.ndarray]
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))  # overflow-free logistic
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
@@ -20,64 +33,146 @@ def softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-ACTIVATIONS = {"tanh": np.tanh, "relu": lambda x: np.maximum(x, 0.0), "linear": lambda x: x}
+def _activate(activation: str, a: np.ndarray) -> None:
+    """The vanilla cell's nonlinearity, in place."""
+    if activation == "tanh":
+        np.tanh(a, out=a)
+    elif activation == "relu":
+        np.maximum(a, 0.0, out=a)
 
 
-def reverse_padded(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Reverse each sequence of x (B, T, F) within its own length; padding stays put."""
-    B, T = x.shape[:2]
-    steps = np.broadcast_to(np.arange(T), (B, T))
-    source = lengths[:, None] - 1 - steps
-    source = np.where(source >= 0, source, steps)
-    return np.take_along_axis(x, source[:, :, None], axis=1)
+_PREPARED: dict[tuple[int, str], tuple] = {}  # (id of W_hh, cell) -> _cell_weights' answer, dropped with W_hh
+
+
+def _cell_weights(w: Weights, prefix: str, layer: int, direction: str, cell: str
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """(W_ih^T (I, G), b_x (G,), W_hh^T (H, G), b_h (G,) or None) of one layer and direction, G = gates * H,
+    contiguous (BLAS is fastest on them untransposed). LSTM gates are reordered (i, f, o, g) from
+    torch's (i, f, g, o), GRU ones stay (r, z, n); the sigmoid gates' rows (i, f, o; r, z) are scaled by 0.5.
+    Made once per set of weights (which inference never changes) and kept while W_hh lives."""
+    name = lambda kind: w[f"{prefix}.{kind}_l{layer}{direction}"]  # noqa: E731
+    W_ih, W_hh = name("weight_ih"), name("weight_hh")
+    key = (id(W_hh), cell)
+    if key in _PREPARED:
+        return _PREPARED[key]
+    H = W_hh.shape[1]
+    transposed = lambda a: np.ascontiguousarray(a.T)  # noqa: E731
+    if cell == "rnn":
+        prepared = transposed(W_ih), name("bias"), transposed(W_hh), None
+    elif cell == "lstm":
+        rows = np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]
+        scale = np.repeat(np.float32([0.5, 1.0]), [3 * H, H])[:, None]  # (G, 1)
+        b_x = (name("bias_ih") + name("bias_hh"))[rows] * scale[:, 0]  # both biases go in once, as torch adds them
+        prepared = transposed(W_ih[rows] * scale), b_x, transposed(W_hh[rows] * scale), None
+    else:  # gru
+        scale = np.repeat(np.float32([0.5, 1.0]), [2 * H, H])[:, None]
+        prepared = (transposed(W_ih * scale), name("bias_ih") * scale[:, 0], transposed(W_hh * scale),
+                    name("bias_hh") * scale[:, 0])
+    _PREPARED[key] = prepared
+    weakref.finalize(W_hh, _PREPARED.pop, key, None)
+    return prepared
+
+
+def _direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, activation: str,
+               x: np.ndarray, counts: np.ndarray, starts: np.ndarray, out: np.ndarray) -> None:
+    """One layer, one direction over packed x (N, I): step t's rows are x[starts[t]:starts[t] + counts[t]],
+    the sequences still inside at step t, longest first (so each step's rows are a prefix of the step
+    before's). Writes the states into the same rows of out (N, H) (a column slice of the layer's
+    output, zeros at first). The reverse direction runs from the last step down to the first, each
+    sequence starting from a zero state at its own last token."""
+    W_ih_T, b_x, W_hh_T, b_h = _cell_weights(w, prefix, layer, direction, cell)
+    H = W_hh_T.shape[0]
+    xw = np.matmul(x, W_ih_T)  # (N, G): the input part of every step at once
+    xw += b_x
+    B = counts.max(initial=0)
+    gates = np.empty((B, W_hh_T.shape[1]), np.float32)  # (B, G)
+    c, tmp = np.zeros((B, H), np.float32), np.empty((B, H), np.float32)  # LSTM cell state, scratch
+    prev = None
+    for t in (range(len(counts) - 1, -1, -1) if direction == "_reverse" else range(len(counts))):
+        n = counts[t]  # sequences inside at step t
+        if not n:
+            continue
+        m = 0 if prev is None else min(counts[prev], n)  # of which the first m have a state from the step before
+        h, xt = out[starts[t]:starts[t] + n], xw[starts[t]:starts[t] + n]  # (n, H), (n, G)
+        h_prev = None if prev is None else out[starts[prev]:starts[prev] + m]  # (m, H)
+        if cell == "rnn":
+            if m:
+                np.matmul(h_prev, W_hh_T, out=h[:m])
+            h += xt  # rows [m, n) of out are still zero: their h_{t-1} = 0
+            _activate(activation, h)
+        elif cell == "lstm":
+            g = gates[:n]
+            if m:
+                np.matmul(h_prev, W_hh_T, out=g[:m])
+                g[:m] += xt[:m]
+            g[m:] = xt[m:]
+            np.tanh(g, out=g)
+            sig = g[:, :3 * H]  # i, f, o: tanh(a / 2) -> sigmoid(a)
+            sig += 1.0
+            sig *= 0.5
+            i, f, o, cand = g[:, :H], g[:, H:2 * H], g[:, 2 * H:3 * H], g[:, 3 * H:]
+            cn, tn = c[:n], tmp[:n]  # rows [m, n) of c are still zero
+            cn *= f
+            np.multiply(i, cand, out=tn)
+            cn += tn
+            np.tanh(cn, out=tn)
+            np.multiply(o, tn, out=h)
+        else:  # gru: r, z, n
+            g = gates[:n]
+            if m:
+                np.matmul(h_prev, W_hh_T, out=g[:m])
+            g[m:] = 0.0
+            g += b_h
+            rz = g[:, :2 * H]
+            rz += xt[:, :2 * H]
+            np.tanh(rz, out=rz)
+            rz += 1.0
+            rz *= 0.5
+            r, z, new = g[:, :H], g[:, H:2 * H], g[:, 2 * H:]
+            new *= r
+            new += xt[:, 2 * H:]
+            np.tanh(new, out=new)
+            tn = tmp[:n]
+            np.subtract(1.0, z, out=tn)
+            tn *= new  # (1 - z) * n
+            if m:
+                np.multiply(z[:m], h_prev, out=h[:m])  # z * h_{t-1}; rows [m, n) stay 0
+            h += tn
+        prev = t
 
 
 def run_direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, activation: str,
                   x: np.ndarray) -> np.ndarray:
-    """One layer, one direction over x (B, T, I) -> (B, T, H), from zero initial state."""
-    W_ih, W_hh = w[f"{prefix}.weight_ih_l{layer}{direction}"], w[f"{prefix}.weight_hh_l{layer}{direction}"]
-    B, T, _ = x.shape
-    H = W_hh.shape[1]
-    h = np.zeros((B, H), dtype=np.float32)
-    out = np.empty((B, T, H), dtype=np.float32)
-    W_hh_T = np.ascontiguousarray(W_hh.T)
-    if cell == "rnn":
-        act = ACTIVATIONS[activation]
-        xw = x @ W_ih.T + w[f"{prefix}.bias_l{layer}{direction}"]  # (B, T, H)
-        for t in range(T):
-            h = act(xw[:, t] + h @ W_hh_T)
-            out[:, t] = h
-    elif cell == "lstm":
-        xw = x @ W_ih.T + (w[f"{prefix}.bias_ih_l{layer}{direction}"] + w[f"{prefix}.bias_hh_l{layer}{direction}"])  # (B, T, 4H)
-        c = np.zeros((B, H), dtype=np.float32)
-        for t in range(T):
-            gates = xw[:, t] + h @ W_hh_T  # (B, 4H): input, forget, cell, output (torch order)
-            i, f, g, o = sigmoid(gates[:, :H]), sigmoid(gates[:, H:2 * H]), np.tanh(gates[:, 2 * H:3 * H]), sigmoid(gates[:, 3 * H:])
-            c = f * c + i * g
-            h = o * np.tanh(c)
-            out[:, t] = h
-    else:  # gru
-        xw = x @ W_ih.T + w[f"{prefix}.bias_ih_l{layer}{direction}"]  # (B, T, 3H): reset, update, new
-        b_hh = w[f"{prefix}.bias_hh_l{layer}{direction}"]
-        for t in range(T):
-            hw = h @ W_hh_T + b_hh  # (B, 3H)
-            r = sigmoid(xw[:, t, :H] + hw[:, :H])
-            z = sigmoid(xw[:, t, H:2 * H] + hw[:, H:2 * H])
-            n = np.tanh(xw[:, t, 2 * H:] + r * hw[:, 2 * H:])
-            h = (1.0 - z) * n + z * h
-            out[:, t] = h
-    return out
+    """One layer, one direction over x (B, T, I) -> (B, T, H), from zero initial state; the
+    reverse direction reads x from t = T-1 down to 0 (every row as T long)."""
+    B, T, I = x.shape
+    out = np.zeros((T * B, w[f"{prefix}.weight_hh_l{layer}{direction}"].shape[1]), np.float32)
+    packed = np.ascontiguousarray(x.transpose(1, 0, 2), np.float32).reshape(T * B, I)
+    _direction(w, prefix, layer, direction, cell, activation, packed, np.full(T, B), np.arange(T + 1) * B, out)
+    return out.reshape(T, B, -1).transpose(1, 0, 2)
 
 
 def run_recurrent(w: Weights, prefix: str, config: ModelConfig, layers: int, x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """(B, T, I) -> (B, T, D*H), the numpy twin of `model.run_recurrent`."""
+    """(B, T, I) -> (B, T, D*H), the numpy twin of `model.run_recurrent`; rows past a
+    sequence's length are zeros. Only the real steps are computed: packed, as `_direction` reads them."""
+    B, T, _ = x.shape
+    order = np.argsort(-lengths, kind="stable")  # longest first
+    inside = lengths[order][None, :] > np.arange(T)[:, None]  # (T, B): sorted row j is inside at step t
+    counts = inside.sum(axis=1)  # (T,)
+    starts = np.concatenate([[0], np.cumsum(counts)])  # (T + 1,)
+    steps, j = np.nonzero(inside)  # (N,) each: step and sorted row of every packed row
+    rows = order[j]
+    x = np.ascontiguousarray(x[rows, steps], np.float32)  # (N, I)
     for layer in range(layers):
-        outs = [run_direction(w, prefix, layer, "", config.cell, config.activation, x)]
-        if config.bidirectional:
-            rev = run_direction(w, prefix, layer, "_reverse", config.cell, config.activation, reverse_padded(x, lengths))
-            outs.append(reverse_padded(rev, lengths))
-        x = np.concatenate(outs, axis=-1)
-    return x
+        H = w[f"{prefix}.weight_hh_l{layer}"].shape[1]
+        out = np.zeros((len(x), H * config.directions), np.float32)  # (N, D*H)
+        for d, direction in enumerate(["", "_reverse"][:config.directions]):
+            _direction(w, prefix, layer, direction, config.cell, config.activation, x, counts, starts,
+                       out[:, d * H:(d + 1) * H])
+        x = out
+    padded = np.zeros((B, T, x.shape[1]), np.float32)
+    padded[rows, steps] = x
+    return padded
 
 
 def final_states(out: np.ndarray, lengths: np.ndarray, hidden: int, bidirectional: bool) -> np.ndarray:
@@ -87,24 +182,37 @@ def final_states(out: np.ndarray, lengths: np.ndarray, hidden: int, bidirectiona
     return np.concatenate([last[:, :hidden], out[:, 0, hidden:]], axis=-1)
 
 
-def states(config: ModelConfig, w: Weights, batch: Batch) -> np.ndarray:
-    """The top recurrent layer's states (B, T, D*H); rows past a text's length are junk."""
+def char_features(config: ModelConfig, w: Weights, chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The character network's features of U words: char ids (U, L), lengths (U,) -> (U, D*Hc)."""
+    ch = run_recurrent(w, "char_rnn", config, 1, w["char_emb.weight"][chars], lengths)  # (U, L, D*Hc)
+    return final_states(ch, lengths, config.char_hidden, config.bidirectional)
+
+
+def states(config: ModelConfig, w: Weights, batch: Batch, char_cache: CharCache | None = None) -> np.ndarray:
+    """The top recurrent layer's states (B, T, D*H); rows past a text's length are junk.
+    With `char_cache`, the character network runs only on words it does not hold yet."""
     x = w["word_emb.weight"][batch.words]  # (B, T, E)
     if config.char:
-        ch = w["char_emb.weight"][batch.chars]  # (U, L, Ec)
-        ch = run_recurrent(w, "char_rnn", config, 1, ch, batch.char_lengths)  # (U, L, D*Hc)
-        per_word = final_states(ch, batch.char_lengths, config.char_hidden, config.bidirectional)
+        if char_cache is None:
+            per_word = char_features(config, w, batch.chars, batch.char_lengths)  # (U, D*Hc)
+        else:
+            per_word = char_cache.features(batch.chars, batch.char_lengths,
+                                           lambda chars, lengths: char_features(config, w, chars, lengths))
         x = np.concatenate([x, per_word[batch.char_index]], axis=-1)  # (B, T, E + D*Hc)
-    return run_recurrent(w, "rnn", config, config.layers, x.astype(np.float32), batch.lengths)
+    return run_recurrent(w, "rnn", config, config.layers, x, batch.lengths)
 
 
 def heads(config: ModelConfig, w: Weights, h: np.ndarray) -> dict[str, np.ndarray]:
-    return {name: softmax(h @ w[f"heads.{name}.weight"].T + w[f"heads.{name}.bias"]) for name in config.heads}
+    """States (..., D*H) -> head name -> probabilities (..., classes)."""
+    flat = h.reshape(-1, h.shape[-1])  # one matrix product for all tokens, not one per text
+    return {name: softmax(flat @ w[f"heads.{name}.weight"].T + w[f"heads.{name}.bias"]).reshape(*h.shape[:-1], -1)
+            for name in config.heads}
 
 
-def tagger_forward(config: ModelConfig, w: Weights, batch: Batch) -> dict[str, np.ndarray]:
+def tagger_forward(config: ModelConfig, w: Weights, batch: Batch, char_cache: CharCache | None = None
+                   ) -> dict[str, np.ndarray]:
     """Returns head name -> probabilities (B, T, classes); rows past a sentence's length are junk."""
-    return heads(config, w, states(config, w, batch))
+    return heads(config, w, states(config, w, batch, char_cache))
 
 
 def pool(h: np.ndarray, lengths: np.ndarray, config: ModelConfig, w: Weights) -> np.ndarray:
@@ -120,7 +228,8 @@ def pool(h: np.ndarray, lengths: np.ndarray, config: ModelConfig, w: Weights) ->
     return (softmax(scores)[..., None] * h).sum(axis=1)
 
 
-def sentiment_forward(config: ModelConfig, w: Weights, batch: Batch) -> dict[str, np.ndarray]:
+def sentiment_forward(config: ModelConfig, w: Weights, batch: Batch, char_cache: CharCache | None = None
+                      ) -> dict[str, np.ndarray]:
     """Returns head name -> probabilities (B, classes)."""
-    h = states(config, w, batch)
+    h = states(config, w, batch, char_cache)
     return heads(config, w, pool(h, batch.lengths, config, w).astype(np.float32))
