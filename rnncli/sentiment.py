@@ -49,7 +49,7 @@ class Classifier:
         for group in length_groups([len(p[1]) for p in pieces], BATCH_TOKENS):
             batch = encode([pieces[g][1] for g in group], self.model.words, self.model.chars,
                            self.model.config.max_word_chars)
-            probs = sentiment_forward(self.model.config, self.model.weights, batch)["label"]
+            probs = sentiment_forward(self.model.config, self.model.weights, batch, self.model.char_cache)["label"]
             for b, g in enumerate(group):
                 i, window = pieces[g]
                 out[i] += probs[b] * len(window)

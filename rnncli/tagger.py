@@ -34,7 +34,7 @@ class Tagger:
                    for s in sentences]
         for group in length_groups([len(p[2]) for p in pieces], BATCH_TOKENS):
             batch = encode([pieces[g][2] for g in group], self.model.words, self.model.chars, self.config.max_word_chars)
-            probs = tagger_forward(self.config, self.model.weights, batch)
+            probs = tagger_forward(self.config, self.model.weights, batch, self.model.char_cache)
             for b, g in enumerate(group):
                 i, offset, tokens = pieces[g]
                 for name, p in probs.items():
