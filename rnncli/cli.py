@@ -215,6 +215,13 @@ def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path]
         raise RnnCliError(f"{name}: input file is output file")
 
 
+def workers(jobs: int, interactive: bool) -> int:
+    """--jobs: 0 is one per CPU; a person typing gets one (answers line by line, no workers to start)."""
+    from rnncli.parallel import cores
+
+    return 1 if interactive else jobs or cores()
+
+
 def version_callback(value: bool) -> None:
     if value:
         typer.echo(f"rnncli {__version__}")
@@ -237,6 +244,8 @@ InputFile = Annotated[Optional[Path], typer.Option("--input", "-i", help="Read t
 ModelName = Annotated[str, typer.Option("--model", "-m", help="lstm, rnn (bundled) or the path of a model file.")]
 ModelNames = Annotated[list[str], typer.Option("--model", "-m", help="lstm, rnn (bundled) or the path of a model "
                                                "file; repeat to compare models on the same data.")]
+Jobs = Annotated[int, typer.Option("--jobs", "-j", min=0, max=MAX_THREADS, help=(
+    "Worker processes for file and piped input (0: one per CPU); text typed at a terminal is answered by one."))]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the full report or description as JSON.")]
 ReportFile = Annotated[Optional[Path], typer.Option("--report", help="Also write the full report to this JSON file.")]
 LabelNames = Annotated[Optional[str], typer.Option(help="Names of integer labels 0,1,...: e.g. negative,positive "
@@ -295,6 +304,7 @@ def tag(
     threshold: Annotated[Optional[float], typer.Option(
         "--threshold", "-p", min=0.0, max=1.0, show_default=False, callback=finite,
         help="Also show every tag with probability >= P x the best tag's.")] = None,
+    jobs: Jobs = 1,
 ) -> None:
     """Part-of-speech tags, with each token's probability over tags.
 
@@ -315,8 +325,8 @@ def tag(
     head = tagsets.HEADS[name]
     if head not in tagger.labels:
         raise RnnCliError(f"{tagger.path}: this model has no {name} tags", EXIT_USAGE)
-    results = tag_lines(tagger, source.lines, input_format.value, source.source,
-                        per_line=source.interactive, input_waiting=source.input_waiting)
+    results = tag_lines(tagger, source.lines, input_format.value, source.source, per_line=source.interactive,
+                        input_waiting=source.input_waiting, jobs=workers(jobs, source.interactive))
     if fmt in ("tags", "conllu") and (top is not None or threshold is not None):
         render.print_warning(f"--top and --threshold show candidates in table, tsv and jsonl; -f {fmt} writes the "
                              "best tag only")
@@ -334,6 +344,7 @@ def sentiment(
     fmt: Annotated[SentimentFormat, typer.Option("--format", "-f",
                                                  help="auto: a table on a terminal, tsv otherwise.")] = "auto",
     model: ModelName = "lstm",
+    jobs: Jobs = 1,
 ) -> None:
     """Sentence sentiment (many-to-one): a label and its probability for each text.
 
@@ -348,7 +359,7 @@ def sentiment(
     refuse_input_as_output(text, input_path)
     source = open_input(text, input_path, render.print_warning)
     results = classify_lines(open_model(model, "sentiment"), source.lines, input_format.value, source.source,
-                             input_waiting=source.input_waiting)
+                             input_waiting=source.input_waiting, jobs=workers(jobs, source.interactive))
     render.write_sentiment(results, fmt)
 
 

@@ -12,6 +12,7 @@ from rnncli.encoding import encode, length_groups
 from rnncli.errors import RnnCliError
 from rnncli.forward import sentiment_forward
 from rnncli.model_file import ModelFile
+from rnncli.parallel import ordered_map
 from rnncli.text import batched, read_sentences
 
 MAX_TOKENS = 2000  # a longer text is read in windows of at most this many tokens (see Classifier)
@@ -68,15 +69,19 @@ class SentimentResult:
 
 
 def classify_lines(model: ModelFile, lines: Iterable[str], input_format: str = "lines", source: str = "<stdin>",
-                   input_waiting: Callable[[], bool] = lambda: True, batch_size: int = 256) -> Iterator[SentimentResult]:
+                   input_waiting: Callable[[], bool] = lambda: True, batch_size: int = 256,
+                   jobs: int = 1) -> Iterator[SentimentResult]:
     """One result per input line (`lines`, `tokens`) or per sentence (`text`), as input arrives.
     A line or sentence too long to hold whole comes from read_sentences in pieces; their
-    probabilities are combined as the windows of one text are (see Classifier)."""
+    probabilities are combined as the windows of one text are (see Classifier). With jobs > 1,
+    batches are classified by that many worker processes (parallel.ordered_map)."""
     classifier = Classifier(model)
     sentences = read_sentences(lines, input_format, source, per_line=False)
     texts, total, tokens = [], 0.0, 0  # the pieces of the text being read so far
-    for group in batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS):
-        for sentence, p in zip(group, classifier.probabilities([s.words for s in group])):
+    groups = batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS)
+    for group, group_probs in ordered_map(classifier, "probabilities", groups, lambda g: [s.words for s in g], jobs,
+                                          input_waiting):
+        for sentence, p in zip(group, group_probs):
             weight = max(len(sentence.rows), 1)
             texts.append(sentence.text)
             total, tokens = total + p.astype(np.float64) * weight, tokens + weight

@@ -12,6 +12,7 @@ from rnncli.encoding import encode, length_groups
 from rnncli.errors import RnnCliError
 from rnncli.forward import tagger_forward
 from rnncli.model_file import ModelFile
+from rnncli.parallel import ordered_map
 from rnncli.text import batched, read_sentences
 
 MAX_TOKENS = 500  # longer sentences run in consecutive windows of this many tokens
@@ -74,18 +75,21 @@ class TagResult:
 
 def tag_lines(model: ModelFile, lines: Iterable[str], input_format: str = "text", source: str = "<stdin>",
               per_line: bool = False, input_waiting: Callable[[], bool] = lambda: True,
-              batch_size: int = 256) -> Iterator[TagResult]:
+              batch_size: int = 256, jobs: int = 1) -> Iterator[TagResult]:
     """Read sentences from input lines (see text.read_sentences) and tag them as they come."""
     sentences = read_sentences(lines, input_format, source, per_line=per_line, input_waiting=input_waiting)
-    return tag_sentences(Tagger(model), sentences, batch_size, input_waiting)
+    return tag_sentences(Tagger(model), sentences, batch_size, input_waiting, jobs)
 
 
 def tag_sentences(tagger: Tagger, sentences: Iterable[Sentence], batch_size: int = 256,
-                  input_waiting: Callable[[], bool] = lambda: True) -> Iterator[TagResult]:
-    """Tag a stream of CoNLL-U sentences in small batches, filling UPOS and XPOS; yields as it goes."""
+                  input_waiting: Callable[[], bool] = lambda: True, jobs: int = 1) -> Iterator[TagResult]:
+    """Tag a stream of CoNLL-U sentences in small batches, filling UPOS and XPOS; yields as it goes.
+    With jobs > 1, batches are tagged by that many worker processes (parallel.ordered_map)."""
     labels = tagger.model.labels
-    for group in batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS):
-        for sentence, probs in zip(group, tagger.probabilities([s.words for s in group])):
+    groups = batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS)
+    for group, group_probs in ordered_map(tagger, "probabilities", groups, lambda g: [s.words for s in g], jobs,
+                                          input_waiting):
+        for sentence, probs in zip(group, group_probs):
             best = {name: probs[name].argmax(-1) for name in probs}
             for i, row in enumerate(sentence.word_rows):
                 for name, column in (("upos", UPOS), ("xpos", XPOS)):
