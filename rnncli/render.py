@@ -214,7 +214,7 @@ def write_tags(results, fmt: str, tagset: str, labels: list[str], head: str, top
     """Tagger results (tagger.TagResult) to stdout in `fmt`, each sentence flushed as it comes."""
     console = stdout_console() if fmt == "table" else None
     for result in results:
-        candidates = result.candidates(labels, head, top, threshold)
+        candidates = result.candidates(labels, head, top, threshold) if fmt != "conllu" else []
         if fmt == "table":
             tagged_table(console, result.sentence.text, result.words, candidates, tagset)
         elif fmt == "tsv":

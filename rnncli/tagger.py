@@ -47,10 +47,12 @@ class Tagger:
         return [[labels[j] for j in p[tagset].argmax(-1)] for p in self.probabilities(sentences)]
 
 
-def ranked(probs: np.ndarray, labels: list[str], top: int, threshold: float | None = None) -> list[tuple[str, float]]:
+def ranked(probs: np.ndarray, labels: list[str], top: int, threshold: float | None = None,
+           order: np.ndarray | None = None) -> list[tuple[str, float]]:
     """The `top` most probable tags, plus any within `threshold` x the best one's probability.
-    Ties go to the tag listed first in the model, so output is deterministic."""
-    order = sorted(range(len(labels)), key=lambda j: (-float(probs[j]), j))
+    Ties go to the tag listed first in the model, so output is deterministic. `order`: the
+    classes by falling probability, when already known."""
+    order = (np.argsort(-probs, kind="stable") if order is None else order).tolist()  # stable: ties in model order
     best = float(probs[order[0]])
     chosen = order[:max(top, 1)]
     if threshold is not None:
@@ -70,7 +72,9 @@ class TagResult:
     def candidates(self, labels: list[str], head: str, top: int = 1,
                    threshold: float | None = None) -> list[list[tuple[str, float]]]:
         """Per word: its best tag first, then runners-up (see `ranked`)."""
-        return [ranked(p, labels, top, threshold) for p in self.probs[head]]
+        probs = self.probs[head]  # (words, classes)
+        orders = np.argsort(-probs, axis=-1, kind="stable")  # one sort for the sentence
+        return [ranked(p, labels, top, threshold, order) for p, order in zip(probs, orders)]
 
 
 def tag_lines(model: ModelFile, lines: Iterable[str], input_format: str = "text", source: str = "<stdin>",
