@@ -7,9 +7,10 @@ The recurrent loop is the hot spot, so it is written for speed (same results):
   sorted longest first, so that the texts still inside their sequence at step t are a prefix of
   those at step t - 1; no work is done on padding, every step reads and writes contiguous rows,
   and the reverse direction runs backwards over the same rows (no reversed copies);
-* one nonlinearity pass over the whole gate block: the sigmoid gates' weights are pre-scaled
-  by 0.5 (exact in floating point), so that sigmoid(a) = (tanh(a / 2) + 1) / 2 comes from the
-  same tanh as the cell gate; every step works in preallocated buffers (`out=`).
+* one nonlinearity pass over the whole gate block: the sigmoid gates' pre-activations are
+  halved (exact in floating point: in the recurrent weights, and in the input part computed
+  for all steps at once), so that sigmoid(a) = (tanh(a / 2) + 1) / 2 comes from the same tanh
+  as the cell gate; every step works in preallocated buffers (`out=`).
 """
 
 from __future__ import annotations
@@ -45,32 +46,30 @@ _PREPARED: dict[tuple[int, str], tuple] = {}  # (id of W_hh, cell) -> _cell_weig
 
 
 def _cell_weights(w: Weights, prefix: str, layer: int, direction: str, cell: str
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """(W_ih^T (I, G), b_x (G,), W_hh^T (H, G), b_h (G,) or None) of one layer and direction, G = gates * H,
-    contiguous (BLAS is fastest on them untransposed). LSTM gates are reordered (i, f, o, g) from
-    torch's (i, f, g, o), GRU ones stay (r, z, n); the sigmoid gates' rows (i, f, o; r, z) are scaled by 0.5.
-    Made once per set of weights (which inference never changes) and kept while W_hh lives."""
+                  ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray | None]:
+    """(b_x (G,), scale (G,) or None, W_hh^T (H, G), b_h (G,) or None) of one layer and direction,
+    G = gates * H: the input part of a step is (x W_ih^T + b_x) * scale, the state part h W_hh^T
+    (+ b_h), where scale and W_hh^T's columns halve the sigmoid gates' pre-activations (LSTM i, f, o;
+    GRU r, z). W_hh^T is made contiguous (BLAS is fastest on it so), once per set of weights
+    (inference never changes them), and kept while W_hh lives."""
     name = lambda kind: w[f"{prefix}.{kind}_l{layer}{direction}"]  # noqa: E731
-    W_ih, W_hh = name("weight_ih"), name("weight_hh")
+    W_hh = name("weight_hh")
     key = (id(W_hh), cell)
-    if key in _PREPARED:
-        return _PREPARED[key]
-    H = W_hh.shape[1]
-    transposed = lambda a: np.ascontiguousarray(a.T)  # noqa: E731
-    if cell == "rnn":
-        prepared = transposed(W_ih), name("bias"), transposed(W_hh), None
-    elif cell == "lstm":
-        rows = np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]
-        scale = np.repeat(np.float32([0.5, 1.0]), [3 * H, H])[:, None]  # (G, 1)
-        b_x = (name("bias_ih") + name("bias_hh"))[rows] * scale[:, 0]  # both biases go in once, as torch adds them
-        prepared = transposed(W_ih[rows] * scale), b_x, transposed(W_hh[rows] * scale), None
-    else:  # gru
-        scale = np.repeat(np.float32([0.5, 1.0]), [2 * H, H])[:, None]
-        prepared = (transposed(W_ih * scale), name("bias_ih") * scale[:, 0], transposed(W_hh * scale),
-                    name("bias_hh") * scale[:, 0])
-    _PREPARED[key] = prepared
-    weakref.finalize(W_hh, _PREPARED.pop, key, None)
-    return prepared
+    if key not in _PREPARED:
+        H = W_hh.shape[1]
+        if cell == "rnn":
+            prepared = name("bias"), None, np.ascontiguousarray(W_hh.T), None
+        else:
+            sigmoid_gates = {"lstm": [1, 1, 0, 1], "gru": [1, 1, 0]}[cell]  # torch's order: i f g o; r z n
+            scale = np.repeat(np.where(sigmoid_gates, np.float32(0.5), np.float32(1.0)), H)  # (G,)
+            W_hh_T = np.ascontiguousarray(W_hh.T * scale)  # (H, G)
+            if cell == "lstm":  # both biases go in once, as torch adds them
+                prepared = name("bias_ih") + name("bias_hh"), scale, W_hh_T, None
+            else:
+                prepared = name("bias_ih"), scale, W_hh_T, name("bias_hh") * scale
+        _PREPARED[key] = prepared
+        weakref.finalize(W_hh, _PREPARED.pop, key, None)
+    return _PREPARED[key]
 
 
 def _direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, activation: str,
@@ -80,10 +79,12 @@ def _direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, a
     before's). Writes the states into the same rows of out (N, H) (a column slice of the layer's
     output, zeros at first). The reverse direction runs from the last step down to the first, each
     sequence starting from a zero state at its own last token."""
-    W_ih_T, b_x, W_hh_T, b_h = _cell_weights(w, prefix, layer, direction, cell)
+    b_x, scale, W_hh_T, b_h = _cell_weights(w, prefix, layer, direction, cell)
     H = W_hh_T.shape[0]
-    xw = np.matmul(x, W_ih_T)  # (N, G): the input part of every step at once
+    xw = np.matmul(x, w[f"{prefix}.weight_ih_l{layer}{direction}"].T)  # (N, G): the input part of every step at once
     xw += b_x
+    if scale is not None:
+        xw *= scale
     B = counts.max(initial=0)
     gates = np.empty((B, W_hh_T.shape[1]), np.float32)  # (B, G)
     c, tmp = np.zeros((B, H), np.float32), np.empty((B, H), np.float32)  # LSTM cell state, scratch
@@ -107,10 +108,10 @@ def _direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, a
                 g[:m] += xt[:m]
             g[m:] = xt[m:]
             np.tanh(g, out=g)
-            sig = g[:, :3 * H]  # i, f, o: tanh(a / 2) -> sigmoid(a)
-            sig += 1.0
-            sig *= 0.5
-            i, f, o, cand = g[:, :H], g[:, H:2 * H], g[:, 2 * H:3 * H], g[:, 3 * H:]
+            for sig in (g[:, :2 * H], g[:, 3 * H:]):  # i, f; o: tanh(a / 2) -> sigmoid(a)
+                sig += 1.0
+                sig *= 0.5
+            i, f, cand, o = g[:, :H], g[:, H:2 * H], g[:, 2 * H:3 * H], g[:, 3 * H:]
             cn, tn = c[:n], tmp[:n]  # rows [m, n) of c are still zero
             cn *= f
             np.multiply(i, cand, out=tn)
