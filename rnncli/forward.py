@@ -16,7 +16,7 @@ The recurrent loop is the hot spot, so it is written for speed (same results):
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -153,27 +153,48 @@ def run_direction(w: Weights, prefix: str, layer: int, direction: str, cell: str
     return out.reshape(T, B, -1).transpose(1, 0, 2)
 
 
-def run_recurrent(w: Weights, prefix: str, config: ModelConfig, layers: int, x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """(B, T, I) -> (B, T, D*H), the numpy twin of `model.run_recurrent`; rows past a
-    sequence's length are zeros. Only the real steps are computed: packed, as `_direction` reads them."""
-    B, T, _ = x.shape
-    order = np.argsort(-lengths, kind="stable")  # longest first
-    inside = lengths[order][None, :] > np.arange(T)[:, None]  # (T, B): sorted row j is inside at step t
-    counts = inside.sum(axis=1)  # (T,)
-    starts = np.concatenate([[0], np.cumsum(counts)])  # (T + 1,)
-    steps, j = np.nonzero(inside)  # (N,) each: step and sorted row of every packed row
-    rows = order[j]
-    x = np.ascontiguousarray(x[rows, steps], np.float32)  # (N, I)
+class Packed(NamedTuple):
+    """Where the real steps of a padded batch (B, T) go in the packed layout `_direction` reads."""
+
+    counts: np.ndarray  # (T,) sequences inside at step t
+    starts: np.ndarray  # (T + 1,) first packed row of step t
+    rows: np.ndarray  # (N,) batch row of each packed row
+    steps: np.ndarray  # (N,) its step
+
+    @classmethod
+    def of(cls, lengths: np.ndarray, T: int) -> Packed:
+        order = np.argsort(-lengths, kind="stable")  # longest first
+        inside = lengths[order][None, :] > np.arange(T)[:, None]  # (T, B): sorted row j is inside at step t
+        counts = inside.sum(axis=1)
+        steps, j = np.nonzero(inside)
+        return cls(counts, np.concatenate([[0], np.cumsum(counts)]), order[j], steps)
+
+    def pad(self, x: np.ndarray, B: int, T: int) -> np.ndarray:
+        """Packed (N, F) -> (B, T, F), zeros past each sequence's length."""
+        padded = np.zeros((B, T, x.shape[1]), np.float32)
+        padded[self.rows, self.steps] = x
+        return padded
+
+
+def _run_packed(w: Weights, prefix: str, config: ModelConfig, layers: int, x: np.ndarray, packed: Packed) -> np.ndarray:
+    """Packed (N, I) -> (N, D*H) through `layers` recurrent layers."""
+    x = np.ascontiguousarray(x, np.float32)
     for layer in range(layers):
         H = w[f"{prefix}.weight_hh_l{layer}"].shape[1]
         out = np.zeros((len(x), H * config.directions), np.float32)  # (N, D*H)
         for d, direction in enumerate(["", "_reverse"][:config.directions]):
-            _direction(w, prefix, layer, direction, config.cell, config.activation, x, counts, starts,
+            _direction(w, prefix, layer, direction, config.cell, config.activation, x, packed.counts, packed.starts,
                        out[:, d * H:(d + 1) * H])
         x = out
-    padded = np.zeros((B, T, x.shape[1]), np.float32)
-    padded[rows, steps] = x
-    return padded
+    return x
+
+
+def run_recurrent(w: Weights, prefix: str, config: ModelConfig, layers: int, x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """(B, T, I) -> (B, T, D*H), the numpy twin of `model.run_recurrent`; rows past a
+    sequence's length are zeros. Only the real steps are computed (packed)."""
+    B, T, _ = x.shape
+    packed = Packed.of(lengths, T)
+    return packed.pad(_run_packed(w, prefix, config, layers, x[packed.rows, packed.steps], packed), B, T)
 
 
 def final_states(out: np.ndarray, lengths: np.ndarray, hidden: int, bidirectional: bool) -> np.ndarray:
@@ -189,18 +210,26 @@ def char_features(config: ModelConfig, w: Weights, chars: np.ndarray, lengths: n
     return final_states(ch, lengths, config.char_hidden, config.bidirectional)
 
 
-def states(config: ModelConfig, w: Weights, batch: Batch, char_cache: CharCache | None = None) -> np.ndarray:
-    """The top recurrent layer's states (B, T, D*H); rows past a text's length are junk.
-    With `char_cache`, the character network runs only on words it does not hold yet."""
-    x = w["word_emb.weight"][batch.words]  # (B, T, E)
+def _packed_states(config: ModelConfig, w: Weights, batch: Batch, char_cache: CharCache | None
+                   ) -> tuple[np.ndarray, Packed]:
+    """The top recurrent layer's states at the real tokens, packed (N, D*H), and where they go."""
+    packed = Packed.of(batch.lengths, batch.words.shape[1])
+    x = w["word_emb.weight"][batch.words[packed.rows, packed.steps]]  # (N, E)
     if config.char:
         if char_cache is None:
             per_word = char_features(config, w, batch.chars, batch.char_lengths)  # (U, D*Hc)
         else:
             per_word = char_cache.features(batch.chars, batch.char_lengths,
                                            lambda chars, lengths: char_features(config, w, chars, lengths))
-        x = np.concatenate([x, per_word[batch.char_index]], axis=-1)  # (B, T, E + D*Hc)
-    return run_recurrent(w, "rnn", config, config.layers, x, batch.lengths)
+        x = np.concatenate([x, per_word[batch.char_index[packed.rows, packed.steps]]], axis=-1)  # (N, E + D*Hc)
+    return _run_packed(w, "rnn", config, config.layers, x, packed), packed
+
+
+def states(config: ModelConfig, w: Weights, batch: Batch, char_cache: CharCache | None = None) -> np.ndarray:
+    """The top recurrent layer's states (B, T, D*H); rows past a text's length are junk (zeros).
+    With `char_cache`, the character network runs only on words it does not hold yet."""
+    h, packed = _packed_states(config, w, batch, char_cache)
+    return packed.pad(h, *batch.words.shape)
 
 
 def heads(config: ModelConfig, w: Weights, h: np.ndarray) -> dict[str, np.ndarray]:
@@ -212,8 +241,9 @@ def heads(config: ModelConfig, w: Weights, h: np.ndarray) -> dict[str, np.ndarra
 
 def tagger_forward(config: ModelConfig, w: Weights, batch: Batch, char_cache: CharCache | None = None
                    ) -> dict[str, np.ndarray]:
-    """Returns head name -> probabilities (B, T, classes); rows past a sentence's length are junk."""
-    return heads(config, w, states(config, w, batch, char_cache))
+    """Returns head name -> probabilities (B, T, classes); rows past a sentence's length are junk (zeros)."""
+    h, packed = _packed_states(config, w, batch, char_cache)
+    return {name: packed.pad(p, *batch.words.shape) for name, p in heads(config, w, h).items()}
 
 
 def pool(h: np.ndarray, lengths: np.ndarray, config: ModelConfig, w: Weights) -> np.ndarray:

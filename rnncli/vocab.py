@@ -58,7 +58,10 @@ class Vocab:
         return self.index[item]
 
     def ids(self, items: Iterable[str]) -> list[int]:
-        return [self.id(item) for item in items]
+        if self.specials:
+            get = self.index.get
+            return [get(item, 1) for item in items]
+        return [self.index[item] for item in items]
 
 
 _ASCII_DIGITS = str.maketrans("123456789", "000000000")
