@@ -146,9 +146,9 @@ def run_direction(w: Weights, prefix: str, layer: int, direction: str, cell: str
                   x: np.ndarray) -> np.ndarray:
     """One layer, one direction over x (B, T, I) -> (B, T, H), from zero initial state; the
     reverse direction reads x from t = T-1 down to 0 (every row as T long)."""
-    B, T, I = x.shape
+    B, T, F = x.shape
     out = np.zeros((T * B, w[f"{prefix}.weight_hh_l{layer}{direction}"].shape[1]), np.float32)
-    packed = np.ascontiguousarray(x.transpose(1, 0, 2), np.float32).reshape(T * B, I)
+    packed = np.ascontiguousarray(x.transpose(1, 0, 2), np.float32).reshape(T * B, F)
     _direction(w, prefix, layer, direction, cell, activation, packed, np.full(T, B), np.arange(T + 1) * B, out)
     return out.reshape(T, B, -1).transpose(1, 0, 2)
 
