@@ -16,7 +16,7 @@ The recurrent loop is the hot spot, so it is written for speed (same results):
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -62,7 +62,7 @@ def _cell_weights(w: Weights, prefix: str, layer: int, direction: str, cell: str
         else:
             sigmoid_gates = {"lstm": [1, 1, 0, 1], "gru": [1, 1, 0]}[cell]  # torch's order: i f g o; r z n
             scale = np.repeat(np.where(sigmoid_gates, np.float32(0.5), np.float32(1.0)), H)  # (G,)
-            W_hh_T = np.ascontiguousarray(W_hh.T * scale)  # (H, G)
+            W_hh_T = np.multiply(W_hh.T, scale, order="C")  # (H, G)
             if cell == "lstm":  # both biases go in once, as torch adds them
                 prepared = name("bias_ih") + name("bias_hh"), scale, W_hh_T, None
             else:
@@ -153,21 +153,16 @@ def run_direction(w: Weights, prefix: str, layer: int, direction: str, cell: str
     return out.reshape(T, B, -1).transpose(1, 0, 2)
 
 
-class Packed(NamedTuple):
+class Packed:
     """Where the real steps of a padded batch (B, T) go in the packed layout `_direction` reads."""
 
-    counts: np.ndarray  # (T,) sequences inside at step t
-    starts: np.ndarray  # (T + 1,) first packed row of step t
-    rows: np.ndarray  # (N,) batch row of each packed row
-    steps: np.ndarray  # (N,) its step
-
-    @classmethod
-    def of(cls, lengths: np.ndarray, T: int) -> Packed:
+    def __init__(self, lengths: np.ndarray, T: int):
         order = np.argsort(-lengths, kind="stable")  # longest first
         inside = lengths[order][None, :] > np.arange(T)[:, None]  # (T, B): sorted row j is inside at step t
-        counts = inside.sum(axis=1)
-        steps, j = np.nonzero(inside)
-        return cls(counts, np.concatenate([[0], np.cumsum(counts)]), order[j], steps)
+        self.counts = inside.sum(axis=1)  # (T,) sequences inside at step t
+        self.starts = np.concatenate([[0], np.cumsum(self.counts)])  # (T + 1,) first packed row of step t
+        self.steps, j = np.nonzero(inside)  # (N,) step of each packed row
+        self.rows = order[j]  # (N,) its batch row
 
     def pad(self, x: np.ndarray, B: int, T: int) -> np.ndarray:
         """Packed (N, F) -> (B, T, F), zeros past each sequence's length."""
@@ -193,7 +188,7 @@ def run_recurrent(w: Weights, prefix: str, config: ModelConfig, layers: int, x: 
     """(B, T, I) -> (B, T, D*H), the numpy twin of `model.run_recurrent`; rows past a
     sequence's length are zeros. Only the real steps are computed (packed)."""
     B, T, _ = x.shape
-    packed = Packed.of(lengths, T)
+    packed = Packed(lengths, T)
     return packed.pad(_run_packed(w, prefix, config, layers, x[packed.rows, packed.steps], packed), B, T)
 
 
@@ -213,7 +208,7 @@ def char_features(config: ModelConfig, w: Weights, chars: np.ndarray, lengths: n
 def _packed_states(config: ModelConfig, w: Weights, batch: Batch, char_cache: CharCache | None
                    ) -> tuple[np.ndarray, Packed]:
     """The top recurrent layer's states at the real tokens, packed (N, D*H), and where they go."""
-    packed = Packed.of(batch.lengths, batch.words.shape[1])
+    packed = Packed(batch.lengths, batch.words.shape[1])
     x = w["word_emb.weight"][batch.words[packed.rows, packed.steps]]  # (N, E)
     if config.char:
         if char_cache is None:
