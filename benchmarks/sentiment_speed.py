@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 from tag_speed import (COLD_TARGET_MB, COLD_TARGET_S, REPO, SPEEDUP_TARGET, Bench, cold_rows, measure, model_label,
-                       model_macs, of_limit, peer_medians, positive_int, print_table, throughput_target)
+                       model_benches, of_limit, peer_medians, positive_int, print_table, throughput_target)
 
 HERE = Path(__file__).resolve().parent
 SENTENCE = "What a great film"
@@ -66,12 +66,7 @@ def cold_benches(models: list[str]) -> list[Bench]:
 
 def throughput_benches(models: list[str], jobs: list[int], texts_path: Path, scratch: Path) -> list[Bench]:
     args = ["--input-format", "tokens", "--format", "tsv", "--input", str(texts_path)]
-    benches = []
-    for model in models:
-        macs, commands = model_macs(model, "sentiment"), rnncli_commands(model, args)
-        benches += [Bench(label, command, macs=macs) for label, command in commands]
-        label, command = commands[0]
-        benches += [Bench(f"{label} -j {n}", [*command, "--jobs", str(n)], macs=macs, jobs=n) for n in jobs if n != 1]
+    benches = model_benches(models, jobs, "sentiment", args, rnncli_commands)
     for i, bench in enumerate(benches):
         bench.output = scratch / f"out-{i}.tsv"
     vader = Bench("nltk vader", [*VADER_PEER, "lines", str(texts_path)], "peer", scratch / "out-vader.txt")

@@ -29,6 +29,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 os.environ["OPENBLAS_NUM_THREADS"] = "1"  # the sgemm rate of one core, as rnncli runs numpy
 
@@ -158,15 +159,22 @@ def cold_benches(models: list[str], nltk_model: Path) -> list[Bench]:
     ]
 
 
+def model_benches(models: list[str], jobs: list[int], task: str, args: list[str],
+                  commands: Callable[[str, list[str]], list[tuple[str, list[str]]]]) -> list[Bench]:
+    """Each model's commands (rnncli_commands), then the first of them again with --jobs N for each N."""
+    benches = []
+    for model in models:
+        macs, pairs = model_macs(model, task), commands(model, args)
+        benches += [Bench(label, command, macs=macs) for label, command in pairs]
+        label, command = pairs[0]
+        benches += [Bench(f"{label} -j {n}", [*command, "--jobs", str(n)], macs=macs, jobs=n) for n in jobs if n != 1]
+    return benches
+
+
 def throughput_benches(models: list[str], jobs: list[int], nltk_model: Path, test_path: Path,
                        scratch: Path) -> list[Bench]:
     args = ["--input-format", "conllu", "--format", "conllu", "--input", str(test_path)]
-    benches = []
-    for model in models:
-        macs, commands = model_macs(model, "tagger"), rnncli_commands(model, args)
-        benches += [Bench(label, command, macs=macs) for label, command in commands]
-        label, command = commands[0]
-        benches += [Bench(f"{label} -j {n}", [*command, "--jobs", str(n)], macs=macs, jobs=n) for n in jobs if n != 1]
+    benches = model_benches(models, jobs, "tagger", args, rnncli_commands)
     for i, bench in enumerate(benches):
         bench.output = scratch / f"out-{i}.conllu"
     nltk = Bench("nltk perceptron", [*NLTK_PEER, "conllu", str(nltk_model), str(test_path)],
