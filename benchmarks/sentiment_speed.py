@@ -6,13 +6,15 @@ never downloaded. Two tables come out:
 
 * cold start: one fresh process scoring "What a great film" (wall time, peak RSS);
 * throughput: one fresh process reading the SST-2 test sentences, one a line, and writing a
-  label per line (texts/s), and the accuracy of those labels against gold.
+  label per line (texts/s), with `--jobs 1` and each of --jobs' other values, and the accuracy
+  of those labels against gold; for rnncli, the multiply-adds per token and the fraction of the
+  machine's limit reached (as in tag_speed.py).
 
 Every command runs --repeat times, round-robin after one untimed warm-up round, so that
 the noise of a busy machine falls on all of them alike; medians and ratios are printed.
 The measuring helpers are tag_speed.py's.
 
-    python benchmarks/sentiment_speed.py [--data DIR] [--repeat N] [--model lstm rnn PATH ...]
+    python benchmarks/sentiment_speed.py [--data DIR] [--repeat N] [--model lstm rnn PATH ...] [--jobs 2 ...]
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 from tag_speed import (COLD_TARGET_MB, COLD_TARGET_S, REPO, SPEEDUP_TARGET, Bench, cold_rows, measure, model_label,
-                       peer_medians, positive_int, print_table, throughput_target)
+                       model_benches, of_limit, peer_medians, positive_int, print_table, throughput_target)
 
 HERE = Path(__file__).resolve().parent
 SENTENCE = "What a great film"
@@ -41,6 +44,8 @@ def parse_args() -> argparse.Namespace:
                         help="timed runs of each command (default: 5)")
     parser.add_argument("--model", nargs="+", default=["lstm", "rnn"],
                         help="rnncli models: bundled names or model file paths (default: lstm rnn)")
+    parser.add_argument("--jobs", nargs="*", type=positive_int, default=[2], metavar="N",
+                        help="also measure throughput with --jobs N (default: 2; none: --jobs 1 only)")
     return parser.parse_args()
 
 
@@ -59,10 +64,11 @@ def cold_benches(models: list[str]) -> list[Bench]:
     return benches + [Bench("nltk vader", [*VADER_PEER, "text", SENTENCE], "peer")]
 
 
-def throughput_benches(models: list[str], texts_path: Path, scratch: Path) -> list[Bench]:
+def throughput_benches(models: list[str], jobs: list[int], texts_path: Path, scratch: Path) -> list[Bench]:
     args = ["--input-format", "tokens", "--format", "tsv", "--input", str(texts_path)]
-    benches = [Bench(label, command, output=scratch / f"out-{i}.tsv")
-               for i, (label, command) in enumerate(pair for model in models for pair in rnncli_commands(model, args))]
+    benches = model_benches(models, jobs, "sentiment", args, rnncli_commands)
+    for i, bench in enumerate(benches):
+        bench.output = scratch / f"out-{i}.tsv"
     vader = Bench("nltk vader", [*VADER_PEER, "lines", str(texts_path)], "peer", scratch / "out-vader.txt")
     return benches + [vader]
 
@@ -91,7 +97,7 @@ def label_accuracy(predicted: list[str], gold: list[str]) -> str:
     return f"{sum(p == g for p, g in zip(predicted, gold)) / len(gold):.2%}"
 
 
-def throughput_rows(benches: list[Bench], gold: list[str]) -> list[list[str]]:
+def throughput_rows(benches: list[Bench], gold: list[str], tokens: int, sgemm: float) -> list[list[str]]:
     peer_seconds, _ = peer_medians(benches)
     rows = []
     for b in benches:
@@ -100,7 +106,8 @@ def throughput_rows(benches: list[Bench], gold: list[str]) -> list[list[str]]:
         speedup = peer_seconds / b.median_seconds if peer_seconds else None
         rows.append([b.label, f"{b.median_seconds:.3f}", f"{len(gold) / b.median_seconds:,.0f}",
                      f"{speedup:.2f}x" if speedup else "-", f"{b.median_rss_mb:.1f}",
-                     label_accuracy(predicted_labels(b.output), gold), throughput_target(b, speedup)])
+                     label_accuracy(predicted_labels(b.output), gold), f"{b.macs / 1e6:.2f} M" if b.macs else "-",
+                     of_limit(b, tokens / b.median_seconds, sgemm), throughput_target(b, speedup)])
     return rows
 
 
@@ -119,22 +126,25 @@ def main() -> int:
         texts_path = scratch / "sst2-test-sentences.txt"
         texts_path.write_text("".join(text + "\n" for text in texts), encoding="utf-8")
         cold = cold_benches(args.model)
-        throughput = throughput_benches(args.model, texts_path, scratch)
+        throughput = throughput_benches(args.model, args.jobs, texts_path, scratch)
         print(f"measuring {len(cold) + len(throughput)} commands, {args.repeat} timed runs each...",
               file=sys.stderr, flush=True)
-        measure(cold + throughput, args.repeat, scratch)
+        sgemm = statistics.median(measure(cold + throughput, args.repeat, scratch))
 
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"median of {args.repeat} fresh processes per command, run round-robin; "
-              f"{os.cpu_count()} CPUs, load average {load}; RSS in MB (10^6 bytes)")
+              f"{os.cpu_count()} CPUs, load average {load}; RSS in MB (10^6 bytes); "
+              f"single-core sgemm {sgemm:.1f} GMAC/s")
         print_table(f'Cold start: sentiment of "{SENTENCE}" '
                     f"(target for rnncli: <= {COLD_TARGET_S} s and <= {COLD_TARGET_MB} MB)",
                     ["command", "wall s", "time/VADER", "peak RSS", "RSS/VADER", "target"],
                     cold_rows(cold), [b for b in cold if b.error])
         print_table(f"Throughput: SST-2 {test_path.name}, {len(gold):,} texts, one a line in, a label a line out, "
                     f"whole process (target for rnncli: >= {SPEEDUP_TARGET:g}x VADER's texts/s)",
-                    ["command", "wall s", "texts/s", "speed/VADER", "peak RSS", "accuracy", "target"],
-                    throughput_rows(throughput, gold), [b for b in throughput if b.error])
+                    ["command", "wall s", "texts/s", "speed/VADER", "peak RSS", "accuracy", "MACs/token", "of limit",
+                     "target"],
+                    throughput_rows(throughput, gold, sum(len(t.split()) for t in texts), sgemm),
+                    [b for b in throughput if b.error])
     return 0
 
 

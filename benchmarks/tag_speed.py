@@ -6,12 +6,16 @@ in a scratch folder, before anything is timed. Two tables come out:
 * cold start: one fresh process tagging "I study at night" (wall time, peak RSS), plus
   `python -c "import torch"` for reference;
 * throughput: one fresh process reading the EWT test file as CoNLL-U and writing CoNLL-U
-  with UPOS filled (tokens/s), and the UPOS accuracy of that output against gold.
+  with UPOS filled (tokens/s), with `--jobs 1` and each of --jobs' other values, and the UPOS
+  accuracy of that output against gold; for rnncli, the word-level network's multiply-adds
+  per token and the fraction of the machine's limit the whole process reaches: tokens/s x
+  MACs/token / (jobs x numpy's single-core sgemm rate, measured before every round; see
+  limits.py).
 
 Every command runs --repeat times, round-robin after one untimed warm-up round, so that
 the noise of a busy machine falls on all of them alike; medians and ratios are printed.
 
-    python benchmarks/tag_speed.py [--data DIR] [--repeat N] [--model lstm rnn PATH ...]
+    python benchmarks/tag_speed.py [--data DIR] [--repeat N] [--model lstm rnn PATH ...] [--jobs 2 ...]
 """
 
 from __future__ import annotations
@@ -25,11 +29,17 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
+
+os.environ["OPENBLAS_NUM_THREADS"] = "1"  # the sgemm rate of one core, as rnncli runs numpy
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(REPO))  # the checkout's rnncli, for the models' sizes
+
+import limits  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 SENTENCE = "I study at night"
-COLD_TARGET_S = 0.5
+COLD_TARGET_S = 0.3
 COLD_TARGET_MB = 100
 SPEEDUP_TARGET = 2.0
 NLTK_PEER = [sys.executable, str(HERE / "nltk_peer.py")]
@@ -43,6 +53,8 @@ class Bench:
     command: list[str]
     role: str = "rnncli"  # or "peer" (NLTK, the ratios' denominator) or "reference"
     output: Path | None = None  # where its stdout goes; None: /dev/null
+    macs: int = 0  # rnncli: the word-level network's multiply-adds per token
+    jobs: int = 1  # rnncli: --jobs, the cores it may use
     seconds: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
     error: str | None = None
@@ -70,6 +82,8 @@ def parse_args() -> argparse.Namespace:
                         help="timed runs of each command (default: 5)")
     parser.add_argument("--model", nargs="+", default=["lstm", "rnn"],
                         help="rnncli models: bundled names or model file paths (default: lstm rnn)")
+    parser.add_argument("--jobs", nargs="*", type=positive_int, default=[2], metavar="N",
+                        help="also measure throughput with --jobs N (default: 2; none: --jobs 1 only)")
     return parser.parse_args()
 
 
@@ -91,15 +105,19 @@ def run_once(bench: Bench, scratch: Path) -> tuple[float, float] | None:
     return float(seconds), int(rss_kb) * 1024 / 1e6
 
 
-def measure(benches: list[Bench], repeat: int, scratch: Path) -> None:
-    """A warm-up round (which also finds the commands that fail), then `repeat` timed rounds."""
+def measure(benches: list[Bench], repeat: int, scratch: Path) -> list[float]:
+    """A warm-up round (which also finds the commands that fail), then `repeat` timed rounds,
+    each after a measure of the sgemm rate (GMAC/s), which is returned, one per round."""
     for bench in benches:
         run_once(bench, scratch)
+    rates = []
     for _ in range(repeat):
+        rates.append(limits.sgemm_gmacs())
         for bench in benches:
             if bench.error is None and (result := run_once(bench, scratch)):
                 bench.seconds.append(result[0])
                 bench.rss_mb.append(result[1])
+    return rates
 
 
 def train_nltk(train_path: Path, model_dir: Path) -> None:
@@ -110,6 +128,17 @@ def train_nltk(train_path: Path, model_dir: Path) -> None:
 
 def model_label(model: str) -> str:
     return Path(model).name if os.sep in model or model.endswith(".safetensors") else model
+
+
+def model_macs(model: str, task: str) -> int:
+    """The word-level network's multiply-adds per token, or 0 when the model does not load."""
+    from rnncli.errors import RnnCliError
+    from rnncli.model_file import load_model, resolve_model
+
+    try:
+        return limits.macs_per_token(load_model(resolve_model(model, task), task).config)
+    except RnnCliError:
+        return 0
 
 
 def rnncli_commands(model: str, args: list[str]) -> list[tuple[str, list[str]]]:
@@ -130,10 +159,24 @@ def cold_benches(models: list[str], nltk_model: Path) -> list[Bench]:
     ]
 
 
-def throughput_benches(models: list[str], nltk_model: Path, test_path: Path, scratch: Path) -> list[Bench]:
+def model_benches(models: list[str], jobs: list[int], task: str, args: list[str],
+                  commands: Callable[[str, list[str]], list[tuple[str, list[str]]]]) -> list[Bench]:
+    """Each model's commands (rnncli_commands), then the first of them again with --jobs N for each N."""
+    benches = []
+    for model in models:
+        macs, pairs = model_macs(model, task), commands(model, args)
+        benches += [Bench(label, command, macs=macs) for label, command in pairs]
+        label, command = pairs[0]
+        benches += [Bench(f"{label} -j {n}", [*command, "--jobs", str(n)], macs=macs, jobs=n) for n in jobs if n != 1]
+    return benches
+
+
+def throughput_benches(models: list[str], jobs: list[int], nltk_model: Path, test_path: Path,
+                       scratch: Path) -> list[Bench]:
     args = ["--input-format", "conllu", "--format", "conllu", "--input", str(test_path)]
-    benches = [Bench(label, command, output=scratch / f"out-{i}.conllu")
-               for i, (label, command) in enumerate(pair for model in models for pair in rnncli_commands(model, args))]
+    benches = model_benches(models, jobs, "tagger", args, rnncli_commands)
+    for i, bench in enumerate(benches):
+        bench.output = scratch / f"out-{i}.conllu"
     nltk = Bench("nltk perceptron", [*NLTK_PEER, "conllu", str(nltk_model), str(test_path)],
                  "peer", scratch / "out-nltk.conllu")
     return benches + [nltk]
@@ -189,16 +232,23 @@ def throughput_target(bench: Bench, speedup: float | None) -> str:
     return "met" if speedup >= SPEEDUP_TARGET else "missed"
 
 
-def throughput_rows(benches: list[Bench], gold: list[tuple[str, str]]) -> list[list[str]]:
+def of_limit(bench: Bench, units_per_s: float, sgemm: float) -> str:
+    """The fraction of the machine's limit: units/s x MACs per unit / (cores used x sgemm rate)."""
+    return f"{limits.fraction(units_per_s, bench.macs, bench.jobs, sgemm):.0%}" if bench.macs else "-"
+
+
+def throughput_rows(benches: list[Bench], gold: list[tuple[str, str]], sgemm: float) -> list[list[str]]:
     peer_seconds, _ = peer_medians(benches)
     rows = []
     for b in benches:
         if not b.seconds:
             continue
         speedup = peer_seconds / b.median_seconds if peer_seconds else None
-        rows.append([b.label, f"{b.median_seconds:.3f}", f"{len(gold) / b.median_seconds:,.0f}",
+        tokens_per_s = len(gold) / b.median_seconds
+        rows.append([b.label, f"{b.median_seconds:.3f}", f"{tokens_per_s:,.0f}",
                      f"{speedup:.2f}x" if speedup else "-", f"{b.median_rss_mb:.1f}",
-                     upos_accuracy(words_and_upos(b.output), gold), throughput_target(b, speedup)])
+                     upos_accuracy(words_and_upos(b.output), gold), f"{b.macs / 1e6:.2f} M" if b.macs else "-",
+                     of_limit(b, tokens_per_s, sgemm), throughput_target(b, speedup)])
     return rows
 
 
@@ -230,23 +280,25 @@ def main() -> int:
         nltk_model = scratch / "nltk-model"
         train_nltk(train_path, nltk_model)
         cold = cold_benches(args.model, nltk_model)
-        throughput = throughput_benches(args.model, nltk_model, test_path, scratch)
+        throughput = throughput_benches(args.model, args.jobs, nltk_model, test_path, scratch)
         print(f"measuring {len(cold) + len(throughput)} commands, {args.repeat} timed runs each...",
               file=sys.stderr, flush=True)
-        measure(cold + throughput, args.repeat, scratch)
+        sgemm = statistics.median(measure(cold + throughput, args.repeat, scratch))
         gold = words_and_upos(test_path)
 
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"median of {args.repeat} fresh processes per command, run round-robin; "
-              f"{os.cpu_count()} CPUs, load average {load}; RSS in MB (10^6 bytes)")
+              f"{os.cpu_count()} CPUs, load average {load}; RSS in MB (10^6 bytes); "
+              f"single-core sgemm {sgemm:.1f} GMAC/s")
         print_table(f'Cold start: tag "{SENTENCE}" '
                     f"(target for rnncli: <= {COLD_TARGET_S} s and <= {COLD_TARGET_MB} MB)",
                     ["command", "wall s", "time/NLTK", "peak RSS", "RSS/NLTK", "target"],
                     cold_rows(cold), [b for b in cold if b.error])
         print_table(f"Throughput: {test_path.name}, {len(gold):,} words, CoNLL-U in and out, whole process "
                     f"(target for rnncli: >= {SPEEDUP_TARGET:g}x NLTK's tokens/s)",
-                    ["command", "wall s", "tokens/s", "speed/NLTK", "peak RSS", "UPOS acc", "target"],
-                    throughput_rows(throughput, gold), [b for b in throughput if b.error])
+                    ["command", "wall s", "tokens/s", "speed/NLTK", "peak RSS", "UPOS acc", "MACs/token", "of limit",
+                     "target"],
+                    throughput_rows(throughput, gold, sgemm), [b for b in throughput if b.error])
     return 0
 
 

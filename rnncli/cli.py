@@ -241,6 +241,13 @@ def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path]
         raise RnnCliError(f"{name}: input file is output file")
 
 
+def workers(jobs: int, interactive: bool) -> int:
+    """--jobs: 0 is one per CPU; a person typing gets one (answers line by line, no workers to start)."""
+    from rnncli.parallel import cores
+
+    return 1 if interactive else jobs or cores()
+
+
 def version_callback(value: bool) -> None:
     if value:
         typer.echo(f"rnncli {__version__}")
@@ -275,6 +282,8 @@ ModelName = Annotated[str, typer.Option("--model", "-m", metavar="MODEL",
                                         help="lstm, rnn (bundled) or the path of a model file.")]
 ModelNames = Annotated[list[str], typer.Option("--model", "-m", metavar="MODEL", help="lstm, rnn (bundled) or the "
                                                "path of a model file; repeat to compare models on the same data.")]
+Jobs = Annotated[int, typer.Option("--jobs", "-j", min=0, max=MAX_THREADS, metavar="N", help=(
+    "Worker processes for file and piped input (0: one per CPU); text typed at a terminal is answered by one."))]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the full report or description as JSON.")]
 ReportFile = Annotated[Optional[Path], typer.Option("--report", metavar="FILE",
                                                     help="Also write the full report to this JSON file.")]
@@ -348,6 +357,7 @@ def tag(
     threshold: Annotated[Optional[float], typer.Option(
         "--threshold", "-p", min=0.0, max=1.0, metavar="P", show_default=False, callback=finite,
         help="Also every tag with probability >= P x the best tag's (table, tsv, jsonl).")] = None,
+    jobs: Jobs = 1,
 ) -> None:
     """Part-of-speech tags, with each token's probability.
 
@@ -389,7 +399,8 @@ def tag(
     if head not in tagger.labels:
         raise RnnCliError(f"{tagger.path}: this model has no {name} tags", EXIT_USAGE)
     results = tag_lines(tagger, source.lines, input_format.value, source.source, per_line=source.interactive,
-                        input_waiting=source.input_waiting, tokenizer=open_tokenizer(tokenizer or "lstm", input_format.value))
+                        input_waiting=source.input_waiting, jobs=workers(jobs, source.interactive),
+                        tokenizer=open_tokenizer(tokenizer or "lstm", input_format.value))
     if fmt in ("tags", "conllu") and (top is not None or threshold is not None):
         render.print_warning(f"--top and --threshold show candidates in table, tsv and jsonl; -f {fmt} writes the "
                              "best tag only")
@@ -407,6 +418,7 @@ def sentiment(
                                                                         "otherwise (see above).")] = "auto",
     model: ModelName = "lstm",
     tokenizer: Tokenizer = None,
+    jobs: Jobs = 1,
 ) -> None:
     """Sentiment of each text: a label and its probability.
 
@@ -436,7 +448,7 @@ def sentiment(
     refuse_input_as_output(text, input_path)
     source = open_input(text, input_path, render.print_warning)
     results = classify_lines(open_model(model, "sentiment"), source.lines, input_format.value, source.source,
-                             input_waiting=source.input_waiting,
+                             input_waiting=source.input_waiting, jobs=workers(jobs, source.interactive),
                              tokenizer=open_tokenizer(tokenizer or "lstm", input_format.value))
     render.write_sentiment(results, fmt)
 

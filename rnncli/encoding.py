@@ -48,7 +48,7 @@ def encode(sentences: list[list[str]], words: Vocab, chars: Vocab | None, max_wo
     char_index = np.zeros((B, T), dtype=np.int64)
     forms: dict[str, int] = {}
     for b, sentence in enumerate(sentences):
-        word_ids[b, : len(sentence)] = [words.id(word_key(w)) for w in sentence]
+        word_ids[b, : len(sentence)] = words.ids(map(word_key, sentence))
         if chars is not None:
             char_index[b, : len(sentence)] = [forms.setdefault(clip_word(w, max_word_chars), len(forms)) for w in sentence]
     if chars is None or not forms:

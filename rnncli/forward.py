@@ -1,18 +1,32 @@
 """The numpy forward pass: the same computation as `train/model.py`, over the same weights,
-without importing torch (so `rnncli tag` starts fast and small)."""
+without importing torch (so `rnncli tag` starts fast and small).
+
+The recurrent loop is the hot spot, so it is written for speed (same results):
+
+* packed sequences (as torch's PackedSequence): the real steps only, time-major, the texts
+  sorted longest first, so that the texts still inside their sequence at step t are a prefix of
+  those at step t - 1; no work is done on padding, every step reads and writes contiguous rows,
+  and the reverse direction runs backwards over the same rows (no reversed copies);
+* one nonlinearity pass over the whole gate block: the sigmoid gates' pre-activations are
+  halved (exact in floating point: in the recurrent weights, and in the input part computed
+  for all steps at once), so that sigmoid(a) = (tanh(a / 2) + 1) / 2 comes from the same tanh
+  as the cell gate; every step works in preallocated buffers (`out=`).
+"""
 
 from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rnncli.config import ModelConfig
 from rnncli.encoding import Batch
 
+if TYPE_CHECKING:
+    from rnncli.char_cache import CharCache
+
 Weights = dict[str, np.ndarray]
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))  # overflow-free logistic
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
@@ -20,64 +34,162 @@ def softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-ACTIVATIONS = {"tanh": np.tanh, "relu": lambda x: np.maximum(x, 0.0), "linear": lambda x: x}
+def _activate(activation: str, a: np.ndarray) -> None:
+    """The vanilla cell's nonlinearity, in place."""
+    if activation == "tanh":
+        np.tanh(a, out=a)
+    elif activation == "relu":
+        np.maximum(a, 0.0, out=a)
 
 
-def reverse_padded(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Reverse each sequence of x (B, T, F) within its own length; padding stays put."""
-    B, T = x.shape[:2]
-    steps = np.broadcast_to(np.arange(T), (B, T))
-    source = lengths[:, None] - 1 - steps
-    source = np.where(source >= 0, source, steps)
-    return np.take_along_axis(x, source[:, :, None], axis=1)
+_PREPARED: dict[tuple[int, str], tuple] = {}  # (id of W_hh, cell) -> _cell_weights' answer, dropped with W_hh
+
+
+def _cell_weights(w: Weights, prefix: str, layer: int, direction: str, cell: str
+                  ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray | None]:
+    """(b_x (G,), scale (G,) or None, W_hh^T (H, G), b_h (G,) or None) of one layer and direction,
+    G = gates * H: the input part of a step is (x W_ih^T + b_x) * scale, the state part h W_hh^T
+    (+ b_h), where scale and W_hh^T's columns halve the sigmoid gates' pre-activations (LSTM i, f, o;
+    GRU r, z). W_hh^T is made contiguous (BLAS is fastest on it so), once per set of weights
+    (inference never changes them), and kept while W_hh lives."""
+    name = lambda kind: w[f"{prefix}.{kind}_l{layer}{direction}"]  # noqa: E731
+    W_hh = name("weight_hh")
+    key = (id(W_hh), cell)
+    if key not in _PREPARED:
+        H = W_hh.shape[1]
+        if cell == "rnn":
+            prepared = name("bias"), None, np.ascontiguousarray(W_hh.T), None
+        else:
+            sigmoid_gates = {"lstm": [1, 1, 0, 1], "gru": [1, 1, 0]}[cell]  # torch's order: i f g o; r z n
+            scale = np.repeat(np.where(sigmoid_gates, np.float32(0.5), np.float32(1.0)), H)  # (G,)
+            W_hh_T = np.multiply(W_hh.T, scale, order="C")  # (H, G)
+            if cell == "lstm":  # both biases go in once, as torch adds them
+                prepared = name("bias_ih") + name("bias_hh"), scale, W_hh_T, None
+            else:
+                prepared = name("bias_ih"), scale, W_hh_T, name("bias_hh") * scale
+        _PREPARED[key] = prepared
+        weakref.finalize(W_hh, _PREPARED.pop, key, None)
+    return _PREPARED[key]
+
+
+def _direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, activation: str,
+               x: np.ndarray, counts: np.ndarray, starts: np.ndarray, out: np.ndarray) -> None:
+    """One layer, one direction over packed x (N, I): step t's rows are x[starts[t]:starts[t] + counts[t]],
+    the sequences still inside at step t, longest first (so each step's rows are a prefix of the step
+    before's). Writes the states into the same rows of out (N, H) (a column slice of the layer's
+    output, zeros at first). The reverse direction runs from the last step down to the first, each
+    sequence starting from a zero state at its own last token."""
+    b_x, scale, W_hh_T, b_h = _cell_weights(w, prefix, layer, direction, cell)
+    H = W_hh_T.shape[0]
+    xw = np.matmul(x, w[f"{prefix}.weight_ih_l{layer}{direction}"].T)  # (N, G): the input part of every step at once
+    xw += b_x
+    if scale is not None:
+        xw *= scale
+    B = counts.max(initial=0)
+    gates = np.empty((B, W_hh_T.shape[1]), np.float32)  # (B, G)
+    c, tmp = np.zeros((B, H), np.float32), np.empty((B, H), np.float32)  # LSTM cell state, scratch
+    prev = None
+    for t in (range(len(counts) - 1, -1, -1) if direction == "_reverse" else range(len(counts))):
+        n = counts[t]  # sequences inside at step t
+        if not n:
+            continue
+        m = 0 if prev is None else min(counts[prev], n)  # of which the first m have a state from the step before
+        h, xt = out[starts[t]:starts[t] + n], xw[starts[t]:starts[t] + n]  # (n, H), (n, G)
+        h_prev = None if prev is None else out[starts[prev]:starts[prev] + m]  # (m, H)
+        if cell == "rnn":
+            if m:
+                np.matmul(h_prev, W_hh_T, out=h[:m])
+            h += xt  # rows [m, n) of out are still zero: their h_{t-1} = 0
+            _activate(activation, h)
+        elif cell == "lstm":
+            g = gates[:n]
+            if m:
+                np.matmul(h_prev, W_hh_T, out=g[:m])
+                g[:m] += xt[:m]
+            g[m:] = xt[m:]
+            np.tanh(g, out=g)
+            for sig in (g[:, :2 * H], g[:, 3 * H:]):  # i, f; o: tanh(a / 2) -> sigmoid(a)
+                sig += 1.0
+                sig *= 0.5
+            i, f, cand, o = g[:, :H], g[:, H:2 * H], g[:, 2 * H:3 * H], g[:, 3 * H:]
+            cn, tn = c[:n], tmp[:n]  # rows [m, n) of c are still zero
+            cn *= f
+            np.multiply(i, cand, out=tn)
+            cn += tn
+            np.tanh(cn, out=tn)
+            np.multiply(o, tn, out=h)
+        else:  # gru: r, z, n
+            g = gates[:n]
+            if m:
+                np.matmul(h_prev, W_hh_T, out=g[:m])
+            g[m:] = 0.0
+            g += b_h
+            rz = g[:, :2 * H]
+            rz += xt[:, :2 * H]
+            np.tanh(rz, out=rz)
+            rz += 1.0
+            rz *= 0.5
+            r, z, new = g[:, :H], g[:, H:2 * H], g[:, 2 * H:]
+            new *= r
+            new += xt[:, 2 * H:]
+            np.tanh(new, out=new)
+            tn = tmp[:n]
+            np.subtract(1.0, z, out=tn)
+            tn *= new  # (1 - z) * n
+            if m:
+                np.multiply(z[:m], h_prev, out=h[:m])  # z * h_{t-1}; rows [m, n) stay 0
+            h += tn
+        prev = t
 
 
 def run_direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, activation: str,
                   x: np.ndarray) -> np.ndarray:
-    """One layer, one direction over x (B, T, I) -> (B, T, H), from zero initial state."""
-    W_ih, W_hh = w[f"{prefix}.weight_ih_l{layer}{direction}"], w[f"{prefix}.weight_hh_l{layer}{direction}"]
-    B, T, _ = x.shape
-    H = W_hh.shape[1]
-    h = np.zeros((B, H), dtype=np.float32)
-    out = np.empty((B, T, H), dtype=np.float32)
-    W_hh_T = np.ascontiguousarray(W_hh.T)
-    if cell == "rnn":
-        act = ACTIVATIONS[activation]
-        xw = x @ W_ih.T + w[f"{prefix}.bias_l{layer}{direction}"]  # (B, T, H)
-        for t in range(T):
-            h = act(xw[:, t] + h @ W_hh_T)
-            out[:, t] = h
-    elif cell == "lstm":
-        xw = x @ W_ih.T + (w[f"{prefix}.bias_ih_l{layer}{direction}"] + w[f"{prefix}.bias_hh_l{layer}{direction}"])  # (B, T, 4H)
-        c = np.zeros((B, H), dtype=np.float32)
-        for t in range(T):
-            gates = xw[:, t] + h @ W_hh_T  # (B, 4H): input, forget, cell, output (torch order)
-            i, f, g, o = sigmoid(gates[:, :H]), sigmoid(gates[:, H:2 * H]), np.tanh(gates[:, 2 * H:3 * H]), sigmoid(gates[:, 3 * H:])
-            c = f * c + i * g
-            h = o * np.tanh(c)
-            out[:, t] = h
-    else:  # gru
-        xw = x @ W_ih.T + w[f"{prefix}.bias_ih_l{layer}{direction}"]  # (B, T, 3H): reset, update, new
-        b_hh = w[f"{prefix}.bias_hh_l{layer}{direction}"]
-        for t in range(T):
-            hw = h @ W_hh_T + b_hh  # (B, 3H)
-            r = sigmoid(xw[:, t, :H] + hw[:, :H])
-            z = sigmoid(xw[:, t, H:2 * H] + hw[:, H:2 * H])
-            n = np.tanh(xw[:, t, 2 * H:] + r * hw[:, 2 * H:])
-            h = (1.0 - z) * n + z * h
-            out[:, t] = h
-    return out
+    """One layer, one direction over x (B, T, I) -> (B, T, H), from zero initial state; the
+    reverse direction reads x from t = T-1 down to 0 (every row as T long)."""
+    B, T, F = x.shape
+    out = np.zeros((T * B, w[f"{prefix}.weight_hh_l{layer}{direction}"].shape[1]), np.float32)
+    packed = np.ascontiguousarray(x.transpose(1, 0, 2), np.float32).reshape(T * B, F)
+    _direction(w, prefix, layer, direction, cell, activation, packed, np.full(T, B), np.arange(T + 1) * B, out)
+    return out.reshape(T, B, -1).transpose(1, 0, 2)
+
+
+class Packed:
+    """Where the real steps of a padded batch (B, T) go in the packed layout `_direction` reads."""
+
+    def __init__(self, lengths: np.ndarray, T: int):
+        order = np.argsort(-lengths, kind="stable")  # longest first
+        inside = lengths[order][None, :] > np.arange(T)[:, None]  # (T, B): sorted row j is inside at step t
+        self.counts = inside.sum(axis=1)  # (T,) sequences inside at step t
+        self.starts = np.concatenate([[0], np.cumsum(self.counts)])  # (T + 1,) first packed row of step t
+        self.steps, j = np.nonzero(inside)  # (N,) step of each packed row
+        self.rows = order[j]  # (N,) its batch row
+
+    def pad(self, x: np.ndarray, B: int, T: int) -> np.ndarray:
+        """Packed (N, F) -> (B, T, F), zeros past each sequence's length."""
+        padded = np.zeros((B, T, x.shape[1]), np.float32)
+        padded[self.rows, self.steps] = x
+        return padded
+
+
+def _run_packed(w: Weights, prefix: str, config: ModelConfig, layers: int, x: np.ndarray, packed: Packed) -> np.ndarray:
+    """Packed (N, I) -> (N, D*H) through `layers` recurrent layers."""
+    x = np.ascontiguousarray(x, np.float32)
+    for layer in range(layers):
+        H = w[f"{prefix}.weight_hh_l{layer}"].shape[1]
+        out = np.zeros((len(x), H * config.directions), np.float32)  # (N, D*H)
+        for d, direction in enumerate(["", "_reverse"][:config.directions]):
+            _direction(w, prefix, layer, direction, config.cell, config.activation, x, packed.counts, packed.starts,
+                       out[:, d * H:(d + 1) * H])
+        x = out
+    return x
 
 
 def run_recurrent(w: Weights, prefix: str, config: ModelConfig, layers: int, x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """(B, T, I) -> (B, T, D*H), the numpy twin of `model.run_recurrent`."""
-    for layer in range(layers):
-        outs = [run_direction(w, prefix, layer, "", config.cell, config.activation, x)]
-        if config.bidirectional:
-            rev = run_direction(w, prefix, layer, "_reverse", config.cell, config.activation, reverse_padded(x, lengths))
-            outs.append(reverse_padded(rev, lengths))
-        x = np.concatenate(outs, axis=-1)
-    return x
+    """(B, T, I) -> (B, T, D*H), the numpy twin of `model.run_recurrent`; rows past a
+    sequence's length are zeros. Only the real steps are computed (packed)."""
+    B, T, _ = x.shape
+    packed = Packed(lengths, T)
+    return packed.pad(_run_packed(w, prefix, config, layers, x[packed.rows, packed.steps], packed), B, T)
 
 
 def final_states(out: np.ndarray, lengths: np.ndarray, hidden: int, bidirectional: bool) -> np.ndarray:
@@ -87,24 +199,46 @@ def final_states(out: np.ndarray, lengths: np.ndarray, hidden: int, bidirectiona
     return np.concatenate([last[:, :hidden], out[:, 0, hidden:]], axis=-1)
 
 
-def states(config: ModelConfig, w: Weights, batch: Batch) -> np.ndarray:
-    """The top recurrent layer's states (B, T, D*H); rows past a text's length are junk."""
-    x = w["word_emb.weight"][batch.words]  # (B, T, E)
+def char_features(config: ModelConfig, w: Weights, chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The character network's features of U words: char ids (U, L), lengths (U,) -> (U, D*Hc)."""
+    ch = run_recurrent(w, "char_rnn", config, 1, w["char_emb.weight"][chars], lengths)  # (U, L, D*Hc)
+    return final_states(ch, lengths, config.char_hidden, config.bidirectional)
+
+
+def _packed_states(config: ModelConfig, w: Weights, batch: Batch, char_cache: CharCache | None
+                   ) -> tuple[np.ndarray, Packed]:
+    """The top recurrent layer's states at the real tokens, packed (N, D*H), and where they go."""
+    packed = Packed(batch.lengths, batch.words.shape[1])
+    x = w["word_emb.weight"][batch.words[packed.rows, packed.steps]]  # (N, E)
     if config.char:
-        ch = w["char_emb.weight"][batch.chars]  # (U, L, Ec)
-        ch = run_recurrent(w, "char_rnn", config, 1, ch, batch.char_lengths)  # (U, L, D*Hc)
-        per_word = final_states(ch, batch.char_lengths, config.char_hidden, config.bidirectional)
-        x = np.concatenate([x, per_word[batch.char_index]], axis=-1)  # (B, T, E + D*Hc)
-    return run_recurrent(w, "rnn", config, config.layers, x.astype(np.float32), batch.lengths)
+        if char_cache is None:
+            per_word = char_features(config, w, batch.chars, batch.char_lengths)  # (U, D*Hc)
+        else:
+            per_word = char_cache.features(batch.chars, batch.char_lengths,
+                                           lambda chars, lengths: char_features(config, w, chars, lengths))
+        x = np.concatenate([x, per_word[batch.char_index[packed.rows, packed.steps]]], axis=-1)  # (N, E + D*Hc)
+    return _run_packed(w, "rnn", config, config.layers, x, packed), packed
+
+
+def states(config: ModelConfig, w: Weights, batch: Batch, char_cache: CharCache | None = None) -> np.ndarray:
+    """The top recurrent layer's states (B, T, D*H); rows past a text's length are junk (zeros).
+    With `char_cache`, the character network runs only on words it does not hold yet."""
+    h, packed = _packed_states(config, w, batch, char_cache)
+    return packed.pad(h, *batch.words.shape)
 
 
 def heads(config: ModelConfig, w: Weights, h: np.ndarray) -> dict[str, np.ndarray]:
-    return {name: softmax(h @ w[f"heads.{name}.weight"].T + w[f"heads.{name}.bias"]) for name in config.heads}
+    """States (..., D*H) -> head name -> probabilities (..., classes)."""
+    flat = h.reshape(-1, h.shape[-1])  # one matrix product for all tokens, not one per text
+    return {name: softmax(flat @ w[f"heads.{name}.weight"].T + w[f"heads.{name}.bias"]).reshape(*h.shape[:-1], -1)
+            for name in config.heads}
 
 
-def tagger_forward(config: ModelConfig, w: Weights, batch: Batch) -> dict[str, np.ndarray]:
-    """Returns head name -> probabilities (B, T, classes); rows past a sentence's length are junk."""
-    return heads(config, w, states(config, w, batch))
+def tagger_forward(config: ModelConfig, w: Weights, batch: Batch, char_cache: CharCache | None = None
+                   ) -> dict[str, np.ndarray]:
+    """Returns head name -> probabilities (B, T, classes); rows past a sentence's length are junk (zeros)."""
+    h, packed = _packed_states(config, w, batch, char_cache)
+    return {name: packed.pad(p, *batch.words.shape) for name, p in heads(config, w, h).items()}
 
 
 def pool(h: np.ndarray, lengths: np.ndarray, config: ModelConfig, w: Weights) -> np.ndarray:
@@ -120,7 +254,8 @@ def pool(h: np.ndarray, lengths: np.ndarray, config: ModelConfig, w: Weights) ->
     return (softmax(scores)[..., None] * h).sum(axis=1)
 
 
-def sentiment_forward(config: ModelConfig, w: Weights, batch: Batch) -> dict[str, np.ndarray]:
+def sentiment_forward(config: ModelConfig, w: Weights, batch: Batch, char_cache: CharCache | None = None
+                      ) -> dict[str, np.ndarray]:
     """Returns head name -> probabilities (B, classes)."""
-    h = states(config, w, batch)
+    h = states(config, w, batch, char_cache)
     return heads(config, w, pool(h, batch.lengths, config, w).astype(np.float32))

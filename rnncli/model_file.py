@@ -15,12 +15,14 @@ import math
 import os
 import stat
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from rnncli import __version__
+from rnncli.char_cache import CharCache
 from rnncli.config import ModelConfig, is_int, is_number, json_type, shown
 from rnncli.errors import RnnCliError
 from rnncli.files import write_atomic
@@ -59,6 +61,11 @@ class ModelFile:
     @property
     def parameters(self) -> int:
         return int(sum(w.size for w in self.weights.values()))
+
+    @cached_property
+    def char_cache(self) -> CharCache:
+        """Character features of the words this model has read so far in this process."""
+        return CharCache()
 
 
 class Tensor(NamedTuple):

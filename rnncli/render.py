@@ -242,7 +242,7 @@ def write_tags(results, fmt: str, tagset: str, labels: list[str], head: str, top
     """Tagger results (tagger.TagResult) to stdout in `fmt`, each sentence flushed as it comes."""
     console = stdout_console() if fmt == "table" else None
     for result in results:
-        candidates = result.candidates(labels, head, top, threshold)
+        candidates = result.candidates(labels, head, top, threshold) if fmt != "conllu" else []
         sentence = result.sentence
         if fmt == "table":
             if result.words:

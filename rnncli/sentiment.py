@@ -12,6 +12,7 @@ from rnncli.encoding import encode, length_groups
 from rnncli.errors import RnnCliError
 from rnncli.forward import sentiment_forward
 from rnncli.model_file import ModelFile
+from rnncli.parallel import ordered_map
 from rnncli.text import batched, read_sentences
 from rnncli.tokenizer import Tokenizer
 
@@ -50,7 +51,7 @@ class Classifier:
         for group in length_groups([len(p[1]) for p in pieces], BATCH_TOKENS):
             batch = encode([pieces[g][1] for g in group], self.model.words, self.model.chars,
                            self.model.config.max_word_chars)
-            probs = sentiment_forward(self.model.config, self.model.weights, batch)["label"]
+            probs = sentiment_forward(self.model.config, self.model.weights, batch, self.model.char_cache)["label"]
             for b, g in enumerate(group):
                 i, window = pieces[g]
                 out[i] += probs[b] * len(window)
@@ -71,17 +72,20 @@ class SentimentResult:
 
 def classify_lines(model: ModelFile, lines: Iterable[str], input_format: str = "lines", source: str = "<stdin>",
                    input_waiting: Callable[[], bool] = lambda: True, batch_size: int = 256,
-                   tokenizer: Tokenizer | None = None) -> Iterator[SentimentResult]:
+                   tokenizer: Tokenizer | None = None, jobs: int = 1) -> Iterator[SentimentResult]:
     """One result per input line (`lines`, `tokens`; a blank line gets one without a label) or
     per sentence (`text`), as input arrives. A line or sentence too long to hold whole comes
     from read_sentences in pieces; their probabilities are combined as the windows of one text
-    are (see Classifier). `tokenizer`: see text.read_sentences."""
+    are (see Classifier). `tokenizer`: see text.read_sentences. With jobs > 1, batches are
+    classified by that many worker processes (parallel.ordered_map)."""
     classifier = Classifier(model)
     sentences = read_sentences(lines, input_format, source, per_line=False, input_waiting=input_waiting,
                                tokenizer=tokenizer)
     texts, total, tokens = [], 0.0, 0  # the pieces of the text being read so far
-    for group in batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS):
-        for sentence, p in zip(group, classifier.probabilities([s.words for s in group])):
+    groups = batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS)
+    for group, group_probs in ordered_map(classifier, "probabilities", groups, lambda g: [s.words for s in g], jobs,
+                                          input_waiting):
+        for sentence, p in zip(group, group_probs):
             if not sentence.rows and not texts:
                 yield SentimentResult("", {}, sentence.line)
                 continue

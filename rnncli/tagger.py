@@ -12,6 +12,7 @@ from rnncli.encoding import encode, length_groups
 from rnncli.errors import RnnCliError
 from rnncli.forward import tagger_forward
 from rnncli.model_file import ModelFile
+from rnncli.parallel import ordered_map
 from rnncli.text import batched, read_sentences
 from rnncli.tokenizer import Tokenizer
 
@@ -35,7 +36,7 @@ class Tagger:
                    for s in sentences]
         for group in length_groups([len(p[2]) for p in pieces], BATCH_TOKENS):
             batch = encode([pieces[g][2] for g in group], self.model.words, self.model.chars, self.config.max_word_chars)
-            probs = tagger_forward(self.config, self.model.weights, batch)
+            probs = tagger_forward(self.config, self.model.weights, batch, self.model.char_cache)
             for b, g in enumerate(group):
                 i, offset, tokens = pieces[g]
                 for name, p in probs.items():
@@ -47,10 +48,12 @@ class Tagger:
         return [[labels[j] for j in p[tagset].argmax(-1)] for p in self.probabilities(sentences)]
 
 
-def ranked(probs: np.ndarray, labels: list[str], top: int, threshold: float | None = None) -> list[tuple[str, float]]:
+def ranked(probs: np.ndarray, labels: list[str], top: int, threshold: float | None = None,
+           order: np.ndarray | None = None) -> list[tuple[str, float]]:
     """The `top` most probable tags, plus any within `threshold` x the best one's probability.
-    Ties go to the tag listed first in the model, so output is deterministic."""
-    order = sorted(range(len(labels)), key=lambda j: (-float(probs[j]), j))
+    Ties go to the tag listed first in the model, so output is deterministic. `order`: the
+    classes by falling probability, when already known."""
+    order = (np.argsort(-probs, kind="stable") if order is None else order).tolist()  # stable: ties in model order
     best = float(probs[order[0]])
     chosen = order[:max(top, 1)]
     if threshold is not None:
@@ -70,25 +73,30 @@ class TagResult:
     def candidates(self, labels: list[str], head: str, top: int = 1,
                    threshold: float | None = None) -> list[list[tuple[str, float]]]:
         """Per word: its best tag first, then runners-up (see `ranked`)."""
-        return [ranked(p, labels, top, threshold) for p in self.probs[head]]
+        probs = self.probs[head]  # (words, classes)
+        orders = np.argsort(-probs, axis=-1, kind="stable")  # one sort for the sentence
+        return [ranked(p, labels, top, threshold, order) for p, order in zip(probs, orders)]
 
 
 def tag_lines(model: ModelFile, lines: Iterable[str], input_format: str = "text", source: str = "<stdin>",
               per_line: bool = False, input_waiting: Callable[[], bool] = lambda: True,
-              batch_size: int = 256, tokenizer: Tokenizer | None = None) -> Iterator[TagResult]:
+              batch_size: int = 256, tokenizer: Tokenizer | None = None, jobs: int = 1) -> Iterator[TagResult]:
     """Read sentences from input lines (see text.read_sentences; `tokenizer` None: Punkt and
-    the Treebank rules) and tag them as they come."""
+    the Treebank rules) and tag them as they come (with jobs > 1, in worker processes)."""
     sentences = read_sentences(lines, input_format, source, per_line=per_line, input_waiting=input_waiting,
                                tokenizer=tokenizer)
-    return tag_sentences(Tagger(model), sentences, batch_size, input_waiting)
+    return tag_sentences(Tagger(model), sentences, batch_size, input_waiting, jobs)
 
 
 def tag_sentences(tagger: Tagger, sentences: Iterable[Sentence], batch_size: int = 256,
-                  input_waiting: Callable[[], bool] = lambda: True) -> Iterator[TagResult]:
-    """Tag a stream of CoNLL-U sentences in small batches, filling UPOS and XPOS; yields as it goes."""
+                  input_waiting: Callable[[], bool] = lambda: True, jobs: int = 1) -> Iterator[TagResult]:
+    """Tag a stream of CoNLL-U sentences in small batches, filling UPOS and XPOS; yields as it goes.
+    With jobs > 1, batches are tagged by that many worker processes (parallel.ordered_map)."""
     labels = tagger.model.labels
-    for group in batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS):
-        for sentence, probs in zip(group, tagger.probabilities([s.words for s in group])):
+    groups = batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS)
+    for group, group_probs in ordered_map(tagger, "probabilities", groups, lambda g: [s.words for s in g], jobs,
+                                          input_waiting):
+        for sentence, probs in zip(group, group_probs):
             best = {name: probs[name].argmax(-1) for name in probs}
             for i, row in enumerate(sentence.word_rows):
                 for name, column in (("upos", UPOS), ("xpos", XPOS)):

@@ -58,10 +58,19 @@ class Vocab:
         return self.index[item]
 
     def ids(self, items: Iterable[str]) -> list[int]:
-        return [self.id(item) for item in items]
+        if self.specials:
+            get = self.index.get
+            return [get(item, 1) for item in items]
+        return [self.index[item] for item in items]
+
+
+_ASCII_DIGITS = str.maketrans("123456789", "000000000")
 
 
 def word_key(word: str) -> str:
     """The form a word is looked up by: lower-cased, digits folded to 0 (case and shape
     reach the model through the character features)."""
-    return "".join("0" if ch.isdigit() else ch for ch in word.lower())
+    lower = word.lower()
+    if lower.isascii():  # the usual case, in one C call: 0-9 are the only ASCII digits
+        return lower.translate(_ASCII_DIGITS)
+    return "".join("0" if ch.isdigit() else ch for ch in lower)

@@ -63,3 +63,41 @@ def test_bundled_models_match_torch(name):
     model.load_state_dict({k: torch.from_numpy(v) for k, v in loaded.weights.items()})
     batch = encode(SENTENCES, loaded.words, loaded.chars, loaded.config.max_word_chars)
     assert_same(tagger_forward(loaded.config, loaded.weights, batch), torch_probs(model, batch), batch.lengths)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_padding_and_batch_order_do_not_matter(cell):
+    """Only each sequence's own steps are computed: garbage in the padding, and the other
+    sequences of the batch in any order, leave its states unchanged; rows past its length are 0."""
+    from rnncli.forward import run_recurrent
+
+    torch.manual_seed(0)
+    config = ModelConfig(task="tagger", cell=cell, words=10, embedding_dim=6, char=False, hidden=5, layers=2,
+                         heads={"upos": 3})
+    w = numpy_state(TaggerModel(config))
+    rng = np.random.default_rng(0)
+    lengths = np.array([3, 7, 1, 7, 5])
+    x = rng.standard_normal((5, 7, 6)).astype(np.float32)
+    alone = [run_recurrent(w, "rnn", config, 2, x[b:b + 1, :n], lengths[b:b + 1])[0] for b, n in enumerate(lengths)]
+    garbage = np.where(np.arange(7)[None, :, None] < lengths[:, None, None], x, 1e6).astype(np.float32)
+    order = [3, 0, 4, 2, 1]
+    together = run_recurrent(w, "rnn", config, 2, garbage[order], lengths[order])
+    for row, b in enumerate(order):
+        np.testing.assert_allclose(together[row, :lengths[b]], alone[b], atol=1e-6, rtol=0)
+        assert not together[row, lengths[b]:].any()
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_run_direction_reverse_reads_the_whole_row_backwards(cell):
+    from rnncli.forward import run_direction
+
+    torch.manual_seed(0)
+    config = ModelConfig(task="tagger", cell=cell, words=10, embedding_dim=6, char=False, hidden=5, layers=1,
+                         heads={"upos": 3})
+    w = numpy_state(TaggerModel(config))
+    w_reversed = {k.replace("_reverse", ""): v for k, v in w.items() if k.endswith("_reverse")}
+    x = np.random.default_rng(1).standard_normal((2, 4, 6)).astype(np.float32)
+    backwards = run_direction(w, "rnn", 0, "_reverse", cell, "tanh", x)
+    forwards = run_direction(w_reversed, "rnn", 0, "", cell, "tanh", x[:, ::-1])
+    np.testing.assert_allclose(backwards, forwards[:, ::-1], atol=1e-6, rtol=0)
+    assert backwards.shape == (2, 4, 5)

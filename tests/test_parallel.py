@@ -1,0 +1,97 @@
+"""--jobs: batches in worker processes, the same output bytes, in order, streaming, and the
+same endings (broken pipe, Ctrl-C) as one process."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rnncli.parallel import ordered_map
+
+REPO = Path(__file__).resolve().parent.parent
+WORDS = "the cat sat on a mat while I study at night and she reads new books about old ships".split()
+
+
+class Pids:
+    """An engine that answers with its process id and the batch, to see where each batch ran."""
+
+    def run(self, batch):
+        return os.getpid(), batch
+
+
+def test_batches_come_back_in_order_from_the_workers():
+    results = list(ordered_map(Pids(), "run", ([i] for i in range(20)), lambda g: g * 2, jobs=2))
+    assert [group for group, _ in results] == [[i] for i in range(20)]
+    assert [batch for _, (_, batch) in results] == [[i, i] for i in range(20)]
+    assert os.getpid() not in {pid for _, (pid, _) in results}  # the workers did the work
+
+
+@pytest.mark.parametrize("groups, waiting", [([[1]], True), ([[1], [2], [3]], False)], ids=["one batch", "slow input"])
+def test_no_workers_for_one_batch_or_slow_input(groups, waiting):
+    results = list(ordered_map(Pids(), "run", groups, lambda g: g, jobs=2, input_waiting=lambda: waiting))
+    assert {pid for _, (pid, _) in results} == {os.getpid()} and [g for g, _ in results] == groups
+
+
+def rnncli(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "rnncli", *map(str, args)], capture_output=True, cwd=REPO,
+                          timeout=300, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory) -> Path:
+    """1,500 lines of 3-12 words: several batches of 256 sentences."""
+    lines = [" ".join(WORDS[(i * 7 + j * 3) % len(WORDS)] for j in range(3 + i % 10)) for i in range(1500)]
+    path = tmp_path_factory.mktemp("parallel") / "book.txt"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("command", [["tag", "-I", "lines", "-f", "tsv", "--top", "3"],
+                                     ["tag", "-m", "rnn", "-I", "tokens", "-f", "jsonl"],
+                                     ["sentiment", "-f", "jsonl"], ["sentiment", "-m", "rnn", "-f", "tsv"]],
+                         ids=["tag", "tag rnn", "sentiment", "sentiment rnn"])
+def test_jobs_2_gives_the_bytes_of_jobs_1(book, command):
+    one, two = rnncli(*command, "--jobs", "1", "--input", book), rnncli(*command, "--jobs", "2", "--input", book)
+    assert one.returncode == two.returncode == 0 and one.stderr == two.stderr == b""
+    assert len(one.stdout.splitlines()) >= 1500 and one.stdout == two.stdout
+    assert rnncli(*command, "--jobs", "0", "--input", book).stdout == one.stdout  # 0: one per CPU
+
+
+def test_closed_pipe_with_workers(book):
+    result = subprocess.run(f"set -o pipefail; {sys.executable} -m rnncli tag -j 2 -I lines --input {book} | head -1",
+                            shell=True, executable="/bin/bash", capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 0 and result.stdout.count("\n") == 1 and result.stderr == ""
+
+
+def test_ctrl_c_with_workers_is_one_line_and_exit_130(tmp_path, book):
+    big = tmp_path / "big.txt"
+    big.write_text(book.read_text() * 20)
+    process = subprocess.Popen([sys.executable, "-m", "rnncli", "tag", "-j", "2", "-I", "lines", "--input", big],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, start_new_session=True)
+    try:
+        process.stdout.readline()  # workers are running
+        time.sleep(0.5)
+        os.killpg(process.pid, signal.SIGINT)  # what a terminal does: the whole process group
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130 and stderr == b"rnncli: error: interrupted\n"
+
+
+def test_piped_input_still_streams_with_jobs():
+    process = subprocess.Popen([sys.executable, "-m", "rnncli", "tag", "-j", "2", "-I", "lines", "-f", "tags"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    try:
+        for text in ("I study at night", "She reads"):
+            process.stdin.write(f"{text}\n".encode())
+            process.stdin.flush()  # stdin stays open: the answer must come before EOF
+            assert process.stdout.readline().decode().split()[0].split("/")[0] == text.split()[0]
+    finally:
+        process.stdin.close()
+        process.wait(timeout=60)
+    assert process.returncode == 0
