@@ -273,7 +273,9 @@ def test_shell_completion():
 
     assert complete("rnncli ex") == ["explain-gradients", "experiment"]
     assert complete("rnncli tag -f ") == ["auto", "table", "tsv", "conllu", "jsonl", "tags"]
-    assert "_rnncli_completion" in run("--show-completion", "bash").stdout
+    shown = subprocess.run([sys.executable, "-m", "rnncli", "--show-completion", "bash"], capture_output=True,
+                           text=True, timeout=60)
+    assert shown.returncode == 0 and "_rnncli_completion" in shown.stdout, shown.stderr
 
 
 def test_closed_pipe_exits_quietly():
