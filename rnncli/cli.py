@@ -299,6 +299,9 @@ LabelNames = Annotated[Optional[str], typer.Option(metavar="NAMES", show_default
 # train: each option once; each task's defaults come from train.job.DEFAULTS
 Out = Annotated[Path, typer.Option("--out", "-o", metavar="FILE",
                                    help="Model file to write (.safetensors); its checkpoint is FILE.ckpt.")]
+DevData = Annotated[Path, typer.Option(metavar="DATA", help="Dev data, same formats: picks the best epoch.")]
+TestData = Annotated[Optional[Path], typer.Option(metavar="DATA", help="Test data, same formats: scored once at the "
+                                                                     "end, never used for choices.")]
 CellOption = Annotated[Cell, typer.Option(help="Recurrent cell.")]
 ActivationOption = Annotated[Activation, typer.Option(help="Nonlinearity of the vanilla rnn cell.")]
 Layers = Annotated[int, typer.Option(min=1, max=8, metavar="N", help="Recurrent layers.")]
@@ -657,10 +660,9 @@ def train_tagger(
     train: Annotated[Path, typer.Option(metavar="DATA", help="Training data: CoNLL-U (UPOS and XPOS), token<TAB>tag "
                                                              "lines, word/TAG lines, or nltk:treebank or "
                                                              "nltk:conll2000[:FILE].")],
-    dev: Annotated[Path, typer.Option(metavar="DATA", help="Dev data, same formats: picks the best epoch.")],
+    dev: DevData,
     out: Out,
-    test: Annotated[Optional[Path], typer.Option(metavar="DATA", help="Test data, same formats: scored once at the "
-                                                                      "end, never used for choices.")] = None,
+    test: TestData = None,
     cell: CellOption = "lstm", activation: ActivationOption = "tanh", layers: Layers = T["layers"],
     hidden: Hidden = T["hidden"], embedding_dim: EmbeddingDim = T["embedding_dim"], char: Char = T["char"],
     char_hidden: CharHidden = T["char_hidden"], bidirectional: Bidirectional = True, dropout: Dropout = T["dropout"],
@@ -689,10 +691,9 @@ def train_sentiment(
     train: Annotated[list[Path], typer.Option(metavar="DATA", help="Training data: label<TAB>text TSV, or "
                                                                    "nltk:movie_reviews[:train|dev|test]; repeat to "
                                                                    "join.")],
-    dev: Annotated[Path, typer.Option(metavar="DATA", help="Dev data, same formats: picks the best epoch.")],
+    dev: DevData,
     out: Out,
-    test: Annotated[Optional[Path], typer.Option(metavar="DATA", help="Test data, same formats: scored once at the "
-                                                                      "end, never used for choices.")] = None,
+    test: TestData = None,
     label_names: LabelNames = None,
     embeddings_from: Annotated[list[str], typer.Option(metavar="TEXT", help=(
         "Pretrain word vectors (PPMI + SVD) on unlabelled text: a text file, or nltk:movie_reviews with NLTK_DATA "
@@ -731,10 +732,9 @@ def train_tokenizer(
     train: Annotated[list[Path], typer.Option(metavar="DATA", help="Training data: CoNLL-U whose # text, "
                                                                    "SpaceAfter=No and # newpar spell out the raw "
                                                                    "text; repeat to join.")],
-    dev: Annotated[Path, typer.Option(metavar="DATA", help="Dev data, CoNLL-U: picks the best epoch.")],
+    dev: DevData,
     out: Out,
-    test: Annotated[Optional[Path], typer.Option(metavar="DATA", help="Test data, CoNLL-U: scored once at the end, "
-                                                                      "never used for choices.")] = None,
+    test: TestData = None,
     cell: CellOption = "lstm", activation: ActivationOption = "tanh", layers: Layers = K["layers"],
     hidden: Hidden = K["hidden"],
     embedding_dim: Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N",
