@@ -279,7 +279,8 @@ TextArgs = Annotated[Optional[list[str]], typer.Argument(show_default=False, met
 InputFile = Annotated[Optional[Path], typer.Option("--input", "-i", metavar="FILE",
                                                    help="Read text from this file (`-`: stdin).")]
 ModelName = Annotated[str, typer.Option("--model", "-m", metavar="MODEL",
-                                        help="lstm, rnn (bundled) or the path of a model file.")]
+                                        help="A bundled model (lstm, rnn, lstm-small; see rnncli models) or the "
+                                             "path of a model file.")]
 ModelNames = Annotated[list[str], typer.Option("--model", "-m", metavar="MODEL", help="lstm, rnn (bundled) or the "
                                                "path of a model file; repeat to compare models on the same data.")]
 Jobs = Annotated[int, typer.Option("--jobs", "-j", min=0, max=MAX_THREADS, metavar="N", help=(

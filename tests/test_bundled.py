@@ -44,7 +44,10 @@ def test_golden_sentiment(name):
 
 def test_bundled_models_are_small_and_describe_themselves():
     files = {p.stem: p for p in pretrained_dir().glob("*.safetensors")}
-    assert set(files) == {"tagger-lstm", "tagger-rnn", "sentiment-lstm", "sentiment-rnn", "tokenizer-lstm"}
+    assert set(files) == {"tagger-lstm", "tagger-rnn", "tagger-lstm-small", "sentiment-lstm", "sentiment-rnn",
+                          "sentiment-lstm-small",
+                          "tokenizer-lstm"}
+    assert sum(p.stat().st_size for p in files.values()) <= 40_000_000
     assert files["tagger-lstm"].stat().st_size + files["tagger-rnn"].stat().st_size <= 15_000_000
     assert files["tokenizer-lstm"].stat().st_size <= 2_000_000
     for name, path in files.items():
@@ -57,7 +60,7 @@ needs_data = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="needs the data
 
 
 @needs_data
-@pytest.mark.parametrize("name, upos, ptb", [("lstm", 0.955, 0.945), ("rnn", 0.940, None)])
+@pytest.mark.parametrize("name, upos, ptb", [("lstm", 0.955, 0.945), ("rnn", 0.940, None), ("lstm-small", 0.945, None)])
 def test_tagger_accuracy_on_ewt_test(name, upos, ptb):
     model = load_model(resolve_model(name, "tagger"))
     report = evaluate_tagger(model, read_tagged_conllu(EWT / "en_ewt-ud-test.conllu"))
@@ -68,7 +71,7 @@ def test_tagger_accuracy_on_ewt_test(name, upos, ptb):
 
 
 @needs_data
-@pytest.mark.parametrize("name, target", [("lstm", 0.86), ("rnn", 0.80)])
+@pytest.mark.parametrize("name, target", [("lstm", 0.86), ("rnn", 0.80), ("lstm-small", 0.84)])
 def test_sentiment_accuracy_on_sst2_test(name, target):
     model = load_model(resolve_model(name, "sentiment"))
     report = evaluate_sentiment(model, read_sentiment_tsv(SHARED_DATA / "sst2" / "test.tsv"))

@@ -310,7 +310,9 @@ def test_models_at_80_columns_keep_every_name_whole(tiny_model):
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80 and "…" not in result.stdout
     rows = {line.split()[0]: line.split() for line in lines[1:-1]}
-    assert set(rows) == {"tagger-lstm", "tagger-rnn", "sentiment-lstm", "sentiment-rnn", "tokenizer-lstm"}
+    assert set(rows) == {"tagger-lstm", "tagger-rnn", "tagger-lstm-small", "sentiment-lstm", "sentiment-rnn",
+                         "sentiment-lstm-small",
+                         "tokenizer-lstm"}
     assert rows["tagger-lstm"][-2:] == ["95.88%", "95.87%"]  # dev and test, one line
     assert rows["tokenizer-lstm"][-2:] == ["99.06%", "99.07%"]  # Words F1
     for columns in ("80", "60"):  # a name too long for the table: two lines per model
