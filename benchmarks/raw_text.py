@@ -83,7 +83,7 @@ def main() -> None:
         sys.exit(f"UD EWT not found in {args.data / 'ud-ewt'}; see DATA.md")
     taggers = [open_model(name, "tagger") for name in BUNDLED["tagger"]]
     print("load average " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} CPUs")
-    header = (f"{'tagger':<12} {'gold-token':>10} | {'Tokens':>6} {'Sents':>6} {'Words':>6} {'UPOS':>6} {'XPOS':>6} | "
+    header = (f"{'tagger':<17} {'gold-token':>10} | {'Tokens':>6} {'Sents':>6} {'Words':>6} {'UPOS':>6} {'XPOS':>6} | "
               f"{'tok s':>5} {'tag s':>6} {'tok/tag':>7}")
     check = None
     for split in args.split:
@@ -106,7 +106,7 @@ def main() -> None:
                 system, tag_s = timed(args.repeat, lambda: [r.sentence for r in tag_lines(
                     tagger, io.StringIO(text), "text", tokenizer=tokenizer)])
                 f1 = {m: 100 * s.f1 for m, s in score(gold_segmentation, segmentation(system, "system")).scores.items()}
-                print(f"{tagger.name:<12} {100 * upos[tagger.name]:>10.2f} | " + " ".join(f"{f1[m]:>6.2f}" for m in METRICS)
+                print(f"{tagger.name:<17} {100 * upos[tagger.name]:>10.2f} | " + " ".join(f"{f1[m]:>6.2f}" for m in METRICS)
                       + f" | {tokenize_s:>5.2f} {tag_s:>6.2f} {tokenize_s / tag_s:>7.0%}")
                 if check is None or (check[0] == split and check[1] != name and tagger is taggers[0]):
                     check = (split, name, tagger.name, f1, official_f1(path, system))

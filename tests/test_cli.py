@@ -174,7 +174,7 @@ def test_model_errors_exit_1(tmp_path, tiny_model):
     text_file.write_text("hello", encoding="utf-8")
     damaged = tmp_path / "damaged.safetensors"
     damaged.write_bytes(tiny_model.read_bytes()[:5000])
-    for model, message in [("gpt5", "no model named 'gpt5': use one of lstm, rnn or the path of a model file"),
+    for model, message in [("gpt5", "no model named 'gpt5': use one of lstm, rnn, lstm-small or the path of a model file"),
                            (text_file, "damaged model file"), (damaged, "damaged model file"),
                            (tmp_path, "is a folder")]:
         result = run("tag", "--model", model, "hi")
@@ -273,8 +273,9 @@ def test_shell_completion():
 
     assert complete("rnncli ex") == ["explain-gradients", "experiment"]
     assert complete("rnncli tag -f ") == ["auto", "table", "tsv", "conllu", "jsonl", "tags"]
+    env = {**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}  # name the shell, don't detect it
     shown = subprocess.run([sys.executable, "-m", "rnncli", "--show-completion", "bash"], capture_output=True,
-                           text=True, timeout=60)
+                           text=True, timeout=60, env=env)
     assert shown.returncode == 0 and "_rnncli_completion" in shown.stdout, shown.stderr
 
 
