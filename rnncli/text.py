@@ -319,36 +319,39 @@ def _segmented_text(lines: Iterable[str], tokenizer: Tokenizer, per_line: bool,
     input is waiting; an open paragraph hands on all its sentences but the last, which may go on.
     A sentence longer than FLUSH_CHARS comes in pieces."""
     closed: list[tuple[str, bool]] = []  # paragraphs ended, not yet segmented: (text, starts a paragraph)
-    open_text, open_new, fresh = "", False, 0  # the open paragraph's text not yet handed on; see _mark_paragraph
+    open_text, open_new = "", False  # the open paragraph's text not yet handed on; see _mark_paragraph
+    pending = 0  # characters read since the last segmentation
 
     def flush(final: bool) -> Iterator[tuple[Piece, list[Segment]]]:
-        nonlocal open_text, open_new, fresh
+        nonlocal open_text, open_new, pending
         texts = [text for text, _ in closed] + [open_text]
         results = tokenizer.segment(texts)
         for (text, new), sentences in zip(closed, results):
             yield from _segmented_pieces(text, sentences, new)
         closed.clear()
-        sentences, fresh = results[-1], 0
+        sentences, pending = results[-1], 0
         if final or not sentences:
             yield from _segmented_pieces(open_text, sentences, open_new)
             open_text = "" if final else open_text
             return
         *done, last = sentences
         if len(open_text) - last[0].start > FLUSH_CHARS:  # hand on most of a long sentence: linear time
-            keep = next(i for i, t in enumerate(last) if t.end > len(open_text) - 1000 or t is last[-1])
+            keep = next((i for i, t in enumerate(last) if t.end > len(open_text) - 1000), len(last))
+            keep = max(keep, 1)  # at least one token, however long
             done, last = done + [last[:keep]], last[keep:]
-        yield from _segmented_pieces(open_text[:last[0].start], done, open_new, goes_on=len(done) > len(sentences) - 1)
+        cut = last[0].start if last else done[-1][-1].end
+        yield from _segmented_pieces(open_text[:cut], done, open_new, goes_on=len(done) == len(sentences))
         open_new = open_new and not done
-        open_text = open_text[last[0].start:]
+        open_text = open_text[cut:].lstrip()
 
     for text, paragraph_ends in _paragraph_lines(lines, per_line, FLUSH_CHARS):
         if text:
             open_text += text + " "
-            fresh += len(text)
+            pending += len(text) + 1
         if paragraph_ends and open_text:
             closed.append((open_text, open_new))
-            open_text, open_new, fresh = "", not per_line, 0
-        if fresh + sum(len(t) for t, _ in closed) >= FLUSH_CHARS or ((closed or fresh) and not input_waiting()):
+            open_text, open_new = "", not per_line
+        if pending >= FLUSH_CHARS or ((pending or closed) and not input_waiting()):
             yield from flush(final=False)
     yield from flush(final=True)
 

@@ -146,8 +146,10 @@ def test_tag_writes_multiword_ranges_and_space_after(tiny_model, tiny_tokenizer)
 
 
 @pytest.mark.parametrize("text", ["", "   ", "😀😀 hello 😀!", "שלום עולם. مرحبا", "e\u0301te\u0301 cafe\u0301.",
-                                  "a\x01b\x07c\x1b[31m", "x" * 10_000, "\u200b\u2028\ufeff"],
-                         ids=["empty", "spaces", "emoji", "rtl", "combining", "control", "10k-word", "invisible"])
+                                  "a\x01b\x07c\x1b[31m", "x" * 10_000, "y" * 50_000 + " z.",
+                                  "\u200b\u2028\ufeff"],
+                         ids=["empty", "spaces", "emoji", "rtl", "combining", "control", "10k-word", "50k-word",
+                              "invisible"])
 def test_odd_text(tiny_model, tiny_tokenizer, text):
     for tokenizer in (str(tiny_tokenizer), "lstm"):
         result = subprocess.run([*RNNCLI, "tag", "-m", tiny_model, "--tokenizer", tokenizer, "-f", "conllu", "-"],
@@ -185,3 +187,19 @@ def test_golden_output_of_the_bundled_tokenizer():
     segmented = open_tokenizer("lstm").segment(texts)
     assert {text: [["|".join(t.words) for t in s] for s in sentences]
             for text, sentences in zip(texts, segmented)} == BUNDLED_GOLDEN
+
+
+def test_a_blank_line_hands_on_the_held_sentence_at_once(tiny_tokenizer):
+    produced = []
+
+    def typed():  # input that pauses after each line: nothing more is waiting
+        yield "We didn't leave now. The bird won now.\n"
+        assert [s.text for s in produced] == ["We didn't leave now."]  # the last sentence may go on
+        yield "\n"
+        assert [s.text for s in produced] == ["We didn't leave now.", "The bird won now."]
+        yield "John sat here.\n"
+
+    tokenizer = Tokenizer(load_model(tiny_tokenizer))
+    for sentence in read_sentences(typed(), "text", tokenizer=tokenizer, input_waiting=lambda: False):
+        produced.append(sentence)
+    assert [s.text for s in produced][-1] == "John sat here."
