@@ -336,7 +336,8 @@ def _segmented_text(lines: Iterable[str], tokenizer: Tokenizer, per_line: bool,
         *done, last = sentences
         if len(open_text) - last[0].start > FLUSH_CHARS:  # hand on most of a long sentence: linear time
             keep = next(i for i, t in enumerate(last) if t.end > len(open_text) - 1000 or t is last[-1])
-            done, last = done + [last[:keep]], last[keep:]
+            if keep:  # 0: a single long token, handed on with what follows it
+                done, last = done + [last[:keep]], last[keep:]
         yield from _segmented_pieces(open_text[:last[0].start], done, open_new, goes_on=len(done) > len(sentences) - 1)
         open_new = open_new and not done
         open_text = open_text[last[0].start:]

@@ -146,8 +146,10 @@ def test_tag_writes_multiword_ranges_and_space_after(tiny_model, tiny_tokenizer)
 
 
 @pytest.mark.parametrize("text", ["", "   ", "😀😀 hello 😀!", "שלום עולם. مرحبا", "e\u0301te\u0301 cafe\u0301.",
-                                  "a\x01b\x07c\x1b[31m", "x" * 10_000, "\u200b\u2028\ufeff"],
-                         ids=["empty", "spaces", "emoji", "rtl", "combining", "control", "10k-word", "invisible"])
+                                  "a\x01b\x07c\x1b[31m", "x" * 10_000, "!" * 30_000,
+                                  "\u200b\u2028\ufeff"],
+                         ids=["empty", "spaces", "emoji", "rtl", "combining", "control", "10k-word", "30k-word",
+                              "invisible"])
 def test_odd_text(tiny_model, tiny_tokenizer, text):
     for tokenizer in (str(tiny_tokenizer), "lstm"):
         result = subprocess.run([*RNNCLI, "tag", "-m", tiny_model, "--tokenizer", tokenizer, "-f", "conllu", "-"],
