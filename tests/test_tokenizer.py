@@ -187,3 +187,13 @@ def test_golden_output_of_the_bundled_tokenizer():
     segmented = open_tokenizer("lstm").segment(texts)
     assert {text: [["|".join(t.words) for t in s] for s in sentences]
             for text, sentences in zip(texts, segmented)} == BUNDLED_GOLDEN
+
+
+def test_raw_scoring_leaves_out_the_control_characters_the_input_drops():
+    from rnncli.evaluate import evaluate_raw
+
+    rows = [("1", "Hi", "_"), ("2", "there\u200b", "SpaceAfter=No"), ("3", "!", "_")]
+    lines = ["# text = Hi\xa0there\u200b!\n", *("\t".join([i, form, *"_" * 7, misc]) + "\n" for i, form, misc in rows),
+             "\n"]
+    scores = evaluate_raw(list(read_conllu(lines, "zwsp.conllu")), tokenizer=None).scores
+    assert scores["Tokens"].f1 == scores["Sentences"].f1 == 1.0
