@@ -27,6 +27,7 @@ from rnncli.errors import RnnCliError
 
 TAG_COLUMNS = {"upos": UPOS, "xpos": XPOS}
 METRICS = ("Tokens", "Sentences", "Words", "UPOS", "XPOS")
+IGNORED = ("Zs", "Cc", "Cf", "Zl", "Zp")  # whitespace, and the characters text.clean turns into it
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Word:
 
 @dataclass
 class Segmentation:
-    """Sentences as spans of their characters, whitespace (Unicode category Zs) left out."""
+    """Sentences as spans of their characters, whitespace and control characters (IGNORED) left out."""
 
     characters: str
     tokens: list[tuple[int, int]]
@@ -64,9 +65,10 @@ def segmentation(sentences: Iterable[Sentence], source: str) -> Segmentation:
             if not dash and int(first) <= inside:
                 words.append(Word(*tokens[-1], row[FORM], tags, True))
                 continue
-            form = "".join(c for c in row[FORM] if unicodedata.category(c) != "Zs")
+            form = "".join(c for c in row[FORM] if unicodedata.category(c) not in IGNORED)
             if not form:
-                raise RnnCliError(f"{source}:{sentence.line}: a token of only spaces ({row[FORM]!r})")
+                raise RnnCliError(f"{source}:{sentence.line}: a token of only spaces or control characters "
+                                  f"({row[FORM]!r})")
             chars.append(form)
             tokens.append((at, at + len(form)))
             forms.append(form)

@@ -146,10 +146,10 @@ def test_tag_writes_multiword_ranges_and_space_after(tiny_model, tiny_tokenizer)
 
 
 @pytest.mark.parametrize("text", ["", "   ", "😀😀 hello 😀!", "שלום עולם. مرحبا", "e\u0301te\u0301 cafe\u0301.",
-                                  "a\x01b\x07c\x1b[31m", "x" * 10_000, "y" * 50_000 + " z.",
+                                  "a\x01b\x07c\x1b[31m", "x" * 10_000, "y" * 50_000 + " z.", "!" * 30_000,
                                   "\u200b\u2028\ufeff"],
                          ids=["empty", "spaces", "emoji", "rtl", "combining", "control", "10k-word", "50k-word",
-                              "invisible"])
+                              "30k-punctuation", "invisible"])
 def test_odd_text(tiny_model, tiny_tokenizer, text):
     for tokenizer in (str(tiny_tokenizer), "lstm"):
         result = subprocess.run([*RNNCLI, "tag", "-m", tiny_model, "--tokenizer", tokenizer, "-f", "conllu", "-"],
@@ -203,3 +203,13 @@ def test_a_blank_line_hands_on_the_held_sentence_at_once(tiny_tokenizer):
     for sentence in read_sentences(typed(), "text", tokenizer=tokenizer, input_waiting=lambda: False):
         produced.append(sentence)
     assert [s.text for s in produced][-1] == "John sat here."
+
+
+def test_raw_scoring_leaves_out_the_control_characters_the_input_drops():
+    from rnncli.evaluate import evaluate_raw
+
+    rows = [("1", "Hi", "_"), ("2", "there\u200b", "SpaceAfter=No"), ("3", "!", "_")]
+    lines = ["# text = Hi\xa0there\u200b!\n", *("\t".join([i, form, *"_" * 7, misc]) + "\n" for i, form, misc in rows),
+             "\n"]
+    scores = evaluate_raw(list(read_conllu(lines, "zwsp.conllu")), tokenizer=None).scores
+    assert scores["Tokens"].f1 == scores["Sentences"].f1 == 1.0
