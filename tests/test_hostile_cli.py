@@ -135,7 +135,8 @@ def test_tag_refuses_stdout_that_is_its_input(tmp_path, tiny_model, redirect):
 @pytest.mark.parametrize("out, message", [("{dir}", "is a folder"), ("{dir}/no/such/m.safetensors", "does not exist"),
                                           ("/proc/m.safetensors", "cannot write in /proc"),
                                           ("/dev/null", "not a regular file"), ("{dir}/" + "c" * 300, "name too long"),
-                                          ("-", "give a file path")])
+                                          ("-", "give a file path")],
+                         ids=["folder", "missing-folder", "proc", "dev-null", "long-name", "dash"])
 def test_unwritable_outputs_fail_before_training(data, out, message):
     for option in ("--out", "--metrics-log", "--plot"):
         path = out.format(dir=data)

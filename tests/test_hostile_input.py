@@ -126,7 +126,7 @@ def test_long_lines_come_in_bounded_pieces():
 @pytest.mark.parametrize("content, message", [
     (b"1\t" + b"x" * (1 << 20) + b"\t_" * 8 + b"\n\n", "big:1: line too long for CoNLL-U (a row holds one token)"),
     (b"1\tI\t_\t_\t_\t_\t_\t_\t_\t_\n\n1\t" + b"x " * (1 << 20) + b"\n", "big:3: line longer than 1,048,576 bytes"),
-])
+], ids=["conllu-row", "data-line"])
 def test_overlong_lines_in_conllu_and_data_files(tiny_model, tmp_path, content, message):
     path = tmp_path / "big"
     path.write_bytes(content)
@@ -468,7 +468,7 @@ def test_cat_into_tag_gives_back_the_same_bytes(tiny_model, tmp_path):
     ("label\tsentence\n0\ta boring film\n1\ta great film\n", "a,a", 2, "--label-names 'a,a': give distinct"),
     ("label\tsentence\n0\ta boring film\n1\ta great film\n", "negative,", 2, "--label-names 'negative,': give"),
     ("label\tsentence\n0\ta boring film\n1\ta great film\n", "bad,good", 1, "does not know: bad, good"),
-])
+], ids=["one-class", "three-classes", "word-labels", "duplicate-names", "empty-name", "unknown-names"])
 def test_eval_sentiment_labels(tiny_sentiment, tmp_path, content, label_names, code, message):
     data = tmp_path / "gold.tsv"
     data.write_text(content, encoding="utf-8")
