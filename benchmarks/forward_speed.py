@@ -7,7 +7,7 @@ sentences, batched as `rnncli tag` / `rnncli sentiment` batch them, from a fresh
 Each round also measures numpy's single-thread sgemm rate (limits.py); rounds take turns so
 that a busy machine slows all alike, and medians are printed:
 
-* MACs/token: the word-level network's multiply-adds per token (limits.macs_per_token);
+* MACs/token: the word-level network's multiply-adds per token (ModelConfig.macs_per_token);
 * char MACs/token: the character network's multiply-adds actually run, per token (words
   not in the cache only);
 * tokens/s, and GMAC/s = tokens/s x (MACs/token + char MACs/token);
@@ -124,7 +124,7 @@ def main() -> int:
     rows = []
     for run in runs:
         config = load_model(run.path).config
-        word, char = limits.macs_per_token(config), limits.char_macs(config) * run.char_steps / run.tokens
+        word, char = config.macs_per_token(), config.char_macs() * run.char_steps / run.tokens
         rates = [run.tokens / s for s in run.seconds[1:]]
         fractions = [limits.fraction(r, word + char, 1, g) for r, g in zip(rates, run.sgemm[1:])]
         tokens_per_s = statistics.median(rates)

@@ -136,7 +136,7 @@ def model_macs(model: str, task: str) -> int:
     from rnncli.model_file import load_model, resolve_model
 
     try:
-        return limits.macs_per_token(load_model(resolve_model(model, task), task).config)
+        return load_model(resolve_model(model, task), task).config.macs_per_token()
     except RnnCliError:
         return 0
 

@@ -15,6 +15,7 @@ ACTIVATIONS = ("tanh", "relu", "linear")
 POOLINGS = ("max", "mean", "final", "attention")
 CHOICES = {"task": TASKS, "cell": CELLS, "activation": ACTIVATIONS, "pooling": POOLINGS}
 OPTIONAL = ("pooling",)  # absent from tagger files, where it means nothing
+GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight blocks per recurrent cell
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,22 @@ class ModelConfig:
         """Size of the vector fed to the first recurrent layer for each word."""
         return self.embedding_dim + (self.char_hidden * self.directions if self.char else 0)
 
+    def macs_per_token(self) -> int:
+        """Multiply-adds per token (per character for a tokenizer) of the word-level network:
+        input projections, recurrences and heads, attention scores included; a sentiment
+        model's label head runs once per text and is left out. The character network is
+        counted apart (`char_macs`): it runs once per word not seen yet, not per token."""
+        top = self.hidden * self.directions
+        if self.task == "sentiment":
+            heads = top if self.pooling == "attention" else 0
+        else:
+            heads = top * sum(self.heads.values())
+        return recurrent_macs(self.cell, self.word_features, self.hidden, self.layers, self.directions) + heads
+
+    def char_macs(self) -> int:
+        """Multiply-adds per character of the character network (0 without character features)."""
+        return recurrent_macs(self.cell, self.char_dim, self.char_hidden, 1, self.directions) if self.char else 0
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -80,6 +97,15 @@ class ModelConfig:
                     "c_t = f*c_(t-1) + i*g; h_t = o*tanh(c_t)")
         return ("r,z = sigmoid(W x_t + U h_(t-1) + b); n = tanh(W_n x_t + b_n + r*(U_n h_(t-1) + b_hn)); "
                 "h_t = (1-z)*n + z*h_(t-1)")
+
+
+def recurrent_macs(cell: str, inputs: int, hidden: int, layers: int, directions: int) -> int:
+    """Multiply-adds per step of a recurrent stack: (input + state) x gates x state, per layer and direction."""
+    total, size = 0, inputs
+    for _ in range(layers):
+        total += directions * (size + hidden) * GATES[cell] * hidden
+        size = hidden * directions
+    return total
 
 
 def json_type(value) -> str:

@@ -383,6 +383,7 @@ def describe(path: str | os.PathLike) -> dict:
         "hidden": config.hidden, "bidirectional": config.bidirectional, "char": config.char,
         "pooling": config.pooling if config.task == "sentiment" else None,
         "parameters": sum(math.prod(t.shape) for t in contents.tensors.values()), "size_bytes": contents.size,
+        "macs_per_token": config.macs_per_token(), "char_macs": config.char_macs(),
         "labels": {name: len(v) for name, v in labels.items()}, "label_names": labels,
         **{key: training.get(key) for key in lifted},
         "scores": meta.get("scores", {}), "recurrence": config.recurrence(), "rnncli_version": meta.get("rnncli_version"),

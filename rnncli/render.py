@@ -587,21 +587,21 @@ def primary_score(task: str, scores: dict[str, float]) -> float | None:
 
 
 def models_table(console: Console, models: list[dict]) -> None:
-    """One row per model: the name one types (bundled) or the path (a file), the saved model's
-    first score on dev and test. The names are never cut: where the table would not fit the
-    terminal, each model takes two lines instead."""
+    """One row per model: the name one types (bundled) or the path (a file), its work per
+    token (multiply-adds: what sets its speed on any machine), file size, and the saved
+    model's first score on dev and test. The names are never cut: where the table would not
+    fit the terminal, each model takes two lines instead."""
     from rich.padding import Padding
     from rich.table import Table
 
-    headers = ("model", "task", "cell", "params", "size", "dev", "test")
+    headers = ("model", "task", "cell", "MAC/tok", "size", "dev", "test")
     rows = []
     for m in models:
-        n = m["parameters"] or 0
         first = [primary_score(m["task"], m["scores"].get(split, {})) for split in ("dev", "test")]
         rows.append((printable(m["name"] if m.get("bundled") else m["path"]), m["task"],
                      f"{m['cell']} {m['layers']}x{m['hidden']}" + (" bi" if m["bidirectional"] else ""),
-                     f"{n / 1e6:.1f}M" if n >= 100_000 else f"{n / 1e3:.0f}k" if n else "?",
-                     f"{m['size_bytes'] / 1e6:.1f} MB", *("-" if v is None else f"{v:.2%}" for v in first)))
+                     _count(m["macs_per_token"]), f"{m['size_bytes'] / 1e6:.1f} MB",
+                     *("-" if v is None else f"{v:.2%}" for v in first)))
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
     if sum(widths) + 2 * (len(headers) - 1) <= console.width:
         table = Table(box=None, pad_edge=False, header_style="bold")
@@ -611,11 +611,17 @@ def models_table(console: Console, models: list[dict]) -> None:
             table.add_row(*row)
         console.print(table)
     else:
-        for name, task, cell, params, size, dev, test in rows:
+        for name, task, cell, macs, size, dev, test in rows:
             console.print(Text(name, style="bold"), soft_wrap=True)
-            console.print(Padding(f"{task}, {cell}, {params} parameters, {size}; dev {dev}, test {test}", (0, 0, 0, 4)))
-    console.print(Text("dev/test: tagger UPOS, sentiment accuracy, tokenizer Words F1; see rnncli info",
-                       style="dim"))
+            console.print(Padding(f"{task}, {cell}, {macs} MAC/tok, {size}; dev {dev}, test {test}", (0, 0, 0, 4)))
+    for line in ("MAC/tok: multiply-adds per token (tokenizer: per character), the work behind speed",
+                 "dev/test: tagger UPOS, sentiment accuracy, tokenizer Words F1; see rnncli info"):
+        console.print(Text(line, style="dim"))
+
+
+def _count(n: int) -> str:
+    """A count in three significant figures or fewer: 742k, 2.7M."""
+    return f"{n / 1e6:.1f}M" if n >= 999_500 else f"{n / 1e3:.0f}k" if n >= 1000 else str(n)
 
 
 def _words(value) -> str:
@@ -676,6 +682,8 @@ def model_info(console: Console, m: dict) -> None:
                       + (", character features" if m["char"] else "") + (f", {m['pooling']} pooling" if m["pooling"] else "")),
             *((f"{outputs[k]} ({len(v)})", " ".join(v)) for k, v in m["label_names"].items()),
             ("parameters", f"{m['parameters']:,}" if m["parameters"] else "?"), ("size", f"{m['size_bytes']:,} bytes"),
+            ("work", f"{m['macs_per_token']:,} multiply-adds per {'character' if m['task'] == 'tokenizer' else 'token'}"
+                     + (f", {m['char_macs']:,} per character of a new word" if m["char_macs"] else "")),
             ("config", _key_values({k: v for k, v in m["config"].items() if k != "heads"})),
             ("scores", _scores(m["scores"]) or "-"), ("", "")]
     rows += [("trained with", ""), *((k.replace("_", " "), _words(v)) for k, v in data.items()),

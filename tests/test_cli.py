@@ -310,17 +310,20 @@ def test_models_at_80_columns_keep_every_name_whole(tiny_model):
     result = runner.invoke(app, ["models"], env={"COLUMNS": "80"})
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80 and "…" not in result.stdout
-    rows = {line.split()[0]: line.split() for line in lines[1:-1]}
+    rows = {line.split()[0]: line.split() for line in lines[1:-2]}
     assert set(rows) == {"tagger-lstm", "tagger-rnn", "tagger-lstm-small", "sentiment-lstm", "sentiment-rnn",
                          "sentiment-lstm-small",
                          "tokenizer-lstm"}
     assert rows["tagger-lstm"][-2:] == ["95.88%", "95.87%"]  # dev and test, one line
     assert rows["tokenizer-lstm"][-2:] == ["99.06%", "99.07%"]  # Words F1
+    # multiply-adds per token: (input + state) x 4 gates x state, per layer and direction, plus the heads
+    assert rows["tagger-lstm"][5] == "2.7M" and rows["tagger-lstm-small"][5] == "279k"
+    assert rows["tokenizer-lstm"][5] == "148k" and rows["sentiment-rnn"][5] == "105k"
     for columns in ("80", "60"):  # a name too long for the table: two lines per model
         lines = runner.invoke(app, ["models", str(tiny_model)], env={"COLUMNS": columns}).stdout.splitlines()
         assert str(tiny_model) in lines and "tagger-lstm" in lines
         assert lines[lines.index("tagger-lstm") + 1].split() == [
-            "tagger,", "lstm", "2x256", "bi,", "3.9M", "parameters,", "7.9", "MB;", "dev", "95.88%,", "test",
+            "tagger,", "lstm", "2x256", "bi,", "2.7M", "MAC/tok,", "7.9", "MB;", "dev", "95.88%,", "test",
             "95.87%"][:len(lines[lines.index("tagger-lstm") + 1].split())]
 
 
