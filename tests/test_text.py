@@ -43,6 +43,7 @@ def test_tokenizer_does_not_import_all_of_nltk():
 def test_clean_turns_control_characters_into_spaces():
     assert clean("a\x07b\x1bc\u200bd") == "a b c d"
     assert clean("plain text") == "plain text"
+    assert clean("a line\n") == "a line\n" and clean("a\u2028b\u00a0c\n") == "a b\u00a0c\n"  # newlines and NBSP stay
 
 
 def test_decode_replaces_invalid_utf8_with_one_warning():
