@@ -10,7 +10,6 @@ import os
 import sys
 
 import rich.console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
 from rnncli.streams import ReaderGone, write_stderr
@@ -76,6 +75,8 @@ class TrainingProgress:
     why it stopped early, and what was saved."""
 
     def __init__(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
         self.console = stderr_console()
         # The same lines on a terminal (above the live bar) and in a log file.
         self.log = (lambda line: self.console.print(Text(line), soft_wrap=True)) if self.console.is_terminal else \
@@ -807,6 +808,8 @@ class StepProgress:
     """A progress bar on stderr for experiments: `progress(name, setting, step, loss)`."""
 
     def __init__(self, total: int):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
         self.total, self.done = total, 0
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  TextColumn("loss {task.fields[loss]:.3f}"), TimeRemainingColumn(),
