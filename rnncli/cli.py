@@ -525,7 +525,8 @@ def explain_gradients(
         from rnncli.files import check_outputs
         from rnncli.plot import pyplot
 
-        check_outputs([("--plot", plot)], [("--model", resolve_model(spec, task.value)) for spec in specs])
+        check_outputs([("--plot", plot)], [("--model", resolve_model(spec, task.value)) for spec in specs]
+                      + [("--input", corpus)])
         pyplot()  # fail before the work, not after
     from rnncli import gradients
 

@@ -120,6 +120,14 @@ def test_explain_plot_is_never_a_model(tmp_path, tiny_model):
     assert unchanged(model, tiny_model)
 
 
+def test_explain_plot_is_never_the_corpus(data, tiny_model):
+    corpus = data / "train.conllu"
+    result = run("explain-gradients", "--task", "tagger", "-m", tiny_model, "--input", corpus, "--plot", corpus)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"rnncli: error: --plot {corpus} is the same file as --input {corpus};")
+    assert unchanged(corpus, TINY_TRAIN)
+
+
 @pytest.mark.parametrize("redirect", [">>", ">"])
 def test_tag_refuses_stdout_that_is_its_input(tmp_path, tiny_model, redirect):
     book = tmp_path / "book.txt"
