@@ -781,12 +781,16 @@ def write_report(reports: list[dict], data: Path, as_json: bool, report_path: Op
     return not as_json
 
 
-def check_report(report_path: Optional[Path], data: Path, models: list[str], task: str) -> None:
-    """Before any scoring: the report can be written and is neither the data nor a model file."""
+def check_report(report_path: Optional[Path], data: Path, models: list[str], task: str,
+                 tokenizer: Optional[str] = None) -> None:
+    """Before any scoring: the report can be written and is neither the data nor a model
+    file (the tokenizer's too, for raw text: `tokenizer` is --tokenizer, or "lstm")."""
     from rnncli.files import check_outputs
     from rnncli.model_file import resolve_model
+    from rnncli.tokenizer import tokenizer_file
 
-    check_outputs([("--report", report_path)], [("--data", data)] + [("--model", resolve_model(m, task)) for m in models])
+    check_outputs([("--report", report_path)], [("--data", data)] + [("--model", resolve_model(m, task)) for m in models]
+                  + [("--tokenizer", tokenizer_file(tokenizer) if tokenizer else None)])
 
 
 @eval_app.command("sentiment")
@@ -863,7 +867,7 @@ def eval_tagger(
 
     if not raw and (tokenizer is not None or mismatches is not None):
         raise RnnCliError("--tokenizer and --mismatches are for raw text: add --raw", EXIT_USAGE)
-    check_report(report_path, data, model, "tagger")
+    check_report(report_path, data, model, "tagger", (tokenizer or "lstm") if raw else None)
     taggers = [open_model(m, "tagger") for m in model]
     if raw:
         eval_raw(data, taggers, tokenizer, mismatches, as_json, report_path)
@@ -900,7 +904,7 @@ def eval_tokenizer(
       rnncli eval tokenizer --data en_ewt-ud-test.conllu --mismatches 20
       rnncli eval tokenizer --tokenizer treebank --data en_ewt-ud-dev.conllu
     """
-    check_report(report_path, data, [], "tokenizer")
+    check_report(report_path, data, [], "tokenizer", tokenizer or "lstm")
     eval_raw(data, [None], tokenizer, mismatches, as_json, report_path)
 
 

@@ -120,6 +120,21 @@ def test_explain_plot_is_never_a_model(tmp_path, tiny_model):
     assert unchanged(model, tiny_model)
 
 
+def test_raw_text_reports_never_overwrite_the_tokenizer(data, tiny_model):
+    from rnncli.model_file import resolve_model
+
+    bundled = resolve_model("lstm", "tokenizer")
+    mine = data / "tok.safetensors"
+    shutil.copy(bundled, mine)
+    for args in (["eval", "tokenizer", "--tokenizer", mine, "--report", mine],
+                 ["eval", "tagger", "--raw", "-m", tiny_model, "--tokenizer", mine, "--report", mine],
+                 ["eval", "tokenizer", "--report", bundled]):
+        result = run(*args, "--data", data / "train.conllu")
+        assert result.exit_code == 1 and result.stdout == "", result.stdout
+        assert "is the same file as --tokenizer" in result.stderr and result.stderr.count("\n") == 1
+    assert unchanged(mine, bundled)
+
+
 def test_explain_plot_is_never_the_corpus(data, tiny_model):
     corpus = data / "train.conllu"
     result = run("explain-gradients", "--task", "tagger", "-m", tiny_model, "--input", corpus, "--plot", corpus)
