@@ -222,23 +222,30 @@ def require(module: str, extra: str) -> None:
         raise RnnCliError(f"this command needs {module}, which is not installed: pip install 'rnncli[{extra}]'")
 
 
-def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path]) -> None:
+def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path], models: list = ()) -> None:
     """`rnncli tag -i f >> f` would read its own output for ever (and `> f` has emptied f):
-    refuse, as cat does, when stdout is the input file."""
+    refuse, as cat does, when stdout is the input file, or one of the model files read
+    (`--model m.safetensors >> m.safetensors` would append text to the model)."""
     import stat
 
     try:
         out = os.fstat(sys.stdout.fileno())
-        if input_path is not None and str(input_path) != "-":
-            inp, name = os.stat(input_path), str(input_path)
-        elif not text or text == ["-"]:
-            inp, name = os.fstat(0), "<stdin>"
-        else:
-            return
     except (OSError, ValueError, AttributeError):
         return
-    if stat.S_ISREG(out.st_mode) and (out.st_dev, out.st_ino) == (inp.st_dev, inp.st_ino):
-        raise RnnCliError(f"{name}: input file is output file")
+    if not stat.S_ISREG(out.st_mode):
+        return
+    inputs = [(str(path), path) for path in models if path is not None]
+    if input_path is not None and str(input_path) != "-":
+        inputs.insert(0, (str(input_path), input_path))
+    elif not text or text == ["-"]:
+        inputs.insert(0, ("<stdin>", 0))
+    for name, path in inputs:
+        try:
+            inp = os.fstat(path) if path == 0 else os.stat(path)
+        except (OSError, ValueError):
+            continue
+        if (out.st_dev, out.st_ino) == (inp.st_dev, inp.st_ino):
+            raise RnnCliError(f"{name}: input file is output file")
 
 
 def workers(jobs: int, interactive: bool) -> int:
@@ -390,12 +397,12 @@ def tag(
     """
     from rnncli import render
     from rnncli.inputs import open_input
-    from rnncli.model_file import open_model
+    from rnncli.model_file import open_model, resolve_model
     from rnncli.tagger import tag_lines
-    from rnncli.tokenizer import open_tokenizer
+    from rnncli.tokenizer import open_tokenizer, tokenizer_file
 
     fmt = output_format(fmt, "tsv")
-    refuse_input_as_output(text, input_path)
+    refuse_input_as_output(text, input_path, [resolve_model(model, "tagger"), tokenizer_file(tokenizer or "lstm")])
     source = open_input(text, input_path, render.print_warning)
     tagger = open_model(model, "tagger")
     name = tagset.value if tagset else tagsets.tagset_of(tagsets.default_head(tagger.labels))
@@ -444,12 +451,12 @@ def sentiment(
     """
     from rnncli import render
     from rnncli.inputs import open_input
-    from rnncli.model_file import open_model
+    from rnncli.model_file import open_model, resolve_model
     from rnncli.sentiment import classify_lines
-    from rnncli.tokenizer import open_tokenizer
+    from rnncli.tokenizer import open_tokenizer, tokenizer_file
 
     fmt = output_format(fmt, "tsv")
-    refuse_input_as_output(text, input_path)
+    refuse_input_as_output(text, input_path, [resolve_model(model, "sentiment"), tokenizer_file(tokenizer or "lstm")])
     source = open_input(text, input_path, render.print_warning)
     results = classify_lines(open_model(model, "sentiment"), source.lines, input_format.value, source.source,
                              input_waiting=source.input_waiting, jobs=workers(jobs, source.interactive),

@@ -153,6 +153,20 @@ def test_tag_refuses_stdout_that_is_its_input(tmp_path, tiny_model, redirect):
         assert book.read_text() == "I study at night.\n"
 
 
+@pytest.mark.parametrize("command", ["tag -m {model}", "sentiment -m {sentiment}", "tag --tokenizer {model}"])
+def test_stdout_is_never_a_model_file(tmp_path, tiny_model, command):
+    from rnncli.model_file import resolve_model
+
+    # a copy of the model (or of the tokenizer) that the command reads, with stdout appended to it
+    kind = "tokenizer" if "--tokenizer" in command else "sentiment" if "sentiment" in command else "tagger"
+    original = tiny_model if kind == "tagger" else resolve_model("lstm", kind)
+    model = tmp_path / "m.safetensors"
+    shutil.copy(original, model)
+    result = shell(f"rnncli {command.format(model=model, sentiment=model)} 'a good film' >> {model}", timeout=20)
+    assert result.returncode == 1 and result.stderr == f"rnncli: error: {model}: input file is output file\n"
+    assert unchanged(model, original)
+
+
 # --- 5. output locations checked before any work ----------------------------------------
 
 @pytest.mark.parametrize("out, message", [("{dir}", "is a folder"), ("{dir}/no/such/m.safetensors", "does not exist"),
