@@ -17,7 +17,7 @@ costs more than tagging a sentence.) Numpy only; `explain_gradients` imports tor
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from rnncli import tagsets
@@ -113,7 +113,8 @@ class Sentiment:
         lines = [" ".join(t.split()) for t in texts]
         results = iter(classify_lines(self.model, [line + "\n" for line in lines if line], "lines",
                                       tokenizer=self.tokenizer))
-        return [next(results) if line else self._empty() for line in lines]
+        return [replace(next(results) if line else self._empty(), line=number)  # its place among the texts
+                for number, line in enumerate(lines, start=1)]
 
     def _empty(self) -> SentimentResult:
         """An empty text gets the model's answer for an unknown word."""

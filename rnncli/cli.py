@@ -222,23 +222,30 @@ def require(module: str, extra: str) -> None:
         raise RnnCliError(f"this command needs {module}, which is not installed: pip install 'rnncli[{extra}]'")
 
 
-def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path]) -> None:
+def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path], models: list = ()) -> None:
     """`rnncli tag -i f >> f` would read its own output for ever (and `> f` has emptied f):
-    refuse, as cat does, when stdout is the input file."""
+    refuse, as cat does, when stdout is the input file, or one of the model files read
+    (`--model m.safetensors >> m.safetensors` would append text to the model)."""
     import stat
 
     try:
         out = os.fstat(sys.stdout.fileno())
-        if input_path is not None and str(input_path) != "-":
-            inp, name = os.stat(input_path), str(input_path)
-        elif not text or text == ["-"]:
-            inp, name = os.fstat(0), "<stdin>"
-        else:
-            return
     except (OSError, ValueError, AttributeError):
         return
-    if stat.S_ISREG(out.st_mode) and (out.st_dev, out.st_ino) == (inp.st_dev, inp.st_ino):
-        raise RnnCliError(f"{name}: input file is output file")
+    if not stat.S_ISREG(out.st_mode):
+        return
+    inputs = [(str(path), path) for path in models if path is not None]
+    if input_path is not None and str(input_path) != "-":
+        inputs.insert(0, (str(input_path), input_path))
+    elif not text or text == ["-"]:
+        inputs.insert(0, ("<stdin>", 0))
+    for name, path in inputs:
+        try:
+            inp = os.fstat(path) if path == 0 else os.stat(path)
+        except (OSError, ValueError):
+            continue
+        if (out.st_dev, out.st_ino) == (inp.st_dev, inp.st_ino):
+            raise RnnCliError(f"{name}: input file is output file")
 
 
 def workers(jobs: int, interactive: bool) -> int:
@@ -390,12 +397,12 @@ def tag(
     """
     from rnncli import render
     from rnncli.inputs import open_input
-    from rnncli.model_file import open_model
+    from rnncli.model_file import open_model, resolve_model
     from rnncli.tagger import tag_lines
-    from rnncli.tokenizer import open_tokenizer
+    from rnncli.tokenizer import open_tokenizer, tokenizer_file
 
     fmt = output_format(fmt, "tsv")
-    refuse_input_as_output(text, input_path)
+    refuse_input_as_output(text, input_path, [resolve_model(model, "tagger"), tokenizer_file(tokenizer or "lstm")])
     source = open_input(text, input_path, render.print_warning)
     tagger = open_model(model, "tagger")
     name = tagset.value if tagset else tagsets.tagset_of(tagsets.default_head(tagger.labels))
@@ -444,12 +451,12 @@ def sentiment(
     """
     from rnncli import render
     from rnncli.inputs import open_input
-    from rnncli.model_file import open_model
+    from rnncli.model_file import open_model, resolve_model
     from rnncli.sentiment import classify_lines
-    from rnncli.tokenizer import open_tokenizer
+    from rnncli.tokenizer import open_tokenizer, tokenizer_file
 
     fmt = output_format(fmt, "tsv")
-    refuse_input_as_output(text, input_path)
+    refuse_input_as_output(text, input_path, [resolve_model(model, "sentiment"), tokenizer_file(tokenizer or "lstm")])
     source = open_input(text, input_path, render.print_warning)
     results = classify_lines(open_model(model, "sentiment"), source.lines, input_format.value, source.source,
                              input_waiting=source.input_waiting, jobs=workers(jobs, source.interactive),
@@ -525,7 +532,8 @@ def explain_gradients(
         from rnncli.files import check_outputs
         from rnncli.plot import pyplot
 
-        check_outputs([("--plot", plot)], [("--model", resolve_model(spec, task.value)) for spec in specs])
+        check_outputs([("--plot", plot)], [("--model", resolve_model(spec, task.value)) for spec in specs]
+                      + [("--input", corpus)])
         pyplot()  # fail before the work, not after
     from rnncli import gradients
 
@@ -780,12 +788,16 @@ def write_report(reports: list[dict], data: Path, as_json: bool, report_path: Op
     return not as_json
 
 
-def check_report(report_path: Optional[Path], data: Path, models: list[str], task: str) -> None:
-    """Before any scoring: the report can be written and is neither the data nor a model file."""
+def check_report(report_path: Optional[Path], data: Path, models: list[str], task: str,
+                 tokenizer: Optional[str] = None) -> None:
+    """Before any scoring: the report can be written and is neither the data nor a model
+    file (the tokenizer's too, for raw text: `tokenizer` is --tokenizer, or "lstm")."""
     from rnncli.files import check_outputs
     from rnncli.model_file import resolve_model
+    from rnncli.tokenizer import tokenizer_file
 
-    check_outputs([("--report", report_path)], [("--data", data)] + [("--model", resolve_model(m, task)) for m in models])
+    check_outputs([("--report", report_path)], [("--data", data)] + [("--model", resolve_model(m, task)) for m in models]
+                  + [("--tokenizer", tokenizer_file(tokenizer) if tokenizer else None)])
 
 
 @eval_app.command("sentiment")
@@ -862,7 +874,7 @@ def eval_tagger(
 
     if not raw and (tokenizer is not None or mismatches is not None):
         raise RnnCliError("--tokenizer and --mismatches are for raw text: add --raw", EXIT_USAGE)
-    check_report(report_path, data, model, "tagger")
+    check_report(report_path, data, model, "tagger", (tokenizer or "lstm") if raw else None)
     taggers = [open_model(m, "tagger") for m in model]
     if raw:
         eval_raw(data, taggers, tokenizer, mismatches, as_json, report_path)
@@ -899,7 +911,7 @@ def eval_tokenizer(
       rnncli eval tokenizer --data en_ewt-ud-test.conllu --mismatches 20
       rnncli eval tokenizer --tokenizer treebank --data en_ewt-ud-dev.conllu
     """
-    check_report(report_path, data, [], "tokenizer")
+    check_report(report_path, data, [], "tokenizer", tokenizer or "lstm")
     eval_raw(data, [None], tokenizer, mismatches, as_json, report_path)
 
 

@@ -129,8 +129,11 @@ def read_vertical(lines: list[str], path: str) -> list[TaggedSentence]:
         fields = line.split("\t")
         if len(fields) != 2 or not fields[0] or not fields[1]:
             raise RnnCliError(f"{path}:{number}: expected token<TAB>tag, found {len(fields)} column(s)")
+        tag = fields[1].strip()
+        if len(tag.split()) != 1:  # e.g. label<TAB>text: a whole sentence as the tag
+            raise RnnCliError(f"{path}:{number}: expected token<TAB>tag, and a tag has no spaces; found tag {tag!r}")
         words.append(fields[0])
-        tags.append(fields[1])
+        tags.append(tag)
     if words:
         sentences.append(TaggedSentence(words, {"tag": tags}))
     if not sentences:

@@ -823,7 +823,8 @@ class StepProgress:
         return self
 
     def __exit__(self, *exc):
-        self.progress.stop()
+        if self.progress.live.is_started:  # Progress.stop() prints a blank line off a terminal
+            self.progress.stop()
 
     def __call__(self, name: str, setting, step: int, loss: float) -> None:
         self.done += 1

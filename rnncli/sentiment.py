@@ -63,7 +63,7 @@ class Classifier:
 class SentimentResult:
     text: str
     probs: dict[str, float]  # label -> probability, in the model's label order; {} for a blank line
-    line: int = 0  # the input line (-I lines and tokens), 0 where unknown
+    line: int = 0  # the input line (-I lines and tokens; the text's place in Sentiment.predict), 0 where unknown
 
     @property
     def label(self) -> str | None:

@@ -20,7 +20,7 @@ import numpy as np
 from rnncli.encoding import Batch, length_groups
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.forward import tagger_forward
-from rnncli.model_file import BUNDLED, ModelFile, bundled_models, open_model
+from rnncli.model_file import BUNDLED, ModelFile, bundled_models, open_model, resolve_model
 from rnncli.segmentation import Segment, codepoints, decode, windows
 from rnncli.vocab import Vocab
 
@@ -98,6 +98,17 @@ class Tokenizer:
         """For each text (a paragraph), its sentences of tokens; offsets index the text."""
         return [decode(text, p.argmax(-1)) if text else []
                 for text, p in zip(texts, self.probabilities(texts))]
+
+
+def tokenizer_file(spec: str) -> Path | None:
+    """The model file a --tokenizer value reads (to check outputs against); None for
+    `treebank`, and for a spec that names nothing (open_tokenizer says what is wrong)."""
+    if spec == "treebank":
+        return None
+    try:
+        return resolve_model(spec, "tokenizer")
+    except RnnCliError:
+        return None
 
 
 def open_tokenizer(spec: str, input_format: str = "text") -> Tokenizer | None:

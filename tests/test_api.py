@@ -51,6 +51,7 @@ def test_sentiment_predicts_one_result_per_text(tiny_sentiment):
     classifier = rnncli.Sentiment(str(tiny_sentiment))
     results = classifier.predict(["a great film", "", "a boring film"])
     assert [r.text for r in results] == ["a great film", "", "a boring film"]
+    assert [r.line for r in results] == [1, 2, 3]  # each text's place in the list, an empty one counted too
     assert results[0].label == "positive" and results[2].label == "negative"
     assert all(sum(r.probs.values()) == pytest.approx(1.0) for r in results)
     assert classifier.predict("a great film")[0].probs == pytest.approx(results[0].probs, abs=1e-6)

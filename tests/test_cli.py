@@ -310,6 +310,7 @@ def test_models_at_80_columns_keep_every_name_whole(tiny_model):
     result = runner.invoke(app, ["models"], env={"COLUMNS": "80"})
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80 and "…" not in result.stdout
+    assert lines[-2].startswith("MAC/tok: ") and lines[-1].startswith("dev/test: ")  # the notes, each one line
     rows = {line.split()[0]: line.split() for line in lines[1:-2]}
     assert set(rows) == {"tagger-lstm", "tagger-rnn", "tagger-lstm-small", "sentiment-lstm", "sentiment-rnn",
                          "sentiment-lstm-small",
@@ -325,6 +326,12 @@ def test_models_at_80_columns_keep_every_name_whole(tiny_model):
         assert lines[lines.index("tagger-lstm") + 1].split() == [
             "tagger,", "lstm", "2x256", "bi,", "2.7M", "MAC/tok,", "7.9", "MB;", "dev", "95.88%,", "test",
             "95.87%"][:len(lines[lines.index("tagger-lstm") + 1].split())]
+
+
+def test_readme_shows_what_models_prints():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("$ rnncli models\n", 1)[1].split("```", 1)[0]
+    assert run("models").stdout == shown
 
 
 def test_info_at_80_columns(tiny_model):

@@ -147,7 +147,9 @@ def test_experiment_commands(tmp_path):
     tanh = runner.invoke(app, ["experiment", "tanh", "--steps", "5"])  # auto: tsv when piped
     assert tanh.exit_code == 0 and tanh.stdout.splitlines()[0].startswith("activation\tlayers\taccuracy\tp_correct")
     assert len(tanh.stdout.splitlines()) == 5
+    assert tanh.stderr == ""  # no progress bar off a terminal, and no blank line where it would have been
     for args, message in ([["memory", "--distances", "a,b"], "give whole numbers"], [["memory", "--cell", "cnn"], "cell"],
                           [["tanh", "--task", "sum"], "task"]):
         bad = runner.invoke(app, ["experiment", *args])
         assert bad.exit_code == 2 and message in bad.stderr and "Traceback" not in bad.output
+        assert bad.stderr.startswith("rnncli: error: ") and bad.stderr.count("\n") == 1  # one line, nothing before

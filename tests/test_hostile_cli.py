@@ -120,6 +120,29 @@ def test_explain_plot_is_never_a_model(tmp_path, tiny_model):
     assert unchanged(model, tiny_model)
 
 
+def test_raw_text_reports_never_overwrite_the_tokenizer(data, tiny_model):
+    from rnncli.model_file import resolve_model
+
+    bundled = resolve_model("lstm", "tokenizer")
+    mine = data / "tok.safetensors"
+    shutil.copy(bundled, mine)
+    for args in (["eval", "tokenizer", "--tokenizer", mine, "--report", mine],
+                 ["eval", "tagger", "--raw", "-m", tiny_model, "--tokenizer", mine, "--report", mine],
+                 ["eval", "tokenizer", "--report", bundled]):
+        result = run(*args, "--data", data / "train.conllu")
+        assert result.exit_code == 1 and result.stdout == "", result.stdout
+        assert "is the same file as --tokenizer" in result.stderr and result.stderr.count("\n") == 1
+    assert unchanged(mine, bundled)
+
+
+def test_explain_plot_is_never_the_corpus(data, tiny_model):
+    corpus = data / "train.conllu"
+    result = run("explain-gradients", "--task", "tagger", "-m", tiny_model, "--input", corpus, "--plot", corpus)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"rnncli: error: --plot {corpus} is the same file as --input {corpus};")
+    assert unchanged(corpus, TINY_TRAIN)
+
+
 @pytest.mark.parametrize("redirect", [">>", ">"])
 def test_tag_refuses_stdout_that_is_its_input(tmp_path, tiny_model, redirect):
     book = tmp_path / "book.txt"
@@ -128,6 +151,20 @@ def test_tag_refuses_stdout_that_is_its_input(tmp_path, tiny_model, redirect):
     assert result.returncode == 1 and "input file is output file" in result.stderr
     if redirect == ">>":
         assert book.read_text() == "I study at night.\n"
+
+
+@pytest.mark.parametrize("command", ["tag -m {model}", "sentiment -m {sentiment}", "tag --tokenizer {model}"])
+def test_stdout_is_never_a_model_file(tmp_path, tiny_model, command):
+    from rnncli.model_file import resolve_model
+
+    # a copy of the model (or of the tokenizer) that the command reads, with stdout appended to it
+    kind = "tokenizer" if "--tokenizer" in command else "sentiment" if "sentiment" in command else "tagger"
+    original = tiny_model if kind == "tagger" else resolve_model("lstm", kind)
+    model = tmp_path / "m.safetensors"
+    shutil.copy(original, model)
+    result = shell(f"rnncli {command.format(model=model, sentiment=model)} 'a good film' >> {model}", timeout=20)
+    assert result.returncode == 1 and result.stderr == f"rnncli: error: {model}: input file is output file\n"
+    assert unchanged(model, original)
 
 
 # --- 5. output locations checked before any work ----------------------------------------

@@ -353,6 +353,16 @@ def test_vertical_files_starting_with_a_number_are_not_conllu(tmp_path):
     assert read_tagged(data)[0].tags == {"upos": ["NUM", "AUX"]}
 
 
+def test_a_sentiment_tsv_is_not_tagged_data(tmp_path, tiny_model):
+    # label<TAB>text reads as token<TAB>tag with whole sentences for tags: a 0% score, said as a success
+    data = tmp_path / "dev.tsv"
+    data.write_text("label\tsentence\n1\tA lovely film .\n0\tDull .\n", encoding="utf-8")
+    result = invoke("eval", "tagger", "-m", tiny_model, "--data", data, files=[data])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == (f"rnncli: error: {data}:2: expected token<TAB>tag, and a tag has no spaces; "
+                             f"found tag 'A lovely film .'\n")
+
+
 # --- 18: PTB tags are mapped to UD's UPOS -----------------------------------------------------
 
 
