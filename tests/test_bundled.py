@@ -34,7 +34,7 @@ def test_golden_tags(name):
     assert [" ".join(tags) for tags in t.best([tokenize(s)[0] for s in GOLDEN_PTB], "xpos")] == list(GOLDEN_PTB.values())
 
 
-@pytest.mark.parametrize("name", ["lstm", "rnn"])
+@pytest.mark.parametrize("name", ["lstm", "rnn", "lstm-small"])
 def test_golden_sentiment(name):
     classifier = Classifier(load_model(resolve_model(name, "sentiment"), task="sentiment"))
     probs = classifier.probabilities([tokenize(t)[0] for t in POSITIVE + NEGATIVE])
