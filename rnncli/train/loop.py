@@ -51,13 +51,15 @@ class Interrupted(KeyboardInterrupt):
 class CtrlC:
     """While training: the first Ctrl-C asks the loop to stop after the current batch, where a
     checkpoint is consistent; a second one stops at once (KeyboardInterrupt, as usual). Python
-    lets only the main thread set signal handlers; elsewhere Ctrl-C is left as it is."""
+    lets only the main thread set signal handlers; elsewhere Ctrl-C is left as it is, and so is
+    a SIGINT ignored by whoever started us (a shell script's `rnncli train ... &`)."""
 
     def __init__(self, warn):
         self.warn, self.pressed, self.previous = warn, False, None
 
     def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN):
             self.previous = signal.signal(signal.SIGINT, self.handle)
         return self
 
