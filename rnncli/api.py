@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from rnncli import tagsets
-from rnncli.errors import RnnCliError
-from rnncli.model_file import ModelFile, describe, open_model, resolve_model
+from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.model_file import ModelFile, describe, model_spec, open_model, resolve_model
 from rnncli.sentiment import Classifier, SentimentResult, classify_lines
 from rnncli.tagger import TagResult, tag_lines
 from rnncli.tokenizer import open_tokenizer
@@ -67,7 +67,7 @@ class Tagger:
 
     def tag(self, tokens: list[str]) -> list[tuple[str, str]]:
         """One tokenized sentence -> (word, tag) pairs (NLTK's TaggerI.tag)."""
-        return self.tag_tokens([tokens])[0].pairs()
+        return self.tag_tokens([_items(tokens, "tag() takes a list of tokens", "tag_text()")])[0].pairs()
 
     def tag_sents(self, sentences: Iterable[list[str]]) -> list[list[tuple[str, str]]]:
         """Tokenized sentences -> (word, tag) pairs per sentence (NLTK's TaggerI.tag_sents)."""
@@ -75,7 +75,8 @@ class Tagger:
 
     def tag_tokens(self, sentences: Iterable[list[str]]) -> list[TaggedSentence]:
         """Tokenized sentences (your tokenization is kept) -> TaggedSentences with probabilities."""
-        sentences = [list(s) for s in sentences]
+        sentences = _items(sentences, "tag_sents() takes a list of sentences, each a list of tokens", "tag_text()")
+        sentences = [_items(s, "each sentence is a list of tokens", "tag_text()") for s in sentences]
         if any(not isinstance(t, str) or not t or any(c.isspace() for c in t) for s in sentences for t in s):
             raise RnnCliError("tokens must be non-empty strings without whitespace")
         lines = [" ".join(s) + "\n" for s in sentences if s]  # a line without its newline would be a piece
@@ -84,6 +85,8 @@ class Tagger:
 
     def tag_text(self, text: str) -> list[TaggedSentence]:
         """Running text -> its sentences, split and tokenized as `rnncli tag` does, tagged."""
+        if not isinstance(text, str):
+            raise RnnCliError(f"tag_text() takes a str of running text, not {type(text).__name__}", EXIT_USAGE)
         return self._results(tag_lines(self.model, text.splitlines(keepends=True), "text", tokenizer=self.tokenizer))
 
     def _results(self, results: Iterable[TagResult]) -> list[TaggedSentence]:
@@ -109,7 +112,10 @@ class Sentiment:
 
     def predict(self, texts: str | Iterable[str]) -> list[SentimentResult]:
         """One result (text, probs, label) per text; a text is read whole, however long."""
-        texts = [texts] if isinstance(texts, str) else list(texts)
+        texts = [texts] if isinstance(texts, str) else _items(texts, "predict() takes a str or a list of them")
+        wrong = [type(t).__name__ for t in texts if not isinstance(t, str)]
+        if wrong:
+            raise RnnCliError(f"predict() takes a str or a list of them; found a {wrong[0]}", EXIT_USAGE)
         lines = [" ".join(t.split()) for t in texts]
         results = iter(classify_lines(self.model, [line + "\n" for line in lines if line], "lines",
                                       tokenizer=self.tokenizer))
@@ -122,11 +128,26 @@ class Sentiment:
         return SentimentResult("", {label: float(p) for label, p in zip(self.labels, probs)})
 
 
+def _items(value, what: str, hint: str = "") -> list:
+    """`value` as a list, or a clear error when it is a str, bytes or not iterable at all (a
+    str would be taken one character at a time)."""
+    if not isinstance(value, (str, bytes)):
+        try:
+            return list(value)
+        except TypeError:
+            pass
+    use = f"; for running text use {hint}" if hint and isinstance(value, str) else ""
+    raise RnnCliError(f"{what}, not {type(value).__name__}{use}", EXIT_USAGE)
+
+
 def load(name: str) -> Tagger | Sentiment:
     """A bundled model by its full name (`tagger-lstm`, `sentiment-rnn`) or a model file, as
     the Tagger or Sentiment its task calls for."""
     path = resolve_model(name)
     task = describe(path)["task"]
+    if task not in ("tagger", "sentiment"):  # a tokenizer works inside them: Tagger(..., tokenizer=...)
+        raise RnnCliError(f"{path}: a {task} model; load returns a Tagger or a Sentiment (pass a tokenizer as "
+                          "their tokenizer=)", EXIT_USAGE)
     return Tagger(str(path)) if task == "tagger" else Sentiment(str(path))
 
 
@@ -136,4 +157,7 @@ def explain_gradients(text: str | None = None, models: Iterable[str] = ("rnn", "
     per model: grad_norms, decay factor, reach, the LSTM's gates); needs torch."""
     from rnncli import gradients
 
+    if text is not None and not isinstance(text, str):
+        raise RnnCliError(f"explain_gradients() takes a str of text, not {type(text).__name__}", EXIT_USAGE)
+    models = [model_spec(m) for m in _items(models, "models is a list of model names or paths")]
     return gradients.explain_models(list(models), task, text, saliency)[1]

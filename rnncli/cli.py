@@ -843,7 +843,8 @@ def eval_tagger(
                                                                           "token<TAB>tag, word/TAG or nltk:NAME); its "
                                                                           "tokenization is used unless --raw.")],
     model: ModelNames = ["lstm"],  # noqa: B006
-    tagset: Annotated[Tagset, typer.Option("--tagset", "-t", help="Tag set of the per-tag table.")] = "upos",
+    tagset: Annotated[Optional[Tagset], typer.Option("--tagset", "-t", show_default="upos if the data has it",
+                                                     help="Tag set of the per-tag table.")] = None,
     confusions: Annotated[int, typer.Option(min=0, metavar="N",
                                             help="How many of the most frequent confusions to list.")] = 10,
     raw: Annotated[bool, typer.Option("--raw", help=(
@@ -883,7 +884,11 @@ def eval_tagger(
     reports = [evaluate_tagger(t, sentences, confusions) for t in taggers]
     documents = [{"model": str(t.path), "data": str(data), **r.to_dict()} for t, r in zip(taggers, reports)]
     if write_report(documents, data, as_json, report_path):
-        head = tagsets.HEADS[tagset.value]
+        scored = [name for name in ("upos", "xpos") if any(name in r.tagsets for r in reports)]
+        head = tagsets.HEADS[tagset.value] if tagset else tagsets.default_head(scored or ["upos"])
+        if head not in scored:  # the data (or every model) lacks it: no per-tag table to show
+            render.print_warning(f"--tagset {tagsets.tagset_of(head)}: no {tagsets.display(head)} tags scored "
+                                 f"(none in {data}, or no model predicts them); no per-tag table")
         console = render.stdout_console()
         if len(reports) == 1:
             render.tagger_report(console, reports[0], taggers[0].name, str(data), head)

@@ -396,7 +396,10 @@ def read_corpus(path: str) -> list[list[str]]:
     first = next((line for line in lines if line.strip()), "")
     if len(first.rstrip("\r\n").split("\t")) == 2:
         return [e.words for e in read_sentiment_tsv(path)]
-    return [t for t in (tokenize(" ".join(clean(line).split()))[0] for line in lines if line.strip()) if t]
+    sentences = [t for t in (tokenize(" ".join(clean(line).split()))[0] for line in lines if line.strip()) if t]
+    if not sentences:
+        raise RnnCliError(f"{path}: no sentences to explain; give a file with some text")
+    return sentences
 
 
 def explain_corpus(specs: list[str], task: str, sentences: list[list[str]], max_sentences: int = CORPUS_SENTENCES,

@@ -24,7 +24,7 @@ import numpy as np
 from rnncli import __version__
 from rnncli.char_cache import CharCache
 from rnncli.config import ModelConfig, is_int, is_number, json_type, shown
-from rnncli.errors import RnnCliError
+from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.files import write_atomic
 from rnncli.segmentation import LABELS as SEGMENT_LABELS
 from rnncli.vocab import Vocab
@@ -95,10 +95,21 @@ def bundled_models() -> list[Path]:
     return sorted(pretrained_dir().glob("*.safetensors"))
 
 
+def model_spec(spec) -> str:
+    """A model's name or path as a str: library callers pass pathlib.Paths, and wrong types get
+    a clear error instead of a TypeError from deep inside."""
+    if isinstance(spec, os.PathLike):
+        spec = os.fspath(spec)
+    if not isinstance(spec, str) or not spec:
+        raise RnnCliError(f"a model is a bundled model's name or the path of a model file, not {spec!r}", EXIT_USAGE)
+    return spec
+
+
 def resolve_model(spec: str, task: str | None = None) -> Path:
     """`lstm`/`rnn` name a bundled model of `task`; full names (`tagger-lstm`) name a bundled
     model anywhere; anything else is a path. Reading it says what is wrong with a path that
-    exists (a folder, permission denied)."""
+    exists (a folder, permission denied). A path may be a str or a pathlib.Path."""
+    spec = model_spec(spec)
     if task is not None and spec in BUNDLED.get(task, ()):
         path = pretrained_dir() / f"{task}-{spec}.safetensors"
         if not path.is_file():

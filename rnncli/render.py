@@ -767,7 +767,8 @@ def raw_report(console: Console, report, model: str | None, data: str, tokenizer
     name = f"{tokenizer} tokenizer" if model is None else model
     how = "" if model is None else f" from raw text, {tokenizer} tokenizer"
     console.print(Text.assemble((printable(name), "bold"), f" on {printable(data)}{printable(how)}: "
-                                f"{report.scores['Sentences'].gold:,} sentences, {report.scores['Words'].gold:,} words"))
+                                f"{counted(report.scores['Sentences'].gold, 'sentence')}, "
+                                f"{counted(report.scores['Words'].gold, 'word')}"))
     table = Table(show_edge=False, header_style="bold")
     for column in ("metric", "precision", "recall", "F1", "aligned acc", "gold", "system"):
         table.add_column(column, justify="left" if column == "metric" else "right", no_wrap=True)
@@ -782,14 +783,19 @@ def raw_report(console: Console, report, model: str | None, data: str, tokenizer
     raw_mismatches(console, report)
 
 
+def counted(n: int, noun: str) -> str:
+    """`1 word`, `2 words`, `1,000 words`."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def raw_mismatches(console: Console, report) -> None:
     """The most frequent tokenization mismatches, then the sentence ends missed and made up."""
     from rich.table import Table
 
     tokens = report.scores["Tokens"]
     if report.mismatches:
-        console.print(Text(f"tokenization mismatches: {tokens.gold - tokens.correct:,} gold tokens in "
-                           f"{report.mismatch_kinds:,} kinds; the most frequent:", style="italic"))
+        console.print(Text(f"tokenization mismatches: {counted(tokens.gold - tokens.correct, 'gold token')} in "
+                           f"{counted(report.mismatch_kinds, 'kind')}; the most frequent:", style="italic"))
         table = Table(show_edge=False, header_style="bold")
         table.add_column("count", justify="right", no_wrap=True)
         table.add_column("gold tokens", overflow="fold")

@@ -20,7 +20,7 @@ import numpy as np
 from rnncli.encoding import Batch, length_groups
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.forward import tagger_forward
-from rnncli.model_file import BUNDLED, ModelFile, bundled_models, open_model, resolve_model
+from rnncli.model_file import BUNDLED, ModelFile, bundled_models, model_spec, open_model, resolve_model
 from rnncli.segmentation import Segment, codepoints, decode, windows
 from rnncli.vocab import Vocab
 
@@ -114,6 +114,7 @@ def tokenizer_file(spec: str) -> Path | None:
 def open_tokenizer(spec: str, input_format: str = "text") -> Tokenizer | None:
     """The tokenizer `spec` names: a tokenizer model (bundled name or path), or None for
     `treebank` (Punkt and the Treebank rules) and for input that needs no tokenizer."""
+    spec = model_spec(spec)
     if spec == "treebank" or input_format not in ("text", "lines"):
         return None
     if spec not in BUNDLED["tokenizer"] and "/" not in spec and not spec.endswith(".safetensors") \

@@ -1,6 +1,7 @@
 """The public Python API, called as a user would: exact answers from the hand-set tagger,
 NLTK's tagger interface, sentiment, loading by name, and a light `import rnncli`."""
 
+import re
 import subprocess
 import sys
 
@@ -70,3 +71,55 @@ def test_explain_gradients_returns_explanations(tiny_model):
     (explanation,) = rnncli.explain_gradients("I study at night", models=[str(tiny_model)], task="tagger")
     assert explanation.name == "tiny-lstm" and len(explanation.grad_norms) == 4
     assert explanation.summary()["verdict"] in ("vanishes", "holds", "explodes")
+
+
+def _no_text(tokens):
+    yield from tokens
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda t, s: t.tag("hello"), "tag() takes a list of tokens, not str; for running text use tag_text()"),
+    (lambda t, s: t.tag(None), "tag() takes a list of tokens, not NoneType"),
+    (lambda t, s: t.tag(5), "tag() takes a list of tokens, not int"),
+    (lambda t, s: t.tag_sents(["I run"]), "each sentence is a list of tokens, not str; for running text use"),
+    (lambda t, s: t.tag_sents([None]), "each sentence is a list of tokens, not NoneType"),
+    (lambda t, s: t.tag_sents(b"I run"), "tag_sents() takes a list of sentences, each a list of tokens, not bytes"),
+    (lambda t, s: t.tag_tokens(7), "tag_sents() takes a list of sentences, each a list of tokens, not int"),
+    (lambda t, s: t.tag_text(None), "tag_text() takes a str of running text, not NoneType"),
+    (lambda t, s: t.tag_text(["I run"]), "tag_text() takes a str of running text, not list"),
+    (lambda t, s: s.predict(None), "predict() takes a str or a list of them, not NoneType"),
+    (lambda t, s: s.predict(b"good"), "predict() takes a str or a list of them, not bytes"),
+    (lambda t, s: s.predict([None]), "predict() takes a str or a list of them; found a NoneType"),
+    (lambda t, s: s.predict(["good", ["nested"]]), "predict() takes a str or a list of them; found a list"),
+    (lambda t, s: rnncli.load(None), "a model is a bundled model's name or the path of a model file, not None"),
+    (lambda t, s: rnncli.load(""), "a model is a bundled model's name or the path of a model file, not ''"),
+    (lambda t, s: rnncli.load(["tagger-rnn"]), "not ['tagger-rnn']"),
+    (lambda t, s: rnncli.Tagger(b"lstm"), "a model is a bundled model's name or the path of a model file, not b'lstm'"),
+    (lambda t, s: rnncli.Tagger("lstm", tokenizer=None), "not None"),
+    (lambda t, s: rnncli.explain_gradients(b"a film"), "explain_gradients() takes a str of text, not bytes"),
+    (lambda t, s: rnncli.explain_gradients(["a", "film"]), "explain_gradients() takes a str of text, not list"),
+    (lambda t, s: rnncli.explain_gradients("a film", models="rnn"), "models is a list of model names or paths, not str"),
+    (lambda t, s: rnncli.explain_gradients("a film", models=[None]), "a model is a bundled model's name"),
+], ids=lambda v: "" if callable(v) else v[:40])
+def test_wrong_types_are_clear_errors(hand_tagger, tiny_sentiment, call, message):
+    # a str where a list of tokens goes was tagged one character at a time; the rest were
+    # TypeErrors and AttributeErrors from deep inside
+    with pytest.raises(RnnCliError, match=re.escape(message)) as error:
+        call(rnncli.Tagger(str(hand_tagger)), rnncli.Sentiment(str(tiny_sentiment)))
+    assert error.value.exit_code == 2
+
+
+def test_paths_and_iterables_are_welcome(hand_tagger, tmp_path):
+    from pathlib import Path
+
+    assert rnncli.load(Path(hand_tagger)).tag(_no_text(["I"])) == [("I", "PRON")]
+    assert rnncli.Tagger(Path(hand_tagger)).tag_sents(iter([("I",), []])) == [[("I", "PRON")], []]
+    with pytest.raises(RnnCliError, match="nowhere.safetensors: no such file"):  # was a TypeError for a Path
+        rnncli.Tagger(tmp_path / "nowhere.safetensors")
+    with pytest.raises(RnnCliError, match="nowhere.safetensors: no such file"):
+        rnncli.Tagger(Path(hand_tagger), tokenizer=tmp_path / "nowhere.safetensors")
+
+
+def test_load_refuses_a_tokenizer_by_what_load_does():
+    with pytest.raises(RnnCliError, match="a tokenizer model; load returns a Tagger or a Sentiment"):
+        rnncli.load("tokenizer-lstm")

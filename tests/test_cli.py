@@ -195,6 +195,22 @@ def test_eval_tagger(tiny_model):
     assert bad.exit_code == 1 and "nope.conllu: no such file" in bad.stderr
 
 
+def test_eval_tagger_per_tag_table_of_the_tag_set_the_data_has(tiny_model, tmp_path):
+    # PTB-only gold data (word/TAG): the per-tag table is PTB's, not silently left out
+    ptb = tmp_path / "ptb.txt"
+    ptb.write_text("I/PRP study/VBP at/IN night/NN ./.\n")
+    result = run("eval", "tagger", "-m", tiny_model, "-d", ptb)
+    assert result.exit_code == 0, result.output
+    assert "PTB per tag" in result.stdout and "VBP" in result.stdout and not result.stderr
+    # a tag set asked for that the data lacks: said on stderr, not silently nothing
+    upos_only = tmp_path / "upos.conllu"
+    upos_only.write_text("1\tI\t_\tPRON\t_\t_\t_\t_\t_\t_\n\n")
+    result = run("eval", "tagger", "-m", tiny_model, "-d", upos_only, "--tagset", "ptb")
+    assert result.exit_code == 0 and "UPOS accuracy 100.00%" in result.stdout
+    assert result.stderr == (f"rnncli: warning: --tagset ptb: no PTB tags scored (none in {upos_only}, or no model "
+                             "predicts them); no per-tag table\n")
+
+
 def test_train_tagger_command(tmp_path):
     out = tmp_path / "cli.safetensors"
     result = run("train", "tagger", "--train", TINY_TRAIN, "--dev", TINY_TRAIN, "--test", TINY_TRAIN, "--out", out,

@@ -475,7 +475,8 @@ def test_explain_gradients_corpus_input_is_checked(tmp_path, tiny_model):
     binary, empty = tmp_path / "b.bin", tmp_path / "empty.txt"
     binary.write_bytes(b"\x7fELF\x00\x01" * 100)
     empty.write_text("\n\n")
-    for path, message in [(binary, "binary"), (tmp_path, "is a folder"), (empty, "no sentences"),
+    for path, message in [(binary, "binary"), (tmp_path, "is a folder"), (empty, f"{empty}: no sentences to explain"),
+                          ("/dev/null", "/dev/null: no sentences to explain"),
                           (tmp_path / "nosuch.conllu", "no such file")]:
         result = run("explain-gradients", "--task", "tagger", "-m", tiny_model, "--input", path)
         assert result.exit_code == 1 and result.stderr.startswith("rnncli: error: ") and message in result.stderr

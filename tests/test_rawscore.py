@@ -260,3 +260,13 @@ def test_ewt_dev_against_the_official_script(tmp_path):
     assert {name: (s["correct"], s["gold"], s["system"], s["aligned"]) for name, s in scores.items()} \
         == official_counts(gold, system)
     assert 0.92 < scores["UPOS"]["f1"] < 0.96 and 0.98 < scores["Tokens"]["f1"] < 1
+
+
+def test_eval_tokenizer_counts_one_in_the_singular(tmp_path):
+    gold = tmp_path / "one.conllu"
+    gold.write_text("# text = cannot\n1-2\tcannot\t_\t_\t_\t_\t_\t_\t_\t_\n1\tcan\t_\t_\t_\t_\t_\t_\t_\t_\n"
+                    "2\tnot\t_\t_\t_\t_\t_\t_\t_\t_\n\n")
+    result = run("eval", "tokenizer", "--tokenizer", "treebank", "--data", gold, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"treebank tokenizer on {gold}: 1 sentence, 2 words\n")
+    assert "tokenization mismatches: 1 gold token in 1 kind; the most frequent:" in result.stdout

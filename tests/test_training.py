@@ -146,6 +146,37 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path):
     assert [h["loss"] for h in whole.meta["training"]["history"]] == [h["loss"] for h in mid.meta["training"]["history"]]
 
 
+def test_an_ignored_sigint_stays_ignored_while_training(tmp_path):
+    # a shell script's `rnncli train ... &` starts with SIGINT ignored, so that Ctrl-C meant for
+    # the script leaves the background run alone; training must not take SIGINT back
+    import signal
+
+    from conftest import tiny_tagger_job
+    from rnncli.train import TaggerTask, train
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        result = train(tiny_tagger_job(tmp_path / "m.safetensors", epochs=2), TaggerTask(), PressCtrlC(1, 1))
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert result.out and len(result.history) == 2 and not result.stopped
+
+
+def test_a_checkpoint_is_not_resumed_on_other_data_of_the_same_size(tmp_path):
+    from conftest import tiny_tagger_job
+    from rnncli.train import TaggerTask, train
+
+    with pytest.raises(RnnCliError, match="interrupted"):
+        train(tiny_tagger_job(tmp_path / "m.safetensors", epochs=3), TaggerTask(), StopAfter(1))
+    # as many sentences, words, characters and tags: only the data itself tells them apart
+    other = tmp_path / "other.conllu"
+    other.write_text(TINY_TRAIN.read_text().replace("night", "thgin").replace("\tADP\tIN\t", "\tNOUN\tNN\t", 1))
+    job = tiny_tagger_job(tmp_path / "m.safetensors", train=other, epochs=3, resume=tmp_path / "m.safetensors.ckpt")
+    with pytest.raises(RnnCliError, match=r"made by a different run \(differs in train\)"):
+        train(job, TaggerTask())
+
+
 def test_max_time_and_patience_end_a_run_and_say_why(tmp_path):
     result = train_tiny(tmp_path / "quick.safetensors", max_time=0.0)  # time is up after the first batch
     assert result.stopped == "--max-time 0: the time was up in epoch 1 after 1 of 3 batches"

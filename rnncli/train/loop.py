@@ -4,6 +4,7 @@ What differs between tasks (inputs, loss, what counts as correct) comes from the
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import signal
@@ -50,13 +51,15 @@ class Interrupted(KeyboardInterrupt):
 class CtrlC:
     """While training: the first Ctrl-C asks the loop to stop after the current batch, where a
     checkpoint is consistent; a second one stops at once (KeyboardInterrupt, as usual). Python
-    lets only the main thread set signal handlers; elsewhere Ctrl-C is left as it is."""
+    lets only the main thread set signal handlers; elsewhere Ctrl-C is left as it is, and so is
+    a SIGINT ignored by whoever started us (a shell script's `rnncli train ... &`)."""
 
     def __init__(self, warn):
         self.warn, self.pressed, self.previous = warn, False, None
 
     def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN):
             self.previous = signal.signal(signal.SIGINT, self.handle)
         return self
 
@@ -68,6 +71,16 @@ class CtrlC:
     def __exit__(self, *exc):
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
+
+
+def data_digest(items: list) -> str:
+    """The number of texts and a hash of their words and labels, so that a checkpoint is not
+    resumed on other data of the same size (the vocabularies would not show every change)."""
+    digest = hashlib.sha256()
+    for item in items:
+        labels = item.tags if hasattr(item, "tags") else item.label
+        digest.update(repr((item.words, labels)).encode("utf-8", "surrogatepass"))
+    return f"{len(items)} texts, sha256 {digest.hexdigest()[:16]}"
 
 
 def seed_everything(seed: int) -> None:
@@ -141,9 +154,9 @@ def fit(model: nn.Module, task, train: list, dev: list, job: TrainJob, callbacks
     loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
     best, best_state, best_epoch, history, done, elapsed = -1.0, None, 0, [], 0, 0.0
     skip, total_loss, n = 0, 0.0, 0  # within the first epoch run: batches already done, their loss
-    # What a checkpoint must agree on to be resumed: options that shape the run, data size, model.
+    # What a checkpoint must agree on to be resumed: options that shape the run, the data, the model.
     fingerprint = {"options": {name: getattr(job, name) for name in job.OPTIMISATION},
-                   "train": len(train), "dev": len(dev), "config": config.to_dict()}
+                   "train": data_digest(train), "dev": data_digest(dev), "config": config.to_dict()}
     if job.resume:
         progress, best_state = checkpoints.load(job.resume, model, optimizer, schedule, rng, fingerprint)
         best, best_epoch, history, done, elapsed = (progress["best"], progress["best_epoch"], progress["history"],
