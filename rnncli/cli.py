@@ -330,7 +330,8 @@ LearningRate = Annotated[float, typer.Option(min=0.0, max=MAX_LR, callback=posit
 MinWordCount = Annotated[int, typer.Option(min=1, metavar="N",
                                            help="Words seen fewer times get no embedding of their own.")]
 Seed = Annotated[int, typer.Option(min=0, max=MAX_SEED, metavar="N",
-                                   help="Random seed: same seed and data, same model file.")]
+                                   help="Random seed: same seed and data, same weights (the file "
+                                        "differs only in its recorded timings and --out name).")]
 DtypeOption = Annotated[Dtype, typer.Option(help="Storage type of the saved weights.")]
 Patience = Annotated[Optional[int], typer.Option(min=1, metavar="N",
                                                  help="Stop after N epochs without a better dev score.")]
