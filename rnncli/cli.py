@@ -286,10 +286,10 @@ TextArgs = Annotated[Optional[list[str]], typer.Argument(show_default=False, met
 InputFile = Annotated[Optional[Path], typer.Option("--input", "-i", metavar="FILE",
                                                    help="Read text from this file (`-`: stdin).")]
 ModelName = Annotated[str, typer.Option("--model", "-m", metavar="MODEL",
-                                        help="A bundled model (lstm, rnn, lstm-small; see rnncli models) or the "
-                                             "path of a model file.")]
-ModelNames = Annotated[list[str], typer.Option("--model", "-m", metavar="MODEL", help="lstm, rnn (bundled) or the "
-                                               "path of a model file; repeat to compare models on the same data.")]
+                                        help="A bundled model (lstm, rnn, lstm-small, and rnn-small for tagging; "
+                                             "see rnncli models) or the path of a model file.")]
+ModelNames = Annotated[list[str], typer.Option("--model", "-m", metavar="MODEL", help=(
+    "A bundled model (see rnncli models) or the path of a model file; repeat to compare models on the same data."))]
 Jobs = Annotated[int, typer.Option("--jobs", "-j", min=0, max=MAX_THREADS, metavar="N", help=(
     "Worker processes for file and piped input (0: one per CPU); text typed at a terminal is answered by one."))]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the full report or description as JSON.")]

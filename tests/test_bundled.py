@@ -26,7 +26,7 @@ def tagger(name: str) -> Tagger:
     return Tagger(load_model(resolve_model(name, "tagger"), task="tagger"))
 
 
-@pytest.mark.parametrize("name", ["lstm", "rnn"])
+@pytest.mark.parametrize("name", ["lstm", "rnn", "lstm-small", "rnn-small"])
 def test_golden_tags(name):
     t = tagger(name)
     sentences = [tokenize(text)[0] for text in GOLDEN_TAGS]
@@ -44,7 +44,8 @@ def test_golden_sentiment(name):
 
 def test_bundled_models_are_small_and_describe_themselves():
     files = {p.stem: p for p in pretrained_dir().glob("*.safetensors")}
-    assert set(files) == {"tagger-lstm", "tagger-rnn", "tagger-lstm-small", "sentiment-lstm", "sentiment-rnn",
+    assert set(files) == {"tagger-lstm", "tagger-rnn", "tagger-lstm-small", "tagger-rnn-small",
+                          "sentiment-lstm", "sentiment-rnn",
                           "sentiment-lstm-small",
                           "tokenizer-lstm"}
     assert sum(p.stat().st_size for p in files.values()) <= 40_000_000
@@ -60,7 +61,8 @@ needs_data = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="needs the data
 
 
 @needs_data
-@pytest.mark.parametrize("name, upos, ptb", [("lstm", 0.955, 0.945), ("rnn", 0.940, None), ("lstm-small", 0.945, None)])
+@pytest.mark.parametrize("name, upos, ptb", [("lstm", 0.955, 0.945), ("rnn", 0.940, None), ("lstm-small", 0.945, None),
+                                              ("rnn-small", 0.945, None)])
 def test_tagger_accuracy_on_ewt_test(name, upos, ptb):
     model = load_model(resolve_model(name, "tagger"))
     report = evaluate_tagger(model, read_tagged_conllu(EWT / "en_ewt-ud-test.conllu"))

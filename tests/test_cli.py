@@ -174,7 +174,7 @@ def test_model_errors_exit_1(tmp_path, tiny_model):
     text_file.write_text("hello", encoding="utf-8")
     damaged = tmp_path / "damaged.safetensors"
     damaged.write_bytes(tiny_model.read_bytes()[:5000])
-    for model, message in [("gpt5", "no model named 'gpt5': use one of lstm, rnn, lstm-small or the path of a model file"),
+    for model, message in [("gpt5", "no model named 'gpt5': use one of lstm, rnn, lstm-small, rnn-small or the path of a model file"),
                            (text_file, "damaged model file"), (damaged, "damaged model file"),
                            (tmp_path, "is a folder")]:
         result = run("tag", "--model", model, "hi")
@@ -328,7 +328,8 @@ def test_models_at_80_columns_keep_every_name_whole(tiny_model):
     assert max(len(line) for line in lines) <= 80 and "…" not in result.stdout
     assert lines[-2].startswith("MAC/tok: ") and lines[-1].startswith("dev/test: ")  # the notes, each one line
     rows = {line.split()[0]: line.split() for line in lines[1:-2]}
-    assert set(rows) == {"tagger-lstm", "tagger-rnn", "tagger-lstm-small", "sentiment-lstm", "sentiment-rnn",
+    assert set(rows) == {"tagger-lstm", "tagger-rnn", "tagger-lstm-small", "tagger-rnn-small",
+                         "sentiment-lstm", "sentiment-rnn",
                          "sentiment-lstm-small",
                          "tokenizer-lstm"}
     assert rows["tagger-lstm"][-2:] == ["95.88%", "95.87%"]  # dev and test, one line
