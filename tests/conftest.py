@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,21 @@ def hand_tagger(tmp_path_factory) -> Path:
     save_model(out, tensors, {"name": "hand-tagger", "task": "tagger", "config": config.to_dict(),
                               "vocab": {"words": words, "chars": []}, "labels": {"upos": HAND_UPOS, "xpos": ptb}})
     return out
+
+
+def sigint_as_at_a_terminal() -> None:
+    """`preexec_fn` for a child that a test sends SIGINT: a shell starts background jobs (a CI
+    script's `pytest &`) with SIGINT ignored, and a child would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture
+def ctrl_c_reaches_us():
+    """Python's own Ctrl-C handler in this process for the test, whatever the shell that started
+    pytest did with SIGINT (see sigint_as_at_a_terminal)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 def pytest_collection_modifyitems(items):

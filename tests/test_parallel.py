@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import sigint_as_at_a_terminal
 from rnncli.parallel import ordered_map
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,7 +72,8 @@ def test_ctrl_c_with_workers_is_one_line_and_exit_130(tmp_path, book):
     big = tmp_path / "big.txt"
     big.write_text(book.read_text() * 20)
     process = subprocess.Popen([sys.executable, "-m", "rnncli", "tag", "-j", "2", "-I", "lines", "--input", big],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, start_new_session=True,
+                               preexec_fn=sigint_as_at_a_terminal)
     try:
         process.stdout.readline()  # workers are running
         time.sleep(0.5)

@@ -97,7 +97,7 @@ class StopAfter:
             raise KeyboardInterrupt
 
 
-def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path):
+def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path, ctrl_c_reaches_us):
     from conftest import tiny_tagger_job
     from rnncli.train import TaggerTask, train
 
