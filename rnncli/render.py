@@ -652,9 +652,13 @@ def shell_lines(command: str, width: int) -> list[str]:
     except ValueError:
         return [command]
     parts, i = [], 0
-    while i < len(words):  # an option and its value stay together
+    while i < len(words):  # an option and its value stay together, unless too wide for a line
         takes_value = words[i].startswith("-") and i + 1 < len(words) and not words[i + 1].startswith("-")
-        parts.append(shlex.join(words[i:i + 1 + takes_value]))
+        pair = words[i:i + 1 + takes_value]
+        if len(shlex.join(pair)) + 6 > width:  # with its indent and " \\"
+            parts.extend(shlex.quote(word) for word in pair)
+        else:
+            parts.append(shlex.join(pair))
         i += 1 + takes_value
     lines, line = [], ""
     for part in parts:

@@ -351,6 +351,18 @@ def test_readme_shows_what_models_prints():
     assert run("models").stdout == shown
 
 
+@pytest.mark.parametrize("columns", [60, 80])
+def test_info_command_pastes_back_whole_at_any_width(columns):
+    lines = [line.rstrip() for line in runner.invoke(app, ["info", "sentiment-rnn"],
+                                                      env={"COLUMNS": str(columns)}).stdout.splitlines()]
+    start = next(i for i, line in enumerate(lines) if "trained with" in line)
+    end = next(i for i in range(start, len(lines)) if not lines[i].endswith("\\"))
+    command = " ".join(line.replace("trained with", "").rstrip("\\").strip() for line in lines[start:end + 1])
+    assert max(len(line) for line in lines) <= columns  # no line wrapped by the terminal or by Rich
+    recorded = json.loads(run("info", "sentiment-rnn", "--json").stdout)["command"]
+    assert shlex.split(command) == shlex.split(recorded)
+
+
 def test_info_at_80_columns(tiny_model):
     result = runner.invoke(app, ["info", "sentiment-rnn"], env={"COLUMNS": "80"})
     lines = [line.rstrip() for line in result.stdout.splitlines()]
