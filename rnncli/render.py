@@ -642,6 +642,20 @@ def _key_values(values: dict) -> str:
     return ", ".join(f"{k.replace('_', ' ')} {_words(v)}" for k, v in values.items())
 
 
+def _meaningful(config: dict) -> dict:
+    """The config fields that mean something for this model (a file holds them all; `info
+    --json` shows them all): no pooling but for sentiment, no character settings without
+    character features, no activation but for the vanilla RNN; the heads are shown as labels."""
+    unused = {"heads"}
+    if config.get("task") != "sentiment":
+        unused.add("pooling")
+    if not config.get("char"):
+        unused |= {"char_dim", "char_hidden", "max_word_chars"}
+    if config.get("cell") != "rnn":
+        unused.add("activation")
+    return {k: v for k, v in config.items() if k not in unused}
+
+
 def shell_lines(command: str, width: int) -> list[str]:
     """A long command as lines of at most `width` characters, each option with its value,
     joined by ` \\` so that the lines can be pasted into a shell."""
@@ -689,7 +703,7 @@ def model_info(console: Console, m: dict) -> None:
             ("parameters", f"{m['parameters']:,}" if m["parameters"] else "?"), ("size", f"{m['size_bytes']:,} bytes"),
             ("work", f"{m['macs_per_token']:,} multiply-adds per {'character' if m['task'] == 'tokenizer' else 'token'}"
                      + (f", {m['char_macs']:,} per character of a new word" if m["char_macs"] else "")),
-            ("config", _key_values({k: v for k, v in m["config"].items() if k != "heads"})),
+            ("config", _key_values(_meaningful(m["config"]))),
             ("scores", _scores(m["scores"]) or "-"), ("", "")]
     rows += [("trained with", ""), *((k.replace("_", " "), _words(v)) for k, v in data.items()),
              ("seed", _words(m["seed"])), ("options", _key_values(training.get("options") or {}) or "-"),

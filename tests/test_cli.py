@@ -373,7 +373,11 @@ def test_info_at_80_columns(tiny_model):
         line for line in lines if "trained with" in line)):] if line.rstrip().endswith("\\") or "--threads" in line]
     recorded = json.loads(run("info", "sentiment-rnn", "--json").stdout)["command"]
     assert shlex.split(" ".join(command).replace("trained with", "")) == shlex.split(recorded)  # pastes back whole
-    assert "embedding dim 200" in result.stdout and "pooling max" in result.stdout  # the full config
+    assert "embedding dim 200" in result.stdout and "pooling max" in result.stdout  # the config that applies
+    assert "char dim" not in result.stdout and "activation tanh" in result.stdout  # sentiment-rnn: no char features
+    tokenizer = runner.invoke(app, ["info", "tokenizer-lstm"], env={"COLUMNS": "80"}).stdout
+    config = tokenizer[tokenizer.index(" config "):tokenizer.index(" scores ")]
+    assert "hidden 64" in config and not any(unused in config for unused in ("pooling", "activation", "char dim"))
     history = lines[lines.index(next(line for line in lines if line.startswith("history"))) + 2:]
     assert [row.split()[0] for row in history] == ["1", "2", "3", "4*", "5", "6"]
     assert history[3].split()[2] == "82.80%"
