@@ -86,6 +86,19 @@ def test_outputs_never_overwrite_inputs(data, case):
     assert {p: p.read_bytes() for p in data.iterdir()} == before  # nothing written, nothing changed
 
 
+def test_a_fresh_run_never_overwrites_an_interrupted_runs_checkpoint(data):
+    out, checkpoint = data / "m.safetensors", data / "m.safetensors.ckpt"
+    checkpoint.write_bytes(b"the work of an interrupted run")
+    args = ["train", "tagger", "--train", data / "train.conllu", "--dev", data / "train.conllu", "--out", out, *TRAIN_TINY]
+    result = run(*args)
+    assert result.exit_code == 1 and result.stderr == (
+        f"rnncli: error: {checkpoint}: an interrupted run's checkpoint, which this run would overwrite; continue that "
+        f"run with --resume {checkpoint}, or delete it to start afresh\n")
+    assert checkpoint.read_bytes() == b"the work of an interrupted run" and not out.exists()
+    resumed = run(*args, "--resume", checkpoint)  # resuming it is what the message asks for
+    assert resumed.exit_code == 1 and "damaged" in resumed.stderr and "would overwrite" not in resumed.stderr
+
+
 @pytest.mark.parametrize("kind", ["tagger", "sentiment"])
 def test_eval_report_is_never_the_data_or_a_model(data, tiny_model, kind):
     gold = data / ("train.conllu" if kind == "tagger" else "train.tsv")

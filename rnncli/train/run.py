@@ -47,6 +47,9 @@ def train(job: TrainJob, task: Task, callbacks: Callbacks | None = None) -> Trai
                           EXIT_USAGE)
     if job.resume is not None and not Path(job.resume).exists():
         raise RnnCliError(f"{job.resume}: no such checkpoint", EXIT_USAGE)
+    if Path(job.checkpoint).exists() and not (job.resume is not None and Path(job.resume).samefile(job.checkpoint)):
+        raise RnnCliError(f"{job.checkpoint}: an interrupted run's checkpoint, which this run would overwrite; "
+                          f"continue that run with --resume {shlex.quote(job.checkpoint)}, or delete it to start afresh")
     if job.plot is not None:
         from rnncli.plot import pyplot
 
