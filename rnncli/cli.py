@@ -345,8 +345,9 @@ Resume = Annotated[Optional[Path], typer.Option("--resume", metavar="CKPT", help
                                                 "its checkpoint (the --out file's name + .ckpt).")]
 MetricsLog = Annotated[Optional[Path], typer.Option("--metrics-log", metavar="FILE",
                                                     help="Append one JSON line per epoch to this file.")]
-Plot = Annotated[Optional[Path], typer.Option("--plot", metavar="PNG", help="Draw learning curves (loss, dev "
-                                              "accuracy) to this file (needs matplotlib).")]
+PLOT_FILE = "PNG, or SVG/PDF by the file's extension; needs matplotlib"
+Plot = Annotated[Optional[Path], typer.Option("--plot", metavar="FILE", help="Draw learning curves (loss, dev "
+                                              f"accuracy) to this file ({PLOT_FILE}).")]
 T, S = DEFAULTS["tagger"], DEFAULTS["sentiment"]
 
 
@@ -497,8 +498,8 @@ def explain_gradients(
         "Synthetic: show gradient-norm clipping at this threshold."))] = None,
     fmt: Annotated[ExplainFormat, typer.Option("--format", "-f",
                                                help="auto: a table on a terminal, tsv otherwise.")] = "auto",
-    plot: Annotated[Optional[Path], typer.Option(metavar="PNG", help="Also draw norm against distance (log scale) "
-                                                                     "to this file (needs matplotlib).")] = None,
+    plot: Annotated[Optional[Path], typer.Option(metavar="FILE", help="Also draw norm against distance (log scale) "
+                                                                      f"to this file ({PLOT_FILE}).")] = None,
 ) -> None:
     """How far back the gradient reaches: RNN against LSTM.
 
@@ -978,8 +979,8 @@ def experiment_memory(
     seeds: Annotated[int, typer.Option(min=1, max=100, metavar="N",
                                        help="Seeds to average over (seed, seed+1, ...).")] = 1,
     fmt: ExperimentFormat = "auto",
-    plot: Annotated[Optional[Path], typer.Option(metavar="PNG", help="Also draw accuracy against distance to "
-                                                                     "this file.")] = None,
+    plot: Annotated[Optional[Path], typer.Option(metavar="FILE", help="Also draw accuracy against distance to "
+                                                                      f"this file ({PLOT_FILE}).")] = None,
 ) -> None:
     """Can an RNN, an LSTM and a GRU remember across N steps?
 

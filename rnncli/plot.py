@@ -34,17 +34,21 @@ def plot_norms(path: Path, series: dict[str, list[float]], title: str) -> None:
     ax.set_title(title)
     ax.legend()
     fig.tight_layout()
-    save_png(fig, path)
+    save_figure(fig, path)
 
 
-def save_png(fig, path: Path) -> None:
+VECTOR_FORMATS = (".svg", ".pdf")  # by the file's extension; PNG otherwise
+
+
+def save_figure(fig, path: Path) -> None:
     import io
 
     from rnncli.files import write_atomic
 
+    suffix = Path(path).suffix.lower()
     buffer = io.BytesIO()
     try:
-        fig.savefig(buffer, format="png", dpi=100)
+        fig.savefig(buffer, format=suffix[1:] if suffix in VECTOR_FORMATS else "png", dpi=100)
     finally:
         pyplot().close(fig)
     write_atomic(path, buffer.getvalue())
@@ -65,7 +69,7 @@ def plot_history(path: Path, history: list[dict], title: str) -> None:
     dev_ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
-    save_png(fig, path)
+    save_figure(fig, path)
 
 
 def plot_memory(path: Path, result) -> None:
@@ -83,4 +87,4 @@ def plot_memory(path: Path, result) -> None:
     ax.set_title("remembering the first symbol")
     ax.legend()
     fig.tight_layout()
-    save_png(fig, path)
+    save_figure(fig, path)
