@@ -375,21 +375,32 @@ GRADIENT_NOTE = ("|g_t|: norm of the gradient of the prediction's log-probabilit
                  "recurrence (first layer, left to right), from the last step")
 
 
-def gradient_table(console: Console, tokens: list[str], explanations: list, saliency: bool) -> None:
+def _short_name(e) -> str:
+    return e.name.removeprefix(f"{e.prediction['task']}-")  # bundled models by their short names: rnn, lstm
+
+
+def _gradient_columns(console: Console, tokens: list[str], explanations: list, saliency: bool,
+                      low: float, high: float) -> None:
+    """One table of gradient_table. The numbers are never cut: the bars (5 to 12 characters)
+    and then the token column give way."""
     from rich.table import Table
 
-    low, high = _log_range([e.grad_norms for e in explanations])
-    bar_width = 12 if len(explanations) < 3 and not saliency else 6  # so that two models fit 80 columns
+    n, T = len(explanations), len(tokens)
+    numbers = sum(max(7, len(_short_name(e))) + (6 if saliency else 0) for e in explanations)  # 1.2e-03, +0.12
+    separators = 3 * (2 + n * (2 + saliency))  # " │ " between columns
+    token_width = min(16, max(5, *(len(t) for t in tokens)))
+    room = console.width - 2 * max(4, len(str(T))) - numbers - separators  # for the token and the bars
+    bar_width = max(5, min(12, (room - token_width) // n))
+    token_width = max(5, min(token_width, room - n * bar_width))
     table = Table(show_edge=False, header_style="bold", pad_edge=False)
     table.add_column("step", justify="right", style="dim", no_wrap=True)
-    table.add_column("token", style="bold", no_wrap=True, max_width=16, overflow="ellipsis")
+    table.add_column("token", style="bold", no_wrap=True, max_width=token_width, overflow="ellipsis")
     table.add_column("dist", justify="right", style="dim", no_wrap=True)
-    for e in explanations:  # bundled models by their short names (rnn, lstm): the table fits 80 columns
-        table.add_column(e.name.removeprefix(f"{e.prediction['task']}-"), justify="right", no_wrap=True)
-        table.add_column("|g_t|", style="cyan" if e.cell == "lstm" else "magenta", no_wrap=True)
+    for e in explanations:
+        table.add_column(_short_name(e), justify="right", no_wrap=True, min_width=7)
+        table.add_column("|g_t|", style="cyan" if e.cell == "lstm" else "magenta", no_wrap=True, width=bar_width)
         if saliency:
-            table.add_column("g×x", justify="right", no_wrap=True)
-    T = len(tokens)
+            table.add_column("g×x", justify="right", no_wrap=True, min_width=5)
     for t, token in enumerate(tokens):
         row = [str(t + 1), token, str(T - 1 - t)]
         for e in explanations:
@@ -398,13 +409,31 @@ def gradient_table(console: Console, tokens: list[str], explanations: list, sali
                 row.append(f"{e.saliency[t]:+.2f}")
         table.add_row(*row)
     console.print(table)
+
+
+def gradient_table(console: Console, tokens: list[str], explanations: list, saliency: bool) -> None:
+    """|g_t| per token for each model, with log-scaled bars (one scale for all models), then
+    each model's verdict and an LSTM's gates. Models that do not fit the terminal side by side
+    go to a second table rather than a squeezed one."""
+    low, high = _log_range([e.grad_norms for e in explanations])
+    fixed = 2 * max(4, len(str(len(tokens)))) + min(16, max(5, *(len(t) for t in tokens))) + 6  # step, token, dist
+    tables, used = [[]], fixed
+    for e in explanations:  # as many models side by side as fit with bars of 5
+        width = max(7, len(_short_name(e))) + 5 + 6 + (8 if saliency else 0)  # value, bar, separators, g×x
+        if tables[-1] and used + width > console.width:
+            tables.append([])
+            used = fixed
+        tables[-1].append(e)
+        used += width
+    for models in tables:
+        _gradient_columns(console, tokens, models, saliency, low, high)
     console.print(Text(f"{GRADIENT_NOTE}; bars are log-scaled over 12 decades"
                        + ("; g×x: gradient x input of the prediction" if saliency else "") + ".", style="dim"))
     for e in explanations:
         p = e.prediction
         what = "last token's tag" if p["task"] == "tagger" else "label"
         console.print(Text.assemble((e.name, "bold"), f" ({e.cell}): {what} ", (p["label"], "bold"),
-                                    f" ({p['prob']:.2f}); " + gradient_summary(e.summary(), T)))
+                                    f" ({p['prob']:.2f}); " + gradient_summary(e.summary(), len(tokens))))
     for e in explanations:
         if e.gates():
             gates_table(console, tokens, e)

@@ -141,3 +141,18 @@ def test_lstm_gates_table_fits_80_columns(tiny_model):
     assert result.exit_code == 0 and max(len(line) for line in lines) <= 80
     assert "tiny-lstm: gates per token" in result.stdout and "|c_t|" in result.stdout
     assert not any("…" in line for line in lines)  # nothing cut
+
+
+@pytest.mark.parametrize("columns, models, tables", [(80, ["rnn", "lstm"], 1), (60, ["rnn", "lstm"], 2),
+                                                     (80, ["rnn", "lstm", "lstm-small"], 2)])
+def test_gradient_table_never_cuts_a_number(columns, models, tables):
+    import re
+
+    args = ["explain-gradients", "-f", "table", "--saliency", "The film starts slow but the ending is wonderful"]
+    result = runner.invoke(app, [*args, *(x for m in models for x in ("-m", m))], env={"COLUMNS": str(columns)})
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0 and max(len(line) for line in lines) <= columns
+    rows = [line for line in lines if re.match(r"\s*\d+ │", line) and "│" in line and "e-" in line]
+    assert len(rows) == 9 * tables and "…" not in "".join(rows)  # a table per group of models that fits
+    assert sum(len(re.findall(r"\d\.\de-\d\d", row)) for row in rows) == 9 * len(models)  # every |g_t| whole
+    assert sum(row.count("wonderful") for row in rows) == tables  # the token whole too
