@@ -109,7 +109,7 @@ def evaluate_sentiment(model: ModelFile, examples: list) -> SentimentReport:
     unknown = sorted({e.label for e in examples} - set(labels))
     if unknown:
         hint = ("name integer labels with --label-names, in the order 0,1,..."
-                if all(label.isdigit() for label in unknown) else "relabel the data with the model's labels")
+                if all(label.isdecimal() for label in unknown) else "relabel the data with the model's labels")
         raise RnnCliError(f"the data has labels that {model.name} does not know: {', '.join(unknown)}; its labels are "
                           f"{', '.join(labels)}; {hint}")
     probs = Classifier(model).probabilities([e.words for e in examples])

@@ -12,6 +12,7 @@ cell state passes gradient on through the forget gate, c_t = f_t * c_(t-1) + ...
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -407,16 +408,13 @@ def explain_corpus(specs: list[str], task: str, sentences: list[list[str]], max_
     """Gradient decay over a corpus, per model (bundled name or path) of `task`: the first
     `max_sentences` non-empty sentences (tokenized), each cut to its first `max_tokens`
     tokens; see CorpusExplanation. Sentences of equal length are unrolled together."""
-    from rnncli.model_file import open_model
-
     chosen = [list(s) for s in sentences if len(s)][:max_sentences]
     if not chosen:
         raise RnnCliError("no sentences to explain; give a file with some text")
     cut = sum(len(s) > max_tokens for s in chosen)
     chosen = [s[:max_tokens] for s in chosen]
     out = []
-    for spec in specs:
-        model = open_model(spec, task)
+    for model in open_models(specs, task):
         norms, labels = corpus_grad_norms(model, chosen)
         out.append(corpus_statistics(model.name, model.config.cell, model.config.task, norms, labels, cut))
     return out
@@ -511,14 +509,14 @@ def synthetic_cells(cells: str, length: int, radius: float, activation: str = "t
     bad = [c for c in names if c not in ("rnn", "lstm", "gru")]
     if bad or not names:
         raise RnnCliError(f"--cell: unknown cell {bad[0] if bad else cells!r}; use rnn, lstm, gru", EXIT_USAGE)
-    return [synthetic(c, length, radius, activation, hidden, seed, clip, forget_bias=forget_bias) for c in names]
+    return [synthetic(c, length, radius, activation, hidden, seed, clip, forget_bias=forget_bias)
+            for c in dict.fromkeys(names)]  # each cell once, as the experiments take them
 
 
 def explain_models(specs: list[str], task: str, text: str | None = None,
                    saliency: bool = False) -> tuple[list[str], list[Explanation]]:
     """The tokens of `text` (DEFAULT_TEXT when None) and an Explanation per model (bundled
     name or path) of `task`."""
-    from rnncli.model_file import open_model
     from rnncli.text import clean, tokenize
 
     text = DEFAULT_TEXT if text is None else text
@@ -530,4 +528,21 @@ def explain_models(specs: list[str], task: str, text: str | None = None,
     if len(tokens) > MAX_TOKENS:
         raise RnnCliError(f"explain-gradients reads at most {MAX_TOKENS:,} tokens (this text has {len(tokens):,}); "
                           "give a shorter text", EXIT_USAGE)
-    return tokens, [explain(open_model(spec, task), tokens, saliency) for spec in specs]
+    return tokens, [explain(model, tokens, saliency) for model in open_models(specs, task)]
+
+
+def open_models(specs: list[str], task: str) -> list[ModelFile]:
+    """The models (bundled names or paths) of `task`, each file once. Results are keyed by the
+    model's name (JSON, TSV columns, the plot), so two files of one name are a usage error."""
+    from rnncli.model_file import open_model, resolve_model
+
+    models = {}
+    for spec in specs:
+        path = os.path.realpath(resolve_model(spec, task))
+        if path not in models:
+            models[path] = open_model(spec, task)
+    names = [m.name for m in models.values()]
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice is not None:
+        raise RnnCliError(f"two models named {twice!r}: give models of different names (see rnncli info)", EXIT_USAGE)
+    return list(models.values())

@@ -34,7 +34,20 @@ class Console(rich.console.Console):
     tag), no emoji codes, no highlighting. Styles come from Text objects and table columns only."""
 
     def __init__(self, **kwargs):
-        super().__init__(markup=False, emoji=False, highlight=False, no_color="NO_COLOR" in os.environ, **kwargs)
+        super().__init__(markup=False, emoji=False, highlight=False, no_color="NO_COLOR" in os.environ,
+                         _environ=_sizes_checked(), **kwargs)
+
+
+def _size(name: str) -> int | None:
+    """COLUMNS or LINES when it is a positive number in ASCII digits, else None."""
+    value = os.environ.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and int(value) > 0 else None
+
+
+def _sizes_checked() -> dict[str, str]:
+    """The environment without a COLUMNS or LINES that is not a positive number: Rich takes any
+    str.isdigit() value, so COLUMNS=0 drew nothing and COLUMNS=² crashed in int()."""
+    return {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES") or _size(k) is not None}
 
 
 def stderr_console() -> Console:
@@ -64,7 +77,7 @@ def print_warning(message: str) -> None:
 def stdout_console() -> Console:
     """Colour only on a terminal and never with NO_COLOR; the terminal's width, or COLUMNS, or
     120 when neither says."""
-    fixed = not sys.stdout.isatty() and not os.environ.get("COLUMNS", "").isdigit()
+    fixed = not sys.stdout.isatty() and _size("COLUMNS") is None
     return Console(soft_wrap=False, width=120 if fixed else None)
 
 

@@ -8,6 +8,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
+from conftest import TINY_TRAIN
 from rnncli.cli import app
 from rnncli.config import ModelConfig
 from rnncli.encoding import encode
@@ -101,6 +102,22 @@ def test_cli_json_and_tsv(tiny_model):
     table = runner.invoke(app, ["explain-gradients", "--synthetic", "--activation", "linear", "--radius", "1.5",
                                 "--cell", "rnn", "--clip", "1", "-f", "table"])
     assert "matches the analytic" in table.stdout and "clipping at 1" in table.stdout and "explodes" in table.stdout
+
+
+@pytest.mark.parametrize("corpus", [False, True], ids=["text", "corpus"])
+def test_models_of_one_name_are_not_merged(tiny_model, tmp_path, corpus):
+    # JSON, TSV and the plot key each model by its name: two files named alike lost one silently
+    (tmp_path / "b").mkdir()
+    other = tmp_path / "b" / tiny_model.name
+    other.write_bytes(tiny_model.read_bytes())
+    source = ["--input", str(TINY_TRAIN), "--max-sentences", "2"] if corpus else ["I study ."]
+    args = ["explain-gradients", "--task", "tagger", "-f", "json", *source]
+    clash = runner.invoke(app, [*args, "-m", str(tiny_model), "-m", str(other)])
+    assert clash.exit_code == 2 and "two models named 'tiny-lstm'" in clash.stderr, clash.output
+    same = runner.invoke(app, [*args, "-m", str(tiny_model), "-m", str(tiny_model)])  # one file twice: once
+    assert same.exit_code == 0 and list(json.loads(same.stdout)["models"]) == ["tiny-lstm"], same.output
+    cells = runner.invoke(app, ["explain-gradients", "--synthetic", "--length", "3", "--cell", "rnn,rnn", "-f", "tsv"])
+    assert cells.stdout.splitlines()[0] == "step\tdistance\trnn_grad_norm"
 
 
 def test_cli_errors(tmp_path):

@@ -467,6 +467,15 @@ def test_narrow_terminals_keep_words_tags_and_probabilities(hand_tagger, width):
     assert all(tag in result.stdout for tag in ("PRON", "VERB", "NOUN", "PUNCT")) and "0.80" in result.stdout
 
 
+@pytest.mark.parametrize(("columns", "lines"), [("0", None), ("\u00b2", None), (None, "\u00b2"), ("-5", "0")],
+                         ids=["zero", "superscript", "lines-superscript", "negative"])
+def test_odd_columns_and_lines_are_ignored(hand_tagger, columns, lines):
+    # Rich takes any str.isdigit() COLUMNS/LINES: "0" drew nothing at all and "²" crashed int()
+    env = {name: value for name, value in (("COLUMNS", columns), ("LINES", lines)) if value is not None}
+    result = runner.invoke(app, ["tag", "-m", str(hand_tagger), "-f", "table", "I study ."], env=env)
+    assert result.exit_code == 0 and "study" in result.stdout and "VERB" in result.stdout, result.output
+
+
 def test_ctrl_c_says_so():
     code = ("import sys, rnncli.gradients as g\n"
             "def stop(*a, **k): raise KeyboardInterrupt\n"

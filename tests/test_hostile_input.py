@@ -478,7 +478,9 @@ def test_cat_into_tag_gives_back_the_same_bytes(tiny_model, tmp_path):
     ("label\tsentence\n0\ta boring film\n1\ta great film\n", "a,a", 2, "--label-names 'a,a': give distinct"),
     ("label\tsentence\n0\ta boring film\n1\ta great film\n", "negative,", 2, "--label-names 'negative,': give"),
     ("label\tsentence\n0\ta boring film\n1\ta great film\n", "bad,good", 1, "does not know: bad, good"),
-], ids=["one-class", "three-classes", "word-labels", "duplicate-names", "empty-name", "unknown-names"])
+    ("label\tsentence\n\u00b9\ta boring film\n1\ta great film\n", "negative,positive", 1,
+     "the labels are not integers (\u00b9)"),  # str.isdigit() but not int(): was an internal error
+], ids=["one-class", "three-classes", "word-labels", "duplicate-names", "empty-name", "unknown-names", "superscript"])
 def test_eval_sentiment_labels(tiny_sentiment, tmp_path, content, label_names, code, message):
     data = tmp_path / "gold.tsv"
     data.write_text(content, encoding="utf-8")
