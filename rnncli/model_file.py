@@ -32,7 +32,7 @@ from rnncli.vocab import Vocab
 FORMAT = "rnncli-model"
 FORMAT_VERSION = 1
 BUNDLED = {"tagger": ("lstm", "rnn", "lstm-small", "rnn-small"), "sentiment": ("lstm", "rnn", "lstm-small"),
-           "tokenizer": ("lstm",)}
+           "tokenizer": ("lstm", "rnn")}
 MAX_HEADER = 100_000_000  # bytes; safetensors' own limit
 DTYPES = {"F16": "<f2", "F32": "<f4", "F64": "<f8", "I32": "<i4", "I64": "<i8", "U8": "u1", "BOOL": "?"}
 WEIGHT_DTYPES = ("F16", "F32")  # what model files hold; training checkpoints hold the others too

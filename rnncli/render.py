@@ -657,7 +657,7 @@ def models_table(console: Console, models: list[dict]) -> None:
         for name, task, cell, macs, size, dev, test in rows:
             console.print(Text(name, style="bold"), soft_wrap=True)
             console.print(Padding(f"{task}, {cell}, {macs} MAC/tok, {size}; dev {dev}, test {test}", (0, 0, 0, 4)))
-    for line in ("MAC/tok: multiply-adds per token (per character for the tokenizer)",
+    for line in ("MAC/tok: multiply-adds per token (per character for a tokenizer)",
                  "dev/test: tagger UPOS, sentiment accuracy, tokenizer Words F1; see rnncli info"):
         console.print(Text(line, style="dim"))
 

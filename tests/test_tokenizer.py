@@ -180,13 +180,19 @@ BUNDLED_GOLDEN = {  # the bundled tokenizer-lstm on tricky text: words joined by
 }
 
 
-def test_golden_output_of_the_bundled_tokenizer():
+RNN_GOLDEN = {**BUNDLED_GOLDEN,  # tokenizer-rnn: the same but for a sentence end made up after the URL
+              "Mail john.doe@example.com or see https://example.com/a?b=c now.": [
+                  ["Mail", "john.doe@example.com", "or", "see", "https://example.com/a?b=c"], ["now", "."]]}
+
+
+@pytest.mark.parametrize("name, golden", [("lstm", BUNDLED_GOLDEN), ("rnn", RNN_GOLDEN)])
+def test_golden_output_of_the_bundled_tokenizers(name, golden):
     from rnncli.tokenizer import open_tokenizer
 
-    texts = list(BUNDLED_GOLDEN)
-    segmented = open_tokenizer("lstm").segment(texts)
+    texts = list(golden)
+    segmented = open_tokenizer(name).segment(texts)
     assert {text: [["|".join(t.words) for t in s] for s in sentences]
-            for text, sentences in zip(texts, segmented)} == BUNDLED_GOLDEN
+            for text, sentences in zip(texts, segmented)} == golden
 
 
 def test_a_blank_line_hands_on_the_held_sentence_at_once(tiny_tokenizer):
