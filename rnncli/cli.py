@@ -298,8 +298,8 @@ ReportFile = Annotated[Optional[Path], typer.Option("--report", metavar="FILE",
 Tokenizer = Annotated[Optional[str], typer.Option(
     metavar="NAME", show_default="lstm",
     help="How text (and lines) is cut into sentences and tokens: lstm (the bundled character-level recurrent "
-         "tokenizer), rnn (its vanilla RNN twin: 1.7x as fast, slightly less accurate), treebank (NLTK's Punkt and Treebank rules) or the "
-         "path of a tokenizer model.")]
+         "tokenizer), rnn (its vanilla RNN twin: 1.7x as fast, slightly less accurate), treebank (NLTK's Punkt "
+         "and Treebank rules) or the path of a tokenizer model.")]
 Mismatches = Annotated[Optional[int], typer.Option(
     min=0, metavar="N", show_default="10", help="How many of the most frequent tokenization mismatches to list.")]
 LabelNames = Annotated[Optional[str], typer.Option(metavar="NAMES", show_default="negative,positive for 0/1 labels",
