@@ -754,12 +754,22 @@ def model_info(console: Console, m: dict) -> None:
              ("best epoch", _words(m["best_epoch"])), ("wall time", f"{_words(m['wall_time_s'])} s")]
     key_width = max(len(k) for k, _ in rows)
     command = shell_lines(m["command"] or "?", console.width - key_width - 2)
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", justify="right", no_wrap=True)
-    grid.add_column(overflow="fold")
-    for key, value in rows:
-        grid.add_row(key, Text("\n".join(map(printable, command)) if key == "trained with" else printable(value)))
-    console.print(grid)
+    # A line wider than the value column would be folded by Rich, mid-word or before its " \\", and
+    # would no longer paste back: then the command goes under its label, at the console's width.
+    below = max(map(len, command)) > console.width - key_width - 2
+    if below:
+        command = shell_lines(m["command"] or "?", console.width)
+    split = rows.index(("trained with", "")) + 1
+    for first, part in ((True, rows[:split]), (False, rows[split:])):
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", justify="right", no_wrap=True, min_width=key_width)  # both parts aligned
+        grid.add_column(overflow="fold")
+        for key, value in part:
+            shown = "\n".join(map(printable, command)) if key == "trained with" and not below else printable(value)
+            grid.add_row(key, Text(shown))
+        console.print(grid)
+        if first and below:
+            console.print(Text("\n".join(map(printable, command))), soft_wrap=True)  # a word wider still: unfolded
     history = training.get("history") or []
     if history:
         console.print()
