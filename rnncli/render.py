@@ -459,17 +459,23 @@ def gates_table(console: Console, tokens: list[str], e) -> None:
     from rich.table import Table
 
     gates = e.gates()
+    cells = [f"{gates['cell_state_norm'][t]:.2f}" for t in range(len(tokens))]
+    # As in the gradient table, the numbers are never cut: the bar (10 to 5) and then the token column give way.
+    numbers = max(4, len(str(len(tokens)))) + 3 * 4 + max(5, *map(len, cells)) + 3 * 6  # " │ " between 7 columns
+    token_width = min(16, max(5, *(len(t) for t in tokens)))
+    bar_width = max(5, min(10, console.width - numbers - token_width))
+    token_width = max(5, min(token_width, console.width - numbers - bar_width))
     table = Table(title=f"{e.name}: gates per token (means over the units)", title_justify="left",
                   show_edge=False, header_style="bold", pad_edge=False)
     table.add_column("step", justify="right", style="dim", no_wrap=True)
-    table.add_column("token", style="bold", no_wrap=True, max_width=16, overflow="ellipsis")
+    table.add_column("token", style="bold", no_wrap=True, max_width=token_width, overflow="ellipsis")
     for name in ("i_t", "f_t", "o_t", "|c_t|"):
         table.add_column(name, justify="right", no_wrap=True)
-    table.add_column("f_t", style="cyan", no_wrap=True, min_width=10)
+    table.add_column("f_t", style="cyan", no_wrap=True, width=bar_width)
     for t, token in enumerate(tokens):
         f = gates["forget_gate_mean"][t]
         table.add_row(str(t + 1), token, f"{gates['input_gate_mean'][t]:.2f}", f"{f:.2f}",
-                      f"{gates['output_gate_mean'][t]:.2f}", f"{gates['cell_state_norm'][t]:.2f}", bar(f))
+                      f"{gates['output_gate_mean'][t]:.2f}", cells[t], bar(f, bar_width))
     console.print(table)
 
 
@@ -754,12 +760,22 @@ def model_info(console: Console, m: dict) -> None:
              ("best epoch", _words(m["best_epoch"])), ("wall time", f"{_words(m['wall_time_s'])} s")]
     key_width = max(len(k) for k, _ in rows)
     command = shell_lines(m["command"] or "?", console.width - key_width - 2)
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", justify="right", no_wrap=True)
-    grid.add_column(overflow="fold")
-    for key, value in rows:
-        grid.add_row(key, Text("\n".join(map(printable, command)) if key == "trained with" else printable(value)))
-    console.print(grid)
+    # A line wider than the value column would be folded by Rich, mid-word or before its " \\", and
+    # would no longer paste back: then the command goes under its label, at the console's width.
+    below = max(map(len, command)) > console.width - key_width - 2
+    if below:
+        command = shell_lines(m["command"] or "?", console.width)
+    split = rows.index(("trained with", "")) + 1
+    for first, part in ((True, rows[:split]), (False, rows[split:])):
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", justify="right", no_wrap=True, min_width=key_width)  # both parts aligned
+        grid.add_column(overflow="fold")
+        for key, value in part:
+            shown = "\n".join(map(printable, command)) if key == "trained with" and not below else printable(value)
+            grid.add_row(key, Text(shown))
+        console.print(grid)
+        if first and below:
+            console.print(Text("\n".join(map(printable, command))), soft_wrap=True)  # a word wider still: unfolded
     history = training.get("history") or []
     if history:
         console.print()

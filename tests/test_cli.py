@@ -351,16 +351,41 @@ def test_readme_shows_what_models_prints():
     assert run("models").stdout == shown
 
 
-@pytest.mark.parametrize("columns", [60, 80])
-def test_info_command_pastes_back_whole_at_any_width(columns):
-    lines = [line.rstrip() for line in runner.invoke(app, ["info", "sentiment-rnn"],
-                                                      env={"COLUMNS": str(columns)}).stdout.splitlines()]
+BUNDLED_NAMES = ["sentiment-lstm-small", "sentiment-lstm", "sentiment-rnn", "tagger-lstm-small", "tagger-lstm",
+                 "tagger-rnn-small", "tagger-rnn", "tokenizer-lstm", "tokenizer-rnn"]
+
+
+def pasted_command(lines: list[str]) -> str:
+    """The training command as `info` shows it, joined as a shell joins lines ending in a backslash."""
     start = next(i for i, line in enumerate(lines) if "trained with" in line)
+    if not lines[start].replace("trained with", "").strip():  # shown under its label, at full width
+        start += 1
     end = next(i for i in range(start, len(lines)) if not lines[i].endswith("\\"))
-    command = " ".join(line.replace("trained with", "").rstrip("\\").strip() for line in lines[start:end + 1])
+    return " ".join(line.replace("trained with", "").rstrip("\\").strip() for line in lines[start:end + 1])
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+@pytest.mark.parametrize("model", BUNDLED_NAMES)
+def test_info_command_pastes_back_whole_at_any_width(columns, model):
+    # absolute data paths (tagger-lstm-small's) are wider than the value column at 60: Rich folded them mid-word
+    lines = [line.rstrip() for line in runner.invoke(app, ["info", model],
+                                                      env={"COLUMNS": str(columns)}).stdout.splitlines()]
     assert max(len(line) for line in lines) <= columns  # no line wrapped by the terminal or by Rich
-    recorded = json.loads(run("info", "sentiment-rnn", "--json").stdout)["command"]
-    assert shlex.split(command) == shlex.split(recorded)
+    recorded = json.loads(run("info", model, "--json").stdout)["command"]
+    assert shlex.split(pasted_command(lines)) == shlex.split(recorded)
+
+
+def test_info_command_never_folds_a_line_continuation(tmp_path, monkeypatch):
+    # at 40 columns "    --no-bidirectional \\" was one wider than the value column: the backslash was folded
+    # onto a line of its own and the pasted command ended at --no-bidirectional
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.conllu").write_bytes(TINY_TRAIN.read_bytes())
+    trained = runner.invoke(app, ["train", "tagger", "--train", "t.conllu", "--dev", "t.conllu", "--out", "m", "--epochs",
+                                  "1", "--hidden", "8", "--embedding-dim", "8", "--no-char", "--no-bidirectional"])
+    assert trained.exit_code == 0
+    lines = [line.rstrip() for line in runner.invoke(app, ["info", "m"], env={"COLUMNS": "40"}).stdout.splitlines()]
+    recorded = json.loads(runner.invoke(app, ["info", "m", "--json"]).stdout)["command"]
+    assert "--no-bidirectional" in recorded and shlex.split(pasted_command(lines)) == shlex.split(recorded)
 
 
 def test_info_at_80_columns(tiny_model):

@@ -173,3 +173,16 @@ def test_gradient_table_never_cuts_a_number(columns, models, tables):
     assert len(rows) == 9 * tables and "…" not in "".join(rows)  # a table per group of models that fits
     assert sum(len(re.findall(r"\d\.\de-\d\d", row)) for row in rows) == 9 * len(models)  # every |g_t| whole
     assert sum(row.count("wonderful") for row in rows) == tables  # the token whole too
+
+
+def test_lstm_gates_table_never_cuts_a_number_at_60_columns():
+    # the gates table kept its token column at 16 and its bar at 10: at 60 columns Rich cut every column, i_t to "0.…"
+    import re
+
+    args = ["explain-gradients", "-f", "table", "-m", "lstm", "The Supercalifragilisticexpialidocious film is good"]
+    result = runner.invoke(app, args, env={"COLUMNS": "60"})
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if "gates per token" in line)
+    rows = [line for line in lines[start:] if re.match(r"\s*\d+ │", line)]
+    assert result.exit_code == 0 and max(len(line) for line in lines) <= 60 and len(rows) == 5
+    assert all(len(re.findall(r"│\s+\d+\.\d\d ", row)) == 4 for row in rows)  # i_t, f_t, o_t, |c_t| whole
