@@ -388,6 +388,19 @@ GRADIENT_NOTE = ("|g_t|: norm of the gradient of the prediction's log-probabilit
                  "recurrence (first layer, left to right), from the last step")
 
 
+def _token_width(tokens: list[str]) -> int:
+    return min(16, max(5, *(len(t) for t in tokens)))  # longer tokens end in "…"
+
+
+def _token_and_bars(tokens: list[str], room: int, bars: int, widest_bar: int) -> tuple[int, int]:
+    """Widths of the token column (at most 16) and of each of `bars` bar columns sharing `room`
+    characters: the bars give way first, then the token column, each down to 5; the numbers of
+    the gradient and gates tables never do."""
+    token = _token_width(tokens)
+    bar = max(5, min(widest_bar, (room - token) // bars))
+    return max(5, min(token, room - bars * bar)), bar
+
+
 def _short_name(e) -> str:
     return e.name.removeprefix(f"{e.prediction['task']}-")  # bundled models by their short names: rnn, lstm
 
@@ -401,10 +414,8 @@ def _gradient_columns(console: Console, tokens: list[str], explanations: list, s
     n, T = len(explanations), len(tokens)
     numbers = sum(max(7, len(_short_name(e))) + (6 if saliency else 0) for e in explanations)  # 1.2e-03, +0.12
     separators = 3 * (2 + n * (2 + saliency))  # " │ " between columns
-    token_width = min(16, max(5, *(len(t) for t in tokens)))
     room = console.width - 2 * max(4, len(str(T))) - numbers - separators  # for the token and the bars
-    bar_width = max(5, min(12, (room - token_width) // n))
-    token_width = max(5, min(token_width, room - n * bar_width))
+    token_width, bar_width = _token_and_bars(tokens, room, n, 12)
     table = Table(show_edge=False, header_style="bold", pad_edge=False)
     table.add_column("step", justify="right", style="dim", no_wrap=True)
     table.add_column("token", style="bold", no_wrap=True, max_width=token_width, overflow="ellipsis")
@@ -429,7 +440,7 @@ def gradient_table(console: Console, tokens: list[str], explanations: list, sali
     each model's verdict and an LSTM's gates. Models that do not fit the terminal side by side
     go to a second table rather than a squeezed one."""
     low, high = _log_range([e.grad_norms for e in explanations])
-    fixed = 2 * max(4, len(str(len(tokens)))) + min(16, max(5, *(len(t) for t in tokens))) + 6  # step, token, dist
+    fixed = 2 * max(4, len(str(len(tokens)))) + _token_width(tokens) + 6  # step, token, dist
     tables, used = [[]], fixed
     for e in explanations:  # as many models side by side as fit with bars of 5
         width = max(7, len(_short_name(e))) + 5 + 6 + (8 if saliency else 0)  # value, bar, separators, g×x
@@ -460,11 +471,8 @@ def gates_table(console: Console, tokens: list[str], e) -> None:
 
     gates = e.gates()
     cells = [f"{gates['cell_state_norm'][t]:.2f}" for t in range(len(tokens))]
-    # As in the gradient table, the numbers are never cut: the bar (10 to 5) and then the token column give way.
     numbers = max(4, len(str(len(tokens)))) + 3 * 4 + max(5, *map(len, cells)) + 3 * 6  # " │ " between 7 columns
-    token_width = min(16, max(5, *(len(t) for t in tokens)))
-    bar_width = max(5, min(10, console.width - numbers - token_width))
-    token_width = max(5, min(token_width, console.width - numbers - bar_width))
+    token_width, bar_width = _token_and_bars(tokens, console.width - numbers, 1, 10)
     table = Table(title=f"{e.name}: gates per token (means over the units)", title_justify="left",
                   show_edge=False, header_style="bold", pad_edge=False)
     table.add_column("step", justify="right", style="dim", no_wrap=True)
