@@ -148,14 +148,3 @@ def _check_id(token_id: str, words: int, source: str, number: int) -> int:
             f"{source}:{number}: bad ID {token_id!r}; expected an integer, a range like 3-4 or a decimal like 8.1"
         )
     return 0
-
-
-def sentence_from_tokens(tokens: list[str], text: str | None = None, sent_id: str | None = None) -> Sentence:
-    """A fresh CoNLL-U sentence for tokens that came from text or token input."""
-    comments = []
-    if sent_id is not None:
-        comments.append(f"# sent_id = {sent_id}")
-    if text is not None:
-        comments.append(f"# text = {text}")
-    rows = [[str(i), tok, "_", "_", "_", "_", "_", "_", "_", "_"] for i, tok in enumerate(tokens, start=1)]
-    return Sentence(comments=comments, rows=rows)

@@ -13,12 +13,15 @@ left by a process that no longer runs are removed the next time the same output 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
 import stat
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from rnncli.errors import RnnCliError
 
@@ -147,3 +150,27 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+@contextmanager
+def output_lock(path: str | os.PathLike) -> Iterator[None]:
+    """Hold `PATH.lock` for as long as a run writes `path` (and its checkpoint): a second run
+    with the same output is refused at once, instead of both writing it and both reporting
+    success. The lock goes with the process, however it ends; the file is removed after."""
+    lock = Path(f"{path}.lock")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise RnnCliError(f"{lock}: cannot create the lock file ({exc.strerror})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RnnCliError(f"{path}: another run is writing this file now (it holds {lock}); wait for it to end, "
+                              "or give this run another --out") from None
+        try:
+            yield
+        finally:
+            lock.unlink(missing_ok=True)
+    finally:
+        os.close(fd)

@@ -198,8 +198,8 @@ def tagged_tsv(tokens: list[str], candidates: list[list[tuple[str, float]]]) -> 
     return "".join(lines) + "\n"
 
 
-def tagged_tags(tokens: list[str], candidates: list[list[tuple[str, float]]], end: str = "\n") -> str:
-    return " ".join(f"{printable(tok)}/{cands[0][0]}" for tok, cands in zip(tokens, candidates)) + end
+def tagged_tags(tokens: list[str], candidates: list[list[tuple[str, float]]]) -> str:
+    return " ".join(f"{printable(tok)}/{cands[0][0]}" for tok, cands in zip(tokens, candidates)) + "\n"
 
 
 def tagged_json(text: str, tokens: list[str], candidates: list[list[tuple[str, float]]], tagset: str,
@@ -263,8 +263,8 @@ def write_tags(results, fmt: str, tagset: str, labels: list[str], head: str, top
                 tagged_table(console, sentence.text, result.words, candidates, tagset)
         elif fmt == "tsv":
             sys.stdout.write(tagged_tsv(result.words, candidates))
-        elif fmt == "tags":  # the pieces of a line too long to hold whole stay on one line
-            sys.stdout.write(tagged_tags(result.words, candidates, " " if sentence.continued else "\n"))
+        elif fmt == "tags":
+            sys.stdout.write(tagged_tags(result.words, candidates))
         elif fmt == "jsonl":
             sys.stdout.write(tagged_json(sentence.text, result.words, candidates, tagset, sentence.comment("sent_id"),
                                          sentence.line))

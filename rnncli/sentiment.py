@@ -79,7 +79,7 @@ def classify_lines(model: ModelFile, lines: Iterable[str], input_format: str = "
     are (see Classifier). `tokenizer`: see text.read_sentences. With jobs > 1, batches are
     classified by that many worker processes (parallel.ordered_map)."""
     classifier = Classifier(model)
-    sentences = read_sentences(lines, input_format, source, per_line=False, input_waiting=input_waiting,
+    sentences = read_sentences(lines, input_format, source, per_line=False, input_waiting=input_waiting, max_words=None,
                                tokenizer=tokenizer)
     texts, total, tokens = [], 0.0, 0  # the pieces of the text being read so far
     groups = batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS)

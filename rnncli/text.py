@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
-from rnncli.conllu import Sentence, read_conllu, sentence_from_tokens
+from rnncli.conllu import Sentence, read_conllu
 from rnncli.errors import RnnCliError
 from rnncli.segmentation import Segment
 
@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 INPUT_FORMATS = ("text", "lines", "tokens", "conllu")
 PUNKT_PARAMS = Path(__file__).parent / "resources" / "punkt-english.json"
-MAX_SENTENCE_CHARS = 100_000  # a longer sentence or line is cut at whitespace into pieces of at most this size
+MAX_SENTENCE_CHARS = 100_000  # a longer sentence or line is read in pieces of at most this size, cut at whitespace
+MAX_SENTENCE_WORDS = 10_000  # the most words of one sentence (or line) held at once; see read_sentences
 _LAST_SPACE = re.compile(r"(?s).*\s")  # matched within a window: up to its last whitespace
 
 T = TypeVar("T")
@@ -226,13 +227,10 @@ def _numbered_lines(pieces: Iterable[tuple[str, bool]]) -> Iterator[tuple[int, s
 
 def _line_sentences(lines: Iterable[str]) -> Iterator[Piece]:
     """One piece per input line (an empty one for a blank line), numbered by line: a line too
-    long to hold whole comes in pieces with sent_id LINE.1, LINE.2, ..."""
-    piece = 0
+    long to hold whole comes in several pieces of that line, each but the last `continued`."""
     for number, text, continued in _numbered_lines(_line_pieces(lines)):
-        piece += 1
-        sent_id = str(number) if piece == 1 and not continued else f"{number}.{piece}"
-        piece = piece if continued else 0
-        yield Piece(text, continued, sent_id=sent_id, line=number)
+        yield Piece(text, continued, space_after=not continued or text[-1:].isspace(), sent_id=str(number),
+                    line=number)
 
 
 @dataclass
@@ -262,24 +260,34 @@ def _split_text(text: str, final: bool) -> tuple[list[Piece], str]:
         out += [Piece(piece, i < len(pieces) - 1, piece[-1].isspace()) for i, piece in enumerate(pieces)]
         out[-1].space_after = end >= len(text) or text[end].isspace()
     if len(rest) > MAX_SENTENCE_CHARS:
+        trailing = rest[len(rest.rstrip()):]
         *pieces, rest = split_long(rest.rstrip())
-        out += [Piece(piece, True) for piece in pieces]
-        rest += " "
+        out += [Piece(piece, True, piece[-1].isspace()) for piece in pieces]
+        rest += trailing
     return out, rest
+
+
+_WHITESPACE = re.compile(r"\s+")
 
 
 def _paragraph_lines(lines: Iterable[str], per_line: bool, limit: int = MAX_SENTENCE_CHARS
                      ) -> Iterator[tuple[str, bool]]:
-    """Each line (or piece of a long line, at most `limit` characters) of running text,
-    whitespace collapsed, with whether a paragraph ends after it: at a blank line, or at every
-    line if per_line."""
+    """Each line (or piece of a long line, at most `limit` characters) of running text, each
+    whitespace run one space (a line end too, so a word cut between two pieces stays whole when
+    they are joined, see _append), with whether a paragraph ends after it: at a blank line, or at
+    every line if per_line."""
     starts_line = True  # whether `line` is a whole line or the first piece of one
     for line in lines:
         for part in split_long(line, limit) if line.strip() else ():
-            yield " ".join(clean(part).split()), False
+            yield _WHITESPACE.sub(" ", clean(part)), False
         if line.endswith("\n") and (per_line or (starts_line and not line.strip())):
             yield "", True
         starts_line = line.endswith("\n")
+
+
+def _append(text: str, part: str) -> str:
+    """`part` after `text`, with one space at most where they meet and none at the start."""
+    return text + (part.lstrip(" ") if not text or text.endswith(" ") else part)
 
 
 def _running_text(lines: Iterable[str], per_line: bool) -> Iterator[Piece]:
@@ -289,7 +297,7 @@ def _running_text(lines: Iterable[str], per_line: bool) -> Iterator[Piece]:
     buffer, checked, newpar = "", 0, False  # the paragraph's text not yet handed on; its length after the last split
     for text, paragraph_ends in _paragraph_lines(lines, per_line):
         if text:
-            buffer += text + " "
+            buffer = _append(buffer, text)
             if len(buffer) - checked > checked // 2:
                 out, buffer = _split_text(buffer, final=False)
                 yield from _mark_paragraph(out, newpar)
@@ -346,8 +354,8 @@ def _segmented_text(lines: Iterable[str], tokenizer: Tokenizer, per_line: bool,
 
     for text, paragraph_ends in _paragraph_lines(lines, per_line, FLUSH_CHARS):
         if text:
-            open_text += text + " "
-            pending += len(text) + 1
+            open_text = _append(open_text, text)
+            pending += len(text)
         if paragraph_ends and open_text:
             closed.append((open_text, open_new))
             open_text, open_new = "", not per_line
@@ -362,8 +370,9 @@ def _segmented_pieces(text: str, sentences: list[list[Segment]], newpar: bool,
     with `goes_on`, the last one is continued by the next piece."""
     for i, tokens in enumerate(sentences):
         start, end = tokens[0].start, tokens[-1].end
-        piece = Piece(text[start:end], goes_on and i == len(sentences) - 1,
-                      end >= len(text) or text[end].isspace(), newpar and i == 0)
+        continued = goes_on and i == len(sentences) - 1  # at the end of the text so far: a word may go on
+        piece = Piece(text[start:end], continued, text[end].isspace() if end < len(text) else not continued,
+                      newpar and i == 0)
         yield piece, [Segment(t.start - start, t.end - start, t.words) for t in tokens]
 
 
@@ -417,8 +426,8 @@ def _without_bom(lines: Iterable[str]) -> Iterator[str]:
 
 
 def read_sentences(lines: Iterable[str], input_format: str, source: str = "<stdin>", per_line: bool = False,
-                   input_waiting: Callable[[], bool] | None = None, tokenizer: Tokenizer | None = None
-                   ) -> Iterator[Sentence]:
+                   input_waiting: Callable[[], bool] | None = None, tokenizer: Tokenizer | None = None,
+                   max_words: int | None = MAX_SENTENCE_WORDS) -> Iterator[Sentence]:
     """Sentences from input lines in one of INPUT_FORMATS. Lines end in a newline; a piece of a
     line without one goes on in the next (inputs.ByteLines cuts lines that are too long to hold).
     `per_line` makes `text` treat each line as a paragraph (for a person typing at a terminal).
@@ -426,36 +435,101 @@ def read_sentences(lines: Iterable[str], input_format: str, source: str = "<stdi
     or by Punkt and the Treebank rules when it is None. `lines` and `tokens` give one sentence
     per input line, an empty one for a blank line, with the line number in `line` and `sent_id`.
 
-    Memory stays bounded: a sentence or line longer than MAX_SENTENCE_CHARS comes as several
-    sentences, each but the last marked `continued`. CoNLL-U is read whole (see read_conllu,
+    Memory stays bounded: a sentence or line longer than MAX_SENTENCE_CHARS is read in pieces,
+    which are joined again into one sentence of at most `max_words` words (see _whole); with
+    `max_words` None they come as several sentences, each but the last marked `continued`. CoNLL-U is read whole (see read_conllu,
     which `input_waiting` lets hand on a sentence without waiting for the next one). An unknown
     format is refused at once, before any input is read."""
     if input_format not in INPUT_FORMATS:
         raise RnnCliError(f"unknown input format {input_format!r}; use one of {', '.join(INPUT_FORMATS)}")
     if input_format == "conllu":
         return read_conllu(lines, source, input_waiting)
-    return _sentences(_without_bom(lines), input_format, per_line, input_waiting or (lambda: True), tokenizer)
+    return _sentences(_without_bom(lines), input_format, per_line, input_waiting or (lambda: True), tokenizer,
+                      max_words, source)
 
 
 def _sentences(lines: Iterable[str], input_format: str, per_line: bool, input_waiting: Callable[[], bool],
-               tokenizer: Tokenizer | None) -> Iterator[Sentence]:
+               tokenizer: Tokenizer | None, max_words: int | None, source: str) -> Iterator[Sentence]:
     """Sentences of `text`, `lines` or `tokens` input, numbered from 1 (see read_sentences)."""
     if input_format == "tokens":
-        for piece in _line_sentences(lines):
-            words = clean(piece.text).split()
-            sentence = sentence_from_tokens(words, text=" ".join(words), sent_id=piece.sent_id)
-            sentence.continued, sentence.line = piece.continued, piece.line
-            yield sentence
-        return
-    if tokenizer is None:
+        tokenized = map(_whitespace_tokens, _line_sentences(lines))
+    elif tokenizer is None:
         pieces = _running_text(lines, per_line) if input_format == "text" else _line_sentences(lines)
         tokenized = map(_treebank_tokens, pieces)
     elif input_format == "text":
         tokenized = _segmented_text(lines, tokenizer, per_line, input_waiting)
     else:
         tokenized = _segmented_lines(_line_sentences(lines), tokenizer, input_waiting)
+    if max_words is not None:
+        tokenized = _whole(tokenized, max_words, input_format != "text", source)
     for number, (piece, tokens) in enumerate(tokenized, start=1):
         yield _sentence(piece, tokens, number)
+
+
+def _whitespace_tokens(piece: Piece) -> tuple[Piece, list[Segment]]:
+    """`tokens` input: the tokens are the line's whitespace-separated words, kept as they are."""
+    words = clean(piece.text).split()
+    piece.text, tokens, start = " ".join(words), [], 0
+    for word in words:
+        tokens.append(Segment(start, start + len(word), [word]))
+        start += len(word) + 1
+    return piece, tokens
+
+
+def _whole(tokenized: Iterable[tuple[Piece, list[Segment]]], max_words: int, per_line: bool,
+           source: str) -> Iterator[tuple[Piece, list[Segment]]]:
+    """The pieces of a sentence or line too long to read at once, joined again into one (of at
+    most about `max_words` words, what bounds memory): a longer line is an error (one record per
+    input line), a longer sentence of running text ends there and the next one begins."""
+    held, held_words = None, 0  # the pieces of the sentence so far, joined, and their words
+    for piece, tokens in tokenized:
+        words = sum(len(token.words) for token in tokens)
+        if held is not None and held_words + words > max_words and not per_line:
+            held[0].continued = False  # the sentence ends here
+            yield held
+            held = None
+        if held is not None:
+            (piece, tokens), words = _join(*held, piece, tokens), held_words + words
+            held = None
+        if words > max_words and per_line:
+            raise RnnCliError(f"{source}:{piece.line}: a line of more than {max_words:,} words; rnncli reads at "
+                              "most that many as one sentence: break the line, or use -I text")
+        while words > max_words and tokens[0].start >= 0:  # running text: sentences of max_words at most
+            head, (piece, tokens) = _cut(piece, tokens, max_words)
+            words -= sum(len(token.words) for token in head[1])
+            yield head
+        if piece.continued:
+            held, held_words = (piece, tokens), words
+        else:
+            yield piece, tokens
+    if held is not None:
+        yield held
+
+
+def _cut(piece: Piece, tokens: list[Segment], max_words: int
+         ) -> tuple[tuple[Piece, list[Segment]], tuple[Piece, list[Segment]]]:
+    """A piece's first sentence of at most `max_words` words (at least one token), and the rest."""
+    count, words = 0, 0
+    while count < len(tokens) - 1 and words + len(tokens[count].words) <= max_words:
+        words += len(tokens[count].words)
+        count += 1
+    count = max(count, 1)
+    end, start = tokens[count - 1].end, tokens[count].start
+    head = Piece(piece.text[:end], False, start > end, piece.newpar, piece.sent_id, piece.line)
+    rest = Piece(piece.text[start:], piece.continued, piece.space_after, False, piece.sent_id, piece.line)
+    return (head, tokens[:count]), (rest, [Segment(t.start - start, t.end - start, t.words) for t in tokens[count:]])
+
+
+def _join(first: Piece, first_tokens: list[Segment], second: Piece, second_tokens: list[Segment]
+          ) -> tuple[Piece, list[Segment]]:
+    """Two consecutive pieces of one sentence as one piece, token offsets moved along."""
+    glue = " " if first.space_after and first.text and second.text else ""
+    shift = len(first.text) + len(glue)
+    tokens = first_tokens + [t if t.start < 0 else Segment(t.start + shift, t.end + shift, t.words)
+                             for t in second_tokens]
+    piece = Piece(first.text + glue + second.text, second.continued, second.space_after, first.newpar,
+                  first.sent_id, first.line)
+    return piece, tokens
 
 
 def batched(items: Iterable[T], size: int, input_waiting: Callable[[], bool] = lambda: True,

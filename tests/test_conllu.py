@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import FIXTURES
-from rnncli.conllu import read_conllu, sentence_from_tokens
+from rnncli.conllu import read_conllu
 from rnncli.errors import RnnCliError
 
 
@@ -16,11 +16,6 @@ def test_round_trip_keeps_comments_ranges_and_empty_nodes():
     assert sentences[0].comment("newdoc id") == "special"
     assert sentences[1].text == "Cats, dogs."
     assert [s.line for s in sentences] == [1, 11]
-
-
-def test_sentence_from_tokens():
-    s = sentence_from_tokens(["Hello", "!"], text="Hello!", sent_id="4")
-    assert s.to_conllu() == "# sent_id = 4\n# text = Hello!\n1\tHello\t_\t_\t_\t_\t_\t_\t_\t_\n2\t!\t_\t_\t_\t_\t_\t_\t_\t_\n\n"
 
 
 @pytest.mark.parametrize("lines, message", [

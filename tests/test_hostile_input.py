@@ -149,14 +149,15 @@ def test_closed_or_write_only_stdin(tiny_model, tmp_path, redirect, code, messag
 
 
 def test_running_text_without_sentence_ends_is_linear():
-    from rnncli.text import read_sentences
+    from rnncli.text import MAX_SENTENCE_WORDS, read_sentences
 
     lines = ["the cat sat on the mat and the dog ran\n"] * 20_000  # 800 KB, one paragraph, no sentence end
     started = time.monotonic()
     sentences = list(read_sentences(lines, "text"))
     assert time.monotonic() - started < 5  # quadratic: 43 s
     assert sum(len(s.words) for s in sentences) == 200_000
-    assert all(s.continued for s in sentences[:-1]) and not sentences[-1].continued
+    assert max(len(s.words) for s in sentences) <= MAX_SENTENCE_WORDS  # a sentence ends at the limit
+    assert not any(s.continued for s in sentences)
 
 
 def _first_output(process, data: bytes, wait: float = 10) -> bytes:

@@ -77,13 +77,6 @@ def test_lines_and_tokens_formats():
     assert [(s.line, s.comment("sent_id")) for s in tokens] == [(1, "1"), (2, "2"), (3, "3"), (4, "4")]
 
 
-def test_a_line_too_long_to_hold_keeps_its_line_number():
-    # inputs.ByteLines hands on a line too long to hold in pieces, each but the last without "\n"
-    pieces = list(read_sentences(["\n", "aaaa bbbb ", "cccc dddd\n", "\n"], "tokens"))
-    assert [(s.line, s.comment("sent_id"), s.words, s.continued) for s in pieces] == [
-        (1, "1", [], False), (2, "2.1", ["aaaa", "bbbb"], True), (2, "2.2", ["cccc", "dddd"], False), (3, "3", [], False)]
-
-
 def test_text_sentences_mark_space_after():
     (sentence,) = read_sentences(["Hi, you.\n"], "lines")
     assert [row[9] for row in sentence.rows] == ["SpaceAfter=No", "_", "SpaceAfter=No", "_"]  # a line end follows "."

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from contextlib import nullcontext
 from pathlib import Path
 
 import torch
@@ -16,7 +17,7 @@ import torch
 from rnncli import model_file
 from rnncli.config import ModelConfig
 from rnncli.errors import EXIT_INTERRUPTED, EXIT_USAGE, RnnCliError
-from rnncli.files import check_outputs
+from rnncli.files import check_outputs, output_lock
 from rnncli.train.callbacks import CallbackList, Callbacks, MetricsLog
 from rnncli.train.distributed import Distributed
 from rnncli.train.job import TrainJob, TrainResult
@@ -42,6 +43,11 @@ def train(job: TrainJob, task: Task, callbacks: Callbacks | None = None) -> Trai
         raise RnnCliError(f"a {job.task} job given to the {task.name} task; make the job with "
                           f"TrainJob.for_task({task.name!r}, ...)", EXIT_USAGE)
     check_job_outputs(job, getattr(task, "embeddings_from", []))
+    with output_lock(job.out) if int(os.environ.get("RANK", "0")) == 0 else nullcontext():  # rank 0 writes
+        return _train(job, task, callbacks)
+
+
+def _train(job: TrainJob, task: Task, callbacks: Callbacks | None) -> TrainResult:
     if job.resume is not None and Path(job.resume).is_dir():
         raise RnnCliError(f"--resume {job.resume}: is a folder; give the OUT.ckpt file of the interrupted run",
                           EXIT_USAGE)

@@ -1,0 +1,97 @@
+"""Results that stay true (issue 22): no record shifted, split or lost, whatever the length of a
+line or sentence, in every output format and through the Python API."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from rnncli.cli import app
+from rnncli.errors import RnnCliError
+from rnncli.text import MAX_SENTENCE_WORDS, read_sentences
+
+runner = CliRunner()
+LONG = "supercalifragilistic " * 9_000  # 189,000 characters: read in two pieces
+
+
+def tag(model, *args, input=None):
+    result = runner.invoke(app, ["tag", "-m", str(model), *args], input=input)
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.mark.parametrize("input_format", ["lines", "tokens"])
+def test_a_long_line_is_one_record_in_every_format(hand_tagger, input_format):
+    data = LONG + "\nI run fast\n"
+    jsonl = tag(hand_tagger, "-I", input_format, "-f", "jsonl", input=data)
+    records = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert [(r["line"], r["sent_id"], len(r["tokens"])) for r in records] == [(1, "1", 9_000), (2, "2", 3)]
+    assert records[0]["text"] == LONG.strip() and records[1]["text"] == "I run fast"
+    conllu = tag(hand_tagger, "-I", input_format, "-f", "conllu", input=data).stdout
+    assert [line for line in conllu.splitlines() if line.startswith("# sent_id")] == ["# sent_id = 1", "# sent_id = 2"]
+    tsv = tag(hand_tagger, "-I", input_format, "-f", "tsv", input=data).stdout
+    assert [len(block.splitlines()) for block in tsv.rstrip("\n").split("\n\n")] == [9_000, 3]
+    tags = tag(hand_tagger, "-I", input_format, "-f", "tags", input=data).stdout.splitlines()
+    assert [len(line.split()) for line in tags] == [9_000, 3]
+
+
+def test_the_pieces_of_a_line_join_without_a_made_up_space():
+    # inputs.ByteLines hands on a line too long to hold in pieces, each but the last without "\n"
+    sentences = list(read_sentences(["\n", "aaaa bbbb ", "cccc dd", "dd\n", "\n"], "tokens"))
+    assert [(s.line, s.comment("sent_id"), s.words, s.text) for s in sentences] == [
+        (1, "1", [], ""), (2, "2", ["aaaa", "bbbb", "cccc", "dd", "dd"], "aaaa bbbb cccc dddd"), (3, "3", [], "")]
+    assert sentences[1].rows[3][9] == "SpaceAfter=No"  # cut inside a word: the text is kept as written
+
+
+def test_running_text_without_whitespace_keeps_every_character(hand_tagger):
+    data = "x" * 300_000 + "\n"
+    conllu = tag(hand_tagger, "--tokenizer", "treebank", "-f", "conllu", input=data).stdout
+    assert conllu.count("# sent_id") == 1 and f"# text = {'x' * 300_000}\n" in conllu
+
+
+def test_a_line_over_the_word_limit_is_an_error_in_every_format(hand_tagger):
+    data = "a " * (MAX_SENTENCE_WORDS + 1) + "\n"
+    for fmt in ("tsv", "jsonl", "conllu", "tags"):
+        result = tag(hand_tagger, "-I", "tokens", "-f", fmt, input="I run\n" + data)
+        assert result.exit_code == 1
+        assert result.stderr == (f"rnncli: error: <stdin>:2: a line of more than {MAX_SENTENCE_WORDS:,} words; rnncli "
+                                 "reads at most that many as one sentence: break the line, or use -I text\n")
+
+
+def test_running_text_over_the_word_limit_goes_on_in_the_next_sentence():
+    sentences = list(read_sentences(["abcdefghijk " * (MAX_SENTENCE_WORDS + 10) + "\n"], "text"))  # two pieces
+    assert sum(len(s.words) for s in sentences) == MAX_SENTENCE_WORDS + 10 and len(sentences) == 2
+
+
+def test_the_api_gives_each_sentence_its_own_tags(hand_tagger):
+    from rnncli import Tagger
+
+    tagger = Tagger(str(hand_tagger), tokenizer="treebank")
+    tagged = tagger.tag_sents([["words"] * 9_000, ["I", "study", "at", "night"]])  # 54,000 characters
+    assert [len(s) for s in tagged] == [9_000, 4]
+    assert tagged[1] == [("I", "PRON"), ("study", "VERB"), ("at", "ADP"), ("night", "NOUN")]
+    assert len(tagger.tag(["supercalifragilistic"] * MAX_SENTENCE_WORDS)) == MAX_SENTENCE_WORDS  # in pieces
+    with pytest.raises(RnnCliError, match="more than 10,000 words"):
+        tagger.tag(["supercalifragilistic"] * (MAX_SENTENCE_WORDS + 1))
+
+
+def test_two_trainings_with_one_out_the_second_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import train_tiny
+
+    out = tmp_path / "m.safetensors"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom rnncli.files import output_lock\n"
+                               f"with output_lock({str(out)!r}):\n    print('held', flush=True)\n    time.sleep(60)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(RnnCliError, match="another run is writing this file now"):
+            train_tiny(out, epochs=1)
+        assert not out.exists() and not (tmp_path / "m.safetensors.ckpt").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    train_tiny(out, epochs=1)  # the lock went with the process that held it
+    assert out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors"]
