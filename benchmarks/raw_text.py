@@ -1,8 +1,8 @@
 """Tagging from raw text against tagging gold tokens, on UD EWT, scored as the CoNLL 2018 shared task does.
 
-For each split (test, then dev) the raw text is rebuilt from the gold file (rnncli.segmentation:
+For each split (test, then dev) the raw text is rebuilt from the gold file (rnncli.text.segmentation:
 `# text`, SpaceAfter=No, `# newpar`/`# newdoc`), cut by the tokenizer and tagged by each
-bundled tagger as `rnncli tag -I text` does, and scored on characters (rnncli.rawscore):
+bundled tagger as `rnncli tag -I text` does, and scored on characters (rnncli.evaluate.raw):
 Tokens, Sentences, Words, UPOS and XPOS F1, beside UPOS accuracy on the gold tokens. Wall
 times, in this process, medians of --repeat runs: the tokenizer alone (sentences and tokens
 of the whole text) and the whole pipeline (tokenizing and tagging). For the first tagger on
@@ -26,14 +26,14 @@ from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the CLI does: BLAS threads only slow small products
 
-from rnncli.data import read_conllu_file, read_tagged_conllu  # noqa: E402
-from rnncli.evaluate import evaluate_tagger  # noqa: E402
-from rnncli.model_file import BUNDLED, open_model  # noqa: E402
-from rnncli.rawscore import METRICS, score, segmentation  # noqa: E402
-from rnncli.segmentation import raw_text  # noqa: E402
-from rnncli.tagger import tag_lines  # noqa: E402
-from rnncli.text import read_sentences  # noqa: E402
-from rnncli.tokenizer import open_tokenizer  # noqa: E402
+from rnncli.data.examples import read_conllu_file, read_tagged_conllu  # noqa: E402
+from rnncli.evaluate.scores import evaluate_tagger  # noqa: E402
+from rnncli.model.model_file import BUNDLED, open_model  # noqa: E402
+from rnncli.evaluate.raw import METRICS, score, segmentation  # noqa: E402
+from rnncli.text.segmentation import raw_text  # noqa: E402
+from rnncli.infer.tagger import tag_lines  # noqa: E402
+from rnncli.text.sentences import read_sentences  # noqa: E402
+from rnncli.infer.tokenizer import open_tokenizer  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OFFICIAL = REPO / "tests" / "vendor" / "conll18_ud_eval.py"

@@ -1,6 +1,6 @@
 """rnncli: look at text through small recurrent neural networks.
 
-A library first; `rnncli.cli` is a thin Typer layer over it. The public API (rnncli.api):
+A library first; `rnncli.cli.app` is a thin Typer layer over it. The public API (rnncli.api):
 
     import rnncli
     rnncli.Tagger("lstm").tag(["I", "study", "at", "night"])   # [('I', 'PRON'), ...]

@@ -6,7 +6,7 @@ import sys
 
 def main() -> None:
     try:
-        from rnncli.cli import main as cli_main
+        from rnncli.cli.app import main as cli_main
     except KeyboardInterrupt:
         try:
             sys.stderr.write("rnncli: error: interrupted\n")

@@ -20,12 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
-from rnncli import tagsets
+from rnncli.model import tagsets
 from rnncli.errors import EXIT_USAGE, RnnCliError
-from rnncli.model_file import ModelFile, describe, model_spec, open_model, resolve_model
-from rnncli.sentiment import Classifier, SentimentResult, classify_lines
-from rnncli.tagger import TagResult, tag_lines
-from rnncli.tokenizer import open_tokenizer
+from rnncli.model.model_file import ModelFile, describe, model_spec, open_model, resolve_model
+from rnncli.infer.sentiment import Classifier, SentimentResult, classify_lines
+from rnncli.infer.tagger import TagResult, tag_lines
+from rnncli.infer.tokenizer import open_tokenizer
 
 __all__ = ["Tagger", "Sentiment", "TaggedToken", "TaggedSentence", "SentimentResult", "load", "explain_gradients"]
 
@@ -155,7 +155,7 @@ def explain_gradients(text: str | None = None, models: Iterable[str] = ("rnn", "
                       saliency: bool = False) -> list:
     """How the gradient of each model's prediction reaches earlier tokens (gradients.Explanation
     per model: grad_norms, decay factor, reach, the LSTM's gates); needs torch."""
-    from rnncli import gradients
+    from rnncli.explain import gradients
 
     if text is not None and not isinstance(text, str):
         raise RnnCliError(f"explain_gradients() takes a str of text, not {type(text).__name__}", EXIT_USAGE)

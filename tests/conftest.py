@@ -97,8 +97,8 @@ def hand_probs(word: str) -> dict[str, float]:
 def hand_tagger(tmp_path_factory) -> Path:
     import numpy as np
 
-    from rnncli.config import ModelConfig
-    from rnncli.model_file import expected_tensors, save_model
+    from rnncli.model.config import ModelConfig
+    from rnncli.model.model_file import expected_tensors, save_model
 
     words = ["<pad>", *HAND_WORDS]
     ptb = sorted(HAND_PTB.values())

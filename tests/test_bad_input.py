@@ -5,7 +5,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from rnncli.cli import app
+from rnncli.cli.app import app
 
 runner = CliRunner()
 

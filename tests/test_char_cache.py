@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from rnncli.char_cache import CharCache
-from rnncli.model_file import load_model, resolve_model
-from rnncli.render import sentiment_tsv, tagged_tsv
-from rnncli.sentiment import classify_lines
-from rnncli.tagger import tag_lines
+from rnncli.model.char_cache import CharCache
+from rnncli.model.model_file import load_model, resolve_model
+from rnncli.cli.views.render import sentiment_tsv, tagged_tsv
+from rnncli.infer.sentiment import classify_lines
+from rnncli.infer.tagger import tag_lines
 
 LINES = ["The cat sat on the mat .", "I study at night , the cat sleeps .", "Naïve cafés serve 42 crêpes at 9:30 !",
          "The mat , the cat and the night .", "Ünïcödé wörds and ☃ snowmen , the cat again .",

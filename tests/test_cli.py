@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from conftest import FIXTURES, TINY_TRAIN
 from rnncli import __version__
-from rnncli.cli import app
+from rnncli.cli.app import app
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parent.parent
@@ -220,7 +220,7 @@ def test_train_tagger_command(tmp_path):
                  "--patience", "5", "--max-time", "60", "--threads", "1")
     assert result.exit_code == 0, result.output
     assert "epoch 2/2" in result.stderr and "saved" in result.stderr
-    from rnncli.model_file import load_model
+    from rnncli.model.model_file import load_model
 
     model = load_model(out)
     assert model.config.cell == "rnn" and model.config.activation == "relu" and not model.config.char
@@ -250,7 +250,7 @@ def test_training_log_fits_80_columns_and_says_why_it_stopped(tmp_path, monkeypa
 
 
 def test_training_log_says_why_the_saved_scores_differ(capsys):
-    from rnncli.render import TrainingProgress
+    from rnncli.cli.views.render import TrainingProgress
     from rnncli.train import TrainResult
 
     history = [{"epoch": 1, "loss": 0.5, "dev_upos": 0.95894, "dev_xpos": 0.9524, "lr": 1e-3, "elapsed_s": 60}]
@@ -269,7 +269,7 @@ def run_process(*args, input=None, **kwargs):
 
 
 def test_real_process_and_no_torch():
-    code = ("import sys; from rnncli.cli import app\n"
+    code = ("import sys; from rnncli.cli.app import app\n"
             "try: app(['tag', '-f', 'tags', 'I study at night'])\n"
             "except SystemExit as e: assert not e.code, e.code\n"
             "print('torch' in sys.modules, 'nltk' in sys.modules)")

@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import FIXTURES
-from rnncli.conllu import read_conllu
+from rnncli.text.conllu import read_conllu
 from rnncli.errors import RnnCliError
 
 

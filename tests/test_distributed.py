@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from conftest import TINY_TRAIN
-from rnncli.model_file import load_model
-from rnncli.tagger import Tagger
+from rnncli.model.model_file import load_model
+from rnncli.infer.tagger import Tagger
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
-from rnncli.experiments import (BitNet, MemoryNet, affine_check, bit_batch, memory_batch, memory_experiment,
+from rnncli.explain.experiments import (BitNet, MemoryNet, affine_check, bit_batch, memory_batch, memory_experiment,
                                 tanh_experiment, unrolled_states)
 
 TINY_MEMORY = {"distances": (2, 40), "steps": 150, "hidden": 16, "batch_size": 32, "test_size": 200}
@@ -132,7 +132,7 @@ def test_experiment_commands(tmp_path):
 
     from typer.testing import CliRunner
 
-    from rnncli.cli import app
+    from rnncli.cli.app import app
 
     runner = CliRunner()
     memory = runner.invoke(app, ["experiment", "memory", "--cell", "rnn,lstm,gru", "--distances", "2,4", "--steps", "5",

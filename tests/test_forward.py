@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from rnncli.config import ModelConfig
-from rnncli.encoding import encode
-from rnncli.forward import tagger_forward
-from rnncli.model_file import load_model, pretrained_dir
+from rnncli.model.config import ModelConfig
+from rnncli.model.encoding import encode
+from rnncli.model.forward import tagger_forward
+from rnncli.model.model_file import load_model, pretrained_dir
 from rnncli.train.model import TaggerModel, batch_tensors, numpy_state
-from rnncli.vocab import Vocab
+from rnncli.model.vocab import Vocab
 
 SENTENCES = [["The", "cat", "sat", "."], ["Unseen", "wordzz", "!"], ["a"], ["I", "study", "at", "night", "today", "."]]
 
@@ -43,7 +43,7 @@ def test_numpy_matches_torch(cell, activation, bidirectional, char):
 
 
 def test_long_sentences_run_in_windows_like_short_ones(tiny_model):
-    from rnncli.tagger import MAX_TOKENS, Tagger
+    from rnncli.infer.tagger import MAX_TOKENS, Tagger
 
     tagger = Tagger(load_model(tiny_model))
     sentence = ["I", "study", "at", "night", "."] * (MAX_TOKENS // 5)
@@ -69,7 +69,7 @@ def test_bundled_models_match_torch(name):
 def test_padding_and_batch_order_do_not_matter(cell):
     """Only each sequence's own steps are computed: garbage in the padding, and the other
     sequences of the batch in any order, leave its states unchanged; rows past its length are 0."""
-    from rnncli.forward import run_recurrent
+    from rnncli.model.forward import run_recurrent
 
     torch.manual_seed(0)
     config = ModelConfig(task="tagger", cell=cell, words=10, embedding_dim=6, char=False, hidden=5, layers=2,
@@ -89,7 +89,7 @@ def test_padding_and_batch_order_do_not_matter(cell):
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_run_direction_reverse_reads_the_whole_row_backwards(cell):
-    from rnncli.forward import run_direction
+    from rnncli.model.forward import run_direction
 
     torch.manual_seed(0)
     config = ModelConfig(task="tagger", cell=cell, words=10, embedding_dim=6, char=False, hidden=5, layers=1,

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from conftest import TINY_SENTIMENT, TINY_TRAIN
-from rnncli.gradients import (CLEAR_FACTOR, corpus_grad_norms, corpus_statistics, decay_summary, explain,
+from rnncli.explain.gradients import (CLEAR_FACTOR, corpus_grad_norms, corpus_statistics, decay_summary, explain,
                               explain_corpus, lstm_gates, read_corpus, summary_with_verdict, synthetic, unroll,
                               verdict)
-from rnncli.model_file import load_model, open_model
+from rnncli.model.model_file import load_model, open_model
 from rnncli.train.model import make_recurrent, model_from_file
 
 
@@ -175,10 +175,10 @@ def test_bundled_sentiment_lstm_closes_its_forget_gate_at_but():
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_a_batch_of_equal_length_sentences_unrolls_like_the_fused_modules(cell):
-    from rnncli.config import ModelConfig
-    from rnncli.encoding import encode
+    from rnncli.model.config import ModelConfig
+    from rnncli.model.encoding import encode
     from rnncli.train.model import TaggerModel, batch_tensors
-    from rnncli.vocab import Vocab
+    from rnncli.model.vocab import Vocab
 
     torch.manual_seed(0)
     config = ModelConfig(task="tagger", cell=cell, words=6, chars=5, embedding_dim=7, char=False, hidden=5, layers=2,

@@ -9,14 +9,14 @@ import torch
 from typer.testing import CliRunner
 
 from conftest import TINY_TRAIN
-from rnncli.cli import app
-from rnncli.config import ModelConfig
-from rnncli.encoding import encode
-from rnncli.gradients import decay_summary, explain, synthetic, unroll
-from rnncli.model_file import load_model
-from rnncli.tagger import Tagger
+from rnncli.cli.app import app
+from rnncli.model.config import ModelConfig
+from rnncli.model.encoding import encode
+from rnncli.explain.gradients import decay_summary, explain, synthetic, unroll
+from rnncli.model.model_file import load_model
+from rnncli.infer.tagger import Tagger
 from rnncli.train.model import SentimentModel, TaggerModel, batch_tensors
-from rnncli.vocab import Vocab
+from rnncli.model.vocab import Vocab
 
 runner = CliRunner()
 

@@ -11,7 +11,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from rnncli.cli import app
+from rnncli.cli.app import app
 
 runner = CliRunner()
 ROOT = typer.main.get_command(app)

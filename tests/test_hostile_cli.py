@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import FIXTURES, TINY_TRAIN
-from rnncli.cli import app
+from rnncli.cli.app import app
 
 runner = CliRunner()
 TINY_TSV = FIXTURES / "tiny-sentiment.tsv"
@@ -113,7 +113,7 @@ def test_eval_report_is_never_the_data_or_a_model(data, tiny_model, kind):
 
 @pytest.mark.parametrize("kind, model", [("tagger", "rnn"), ("sentiment", "sentiment-lstm")])
 def test_reports_and_plots_never_overwrite_bundled_models(tmp_path, kind, model):
-    from rnncli.model_file import resolve_model
+    from rnncli.model.model_file import resolve_model
 
     bundled = resolve_model(model, kind)
     before = bundled.read_bytes()
@@ -134,7 +134,7 @@ def test_explain_plot_is_never_a_model(tmp_path, tiny_model):
 
 
 def test_raw_text_reports_never_overwrite_the_tokenizer(data, tiny_model):
-    from rnncli.model_file import resolve_model
+    from rnncli.model.model_file import resolve_model
 
     bundled = resolve_model("lstm", "tokenizer")
     mine = data / "tok.safetensors"
@@ -168,7 +168,7 @@ def test_tag_refuses_stdout_that_is_its_input(tmp_path, tiny_model, redirect):
 
 @pytest.mark.parametrize("command", ["tag -m {model}", "sentiment -m {sentiment}", "tag --tokenizer {model}"])
 def test_stdout_is_never_a_model_file(tmp_path, tiny_model, command):
-    from rnncli.model_file import resolve_model
+    from rnncli.model.model_file import resolve_model
 
     # a copy of the model (or of the tokenizer) that the command reads, with stdout appended to it
     kind = "tokenizer" if "--tokenizer" in command else "sentiment" if "sentiment" in command else "tagger"
@@ -330,12 +330,12 @@ def test_a_bad_input_file_is_exit_1(tmp_path):
 
 
 def test_unexpected_errors_are_one_line_unless_debugging(monkeypatch, tiny_model):
-    import rnncli.tagger
+    import rnncli.infer.tagger
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(rnncli.tagger, "tag_lines", broken)
+    monkeypatch.setattr(rnncli.infer.tagger, "tag_lines", broken)
     result = run("tag", "-m", tiny_model, "x")
     assert result.exit_code == 1
     assert result.stderr == ("rnncli: error: internal error: ZeroDivisionError: boom "
@@ -477,10 +477,10 @@ def test_odd_columns_and_lines_are_ignored(hand_tagger, columns, lines):
 
 
 def test_ctrl_c_says_so():
-    code = ("import sys, rnncli.gradients as g\n"
+    code = ("import sys, rnncli.explain.gradients as g\n"
             "def stop(*a, **k): raise KeyboardInterrupt\n"
             "g.synthetic_cells = stop\n"
-            "from rnncli.cli import app\n"
+            "from rnncli.cli.app import app\n"
             "app(['explain-gradients', '--synthetic', '-f', 'json'])")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 130 and result.stderr == "rnncli: error: interrupted\n"

@@ -19,8 +19,8 @@ import pytest
 from conftest import EWT, FIXTURES, SHARED_DATA, TINY_TRAIN
 from typer.testing import CliRunner
 
-from rnncli.cli import app
-from rnncli.conllu import read_conllu
+from rnncli.cli.app import app
+from rnncli.text.conllu import read_conllu
 from rnncli.errors import RnnCliError
 
 runner = CliRunner()
@@ -114,7 +114,7 @@ def test_nul_after_much_text_names_its_line(tiny_model):
 def test_long_lines_come_in_bounded_pieces():
     import io
 
-    from rnncli.inputs import MAX_LINE_BYTES, ByteLines
+    from rnncli.text.inputs import MAX_LINE_BYTES, ByteLines
 
     for size in (MAX_LINE_BYTES, MAX_LINE_BYTES + 1, 3 * MAX_LINE_BYTES + 7):
         data = ("ab é" * size).encode("utf-8")[:size].decode("utf-8", "ignore").encode("utf-8") + b"\nshort\n"
@@ -149,7 +149,7 @@ def test_closed_or_write_only_stdin(tiny_model, tmp_path, redirect, code, messag
 
 
 def test_running_text_without_sentence_ends_is_linear():
-    from rnncli.text import MAX_SENTENCE_WORDS, read_sentences
+    from rnncli.text.sentences import MAX_SENTENCE_WORDS, read_sentences
 
     lines = ["the cat sat on the mat and the dog ran\n"] * 20_000  # 800 KB, one paragraph, no sentence end
     started = time.monotonic()
@@ -213,8 +213,8 @@ def test_sentiment_is_not_decided_by_the_first_window(tiny_sentiment):
 def test_windows_are_averaged_by_length(tiny_sentiment):
     import numpy as np
 
-    from rnncli.model_file import load_model
-    from rnncli.sentiment import MAX_TOKENS, Classifier, windows
+    from rnncli.model.model_file import load_model
+    from rnncli.infer.sentiment import MAX_TOKENS, Classifier, windows
 
     assert [len(w) for w in windows(["a"] * (2 * MAX_TOKENS + 1))] == [1334, 1334, 1333]
     assert [len(w) for w in windows(["a"] * MAX_TOKENS)] == [MAX_TOKENS]
@@ -347,7 +347,7 @@ def test_conllu_with_a_bad_first_row_is_still_conllu(tiny_model, tmp_path, colum
 
 
 def test_vertical_files_starting_with_a_number_are_not_conllu(tmp_path):
-    from rnncli.data import read_tagged
+    from rnncli.data.examples import read_tagged
 
     data = tmp_path / "v.tsv"
     data.write_text("1984\tNUM\nwas\tAUX\n", encoding="utf-8")
@@ -369,8 +369,8 @@ def test_a_sentiment_tsv_is_not_tagged_data(tmp_path, tiny_model):
 
 @pytest.mark.skipif(not (SHARED_DATA / "nltk_data").is_dir(), reason="needs the data of DATA.md (RNNCLI_DATA)")
 def test_treebank_gets_ud_upos(monkeypatch):
-    from rnncli.data import read_tagged
-    from rnncli.tagsets import UPOS
+    from rnncli.data.examples import read_tagged
+    from rnncli.model.tagsets import UPOS
 
     monkeypatch.setenv("NLTK_DATA", str(SHARED_DATA / "nltk_data"))
     treebank = read_tagged("nltk:treebank")
@@ -380,7 +380,7 @@ def test_treebank_gets_ud_upos(monkeypatch):
 
 @pytest.mark.skipif(not (EWT / "en_ewt-ud-train.conllu").is_file(), reason="needs the data of DATA.md (RNNCLI_DATA)")
 def test_ptb_to_upos_agrees_with_ewt():
-    from rnncli.data import ptb_to_upos
+    from rnncli.data.examples import ptb_to_upos
 
     rows = (line.split("\t") for line in (EWT / "en_ewt-ud-train.conllu").read_text(encoding="utf-8").splitlines())
     pairs = [(f[1], f[4], f[3]) for f in rows if len(f) == 10 and f[0].isdigit()]
@@ -389,7 +389,7 @@ def test_ptb_to_upos_agrees_with_ewt():
 
 
 def test_a_tag_set_some_sentences_lack_is_dropped_with_a_warning():
-    from rnncli.data import TaggedSentence, build_tagger_vocab
+    from rnncli.data.examples import TaggedSentence, build_tagger_vocab
 
     sentences = [TaggedSentence(["I", "run"], {"upos": ["PRON", "VERB"], "xpos": ["PRP", "VBP"]}),
                  TaggedSentence(["Go"], {"upos": ["VERB"], "xpos": ["_"]})]
@@ -492,7 +492,7 @@ def test_eval_sentiment_labels(tiny_sentiment, tmp_path, content, label_names, c
 
 
 def test_labels_are_named_the_same_way_in_every_file_of_a_run(tmp_path):
-    from rnncli.data import read_labelled_run
+    from rnncli.data.examples import read_labelled_run
 
     three, two = tmp_path / "three.tsv", tmp_path / "two.tsv"
     three.write_text("0\tbad\n1\tok\n2\tgood\n", encoding="utf-8")

@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import tiny_tagger_job
-from rnncli.cli import app
-from rnncli.config import ModelConfig
+from rnncli.cli.app import app
+from rnncli.model.config import ModelConfig
 from rnncli.errors import RnnCliError
-from rnncli.model_file import expected_tensors, read_tensors, save_model
+from rnncli.model.model_file import expected_tensors, read_tensors, save_model
 
 runner = CliRunner()
 DAMAGED = "damaged model file"

@@ -6,9 +6,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from rnncli.cli import app
+from rnncli.cli.app import app
 from rnncli.errors import RnnCliError
-from rnncli.text import MAX_SENTENCE_WORDS, read_sentences
+from rnncli.text.sentences import MAX_SENTENCE_WORDS, read_sentences
 
 runner = CliRunner()
 LONG = "supercalifragilistic " * 9_000  # 189,000 characters: read in two pieces

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "rnncli"
-TORCH_SIDE = {"rnncli.gradients", "rnncli.experiments", "rnncli.train.tasks", "rnncli.train.loop", "rnncli.train.model",
+TORCH_SIDE = {"rnncli.explain.gradients", "rnncli.explain.experiments", "rnncli.train.tasks", "rnncli.train.loop", "rnncli.train.model",
               "rnncli.train.checkpoints", "rnncli.train.distributed", "rnncli.train.run"}
 
 
@@ -35,17 +35,17 @@ def test_every_module_is_classified():
 def test_inference_side_never_imports_torch(module):
     loaded = imported_after(f"import {module}")
     assert "torch" not in loaded
-    if module not in ("rnncli.cli", "rnncli.__main__"):
+    if module not in ("rnncli.cli.app", "rnncli.__main__"):
         assert "typer" not in loaded
-    if module not in ("rnncli.cli", "rnncli.__main__", "rnncli.render"):
+    if module not in ("rnncli.cli.app", "rnncli.__main__", "rnncli.cli.views.render"):
         assert "rich" not in loaded
 
 
 def test_tagging_and_classifying_never_import_torch():
-    loaded = imported_after("import rnncli.tagger, rnncli.sentiment\n"
-                            "from rnncli.model_file import open_model\n"
-                            "from rnncli.tagger import tag_lines\n"
-                            "from rnncli.sentiment import classify_lines\n"
+    loaded = imported_after("import rnncli.infer.tagger, rnncli.infer.sentiment\n"
+                            "from rnncli.model.model_file import open_model\n"
+                            "from rnncli.infer.tagger import tag_lines\n"
+                            "from rnncli.infer.sentiment import classify_lines\n"
                             "list(tag_lines(open_model('lstm', 'tagger'), ['I study at night.']))\n"
                             "list(classify_lines(open_model('rnn', 'sentiment'), ['What a film']))")
     assert "torch" not in loaded and "nltk" not in loaded

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import sigint_as_at_a_terminal
-from rnncli.parallel import ordered_map
+from rnncli.infer.parallel import ordered_map
 
 REPO = Path(__file__).resolve().parent.parent
 WORDS = "the cat sat on a mat while I study at night and she reads new books about old ships".split()

@@ -14,17 +14,17 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import EWT, FIXTURES
-from rnncli.cli import app
-from rnncli.conllu import read_conllu
-from rnncli.data import read_conllu_file
+from rnncli.cli.app import app
+from rnncli.text.conllu import read_conllu
+from rnncli.data.examples import read_conllu_file
 from rnncli.errors import RnnCliError
-from rnncli.evaluate import evaluate_raw
-from rnncli.model_file import open_model
-from rnncli.rawscore import METRICS, score, segmentation
-from rnncli.segmentation import raw_text
-from rnncli.tagger import tag_lines
-from rnncli.text import read_sentences
-from rnncli.tokenizer import open_tokenizer
+from rnncli.evaluate.scores import evaluate_raw
+from rnncli.model.model_file import open_model
+from rnncli.evaluate.raw import METRICS, score, segmentation
+from rnncli.text.segmentation import raw_text
+from rnncli.infer.tagger import tag_lines
+from rnncli.text.sentences import read_sentences
+from rnncli.infer.tokenizer import open_tokenizer
 
 OFFICIAL = Path(__file__).parent / "vendor" / "conll18_ud_eval.py"
 GOLD, SYSTEM = FIXTURES / "raw-gold.conllu", FIXTURES / "raw-system.conllu"

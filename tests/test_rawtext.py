@@ -4,9 +4,9 @@ sentences, paragraphs."""
 import pytest
 
 from conftest import EWT, FIXTURES
-from rnncli.conllu import read_conllu
-from rnncli.data import read_conllu_file
-from rnncli.segmentation import paragraphs, raw_text
+from rnncli.text.conllu import read_conllu
+from rnncli.data.examples import read_conllu_file
+from rnncli.text.segmentation import paragraphs, raw_text
 
 GOLD = FIXTURES / "raw-gold.conllu"
 

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from conftest import EWT, TINY_TOKENIZER_DATA
-from rnncli.conllu import read_conllu
-from rnncli.data import read_paragraphs
-from rnncli.model_file import load_model
-from rnncli.segmentation import INSIDE, SENTENCE, TOKEN, WORD, decode, paragraphs, segmentation_f1, windows
-from rnncli.text import clean, read_sentences
-from rnncli.tokenizer import CORE, Tokenizer
+from rnncli.text.conllu import read_conllu
+from rnncli.data.examples import read_paragraphs
+from rnncli.model.model_file import load_model
+from rnncli.text.segmentation import INSIDE, SENTENCE, TOKEN, WORD, decode, paragraphs, segmentation_f1, windows
+from rnncli.text.sentences import clean, read_sentences
+from rnncli.infer.tokenizer import CORE, Tokenizer
 
 RNNCLI = [sys.executable, "-m", "rnncli"]
 
@@ -161,7 +161,7 @@ def test_odd_text(tiny_model, tiny_tokenizer, text):
 
 def test_a_tokenizer_file_is_checked(tiny_tokenizer, tiny_model):
     from rnncli.errors import RnnCliError
-    from rnncli.tokenizer import open_tokenizer
+    from rnncli.infer.tokenizer import open_tokenizer
 
     with pytest.raises(RnnCliError, match="a tagger model, but this command needs a tokenizer model"):
         open_tokenizer(str(tiny_model))
@@ -187,7 +187,7 @@ RNN_GOLDEN = {**BUNDLED_GOLDEN,  # tokenizer-rnn: the same but for a sentence en
 
 @pytest.mark.parametrize("name, golden", [("lstm", BUNDLED_GOLDEN), ("rnn", RNN_GOLDEN)])
 def test_golden_output_of_the_bundled_tokenizers(name, golden):
-    from rnncli.tokenizer import open_tokenizer
+    from rnncli.infer.tokenizer import open_tokenizer
 
     texts = list(golden)
     segmented = open_tokenizer(name).segment(texts)
@@ -212,7 +212,7 @@ def test_a_blank_line_hands_on_the_held_sentence_at_once(tiny_tokenizer):
 
 
 def test_raw_scoring_leaves_out_the_control_characters_the_input_drops():
-    from rnncli.evaluate import evaluate_raw
+    from rnncli.evaluate.scores import evaluate_raw
 
     rows = [("1", "Hi", "_"), ("2", "there\u200b", "SpaceAfter=No"), ("3", "!", "_")]
     lines = ["# text = Hi\xa0there\u200b!\n", *("\t".join([i, form, *"_" * 7, misc]) + "\n" for i, form, misc in rows),

@@ -7,8 +7,8 @@ import pytest
 
 from conftest import SHARED_DATA, TINY_TRAIN, train_tiny
 from rnncli.errors import RnnCliError
-from rnncli.model_file import load_model
-from rnncli.tagger import Tagger
+from rnncli.model.model_file import load_model
+from rnncli.infer.tagger import Tagger
 
 SENTENCES = [["I", "study", "at", "night", "."], ["The", "cat", "reads", "books", "."],
              ["They", "walk", "slowly", "."], ["Dogs", "like", "the", "park", "."]]
@@ -136,7 +136,7 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path, ctrl_
     import signal
 
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
-    from rnncli.model_file import read_tensors
+    from rnncli.model.model_file import read_tensors
 
     progress = read_tensors(checkpoint)[0]["checkpoint"]["progress"]
     assert (progress["epoch"], progress["step"], progress["loss_n"]) == (3, 2, 2)
@@ -191,7 +191,7 @@ def test_max_time_and_patience_end_a_run_and_say_why(tmp_path):
 
 
 def test_tagged_formats(tmp_path):
-    from rnncli.data import read_tagged
+    from rnncli.data.examples import read_tagged
 
     vertical = tmp_path / "v.tsv"
     vertical.write_text("I\tPRON\nrun\tVERB\n\nGo\tVERB\n!\tPUNCT\n", encoding="utf-8")
@@ -210,7 +210,7 @@ def test_tagged_formats(tmp_path):
     ("", "no sentences found"),
 ])
 def test_tagged_format_errors(tmp_path, content, message):
-    from rnncli.data import read_tagged
+    from rnncli.data.examples import read_tagged
 
     path = tmp_path / "x"
     path.write_text(content, encoding="utf-8")
@@ -228,7 +228,7 @@ def test_dev_data_must_have_the_training_tag_sets(tmp_path):
 def test_single_tag_set_model_trains_and_tags(tmp_path):
     from typer.testing import CliRunner
 
-    from rnncli.cli import app
+    from rnncli.cli.app import app
 
     slash = tmp_path / "ptb.txt"
     slash.write_text("I/PRP run/VBP ./.\nWe/PRP walk/VBP ./.\n", encoding="utf-8")
@@ -240,7 +240,7 @@ def test_single_tag_set_model_trains_and_tags(tmp_path):
 
 @pytest.mark.skipif(not (SHARED_DATA / "nltk_data").is_dir(), reason="needs the data of DATA.md (RNNCLI_DATA)")
 def test_nltk_corpora(monkeypatch):
-    from rnncli.data import read_tagged
+    from rnncli.data.examples import read_tagged
 
     monkeypatch.setenv("NLTK_DATA", str(SHARED_DATA / "nltk_data"))
     treebank = read_tagged("nltk:treebank")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rnncli.vocab import word_key
+from rnncli.model.vocab import word_key
 
 
 @pytest.mark.parametrize("word, key", [("Hello", "hello"), ("A380s", "a000s"), ("1,234.5", "0,000.0"),

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rnncli import model_file
+from rnncli.model import model_file
 from rnncli.errors import RnnCliError
 
 FORMAT = "rnncli-checkpoint"

@@ -8,7 +8,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from rnncli.config import ModelConfig
+from rnncli.model.config import ModelConfig
 from rnncli.errors import EXIT_USAGE, RnnCliError
 
 

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from rnncli.config import ModelConfig
+from rnncli.model.config import ModelConfig
 
 ACTIVATION_FUNCTIONS = {"tanh": torch.tanh, "relu": torch.relu, "linear": lambda x: x}
 DIRECTIONS = ("", "_reverse")  # parameter-name suffix of each direction

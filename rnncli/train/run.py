@@ -14,8 +14,8 @@ from pathlib import Path
 
 import torch
 
-from rnncli import model_file
-from rnncli.config import ModelConfig
+from rnncli.model import model_file
+from rnncli.model.config import ModelConfig
 from rnncli.errors import EXIT_INTERRUPTED, EXIT_USAGE, RnnCliError
 from rnncli.files import check_outputs, output_lock
 from rnncli.train.callbacks import CallbackList, Callbacks, MetricsLog

@@ -16,18 +16,18 @@ from typing import Callable
 import torch
 from torch import nn
 
-from rnncli.config import ModelConfig
-from rnncli.data import (TaggedSentence, Vocabularies, build_sentiment_vocab, build_tagger_vocab, read_labelled_run,
+from rnncli.model.config import ModelConfig
+from rnncli.data.examples import (TaggedSentence, Vocabularies, build_sentiment_vocab, build_tagger_vocab, read_labelled_run,
                          read_paragraphs, read_tagged)
-from rnncli.encoding import Batch, encode
+from rnncli.model.encoding import Batch, encode
 from rnncli.errors import RnnCliError
-from rnncli.model_file import ModelFile
-from rnncli.segmentation import LABELS, Paragraph, segmentation_f1
-from rnncli.tagsets import default_head
-from rnncli.tokenizer import CATEGORY_ITEMS, CharEncoder, char_key
+from rnncli.model.model_file import ModelFile
+from rnncli.text.segmentation import LABELS, Paragraph, segmentation_f1
+from rnncli.model.tagsets import default_head
+from rnncli.infer.tokenizer import CATEGORY_ITEMS, CharEncoder, char_key
 from rnncli.train.job import TrainJob
 from rnncli.train.model import SentimentModel, TaggerModel
-from rnncli.vocab import PAD, UNK, Vocab
+from rnncli.model.vocab import PAD, UNK, Vocab
 
 Warn = Callable[[str], None]  # also the type of a status callback
 
@@ -140,7 +140,7 @@ class TaggerTask(Task):
         return out, sum(len(s.words) for s in items)
 
     def evaluate(self, model: ModelFile, items: list) -> dict[str, float]:
-        from rnncli.evaluate import evaluate_tagger
+        from rnncli.evaluate.scores import evaluate_tagger
 
         return evaluate_tagger(model, items).accuracy
 
@@ -189,7 +189,7 @@ class SentimentTask(Task):
     def prepare(self, model: nn.Module, train: list, job: TrainJob, status: Warn = lambda message: None) -> dict:
         if not self.embeddings_from:
             return {}
-        from rnncli.embeddings import PpmiEmbeddings
+        from rnncli.data.embeddings import PpmiEmbeddings
 
         embeddings = PpmiEmbeddings(self.embeddings_from)
         vectors = embeddings.vectors(self.vocab.words.items, model.config.embedding_dim, [e.words for e in train],
@@ -207,7 +207,7 @@ class SentimentTask(Task):
         return {"label": sum(p == self.index[e.label] for p, e in zip(pred, items))}, len(items)
 
     def evaluate(self, model: ModelFile, items: list) -> dict[str, float]:
-        from rnncli.evaluate import evaluate_sentiment
+        from rnncli.evaluate.scores import evaluate_sentiment
 
         return evaluate_sentiment(model, items).accuracy
 
@@ -273,7 +273,7 @@ class TokenizerTask(TaggerTask):
         return self.encoder.batch(["".join(x.words) for x in items])
 
     def evaluate(self, model: ModelFile, items: list) -> dict[str, float]:
-        from rnncli.tokenizer import Tokenizer
+        from rnncli.infer.tokenizer import Tokenizer
 
         gold = [x.paragraph for x in items]
         return segmentation_f1(gold, Tokenizer(model).segment([p.text for p in gold]))

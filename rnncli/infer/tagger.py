@@ -7,14 +7,14 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from rnncli.conllu import UPOS, XPOS, Sentence
-from rnncli.encoding import encode, length_groups
+from rnncli.text.conllu import UPOS, XPOS, Sentence
+from rnncli.model.encoding import encode, length_groups
 from rnncli.errors import RnnCliError
-from rnncli.forward import tagger_forward
-from rnncli.model_file import ModelFile
-from rnncli.parallel import ordered_map
-from rnncli.text import batched, read_sentences
-from rnncli.tokenizer import Tokenizer
+from rnncli.model.forward import tagger_forward
+from rnncli.model.model_file import ModelFile
+from rnncli.infer.parallel import ordered_map
+from rnncli.text.sentences import batched, read_sentences
+from rnncli.infer.tokenizer import Tokenizer
 
 MAX_TOKENS = 500  # longer sentences run in consecutive windows of this many tokens
 BATCH_TOKENS = 4000  # padded tokens per forward batch (memory: ~100 MB peak for the LSTM)

@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
-from rnncli.conllu import FORM, ID, UPOS, XPOS, Sentence
+from rnncli.text.conllu import FORM, ID, UPOS, XPOS, Sentence
 from rnncli.errors import RnnCliError
 
 TAG_COLUMNS = {"upos": UPOS, "xpos": XPOS}

@@ -12,9 +12,9 @@ import sys
 import rich.console
 from rich.text import Text
 
-from rnncli.streams import ReaderGone, write_stderr
-from rnncli.tagsets import display
-from rnncli.text import printable
+from rnncli.cli.streams import ReaderGone, write_stderr
+from rnncli.model.tagsets import display
+from rnncli.text.sentences import printable
 
 
 def _raise_broken_pipe(console: rich.console.Console) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from rnncli.errors import EXIT_USAGE, RnnCliError
+
 UPOS = frozenset({"ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
                   "SCONJ", "SYM", "VERB", "X"})  # Universal Dependencies' 17 part-of-speech tags
 HEADS = {"upos": "upos", "ptb": "xpos"}  # the user's tag set name -> the head that predicts it
@@ -28,3 +30,14 @@ def tagset_of(head: str) -> str:
 
 def display(head: str) -> str:
     return DISPLAY.get(head, head)
+
+
+def chosen_head(heads: Iterable[str], tagset: str | None, path) -> tuple[str, str]:
+    """The tag set a user asked for (None: the model's default) and the head that predicts it;
+    a usage error naming the model file `path` when the model has no such tags."""
+    heads = list(heads)
+    name = tagset or tagset_of(default_head(heads))
+    head = HEADS.get(name)
+    if head not in heads:
+        raise RnnCliError(f"{path}: this model has no {name} tags", EXIT_USAGE)
+    return name, head

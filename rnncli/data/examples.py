@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from rnncli import segmentation, tagsets
-from rnncli.conllu import UPOS, XPOS, Sentence, read_conllu
+from rnncli.text import segmentation
+
+from rnncli.model import tagsets
+from rnncli.text.conllu import UPOS, XPOS, Sentence, read_conllu
 from rnncli.errors import RnnCliError
-from rnncli.inputs import file_lines, open_file
-from rnncli.segmentation import Paragraph
-from rnncli.text import decode_lines
-from rnncli.vocab import Vocab, word_key
+from rnncli.text.inputs import file_lines, open_file
+from rnncli.text.segmentation import Paragraph
+from rnncli.text.sentences import decode_lines
+from rnncli.model.vocab import Vocab, word_key
 
 
 @dataclass

@@ -21,15 +21,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
-from rnncli.conllu import Sentence, read_conllu
+from rnncli.text.conllu import Sentence, read_conllu
 from rnncli.errors import RnnCliError
-from rnncli.segmentation import Segment
+from rnncli.text.segmentation import Segment
 
 if TYPE_CHECKING:
-    from rnncli.tokenizer import Tokenizer
+    from rnncli.infer.tokenizer import Tokenizer
 
 INPUT_FORMATS = ("text", "lines", "tokens", "conllu")
-PUNKT_PARAMS = Path(__file__).parent / "resources" / "punkt-english.json"
+PUNKT_PARAMS = Path(__file__).parent.parent / "resources" / "punkt-english.json"
 MAX_SENTENCE_CHARS = 100_000  # a longer sentence or line is read in pieces of at most this size, cut at whitespace
 MAX_SENTENCE_WORDS = 10_000  # the most words of one sentence (or line) held at once; see read_sentences
 _LAST_SPACE = re.compile(r"(?s).*\s")  # matched within a window: up to its last whitespace

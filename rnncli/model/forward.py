@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rnncli.config import ModelConfig
-from rnncli.encoding import Batch
+from rnncli.model.config import ModelConfig
+from rnncli.model.encoding import Batch
 
 if TYPE_CHECKING:
-    from rnncli.char_cache import CharCache
+    from rnncli.model.char_cache import CharCache
 
 Weights = dict[str, np.ndarray]
 

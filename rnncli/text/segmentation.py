@@ -20,7 +20,7 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from rnncli.conllu import FORM, ID, MISC, Sentence
+from rnncli.text.conllu import FORM, ID, MISC, Sentence
 from rnncli.errors import RnnCliError
 
 LABELS = ("inside", "token", "sentence", "word")

@@ -8,13 +8,13 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from rnncli.encoding import encode, length_groups
+from rnncli.model.encoding import encode, length_groups
 from rnncli.errors import RnnCliError
-from rnncli.forward import sentiment_forward
-from rnncli.model_file import ModelFile
-from rnncli.parallel import ordered_map
-from rnncli.text import batched, read_sentences
-from rnncli.tokenizer import Tokenizer
+from rnncli.model.forward import sentiment_forward
+from rnncli.model.model_file import ModelFile
+from rnncli.infer.parallel import ordered_map
+from rnncli.text.sentences import batched, read_sentences
+from rnncli.infer.tokenizer import Tokenizer
 
 MAX_TOKENS = 2000  # a longer text is read in windows of at most this many tokens (see Classifier)
 BATCH_TOKENS = 4000  # padded tokens per forward batch (memory: ~100 MB peak for the LSTM)

@@ -7,7 +7,7 @@ from typing import Iterator
 
 import numpy as np
 
-from rnncli.vocab import Vocab, word_key
+from rnncli.model.vocab import Vocab, word_key
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from rnncli.errors import RnnCliError
-from rnncli.vocab import word_key
+from rnncli.model.vocab import word_key
 
 NLTK_CORPORA = ("movie_reviews",)
 STATUS_EVERY = 20_000  # sentences between two progress messages
@@ -36,11 +36,11 @@ def corpus_sentences(source: str) -> Iterator[list[str]]:
             reader = getattr(nltk.corpus, name)
             yield from reader.sents()
         except LookupError:
-            from rnncli.data import nltk_missing
+            from rnncli.data.examples import nltk_missing
 
             raise nltk_missing(source, name) from None
         return
-    from rnncli.text import split_sentences, tokenize
+    from rnncli.text.sentences import split_sentences, tokenize
 
     path = Path(source)
     if not path.is_file():

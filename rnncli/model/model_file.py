@@ -22,12 +22,12 @@ from typing import NamedTuple
 import numpy as np
 
 from rnncli import __version__
-from rnncli.char_cache import CharCache
-from rnncli.config import ModelConfig, is_int, is_number, json_type, shown
+from rnncli.model.char_cache import CharCache
+from rnncli.model.config import ModelConfig, is_int, is_number, json_type, shown
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.files import write_atomic
-from rnncli.segmentation import LABELS as SEGMENT_LABELS
-from rnncli.vocab import Vocab
+from rnncli.text.segmentation import LABELS as SEGMENT_LABELS
+from rnncli.model.vocab import Vocab
 
 FORMAT = "rnncli-model"
 FORMAT_VERSION = 1
@@ -85,7 +85,7 @@ class Contents(NamedTuple):
 
 def pretrained_dir() -> Path:
     """Bundled models: `rnncli/pretrained` in an installed wheel, `pretrained/` in a checkout."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # rnncli/
     for candidate in (here / "pretrained", here.parent / "pretrained"):
         if candidate.is_dir():
             return candidate

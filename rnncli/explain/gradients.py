@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from rnncli.encoding import encode
+from rnncli.model.encoding import encode
 from rnncli.errors import EXIT_USAGE, RnnCliError
-from rnncli.model_file import ModelFile
-from rnncli.tagsets import default_head
+from rnncli.model.model_file import ModelFile
+from rnncli.model.tagsets import default_head
 from rnncli.train.model import (ACTIVATION_FUNCTIONS, DIRECTIONS, batch_tensors, cell_step, layer_weights,
                                 model_from_file, pool)
 
@@ -388,8 +388,8 @@ def corpus_statistics(name: str, cell: str, task: str, norms: list[list[float]],
 def read_corpus(path: str) -> list[list[str]]:
     """Tokenized sentences of a file: CoNLL-U (its words), a label<TAB>text TSV (its texts,
     split on whitespace), or plain text, one sentence per line (tokenized like other input)."""
-    from rnncli.data import _looks_like_conllu, read_lines, read_sentiment_tsv, read_tagged_conllu
-    from rnncli.text import clean, tokenize
+    from rnncli.data.examples import _looks_like_conllu, read_lines, read_sentiment_tsv, read_tagged_conllu
+    from rnncli.text.sentences import clean, tokenize
 
     lines = read_lines(path)
     if _looks_like_conllu(lines):
@@ -517,7 +517,7 @@ def explain_models(specs: list[str], task: str, text: str | None = None,
                    saliency: bool = False) -> tuple[list[str], list[Explanation]]:
     """The tokens of `text` (DEFAULT_TEXT when None) and an Explanation per model (bundled
     name or path) of `task`."""
-    from rnncli.text import clean, tokenize
+    from rnncli.text.sentences import clean, tokenize
 
     text = DEFAULT_TEXT if text is None else text
     if len(text) > 20 * MAX_TOKENS:  # refuse before tokenizing a book
@@ -534,7 +534,7 @@ def explain_models(specs: list[str], task: str, text: str | None = None,
 def open_models(specs: list[str], task: str) -> list[ModelFile]:
     """The models (bundled names or paths) of `task`, each file once. Results are keyed by the
     model's name (JSON, TSV columns, the plot), so two files of one name are a usage error."""
-    from rnncli.model_file import open_model, resolve_model
+    from rnncli.model.model_file import open_model, resolve_model
 
     models = {}
     for spec in specs:

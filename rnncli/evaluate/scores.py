@@ -8,16 +8,16 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 
-from rnncli.conllu import Sentence
-from rnncli.data import TaggedSentence
+from rnncli.text.conllu import Sentence
+from rnncli.data.examples import TaggedSentence
 from rnncli.errors import RnnCliError
-from rnncli.model_file import ModelFile
-from rnncli.rawscore import METRICS, RawScores, score as score_segmentation, segmentation
-from rnncli.segmentation import raw_text
-from rnncli.tagger import Tagger, tag_lines
-from rnncli.tagsets import display
-from rnncli.text import read_sentences
-from rnncli.tokenizer import Tokenizer
+from rnncli.model.model_file import ModelFile
+from rnncli.evaluate.raw import METRICS, RawScores, score as score_segmentation, segmentation
+from rnncli.text.segmentation import raw_text
+from rnncli.infer.tagger import Tagger, tag_lines
+from rnncli.model.tagsets import display
+from rnncli.text.sentences import read_sentences
+from rnncli.infer.tokenizer import Tokenizer
 
 
 @dataclass
@@ -103,7 +103,7 @@ class SentimentReport:
 def evaluate_sentiment(model: ModelFile, examples: list) -> SentimentReport:
     """Scores against gold labels, which must be labels of the model: a label it does not know
     is a misnamed label (0/1 against negative/positive), never a 0% score."""
-    from rnncli.sentiment import Classifier
+    from rnncli.infer.sentiment import Classifier
 
     labels = model.labels["label"]
     unknown = sorted({e.label for e in examples} - set(labels))

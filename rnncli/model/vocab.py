@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable
 
-from rnncli.config import json_type, shown
+from rnncli.model.config import json_type, shown
 
 PAD, UNK = "<pad>", "<unk>"
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from rnncli.encoding import Batch, length_groups
+from rnncli.model.encoding import Batch, length_groups
 from rnncli.errors import EXIT_USAGE, RnnCliError
-from rnncli.forward import tagger_forward
-from rnncli.model_file import BUNDLED, ModelFile, bundled_models, model_spec, open_model, resolve_model
-from rnncli.segmentation import Segment, codepoints, decode, windows
-from rnncli.vocab import Vocab
+from rnncli.model.forward import tagger_forward
+from rnncli.model.model_file import BUNDLED, ModelFile, bundled_models, model_spec, open_model, resolve_model
+from rnncli.text.segmentation import Segment, codepoints, decode, windows
+from rnncli.model.vocab import Vocab
 
 CATEGORIES = ("Cc", "Cf", "Cn", "Co", "Cs", "Ll", "Lm", "Lo", "Lt", "Lu", "Mc", "Me", "Mn", "Nd", "Nl", "No",
               "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "Sc", "Sk", "Sm", "So", "Zl", "Zp", "Zs")

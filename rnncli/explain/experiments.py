@@ -30,7 +30,7 @@ import torch
 from torch import nn
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
-from rnncli.gradients import decay_summary
+from rnncli.explain.gradients import decay_summary
 from rnncli.train.model import ACTIVATION_FUNCTIONS, ElmanRNN, cell_step, layer_weights, make_recurrent
 
 CELLS = ("rnn", "lstm", "gru")

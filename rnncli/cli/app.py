@@ -26,15 +26,17 @@ try:  # typer carries its own copy of click since 0.26
 except ImportError:  # pragma: no cover
     from click import exceptions as click_errors
 
-from rnncli import __version__, tagsets  # noqa: E402
-from rnncli.config import ACTIVATIONS, CELLS, POOLINGS  # noqa: E402
+from rnncli import __version__  # noqa: E402
+
+from rnncli.model import tagsets
+from rnncli.model.config import ACTIVATIONS, CELLS, POOLINGS  # noqa: E402
 from rnncli.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, RnnCliError  # noqa: E402
-from rnncli.text import INPUT_FORMATS  # noqa: E402
+from rnncli.text.sentences import INPUT_FORMATS  # noqa: E402
 from rnncli.train.job import DEFAULTS  # noqa: E402  (no torch)
 
 
 def report_error(message: str) -> None:
-    from rnncli.render import print_error
+    from rnncli.cli.views.render import print_error
 
     print_error(message)
 
@@ -50,8 +52,8 @@ class RnnCliGroup(typer.core.TyperGroup):
     one for unexpected errors)."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        from rnncli.render import quiet_broken_pipes
-        from rnncli.streams import ReaderGone, guard_streams, silence_stdout, write_stderr
+        from rnncli.cli.views.render import quiet_broken_pipes
+        from rnncli.cli.streams import ReaderGone, guard_streams, silence_stdout, write_stderr
 
         guard_streams()
         quiet_broken_pipes()
@@ -250,7 +252,7 @@ def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path]
 
 def workers(jobs: int, interactive: bool) -> int:
     """--jobs: 0 is one per CPU; a person typing gets one (answers line by line, no workers to start)."""
-    from rnncli.parallel import cores
+    from rnncli.infer.parallel import cores
 
     return 1 if interactive else jobs or cores()
 
@@ -398,11 +400,11 @@ def tag(
       rnncli tag -I lines -f tags --input notes.txt | paste notes.txt -
       rnncli tag -f jsonl --top 3 --tagset ptb "They can fish."
     """
-    from rnncli import render
-    from rnncli.inputs import open_input
-    from rnncli.model_file import open_model, resolve_model
-    from rnncli.tagger import tag_lines
-    from rnncli.tokenizer import open_tokenizer, tokenizer_file
+    from rnncli.cli.views import render
+    from rnncli.text.inputs import open_input
+    from rnncli.model.model_file import open_model, resolve_model
+    from rnncli.infer.tagger import tag_lines
+    from rnncli.infer.tokenizer import open_tokenizer, tokenizer_file
 
     fmt = output_format(fmt, "tsv")
     refuse_input_as_output(text, input_path, [resolve_model(model, "tagger"), tokenizer_file(tokenizer or "lstm")])
@@ -452,11 +454,11 @@ def sentiment(
       rnncli sentiment --input reviews.txt -f jsonl > labelled.jsonl
       rnncli sentiment --model rnn -I text --input review.txt
     """
-    from rnncli import render
-    from rnncli.inputs import open_input
-    from rnncli.model_file import open_model, resolve_model
-    from rnncli.sentiment import classify_lines
-    from rnncli.tokenizer import open_tokenizer, tokenizer_file
+    from rnncli.cli.views import render
+    from rnncli.text.inputs import open_input
+    from rnncli.model.model_file import open_model, resolve_model
+    from rnncli.infer.sentiment import classify_lines
+    from rnncli.infer.tokenizer import open_tokenizer, tokenizer_file
 
     fmt = output_format(fmt, "tsv")
     refuse_input_as_output(text, input_path, [resolve_model(model, "sentiment"), tokenizer_file(tokenizer or "lstm")])
@@ -521,8 +523,8 @@ def explain_gradients(
       rnncli explain-gradients --task tagger --input dev.conllu -f json
       rnncli explain-gradients --synthetic --radius 1.5 --activation linear
     """
-    from rnncli import render
-    from rnncli.model_file import resolve_model
+    from rnncli.cli.views import render
+    from rnncli.model.model_file import resolve_model
 
     fmt = output_format(fmt, "tsv")
     if synthetic and (text or corpus):
@@ -538,7 +540,7 @@ def explain_gradients(
         check_outputs([("--plot", plot)], [("--model", resolve_model(spec, task.value)) for spec in specs]
                       + [("--input", corpus)])
         pyplot()  # fail before the work, not after
-    from rnncli import gradients
+    from rnncli.explain import gradients
 
     if synthetic:
         results = gradients.synthetic_cells(cells, length, radius, activation.value, hidden, seed, clip, forget_bias)
@@ -593,8 +595,8 @@ def models(
       rnncli models
       rnncli models my-tagger.safetensors --json
     """
-    from rnncli import render
-    from rnncli.model_file import bundled_models, describe
+    from rnncli.cli.views import render
+    from rnncli.model.model_file import bundled_models, describe
 
     described = [describe(p) for p in bundled_models() + list(files or [])]
     if as_json:
@@ -619,8 +621,8 @@ def info(
       rnncli info tagger-rnn
       rnncli info my-tagger.safetensors --json
     """
-    from rnncli import render
-    from rnncli.model_file import describe, resolve_model
+    from rnncli.cli.views import render
+    from rnncli.model.model_file import describe, resolve_model
 
     described = describe(resolve_model(model))
     if as_json:
@@ -656,7 +658,7 @@ def run_training(ctx: typer.Context, task: str, **task_options) -> None:
     require("torch", "train")
     if task_options.get("embeddings_from"):
         require("scipy", "train")
-    from rnncli.render import TrainingProgress
+    from rnncli.cli.views.render import TrainingProgress
     from rnncli.train import TASKS, TrainJob, train
 
     values = {name: value.value if isinstance(value, Enum) else value for name, value in ctx.params.items()
@@ -780,7 +782,7 @@ def train_tokenizer(
 def write_report(reports: list[dict], data: Path, as_json: bool, report_path: Optional[Path]) -> bool:
     """--json prints and --report writes (atomically) the reports: one object for one model,
     {"data", "models": [...]} for several. Returns whether the table should still be drawn."""
-    from rnncli import render
+    from rnncli.cli.views import render
     from rnncli.files import write_atomic
 
     document = {**reports[0]} if len(reports) == 1 else {"data": str(data), "models": reports}
@@ -796,8 +798,8 @@ def check_report(report_path: Optional[Path], data: Path, models: list[str], tas
     """Before any scoring: the report can be written and is neither the data nor a model
     file (the tokenizer's too, for raw text: `tokenizer` is --tokenizer, or "lstm")."""
     from rnncli.files import check_outputs
-    from rnncli.model_file import resolve_model
-    from rnncli.tokenizer import tokenizer_file
+    from rnncli.model.model_file import resolve_model
+    from rnncli.infer.tokenizer import tokenizer_file
 
     check_outputs([("--report", report_path)], [("--data", data)] + [("--model", resolve_model(m, task)) for m in models]
                   + [("--tokenizer", tokenizer_file(tokenizer) if tokenizer else None)])
@@ -822,10 +824,10 @@ def eval_sentiment(
       rnncli eval sentiment -m lstm -m rnn -d test.tsv --report scores.json
       rnncli eval sentiment -m my.safetensors -d nltk:movie_reviews:test --json
     """
-    from rnncli import render
-    from rnncli.data import read_labelled
-    from rnncli.evaluate import compare_sentiment, evaluate_sentiment
-    from rnncli.model_file import open_model
+    from rnncli.cli.views import render
+    from rnncli.data.examples import read_labelled
+    from rnncli.evaluate.scores import compare_sentiment, evaluate_sentiment
+    from rnncli.model.model_file import open_model
 
     check_report(report_path, data, model, "sentiment")
     classifiers = [open_model(m, "sentiment") for m in model]
@@ -871,10 +873,10 @@ def eval_tagger(
       rnncli eval tagger -m lstm -m rnn -d dev.conllu --tagset ptb --confusions 20
       rnncli eval tagger --raw -m lstm -d en_ewt-ud-test.conllu --report raw.json
     """
-    from rnncli import render
-    from rnncli.data import read_tagged
-    from rnncli.evaluate import compare_taggers, evaluate_tagger
-    from rnncli.model_file import open_model
+    from rnncli.cli.views import render
+    from rnncli.data.examples import read_tagged
+    from rnncli.evaluate.scores import compare_taggers, evaluate_tagger
+    from rnncli.model.model_file import open_model
 
     if not raw and (tokenizer is not None or mismatches is not None):
         raise RnnCliError("--tokenizer and --mismatches are for raw text: add --raw", EXIT_USAGE)
@@ -926,10 +928,10 @@ def eval_tokenizer(
 def eval_raw(data: Path, taggers: list, tokenizer: Optional[str], mismatches: Optional[int], as_json: bool,
              report_path: Optional[Path]) -> None:
     """Both raw-text evaluations: `taggers` are tagger models, or [None] to score the tokenizer alone."""
-    from rnncli import render
-    from rnncli.data import read_conllu_file
-    from rnncli.evaluate import compare_raw, evaluate_raw
-    from rnncli.tokenizer import open_tokenizer
+    from rnncli.cli.views import render
+    from rnncli.data.examples import read_conllu_file
+    from rnncli.evaluate.scores import compare_raw, evaluate_raw
+    from rnncli.infer.tokenizer import open_tokenizer
 
     tokenizer, mismatches = tokenizer or "lstm", 10 if mismatches is None else mismatches
     cutter = open_tokenizer(tokenizer)
@@ -1027,7 +1029,7 @@ def experiment_tanh(
 
 def run_experiment(name: str, fmt: Enum, plot: Optional[Path], **options) -> None:
     """Run one experiment with a progress bar on stderr, then render its result."""
-    from rnncli import render
+    from rnncli.cli.views import render
 
     fmt = output_format(fmt, "tsv")
     require("torch", "train")
@@ -1037,7 +1039,7 @@ def run_experiment(name: str, fmt: Enum, plot: Optional[Path], **options) -> Non
 
         check_outputs([("--plot", plot)], [])
         pyplot()  # fail before the work, not after
-    from rnncli import experiments
+    from rnncli.explain import experiments
 
     if name == "memory":
         total = len(options["cells"]) * len(options["distances"]) * options["steps"] * options["seeds"]
