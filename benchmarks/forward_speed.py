@@ -35,7 +35,8 @@ sys.path.insert(0, str(REPO))  # the checkout's rnncli, installed or not
 import limits  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 from rnncli.model import forward  # noqa: E402
 from rnncli.text.conllu import read_conllu  # noqa: E402
-from rnncli.model.model_file import load_model, resolve_model  # noqa: E402
+from rnncli.model.bundled import resolve_model  # noqa: E402
+from rnncli.model.model_file import load_model  # noqa: E402
 from rnncli.infer.sentiment import BATCH_WORDS as SENTIMENT_WORDS, Classifier  # noqa: E402
 from rnncli.infer.tagger import Tagger, tag_sentences  # noqa: E402
 from rnncli.text.sentences import batched  # noqa: E402

@@ -26,9 +26,10 @@ from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the CLI does: BLAS threads only slow small products
 
-from rnncli.data.examples import read_conllu_file, read_tagged_conllu  # noqa: E402
+from rnncli.data.common import read_conllu_file  # noqa: E402
+from rnncli.data.tagged import read_tagged_conllu  # noqa: E402
 from rnncli.evaluate.scores import evaluate_tagger  # noqa: E402
-from rnncli.model.model_file import BUNDLED, open_model  # noqa: E402
+from rnncli.model.bundled import BUNDLED, open_model  # noqa: E402
 from rnncli.evaluate.raw import METRICS, score, segmentation  # noqa: E402
 from rnncli.text.segmentation import raw_text  # noqa: E402
 from rnncli.infer.tagger import tag_lines  # noqa: E402

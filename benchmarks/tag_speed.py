@@ -133,7 +133,8 @@ def model_label(model: str) -> str:
 def model_macs(model: str, task: str) -> int:
     """The word-level network's multiply-adds per token, or 0 when the model does not load."""
     from rnncli.errors import RnnCliError
-    from rnncli.model.model_file import load_model, resolve_model
+    from rnncli.model.bundled import resolve_model
+    from rnncli.model.model_file import load_model
 
     try:
         return load_model(resolve_model(model, task), task).config.macs_per_token()

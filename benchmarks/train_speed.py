@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the checkout's rnncli, installed or not
 
 from rnncli.model.config import CELLS, ModelConfig
-from rnncli.data.examples import read_tagged
+from rnncli.data.tagged import read_tagged
 from rnncli.train.callbacks import Callbacks
 from rnncli.train.job import TrainJob
 from rnncli.train.loop import fit, make_batches, seed_everything

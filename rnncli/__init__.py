@@ -18,6 +18,11 @@ __version__ = "0.1.0"
 __all__ = ["Tagger", "Sentiment", "TaggedToken", "TaggedSentence", "SentimentResult", "load", "explain_gradients"]
 
 
+def __dir__() -> list[str]:
+    """The public names too (they load lazily), so tab completion in a Python shell shows them."""
+    return sorted(set(globals()) | set(__all__))
+
+
 def __getattr__(name: str):
     if name in __all__:
         from rnncli import api

@@ -10,9 +10,11 @@ dataclasses. The CLI runs the same functions underneath.
     >>> rnncli.Sentiment("lstm").predict(["What a great film"])[0].label
     'positive'
 
-NLTK users can pass a Tagger wherever `nltk.pos_tag`-style taggers go: it has `tag(tokens)`
-and `tag_sents(sentences)`. (It does not subclass `nltk.tag.api.TaggerI`: importing nltk
-costs more than tagging a sentence.) Numpy only; `explain_gradients` imports torch.
+A Tagger is an NLTK tagger (`nltk.tag.api.TaggerI`): `tag`, `tag_sents`, NLTK's scoring
+methods (`accuracy`, `confusion`, `evaluate_per_tag`, ...), `tagset="universal"` (NLTK's 12
+tags) and use as the `backoff=` of NLTK's sequential taggers; see rnncli.nltk_interface.
+Numpy only (nltk is imported when one of NLTK's own methods is called); `explain_gradients`
+imports torch. The forward pass runs numpy's OpenBLAS on one thread (see infer.blas).
 """
 
 from __future__ import annotations
@@ -20,14 +22,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
-from rnncli.model import tagsets
 from rnncli.errors import EXIT_USAGE, RnnCliError
-from rnncli.model.model_file import ModelFile, describe, model_spec, open_model, resolve_model
+from rnncli.infer.blas import one_blas_thread
+from rnncli.model import tagsets
+from rnncli.model.bundled import describe, model_spec, open_model, resolve_model
+from rnncli.model.model_file import ModelFile
 from rnncli.infer.sentiment import Classifier, SentimentResult, classify_lines
 from rnncli.infer.tagger import TagResult, tag_lines
 from rnncli.infer.tokenizer import open_tokenizer
+from rnncli.nltk_interface import NltkTagger, register_if_loaded
 
-__all__ = ["Tagger", "Sentiment", "TaggedToken", "TaggedSentence", "SentimentResult", "load", "explain_gradients"]
+from rnncli import __all__  # noqa: E402  the public names, listed once (rnncli/__init__.py)
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ class TaggedToken:
 @dataclass(frozen=True)
 class TaggedSentence:
     text: str
-    tagset: str  # "upos" or "ptb"
+    tagset: str  # "upos", "ptb" or "universal"
     tokens: list[TaggedToken]
 
     def pairs(self) -> list[tuple[str, str]]:
@@ -49,21 +54,25 @@ class TaggedSentence:
         return [(t.text, t.tag) for t in self.tokens]
 
 
-class Tagger:
+class Tagger(NltkTagger):
     """A part-of-speech tagger: `model` is a bundled name (`lstm`, `rnn`, `tagger-lstm`) or
-    the path of a model file; `tagset` is "upos" (default when the model has it) or "ptb";
-    `tokenizer` cuts running text (`tag_text`): "lstm" (the bundled character-level tokenizer),
-    "treebank" (NLTK's Punkt and Treebank rules) or the path of a tokenizer model."""
+    the path of a model file; `tagset` is "upos" (default when the model has it), "ptb", or
+    "universal" (NLTK's 12 universal tags, from UPOS: a tag's probability is the sum of its
+    UPOS tags'); `tokenizer` cuts running text (`tag_text`): "lstm" (the bundled
+    character-level tokenizer), "rnn", "treebank" (NLTK's Punkt and Treebank rules) or the path
+    of a tokenizer model."""
 
     def __init__(self, model: str = "lstm", tagset: str | None = None, tokenizer: str = "lstm"):
         self.model: ModelFile = open_model(model, "tagger")
         self.tokenizer = open_tokenizer(tokenizer)
-        self.tagset = tagset or tagsets.tagset_of(tagsets.default_head(self.model.labels))
-        if self.tagset not in tagsets.HEADS or tagsets.HEADS[self.tagset] not in self.model.labels:
-            raise RnnCliError(f"{self.model.path}: this model has no {self.tagset!r} tags; it has "
-                              f"{', '.join(tagsets.tagset_of(h) for h in self.model.labels)}")
-        self.head = tagsets.HEADS[self.tagset]
+        universal = tagset == "universal"
+        self.tagset, self.head = tagsets.chosen_head(self.model.labels, "upos" if universal else tagset,
+                                                     self.model.path)
         self.labels = self.model.labels[self.head]
+        self.mapping = [tagsets.UPOS_TO_UNIVERSAL.get(label, "X") for label in self.labels] if universal else None
+        if universal:
+            self.tagset, self.labels = "universal", sorted(set(self.mapping))
+        register_if_loaded()
 
     def tag(self, tokens: list[str]) -> list[tuple[str, str]]:
         """One tokenized sentence -> (word, tag) pairs (NLTK's TaggerI.tag)."""
@@ -80,25 +89,37 @@ class Tagger:
         if any(not isinstance(t, str) or not t or any(c.isspace() for c in t) for s in sentences for t in s):
             raise RnnCliError("tokens must be non-empty strings without whitespace")
         lines = [" ".join(s) + "\n" for s in sentences if s]  # a line without its newline would be a piece
-        tagged = iter(self._results(tag_lines(self.model, lines, "tokens")))
+        with one_blas_thread():
+            tagged = iter(self._results(tag_lines(self.model, lines, "tokens")))
         return [next(tagged) if s else TaggedSentence("", self.tagset, []) for s in sentences]
 
     def tag_text(self, text: str) -> list[TaggedSentence]:
         """Running text -> its sentences, split and tokenized as `rnncli tag` does, tagged."""
         if not isinstance(text, str):
             raise RnnCliError(f"tag_text() takes a str of running text, not {type(text).__name__}", EXIT_USAGE)
-        return self._results(tag_lines(self.model, text.splitlines(keepends=True), "text", tokenizer=self.tokenizer))
+        with one_blas_thread():
+            return self._results(tag_lines(self.model, text.splitlines(keepends=True), "text",
+                                           tokenizer=self.tokenizer))
 
     def _results(self, results: Iterable[TagResult]) -> list[TaggedSentence]:
         out = []
         for result in results:
             tokens = []
             for word, probs in zip(result.words, result.probs[self.head]):
-                best = int(probs.argmax())
-                tokens.append(TaggedToken(word, self.labels[best], float(probs[best]),
-                                          {label: float(p) for label, p in zip(self.labels, probs)}))
+                probs = self._tag_probs(probs)
+                best = max(probs, key=probs.__getitem__)  # ties: the tag listed first
+                tokens.append(TaggedToken(word, best, probs[best], probs))
             out.append(TaggedSentence(result.sentence.text, self.tagset, tokens))
         return out
+
+    def _tag_probs(self, probs) -> dict[str, float]:
+        """Each tag of the tag set -> its probability (universal: summed over its UPOS tags)."""
+        if self.mapping is None:
+            return {label: float(p) for label, p in zip(self.labels, probs)}
+        summed = dict.fromkeys(self.labels, 0.0)
+        for tag, p in zip(self.mapping, probs):
+            summed[tag] += float(p)
+        return summed
 
 
 class Sentiment:
@@ -117,8 +138,9 @@ class Sentiment:
         if wrong:
             raise RnnCliError(f"predict() takes a str or a list of them; found a {wrong[0]}", EXIT_USAGE)
         lines = [" ".join(t.split()) for t in texts]
-        results = iter(classify_lines(self.model, [line + "\n" for line in lines if line], "lines",
-                                      tokenizer=self.tokenizer))
+        with one_blas_thread():
+            results = iter(list(classify_lines(self.model, [line + "\n" for line in lines if line], "lines",
+                                               tokenizer=self.tokenizer)))
         return [replace(next(results) if line else self._empty(), line=number)  # its place among the texts
                 for number, line in enumerate(lines, start=1)]
 
@@ -153,11 +175,11 @@ def load(name: str) -> Tagger | Sentiment:
 
 def explain_gradients(text: str | None = None, models: Iterable[str] = ("rnn", "lstm"), task: str = "sentiment",
                       saliency: bool = False) -> list:
-    """How the gradient of each model's prediction reaches earlier tokens (gradients.Explanation
+    """How the gradient of each model's prediction reaches earlier tokens (explain.sentence.Explanation
     per model: grad_norms, decay factor, reach, the LSTM's gates); needs torch."""
-    from rnncli.explain import gradients
+    from rnncli.explain.sentence import explain_models
 
     if text is not None and not isinstance(text, str):
         raise RnnCliError(f"explain_gradients() takes a str of text, not {type(text).__name__}", EXIT_USAGE)
     models = [model_spec(m) for m in _items(models, "models is a list of model names or paths")]
-    return gradients.explain_models(list(models), task, text, saliency)[1]
+    return explain_models(list(models), task, text, saliency)[1]

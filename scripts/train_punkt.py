@@ -14,7 +14,7 @@ import sys
 
 from nltk.tokenize.punkt import PunktTrainer
 
-from rnncli.text.sentences import sentence_splitter
+from rnncli.text.rules import sentence_splitter
 
 ABBREVIATIONS = """mr mrs ms dr prof st jr sr sen rep gov gen col capt lt sgt rev hon messrs mme mlle
 vs etc e.g i.e cf al approx dept est fig inc corp ltd co bros no nos vol ed eds p pp

@@ -11,6 +11,7 @@ import pytest
 HERE = Path(__file__).parent
 FIXTURES = HERE / "data"
 SHARED_DATA = Path(os.environ.get("RNNCLI_DATA") or HERE.parent.parent / "shared" / "data")  # see DATA.md
+os.environ.setdefault("NLTK_DATA", str(SHARED_DATA / "nltk_data"))  # nltk reads it once, when first imported
 EWT = SHARED_DATA / "ud-ewt"
 TINY_TRAIN = FIXTURES / "tiny-train.conllu"
 TINY_SENTIMENT = FIXTURES / "tiny-sentiment.tsv"

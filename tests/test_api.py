@@ -44,7 +44,7 @@ def test_tagger_refuses_what_it_cannot_do(hand_tagger, tiny_sentiment):
         rnncli.Tagger(str(hand_tagger)).tag(["New York"])
     with pytest.raises(RnnCliError, match="a sentiment model, but this command needs a tagger model"):
         rnncli.Tagger(str(tiny_sentiment))
-    with pytest.raises(RnnCliError, match="has no 'xpos' tags"):
+    with pytest.raises(RnnCliError, match="has no xpos tags"):
         rnncli.Tagger(str(hand_tagger), tagset="xpos")
 
 
@@ -123,3 +123,60 @@ def test_paths_and_iterables_are_welcome(hand_tagger, tmp_path):
 def test_load_refuses_a_tokenizer_by_what_load_does():
     with pytest.raises(RnnCliError, match="a tokenizer model; load returns a Tagger or a Sentiment"):
         rnncli.load("tokenizer-lstm")
+
+
+def test_tagger_is_an_nltk_tagger_and_scores_as_one(hand_tagger):
+    from nltk.tag import UnigramTagger
+    from nltk.tag.api import TaggerI
+
+    tagger = rnncli.Tagger(str(hand_tagger))
+    assert isinstance(tagger, TaggerI)
+    gold = [[("I", "PRON"), ("study", "VERB"), ("at", "ADP"), ("night", "VERB")], [("They", "PRON"), ("can", "AUX")]]
+    assert tagger.accuracy(gold) == pytest.approx(5 / 6)  # "night" is NOUN to the hand tagger
+    assert tagger.confusion(gold)["VERB", "NOUN"] == 1
+    assert tagger.recall(gold)["VERB"] == pytest.approx(0.5) and tagger.precision(gold)["PRON"] == 1.0
+    assert "NOUN" in tagger.f_measure(gold) and "Tag |" in tagger.evaluate_per_tag(gold)
+    unigram = UnigramTagger([[("night", "X")]], backoff=tagger)  # the rnncli tagger as NLTK's backoff
+    assert unigram.tag(["I", "study", "at", "night"]) == [("I", "PRON"), ("study", "VERB"), ("at", "ADP"),
+                                                           ("night", "X")]
+
+
+def test_tagger_registers_with_nltk_loaded_after_it(hand_tagger):
+    code = (f"import rnncli\nt = rnncli.Tagger({str(hand_tagger)!r})\n"
+            "from nltk.tag.api import TaggerI\nprint(t.accuracy([[('I', 'PRON')]]), isinstance(t, TaggerI))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout == "1.0 True\n", result.stderr
+
+
+def test_universal_tagset_is_nltks_twelve_tags(hand_tagger):
+    tagger = rnncli.Tagger(str(hand_tagger), tagset="universal")
+    assert tagger.tag(["They", "can", "fish", "."]) == [("They", "PRON"), ("can", "VERB"), ("fish", "NOUN"),
+                                                         (".", ".")]  # AUX is VERB to NLTK
+    (sentence,) = tagger.tag_tokens([["can"]])
+    token = sentence.tokens[0]
+    assert sentence.tagset == "universal" and set(token.probs) <= {"ADJ", "ADP", "ADV", "CONJ", "DET", "NOUN", "NUM",
+                                                                   "PRT", "PRON", ".", "VERB", "X"}
+    probs = hand_probs("can")
+    assert token.probs["VERB"] == pytest.approx(probs["AUX"] + probs["VERB"], abs=1e-6)
+    assert sum(token.probs.values()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_the_api_runs_blas_on_one_thread_and_gives_the_threads_back(hand_tagger):
+    from rnncli.infer.blas import one_blas_thread, thread_control
+
+    control = thread_control()
+    if control is None:
+        pytest.skip("numpy's BLAS here is not OpenBLAS")
+    control.set(2)
+    seen = []
+    with one_blas_thread():
+        seen.append(control.get())
+    assert seen == [1] and control.get() == 2
+    rnncli.Tagger(str(hand_tagger)).tag(["I"])
+    assert control.get() == 2
+
+
+def test_dir_lists_the_public_names_for_tab_completion():
+    code = "import sys, rnncli; print(set(rnncli.__all__) <= set(dir(rnncli)), 'numpy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout == "True False\n", result.stderr

@@ -4,12 +4,14 @@
 import pytest
 
 from conftest import EWT, SHARED_DATA
-from rnncli.data.examples import read_sentiment_tsv, read_tagged_conllu
+from rnncli.data.labelled import read_sentiment_tsv
+from rnncli.data.tagged import read_tagged_conllu
 from rnncli.evaluate.scores import evaluate_sentiment, evaluate_tagger
-from rnncli.model.model_file import load_model, pretrained_dir, resolve_model
+from rnncli.model.bundled import pretrained_dir, resolve_model
+from rnncli.model.model_file import load_model
 from rnncli.infer.sentiment import Classifier
 from rnncli.infer.tagger import Tagger
-from rnncli.text.sentences import tokenize
+from rnncli.text.rules import tokenize
 
 GOLDEN_TAGS = {
     "I study at night": "PRON VERB ADP NOUN",
@@ -82,7 +84,7 @@ def test_sentiment_accuracy_on_sst2_test(name, target):
 
 
 def test_rnn_gradient_decays_faster_than_lstm_on_the_bundled_sentiment_models():
-    from rnncli.explain.gradients import explain
+    from rnncli.explain.sentence import explain
 
     tokens = tokenize("I grew up in Korea , so when I moved to Canada for university I practised every single day , "
                       "reading books , watching films and talking with friends , until at last my English was as "

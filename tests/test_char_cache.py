@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 
 from rnncli.model.char_cache import CharCache
-from rnncli.model.model_file import load_model, resolve_model
-from rnncli.cli.views.render import sentiment_tsv, tagged_tsv
+from rnncli.model.bundled import resolve_model
+from rnncli.model.model_file import load_model
+from rnncli.cli.views.sentiment import sentiment_tsv
+from rnncli.cli.views.tag import tagged_tsv
 from rnncli.infer.sentiment import classify_lines
 from rnncli.infer.tagger import tag_lines
 

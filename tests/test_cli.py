@@ -250,7 +250,7 @@ def test_training_log_fits_80_columns_and_says_why_it_stopped(tmp_path, monkeypa
 
 
 def test_training_log_says_why_the_saved_scores_differ(capsys):
-    from rnncli.cli.views.render import TrainingProgress
+    from rnncli.cli.views.progress import TrainingProgress
     from rnncli.train import TrainResult
 
     history = [{"epoch": 1, "loss": 0.5, "dev_upos": 0.95894, "dev_xpos": 0.9524, "lr": 1e-3, "elapsed_s": 60}]

@@ -8,8 +8,10 @@ import pytest
 import torch
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
-from rnncli.explain.experiments import (BitNet, MemoryNet, affine_check, bit_batch, memory_batch, memory_experiment,
-                                tanh_experiment, unrolled_states)
+from rnncli.explain.experiment_common import DEFAULT_CELLS
+from rnncli.explain.memory import MemoryNet, MemoryResult, MemoryRun, memory_batch, memory_experiment, unrolled_states
+from rnncli.explain.tanh import BitNet, TanhRun, affine_check, bit_batch, tanh_experiment
+from rnncli.model.config import CELLS
 
 TINY_MEMORY = {"distances": (2, 40), "steps": 150, "hidden": 16, "batch_size": 32, "test_size": 200}
 
@@ -65,6 +67,49 @@ def test_the_unrolled_steps_are_the_trained_network(cell):
     hs, cs = unrolled_states(net, x.double())
     torch.testing.assert_close(net.head(hs[-1]), net(x.double()))
     assert len(hs) == 8 and len(cs) == (8 if cell == "lstm" else 0)
+
+
+def memory_result(accuracies: dict[str, list[float]], distances=(5, 10, 20)) -> MemoryResult:
+    """A MemoryResult of 4 symbols (chance 25%) with these accuracies per cell, distance by distance."""
+    runs = [MemoryRun(cell, d, a, [a], 0.0, {}, {}, {}, None, None, 0.0)
+            for cell, values in accuracies.items() for d, a in zip(distances, values)]
+    settings = {"cells": list(accuracies), "distances": list(distances)}
+    return MemoryResult(settings, 0.25, runs, {cell: 0.0 for cell in accuracies}, 1)
+
+
+def test_memory_findings_name_where_each_cell_falls_to_chance():
+    result = memory_result({"rnn": [0.9, 0.35, 0.6], "lstm": [1.0, 0.97, 0.351], "gru": [0.2, 0.9, 0.9]})
+    assert result.findings() == [
+        "rnn: at chance (within 10 points) from distance 10 on.",  # the first such distance, even if it rises again
+        "lstm: above chance + 10 points at every distance (lowest 35%).",  # 0.351 > 0.25 + 0.1
+        "gru: at chance (within 10 points) from distance 5 on."]
+
+
+def test_memory_findings_follow_the_cells_as_run_and_the_real_result(memory):
+    assert memory_result({"gru": [0.9], "rnn": [0.25]}, (3,)).findings() == [
+        "gru: above chance + 10 points at every distance (lowest 90%).",
+        "rnn: at chance (within 10 points) from distance 3 on."]
+    rnn, lstm = memory.findings()
+    assert rnn.startswith("rnn: ") and lstm.startswith("lstm: above chance + 10 points at every distance (lowest ")
+
+
+def tanh_run(affine_error: float, logit_std: float) -> TanhRun:
+    return TanhRun("linear", 1, 0.5, 0.5, 0.693, logit_std, affine_error, [], [], 0.0)
+
+
+@pytest.mark.parametrize(("error", "std", "affine"), [(1e-16, 0.01, True), (1e-6, 0.01, True), (1.1e-6, 0.01, False),
+                                                      (0.5, 2.0, False), (5e-17, 0.0, True), (1e-15, 0.0, False)])
+def test_tanh_run_is_affine_within_a_ten_thousandth_of_its_logits_spread(error, std, affine):
+    assert tanh_run(error, std).affine is affine
+
+
+def test_affine_is_not_in_the_json(tanh):
+    assert "affine" not in tanh.runs[0].to_dict()
+    assert [r.affine for r in tanh.runs] == [r.activation == "linear" for r in tanh.runs]
+
+
+def test_the_experiments_compare_every_cell_vanilla_first():
+    assert DEFAULT_CELLS[0] == "rnn" and sorted(DEFAULT_CELLS) == sorted(CELLS)
 
 
 def test_memory_sequences_put_the_label_first():

@@ -7,7 +7,8 @@ import torch
 from rnncli.model.config import ModelConfig
 from rnncli.model.encoding import encode
 from rnncli.model.forward import tagger_forward
-from rnncli.model.model_file import load_model, pretrained_dir
+from rnncli.model.bundled import pretrained_dir
+from rnncli.model.model_file import load_model
 from rnncli.train.model import TaggerModel, batch_tensors, numpy_state
 from rnncli.model.vocab import Vocab
 

@@ -9,10 +9,13 @@ import pytest
 import torch
 
 from conftest import TINY_SENTIMENT, TINY_TRAIN
-from rnncli.explain.gradients import (CLEAR_FACTOR, corpus_grad_norms, corpus_statistics, decay_summary, explain,
-                              explain_corpus, lstm_gates, read_corpus, summary_with_verdict, synthetic, unroll,
-                              verdict)
-from rnncli.model.model_file import load_model, open_model
+from rnncli.explain.corpus import corpus_grad_norms, corpus_statistics, explain_corpus, read_corpus
+from rnncli.explain.sentence import explain
+from rnncli.explain.stats import CLEAR_FACTOR, decay_summary, quartiles, summary_with_verdict, verdict
+from rnncli.explain.synthetic import synthetic
+from rnncli.explain.unroll import lstm_gates, unroll
+from rnncli.model.bundled import open_model
+from rnncli.model.model_file import load_model
 from rnncli.train.model import make_recurrent, model_from_file
 
 
@@ -83,6 +86,13 @@ def test_corpus_statistics_structure():
     assert data["verdict"] == c.verdict() and data["distance"] == list(range(20))
     assert {"median", "q1", "q3", "counts", "decay_factor", "reach", "median_reach", "span_factors", "summary",
             "verdict_rule", "note", "lengths", "decay_factors", "reaches"} <= set(data)
+
+
+def test_quartiles_leave_out_none_and_by_default_the_infinite():
+    assert quartiles([4, None, 1, 3, 2, math.inf, math.nan]) == {"q1": 1.75, "median": 2.5, "q3": 3.25, "n": 4}
+    assert quartiles([None, math.inf]) == {"q1": None, "median": None, "q3": None, "n": 0}
+    with np.errstate(invalid="ignore"):  # numpy interpolates towards inf
+        assert quartiles([1.0, 2.0, None, math.inf], finite_only=False)["n"] == 3
 
 
 def test_a_geometric_corpus_gives_its_factor_at_every_distance():

@@ -12,7 +12,10 @@ from conftest import TINY_TRAIN
 from rnncli.cli.app import app
 from rnncli.model.config import ModelConfig
 from rnncli.model.encoding import encode
-from rnncli.explain.gradients import decay_summary, explain, synthetic, unroll
+from rnncli.explain.sentence import explain
+from rnncli.explain.stats import decay_summary
+from rnncli.explain.synthetic import synthetic
+from rnncli.explain.unroll import unroll
 from rnncli.model.model_file import load_model
 from rnncli.infer.tagger import Tagger
 from rnncli.train.model import SentimentModel, TaggerModel, batch_tensors
@@ -186,3 +189,13 @@ def test_lstm_gates_table_never_cuts_a_number_at_60_columns():
     rows = [line for line in lines[start:] if re.match(r"\s*\d+ │", line)]
     assert result.exit_code == 0 and max(len(line) for line in lines) <= 60 and len(rows) == 5
     assert all(len(re.findall(r"│\s+\d+\.\d\d ", row)) == 4 for row in rows)  # i_t, f_t, o_t, |c_t| whole
+
+
+def test_the_analytic_check_has_its_rule_in_the_library():
+    from rnncli.explain.synthetic import synthetic
+
+    linear = synthetic("rnn", 12, 1.5, activation="linear")
+    assert linear.matches_analytic is True
+    linear.analytic = [a * 1.01 for a in linear.analytic]
+    assert linear.matches_analytic is False
+    assert synthetic("rnn", 12, 1.5).matches_analytic is None  # tanh: no analytic gradient

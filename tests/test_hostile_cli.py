@@ -113,7 +113,7 @@ def test_eval_report_is_never_the_data_or_a_model(data, tiny_model, kind):
 
 @pytest.mark.parametrize("kind, model", [("tagger", "rnn"), ("sentiment", "sentiment-lstm")])
 def test_reports_and_plots_never_overwrite_bundled_models(tmp_path, kind, model):
-    from rnncli.model.model_file import resolve_model
+    from rnncli.model.bundled import resolve_model
 
     bundled = resolve_model(model, kind)
     before = bundled.read_bytes()
@@ -134,7 +134,7 @@ def test_explain_plot_is_never_a_model(tmp_path, tiny_model):
 
 
 def test_raw_text_reports_never_overwrite_the_tokenizer(data, tiny_model):
-    from rnncli.model.model_file import resolve_model
+    from rnncli.model.bundled import resolve_model
 
     bundled = resolve_model("lstm", "tokenizer")
     mine = data / "tok.safetensors"
@@ -168,7 +168,7 @@ def test_tag_refuses_stdout_that_is_its_input(tmp_path, tiny_model, redirect):
 
 @pytest.mark.parametrize("command", ["tag -m {model}", "sentiment -m {sentiment}", "tag --tokenizer {model}"])
 def test_stdout_is_never_a_model_file(tmp_path, tiny_model, command):
-    from rnncli.model.model_file import resolve_model
+    from rnncli.model.bundled import resolve_model
 
     # a copy of the model (or of the tokenizer) that the command reads, with stdout appended to it
     kind = "tokenizer" if "--tokenizer" in command else "sentiment" if "sentiment" in command else "tagger"
@@ -477,7 +477,7 @@ def test_odd_columns_and_lines_are_ignored(hand_tagger, columns, lines):
 
 
 def test_ctrl_c_says_so():
-    code = ("import sys, rnncli.explain.gradients as g\n"
+    code = ("import sys, rnncli.explain.synthetic as g\n"
             "def stop(*a, **k): raise KeyboardInterrupt\n"
             "g.synthetic_cells = stop\n"
             "from rnncli.cli.app import app\n"

@@ -149,7 +149,8 @@ def test_closed_or_write_only_stdin(tiny_model, tmp_path, redirect, code, messag
 
 
 def test_running_text_without_sentence_ends_is_linear():
-    from rnncli.text.sentences import MAX_SENTENCE_WORDS, read_sentences
+    from rnncli.text.pieces import MAX_SENTENCE_WORDS
+    from rnncli.text.sentences import read_sentences
 
     lines = ["the cat sat on the mat and the dog ran\n"] * 20_000  # 800 KB, one paragraph, no sentence end
     started = time.monotonic()
@@ -347,7 +348,7 @@ def test_conllu_with_a_bad_first_row_is_still_conllu(tiny_model, tmp_path, colum
 
 
 def test_vertical_files_starting_with_a_number_are_not_conllu(tmp_path):
-    from rnncli.data.examples import read_tagged
+    from rnncli.data.tagged import read_tagged
 
     data = tmp_path / "v.tsv"
     data.write_text("1984\tNUM\nwas\tAUX\n", encoding="utf-8")
@@ -369,7 +370,7 @@ def test_a_sentiment_tsv_is_not_tagged_data(tmp_path, tiny_model):
 
 @pytest.mark.skipif(not (SHARED_DATA / "nltk_data").is_dir(), reason="needs the data of DATA.md (RNNCLI_DATA)")
 def test_treebank_gets_ud_upos(monkeypatch):
-    from rnncli.data.examples import read_tagged
+    from rnncli.data.tagged import read_tagged
     from rnncli.model.tagsets import UPOS
 
     monkeypatch.setenv("NLTK_DATA", str(SHARED_DATA / "nltk_data"))
@@ -380,7 +381,7 @@ def test_treebank_gets_ud_upos(monkeypatch):
 
 @pytest.mark.skipif(not (EWT / "en_ewt-ud-train.conllu").is_file(), reason="needs the data of DATA.md (RNNCLI_DATA)")
 def test_ptb_to_upos_agrees_with_ewt():
-    from rnncli.data.examples import ptb_to_upos
+    from rnncli.data.tagged import ptb_to_upos
 
     rows = (line.split("\t") for line in (EWT / "en_ewt-ud-train.conllu").read_text(encoding="utf-8").splitlines())
     pairs = [(f[1], f[4], f[3]) for f in rows if len(f) == 10 and f[0].isdigit()]
@@ -389,7 +390,7 @@ def test_ptb_to_upos_agrees_with_ewt():
 
 
 def test_a_tag_set_some_sentences_lack_is_dropped_with_a_warning():
-    from rnncli.data.examples import TaggedSentence, build_tagger_vocab
+    from rnncli.data.tagged import TaggedSentence, build_tagger_vocab
 
     sentences = [TaggedSentence(["I", "run"], {"upos": ["PRON", "VERB"], "xpos": ["PRP", "VBP"]}),
                  TaggedSentence(["Go"], {"upos": ["VERB"], "xpos": ["_"]})]
@@ -492,7 +493,7 @@ def test_eval_sentiment_labels(tiny_sentiment, tmp_path, content, label_names, c
 
 
 def test_labels_are_named_the_same_way_in_every_file_of_a_run(tmp_path):
-    from rnncli.data.examples import read_labelled_run
+    from rnncli.data.labelled import read_labelled_run
 
     three, two = tmp_path / "three.tsv", tmp_path / "two.tsv"
     three.write_text("0\tbad\n1\tok\n2\tgood\n", encoding="utf-8")

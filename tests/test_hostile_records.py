@@ -8,7 +8,8 @@ from typer.testing import CliRunner
 
 from rnncli.cli.app import app
 from rnncli.errors import RnnCliError
-from rnncli.text.sentences import MAX_SENTENCE_WORDS, read_sentences
+from rnncli.text.pieces import MAX_SENTENCE_WORDS
+from rnncli.text.sentences import read_sentences
 
 runner = CliRunner()
 LONG = "supercalifragilistic " * 9_000  # 189,000 characters: read in two pieces

@@ -97,3 +97,54 @@ def test_piped_input_still_streams_with_jobs():
         process.stdin.close()
         process.wait(timeout=60)
     assert process.returncode == 0
+
+
+SLOW_PARENT = """
+import os, sys, time
+from rnncli.infer.parallel import ordered_map
+
+class Slow:
+    def run(self, batch):
+        time.sleep(0.05)
+        return os.getpid()
+
+for _, pid in ordered_map(Slow(), "run", ([i] for i in range(100_000)), lambda g: g, jobs=2):
+    print(pid, flush=True)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["kill", "kill -9"])
+def test_workers_never_outlive_their_parent(sig):
+    parent = subprocess.Popen([sys.executable, "-c", SLOW_PARENT], stdout=subprocess.PIPE, text=True)
+    workers = set()
+    while len(workers) < 2:
+        workers.add(int(parent.stdout.readline()))
+    parent.send_signal(sig)
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while any(map(_alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(map(_alive, workers)), "orphaned workers still run"
+
+
+class DiesInWorker:
+    def run(self, batch):
+        if os.getpid() != batch[1]:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer would
+        return batch
+
+
+def test_a_killed_worker_is_a_clear_error():
+    from rnncli.errors import RnnCliError
+
+    with pytest.raises(RnnCliError, match="a worker process ended unexpectedly"):
+        list(ordered_map(DiesInWorker(), "run", ([i, os.getpid()] for i in range(10)), lambda g: g, jobs=2))

@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 from conftest import EWT, FIXTURES
 from rnncli.cli.app import app
 from rnncli.text.conllu import read_conllu
-from rnncli.data.examples import read_conllu_file
+from rnncli.data.common import read_conllu_file
 from rnncli.errors import RnnCliError
 from rnncli.evaluate.scores import evaluate_raw
-from rnncli.model.model_file import open_model
+from rnncli.model.bundled import open_model
 from rnncli.evaluate.raw import METRICS, score, segmentation
 from rnncli.text.segmentation import raw_text
 from rnncli.infer.tagger import tag_lines

@@ -5,7 +5,7 @@ import pytest
 
 from conftest import EWT, FIXTURES
 from rnncli.text.conllu import read_conllu
-from rnncli.data.examples import read_conllu_file
+from rnncli.data.common import read_conllu_file
 from rnncli.text.segmentation import paragraphs, raw_text
 
 GOLD = FIXTURES / "raw-gold.conllu"

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from conftest import FIXTURES, SHARED_DATA
 from rnncli.cli.app import app
 from rnncli.model.config import ModelConfig
-from rnncli.data.examples import read_sentiment_tsv
+from rnncli.data.labelled import read_sentiment_tsv
 from rnncli.model.encoding import encode
 from rnncli.errors import RnnCliError
 from rnncli.model.forward import sentiment_forward
@@ -142,7 +142,7 @@ def test_recorded_command_repeats_repeatable_options(tmp_path):
 
 @pytest.mark.skipif(not (SHARED_DATA / "nltk_data").is_dir(), reason="needs nltk_data (DATA.md)")
 def test_movie_reviews_by_name(monkeypatch):
-    from rnncli.data.examples import read_labelled
+    from rnncli.data.labelled import read_labelled
 
     monkeypatch.setenv("NLTK_DATA", str(SHARED_DATA / "nltk_data"))
     train, dev, test = (read_labelled(f"nltk:movie_reviews:{split}") for split in ("train", "dev", "test"))

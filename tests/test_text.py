@@ -6,7 +6,10 @@ import sys
 import pytest
 
 from rnncli.errors import RnnCliError
-from rnncli.text.sentences import batched, clean, decode_lines, read_sentences, split_sentences, tokenize
+from rnncli.text.decoding import decode_lines
+from rnncli.text.hygiene import clean
+from rnncli.text.rules import split_sentences, tokenize
+from rnncli.text.sentences import batched, read_sentences
 
 
 @pytest.mark.parametrize("text, tokens", [
@@ -32,7 +35,7 @@ def test_punkt_keeps_abbreviations_inside_sentences():
 
 
 def test_tokenizer_does_not_import_all_of_nltk():
-    code = ("import sys; from rnncli.text.sentences import split_sentences, tokenize\n"
+    code = ("import sys; from rnncli.text.rules import split_sentences, tokenize\n"
             "assert tokenize('Fresh start, here.')[0] == ['Fresh', 'start', ',', 'here', '.']\n"
             "assert split_sentences('One. Two.') == ['One.', 'Two.']\n"
             "print(sorted(m for m in sys.modules if m == 'nltk' or m.startswith('nltk.')))")

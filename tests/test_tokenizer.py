@@ -11,10 +11,11 @@ import pytest
 
 from conftest import EWT, TINY_TOKENIZER_DATA
 from rnncli.text.conllu import read_conllu
-from rnncli.data.examples import read_paragraphs
+from rnncli.data.common import read_paragraphs
 from rnncli.model.model_file import load_model
 from rnncli.text.segmentation import INSIDE, SENTENCE, TOKEN, WORD, decode, paragraphs, segmentation_f1, windows
-from rnncli.text.sentences import clean, read_sentences
+from rnncli.text.hygiene import clean
+from rnncli.text.sentences import read_sentences
 from rnncli.infer.tokenizer import CORE, Tokenizer
 
 RNNCLI = [sys.executable, "-m", "rnncli"]

@@ -191,7 +191,7 @@ def test_max_time_and_patience_end_a_run_and_say_why(tmp_path):
 
 
 def test_tagged_formats(tmp_path):
-    from rnncli.data.examples import read_tagged
+    from rnncli.data.tagged import read_tagged
 
     vertical = tmp_path / "v.tsv"
     vertical.write_text("I\tPRON\nrun\tVERB\n\nGo\tVERB\n!\tPUNCT\n", encoding="utf-8")
@@ -210,7 +210,7 @@ def test_tagged_formats(tmp_path):
     ("", "no sentences found"),
 ])
 def test_tagged_format_errors(tmp_path, content, message):
-    from rnncli.data.examples import read_tagged
+    from rnncli.data.tagged import read_tagged
 
     path = tmp_path / "x"
     path.write_text(content, encoding="utf-8")
@@ -240,7 +240,7 @@ def test_single_tag_set_model_trains_and_tags(tmp_path):
 
 @pytest.mark.skipif(not (SHARED_DATA / "nltk_data").is_dir(), reason="needs the data of DATA.md (RNNCLI_DATA)")
 def test_nltk_corpora(monkeypatch):
-    from rnncli.data.examples import read_tagged
+    from rnncli.data.tagged import read_tagged
 
     monkeypatch.setenv("NLTK_DATA", str(SHARED_DATA / "nltk_data"))
     treebank = read_tagged("nltk:treebank")

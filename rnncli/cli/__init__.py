@@ -1,1 +1,16 @@
-"""TODO"""
+"""The command-line interface: parse options, call one library function, hand the result to a view.
+
+Where things live:
+  app.py         the Typer apps (rnncli, train, eval, experiment), --version, the one way every
+                 command ends (error lines, exit codes), main(); it assembles the commands below
+  options.py     choices, the options several commands share, checks of option values
+  tag.py         rnncli tag
+  sentiment.py   rnncli sentiment
+  explain.py     rnncli explain-gradients (one text, --input corpus, --synthetic)
+  models.py      rnncli models, rnncli info
+  train.py       rnncli train tagger|sentiment|tokenizer
+  eval.py        rnncli eval sentiment|tagger|tokenizer
+  experiment.py  rnncli experiment memory|tanh
+  streams.py     stdout and stderr that fail politely (full disk, closed pipe)
+  views/         everything the user sees, one module per command (see views/__init__.py)
+"""

@@ -36,11 +36,11 @@ def corpus_sentences(source: str) -> Iterator[list[str]]:
             reader = getattr(nltk.corpus, name)
             yield from reader.sents()
         except LookupError:
-            from rnncli.data.examples import nltk_missing
+            from rnncli.data.common import nltk_missing
 
             raise nltk_missing(source, name) from None
         return
-    from rnncli.text.sentences import split_sentences, tokenize
+    from rnncli.text.rules import split_sentences, tokenize
 
     path = Path(source)
     if not path.is_file():

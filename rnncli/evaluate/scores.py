@@ -1,6 +1,6 @@
 """Scoring models against gold labels: accuracy, per-tag (per-label) precision/recall/F1,
 confusions, and models side by side; and the whole pipeline from raw text, scored on
-characters (rawscore.py)."""
+characters (raw.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from rnncli.text.conllu import Sentence
-from rnncli.data.examples import TaggedSentence
+from rnncli.data.tagged import TaggedSentence
 from rnncli.errors import RnnCliError
 from rnncli.model.model_file import ModelFile
 from rnncli.evaluate.raw import METRICS, RawScores, score as score_segmentation, segmentation

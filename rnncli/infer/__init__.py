@@ -1,1 +1,8 @@
-"""TODO"""
+"""Running a loaded model on input (numpy only, no torch).
+
+- tagger.py: tagging sentences, a probability per tag.
+- sentiment.py: classifying texts, a probability per label.
+- tokenizer.py: the character-level tokenizer and sentence splitter.
+- parallel.py: batches worked on by several processes (`--jobs`), results in input order.
+- blas.py: one BLAS thread while a forward pass runs, for callers of the Python API.
+"""

@@ -6,7 +6,9 @@ inputs pay nothing. At most 2 x jobs batches are in flight, which bounds memory;
 input runs dry, every batch sent off is waited for and handed on, so output keeps pace with
 input that arrives slowly. Workers ignore Ctrl-C. When the caller stops early (Ctrl-C, the
 reader gone, an error), batches not started are dropped and running ones finish (a second
-at most), and the caller's error handling is unchanged.
+at most), and the caller's error handling is unchanged. Workers never outlive the process
+that started them (killed, even with SIGKILL, they notice within PARENT_CHECK_S and exit); a
+worker that dies (killed, out of memory) is an error that says so.
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
+import time
 from collections import deque
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
+
+from rnncli.errors import RnnCliError
 
 if TYPE_CHECKING:  # imported when workers start: 35 ms that a single sentence need not pay
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -24,6 +30,7 @@ if TYPE_CHECKING:  # imported when workers start: 35 ms that a single sentence n
 G = TypeVar("G")
 
 _engine: Any = None  # in a worker: the object whose method the batches are given to
+PARENT_CHECK_S = 0.5  # how often a worker checks that the process that started it still runs
 
 
 def cores() -> int:
@@ -34,12 +41,21 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _start_worker(engine: Any) -> None:
+def _start_worker(engine: Any, parent: int) -> None:
     global _engine
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _engine = engine
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """In a worker: exit once the parent is gone. A forked worker holds both ends of the pool's
+    pipes, so it would wait for work forever, orphaned, were it not told."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(1)
 
 
 @contextmanager
@@ -73,35 +89,46 @@ def _pool(engine: Any, jobs: int) -> ProcessPoolExecutor:
             stream.flush()
         except (OSError, ValueError, AttributeError):
             pass
-    return ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=(engine,))
+    return ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=(engine, os.getpid()))
 
 
 def ordered_map(engine: Any, method: str, groups: Iterable[G], payload: Callable[[G], Any], jobs: int = 1,
                 input_waiting: Callable[[], bool] = lambda: True) -> Iterator[tuple[G, Any]]:
     """(group, engine.method(payload(group))) for each group, in order; with jobs > 1 the calls
     run in worker processes (see the module's docstring)."""
-    pool: ProcessPoolExecutor | None = None
-    pending: deque[tuple[G, Future]] = deque()
-    groups = iter(groups)
+    pools: list[ProcessPoolExecutor] = []  # the workers, once started
     try:
-        for group in groups:
-            if pool is None and jobs > 1 and input_waiting():
-                following = next(groups, None)  # a second batch ready: worth starting workers
-                if following is not None:
-                    pool = _pool(engine, jobs)
-                    with _ctrl_c_held():  # the first submit starts the workers
-                        pending.append((group, pool.submit(_call, method, payload(group))))
-                    group = following
-            if pool is None:
-                yield group, getattr(engine, method)(payload(group))
-                continue
-            pending.append((group, pool.submit(_call, method, payload(group))))
-            while pending and (len(pending) >= 2 * jobs or pending[0][1].done() or not input_waiting()):
-                done, future = pending.popleft()
-                yield done, future.result()
-        while pending:
+        yield from _mapped(engine, method, iter(groups), payload, jobs, input_waiting, pools)
+    except Exception as exc:
+        from concurrent.futures.process import BrokenProcessPool
+
+        if isinstance(exc, BrokenProcessPool):
+            raise RnnCliError("a worker process ended unexpectedly (killed, or out of memory?); run again, or "
+                              "with fewer jobs") from None
+        raise
+    finally:
+        for pool in pools:  # batches not started are dropped; a worker killed mid-batch could leave its
+            pool.shutdown(wait=True, cancel_futures=True)  # result half-sent, so running ones finish
+
+
+def _mapped(engine: Any, method: str, groups: Iterator[G], payload: Callable[[G], Any], jobs: int,
+            input_waiting: Callable[[], bool], pools: list) -> Iterator[tuple[G, Any]]:
+    pending: deque[tuple[G, Future]] = deque()
+    for group in groups:
+        if not pools and jobs > 1 and input_waiting():
+            following = next(groups, None)  # a second batch ready: worth starting workers
+            if following is not None:
+                pools.append(_pool(engine, jobs))
+                with _ctrl_c_held():  # the first submit starts the workers
+                    pending.append((group, pools[0].submit(_call, method, payload(group))))
+                group = following
+        if not pools:
+            yield group, getattr(engine, method)(payload(group))
+            continue
+        pending.append((group, pools[0].submit(_call, method, payload(group))))
+        while pending and (len(pending) >= 2 * jobs or pending[0][1].done() or not input_waiting()):
             done, future = pending.popleft()
             yield done, future.result()
-    finally:
-        if pool is not None:  # batches not started are dropped; a worker killed mid-batch could leave its
-            pool.shutdown(wait=True, cancel_futures=True)  # result half-sent, so running ones finish
+    while pending:
+        done, future = pending.popleft()
+        yield done, future.result()

@@ -20,7 +20,8 @@ import numpy as np
 from rnncli.model.encoding import Batch, length_groups
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.model.forward import tagger_forward
-from rnncli.model.model_file import BUNDLED, ModelFile, bundled_models, model_spec, open_model, resolve_model
+from rnncli.model.bundled import BUNDLED, bundled_models, model_spec, open_model, resolve_model
+from rnncli.model.model_file import ModelFile
 from rnncli.text.segmentation import Segment, codepoints, decode, windows
 from rnncli.model.vocab import Vocab
 

@@ -97,49 +97,68 @@ def _direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, a
         h, xt = out[starts[t]:starts[t] + n], xw[starts[t]:starts[t] + n]  # (n, H), (n, G)
         h_prev = None if prev is None else out[starts[prev]:starts[prev] + m]  # (m, H)
         if cell == "rnn":
-            if m:
-                np.matmul(h_prev, W_hh_T, out=h[:m])
-            h += xt  # rows [m, n) of out are still zero: their h_{t-1} = 0
-            _activate(activation, h)
+            _rnn_step(activation, W_hh_T, xt, h_prev, m, h)
         elif cell == "lstm":
-            g = gates[:n]
-            if m:
-                np.matmul(h_prev, W_hh_T, out=g[:m])
-                g[:m] += xt[:m]
-            g[m:] = xt[m:]
-            np.tanh(g, out=g)
-            for sig in (g[:, :2 * H], g[:, 3 * H:]):  # i, f; o: tanh(a / 2) -> sigmoid(a)
-                sig += 1.0
-                sig *= 0.5
-            i, f, cand, o = g[:, :H], g[:, H:2 * H], g[:, 2 * H:3 * H], g[:, 3 * H:]
-            cn, tn = c[:n], tmp[:n]  # rows [m, n) of c are still zero
-            cn *= f
-            np.multiply(i, cand, out=tn)
-            cn += tn
-            np.tanh(cn, out=tn)
-            np.multiply(o, tn, out=h)
-        else:  # gru: r, z, n
-            g = gates[:n]
-            if m:
-                np.matmul(h_prev, W_hh_T, out=g[:m])
-            g[m:] = 0.0
-            g += b_h
-            rz = g[:, :2 * H]
-            rz += xt[:, :2 * H]
-            np.tanh(rz, out=rz)
-            rz += 1.0
-            rz *= 0.5
-            r, z, new = g[:, :H], g[:, H:2 * H], g[:, 2 * H:]
-            new *= r
-            new += xt[:, 2 * H:]
-            np.tanh(new, out=new)
-            tn = tmp[:n]
-            np.subtract(1.0, z, out=tn)
-            tn *= new  # (1 - z) * n
-            if m:
-                np.multiply(z[:m], h_prev, out=h[:m])  # z * h_{t-1}; rows [m, n) stay 0
-            h += tn
+            _lstm_step(W_hh_T, xt, h_prev, m, gates[:n], c[:n], tmp[:n], h)
+        else:
+            _gru_step(W_hh_T, b_h, xt, h_prev, m, gates[:n], tmp[:n], h)
         prev = t
+
+
+def _rnn_step(activation: str, W_hh_T: np.ndarray, xt: np.ndarray, h_prev: np.ndarray | None, m: int,
+              h: np.ndarray) -> None:
+    """One vanilla RNN step over n sequences, the first m going on from h_prev (m, H) and the rest
+    from a zero state: xt (n, G) is the step's input part, h (n, H) where its states go (zeros at first)."""
+    if m:
+        np.matmul(h_prev, W_hh_T, out=h[:m])
+    h += xt  # rows [m, n) of out are still zero: their h_{t-1} = 0
+    _activate(activation, h)
+
+
+def _lstm_step(W_hh_T: np.ndarray, xt: np.ndarray, h_prev: np.ndarray | None, m: int, g: np.ndarray,
+               cn: np.ndarray, tn: np.ndarray, h: np.ndarray) -> None:
+    """One LSTM step (see _rnn_step): g (n, G) the gates, cn (n, H) the cell state and tn (n, H)
+    scratch, all views of _direction's buffers."""
+    H = W_hh_T.shape[0]
+    if m:
+        np.matmul(h_prev, W_hh_T, out=g[:m])
+        g[:m] += xt[:m]
+    g[m:] = xt[m:]
+    np.tanh(g, out=g)
+    for sig in (g[:, :2 * H], g[:, 3 * H:]):  # i, f; o: tanh(a / 2) -> sigmoid(a)
+        sig += 1.0
+        sig *= 0.5
+    i, f, cand, o = g[:, :H], g[:, H:2 * H], g[:, 2 * H:3 * H], g[:, 3 * H:]
+    cn *= f  # rows [m, n) of the cell state are still zero
+    np.multiply(i, cand, out=tn)
+    cn += tn
+    np.tanh(cn, out=tn)
+    np.multiply(o, tn, out=h)
+
+
+def _gru_step(W_hh_T: np.ndarray, b_h: np.ndarray, xt: np.ndarray, h_prev: np.ndarray | None, m: int,
+              g: np.ndarray, tn: np.ndarray, h: np.ndarray) -> None:
+    """One GRU step (see _rnn_step): g (n, G) the gates and tn (n, H) scratch, views of
+    _direction's buffers."""
+    H = W_hh_T.shape[0]
+    if m:
+        np.matmul(h_prev, W_hh_T, out=g[:m])
+    g[m:] = 0.0
+    g += b_h
+    rz = g[:, :2 * H]  # r, z, n
+    rz += xt[:, :2 * H]
+    np.tanh(rz, out=rz)
+    rz += 1.0
+    rz *= 0.5
+    r, z, new = g[:, :H], g[:, H:2 * H], g[:, 2 * H:]
+    new *= r
+    new += xt[:, 2 * H:]
+    np.tanh(new, out=new)
+    np.subtract(1.0, z, out=tn)
+    tn *= new  # (1 - z) * n
+    if m:
+        np.multiply(z[:m], h_prev, out=h[:m])  # z * h_{t-1}; rows [m, n) stay 0
+    h += tn
 
 
 def run_direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, activation: str,

@@ -24,15 +24,14 @@ import numpy as np
 from rnncli import __version__
 from rnncli.model.char_cache import CharCache
 from rnncli.model.config import ModelConfig, is_int, is_number, json_type, shown
-from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.model.tagsets import HEADS
+from rnncli.errors import RnnCliError
 from rnncli.files import write_atomic
 from rnncli.text.segmentation import LABELS as SEGMENT_LABELS
 from rnncli.model.vocab import Vocab
 
 FORMAT = "rnncli-model"
 FORMAT_VERSION = 1
-BUNDLED = {"tagger": ("lstm", "rnn", "lstm-small", "rnn-small"), "sentiment": ("lstm", "rnn", "lstm-small"),
-           "tokenizer": ("lstm", "rnn")}
 MAX_HEADER = 100_000_000  # bytes; safetensors' own limit
 DTYPES = {"F16": "<f2", "F32": "<f4", "F64": "<f8", "I32": "<i4", "I64": "<i8", "U8": "u1", "BOOL": "?"}
 WEIGHT_DTYPES = ("F16", "F32")  # what model files hold; training checkpoints hold the others too
@@ -42,7 +41,7 @@ TRAINING_FIELDS = {"command": (lambda v: isinstance(v, str), "a string"), "seed"
                    "history": (lambda v: isinstance(v, list) and all(
                        isinstance(e, dict) and all(is_number(x) or isinstance(x, bool) for x in e.values()) for e in v),
                        "a list of objects of numbers"),
-                   "options": (lambda v: isinstance(v, dict), "an object")}  # what `describe` shows
+                   "options": (lambda v: isinstance(v, dict), "an object")}  # what bundled.describe shows
 
 
 @dataclass
@@ -83,54 +82,6 @@ class Contents(NamedTuple):
     size: int  # bytes in the file
 
 
-def pretrained_dir() -> Path:
-    """Bundled models: `rnncli/pretrained` in an installed wheel, `pretrained/` in a checkout."""
-    here = Path(__file__).resolve().parent.parent  # rnncli/
-    for candidate in (here / "pretrained", here.parent / "pretrained"):
-        if candidate.is_dir():
-            return candidate
-    return here / "pretrained"
-
-
-def bundled_models() -> list[Path]:
-    return sorted(pretrained_dir().glob("*.safetensors"))
-
-
-def model_spec(spec) -> str:
-    """A model's name or path as a str: library callers pass pathlib.Paths, and wrong types get
-    a clear error instead of a TypeError from deep inside."""
-    if isinstance(spec, os.PathLike):
-        spec = os.fspath(spec)
-    if not isinstance(spec, str) or not spec:
-        raise RnnCliError(f"a model is a bundled model's name or the path of a model file, not {spec!r}", EXIT_USAGE)
-    return spec
-
-
-def resolve_model(spec: str, task: str | None = None) -> Path:
-    """`lstm`/`rnn` name a bundled model of `task`; full names (`tagger-lstm`) name a bundled
-    model anywhere; anything else is a path. Reading it says what is wrong with a path that
-    exists (a folder, permission denied). A path may be a str or a pathlib.Path."""
-    spec = model_spec(spec)
-    if task is not None and spec in BUNDLED.get(task, ()):
-        path = pretrained_dir() / f"{task}-{spec}.safetensors"
-        if not path.is_file():
-            raise RnnCliError(f"bundled model {task}-{spec} is missing from {path.parent}; reinstall rnncli")
-        return path
-    names = BUNDLED.get(task, ()) if task is not None else [p.stem for p in bundled_models()]
-    if spec in {p.stem for p in bundled_models()}:  # a full name (tagger-lstm) works anywhere
-        return pretrained_dir() / f"{spec}.safetensors"
-    path = Path(spec).expanduser()
-    try:
-        path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        if "/" in spec or spec.endswith(".safetensors"):
-            raise RnnCliError(f"{spec}: no such file") from None
-        raise RnnCliError(f"no model named {spec!r}: use one of {', '.join(names)} or the path of a model file") from None
-    except OSError:
-        pass  # reading it says what is wrong
-    return path
-
-
 def save_model(path: str | os.PathLike, tensors: dict[str, np.ndarray], meta: dict, dtype: str = "float32") -> Path:
     """Write tensors + metadata to `path` atomically (temp file in the same folder, then rename)."""
     from safetensors.numpy import save
@@ -159,7 +110,7 @@ def _os_problem(path: Path, exc: OSError) -> RnnCliError:
     return RnnCliError(f"{path}: cannot read the model file ({exc.strerror or exc})")
 
 
-def _read(path: Path, data: bool) -> Contents:
+def read_contents(path: Path, data: bool) -> Contents:
     """A safetensors file, its container checked (see `_parse`) before the tensor bytes are
     read; those come along when `data` (and always from a pipe, to learn their size)."""
     try:
@@ -245,7 +196,7 @@ def _meta(raw) -> dict:
 
 def read_tensors(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
     """Metadata and every tensor as stored (any dtype), for training checkpoints."""
-    contents = _read(Path(path), data=True)
+    contents = read_contents(Path(path), data=True)
     return contents.meta, {name: _array(contents.data, t) for name, t in contents.tensors.items()}
 
 
@@ -255,8 +206,8 @@ def _array(data: bytearray, t: Tensor) -> np.ndarray:
 
 def load_model(path: str | os.PathLike, task: str | None = None) -> ModelFile:
     path = Path(path)
-    contents = _read(path, data=True)
-    config, words, chars, labels = _check_model(path, contents)
+    contents = read_contents(path, data=True)
+    config, words, chars, labels = check_model(path, contents)
     weights = {}
     for name, t in contents.tensors.items():
         weights[name] = _array(contents.data, t).astype(np.float32)
@@ -267,7 +218,7 @@ def load_model(path: str | os.PathLike, task: str | None = None) -> ModelFile:
     return ModelFile(path, contents.meta, config, weights, words, chars, labels)
 
 
-def _check_model(path: Path, contents: Contents) -> tuple[ModelConfig, Vocab, Vocab | None, dict[str, list[str]]]:
+def check_model(path: Path, contents: Contents) -> tuple[ModelConfig, Vocab, Vocab | None, dict[str, list[str]]]:
     """Every metadata field a model file needs, and exactly the tensors its config implies:
     (config, words, chars, labels), or the error that says what is wrong."""
     meta = contents.meta
@@ -304,6 +255,7 @@ def _check_meta(meta: dict, tensors: dict[str, Tensor]) -> tuple[ModelConfig, Vo
     for name, n in config.heads.items():
         if len(labels[name]) != n:
             raise ValueError(f"labels.{name} has {len(labels[name])} labels, config.heads.{name} says {n}")
+    _check_labels(config.task, labels)
     if config.task == "sentiment" and (list(labels) != ["label"] or len(labels["label"]) < 2):
         raise ValueError("a sentiment model has one output, label, with two labels or more")
     if config.task == "tokenizer" and (labels != {"boundary": list(SEGMENT_LABELS)} or config.char):
@@ -318,6 +270,21 @@ def _check_meta(meta: dict, tensors: dict[str, Tensor]) -> tuple[ModelConfig, Vo
             raise ValueError(f"scores.{split} is {shown(scores)}, not an object of numbers")
     _check_tensors(config, tensors)
     return config, words, chars, labels
+
+
+def _check_labels(task: str, labels: dict[str, list[str]]) -> None:
+    """Labels that every output format can hold: printable and not empty (a newline or tab would
+    break TSV and CoNLL-U); a tagger's are tags, without whitespace or a slash (`-f tags` writes
+    word/TAG), of the outputs upos and xpos."""
+    if task == "tagger" and set(labels) - set(HEADS.values()):
+        raise ValueError(f"a tagger's outputs are {' and/or '.join(HEADS.values())}, not "
+                         f"{', '.join(map(shown, sorted(set(labels) - set(HEADS.values()))))}")
+    for name, items in labels.items():
+        bad = next((label for label in items if not label or not label.isprintable()
+                    or (task == "tagger" and ("/" in label or any(c.isspace() for c in label)))), None)
+        if bad is not None:
+            rule = "a tag is printable, without whitespace or a slash" if task == "tagger" else "printable, not empty"
+            raise ValueError(f"labels.{name} holds {shown(bad)} ({rule})")
 
 
 def _object(meta: dict, key: str) -> dict:
@@ -372,32 +339,3 @@ def _recurrent_tensors(prefix: str, c: ModelConfig, inputs: int, hidden: int, la
             shapes[f"{prefix}.weight_hh_l{k}{s}"] = (rows, hidden)
             shapes.update({f"{prefix}.{b}_l{k}{s}": (rows,) for b in biases})
     return shapes
-
-
-def open_model(spec: str, task: str) -> ModelFile:
-    """A model of `task` by bundled name (`lstm`, `tagger-lstm`) or path, loaded and checked."""
-    return load_model(resolve_model(spec, task), task=task)
-
-
-def describe(path: str | os.PathLike) -> dict:
-    """What a model file says about itself, checked as `load_model` checks it, without
-    reading its weights: everything but the vocabularies (`training` holds what the run
-    recorded besides the fields lifted to the top: options, history, embeddings, ...)."""
-    path = Path(path)
-    contents = _read(path, data=False)
-    config, _, _, labels = _check_model(path, contents)
-    meta, training = contents.meta, contents.meta.get("training", {})
-    lifted = ("data", "seed", "command", "wall_time_s", "best_epoch")
-    return {
-        "name": meta.get("name") or path.stem, "path": str(path), "bundled": path.parent == pretrained_dir(),
-        "task": config.task, "cell": config.cell,
-        "activation": config.activation if config.cell == "rnn" else None, "layers": config.layers,
-        "hidden": config.hidden, "bidirectional": config.bidirectional, "char": config.char,
-        "pooling": config.pooling if config.task == "sentiment" else None,
-        "parameters": sum(math.prod(t.shape) for t in contents.tensors.values()), "size_bytes": contents.size,
-        "macs_per_token": config.macs_per_token(), "char_macs": config.char_macs(),
-        "labels": {name: len(v) for name, v in labels.items()}, "label_names": labels,
-        **{key: training.get(key) for key in lifted},
-        "scores": meta.get("scores", {}), "recurrence": config.recurrence(), "rnncli_version": meta.get("rnncli_version"),
-        "config": config.to_dict(), "training": {k: v for k, v in training.items() if k not in lifted},
-    }

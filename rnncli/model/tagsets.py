@@ -14,6 +14,10 @@ from rnncli.errors import EXIT_USAGE, RnnCliError
 UPOS = frozenset({"ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
                   "SCONJ", "SYM", "VERB", "X"})  # Universal Dependencies' 17 part-of-speech tags
 HEADS = {"upos": "upos", "ptb": "xpos"}  # the user's tag set name -> the head that predicts it
+# NLTK's 12 universal tags (Petrov et al. 2012, `nltk.pos_tag(..., tagset="universal")`) from UD's 17
+UPOS_TO_UNIVERSAL = {"ADJ": "ADJ", "ADP": "ADP", "ADV": "ADV", "AUX": "VERB", "CCONJ": "CONJ", "DET": "DET",
+                     "INTJ": "X", "NOUN": "NOUN", "NUM": "NUM", "PART": "PRT", "PRON": "PRON", "PROPN": "NOUN",
+                     "PUNCT": ".", "SCONJ": "ADP", "SYM": "X", "VERB": "VERB", "X": "X"}
 DISPLAY = {"upos": "UPOS", "xpos": "PTB", "label": "accuracy"}  # how reports name a head
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
-from rnncli.text.sentences import binary_error, decode_lines
+from rnncli.text.decoding import binary_error, decode_lines
 
 CHUNK_BYTES = 1 << 16
 MAX_LINE_BYTES = 1 << 20  # a longer line is handed on in pieces (or refused, see ByteLines)

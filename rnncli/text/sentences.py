@@ -1,248 +1,30 @@
-"""From raw input to tokenized sentences: decoding, sentence splitting (NLTK Punkt with
-parameters shipped in the package) and Treebank-style word tokenization (NLTK), offline.
+"""From input lines to tokenized sentences, streamed: each sentence is yielded as soon as
+its input has been read, in bounded memory and linear time (see pieces).
 
-Input formats: `text` (running text), `lines` (one sentence per line), `tokens`
-(whitespace-separated tokens, one sentence per line) and `conllu` (kept whole).
-Everything streams: sentences are yielded as soon as their input has been read, in
-bounded memory and linear time whatever the lengths of lines and sentences.
+Input formats: `text` (running text, split into sentences by Punkt or a tokenizer model),
+`lines` (one sentence per line), `tokens` (whitespace-separated tokens, one sentence per
+line) and `conllu` (kept whole). Words come from the Treebank rules (see rules) or from a
+tokenizer model; every sentence comes out as CoNLL-U (see conllu.Sentence).
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import json
 import re
-import sys
-import types
-import unicodedata
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
-from rnncli.text.conllu import Sentence, read_conllu
 from rnncli.errors import RnnCliError
+from rnncli.text.conllu import Sentence, read_conllu
+from rnncli.text.hygiene import clean
+from rnncli.text.pieces import MAX_SENTENCE_CHARS, MAX_SENTENCE_WORDS, Piece, line_sentences, rejoined, split_long
+from rnncli.text.rules import sentence_splitter, token_spans, tokenize
 from rnncli.text.segmentation import Segment
 
 if TYPE_CHECKING:
     from rnncli.infer.tokenizer import Tokenizer
 
 INPUT_FORMATS = ("text", "lines", "tokens", "conllu")
-PUNKT_PARAMS = Path(__file__).parent.parent / "resources" / "punkt-english.json"
-MAX_SENTENCE_CHARS = 100_000  # a longer sentence or line is read in pieces of at most this size, cut at whitespace
-MAX_SENTENCE_WORDS = 10_000  # the most words of one sentence (or line) held at once; see read_sentences
-_LAST_SPACE = re.compile(r"(?s).*\s")  # matched within a window: up to its last whitespace
 
 T = TypeVar("T")
-
-
-@lru_cache(maxsize=1)
-def _nltk_tokenize_modules() -> tuple[types.ModuleType, types.ModuleType]:
-    """nltk.tokenize.punkt and nltk.tokenize.destructive, without running nltk/__init__.py.
-
-    Importing nltk itself pulls in its whole toolkit (and scipy where installed): ~0.7 s and
-    100 MB, more than `rnncli tag` may spend. The two tokenizer modules need only a few
-    small helpers, so they are loaded under placeholder parent packages which are then
-    removed again: a later `import nltk` in the same process gets the real, complete package.
-    """
-    if "nltk" in sys.modules:
-        return importlib.import_module("nltk.tokenize.punkt"), importlib.import_module("nltk.tokenize.destructive")
-    spec = importlib.util.find_spec("nltk")
-    if spec is None or not spec.submodule_search_locations:
-        raise RnnCliError("nltk is not installed; reinstall rnncli (pip install rnncli)")
-    root = Path(list(spec.submodule_search_locations)[0])
-    before = set(sys.modules)
-    try:
-        for name, folder in (("nltk", root), ("nltk.tokenize", root / "tokenize")):
-            placeholder = types.ModuleType(name)
-            placeholder.__path__ = [str(folder)]
-            sys.modules[name] = placeholder
-        punkt = importlib.import_module("nltk.tokenize.punkt")
-        destructive = importlib.import_module("nltk.tokenize.destructive")
-    except ImportError:  # an nltk whose tokenizers need more: take the slow, ordinary path
-        punkt = destructive = None
-    finally:
-        for name in set(sys.modules) - before:
-            if name == "nltk" or name.startswith("nltk."):
-                del sys.modules[name]
-    if punkt is None:
-        return importlib.import_module("nltk.tokenize.punkt"), importlib.import_module("nltk.tokenize.destructive")
-    return punkt, destructive
-
-
-@lru_cache(maxsize=1)
-def sentence_splitter():
-    """A Punkt sentence splitter with the English parameters shipped in rnncli/resources."""
-    punkt, _ = _nltk_tokenize_modules()
-    with open(PUNKT_PARAMS, encoding="utf-8") as f:
-        data = json.load(f)
-    params = punkt.PunktParameters()
-    params.abbrev_types = set(data["abbrev_types"])
-    params.collocations = {tuple(c) for c in data["collocations"]}
-    params.sent_starters = set(data["sent_starters"])
-    params.ortho_context.update(data["ortho_context"])
-    return punkt.PunktSentenceTokenizer(params)
-
-
-@lru_cache(maxsize=1)
-def _word_tokenizer():
-    _, destructive = _nltk_tokenize_modules()
-    return destructive.NLTKWordTokenizer()
-
-
-_QUOTES = {"``": '"', "''": '"'}
-
-
-def token_spans(sentence: str) -> list[tuple[int, int]] | None:
-    """Treebank-style tokens of one sentence ("don't" -> do n't) as character spans, one Punkt
-    sentence at a time (the Treebank tokenizer splits off only a final period); None where NLTK
-    cannot align its tokens with the text. A curly apostrophe reads as a straight one."""
-    tokenizer = _word_tokenizer()
-    plain = sentence.replace("\u2019", "'")  # same length: the spans index `sentence` too
-    spans = []
-    try:
-        for start, end in sentence_splitter().span_tokenize(plain):
-            spans += [(start + a, start + b) for a, b in tokenizer.span_tokenize(plain[start:end])]
-    except ValueError:
-        return None
-    return spans
-
-
-def tokenize(sentence: str) -> tuple[list[str], list[bool]]:
-    """Treebank-style tokens of one sentence as they appear in the text, and for each token
-    whether a space follows it (see token_spans)."""
-    spans = token_spans(sentence)
-    if spans is None:
-        tokens = [_QUOTES.get(t, t) for t in _word_tokenizer().tokenize(sentence)]
-        return tokens, [True] * len(tokens)
-    tokens = [sentence[start:end] for start, end in spans]
-    space_after = [end < len(sentence) and sentence[end].isspace() for _, end in spans]
-    return tokens, space_after
-
-
-def clean(text: str) -> str:
-    """Control characters become spaces: they are not text, and would break tabular output."""
-    if text.isprintable() or text.replace("\n", "").isprintable():  # the usual line, at C speed
-        return text
-    return "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != "\n" else ch for ch in text)
-
-
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def printable(text: str) -> str:
-    """`text` for display: control characters (C0, DEL, C1) and line or paragraph separators
-    become U+FFFD, so that a word read from CoNLL-U stays in its line and column."""
-    return _UNPRINTABLE.sub("\ufffd", text)
-
-
-def split_sentences(text: str) -> list[str]:
-    return [s for s in sentence_splitter().sentences_from_text(text) if s.strip()]
-
-
-def utf16_error(source: str, number: int) -> RnnCliError:
-    return RnnCliError(f"{source}:{number}: input looks like UTF-16, not UTF-8; convert it to UTF-8 first "
-                       "(e.g. iconv -f UTF-16 -t UTF-8)")
-
-
-def binary_error(source: str, number: int, data: bytes, at: int) -> RnnCliError:
-    """The error for a NUL byte at data[at], on line `number`: UTF-16 text when the NULs around
-    it fall on every other byte (UTF-16 for mostly ASCII text), binary data otherwise."""
-    sample = data[max(0, at - 256):at + 256]
-    zeros = sorted((sample[0::2].count(0), sample[1::2].count(0)))
-    if len(sample) >= 16 and zeros[1] >= len(sample) // 4 and zeros[0] * 8 <= zeros[1]:
-        return utf16_error(source, number)
-    return RnnCliError(f"{source}:{number}: input looks binary (NUL byte); expected UTF-8 text")
-
-
-def decode_lines(chunks: Iterable[bytes], source: str, warn: Callable[[str], None], keep_bom: bool = False,
-                 strict: bool = False) -> Iterator[str]:
-    """Decode input lines (or pieces of long lines, see inputs.ByteLines) as UTF-8. Binary
-    data (NUL bytes) and UTF-16 are errors; other invalid bytes are replaced by U+FFFD with one
-    warning, so a stray byte does not lose a whole file (`strict`: an error naming file:line).
-    A UTF-8 BOM is dropped unless `keep_bom`."""
-    warned = False
-    number, offset = 1, 0  # the line number, and where in its line this piece starts
-    for index, raw in enumerate(chunks):
-        if index == 0 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise utf16_error(source, 1)
-        nul = raw.find(b"\x00")
-        if nul >= 0:
-            raise binary_error(source, number, raw, nul)
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if strict:
-                raise RnnCliError(f"{source}:{number}: not UTF-8 text (invalid byte {offset + exc.start} of the "
-                                  "line); convert it to UTF-8") from None
-            line = raw.decode("utf-8", errors="replace")
-            if not warned:
-                warn(f"{source}:{number}: invalid UTF-8 (byte {offset + exc.start}) replaced by U+FFFD")
-                warned = True
-        if index == 0 and not keep_bom and line.startswith("\ufeff"):
-            line = line[1:]
-        yield line
-        number, offset = (number + 1, 0) if raw.endswith(b"\n") else (number, offset + len(raw))
-
-
-def split_long(text: str, limit: int = MAX_SENTENCE_CHARS) -> list[str]:
-    """`text` in pieces of at most `limit` characters, each cut after whitespace where the
-    second half of its window has some."""
-    pieces, start = [], 0
-    while len(text) - start > limit:
-        space = _LAST_SPACE.match(text, start + limit // 2, start + limit)
-        end = space.end() if space else start + limit
-        pieces.append(text[start:end])
-        start = end
-    pieces.append(text[start:])
-    return pieces
-
-
-def _line_pieces(lines: Iterable[str]) -> Iterator[tuple[str, bool]]:
-    """Each line in pieces of at most MAX_SENTENCE_CHARS, with whether the line goes on in the
-    next piece. A line without a final newline goes on in the next line (see decode_lines)."""
-    for line in lines:
-        pieces = split_long(line)
-        for i, piece in enumerate(pieces):
-            yield piece, i < len(pieces) - 1 or not line.endswith("\n")
-
-
-def _numbered_lines(pieces: Iterable[tuple[str, bool]]) -> Iterator[tuple[int, str, bool]]:
-    """Each input line as (line number, piece, goes on): its pieces with text in them, or one
-    empty piece for a blank line. A piece is held back until the next shows whether the line
-    really goes on (a blank piece that ends a line ends the piece before it)."""
-    number, held = 1, None
-    for text, goes_on in pieces:
-        if text.strip():
-            if held is not None:
-                yield number, held, True
-            held = text
-        if not goes_on:
-            yield number, "" if held is None else held, False
-            number, held = number + 1, None
-    if held is not None:  # the last line, without a final newline
-        yield number, held, False
-
-
-def _line_sentences(lines: Iterable[str]) -> Iterator[Piece]:
-    """One piece per input line (an empty one for a blank line), numbered by line: a line too
-    long to hold whole comes in several pieces of that line, each but the last `continued`."""
-    for number, text, continued in _numbered_lines(_line_pieces(lines)):
-        yield Piece(text, continued, space_after=not continued or text[-1:].isspace(), sent_id=str(number),
-                    line=number)
-
-
-@dataclass
-class Piece:
-    """A sentence (or a piece of a longer one) of running text, before tokenization."""
-
-    text: str
-    continued: bool = False  # the next piece goes on with the same sentence or line
-    space_after: bool = True  # whitespace followed it in the input (or a paragraph ended)
-    newpar: bool = False  # it starts a paragraph
-    sent_id: str | None = None  # lines and tokens input: from the line number (otherwise numbered in order)
-    line: int = 0  # lines and tokens input: the input line it comes from
 
 
 def _split_text(text: str, final: bool) -> tuple[list[Piece], str]:
@@ -436,7 +218,7 @@ def read_sentences(lines: Iterable[str], input_format: str, source: str = "<stdi
     per input line, an empty one for a blank line, with the line number in `line` and `sent_id`.
 
     Memory stays bounded: a sentence or line longer than MAX_SENTENCE_CHARS is read in pieces,
-    which are joined again into one sentence of at most `max_words` words (see _whole); with
+    which are joined again into one sentence of at most `max_words` words (see pieces.rejoined); with
     `max_words` None they come as several sentences, each but the last marked `continued`. CoNLL-U is read whole (see read_conllu,
     which `input_waiting` lets hand on a sentence without waiting for the next one). An unknown
     format is refused at once, before any input is read."""
@@ -452,16 +234,16 @@ def _sentences(lines: Iterable[str], input_format: str, per_line: bool, input_wa
                tokenizer: Tokenizer | None, max_words: int | None, source: str) -> Iterator[Sentence]:
     """Sentences of `text`, `lines` or `tokens` input, numbered from 1 (see read_sentences)."""
     if input_format == "tokens":
-        tokenized = map(_whitespace_tokens, _line_sentences(lines))
+        tokenized = map(_whitespace_tokens, line_sentences(lines))
     elif tokenizer is None:
-        pieces = _running_text(lines, per_line) if input_format == "text" else _line_sentences(lines)
+        pieces = _running_text(lines, per_line) if input_format == "text" else line_sentences(lines)
         tokenized = map(_treebank_tokens, pieces)
     elif input_format == "text":
         tokenized = _segmented_text(lines, tokenizer, per_line, input_waiting)
     else:
-        tokenized = _segmented_lines(_line_sentences(lines), tokenizer, input_waiting)
+        tokenized = _segmented_lines(line_sentences(lines), tokenizer, input_waiting)
     if max_words is not None:
-        tokenized = _whole(tokenized, max_words, input_format != "text", source)
+        tokenized = rejoined(tokenized, max_words, input_format != "text", source)
     for number, (piece, tokens) in enumerate(tokenized, start=1):
         yield _sentence(piece, tokens, number)
 
@@ -473,62 +255,6 @@ def _whitespace_tokens(piece: Piece) -> tuple[Piece, list[Segment]]:
     for word in words:
         tokens.append(Segment(start, start + len(word), [word]))
         start += len(word) + 1
-    return piece, tokens
-
-
-def _whole(tokenized: Iterable[tuple[Piece, list[Segment]]], max_words: int, per_line: bool,
-           source: str) -> Iterator[tuple[Piece, list[Segment]]]:
-    """The pieces of a sentence or line too long to read at once, joined again into one (of at
-    most about `max_words` words, what bounds memory): a longer line is an error (one record per
-    input line), a longer sentence of running text ends there and the next one begins."""
-    held, held_words = None, 0  # the pieces of the sentence so far, joined, and their words
-    for piece, tokens in tokenized:
-        words = sum(len(token.words) for token in tokens)
-        if held is not None and held_words + words > max_words and not per_line:
-            held[0].continued = False  # the sentence ends here
-            yield held
-            held = None
-        if held is not None:
-            (piece, tokens), words = _join(*held, piece, tokens), held_words + words
-            held = None
-        if words > max_words and per_line:
-            raise RnnCliError(f"{source}:{piece.line}: a line of more than {max_words:,} words; rnncli reads at "
-                              "most that many as one sentence: break the line, or use -I text")
-        while words > max_words and tokens[0].start >= 0:  # running text: sentences of max_words at most
-            head, (piece, tokens) = _cut(piece, tokens, max_words)
-            words -= sum(len(token.words) for token in head[1])
-            yield head
-        if piece.continued:
-            held, held_words = (piece, tokens), words
-        else:
-            yield piece, tokens
-    if held is not None:
-        yield held
-
-
-def _cut(piece: Piece, tokens: list[Segment], max_words: int
-         ) -> tuple[tuple[Piece, list[Segment]], tuple[Piece, list[Segment]]]:
-    """A piece's first sentence of at most `max_words` words (at least one token), and the rest."""
-    count, words = 0, 0
-    while count < len(tokens) - 1 and words + len(tokens[count].words) <= max_words:
-        words += len(tokens[count].words)
-        count += 1
-    count = max(count, 1)
-    end, start = tokens[count - 1].end, tokens[count].start
-    head = Piece(piece.text[:end], False, start > end, piece.newpar, piece.sent_id, piece.line)
-    rest = Piece(piece.text[start:], piece.continued, piece.space_after, False, piece.sent_id, piece.line)
-    return (head, tokens[:count]), (rest, [Segment(t.start - start, t.end - start, t.words) for t in tokens[count:]])
-
-
-def _join(first: Piece, first_tokens: list[Segment], second: Piece, second_tokens: list[Segment]
-          ) -> tuple[Piece, list[Segment]]:
-    """Two consecutive pieces of one sentence as one piece, token offsets moved along."""
-    glue = " " if first.space_after and first.text and second.text else ""
-    shift = len(first.text) + len(glue)
-    tokens = first_tokens + [t if t.start < 0 else Segment(t.start + shift, t.end + shift, t.words)
-                             for t in second_tokens]
-    piece = Piece(first.text + glue + second.text, second.continued, second.space_after, first.newpar,
-                  first.sent_id, first.line)
     return piece, tokens
 
 

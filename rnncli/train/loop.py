@@ -36,10 +36,6 @@ class Fitted:
 CTRL_C, TIME_UP = 2, 1  # why the loop stops between two batches
 
 
-def _time_up(job: TrainJob, started: float) -> bool:
-    return job.max_time is not None and time.monotonic() - started >= job.max_time
-
-
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C, acted on between two batches: the run so far is in the checkpoint."""
 
@@ -137,106 +133,154 @@ def fit(model: nn.Module, task, train: list, dev: list, job: TrainJob, callbacks
     Under torchrun (`dist.world` > 1) each rank takes every world-th batch of the same shuffled
     order, DistributedDataParallel averages the gradients, dev counts are summed, and only
     rank 0 reports and writes checkpoints; every rank follows rank 0's decision to stop."""
-    dist = dist or Distributed()
-    config = model.config
-    model.to(dist.device)
-    net = dist.wrap(model)
-    optimizer = torch.optim.Adam(model.parameters(), lr=job.lr, weight_decay=job.weight_decay)
-    rng = random.Random(job.seed)
-    steps_per_epoch = math.ceil(len(train) / job.batch_size)
-    if dist.world > 1:  # every rank must take the same number of steps
-        steps_per_epoch = len(make_batches(train, job.batch_size, random.Random(0))) // dist.world
-        if steps_per_epoch == 0:
-            raise RnnCliError(f"too little training data for {dist.world} processes: fewer batches than processes")
-    total_steps = steps_per_epoch * job.epochs
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: job.min_lr_ratio + (1 - job.min_lr_ratio)
-                                                 * 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps)))
-    loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
-    best, best_state, best_epoch, history, done, elapsed = -1.0, None, 0, [], 0, 0.0
-    skip, total_loss, n = 0, 0.0, 0  # within the first epoch run: batches already done, their loss
-    # What a checkpoint must agree on to be resumed: options that shape the run, the data, the model.
-    fingerprint = {"options": {name: getattr(job, name) for name in job.OPTIMISATION},
-                   "train": data_digest(train), "dev": data_digest(dev), "config": config.to_dict()}
-    if job.resume:
-        progress, best_state = checkpoints.load(job.resume, model, optimizer, schedule, rng, fingerprint)
-        best, best_epoch, history, done, elapsed = (progress["best"], progress["best_epoch"], progress["history"],
-                                                    progress["epoch"], progress["elapsed_s"])
-        skip, total_loss, n = progress.get("step", 0), progress.get("loss_sum", 0.0), progress.get("loss_n", 0)
-    if not dist.main:
-        callbacks = Callbacks()
-    info = {**info, "batch_size": job.batch_size * dist.world}
-    resumed = {"resumed_in_epoch": done + 1, "at_batch": skip + 1} if skip else {"resumed_after_epoch": done}
-    callbacks.on_start(job.epochs, steps_per_epoch, {**info, **resumed} if done or skip else info)
-    started = time.monotonic() - elapsed
+    run = _Run(model, task, train, dev, job, callbacks, dist or Distributed(), checkpoint)
+    run.start(info)
     stopped = None
-    with CtrlC(callbacks.on_warning) as ctrl_c:
-        for epoch in range(done + 1, job.epochs + 1):
-            model.train()
-            epoch_rng = rng.getstate()  # a checkpoint within this epoch records it, to draw the same batches again
-            batches = make_batches(train, job.batch_size, rng)
-            if dist.world > 1:
-                batches = batches[dist.rank::dist.world][:steps_per_epoch]
-            step, time_up = skip, False
-            for step, indices in enumerate(batches[skip:], start=skip + 1):
-                group = [train[i] for i in indices]
-                batch = task.inputs(group, config)
-                inputs = batch_tensors(batch)
-                if config.word_dropout > 0:
-                    drop = (torch.rand(inputs["words"].shape) < config.word_dropout) & (inputs["words"] > 1)
-                    inputs["words"] = inputs["words"].masked_fill(drop, 1)
-                inputs = {k: v.to(dist.device) for k, v in inputs.items()}
-                loss = task.loss(net(**inputs), group, batch.words.shape[1], loss_fn)
-                if not torch.isfinite(loss):
-                    raise RnnCliError(f"training diverged: the loss is {loss.item()} at epoch {epoch}, step {step}; "
-                                      f"try a smaller --lr (this run: {job.lr:g})")
-                optimizer.zero_grad()
-                loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), job.clip)
-                optimizer.step()
-                schedule.step()
-                total_loss += loss.item()
-                n += 1
-                callbacks.on_step(epoch, step, loss.item())
-                stop = dist.decide(CTRL_C if ctrl_c.pressed else TIME_UP if _time_up(job, started) else 0)
-                if stop and step < len(batches):
-                    if stop == CTRL_C:
-                        if checkpoint and dist.main:
-                            at_start = random.Random()
-                            at_start.setstate(epoch_rng)
-                            checkpoints.save(checkpoint, model, optimizer, schedule, at_start,
-                                             {"epoch": epoch - 1, "step": step, "loss_sum": total_loss, "loss_n": n,
-                                              "best": best, "best_epoch": best_epoch, "history": history,
-                                              "elapsed_s": time.monotonic() - started}, best_state, fingerprint)
-                        raise Interrupted(epoch, step, len(batches))
-                    time_up = True
-                    break
-            skip = 0
-            if dist.world > 1:
-                total_loss, n = dist.sum([total_loss, n])
-            dev_scores = accuracy(model, task, dev, device=dist.device, dist=dist)
-            metrics = {"epoch": epoch, "loss": total_loss / max(n, 1), "lr": schedule.get_last_lr()[0],
-                       **{f"dev_{k}": v for k, v in dev_scores.items()}, "elapsed_s": time.monotonic() - started}
-            if time_up:
-                metrics["steps"] = step  # an epoch cut short by --max-time
-            total_loss, n = 0.0, 0
-            history.append(metrics)
-            if dev_scores[task.metric] > best:
-                best, best_state, best_epoch = dev_scores[task.metric], numpy_state(model), epoch
-            metrics["best_epoch"] = best_epoch
-            if checkpoint and dist.main:
-                checkpoints.save(checkpoint, model, optimizer, schedule, rng,
-                                 {"epoch": epoch, "best": best, "best_epoch": best_epoch, "history": history,
-                                  "elapsed_s": time.monotonic() - started}, best_state, fingerprint)
-            callbacks.on_epoch_end(epoch, metrics)
-            stop = dist.decide(CTRL_C if ctrl_c.pressed else TIME_UP if _time_up(job, started) else 0)
+    with CtrlC(run.callbacks.on_warning) as ctrl_c:
+        for epoch in range(run.done + 1, job.epochs + 1):
+            step, steps, time_up = run.train_epoch(epoch, ctrl_c)
+            run.end_epoch(epoch, step if time_up else None)
+            stop = run.stop_wanted(ctrl_c)
             if stop == CTRL_C:
-                raise Interrupted(epoch, len(batches), len(batches))
+                raise Interrupted(epoch, steps, steps)
             if time_up or (stop == TIME_UP and epoch < job.epochs):
-                cut = f" after {step} of {len(batches)} batches" if time_up else ""
+                cut = f" after {step} of {steps} batches" if time_up else ""
                 stopped = f"--max-time {job.max_time:g}: the time was up in epoch {epoch}{cut}"
                 break
-            if job.patience and epoch - best_epoch >= job.patience and epoch < job.epochs:
+            if job.patience and epoch - run.best_epoch >= job.patience and epoch < job.epochs:
                 stopped = (f"--patience {job.patience}: no better dev score in the {job.patience} epoch(s) after "
-                           f"epoch {best_epoch}")
+                           f"epoch {run.best_epoch}")
                 break
-    return Fitted(best_state, best_epoch, history, time.monotonic() - started, stopped)
+    return Fitted(run.best_state, run.best_epoch, run.history, time.monotonic() - run.started, stopped)
+
+
+def _steps_per_epoch(train: list, job: TrainJob, dist: Distributed) -> int:
+    """Batches per epoch; under torchrun, per rank, the same number for every rank."""
+    if dist.world == 1:
+        return math.ceil(len(train) / job.batch_size)
+    steps = len(make_batches(train, job.batch_size, random.Random(0))) // dist.world
+    if steps == 0:
+        raise RnnCliError(f"too little training data for {dist.world} processes: fewer batches than processes")
+    return steps
+
+
+def _cosine_schedule(optimizer: torch.optim.Optimizer, job: TrainJob, total_steps: int):
+    """The learning rate from job.lr down to job.lr * job.min_lr_ratio over `total_steps`, on a cosine."""
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: job.min_lr_ratio + (1 - job.min_lr_ratio)
+                                             * 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps)))
+
+
+class _Run:
+    """One call of `fit`: what it trains with (model, optimizer, schedule, data, random numbers)
+    and where it stands (the best epoch so far, the history, the loss of the epoch running),
+    which is what a checkpoint holds and a resumed run starts from."""
+
+    def __init__(self, model: nn.Module, task, train: list, dev: list, job: TrainJob, callbacks: Callbacks,
+                 dist: Distributed, checkpoint: str | None):
+        self.model, self.task, self.train, self.dev, self.job, self.dist = model, task, train, dev, job, dist
+        self.checkpoint = checkpoint if dist.main else None  # only rank 0 writes checkpoints
+        model.to(dist.device)
+        self.net = dist.wrap(model)
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=job.lr, weight_decay=job.weight_decay)
+        self.rng = random.Random(job.seed)
+        self.steps_per_epoch = _steps_per_epoch(train, job, dist)
+        self.schedule = _cosine_schedule(self.optimizer, job, self.steps_per_epoch * job.epochs)
+        self.loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
+        self.best, self.best_state, self.best_epoch, self.history, self.done, self.elapsed = -1.0, None, 0, [], 0, 0.0
+        self.skip, self.total_loss, self.n = 0, 0.0, 0  # within the first epoch run: batches already done, their loss
+        # What a checkpoint must agree on to be resumed: options that shape the run, the data, the model.
+        self.fingerprint = {"options": {name: getattr(job, name) for name in job.OPTIMISATION},
+                            "train": data_digest(train), "dev": data_digest(dev), "config": model.config.to_dict()}
+        if job.resume:
+            progress, self.best_state = checkpoints.load(job.resume, model, self.optimizer, self.schedule, self.rng,
+                                                         self.fingerprint)
+            self.best, self.best_epoch, self.history, self.done, self.elapsed = (
+                progress["best"], progress["best_epoch"], progress["history"], progress["epoch"], progress["elapsed_s"])
+            self.skip, self.total_loss, self.n = (progress.get("step", 0), progress.get("loss_sum", 0.0),
+                                                  progress.get("loss_n", 0))
+        self.callbacks = callbacks if dist.main else Callbacks()
+        self.started = 0.0  # time.monotonic() when the run began, less the time it ran before a resume
+
+    def start(self, info: dict) -> None:
+        """Tell the callbacks what the run is, and where a resumed one goes on; the clock starts."""
+        info = {**info, "batch_size": self.job.batch_size * self.dist.world}
+        resumed = ({"resumed_in_epoch": self.done + 1, "at_batch": self.skip + 1} if self.skip
+                   else {"resumed_after_epoch": self.done})
+        self.callbacks.on_start(self.job.epochs, self.steps_per_epoch,
+                                {**info, **resumed} if self.done or self.skip else info)
+        self.started = time.monotonic() - self.elapsed
+
+    def stop_wanted(self, ctrl_c: CtrlC) -> int:
+        """Why to stop now, as rank 0 sees it: CTRL_C, TIME_UP (--max-time), or 0."""
+        time_up = self.job.max_time is not None and time.monotonic() - self.started >= self.job.max_time
+        return self.dist.decide(CTRL_C if ctrl_c.pressed else TIME_UP if time_up else 0)
+
+    def train_epoch(self, epoch: int, ctrl_c: CtrlC) -> tuple[int, int, bool]:
+        """The epoch's batches (after those a resumed run has done): the last step taken, the
+        epoch's steps, and whether --max-time cut it short. Ctrl-C writes a checkpoint of this
+        very point and raises Interrupted."""
+        self.model.train()
+        epoch_rng = self.rng.getstate()  # a checkpoint within this epoch records it, to draw the same batches again
+        batches = make_batches(self.train, self.job.batch_size, self.rng)
+        if self.dist.world > 1:
+            batches = batches[self.dist.rank::self.dist.world][:self.steps_per_epoch]
+        skip, self.skip = self.skip, 0
+        step = skip
+        for step, indices in enumerate(batches[skip:], start=skip + 1):
+            self.train_step(epoch, step, [self.train[i] for i in indices])
+            stop = self.stop_wanted(ctrl_c)
+            if stop and step < len(batches):
+                if stop == CTRL_C:
+                    at_start = random.Random()
+                    at_start.setstate(epoch_rng)
+                    self.save(at_start, epoch=epoch - 1, step=step, loss_sum=self.total_loss, loss_n=self.n)
+                    raise Interrupted(epoch, step, len(batches))
+                return step, len(batches), True
+        return step, len(batches), False
+
+    def train_step(self, epoch: int, step: int, group: list) -> None:
+        """One batch: word dropout, forward, backward, clipping, an optimizer and a schedule step."""
+        config = self.model.config
+        batch = self.task.inputs(group, config)
+        inputs = batch_tensors(batch)
+        if config.word_dropout > 0:
+            drop = (torch.rand(inputs["words"].shape) < config.word_dropout) & (inputs["words"] > 1)
+            inputs["words"] = inputs["words"].masked_fill(drop, 1)
+        inputs = {k: v.to(self.dist.device) for k, v in inputs.items()}
+        loss = self.task.loss(self.net(**inputs), group, batch.words.shape[1], self.loss_fn)
+        if not torch.isfinite(loss):
+            raise RnnCliError(f"training diverged: the loss is {loss.item()} at epoch {epoch}, step {step}; "
+                              f"try a smaller --lr (this run: {self.job.lr:g})")
+        self.optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.model.parameters(), self.job.clip)
+        self.optimizer.step()
+        self.schedule.step()
+        self.total_loss += loss.item()
+        self.n += 1
+        self.callbacks.on_step(epoch, step, loss.item())
+
+    def end_epoch(self, epoch: int, cut_at: int | None) -> None:
+        """After an epoch (`cut_at`: the steps of one that --max-time cut short): its loss and dev
+        scores in the history, the best state so far, a checkpoint, and the callbacks told."""
+        if self.dist.world > 1:
+            self.total_loss, self.n = self.dist.sum([self.total_loss, self.n])
+        dev_scores = accuracy(self.model, self.task, self.dev, device=self.dist.device, dist=self.dist)
+        metrics = {"epoch": epoch, "loss": self.total_loss / max(self.n, 1), "lr": self.schedule.get_last_lr()[0],
+                   **{f"dev_{k}": v for k, v in dev_scores.items()}, "elapsed_s": time.monotonic() - self.started}
+        if cut_at is not None:
+            metrics["steps"] = cut_at  # an epoch cut short by --max-time
+        self.total_loss, self.n = 0.0, 0
+        self.history.append(metrics)
+        if dev_scores[self.task.metric] > self.best:
+            self.best, self.best_state, self.best_epoch = dev_scores[self.task.metric], numpy_state(self.model), epoch
+        metrics["best_epoch"] = self.best_epoch
+        self.save(self.rng, epoch=epoch)
+        self.callbacks.on_epoch_end(epoch, metrics)
+
+    def save(self, rng: random.Random, **progress) -> None:
+        """A training checkpoint of the run so far, where there is one to write (see checkpoints.save)."""
+        if self.checkpoint:
+            checkpoints.save(self.checkpoint, self.model, self.optimizer, self.schedule, rng,
+                             {**progress, "best": self.best, "best_epoch": self.best_epoch, "history": self.history,
+                              "elapsed_s": time.monotonic() - self.started}, self.best_state, self.fingerprint)

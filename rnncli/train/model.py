@@ -1,5 +1,5 @@
 """Torch modules for training and for explaining. Parameter names are the contract with
-`forward.py`, which runs the same weights in numpy.
+`model/forward.py`, which runs the same weights in numpy.
 
 Recurrent stacks follow torch's naming: `weight_ih_l{layer}`, `weight_hh_l{layer}` and
 biases, with a `_reverse` suffix for the backward direction. The vanilla cell has one bias

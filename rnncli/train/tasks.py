@@ -17,8 +17,9 @@ import torch
 from torch import nn
 
 from rnncli.model.config import ModelConfig
-from rnncli.data.examples import (TaggedSentence, Vocabularies, build_sentiment_vocab, build_tagger_vocab, read_labelled_run,
-                         read_paragraphs, read_tagged)
+from rnncli.data.common import Vocabularies, read_paragraphs
+from rnncli.data.labelled import build_sentiment_vocab, read_labelled_run
+from rnncli.data.tagged import TaggedSentence, build_tagger_vocab, read_tagged
 from rnncli.model.encoding import Batch, encode
 from rnncli.errors import RnnCliError
 from rnncli.model.model_file import ModelFile

@@ -1,49 +1,24 @@
-"""Training examples read from standard files, and the vocabularies built from them."""
+"""Tagging data: tagged sentences from CoNLL-U, vertical token<TAB>tag files, word/TAG
+lines or NLTK's tagged corpora (Penn Treebank tags mapped to UPOS), and the vocabularies of
+a tagger."""
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from rnncli.text import segmentation
-
-from rnncli.model import tagsets
-from rnncli.text.conllu import UPOS, XPOS, Sentence, read_conllu
+from rnncli.data.common import Vocabularies, build_vocabularies, nltk_missing, read_lines
 from rnncli.errors import RnnCliError
-from rnncli.text.inputs import file_lines, open_file
-from rnncli.text.segmentation import Paragraph
-from rnncli.text.sentences import decode_lines
-from rnncli.model.vocab import Vocab, word_key
+from rnncli.model import tagsets
+from rnncli.text.conllu import UPOS, XPOS, read_conllu
 
 
 @dataclass
 class TaggedSentence:
     words: list[str]
     tags: dict[str, list[str]]  # tag set name ("upos", "xpos") -> one tag per word
-
-
-def read_lines(path: str | Path) -> list[str]:
-    """The lines of a data file of any kind (regular, a FIFO, `<(...)`), read once, as UTF-8
-    without a BOM; binary or UTF-16 data, invalid UTF-8 and overlong lines are errors that
-    name file:line."""
-    lines, _ = file_lines(open_file(path), str(path), split_long=False)
-    return list(decode_lines(lines, str(path), lambda message: None, strict=True))
-
-
-def read_conllu_file(path: str | Path) -> list[Sentence]:
-    """Every sentence of a CoNLL-U file, kept whole; fails on the first malformed line, with file:line."""
-    sentences = list(read_conllu(read_lines(path), source=str(path)))
-    if not sentences:
-        raise RnnCliError(f"{path}: no sentences found; expected CoNLL-U")
-    return sentences
-
-
-def read_paragraphs(path: str | Path) -> list[Paragraph]:
-    """The paragraphs of raw text a CoNLL-U file spells out, with their gold segmentation."""
-    return list(segmentation.paragraphs(read_conllu_file(path), str(path)))
 
 
 def read_tagged_conllu(path: str | Path, lines: list[str] | None = None) -> list[TaggedSentence]:
@@ -64,14 +39,6 @@ def read_tagged_conllu(path: str | Path, lines: list[str] | None = None) -> list
     return sentences
 
 
-def nltk_missing(spec: str, name: str) -> RnnCliError:
-    """The error for an NLTK corpus that is not under NLTK_DATA (rnncli never downloads)."""
-    import os
-
-    return RnnCliError(f"{spec}: not found; set NLTK_DATA to the folder that holds corpora/{name} "
-                       f"(currently {os.environ.get('NLTK_DATA', 'unset')})")
-
-
 def tag_sets(sentences: list[TaggedSentence], warn: Callable[[str], None] | None = None) -> list[str]:
     """The tag sets every sentence has, upos first. One that only some sentences have (e.g.
     "_" for a missing XPOS) is dropped, and `warn` is told which and why."""
@@ -89,7 +56,7 @@ def tag_sets(sentences: list[TaggedSentence], warn: Callable[[str], None] | None
 _CONLLU_ROW = re.compile(r"(0|[1-9][0-9]*)([-.][0-9]+)?\t")
 
 
-def _looks_like_conllu(lines: list[str]) -> bool:
+def looks_like_conllu(lines: list[str]) -> bool:
     """`# sent_id`/`# text` comments, or a first row that starts with a token ID and a tab
     and does not have the two columns of a token<TAB>tag file."""
     for line in lines:
@@ -110,7 +77,7 @@ def read_tagged(spec: str | Path) -> list[TaggedSentence]:
     if spec.startswith("nltk:"):
         return read_nltk_tagged(spec)
     lines = read_lines(spec)
-    if _looks_like_conllu(lines):
+    if looks_like_conllu(lines):
         return read_tagged_conllu(spec, lines)
     first = next((line for line in lines if line.strip()), "")
     sentences = (read_vertical if len(first.split("\t")) == 2 else read_slash_tagged)(lines, spec)
@@ -221,158 +188,8 @@ def read_nltk_tagged(spec: str) -> list[TaggedSentence]:
     return sentences
 
 
-@dataclass
-class Vocabularies:
-    """What a model looks words up in, and the class names of each of its outputs."""
-
-    words: Vocab
-    chars: Vocab
-    labels: dict[str, list[str]]  # output name -> class names
-
-
-def _vocabularies(word_lists: list[list[str]], labels: dict[str, list[str]], min_word_count: int,
-                  min_char_count: int) -> Vocabularies:
-    words = Counter(word_key(w) for ws in word_lists for w in ws)
-    chars = Counter(ch for ws in word_lists for w in ws for ch in w)
-    return Vocabularies(Vocab.build(words, min_word_count), Vocab.build(chars, min_char_count), labels)
-
-
 def build_tagger_vocab(sentences: list[TaggedSentence], min_word_count: int = 2, min_char_count: int = 2,
                        warn: Callable[[str], None] | None = None) -> Vocabularies:
     """`warn` hears of a tag set dropped because only some sentences have it (see tag_sets)."""
     labels = {name: sorted({t for s in sentences for t in s.tags[name]}) for name in tag_sets(sentences, warn)}
-    return _vocabularies([s.words for s in sentences], labels, min_word_count, min_char_count)
-
-
-# --- sentiment: labelled texts ------------------------------------------------------
-
-DEFAULT_LABEL_NAMES = ["negative", "positive"]  # for labels 0 and 1: SST-2, GLUE, IMDB convention
-_TEXT_COLUMNS = ("sentence", "text", "review", "phrase")
-_PTB_QUOTES = {"``": '"', "''": '"'}
-
-
-@dataclass
-class LabelledText:
-    words: list[str]
-    label: str
-
-
-def text_words(text: str) -> list[str]:
-    """Words of an already tokenized text (SST-style), with PTB quotes as the tokenizer writes them."""
-    return [_PTB_QUOTES.get(w, w) for w in text.split()]
-
-
-MOVIE_REVIEW_SPLITS = {"train": range(0, 800), "dev": range(800, 900), "test": range(900, 1000)}  # by cvNNN
-
-
-def read_labelled_run(specs: list[str | Path | None],
-                      label_names: list[str] | None = None) -> list[list[LabelledText] | None]:
-    """The labelled texts of every data source of one run (train files, dev, test; None for
-    none), each as read_labelled gives them, with labels named the same way in all of them
-    (see name_labels)."""
-    sets = [None if spec is None else _read_labelled(str(spec)) for spec in specs]
-    files = [(examples, str(spec)) for examples, spec in zip(sets, specs)
-             if spec is not None and not str(spec).startswith("nltk:")]
-    name_labels([examples for examples, _ in files], label_names, [source for _, source in files])
-    return sets
-
-
-def read_labelled(spec: str | Path, label_names: list[str] | None = None) -> list[LabelledText]:
-    """Labelled texts from a label/text TSV file (see read_sentiment_tsv) or from NLTK's
-    movie_reviews corpus by name (whole reviews, document sentiment): `nltk:movie_reviews`, or
-    one of its splits by review number, `nltk:movie_reviews:train` (cv000-cv799), `:dev`
-    (cv800-cv899), `:test` (cv900-cv999). Several sources of one run: read_labelled_run."""
-    return read_labelled_run([spec], label_names)[0]
-
-
-def _read_labelled(spec: str) -> list[LabelledText]:
-    return read_movie_reviews(spec) if spec.startswith("nltk:") else _read_tsv(spec)
-
-
-def read_movie_reviews(spec: str) -> list[LabelledText]:
-    name, _, split = spec[5:].partition(":")
-    if name != "movie_reviews":
-        raise RnnCliError(f"{spec}: unknown corpus; labelled corpora: nltk:movie_reviews")
-    if split and split not in MOVIE_REVIEW_SPLITS:
-        raise RnnCliError(f"{spec}: unknown split {split!r}; use train, dev or test")
-    import nltk
-
-    names = {"neg": "negative", "pos": "positive"}
-    try:
-        reader = nltk.corpus.movie_reviews
-        examples = []
-        for fileid in reader.fileids():
-            number = int(fileid.split("/")[1][2:5])
-            if not split or number in MOVIE_REVIEW_SPLITS[split]:
-                examples.append(LabelledText(list(reader.words(fileid)), names[reader.categories(fileid)[0]]))
-    except LookupError:
-        raise nltk_missing(spec, name) from None
-    return examples
-
-
-def read_sentiment_tsv(path: str | Path, label_names: list[str] | None = None) -> list[LabelledText]:
-    """A TSV with a label column and a text column, header optional (`label<TAB>sentence` or
-    `sentence<TAB>label`). Integer labels are named as name_labels says (SST-2's 0/1 become
-    negative/positive by default); other labels are kept by name. Texts are split on whitespace."""
-    return read_labelled_run([path], label_names)[0]
-
-
-def _read_tsv(path: str) -> list[LabelledText]:
-    rows = []
-    for number, line in enumerate(read_lines(path), start=1):
-        line = line.rstrip("\r\n")
-        if line.strip():
-            rows.append((number, line.split("\t")))
-    if not rows:
-        raise RnnCliError(f"{path}: empty file; expected label<TAB>text lines")
-    for number, fields in rows:
-        if len(fields) != 2:
-            raise RnnCliError(f"{path}:{number}: expected 2 tab-separated columns (label, text), found {len(fields)}")
-    header = [f.strip().lower() for f in rows[0][1]]
-    label_col = 0
-    if "label" in header:
-        label_col = header.index("label")
-        rows = rows[1:]
-    elif header[1] and " " not in rows[0][1][1].strip() and " " in rows[0][1][0].strip():
-        label_col = 1  # no header, text first
-    elif any(name in header for name in _TEXT_COLUMNS):
-        raise RnnCliError(f"{path}:1: a header without a `label` column")
-    examples = []
-    for number, fields in rows:
-        label, text = fields[label_col].strip(), fields[1 - label_col]
-        if not label or " " in label:
-            raise RnnCliError(f"{path}:{number}: bad label {label!r}; expected a name or an integer without spaces")
-        words = text_words(text)
-        if not words:
-            raise RnnCliError(f"{path}:{number}: empty text")
-        examples.append(LabelledText(words, label))
-    if not examples:
-        raise RnnCliError(f"{path}: no examples after the header")
-    return examples
-
-
-def name_labels(sets: list[list[LabelledText]], label_names: list[str] | None, sources: list[str]) -> None:
-    """Name the integer labels of one run's TSV files (in place), the same way in every file:
-    by `label_names` (k: the k-th name); without them, 0/1 as negative/positive when every
-    label of the run is 0 or 1 (so a file holding only 1s is "positive" too). Integer labels
-    of more classes stay as they are ("0", "1", "2"), and so do labels that are names."""
-    found = {e.label for examples in sets for e in examples}
-    if label_names is None:
-        if not found <= {"0", "1"}:
-            return
-        label_names = DEFAULT_LABEL_NAMES
-    for examples, source in zip(sets, sources):
-        names = sorted({e.label for e in examples if not e.label.isdecimal()})  # what int() reads (not ²)
-        if names:
-            raise RnnCliError(f"{source}: label names were given, but the labels are not integers "
-                              f"({', '.join(names[:5])})")
-        for e in examples:
-            k = int(e.label)
-            if k >= len(label_names):
-                raise RnnCliError(f"{source}: label {k} has no name; {len(label_names)} names were given")
-            e.label = label_names[k]
-
-
-def build_sentiment_vocab(examples: list[LabelledText], min_word_count: int = 1, min_char_count: int = 2) -> Vocabularies:
-    return _vocabularies([e.words for e in examples], {"label": sorted({e.label for e in examples})},
-                         min_word_count, min_char_count)
+    return build_vocabularies([s.words for s in sentences], labels, min_word_count, min_char_count)

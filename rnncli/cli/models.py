@@ -1,0 +1,50 @@
+"""`rnncli models` and `rnncli info`: the bundled models and model files, with their scores,
+and everything one model file says about itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from rnncli.cli.options import AsJson
+
+ModelFiles = Annotated[Optional[list[Path]], typer.Argument(
+    readable=False, metavar="[FILE]...", help="Model files to list as well as the bundled ones.")]
+DescribedModel = Annotated[str, typer.Argument(metavar="MODEL", help="A bundled model (tagger-lstm, sentiment-rnn, "
+                                                                     "...) or a model file.")]
+
+
+def models(files: ModelFiles = None, as_json: AsJson = False) -> None:
+    """List bundled models and model files, with scores.
+
+    The name is what --model and rnncli info take (a file: its path); scores are the
+    saved model's accuracy on the dev and test data it was trained with.
+
+    \b
+    Examples:
+      rnncli models
+      rnncli models my-tagger.safetensors --json
+    """
+    from rnncli.cli.views.models import show_models
+    from rnncli.model.bundled import bundled_models, describe
+
+    show_models([describe(p) for p in bundled_models() + list(files or [])], as_json)
+
+
+def info(model: DescribedModel, as_json: AsJson = False) -> None:
+    """Everything a model file says about itself.
+
+    Architecture and recurrence, labels, the training command, data, seed, options,
+    every epoch's loss and dev scores, and the saved model's scores.
+
+    \b
+    Examples:
+      rnncli info tagger-rnn
+      rnncli info my-tagger.safetensors --json
+    """
+    from rnncli.cli.views.models import show_info
+    from rnncli.model.bundled import describe, resolve_model
+
+    show_info(describe(resolve_model(model)), as_json)

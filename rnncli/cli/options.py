@@ -1,0 +1,187 @@
+"""What the commands share on the way in: the choices (as Enums for Typer), the options that
+several commands take (declared once, as `Annotated` types), and the checks of their values
+that Click's types cannot make (finite numbers, lists of numbers or names, files that must
+not be both read and written, optional dependencies)."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.model import tagsets
+from rnncli.model.config import ACTIVATIONS, CELLS, POOLINGS
+from rnncli.text.sentences import INPUT_FORMATS
+
+
+def choices(name: str, values) -> type[Enum]:
+    """A str Enum for Typer from one of the library's tuples of choices (model.config)."""
+    return Enum(name, {v: v for v in values}, type=str)
+
+
+Cell = choices("Cell", CELLS)
+Activation = choices("Activation", ACTIVATIONS)
+Pooling = choices("Pooling", POOLINGS)
+Dtype = choices("Dtype", ("float16", "float32"))
+Tagset = choices("Tagset", tagsets.HEADS)
+TagFormat = choices("TagFormat", ("auto", "table", "tsv", "conllu", "jsonl", "tags"))
+SentimentFormat = choices("SentimentFormat", ("auto", "table", "tsv", "jsonl"))
+ExplainFormat = choices("ExplainFormat", ("auto", "table", "json", "tsv"))
+InputFormat = choices("InputFormat", INPUT_FORMATS)
+SentimentInput = choices("SentimentInput", ("lines", "text", "tokens"))
+ExplainTask = choices("ExplainTask", ("sentiment", "tagger"))
+
+MAX_SEED = 2**32 - 1  # what numpy and torch seeds can hold
+MAX_THREADS = 256
+MAX_SIZE = 2048  # state and embedding sizes: a 2-layer BiLSTM of 2048 already holds ~200 M parameters
+MAX_LR = 10.0
+MAX_RADIUS = 100.0
+MAX_FORGET_BIAS = 50.0
+DEFAULT_TOKENIZER = "lstm"
+PLOT_FILE = "PNG, or SVG/PDF by the file's extension; needs matplotlib"
+
+
+# --- options shared by several commands, declared once ----------------------------------
+
+TextArgs = Annotated[Optional[list[str]], typer.Argument(show_default=False, metavar="[TEXT]...",
+                                                         help="Text; `-` or nothing reads stdin when it is piped.")]
+InputFile = Annotated[Optional[Path], typer.Option("--input", "-i", metavar="FILE",
+                                                   help="Read text from this file (`-`: stdin).")]
+ModelName = Annotated[str, typer.Option("--model", "-m", metavar="MODEL",
+                                        help="A bundled model (lstm, rnn, lstm-small, and rnn-small for tagging; "
+                                             "see rnncli models) or the path of a model file.")]
+ModelNames = Annotated[list[str], typer.Option("--model", "-m", metavar="MODEL", help=(
+    "A bundled model (see rnncli models) or the path of a model file; repeat to compare models on the same data."))]
+Jobs = Annotated[int, typer.Option("--jobs", "-j", min=0, max=MAX_THREADS, metavar="N", help=(
+    "Worker processes for file and piped input (0: one per CPU); text typed at a terminal is answered by one."))]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the full report or description as JSON.")]
+ReportFile = Annotated[Optional[Path], typer.Option("--report", metavar="FILE",
+                                                    help="Also write the full report to this JSON file.")]
+TokenizerOption = Annotated[Optional[str], typer.Option(
+    metavar="NAME", show_default=DEFAULT_TOKENIZER,
+    help="How text (and lines) is cut into sentences and tokens: lstm (the bundled character-level recurrent "
+         "tokenizer), rnn (its vanilla RNN twin: 1.7x as fast, slightly less accurate), treebank (NLTK's Punkt "
+         "and Treebank rules) or the path of a tokenizer model.")]
+Mismatches = Annotated[Optional[int], typer.Option(
+    min=0, metavar="N", show_default="10", help="How many of the most frequent tokenization mismatches to list.")]
+LabelNames = Annotated[Optional[str], typer.Option(metavar="NAMES", show_default="negative,positive for 0/1 labels",
+                                                   help="Names of the integer labels 0,1,..., comma-separated.")]
+
+
+# --- checks and conversions of option values -----------------------------------------
+
+
+def output_format(choice: Enum, when_piped: str) -> str:
+    """`auto`: a table for a person at a terminal, `when_piped` for a program."""
+    if choice.value != "auto":
+        return choice.value
+    from rnncli.cli.views.console import is_terminal
+
+    return "table" if is_terminal(sys.stdout) else when_piped
+
+
+def tokenizer_name(tokenizer: Optional[str]) -> str:
+    """--tokenizer as given, or the bundled LSTM tokenizer when it was not."""
+    return tokenizer or DEFAULT_TOKENIZER
+
+
+def finite(value: Optional[float]) -> Optional[float]:
+    """Option callback: NaN and infinity pass Click's range checks, but are never what a user means."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number")
+    return value
+
+
+def positive(value: Optional[float]) -> Optional[float]:
+    """Option callback: a finite number above zero."""
+    if finite(value) is not None and value <= 0:
+        raise typer.BadParameter(f"{value} is not above 0")
+    return value
+
+
+def split_label_names(text: Optional[str]) -> Optional[list[str]]:
+    """--label-names a,b,c: non-empty, distinct names of the integer labels 0, 1, 2, ..."""
+    if text is None:
+        return None
+    names = [n.strip() for n in text.split(",")]
+    if not all(names) or len(set(names)) != len(names) or any(len(n.split()) > 1 for n in names):
+        raise RnnCliError(f"--label-names {text!r}: give distinct, non-empty names without spaces, separated by "
+                          "commas (e.g. negative,positive)", EXIT_USAGE)
+    return names
+
+
+def int_list(text: str, option: str, maximum: int) -> list[int]:
+    """`5,10,20`: whole numbers from 1 to `maximum`, each once, in the order given."""
+    try:
+        values = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise RnnCliError(f"{option} {text!r}: give whole numbers separated by commas", EXIT_USAGE) from None
+    if any(not 1 <= v <= maximum for v in values):
+        raise RnnCliError(f"{option} {text!r}: each must be from 1 to {maximum:,}", EXIT_USAGE)
+    return list(dict.fromkeys(values))
+
+
+def name_list(text: str) -> list[str]:
+    """`rnn,lstm`: names, each once, in the order given."""
+    return list(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
+
+
+def require(module: str, extra: str) -> None:
+    """One line naming the extra to install when an optional dependency is missing."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise RnnCliError(f"this command needs {module}, which is not installed: pip install 'rnncli[{extra}]'")
+
+
+def check_plot(plot: Path, inputs: list[tuple[str, Optional[Path]]]) -> None:
+    """--plot FILE can be written, is none of the `inputs` ((option, path) pairs), and
+    matplotlib is there: fail before the work, not after."""
+    from rnncli.files import check_outputs
+    from rnncli.plot import pyplot
+
+    check_outputs([("--plot", plot)], inputs)
+    pyplot()
+
+
+def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path], models: list = ()) -> None:
+    """`rnncli tag -i f >> f` would read its own output for ever (and `> f` has emptied f):
+    refuse, as cat does, when stdout is the input file, or one of the model files read
+    (`--model m.safetensors >> m.safetensors` would append text to the model)."""
+    import stat
+
+    try:
+        out = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return
+    if not stat.S_ISREG(out.st_mode):
+        return
+    inputs = [(str(path), path) for path in models if path is not None]
+    if input_path is not None and str(input_path) != "-":
+        inputs.insert(0, (str(input_path), input_path))
+    elif not text or text == ["-"]:
+        inputs.insert(0, ("<stdin>", 0))
+    for name, path in inputs:
+        try:
+            inp = os.fstat(path) if path == 0 else os.stat(path)
+        except (OSError, ValueError):
+            continue
+        if (out.st_dev, out.st_ino) == (inp.st_dev, inp.st_ino):
+            raise RnnCliError(f"{name}: input file is output file")
+
+
+def workers(jobs: int, interactive: bool) -> int:
+    """--jobs: 0 is one per CPU; a person typing gets one (answers line by line, no workers to start)."""
+    from rnncli.infer.parallel import cores
+
+    return 1 if interactive else jobs or cores()

@@ -1,0 +1,58 @@
+"""`rnncli sentiment`: a label and its probability for each line, sentence or text."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from rnncli.cli.options import (InputFile, Jobs, ModelName, SentimentFormat, SentimentInput, TextArgs,
+                                TokenizerOption, output_format, refuse_input_as_output, tokenizer_name, workers)
+
+SentimentInputFormat = Annotated[SentimentInput, typer.Option("--input-format", "-I",
+                                                              help="What the input is (see above).")]
+SentimentFormatOption = Annotated[SentimentFormat, typer.Option("--format", "-f", help="auto: a table on a terminal, "
+                                                                                       "tsv otherwise (see above).")]
+
+
+def sentiment(
+    text: TextArgs = None,
+    input_path: InputFile = None,
+    input_format: SentimentInputFormat = "lines",
+    fmt: SentimentFormatOption = "auto",
+    model: ModelName = "lstm",
+    tokenizer: TokenizerOption = None,
+    jobs: Jobs = 1,
+) -> None:
+    """Sentiment of each text: a label and its probability.
+
+    Input (-I): lines: each line is one text (several arguments are one text). text:
+    running text, one answer per sentence; from a pipe a sentence is answered once the
+    next one has begun or the input ends. tokens: like lines, tokens separated by
+    whitespace and kept. With lines and tokens each input line gives one record, a
+    blank line an empty one, so that the output lines up with the input (paste).
+
+    Output (-f): tsv: label, prob, text (an empty line for a blank line). jsonl:
+    {"text", "label", "prob", "probs"}, and "line", the input line number, for lines
+    and tokens (a blank line: label and prob null). table: for people.
+
+    \b
+    Examples:
+      rnncli sentiment "What a great film"
+      rnncli sentiment --input reviews.txt -f jsonl > labelled.jsonl
+      rnncli sentiment --model rnn -I text --input review.txt
+    """
+    from rnncli.cli.views import sentiment as view
+    from rnncli.cli.views.console import print_warning
+    from rnncli.infer.sentiment import classify_lines
+    from rnncli.infer.tokenizer import open_tokenizer, tokenizer_file
+    from rnncli.model.bundled import open_model, resolve_model
+    from rnncli.text.inputs import open_input
+
+    fmt, tokenizer = output_format(fmt, "tsv"), tokenizer_name(tokenizer)
+    refuse_input_as_output(text, input_path, [resolve_model(model, "sentiment"), tokenizer_file(tokenizer)])
+    source = open_input(text, input_path, print_warning)
+    results = classify_lines(open_model(model, "sentiment"), source.lines, input_format.value, source.source,
+                             input_waiting=source.input_waiting, jobs=workers(jobs, source.interactive),
+                             tokenizer=open_tokenizer(tokenizer, input_format.value))
+    view.show(results, fmt)

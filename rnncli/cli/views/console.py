@@ -1,0 +1,88 @@
+"""The consoles every view draws on, and the lines on stderr.
+
+Rich consoles that keep user text as data (no markup, emoji codes or highlighting), sized
+to the terminal or to COLUMNS; the one place that asks whether a stream is a terminal; the
+`rnncli: error: ...` and `rnncli: warning: ...` lines. User text is printed with control
+characters shown as U+FFFD.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import rich.console
+from rich.text import Text
+
+from rnncli.cli.streams import ReaderGone, write_stderr
+from rnncli.text.hygiene import printable
+
+
+def _raise_broken_pipe(console: rich.console.Console) -> None:
+    console.quiet = True
+    raise ReaderGone()
+
+
+def quiet_broken_pipes() -> None:
+    """Rich ends a closed pipe with exit 1 (`rnncli --help | head -1` would fail under
+    `set -o pipefail`); make every Rich console raise ReaderGone instead, which the CLI
+    ends with exit 0, as for plain output. Typer's help pages use Rich consoles of their own."""
+    rich.console.Console.on_broken_pipe = _raise_broken_pipe
+
+
+def is_terminal(stream) -> bool:
+    """Whether `stream` (sys.stdout or sys.stderr) is a terminal: the one place the CLI asks."""
+    return stream.isatty()
+
+
+class Console(rich.console.Console):
+    """Rich's console with user data kept as data: no markup (`[/usr/lib]` is text, not a
+    tag), no emoji codes, no highlighting. Styles come from Text objects and table columns only."""
+
+    def __init__(self, **kwargs):
+        super().__init__(markup=False, emoji=False, highlight=False, no_color="NO_COLOR" in os.environ,
+                         _environ=_sizes_checked(), **kwargs)
+
+
+def _size(name: str) -> int | None:
+    """COLUMNS or LINES when it is a positive number in ASCII digits, else None."""
+    value = os.environ.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and int(value) > 0 else None
+
+
+def _sizes_checked() -> dict[str, str]:
+    """The environment without a COLUMNS or LINES that is not a positive number: Rich takes any
+    str.isdigit() value, so COLUMNS=0 drew nothing and COLUMNS=² crashed in int()."""
+    return {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES") or _size(k) is not None}
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, log_path=False)
+
+
+def stdout_console() -> Console:
+    """Colour only on a terminal and never with NO_COLOR; the terminal's width, or COLUMNS, or
+    120 when neither says."""
+    fixed = not is_terminal(sys.stdout) and _size("COLUMNS") is None
+    return Console(soft_wrap=False, width=120 if fixed else None)
+
+
+def one_line(message: str) -> str:
+    """A message as one printable line: runs of whitespace, newlines included, become one space."""
+    return printable(" ".join(message.split()))
+
+
+def print_error(message: str) -> None:
+    """One line on stderr: `rnncli: error: ...`."""
+    text = one_line(message)
+    if is_terminal(sys.stderr) and "NO_COLOR" not in os.environ:
+        try:
+            stderr_console().print(Text.assemble(("rnncli: error:", "bold red"), " ", text), soft_wrap=True)
+            return
+        except OSError:
+            return
+    write_stderr(f"rnncli: error: {text}")
+
+
+def print_warning(message: str) -> None:
+    write_stderr(f"rnncli: warning: {one_line(message)}")

@@ -1,0 +1,193 @@
+"""What `rnncli eval` prints: one model's report (tagger, sentiment, raw text), or several
+models side by side; with --json the reports as JSON instead, and with --report also to a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+
+from rnncli.cli.views.console import Console, print_warning, stdout_console
+from rnncli.cli.views.formats import json_text, write_json
+from rnncli.model import tagsets
+from rnncli.model.tagsets import display
+from rnncli.text.hygiene import printable
+
+
+def write_report(documents: list[dict], data: Path, as_json: bool, report_path: Path | None) -> bool:
+    """--json prints and --report writes (atomically) the reports: one object for one model,
+    {"data", "models": [...]} for several. Returns whether the table should still be drawn."""
+    from rnncli.files import write_atomic
+
+    document = {**documents[0]} if len(documents) == 1 else {"data": str(data), "models": documents}
+    if report_path is not None:
+        write_atomic(report_path, json_text(document).encode("utf-8"))
+    if as_json:
+        write_json(document)
+    return not as_json
+
+
+def show_sentiment(names: list[str], reports: list, documents: list[dict], data: Path, as_json: bool,
+                   report_path: Path | None) -> None:
+    """Sentiment reports (evaluate.scores.SentimentReport) of the models `names` on `data`."""
+    from rnncli.evaluate.scores import compare_sentiment
+
+    if write_report(documents, data, as_json, report_path):
+        console = stdout_console()
+        if len(reports) == 1:
+            sentiment_report(console, reports[0], names[0], str(data))
+        else:
+            compare_table(console, names, compare_sentiment(reports), str(data))
+
+
+def show_tagger(names: list[str], reports: list, documents: list[dict], data: Path, tagset: str | None,
+                as_json: bool, report_path: Path | None) -> None:
+    """Tagger reports (evaluate.scores.TaggerReport); the per-tag table of `tagset` (None: UPOS
+    when scored), or a warning when no model's tags of that set were scored."""
+    from rnncli.evaluate.scores import compare_taggers
+
+    if write_report(documents, data, as_json, report_path):
+        scored = [name for name in ("upos", "xpos") if any(name in r.tagsets for r in reports)]
+        head = tagsets.HEADS[tagset] if tagset else tagsets.default_head(scored or ["upos"])
+        if head not in scored:  # the data (or every model) lacks it: no per-tag table to show
+            print_warning(f"--tagset {tagsets.tagset_of(head)}: no {display(head)} tags scored "
+                          f"(none in {data}, or no model predicts them); no per-tag table")
+        console = stdout_console()
+        if len(reports) == 1:
+            tagger_report(console, reports[0], names[0], str(data), head)
+        else:
+            compare_table(console, names, compare_taggers(reports, head), str(data))
+
+
+def show_raw(names: list[str | None], reports: list, documents: list[dict], data: Path, tokenizer: str,
+             as_json: bool, report_path: Path | None) -> None:
+    """Scores from raw text (evaluate.raw.RawScores) of the tagger models `names`, or of the
+    tokenizer alone (names == [None])."""
+    from rnncli.evaluate.scores import compare_raw
+
+    if write_report(documents, data, as_json, report_path):
+        console = stdout_console()
+        if len(reports) == 1:
+            raw_report(console, reports[0], names[0], str(data), tokenizer)
+        else:
+            compare_table(console, names, compare_raw(reports), f"{data} from raw text, {tokenizer} tokenizer")
+            raw_mismatches(console, reports[0])
+
+
+def compare_table(console: Console, names: list[str], rows: dict[str, list[float]], data: str) -> None:
+    """Models side by side on the same data; the last column is the second model minus the first."""
+    from rich.table import Table
+
+    console.print(f"{len(names)} models on {printable(data)}")
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("")
+    for name in names:
+        table.add_column(name, justify="right")
+    table.add_column(f"{names[1]} - {names[0]}", justify="right")
+    for label, values in rows.items():
+        best = max(values)
+        cells = [Text(f"{v:.2%}", style="bold" if v == best and len(set(values)) > 1 else "") for v in values]
+        table.add_row(label, *cells, f"{(values[1] - values[0]) * 100:+.2f}")
+    console.print(table)
+
+
+def sentiment_report(console: Console, report, model_name: str, data: str) -> None:
+    from rich.table import Table
+
+    r = report.report
+    console.print(Text.assemble((printable(model_name), "bold"), f" on {printable(data)}: {r.tokens:,} texts"))
+    console.print(Text.assemble("accuracy ", (f"{r.accuracy:.2%}", "bold")))
+    table = Table(title="per label", title_justify="left", show_edge=False, header_style="bold")
+    for column in ("label", "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    for label, m in r.per_tag.items():
+        table.add_row(label, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{m['support']:,}")
+    console.print(table)
+    console.print(Text.assemble(("confusion matrix", "italic"), " (rows: gold, columns: predicted)"))
+    matrix = Table(show_edge=False, header_style="bold")
+    matrix.add_column("")
+    for label in report.labels:
+        matrix.add_column(label, justify="right")
+    for label, row in zip(report.labels, report.matrix):
+        matrix.add_row(label, *(f"{n:,}" for n in row))
+    console.print(matrix)
+
+
+def tagger_report(console: Console, report, model_name: str, data: str, tagset: str) -> None:
+    """Accuracy per tag set, then per-tag precision/recall/F1 and confusions of one tag set."""
+    from rich.table import Table
+
+    tokens = max((r.tokens for r in report.tagsets.values()), default=0)
+    console.print(Text.assemble((printable(model_name), "bold"), f" on {printable(data)}: {tokens:,} tokens"))
+    line = Text()
+    for name, r in report.tagsets.items():
+        line.append(f"{'   ' if line else ''}{display(name)} accuracy ")
+        line.append(f"{r.accuracy:.2%}", style="bold")
+    console.print(line)
+    chosen = report.tagsets.get(tagset)
+    if chosen is None:
+        return
+    label = display(tagset)
+    table = Table(title=f"{label} per tag", title_justify="left", show_edge=False, header_style="bold")
+    for column in (label, "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="left" if column == label else "right")
+    for tag, m in sorted(chosen.per_tag.items(), key=lambda item: (-item[1]["support"], item[0])):
+        table.add_row(tag, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{m['support']:,}")
+    console.print(table)
+    if chosen.confusions:
+        errors = Table(title=f"{label} confusions", title_justify="left", show_edge=False,
+                       header_style="bold")
+        for column in ("gold", "predicted", "count"):
+            errors.add_column(column, justify="right" if column == "count" else "left")
+        for gold, predicted, count in chosen.confusions:
+            errors.add_row(gold, predicted, f"{count:,}")
+        console.print(errors)
+
+
+def raw_report(console: Console, report, model: str | None, data: str, tokenizer: str) -> None:
+    """Scores from raw text (evaluate.raw.RawScores) as the CoNLL 2018 script prints them, in
+    percent, then the tokenization mismatches and sentence ends. `model`: the tagger's name,
+    or None when the tokenizer is scored alone."""
+    from rich.table import Table
+
+    name = f"{tokenizer} tokenizer" if model is None else model
+    how = "" if model is None else f" from raw text, {tokenizer} tokenizer"
+    console.print(Text.assemble((printable(name), "bold"), f" on {printable(data)}{printable(how)}: "
+                                f"{counted(report.scores['Sentences'].gold, 'sentence')}, "
+                                f"{counted(report.scores['Words'].gold, 'word')}"))
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("metric", "precision", "recall", "F1", "aligned acc", "gold", "system"):
+        table.add_column(column, justify="left" if column == "metric" else "right", no_wrap=True)
+    for metric, s in report.scores.items():
+        aligned = "" if s.aligned_accuracy is None else f"{100 * s.aligned_accuracy:.2f}"
+        table.add_row(metric, f"{100 * s.precision:.2f}", f"{100 * s.recall:.2f}", Text(f"{100 * s.f1:.2f}", "bold"),
+                      aligned, f"{s.gold:,}", f"{s.system:,}")
+    console.print(table)
+    if any(s.aligned_accuracy is not None for s in report.scores.values()):
+        console.print(Text("aligned acc: tags right among the words aligned with gold words (tagging alone)",
+                           style="dim"))
+    raw_mismatches(console, report)
+
+
+def counted(n: int, noun: str) -> str:
+    """`1 word`, `2 words`, `1,000 words`."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def raw_mismatches(console: Console, report) -> None:
+    """The most frequent tokenization mismatches, then the sentence ends missed and made up."""
+    from rich.table import Table
+
+    tokens = report.scores["Tokens"]
+    if report.mismatches:
+        console.print(Text(f"tokenization mismatches: {counted(tokens.gold - tokens.correct, 'gold token')} in "
+                           f"{counted(report.mismatch_kinds, 'kind')}; the most frequent:", style="italic"))
+        table = Table(show_edge=False, header_style="bold")
+        table.add_column("count", justify="right", no_wrap=True)
+        table.add_column("gold tokens", overflow="fold")
+        table.add_column("system tokens", overflow="fold")
+        for gold, system, count in report.mismatches:
+            table.add_row(f"{count:,}", printable(" ".join(gold)), printable(" ".join(system)))
+        console.print(table)
+    console.print(f"sentence ends: {report.missed_boundaries:,} of {report.boundaries:,} missed, "
+                  f"{report.extra_boundaries:,} extra")

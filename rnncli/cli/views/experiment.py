@@ -1,0 +1,114 @@
+"""What `rnncli experiment` prints: the memory experiment's accuracy and gradient factor per
+cell and distance, the tanh experiment's linear and tanh stacks; a table with the findings in
+words, tsv, or one-line JSON."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.text import Text
+
+from rnncli.cli.views.console import Console, stdout_console
+from rnncli.cli.views.formats import write_json_line
+
+
+def show_memory(result, fmt: str) -> None:
+    """The memory experiment's result (explain.memory.MemoryResult) in `fmt`."""
+    if fmt == "table":
+        memory_table(stdout_console(), result)
+    elif fmt == "json":
+        write_json_line(result.to_dict())
+    else:
+        sys.stdout.write(memory_tsv(result))
+
+
+def show_tanh(result, fmt: str) -> None:
+    """The tanh experiment's result (explain.tanh.TanhResult) in `fmt`."""
+    if fmt == "table":
+        tanh_table(stdout_console(), result)
+    elif fmt == "json":
+        write_json_line(result.to_dict())
+    else:
+        sys.stdout.write(tanh_tsv(result))
+
+
+def _factor(spread: dict) -> str:
+    return "-" if spread.get("median") is None else f"x{spread['median']:.2f}"
+
+
+def memory_table(console: Console, result) -> None:
+    """Accuracy per distance per cell, and each trained network's per-step gradient factor."""
+    from rich.table import Table
+
+    cells = result.settings["cells"]
+    several = len(result.settings["seeds"]) > 1
+    table = Table(show_edge=False, header_style="bold", pad_edge=False)
+    table.add_column("distance", justify="right", no_wrap=True)
+    for cell in cells:
+        table.add_column(cell, justify="right", no_wrap=True)  # its accuracy
+        table.add_column("|g|", justify="right", style="dim", no_wrap=True)
+        if cell == "lstm":
+            table.add_column("|c|", justify="right", style="dim", no_wrap=True)
+    for distance in result.settings["distances"]:
+        row = [str(distance)]
+        for cell in cells:
+            run = result.run(cell, distance)
+            spread = f" ±{(max(run.accuracies) - min(run.accuracies)) / 2:.0%}" if several and console.width >= 80 else ""
+            row += [f"{run.accuracy:.0%}{spread}", _factor(run.decay_factor)]
+            if cell == "lstm":
+                row.append(_factor(run.c_decay_factor or {}))
+        table.add_row(*row)
+    console.print(table)
+    seeds = result.settings["seeds"]
+    console.print(Text(
+        f"Label: the first of {result.settings['symbols']} symbols, then `distance` distractors; under each "
+        f"cell its accuracy on "
+        f"{result.settings['test_size']} fresh sequences (chance {result.chance:.0%}), "
+        + (f"mean of seeds {seeds[0]}-{seeds[-1]}"
+           + (" (± half the range); " if console.width >= 80 else "; ") if several else f"seed {seeds[0]}; ")
+        + "|g|: the trained network's gradient factor per step back (median over test sequences) for h_t, "
+        + "|c|: for the LSTM's cell state c_t. "
+        + "Time: " + ", ".join(f"{cell} {s:.0f} s" for cell, s in result.wall_time_s.items()) + ".", style="dim"))
+    for line in result.findings():
+        console.print(line)
+
+
+def memory_tsv(result) -> str:
+    lines = ["\t".join(["cell", "distance", "accuracy", "decay_factor_median", "reach_median", "train_time_s"])]
+    for r in result.runs:
+        factor = r.decay_factor.get("median")
+        lines.append("\t".join([r.cell, str(r.distance), f"{r.accuracy:.4f}", "" if factor is None else f"{factor:.6g}",
+                                f"{r.reach.get('median', '')}", f"{r.train_time_s:.1f}"]))
+    return "\n".join(lines) + "\n"
+
+
+def tanh_table(console: Console, result) -> None:
+    """Linear against tanh at each depth: accuracy, and whether the trained network is one affine map."""
+    from rich.table import Table
+
+    table = Table(show_edge=False, header_style="bold", pad_edge=False)
+    for column in ("activation", "layers", "accuracy", "p(correct)", "loss", "affine?", "singular values"):
+        table.add_column(column, justify="left" if column in ("activation", "affine?") or "singular" in column
+                         else "right", no_wrap="singular" not in column)
+    for r in result.runs:
+        values = " ".join(f"{v:.2g}" for v in r.singular_values[:2])
+        table.add_row(r.activation, str(r.depth), f"{r.accuracy:.0%}", f"{r.p_correct:.2f}", f"{r.loss:.3f}",
+                      f"yes ({r.affine_error:.0e})" if r.affine else f"no ({r.affine_error:.1g})",
+                      values if r.activation == "linear" else "-")
+    console.print(table)
+    s = result.settings
+    console.print(Text(
+        f"Task: {s['task']} of {s['length']} random bits; chance {result.chance:.0%}: p(correct) 0.50 and loss "
+        "ln 2 = 0.693 are a coin flip (the accuracy of logits near 0 is noise around 50%). affine?: does the "
+        "trained network's logit equal one affine map of the input bits (largest difference over the test "
+        "inputs)? For the linear stacks it does, at every depth: stacked linear maps collapse into one (its "
+        "singular values shown), and no affine map of the bits can compute parity or XOR.", style="dim"))
+
+
+def tanh_tsv(result) -> str:
+    lines = ["\t".join(["activation", "layers", "accuracy", "p_correct", "loss", "affine_error", "singular_values"])]
+    for r in result.runs:
+        lines.append("\t".join([r.activation, str(r.depth), f"{r.accuracy:.4f}", f"{r.p_correct:.4f}", f"{r.loss:.4f}",
+                                f"{r.affine_error:.3g}",
+                                " ".join(f"{v:.4g}" for v in r.singular_values)]))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,199 @@
+"""What `rnncli models` and `rnncli info` print: a table of models with their work per token,
+size and scores, and everything one model file says about itself; or the same as JSON."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from rnncli.cli.views.console import Console, stdout_console
+from rnncli.cli.views.formats import split_scores, write_json
+from rnncli.model.tagsets import display
+from rnncli.text.hygiene import printable
+
+
+def show_models(described: list[dict], as_json: bool) -> None:
+    """The descriptions (model.bundled.describe) of several models: a table, or JSON."""
+    if as_json:
+        write_json(described)
+    else:
+        models_table(stdout_console(), described)
+
+
+def show_info(described: dict, as_json: bool) -> None:
+    """One model's description (model.bundled.describe): labelled lines and its history, or JSON."""
+    if as_json:
+        write_json(described)
+    else:
+        model_info(stdout_console(), described)
+
+
+def primary_score(task: str, scores: dict[str, float]) -> float | None:
+    """The one score `models` shows: a tokenizer's Words F1, otherwise the first output's accuracy."""
+    if task == "tokenizer":
+        return scores.get("words")
+    return next(iter(scores.values()), None)
+
+
+def models_table(console: Console, models: list[dict]) -> None:
+    """One row per model: the name one types (bundled) or the path (a file), its work per
+    token (multiply-adds: what sets its speed on any machine), file size, and the saved
+    model's first score on dev and test. The names are never cut: where the table would not
+    fit the terminal, each model takes two lines instead."""
+    from rich.padding import Padding
+    from rich.table import Table
+
+    headers = ("model", "task", "cell", "MAC/tok", "size", "dev", "test")
+    rows = []
+    for m in models:
+        first = [primary_score(m["task"], m["scores"].get(split, {})) for split in ("dev", "test")]
+        rows.append((printable(m["name"] if m.get("bundled") else m["path"]), m["task"],
+                     f"{m['cell']} {m['layers']}x{m['hidden']}" + (" bi" if m["bidirectional"] else ""),
+                     _count(m["macs_per_token"]), f"{m['size_bytes'] / 1e6:.1f} MB",
+                     *("-" if v is None else f"{v:.2%}" for v in first)))
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    if sum(widths) + 2 * (len(headers) - 1) <= console.width:
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for column in headers:
+            table.add_column(column, justify="left" if column in headers[:3] else "right", no_wrap=True)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    else:
+        for name, task, cell, macs, size, dev, test in rows:
+            console.print(Text(name, style="bold"), soft_wrap=True)
+            console.print(Padding(f"{task}, {cell}, {macs} MAC/tok, {size}; dev {dev}, test {test}", (0, 0, 0, 4)))
+    for line in ("MAC/tok: multiply-adds per token (per character for a tokenizer)",
+                 "dev/test: tagger UPOS, sentiment accuracy, tokenizer Words F1; see rnncli info"):
+        console.print(Text(line, style="dim"))
+
+
+def _count(n: int) -> str:
+    """A count in three significant figures or fewer: 742k, 2.7M."""
+    return f"{n / 1e6:.1f}M" if n >= 999_500 else f"{n / 1e3:.0f}k" if n >= 1000 else str(n)
+
+
+def _words(value) -> str:
+    """A metadata value as words: lists joined by commas, None as a dash."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_words(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "-" if value is None else str(value)
+
+
+def _key_values(values: dict) -> str:
+    return ", ".join(f"{k.replace('_', ' ')} {_words(v)}" for k, v in values.items())
+
+
+def _meaningful(config: dict) -> dict:
+    """The config fields that mean something for this model (a file holds them all; `info
+    --json` shows them all): no pooling but for sentiment, no character settings without
+    character features, no activation but for the vanilla RNN; the heads are shown as labels."""
+    unused = {"heads"}
+    if config.get("task") != "sentiment":
+        unused.add("pooling")
+    if not config.get("char"):
+        unused |= {"char_dim", "char_hidden", "max_word_chars"}
+    if config.get("cell") != "rnn":
+        unused.add("activation")
+    return {k: v for k, v in config.items() if k not in unused}
+
+
+def shell_lines(command: str, width: int) -> list[str]:
+    """A long command as lines of at most `width` characters, each option with its value,
+    joined by ` \\` so that the lines can be pasted into a shell."""
+    import shlex
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return [command]
+    parts, i = [], 0
+    while i < len(words):  # an option and its value stay together, unless too wide for a line
+        takes_value = words[i].startswith("-") and i + 1 < len(words) and not words[i + 1].startswith("-")
+        pair = words[i:i + 1 + takes_value]
+        if len(shlex.join(pair)) + 6 > width:  # with its indent and " \\"
+            parts.extend(shlex.quote(word) for word in pair)
+        else:
+            parts.append(shlex.join(pair))
+        i += 1 + takes_value
+    lines, line = [], ""
+    for part in parts:
+        if line and len(line) + 1 + len(part) + 2 > width:
+            lines.append(line + " \\")
+            line = "    " + part
+        else:
+            line = f"{line} {part}" if line else part
+    return lines + [line]
+
+
+def model_info(console: Console, m: dict) -> None:
+    """Everything `describe` gives, as labelled lines that wrap under their value, then the
+    per-epoch history as a table."""
+    from rich.table import Table
+
+    training = m.get("training", {})
+    data = m["data"] if isinstance(m["data"], dict) else {"data": m["data"]}
+    data = {k: data[k] for k in sorted(data, key=lambda k: (["train", "dev", "test"] + [k]).index(k))}
+    outputs = {k: "labels" if k == "label" else f"{display(k)} tags" for k in m["label_names"]}
+    rows = [("model", m["name"]), ("file", m["path"]), ("task", m["task"]),
+            ("cell", m["cell"] + (f" ({m['activation']})" if m["activation"] else "")),
+            ("recurrence", m["recurrence"]),
+            ("shape", f"{m['layers']} layer(s) x {m['hidden']} per direction, "
+                      f"{'bidirectional' if m['bidirectional'] else 'left to right'}"
+                      + (", character features" if m["char"] else "") + (f", {m['pooling']} pooling" if m["pooling"] else "")),
+            *((f"{outputs[k]} ({len(v)})", " ".join(v)) for k, v in m["label_names"].items()),
+            ("parameters", f"{m['parameters']:,}" if m["parameters"] else "?"), ("size", f"{m['size_bytes']:,} bytes"),
+            ("work", f"{m['macs_per_token']:,} multiply-adds per {'character' if m['task'] == 'tokenizer' else 'token'}"
+                     + (f", {m['char_macs']:,} per character of a new word" if m["char_macs"] else "")),
+            ("config", _key_values(_meaningful(m["config"]))),
+            ("scores", split_scores(m["scores"]) or "-"), ("", "")]
+    rows += [("trained with", ""), *((k.replace("_", " "), _words(v)) for k, v in data.items()),
+             ("seed", _words(m["seed"])), ("options", _key_values(training.get("options") or {}) or "-"),
+             *((k.replace("_", " "), _key_values(v) if isinstance(v, dict) else _words(v))
+               for k, v in training.items() if k not in ("options", "history", "parameters")),
+             ("best epoch", _words(m["best_epoch"])), ("wall time", f"{_words(m['wall_time_s'])} s")]
+    key_width = max(len(k) for k, _ in rows)
+    command = shell_lines(m["command"] or "?", console.width - key_width - 2)
+    # A line wider than the value column would be folded by Rich, mid-word or before its " \\", and
+    # would no longer paste back: then the command goes under its label, at the console's width.
+    below = max(map(len, command)) > console.width - key_width - 2
+    if below:
+        command = shell_lines(m["command"] or "?", console.width)
+    split = rows.index(("trained with", "")) + 1
+    for first, part in ((True, rows[:split]), (False, rows[split:])):
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", justify="right", no_wrap=True, min_width=key_width)  # both parts aligned
+        grid.add_column(overflow="fold")
+        for key, value in part:
+            shown = "\n".join(map(printable, command)) if key == "trained with" and not below else printable(value)
+            grid.add_row(key, Text(shown))
+        console.print(grid)
+        if first and below:
+            console.print(Text("\n".join(map(printable, command))), soft_wrap=True)  # a word wider still: unfolded
+    history = training.get("history") or []
+    if history:
+        console.print()
+        history_table(console, history, m["best_epoch"])
+
+
+def history_table(console: Console, history: list[dict], best_epoch) -> None:
+    """Per epoch: loss, dev scores as percentages, learning rate, time; the kept epoch marked."""
+    from rich.table import Table
+
+    heads = [k for k in history[0] if k.startswith("dev_")]
+    table = Table(box=None, pad_edge=False, header_style="bold",
+                  title="history (* the epoch kept)", title_justify="left", title_style="italic")
+    for column in ("epoch", "loss", *(f"dev {display(k[4:])}" for k in heads), "lr", "time"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for e in history:
+        mark = "*" if e.get("epoch") == best_epoch else " "
+        steps = f" ({e['steps']} batches)" if "steps" in e else ""
+        table.add_row(f"{_words(e.get('epoch'))}{mark}{steps}", f"{e.get('loss', 0):.4f}",
+                      *(f"{e[k]:.2%}" if k in e else "-" for k in heads), f"{e.get('lr', 0):.2e}",
+                      f"{e.get('elapsed_s', 0):,.0f} s")
+    console.print(table)

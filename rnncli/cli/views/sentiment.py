@@ -1,0 +1,58 @@
+"""What `rnncli sentiment` prints, in each format.
+
+  tsv    label, probability, text (tabs and newlines cannot occur in the text)
+  jsonl  {"line", "text", "label", "prob", "probs": {label: prob}}; "line" for -I lines and tokens
+A blank input line (-I lines, tokens) has no label: an empty line in tsv, label and prob null
+in jsonl, nothing in the table.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from rich.text import Text
+
+from rnncli.cli.views.console import Console, stdout_console
+from rnncli.cli.views.formats import bar, json_prob, prob_text
+from rnncli.text.hygiene import printable
+
+LABEL_STYLES = {"positive": "bold green", "negative": "bold red"}
+
+
+def sentiment_tsv(text: str, label: str | None, probs: dict[str, float]) -> str:
+    return f"{label}\t{prob_text(probs[label])}\t{printable(text)}\n" if label is not None else "\n"
+
+
+def sentiment_json(text: str, label: str | None, probs: dict[str, float], line: int = 0) -> str:
+    import json
+
+    record = {"line": line} if line else {}
+    record.update({"text": text, "label": label, "prob": None if label is None else json_prob(probs[label]),
+                   "probs": {k: json_prob(v) for k, v in probs.items()}})
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def sentiment_row(console: Console, text: str, label: str, probs: dict[str, float]) -> None:
+    """One text: its label, a probability bar, and the other labels' probabilities."""
+    line = Text()
+    line.append(f"{label:<9}", style=LABEL_STYLES.get(label, "bold"))
+    line.append(f"{probs[label]:.2f} ")
+    line.append(f"{bar(probs[label]):<10}", style=LABEL_STYLES.get(label, "bold").replace("bold ", ""))
+    others = "  ".join(f"{k} {v:.2f}" for k, v in probs.items() if k != label)
+    line.append(f"  {others}  ", style="dim")
+    line.append(printable(text), style="italic")
+    console.print(line, soft_wrap=True)
+
+
+def show(results, fmt: str) -> None:
+    """Sentiment results (infer.sentiment.SentimentResult) to stdout in `fmt`, flushed as they come."""
+    console = stdout_console() if fmt == "table" else None
+    for result in results:
+        if fmt == "table":
+            if result.label is not None:
+                sentiment_row(console, result.text, result.label, result.probs)
+        elif fmt == "tsv":
+            sys.stdout.write(sentiment_tsv(result.text, result.label, result.probs))
+        else:
+            sys.stdout.write(sentiment_json(result.text, result.label, result.probs, result.line))
+        sys.stdout.flush()

@@ -1,0 +1,101 @@
+"""What `rnncli tag` prints, in each format.
+
+Machine formats are stable and independent of the terminal:
+  tsv    token, tag, probability (then tag, probability of each extra candidate); blank line after each sentence
+  tags   one sentence per line: word/TAG word/TAG ...; the tag follows the last slash (and/or/CCONJ)
+  jsonl  one JSON object per sentence, with the input line number ("line") where known
+  conllu the input's CoNLL-U (or one built from text) with UPOS and XPOS filled
+A blank input line (-I lines, tokens) is an empty sentence: a lone blank line in tsv, an
+empty line in tags, an object without tokens in jsonl; CoNLL-U has no empty sentences and
+leaves it out (sent_id keeps the line numbers), and the table shows nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from rnncli.cli.views.console import Console, print_warning, stdout_console
+from rnncli.cli.views.formats import bar, json_prob, prob_text
+from rnncli.text.hygiene import printable
+
+
+def tagged_tsv(tokens: list[str], candidates: list[list[tuple[str, float]]]) -> str:
+    lines = ["\t".join([printable(tok)] + [x for tag, p in cands for x in (tag, prob_text(p))]) + "\n"
+             for tok, cands in zip(tokens, candidates)]
+    return "".join(lines) + "\n"
+
+
+def tagged_tags(tokens: list[str], candidates: list[list[tuple[str, float]]]) -> str:
+    return " ".join(f"{printable(tok)}/{cands[0][0]}" for tok, cands in zip(tokens, candidates)) + "\n"
+
+
+def tagged_json(text: str, tokens: list[str], candidates: list[list[tuple[str, float]]], tagset: str,
+                sent_id: str | None = None, line: int = 0) -> str:
+    import json
+
+    record = {"line": line} if line else {}
+    record["text"] = printable(text)
+    if sent_id is not None:
+        record["sent_id"] = sent_id
+    record["tagset"] = tagset
+    record["tokens"] = [{"token": printable(tok), "tag": cands[0][0], "prob": json_prob(cands[0][1]),
+                         "top": [[tag, json_prob(p)] for tag, p in cands]} for tok, cands in zip(tokens, candidates)]
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def short_prob(p: float) -> str:
+    """0.23, or 4e-03 for small ones, so that a runner-up never reads as a flat 0.00."""
+    return f"{p:.2f}" if p >= 0.01 else f"{p:.0e}"
+
+
+def tagged_table(console: Console, text: str, tokens: list[str], candidates: list[list[tuple[str, float]]],
+                 tagset: str) -> None:
+    """The lecture's picture: each token with its probability over tags, the best one emphasised."""
+    from rich.table import Table
+
+    table = Table(title=printable(text), title_justify="left", title_style="italic", show_edge=False, pad_edge=False,
+                  header_style="bold", expand=False)
+    wide, medium = console.width >= 60, console.width >= 40  # narrow terminals keep the words and numbers
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("token", style="bold", overflow="fold", min_width=5)
+    table.add_column(tagset.upper(), style="bold green", no_wrap=True)
+    table.add_column("prob", justify="right", no_wrap=True)
+    if wide:
+        table.add_column("", style="green", no_wrap=True, min_width=10)
+    if medium:
+        table.add_column("runners-up", style="dim", overflow="fold")
+    for i, (tok, cands) in enumerate(zip(tokens, candidates), start=1):
+        tag, p = cands[0]
+        others = "  ".join(f"{t} {short_prob(q)}" for t, q in cands[1:])
+        table.add_row(str(i), printable(tok), tag, f"{p:.2f}", *([bar(p)] if wide else []),
+                      *([others] if medium else []))
+    console.print(table)
+    console.print()
+
+
+def show(results, fmt: str, tagset: str, labels: list[str], head: str, top: int | None,
+         threshold: float | None) -> None:
+    """Tagger results (infer.tagger.TagResult) to stdout in `fmt`, each sentence flushed as it comes:
+    the `top` candidates per token (None: 3 for table and jsonl, else 1) and those within
+    `threshold` of the best."""
+    if fmt in ("tags", "conllu") and (top is not None or threshold is not None):
+        print_warning(f"--top and --threshold show candidates in table, tsv and jsonl; -f {fmt} writes the "
+                      "best tag only")
+    top = top if top is not None else (3 if fmt in ("table", "jsonl") else 1)
+    console = stdout_console() if fmt == "table" else None
+    for result in results:
+        candidates = result.candidates(labels, head, top, threshold) if fmt != "conllu" else []
+        sentence = result.sentence
+        if fmt == "table":
+            if result.words:
+                tagged_table(console, sentence.text, result.words, candidates, tagset)
+        elif fmt == "tsv":
+            sys.stdout.write(tagged_tsv(result.words, candidates))
+        elif fmt == "tags":
+            sys.stdout.write(tagged_tags(result.words, candidates))
+        elif fmt == "jsonl":
+            sys.stdout.write(tagged_json(sentence.text, result.words, candidates, tagset, sentence.comment("sent_id"),
+                                         sentence.line))
+        elif sentence.rows:
+            sys.stdout.write(sentence.to_conllu())
+        sys.stdout.flush()

@@ -1,0 +1,62 @@
+"""What every kind of training data shares: a data file's lines, CoNLL-U files and the
+paragraphs of raw text they spell out (the tokenizer's data), the error for an NLTK corpus
+that is not installed, and the vocabularies a model is built with."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from rnncli.errors import RnnCliError
+from rnncli.model.vocab import Vocab, word_key
+from rnncli.text import segmentation
+from rnncli.text.conllu import Sentence, read_conllu
+from rnncli.text.decoding import decode_lines
+from rnncli.text.inputs import file_lines, open_file
+from rnncli.text.segmentation import Paragraph
+
+
+def read_lines(path: str | Path) -> list[str]:
+    """The lines of a data file of any kind (regular, a FIFO, `<(...)`), read once, as UTF-8
+    without a BOM; binary or UTF-16 data, invalid UTF-8 and overlong lines are errors that
+    name file:line."""
+    lines, _ = file_lines(open_file(path), str(path), split_long=False)
+    return list(decode_lines(lines, str(path), lambda message: None, strict=True))
+
+
+def read_conllu_file(path: str | Path) -> list[Sentence]:
+    """Every sentence of a CoNLL-U file, kept whole; fails on the first malformed line, with file:line."""
+    sentences = list(read_conllu(read_lines(path), source=str(path)))
+    if not sentences:
+        raise RnnCliError(f"{path}: no sentences found; expected CoNLL-U")
+    return sentences
+
+
+def read_paragraphs(path: str | Path) -> list[Paragraph]:
+    """The paragraphs of raw text a CoNLL-U file spells out, with their gold segmentation."""
+    return list(segmentation.paragraphs(read_conllu_file(path), str(path)))
+
+
+def nltk_missing(spec: str, name: str) -> RnnCliError:
+    """The error for an NLTK corpus that is not under NLTK_DATA (rnncli never downloads)."""
+    import os
+
+    return RnnCliError(f"{spec}: not found; set NLTK_DATA to the folder that holds corpora/{name} "
+                       f"(currently {os.environ.get('NLTK_DATA', 'unset')})")
+
+
+@dataclass
+class Vocabularies:
+    """What a model looks words up in, and the class names of each of its outputs."""
+
+    words: Vocab
+    chars: Vocab
+    labels: dict[str, list[str]]  # output name -> class names
+
+
+def build_vocabularies(word_lists: list[list[str]], labels: dict[str, list[str]], min_word_count: int,
+                       min_char_count: int) -> Vocabularies:
+    words = Counter(word_key(w) for ws in word_lists for w in ws)
+    chars = Counter(ch for ws in word_lists for w in ws for ch in w)
+    return Vocabularies(Vocab.build(words, min_word_count), Vocab.build(chars, min_char_count), labels)

@@ -1,0 +1,141 @@
+"""Sentiment data: labelled texts from label/text TSV files or NLTK's movie_reviews corpus,
+their labels named the same way in every file of a run, and the vocabularies of a classifier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rnncli.data.common import Vocabularies, build_vocabularies, nltk_missing, read_lines
+from rnncli.errors import RnnCliError
+from rnncli.text.rules import PTB_QUOTES
+
+DEFAULT_LABEL_NAMES = ["negative", "positive"]  # for labels 0 and 1: SST-2, GLUE, IMDB convention
+_TEXT_COLUMNS = ("sentence", "text", "review", "phrase")
+
+
+@dataclass
+class LabelledText:
+    words: list[str]
+    label: str
+
+
+def text_words(text: str) -> list[str]:
+    """Words of an already tokenized text (SST-style), with PTB quotes as the tokenizer writes them."""
+    return [PTB_QUOTES.get(w, w) for w in text.split()]
+
+
+MOVIE_REVIEW_SPLITS = {"train": range(0, 800), "dev": range(800, 900), "test": range(900, 1000)}  # by cvNNN
+
+
+def read_labelled_run(specs: list[str | Path | None],
+                      label_names: list[str] | None = None) -> list[list[LabelledText] | None]:
+    """The labelled texts of every data source of one run (train files, dev, test; None for
+    none), each as read_labelled gives them, with labels named the same way in all of them
+    (see name_labels)."""
+    sets = [None if spec is None else _read_labelled(str(spec)) for spec in specs]
+    files = [(examples, str(spec)) for examples, spec in zip(sets, specs)
+             if spec is not None and not str(spec).startswith("nltk:")]
+    name_labels([examples for examples, _ in files], label_names, [source for _, source in files])
+    return sets
+
+
+def read_labelled(spec: str | Path, label_names: list[str] | None = None) -> list[LabelledText]:
+    """Labelled texts from a label/text TSV file (see read_sentiment_tsv) or from NLTK's
+    movie_reviews corpus by name (whole reviews, document sentiment): `nltk:movie_reviews`, or
+    one of its splits by review number, `nltk:movie_reviews:train` (cv000-cv799), `:dev`
+    (cv800-cv899), `:test` (cv900-cv999). Several sources of one run: read_labelled_run."""
+    return read_labelled_run([spec], label_names)[0]
+
+
+def _read_labelled(spec: str) -> list[LabelledText]:
+    return read_movie_reviews(spec) if spec.startswith("nltk:") else _read_tsv(spec)
+
+
+def read_movie_reviews(spec: str) -> list[LabelledText]:
+    name, _, split = spec[5:].partition(":")
+    if name != "movie_reviews":
+        raise RnnCliError(f"{spec}: unknown corpus; labelled corpora: nltk:movie_reviews")
+    if split and split not in MOVIE_REVIEW_SPLITS:
+        raise RnnCliError(f"{spec}: unknown split {split!r}; use train, dev or test")
+    import nltk
+
+    names = {"neg": "negative", "pos": "positive"}
+    try:
+        reader = nltk.corpus.movie_reviews
+        examples = []
+        for fileid in reader.fileids():
+            number = int(fileid.split("/")[1][2:5])
+            if not split or number in MOVIE_REVIEW_SPLITS[split]:
+                examples.append(LabelledText(list(reader.words(fileid)), names[reader.categories(fileid)[0]]))
+    except LookupError:
+        raise nltk_missing(spec, name) from None
+    return examples
+
+
+def read_sentiment_tsv(path: str | Path, label_names: list[str] | None = None) -> list[LabelledText]:
+    """A TSV with a label column and a text column, header optional (`label<TAB>sentence` or
+    `sentence<TAB>label`). Integer labels are named as name_labels says (SST-2's 0/1 become
+    negative/positive by default); other labels are kept by name. Texts are split on whitespace."""
+    return read_labelled_run([path], label_names)[0]
+
+
+def _read_tsv(path: str) -> list[LabelledText]:
+    rows = []
+    for number, line in enumerate(read_lines(path), start=1):
+        line = line.rstrip("\r\n")
+        if line.strip():
+            rows.append((number, line.split("\t")))
+    if not rows:
+        raise RnnCliError(f"{path}: empty file; expected label<TAB>text lines")
+    for number, fields in rows:
+        if len(fields) != 2:
+            raise RnnCliError(f"{path}:{number}: expected 2 tab-separated columns (label, text), found {len(fields)}")
+    header = [f.strip().lower() for f in rows[0][1]]
+    label_col = 0
+    if "label" in header:
+        label_col = header.index("label")
+        rows = rows[1:]
+    elif header[1] and " " not in rows[0][1][1].strip() and " " in rows[0][1][0].strip():
+        label_col = 1  # no header, text first
+    elif any(name in header for name in _TEXT_COLUMNS):
+        raise RnnCliError(f"{path}:1: a header without a `label` column")
+    examples = []
+    for number, fields in rows:
+        label, text = fields[label_col].strip(), fields[1 - label_col]
+        if not label or " " in label:
+            raise RnnCliError(f"{path}:{number}: bad label {label!r}; expected a name or an integer without spaces")
+        words = text_words(text)
+        if not words:
+            raise RnnCliError(f"{path}:{number}: empty text")
+        examples.append(LabelledText(words, label))
+    if not examples:
+        raise RnnCliError(f"{path}: no examples after the header")
+    return examples
+
+
+def name_labels(sets: list[list[LabelledText]], label_names: list[str] | None, sources: list[str]) -> None:
+    """Name the integer labels of one run's TSV files (in place), the same way in every file:
+    by `label_names` (k: the k-th name); without them, 0/1 as negative/positive when every
+    label of the run is 0 or 1 (so a file holding only 1s is "positive" too). Integer labels
+    of more classes stay as they are ("0", "1", "2"), and so do labels that are names."""
+    found = {e.label for examples in sets for e in examples}
+    if label_names is None:
+        if not found <= {"0", "1"}:
+            return
+        label_names = DEFAULT_LABEL_NAMES
+    for examples, source in zip(sets, sources):
+        names = sorted({e.label for e in examples if not e.label.isdecimal()})  # what int() reads (not ²)
+        if names:
+            raise RnnCliError(f"{source}: label names were given, but the labels are not integers "
+                              f"({', '.join(names[:5])})")
+        for e in examples:
+            k = int(e.label)
+            if k >= len(label_names):
+                raise RnnCliError(f"{source}: label {k} has no name; {len(label_names)} names were given")
+            e.label = label_names[k]
+
+
+def build_sentiment_vocab(examples: list[LabelledText], min_word_count: int = 1, min_char_count: int = 2) -> Vocabularies:
+    return build_vocabularies([e.words for e in examples], {"label": sorted({e.label for e in examples})},
+                         min_word_count, min_char_count)

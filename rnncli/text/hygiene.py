@@ -1,0 +1,23 @@
+"""Character hygiene: control characters out of text before tokenizing, and out of words
+before display."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+
+def clean(text: str) -> str:
+    """Control characters become spaces: they are not text, and would break tabular output."""
+    if text.isprintable() or text.replace("\n", "").isprintable():  # the usual line, at C speed
+        return text
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != "\n" else ch for ch in text)
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """`text` for display: control characters (C0, DEL, C1) and line or paragraph separators
+    become U+FFFD, so that a word read from CoNLL-U stays in its line and column."""
+    return _UNPRINTABLE.sub("\ufffd", text)
