@@ -403,7 +403,7 @@ def test_a_tag_set_some_sentences_lack_is_dropped_with_a_warning():
 
 
 def test_invalid_utf8_in_arguments_is_replaced_with_one_warning(tiny_model):
-    result = invoke("tag", "-m", tiny_model, "-f", "tags", "caf\udcff", "night\udcfe")
+    result = invoke("tag", "-m", tiny_model, "-I", "tokens", "-f", "tags", "caf\udcff", "night\udcfe")  # tokens kept
     assert result.exit_code == 0 and result.stdout.startswith("caf\ufffd/") and "night\ufffd/" in result.stdout
     assert result.stderr == "rnncli: warning: <argument>: invalid UTF-8 replaced by U+FFFD\n"
     real = run("tag", "-m", tiny_model, "-f", "tags", b"caf\xff")  # bytes on a real command line

@@ -96,3 +96,22 @@ def test_two_trainings_with_one_out_the_second_is_refused(tmp_path):
         holder.wait()
     train_tiny(out, epochs=1)  # the lock went with the process that held it
     assert out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors"]
+
+
+@pytest.mark.parametrize("word", ["co\u00adoperate", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+                                  "\U0001f468\u200d\U0001f469\u200d\U0001f467"], ids=["soft-hyphen", "zwnj", "zwj"])
+def test_format_characters_are_kept_in_tokens_and_text(hand_tagger, word):
+    tags = tag(hand_tagger, "-I", "tokens", "-f", "tags", input=f"We {word} daily\n").stdout
+    assert tags.split() == ["We/NOUN", f"{word}/NOUN", "daily/NOUN"]  # 3 tokens for 3: "your tokenization is kept"
+    conllu = tag(hand_tagger, "--tokenizer", "treebank", "-f", "conllu", input=f"We {word} daily.\n").stdout
+    assert f"# text = We {word} daily.\n" in conllu and f"\t{word}\t" in conllu
+
+
+def test_lines_and_text_hand_the_tokenizer_the_same_sentence():
+    from rnncli.infer.tokenizer import open_tokenizer
+
+    tokenizer = open_tokenizer("lstm")
+    for text in ("We met at 5 p.m. i.e.", "caf\ufffd night\ufffd", "See the U.S."):
+        lines = [s.words for s in read_sentences([text + "\n"], "lines", tokenizer=tokenizer)]
+        running = [s.words for s in read_sentences([text + "\n"], "text", tokenizer=tokenizer)]
+        assert [w for s in running for w in s] == lines[0]

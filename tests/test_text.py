@@ -47,6 +47,9 @@ def test_clean_turns_control_characters_into_spaces():
     assert clean("a\x07b\x1bc\u200bd") == "a b c d"
     assert clean("plain text") == "plain text"
     assert clean("a line\n") == "a line\n" and clean("a\u2028b\u00a0c\n") == "a b\u00a0c\n"  # newlines and NBSP stay
+    for word in ("co\u00adoperate", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+                 "\u200f\u05e9\u05dc\u05d5\u05dd"):  # soft hyphen, ZWNJ (Persian), ZWJ (emoji), RLM: text, kept
+        assert clean(word) == word
 
 
 def test_decode_replaces_invalid_utf8_with_one_warning():

@@ -95,6 +95,11 @@ class Tokenizer:
                 results[i][core:core_end] = probs[b, core - start:core_end - start]
         return results
 
+    def settled(self, length: int) -> int:
+        """How many leading characters of a text of `length` characters have labels that more
+        text after it cannot change: those whose whole window (CONTEXT on each side) it holds."""
+        return max(0, (length - CONTEXT) // CORE * CORE)
+
     def segment(self, texts: list[str]) -> list[list[list[Segment]]]:
         """For each text (a paragraph), its sentences of tokens; offsets index the text."""
         return [decode(text, p.argmax(-1)) if text else []

@@ -6,6 +6,7 @@
 - rules.py: NLTK's Punkt sentence splitter and Treebank word tokenizer, loaded lightly.
 - pieces.py: lines and sentences too long to hold, read in pieces and joined again.
 - sentences.py: `read_sentences`, the input formats streamed as CoNLL-U sentences.
+- segmented.py: running text cut by a tokenizer model as it arrives, the same however fast it arrives.
 - conllu.py: CoNLL-U read and written with every column, comment and special row kept.
 - segmentation.py: segmentation as labels over characters, the tokenizer model's view of a treebank.
 """

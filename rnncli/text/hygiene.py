@@ -7,11 +7,18 @@ import re
 import unicodedata
 
 
+SPACES = ("Cc", "Zl", "Zp")  # Unicode categories read as a space: controls, line and paragraph separators
+ZERO_WIDTH_SPACE = "\u200b"  # a format character (Cf) that is a word break, unlike ZWJ, ZWNJ, soft hyphen, RLM
+
+
 def clean(text: str) -> str:
-    """Control characters become spaces: they are not text, and would break tabular output."""
+    """Control characters (and line separators, the zero-width space) become spaces: they are
+    not text, and would break tabular output. Other format characters are text and stay: a soft
+    hyphen, ZWNJ in a Persian word, ZWJ in an emoji sequence, a right-to-left mark."""
     if text.isprintable() or text.replace("\n", "").isprintable():  # the usual line, at C speed
         return text
-    return "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != "\n" else ch for ch in text)
+    return "".join(" " if (unicodedata.category(ch) in SPACES and ch != "\n") or ch == ZERO_WIDTH_SPACE else ch
+                   for ch in text)
 
 
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")

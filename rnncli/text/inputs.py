@@ -167,9 +167,17 @@ def open_input(texts: list[str] | None, input_path: Path | None, warn: Callable[
         return Input(decode_lines(reader, "<stdin>", warn, keep_bom=True), "<stdin>", reader.waiting, os.isatty(fd))
     if not texts:
         raise RnnCliError("nothing to read: give TEXT, --input FILE, or pipe text on stdin", EXIT_USAGE)
-    text, replaced = _SURROGATES.subn("\ufffd", " ".join(texts))
-    if replaced:
-        warn("<argument>: invalid UTF-8 replaced by U+FFFD")
+    text = argument_text(" ".join(texts), warn)
     if not text.strip():
         raise RnnCliError("the text is empty; give some words to read", EXIT_USAGE)
     return Input(iter([line + "\n" for line in text.splitlines()]), "<argument>", lambda: True, False)
+
+
+def argument_text(text: str, warn: Callable[[str], None], source: str = "<argument>") -> str:
+    """Text or names from the command line, as text every output can hold: bytes of argv that
+    are not UTF-8 reach Python as lone surrogates (`caf\\udce9`), which UTF-8 cannot encode
+    and JSON only as an escape no reader wants; they become U+FFFD, with a warning."""
+    text, replaced = _SURROGATES.subn("\ufffd", text)
+    if replaced:
+        warn(f"{source}: invalid UTF-8 replaced by U+FFFD")
+    return text

@@ -133,3 +133,9 @@ def _join(first: Piece, first_tokens: list[Segment], second: Piece, second_token
     piece = Piece(first.text + glue + second.text, second.continued, second.space_after, first.newpar,
                   first.sent_id, first.line)
     return piece, tokens
+
+
+def append_part(text: str, part: str) -> str:
+    """A part of running text (whitespace runs already one space) after `text`, with one space
+    at most where they meet and none at the start."""
+    return text + (part.lstrip(" ") if not text or text.endswith(" ") else part)

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 from rnncli.errors import RnnCliError
 from rnncli.text.conllu import Sentence, read_conllu
 from rnncli.text.hygiene import clean
-from rnncli.text.pieces import MAX_SENTENCE_CHARS, MAX_SENTENCE_WORDS, Piece, line_sentences, rejoined, split_long
+from rnncli.text.pieces import (MAX_SENTENCE_CHARS, MAX_SENTENCE_WORDS, Piece, append_part, line_sentences, rejoined,
+                                split_long)
 from rnncli.text.rules import sentence_splitter, token_spans, tokenize
 from rnncli.text.segmentation import Segment
+from rnncli.text.segmented import FLUSH_CHARS, SegmentedText
 
 if TYPE_CHECKING:
     from rnncli.infer.tokenizer import Tokenizer
@@ -56,7 +58,7 @@ def _paragraph_lines(lines: Iterable[str], per_line: bool, limit: int = MAX_SENT
                      ) -> Iterator[tuple[str, bool]]:
     """Each line (or piece of a long line, at most `limit` characters) of running text, each
     whitespace run one space (a line end too, so a word cut between two pieces stays whole when
-    they are joined, see _append), with whether a paragraph ends after it: at a blank line, or at
+    they are joined, see pieces.append_part), with whether a paragraph ends after it: at a blank line, or at
     every line if per_line."""
     starts_line = True  # whether `line` is a whole line or the first piece of one
     for line in lines:
@@ -67,11 +69,6 @@ def _paragraph_lines(lines: Iterable[str], per_line: bool, limit: int = MAX_SENT
         starts_line = line.endswith("\n")
 
 
-def _append(text: str, part: str) -> str:
-    """`part` after `text`, with one space at most where they meet and none at the start."""
-    return text + (part.lstrip(" ") if not text or text.endswith(" ") else part)
-
-
 def _running_text(lines: Iterable[str], per_line: bool) -> Iterator[Piece]:
     """Punkt sentences of running text, each as soon as the next one has begun, in linear time.
     The text not yet handed on is split again only once it has grown by half since the last
@@ -79,7 +76,7 @@ def _running_text(lines: Iterable[str], per_line: bool) -> Iterator[Piece]:
     buffer, checked, newpar = "", 0, False  # the paragraph's text not yet handed on; its length after the last split
     for text, paragraph_ends in _paragraph_lines(lines, per_line):
         if text:
-            buffer = _append(buffer, text)
+            buffer = append_part(buffer, text)
             if len(buffer) - checked > checked // 2:
                 out, buffer = _split_text(buffer, final=False)
                 yield from _mark_paragraph(out, newpar)
@@ -99,63 +96,18 @@ def _mark_paragraph(pieces: list[Piece], newpar: bool) -> list[Piece]:
     return pieces
 
 
-FLUSH_CHARS = 20_000  # characters of running text segmented together by the neural tokenizer
-
-
 def _segmented_text(lines: Iterable[str], tokenizer: Tokenizer, per_line: bool,
                     input_waiting: Callable[[], bool]) -> Iterator[tuple[Piece, list[Segment]]]:
     """Sentences of running text from a tokenizer model, with their tokens (offsets into the
-    piece's text). Paragraphs are segmented together, FLUSH_CHARS at a time or whenever no more
-    input is waiting; an open paragraph hands on all its sentences but the last, which may go on.
-    A sentence longer than FLUSH_CHARS comes in pieces."""
-    closed: list[tuple[str, bool]] = []  # paragraphs ended, not yet segmented: (text, starts a paragraph)
-    open_text, open_new = "", False  # the open paragraph's text not yet handed on; see _mark_paragraph
-    pending = 0  # characters read since the last segmentation
-
-    def flush(final: bool) -> Iterator[tuple[Piece, list[Segment]]]:
-        nonlocal open_text, open_new, pending
-        texts = [text for text, _ in closed] + [open_text]
-        results = tokenizer.segment(texts)
-        for (text, new), sentences in zip(closed, results):
-            yield from _segmented_pieces(text, sentences, new)
-        closed.clear()
-        sentences, pending = results[-1], 0
-        if final or not sentences:
-            yield from _segmented_pieces(open_text, sentences, open_new)
-            open_text = "" if final else open_text
-            return
-        *done, last = sentences
-        if len(open_text) - last[0].start > FLUSH_CHARS:  # hand on most of a long sentence: linear time
-            keep = next((i for i, t in enumerate(last) if t.end > len(open_text) - 1000), len(last))
-            keep = max(keep, 1)  # at least one token, however long
-            done, last = done + [last[:keep]], last[keep:]
-        cut = last[0].start if last else done[-1][-1].end
-        yield from _segmented_pieces(open_text[:cut], done, open_new, goes_on=len(done) == len(sentences))
-        open_new = open_new and not done
-        open_text = open_text[cut:].lstrip()
-
-    for text, paragraph_ends in _paragraph_lines(lines, per_line, FLUSH_CHARS):
-        if text:
-            open_text = _append(open_text, text)
-            pending += len(text)
-        if paragraph_ends and open_text:
-            closed.append((open_text, open_new))
-            open_text, open_new = "", not per_line
-        if pending >= FLUSH_CHARS or ((pending or closed) and not input_waiting()):
-            yield from flush(final=False)
-    yield from flush(final=True)
-
-
-def _segmented_pieces(text: str, sentences: list[list[Segment]], newpar: bool,
-                      goes_on: bool = False) -> Iterator[tuple[Piece, list[Segment]]]:
-    """Each sentence of `text` as a Piece with its tokens (offsets now into the piece's text);
-    with `goes_on`, the last one is continued by the next piece."""
-    for i, tokens in enumerate(sentences):
-        start, end = tokens[0].start, tokens[-1].end
-        continued = goes_on and i == len(sentences) - 1  # at the end of the text so far: a word may go on
-        piece = Piece(text[start:end], continued, text[end].isspace() if end < len(text) else not continued,
-                      newpar and i == 0)
-        yield piece, [Segment(t.start - start, t.end - start, t.words) for t in tokens]
+    piece's text), the same however fast the text arrives (see segmented.SegmentedText)."""
+    text = SegmentedText(tokenizer, per_line)
+    for part, paragraph_ends in _paragraph_lines(lines, per_line, FLUSH_CHARS):
+        text.add(part, paragraph_ends)
+        if text.due():
+            yield from text.flush("cut")
+        elif text.worth_early() and not input_waiting():
+            yield from text.flush("early")
+    yield from text.flush("final")
 
 
 def _segmented_lines(pieces: Iterable[Piece], tokenizer: Tokenizer,
