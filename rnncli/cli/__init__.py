@@ -13,4 +13,18 @@ Where things live:
   experiment.py  rnncli experiment memory|tanh
   streams.py     stdout and stderr that fail politely (full disk, closed pipe)
   views/         everything the user sees, one module per command (see views/__init__.py)
+
+Here: ctrl_c_behind(), which rnncli/__main__.py needs before app.py can be imported.
 """
+
+
+def ctrl_c_behind(exc: BaseException) -> bool:
+    """Whether `exc` is a Ctrl-C or was caused by one: Python hands a KeyboardInterrupt raised
+    while a class is made (in `__set_name__`, as dataclasses and functools do) on as the cause
+    of a RuntimeError. Here, not in app.py, because rnncli/__main__.py asks before app.py has
+    been imported."""
+    while exc is not None:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc = exc.__cause__
+    return False

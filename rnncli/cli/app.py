@@ -24,6 +24,7 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_errors
 
 from rnncli import __version__  # noqa: E402
+from rnncli.cli import ctrl_c_behind  # noqa: E402
 from rnncli.cli import eval as evaluate  # noqa: E402
 from rnncli.cli import experiment, explain, models, sentiment, tag, train  # noqa: E402
 from rnncli.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, RnnCliError  # noqa: E402
@@ -71,16 +72,10 @@ class RnnCliGroup(typer.core.TyperGroup):
             hint = f"; see '{self.command_path_of(args)} --help'" if exc.exit_code == EXIT_USAGE else ""
             report_error(exc.message + hint)
             code = exc.exit_code
-        except (KeyboardInterrupt, typer.Abort):
-            report_error("interrupted")
-            code = EXIT_INTERRUPTED
         except ReaderGone:  # `| head -1`: stop quietly
             code = EXIT_OK
-        except Exception as exc:  # a bug: say so in one line; RNNCLI_DEBUG=1 shows where
-            if _debugging():
-                raise
-            report_error(f"internal error: {type(exc).__name__}: {exc} (set RNNCLI_DEBUG=1 for the traceback)")
-            code = EXIT_ERROR
+        except (Exception, KeyboardInterrupt) as exc:
+            code = _unexpected(exc)
         if not _stdout_alive():
             silence_stdout()
         if standalone_mode:
@@ -96,6 +91,18 @@ class RnnCliGroup(typer.core.TyperGroup):
                 break
             words.append(arg)
         return " ".join(words)
+
+
+def _unexpected(exc: BaseException) -> int:
+    """Ctrl-C (Typer's Abort, or a RuntimeError caused by one: see ctrl_c_behind), or a bug:
+    say which in one line (RNNCLI_DEBUG=1 shows where a bug is); the exit code."""
+    if isinstance(exc, typer.Abort) or ctrl_c_behind(exc):
+        report_error("interrupted")
+        return EXIT_INTERRUPTED
+    if _debugging():
+        raise exc
+    report_error(f"internal error: {type(exc).__name__}: {exc} (set RNNCLI_DEBUG=1 for the traceback)")
+    return EXIT_ERROR
 
 
 def _stdout_alive() -> bool:

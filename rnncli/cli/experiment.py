@@ -47,7 +47,7 @@ def experiment_memory(cells: MemoryCells = "rnn,lstm,gru", distances: Distances 
       rnncli experiment memory --distances 10,50 --seeds 3
       rnncli experiment memory -f json > memory.json
     """
-    cells, distances = name_list(cells), int_list(distances, "--distances", 1000)
+    cells, distances = name_list(cells, "--cell"), int_list(distances, "--distances", 1000)
     fmt = before_training(fmt, plot)
     from rnncli.cli.views.experiment import show_memory
     from rnncli.cli.views.progress import StepProgress

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from rnncli.cli.options import (MAX_FORGET_BIAS, MAX_RADIUS, MAX_SEED, PLOT_FILE, Activation, ExplainFormat,
-                                ExplainTask, check_plot, finite, output_format, positive, require)
+                                ExplainTask, check_plot, finite, name_list, output_format, positive, require)
 from rnncli.errors import EXIT_USAGE, RnnCliError
 
 ExplainedText = Annotated[Optional[list[str]], typer.Argument(
@@ -83,21 +83,24 @@ def explain_gradients(
     elif corpus is not None:
         series = explain_corpus_file(fmt, specs, task.value, corpus, max_sentences)
     else:
-        series = explain_one_text(fmt, specs, task.value, " ".join(text) if text else None, saliency)
+        series = explain_one_text(fmt, specs, task.value, text, saliency)
     if plot is not None:
         from rnncli.plot import plot_norms
 
         plot_norms(plot, series, title="gradient norm against distance to the output")
 
 
-def explain_one_text(fmt: str, specs: list[str], task: str, text: Optional[str],
+def explain_one_text(fmt: str, specs: list[str], task: str, text: Optional[list[str]],
                      saliency: bool) -> dict[str, list[float]]:
-    """The models' gradient norms per token of `text` (None: the library's long-dependency
-    sentence), shown; returns each model's norms for --plot."""
+    """The models' gradient norms per token of the TEXT arguments (None: the library's
+    long-dependency sentence), shown; returns each model's norms for --plot."""
     from rnncli.cli.views import explain as view
+    from rnncli.cli.views.console import print_warning
     from rnncli.explain.sentence import explain_models
+    from rnncli.text.inputs import argument_text
 
-    tokens, explanations = explain_models(specs, task, text, saliency)
+    joined = argument_text(" ".join(text), print_warning) if text else None
+    tokens, explanations = explain_models(specs, task, joined, saliency)
     view.show_text(tokens, explanations, fmt, task, saliency)
     return {e.name: e.grad_norms for e in explanations}
 
@@ -115,11 +118,12 @@ def explain_corpus_file(fmt: str, specs: list[str], task: str, corpus: Path,
 
 
 def explain_synthetic(fmt: str, cells: str, length: int, radius: float, activation: str, hidden: int, seed: int,
-                  clip: Optional[float], forget_bias: float) -> dict[str, list[float]]:
+                      clip: Optional[float], forget_bias: float) -> dict[str, list[float]]:
     """Cells with random weights, shown; returns each cell's norms for --plot."""
     from rnncli.cli.views import explain as view
     from rnncli.explain.synthetic import synthetic_cells
 
-    results = synthetic_cells(cells, length, radius, activation, hidden, seed, clip, forget_bias)
+    names = ",".join(name_list(cells, "--cell"))
+    results = synthetic_cells(names, length, radius, activation, hidden, seed, clip, forget_bias)
     view.show_synthetic(results, fmt, length, radius, seed)
     return {r.cell: r.grad_norms for r in results}

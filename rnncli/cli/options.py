@@ -47,6 +47,17 @@ DEFAULT_TOKENIZER = "lstm"
 PLOT_FILE = "PNG, or SVG/PDF by the file's extension; needs matplotlib"
 
 
+def from_argv(param: typer.CallbackParam, value: Optional[str]) -> Optional[str]:
+    """Option callback for names that are printed and saved: bytes of argv that are not UTF-8
+    become U+FFFD, with a warning, as in text arguments (text.inputs.argument_text)."""
+    if value is None:
+        return None
+    from rnncli.cli.views.console import print_warning
+    from rnncli.text.inputs import argument_text
+
+    return argument_text(value, print_warning, param.opts[0])
+
+
 # --- options shared by several commands, declared once ----------------------------------
 
 TextArgs = Annotated[Optional[list[str]], typer.Argument(show_default=False, metavar="[TEXT]...",
@@ -71,6 +82,7 @@ TokenizerOption = Annotated[Optional[str], typer.Option(
 Mismatches = Annotated[Optional[int], typer.Option(
     min=0, metavar="N", show_default="10", help="How many of the most frequent tokenization mismatches to list.")]
 LabelNames = Annotated[Optional[str], typer.Option(metavar="NAMES", show_default="negative,positive for 0/1 labels",
+                                                   callback=from_argv,
                                                    help="Names of the integer labels 0,1,..., comma-separated.")]
 
 
@@ -105,21 +117,30 @@ def positive(value: Optional[float]) -> Optional[float]:
     return value
 
 
+def list_items(text: str, option: str, what: str) -> list[str]:
+    """The items of a comma-separated option (`--cell rnn,lstm`), stripped: the one way every
+    such option is split, and refused with the same words when an item is empty (`5,,10`)."""
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise RnnCliError(f"{option} {text!r}: give {what} separated by commas, with none empty", EXIT_USAGE)
+    return items
+
+
 def split_label_names(text: Optional[str]) -> Optional[list[str]]:
     """--label-names a,b,c: non-empty, distinct names of the integer labels 0, 1, 2, ..."""
     if text is None:
         return None
-    names = [n.strip() for n in text.split(",")]
-    if not all(names) or len(set(names)) != len(names) or any(len(n.split()) > 1 for n in names):
-        raise RnnCliError(f"--label-names {text!r}: give distinct, non-empty names without spaces, separated by "
-                          "commas (e.g. negative,positive)", EXIT_USAGE)
+    names = list_items(text, "--label-names", "names")
+    if len(set(names)) != len(names) or any(len(n.split()) > 1 for n in names):
+        raise RnnCliError(f"--label-names {text!r}: give distinct names without spaces, separated by commas "
+                          "(e.g. negative,positive)", EXIT_USAGE)
     return names
 
 
 def int_list(text: str, option: str, maximum: int) -> list[int]:
     """`5,10,20`: whole numbers from 1 to `maximum`, each once, in the order given."""
     try:
-        values = [int(x) for x in text.split(",")]
+        values = [int(x) for x in list_items(text, option, "whole numbers")]
     except ValueError:
         raise RnnCliError(f"{option} {text!r}: give whole numbers separated by commas", EXIT_USAGE) from None
     if any(not 1 <= v <= maximum for v in values):
@@ -127,21 +148,27 @@ def int_list(text: str, option: str, maximum: int) -> list[int]:
     return list(dict.fromkeys(values))
 
 
-def name_list(text: str) -> list[str]:
+def name_list(text: str, option: str) -> list[str]:
     """`rnn,lstm`: names, each once, in the order given."""
-    return list(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
+    return list(dict.fromkeys(list_items(text, option, "names")))
 
 
 def require(module: str, extra: str) -> None:
-    """One line naming the extra to install when an optional dependency is missing."""
-    import importlib.util
+    """Import an optional dependency (torch, scipy) before the first module that needs it, and
+    turn a failure into one line: the extra to install when it is missing, what went wrong
+    when it is there but cannot be loaded (a broken install, or `ulimit -v` too low for
+    torch's shared libraries: OSError, MemoryError, ImportError)."""
+    import importlib
 
     try:
-        found = importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        found = False
-    if not found:
-        raise RnnCliError(f"this command needs {module}, which is not installed: pip install 'rnncli[{extra}]'")
+        importlib.import_module(module)
+    except Exception as exc:  # whatever loading its shared libraries raises
+        if isinstance(exc, ModuleNotFoundError) and exc.name == module:
+            raise RnnCliError(f"this command needs {module}, which is not installed: "
+                              f"pip install 'rnncli[{extra}]'") from None
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        raise RnnCliError(f"cannot load {module} ({what}); give the process more memory if it is limited "
+                          f"(ulimit -v), or reinstall it: pip install --force-reinstall 'rnncli[{extra}]'") from None
 
 
 def check_plot(plot: Path, inputs: list[tuple[str, Optional[Path]]]) -> None:

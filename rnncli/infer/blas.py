@@ -1,9 +1,9 @@
 """One BLAS thread while a forward pass runs, for callers of the Python API.
 
 The forward pass multiplies small matrices, one time step after another: OpenBLAS's threads
-cost more than they give there, and on a busy machine they fight each other (50 sentences
-through the LSTM tagger took 7.3 s with OpenBLAS's default threads against 0.42 s with one,
-at load average 5). The CLI sets OPENBLAS_NUM_THREADS=1 before numpy loads; a library caller
+cost more than they give there, and on a busy machine they fight each other (50 EWT sentences
+through the LSTM tagger took 1.3-2.0 s with OpenBLAS's default threads against 0.12-0.21 s
+with one, while two other processes kept both cores of a 2-core machine busy). The CLI sets OPENBLAS_NUM_THREADS=1 before numpy loads; a library caller
 has loaded numpy already, so `one_blas_thread()` sets the thread count of numpy's OpenBLAS
 for the duration of a call and restores it after. Where numpy's BLAS is not OpenBLAS (or the
 library cannot be found), it does nothing.
