@@ -31,6 +31,7 @@ from rnncli.infer.sentiment import Classifier, SentimentResult, classify_lines
 from rnncli.infer.tagger import TagResult, tag_lines
 from rnncli.infer.tokenizer import open_tokenizer
 from rnncli.nltk_interface import NltkTagger, register_if_loaded
+from rnncli.text.pieces import LineTooLong
 
 from rnncli import __all__  # noqa: E402  the public names, listed once (rnncli/__init__.py)
 
@@ -89,8 +90,13 @@ class Tagger(NltkTagger):
         if any(not isinstance(t, str) or not t or any(c.isspace() for c in t) for s in sentences for t in s):
             raise RnnCliError("tokens must be non-empty strings without whitespace")
         lines = [" ".join(s) + "\n" for s in sentences if s]  # a line without its newline would be a piece
-        with one_blas_thread():
-            tagged = iter(self._results(tag_lines(self.model, lines, "tokens")))
+        try:
+            with one_blas_thread():
+                tagged = iter(self._results(tag_lines(self.model, lines, "tokens")))
+        except LineTooLong as exc:
+            number = [i for i, s in enumerate(sentences, start=1) if s][exc.line - 1]
+            raise RnnCliError(f"sentence {number} has more than {exc.limit:,} words; rnncli tags at most that many "
+                              "as one sentence: split it, or pass running text to tag_text()", EXIT_USAGE) from None
         return [next(tagged) if s else TaggedSentence("", self.tagset, []) for s in sentences]
 
     def tag_text(self, text: str) -> list[TaggedSentence]:

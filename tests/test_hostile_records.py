@@ -72,8 +72,10 @@ def test_the_api_gives_each_sentence_its_own_tags(hand_tagger):
     assert [len(s) for s in tagged] == [9_000, 4]
     assert tagged[1] == [("I", "PRON"), ("study", "VERB"), ("at", "ADP"), ("night", "NOUN")]
     assert len(tagger.tag(["supercalifragilistic"] * MAX_SENTENCE_WORDS)) == MAX_SENTENCE_WORDS  # in pieces
-    with pytest.raises(RnnCliError, match="more than 10,000 words"):
+    with pytest.raises(RnnCliError, match="^sentence 1 has more than 10,000 words; rnncli tags at most that many"):
         tagger.tag(["supercalifragilistic"] * (MAX_SENTENCE_WORDS + 1))
+    with pytest.raises(RnnCliError, match="^sentence 3 has more than 10,000 words"):  # blank sentences count
+        tagger.tag_sents([["a"], [], ["a"] * (MAX_SENTENCE_WORDS + 1)])
 
 
 def test_two_trainings_with_one_out_the_second_is_refused(tmp_path):
@@ -115,3 +117,23 @@ def test_lines_and_text_hand_the_tokenizer_the_same_sentence():
         lines = [s.words for s in read_sentences([text + "\n"], "lines", tokenizer=tokenizer)]
         running = [s.words for s in read_sentences([text + "\n"], "text", tokenizer=tokenizer)]
         assert [w for s in running for w in s] == lines[0]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("input_format", ["lines", "tokens"])
+def test_a_line_over_the_limit_keeps_the_records_before_it(hand_tagger, tmp_path, input_format, jobs):
+    import subprocess
+    import sys
+
+    path = tmp_path / "in.txt"
+    path.write_text("".join(f"line {i}\n" for i in range(600)) + "x " * (MAX_SENTENCE_WORDS + 1) + "\nafter\n")
+    result = subprocess.run([sys.executable, "-m", "rnncli", "tag", "-m", str(hand_tagger), "-I", input_format,
+                             "-f", "tags", "-j", jobs, "--input", str(path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and f"{path}:601: a line of more than 10,000 words" in result.stderr
+    assert result.stdout.splitlines() == [f"line/NOUN {i}/NOUN" for i in range(600)]  # every record before it
+
+
+def test_a_malformed_conllu_sentence_keeps_the_sentences_before_it(hand_tagger):
+    good = "1\tI\t_\t_\t_\t_\t_\t_\t_\t_\n\n"
+    result = tag(hand_tagger, "-I", "conllu", "-f", "tags", input=good * 5 + "1\tbad\n\n")
+    assert result.exit_code == 1 and result.stdout.splitlines() == ["I/PRON"] * 5

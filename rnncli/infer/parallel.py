@@ -114,9 +114,22 @@ def ordered_map(engine: Any, method: str, groups: Iterable[G], payload: Callable
 def _mapped(engine: Any, method: str, groups: Iterator[G], payload: Callable[[G], Any], jobs: int,
             input_waiting: Callable[[], bool], pools: list) -> Iterator[tuple[G, Any]]:
     pending: deque[tuple[G, Future]] = deque()
-    for group in groups:
+    while True:
+        try:
+            group = next(groups)
+        except StopIteration:
+            break
+        except Exception:  # reading the input failed: hand on the batches sent off before it, then say so
+            while pending:
+                done, future = pending.popleft()
+                yield done, future.result()
+            raise
         if not pools and jobs > 1 and input_waiting():
-            following = next(groups, None)  # a second batch ready: worth starting workers
+            try:
+                following = next(groups, None)  # a second batch ready: worth starting workers
+            except Exception:
+                yield group, getattr(engine, method)(payload(group))
+                raise
             if following is not None:
                 pools.append(_pool(engine, jobs))
                 with _ctrl_c_held():  # the first submit starts the workers
@@ -132,3 +145,4 @@ def _mapped(engine: Any, method: str, groups: Iterator[G], payload: Callable[[G]
     while pending:
         done, future = pending.popleft()
         yield done, future.result()
+

@@ -20,6 +20,15 @@ MAX_SENTENCE_WORDS = 10_000  # the most words of one sentence (or line) held at 
 _LAST_SPACE = re.compile(r"(?s).*\s")  # matched within a window: up to its last whitespace
 
 
+class LineTooLong(RnnCliError):
+    """A line of `lines` or `tokens` input with more than `limit` words (one record per line)."""
+
+    def __init__(self, source: str, line: int, limit: int):
+        super().__init__(f"{source}:{line}: a line of more than {limit:,} words; rnncli reads at most that many "
+                         "as one sentence: break the line, or use -I text")
+        self.line, self.limit = line, limit
+
+
 @dataclass
 class Piece:
     """A sentence (or a piece of a longer one) of running text, before tokenization."""
@@ -80,7 +89,7 @@ def line_sentences(lines: Iterable[str]) -> Iterator[Piece]:
 
 
 def rejoined(tokenized: Iterable[tuple[Piece, list[Segment]]], max_words: int, per_line: bool,
-           source: str) -> Iterator[tuple[Piece, list[Segment]]]:
+             source: str) -> Iterator[tuple[Piece, list[Segment]]]:
     """The pieces of a sentence or line too long to read at once, joined again into one (of at
     most about `max_words` words, what bounds memory): a longer line is an error (one record per
     input line), a longer sentence of running text ends there and the next one begins."""
@@ -95,8 +104,7 @@ def rejoined(tokenized: Iterable[tuple[Piece, list[Segment]]], max_words: int, p
             (piece, tokens), words = _join(*held, piece, tokens), held_words + words
             held = None
         if words > max_words and per_line:
-            raise RnnCliError(f"{source}:{piece.line}: a line of more than {max_words:,} words; rnncli reads at "
-                              "most that many as one sentence: break the line, or use -I text")
+            raise LineTooLong(source, piece.line, max_words)
         while words > max_words and tokens[0].start >= 0:  # running text: sentences of max_words at most
             head, (piece, tokens) = _cut(piece, tokens, max_words)
             words -= sum(len(token.words) for token in head[1])

@@ -214,10 +214,21 @@ def batched(items: Iterable[T], size: int, input_waiting: Callable[[], bool] = l
             weight: Callable[[T], int] = lambda item: 0, max_weight: int = 0) -> Iterator[list[T]]:
     """Groups of up to `size` items, closed as well once their `weight` adds up to `max_weight`
     (when given); a group is also closed early whenever no more input is waiting, so output
-    keeps pace with input that arrives slowly (a person, `tail -f`)."""
+    keeps pace with input that arrives slowly (a person, `tail -f`). When reading the items
+    fails (a line too long, a malformed row), the group read so far is handed on first: the
+    error stops the output after the records before it, not before the group they are in."""
     group: list[T] = []
     total = 0
-    for item in items:
+    items = iter(items)
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            break
+        except Exception:
+            if group:
+                yield group
+            raise
         group.append(item)
         total += weight(item)
         if len(group) >= size or (max_weight and total >= max_weight) or not input_waiting():
