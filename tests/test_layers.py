@@ -1,6 +1,7 @@
-"""The package's layers, checked in fresh processes: torch only behind the training and
-explaining boundary, typer only in the CLI (rnncli.cli and its modules) and __main__, rich only
-in the CLI."""
+"""The package's layers: imports go one way (text <- model <- infer <- data <- evaluate <-
+train <- explain <- api, cli), read from the source; and, in fresh processes, torch only behind
+the training and explaining boundary, typer only in the CLI (rnncli.cli and its modules) and
+__main__, rich only in the CLI."""
 
 import subprocess
 import sys
@@ -58,3 +59,44 @@ def test_tagging_and_classifying_never_import_torch():
 @pytest.mark.parametrize("module", sorted(TORCH_SIDE))
 def test_the_torch_side_does(module):
     assert "torch" in imported_after(f"import {module}")
+
+
+# The dependency direction (README, "How the code is laid out"): a module imports only modules of
+# its own layer or of layers before it; api and cli never import each other. Imports under
+# `if TYPE_CHECKING:` are annotations, not dependencies.
+LAYERS = [("rnncli.errors", "rnncli.files", "rnncli.plot", "rnncli.nltk_interface"), ("rnncli.text",),
+          ("rnncli.model",), ("rnncli.infer",), ("rnncli.data",), ("rnncli.evaluate",), ("rnncli.train",),
+          ("rnncli.explain",), ("rnncli.api",), ("rnncli.cli",), ("rnncli.__main__", "rnncli")]
+
+
+def layer(module: str) -> int:
+    return next(i for i, names in enumerate(LAYERS) if any(module == n or module.startswith(n + ".") for n in names))
+
+
+def imports(path: Path) -> set[str]:
+    """The rnncli modules a file imports, wherever in the file (functions too), but not for typing."""
+    import ast
+
+    known = set(modules())
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {id(node) for n in ast.walk(tree) if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test)
+                   for node in ast.walk(n)}
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("rnncli"):
+            found |= {f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in known else node.module
+                      for a in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("rnncli")}
+    return found
+
+
+@pytest.mark.parametrize("module", [m for m in modules() if m != "rnncli"])  # rnncli: lazy names from api
+def test_imports_go_one_way(module):
+    folder = PACKAGE.parent / module.replace(".", "/")
+    path = folder / "__init__.py" if folder.is_dir() else folder.with_suffix(".py")
+    upward = sorted(m for m in imports(path) if m != "rnncli" and layer(m) > layer(module))
+    assert not upward, f"{module} (layer {layer(module)}) imports {upward} from later layers"
+    assert not (layer(module) == layer("rnncli.api") and any(m.startswith("rnncli.cli") for m in imports(path)))
