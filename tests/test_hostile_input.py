@@ -521,3 +521,66 @@ def test_train_sentiment_refuses_one_class_and_names_unknown_dev_labels(tmp_path
     result = invoke("train", "sentiment", "--train", TINY_SENTIMENT, "--dev", one, *common, files=[one])
     assert result.exit_code == 0, result.output  # a dev file with only 1s: "positive", as in the training data
     assert not (tmp_path / "m.safetensors.ckpt").exists()
+
+
+# --- special files and empty files as data ------------------------------------------------
+
+
+@contextmanager
+def fed_fifo(path: Path, chunks):
+    """A FIFO at `path` that a thread fills with `chunks` (bytes, any number of them) until they
+    end or the reader goes away; afterwards a writer still waiting for a reader is let go."""
+    os.mkfifo(path)
+
+    def write():
+        try:
+            with open(path, "wb") as f:
+                for chunk in chunks:
+                    f.write(chunk)
+        except BrokenPipeError:
+            pass
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        yield path
+    finally:
+        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))  # a reader, so that a waiting open() returns
+        writer.join(10)
+
+
+def test_embeddings_from_a_fifo_is_read(tmp_path):
+    text = b"A great film. A wonderful film. A boring film.\nA terrible story. A great story.\n" * 20
+    out = tmp_path / "m.safetensors"
+    with fed_fifo(tmp_path / "text.fifo", [text]) as fifo:
+        result = invoke("train", "sentiment", "--train", TINY_SENTIMENT, "--dev", TINY_SENTIMENT, "--out", out,
+                        "--epochs", "1", "--hidden", "4", "--embedding-dim", "4", "--embeddings-from", fifo,
+                        files=[TINY_SENTIMENT])
+    assert result.exit_code == 0, result.output
+    assert "no such file" not in result.stderr and "word vectors ready for" in result.stderr
+
+
+EMPTY_DATA = {"empty": "", "blank lines": "\n\n", "comments": "# sent_id = 1\n# text = hi\n\n",
+              "one comment": "# a comment\n"}
+
+
+@pytest.mark.parametrize("content", list(EMPTY_DATA.values()), ids=list(EMPTY_DATA))
+@pytest.mark.parametrize("command", ["eval tagger", "eval tokenizer", "train tagger", "train tokenizer",
+                                     "eval sentiment", "train sentiment"])
+def test_a_data_file_without_sentences_says_so(tiny_model, tiny_sentiment, tmp_path, command, content):
+    task = command.split()[1]
+    path = tmp_path / ("data.tsv" if task == "sentiment" else "data.conllu")
+    path.write_text(content, encoding="utf-8")
+    if command.startswith("eval"):
+        model = {"tagger": ["-m", tiny_model], "sentiment": ["-m", tiny_sentiment], "tokenizer": []}[task]
+        args = [*command.split(), *model, "--data", path]
+    else:
+        dev = {"tagger": TINY_TRAIN, "sentiment": TINY_SENTIMENT, "tokenizer": FIXTURES / "tiny-tokenizer.conllu"}
+        args = [*command.split(), "--train", path, "--dev", dev[task], "--out", tmp_path / "m.safetensors",
+                "--epochs", "1"]
+    result = invoke(*args, files=[path])
+    assert result.exit_code == 1, result.output
+    error = result.stderr.splitlines()[-1]
+    assert error.startswith(f"rnncli: error: {path}: no sentences found: an empty file, or only blank lines and "
+                            "comments; expected "), result.stderr
+    assert not (tmp_path / "m.safetensors").exists()

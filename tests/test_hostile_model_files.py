@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -300,3 +301,66 @@ def test_config_accepts_what_rnncli_writes_and_nothing_else():
                        ("word_dropout", -0.1), ("hidden", 0), ("pooling", None), ("heads", {"upos": 0})]:
         with pytest.raises(ValueError, match=f"config.{key}"):
             ModelConfig.from_dict({**stored, key: value})
+
+
+# --- a model read from a pipe -------------------------------------------------------------
+
+PIPE_LIMIT_MB = 64  # what reading a tiny model from a pipe may add to the peak memory of reading it from a file
+
+
+def measured(args: list) -> tuple[float, int, str]:
+    """Peak memory (MB), exit code and stderr of `rnncli ARGS` run in a fresh process."""
+    import subprocess
+    import sys
+
+    code = ("import resource, subprocess, sys\n"
+            "r = subprocess.run(sys.argv[1:], capture_output=True, stdin=subprocess.DEVNULL)\n"
+            "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+            "sys.stdout.write('%d %d\\n' % (r.returncode, peak) + r.stderr.decode())\n")
+    out = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "rnncli", *map(str, args)],
+                         capture_output=True, text=True, timeout=120)
+    first, _, stderr = out.stdout.partition("\n")
+    rc, kb = map(int, first.split())
+    assert "Traceback" not in stderr
+    return kb / 1024, rc, stderr
+
+
+def zeros(megabytes: int):
+    """Zero bytes, a megabyte at a time: more than a reader that stops early will take."""
+    chunk = bytes(1 << 20)
+    return (chunk for _ in range(megabytes))
+
+
+@pytest.mark.parametrize("case", ["huge declared size", "endless bytes after the weights"])
+def test_a_model_from_a_pipe_is_read_in_bounded_memory(tmp_path, tiny_model, case):
+    from test_hostile_input import fed_fifo
+
+    tiny = tiny_model.read_bytes()
+    header_end = 8 + int.from_bytes(tiny[:8], "little")
+    if case == "huge declared size":  # a tensor of 8 GiB after the others
+        def huge(header):
+            end = max(entry["data_offsets"][1] for name, entry in header.items() if name != "__metadata__")
+            header["zz.huge"] = {"dtype": "F32", "shape": [1 << 21, 1 << 10], "data_offsets": [end, end + (8 << 30)]}
+        data = repack(tiny, huge)
+        header_end = 8 + int.from_bytes(data[:8], "little")
+        data, message = data[:header_end], "the header declares 8,5"
+    else:
+        data, message = tiny, f"{DAMAGED} (more bytes after the last tensor)"
+    args = ["tag", "-m", None, "-f", "tags", "I study at night"]
+    normal, rc, _ = measured([*args[:2], tiny_model, *args[3:]])
+    assert rc == 0
+    with fed_fifo(tmp_path / "model.fifo", [data, *zeros(400)]) as fifo:
+        started = time.monotonic()
+        peak, rc, stderr = measured([*args[:2], fifo, *args[3:]])
+    assert time.monotonic() - started < 30
+    assert rc == 1 and stderr.startswith(f"rnncli: error: {fifo}: ") and stderr.count("\n") == 1, stderr
+    assert message in stderr, stderr
+    assert peak - normal < PIPE_LIMIT_MB, f"{peak:.0f} MB from a pipe, {normal:.0f} MB from a file"
+
+
+def test_a_model_from_a_pipe_loads(tmp_path, tiny_model):
+    from test_hostile_input import fed_fifo
+
+    with fed_fifo(tmp_path / "model.fifo", [tiny_model.read_bytes()]) as fifo:
+        result = runner.invoke(app, ["tag", "-m", str(fifo), "-f", "tags", "I study at night"])
+    assert result.exit_code == 0 and result.stdout.count("/") == 4, result.output

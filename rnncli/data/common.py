@@ -1,6 +1,7 @@
-"""What every kind of training data shares: a data file's lines, CoNLL-U files and the
-paragraphs of raw text they spell out (the tokenizer's data), the error for an NLTK corpus
-that is not installed, and the vocabularies a model is built with."""
+"""What every kind of training data shares: a data file's lines (and the error for one
+without sentences), CoNLL-U files and the paragraphs of raw text they spell out (the
+tokenizer's data), the error for an NLTK corpus that is not installed, and the vocabularies
+a model is built with."""
 
 from __future__ import annotations
 
@@ -25,12 +26,19 @@ def read_lines(path: str | Path) -> list[str]:
     return list(decode_lines(lines, str(path), lambda message: None, strict=True))
 
 
+def require_sentences(lines: list[str], path: str | Path, expected: str) -> None:
+    """The error for a data file without sentences: empty, or only blank lines and comments
+    (lines that start with `#`, but not the `#/#` or `#<TAB>#` of tagged data)."""
+    if not any(line.strip() and not (line.startswith("#") and not line.startswith(("#/", "#\t"))) for line in lines):
+        raise RnnCliError(f"{path}: no sentences found: an empty file, or only blank lines and comments; "
+                          f"expected {expected}")
+
+
 def read_conllu_file(path: str | Path) -> list[Sentence]:
     """Every sentence of a CoNLL-U file, kept whole; fails on the first malformed line, with file:line."""
-    sentences = list(read_conllu(read_lines(path), source=str(path)))
-    if not sentences:
-        raise RnnCliError(f"{path}: no sentences found; expected CoNLL-U")
-    return sentences
+    lines = read_lines(path)
+    require_sentences(lines, path, "CoNLL-U")
+    return list(read_conllu(lines, source=str(path)))
 
 
 def read_paragraphs(path: str | Path) -> list[Paragraph]:

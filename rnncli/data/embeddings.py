@@ -9,7 +9,6 @@ Lee's 2,000 IMDb reviews) read with NLTK's own corpus reader from NLTK_DATA, nev
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
@@ -23,7 +22,8 @@ LEAKY = {"sentence_polarity": "it holds the Rotten Tomatoes sentences of SST, te
 
 
 def corpus_sentences(source: str) -> Iterator[list[str]]:
-    """Tokenized sentences of one source: `nltk:NAME` or the path of a UTF-8 text file."""
+    """Tokenized sentences of one source: `nltk:NAME` or the path of a UTF-8 text file of any
+    kind, read as it arrives (invalid UTF-8 replaced; binary data and UTF-16 are errors)."""
     if source.startswith("nltk:"):
         name = source[5:]
         if name in LEAKY:
@@ -40,15 +40,14 @@ def corpus_sentences(source: str) -> Iterator[list[str]]:
 
             raise nltk_missing(source, name) from None
         return
+    from rnncli.text.decoding import decode_lines
+    from rnncli.text.inputs import file_lines, open_file
     from rnncli.text.rules import split_sentences, tokenize
 
-    path = Path(source)
-    if not path.is_file():
-        raise RnnCliError(f"{source}: no such file")
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            for sentence in split_sentences(line.strip()):
-                yield tokenize(sentence)[0]
+    lines, _ = file_lines(open_file(source), source)  # any file: regular, a FIFO, `<(...)`, /dev/stdin
+    for line in decode_lines(lines, source, lambda message: None):
+        for sentence in split_sentences(line.strip()):
+            yield tokenize(sentence)[0]
 
 
 class PpmiEmbeddings:

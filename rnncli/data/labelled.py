@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnncli.data.common import Vocabularies, build_vocabularies, nltk_missing, read_lines
+from rnncli.data.common import Vocabularies, build_vocabularies, nltk_missing, read_lines, require_sentences
 from rnncli.errors import RnnCliError
 from rnncli.text.rules import PTB_QUOTES
 
@@ -81,13 +81,13 @@ def read_sentiment_tsv(path: str | Path, label_names: list[str] | None = None) -
 
 
 def _read_tsv(path: str) -> list[LabelledText]:
+    lines = read_lines(path)
+    require_sentences(lines, path, "label<TAB>text lines")
     rows = []
-    for number, line in enumerate(read_lines(path), start=1):
+    for number, line in enumerate(lines, start=1):
         line = line.rstrip("\r\n")
         if line.strip():
             rows.append((number, line.split("\t")))
-    if not rows:
-        raise RnnCliError(f"{path}: empty file; expected label<TAB>text lines")
     for number, fields in rows:
         if len(fields) != 2:
             raise RnnCliError(f"{path}:{number}: expected 2 tab-separated columns (label, text), found {len(fields)}")

@@ -5,26 +5,32 @@ a tagger."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from rnncli.data.common import Vocabularies, build_vocabularies, nltk_missing, read_lines
+from rnncli.data.common import Vocabularies, build_vocabularies, nltk_missing, read_lines, require_sentences
 from rnncli.errors import RnnCliError
 from rnncli.model import tagsets
 from rnncli.text.conllu import UPOS, XPOS, read_conllu
+
+
+UPOS_FROM_PTB = "ptb rules"  # how NLTK's corpora get their UPOS tags: from their PTB tags, by ptb_to_upos
 
 
 @dataclass
 class TaggedSentence:
     words: list[str]
     tags: dict[str, list[str]]  # tag set name ("upos", "xpos") -> one tag per word
+    made: dict[str, str] = field(default_factory=dict)  # tag set -> how rnncli made tags the data lacks
 
 
 def read_tagged_conllu(path: str | Path, lines: list[str] | None = None) -> list[TaggedSentence]:
     """Words with their UPOS and XPOS tags; fails on the first malformed line, with file:line."""
+    lines = read_lines(path) if lines is None else lines
+    require_sentences(lines, path, "CoNLL-U")
     sentences = []
-    for sentence in read_conllu(read_lines(path) if lines is None else lines, source=str(path)):
+    for sentence in read_conllu(lines, source=str(path)):
         rows = sentence.word_rows
         if not rows:
             continue
@@ -79,6 +85,7 @@ def read_tagged(spec: str | Path) -> list[TaggedSentence]:
     lines = read_lines(spec)
     if looks_like_conllu(lines):
         return read_tagged_conllu(spec, lines)
+    require_sentences(lines, spec, "CoNLL-U, token<TAB>tag or word/TAG lines")
     first = next((line for line in lines if line.strip()), "")
     sentences = (read_vertical if len(first.split("\t")) == 2 else read_slash_tagged)(lines, spec)
     tags = {t for s in sentences for t in s.tags["tag"]}
@@ -105,8 +112,6 @@ def read_vertical(lines: list[str], path: str) -> list[TaggedSentence]:
         tags.append(tag)
     if words:
         sentences.append(TaggedSentence(words, {"tag": tags}))
-    if not sentences:
-        raise RnnCliError(f"{path}: no sentences found; expected token<TAB>tag lines")
     return sentences
 
 
@@ -120,8 +125,6 @@ def read_slash_tagged(lines: list[str], path: str) -> list[TaggedSentence]:
         if bad is not None:
             raise RnnCliError(f"{path}:{number}: {bad!r} is not word/TAG (expected word/TAG tokens separated by spaces)")
         sentences.append(TaggedSentence([w for w, _, _ in pairs], {"tag": [t for _, _, t in pairs]}))
-    if not sentences:
-        raise RnnCliError(f"{path}: no sentences found; expected word/TAG lines")
     return sentences
 
 
@@ -175,12 +178,12 @@ def read_nltk_tagged(spec: str) -> list[TaggedSentence]:
         reader = getattr(nltk.corpus, name)
         fileids = [fileid or NLTK_TAGGED[name]] if (fileid or NLTK_TAGGED[name]) else reader.fileids()
         tagged = reader.tagged_sents(fileids)
-        sentences = []
+        sentences, made = [], {"upos": UPOS_FROM_PTB}
         for sent in tagged:
             pairs = [(w, t) for w, t in sent if t != "-NONE-"]  # treebank traces are not words
             if pairs:
                 sentences.append(TaggedSentence([w for w, _ in pairs], {
-                    "upos": [ptb_to_upos(t, w) for w, t in pairs], "xpos": [t for _, t in pairs]}))
+                    "upos": [ptb_to_upos(t, w) for w, t in pairs], "xpos": [t for _, t in pairs]}, made))
     except LookupError:
         raise nltk_missing(spec, name) from None
     except (OSError, ValueError) as exc:

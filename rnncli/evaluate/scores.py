@@ -31,14 +31,18 @@ class TagSetReport:
 @dataclass
 class TaggerReport:
     tagsets: dict[str, TagSetReport]
+    gold_from: dict[str, str] = field(default_factory=dict)  # scored tag set -> how rnncli made gold tags the
+    # data lacks (TaggedSentence.made: upos from PTB tags, data.tagged.UPOS_FROM_PTB)
 
     @property
     def accuracy(self) -> dict[str, float]:
         return {name: r.accuracy for name, r in self.tagsets.items()}
 
     def to_dict(self) -> dict:
-        return {name: {"accuracy": r.accuracy, "tokens": r.tokens, "per_tag": r.per_tag,
-                       "confusions": [list(c) for c in r.confusions]} for name, r in self.tagsets.items()}
+        """Per tag set its scores, and `NAME_from` for gold tags that rnncli made (gold_from)."""
+        return {**{name: {"accuracy": r.accuracy, "tokens": r.tokens, "per_tag": r.per_tag,
+                          "confusions": [list(c) for c in r.confusions]} for name, r in self.tagsets.items()},
+                **{f"{name}_from": how for name, how in self.gold_from.items()}}
 
 
 def score(gold: list[str], predicted: list[str], confusions: int = 10) -> TagSetReport:
@@ -67,7 +71,8 @@ def evaluate_tagger(model: ModelFile, sentences: list[TaggedSentence], confusion
         gold = [t for s in sentences for t in s.tags[name]]
         predicted = [labels[j] for p in probs for j in p[name].argmax(-1)]
         reports[name] = score(gold, predicted, confusions)
-    return TaggerReport(reports)
+    made = {name: how for s in sentences for name, how in s.made.items() if name in reports}
+    return TaggerReport(reports, made)
 
 
 def evaluate_raw(gold: list[Sentence], model: ModelFile | None = None, tokenizer: Tokenizer | None = None,

@@ -1,4 +1,4 @@
-"""Gradients made visible, and the lecture's experiments (torch, except `stats`).
+"""Gradients made visible, and the lecture's experiments (torch, except `stats` and `budget`).
 
 Gradient explanations of trained models (explain-gradients):
 
@@ -11,6 +11,8 @@ Gradient explanations of trained models (explain-gradients):
   as median and quartiles across sentences (`CorpusExplanation`).
 - `synthetic`: random weights of a chosen spectral radius (`synthetic_cells`, `synthetic`,
   `SyntheticResult`), with the closed form for the linear RNN and gradient clipping.
+- `budget`: the memory an unrolled run needs, estimated before it starts (MEMORY_LIMIT,
+  `check_fits`, `chunks`); `synthetic` and `memory` refuse runs that would not fit.
 - `stats` (numpy only): the decay factor and reach of one list of norms (`decay_summary`),
   the verdict rule (`verdict`, `summary_with_verdict`, VERDICT_RULE) and `quartiles`.
 

@@ -5,7 +5,8 @@ symbol of a sequence, followed by `distance` random distractor symbols, so a net
 carry it in its state over that many steps. A vanilla RNN, an LSTM and a GRU of the same
 hidden size are trained from fixed seeds at each distance (`experiment_common.train_adam`);
 the result is their accuracy on fresh sequences and how fast the gradient through the
-recurrence decays in each trained network (`stats.decay_summary`, per test sequence).
+recurrence decays in each trained network (`stats.decay_summary`, per test sequence). A run
+too big for memory (see `budget`) is refused before any training (`check_memory`).
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ import torch
 from torch import nn
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.explain.budget import INFERENCE, TRAINING, UNROLLED, WEIGHTS, check_fits, chunks
 from rnncli.explain.experiment_common import (DEFAULT_CELLS, MAX_DISTANCE, MAX_TEST_SIZE, Progress, check_choices,
                                               check_count, check_number, random_stream, train_adam)
 from rnncli.explain.stats import QUARTILE_POINTS, decay_summary, quartiles
 from rnncli.explain.unroll import unroll
+from rnncli.model.config import GATES
 from rnncli.train.model import ElmanRNN, make_recurrent
 
 GRADIENT_SEQUENCES = 200  # test sequences whose gradients are measured, per seed
@@ -151,12 +154,23 @@ class MemoryResult:
                 "wall_time_s": self.wall_time_s, "threads": self.threads}
 
 
+def check_memory(cell: str, distance: int, hidden: int, batch_size: int) -> None:
+    """A usage error, before any training, for a run too big for budget.MEMORY_LIMIT: training
+    on a batch, or measuring the gradient of one test sequence (see memory_run)."""
+    steps = (distance + 1) * hidden
+    size = WEIGHTS * GATES[cell] * hidden * hidden + max(TRAINING[cell] * batch_size * steps, UNROLLED[cell] * steps)
+    check_fits(size, f"the {cell} at distance {distance:,} with hidden {hidden:,} (batches of {batch_size:,})",
+               "the distance or hidden")
+
+
 def memory_run(cell: str, distance: int, seeds: Sequence[int], steps: int, hidden: int, batch_size: int, lr: float,
                clip: float, symbols: int, distractors: int, test_size: int, forget_bias: float,
                progress: Progress | None) -> MemoryRun:
     """Train and test `cell` at `distance` once per seed. For a given seed and distance every
-    cell starts from the same seed and sees the same training and test sequences."""
+    cell starts from the same seed and sees the same training and test sequences. The test
+    sequences are run, and their gradients measured, in chunks that fit in budget.MEMORY_LIMIT."""
     started = time.monotonic()
+    per_sequence = (distance + 1) * hidden  # steps x state units
     accuracies, final_losses, h_norms, c_norms = [], [], [], []
     for k, seed in enumerate(seeds):
         train_gen, test_gen = random_stream(seed, distance, 0), random_stream(seed, distance, 1)
@@ -169,10 +183,12 @@ def memory_run(cell: str, distance: int, seeds: Sequence[int], steps: int, hidde
         final_losses.append(float(np.mean(losses[-max(1, steps // 10):])))
         x, y = memory_batch(test_size, distance, symbols, distractors, test_gen)
         with torch.no_grad():
-            accuracies.append(float((net(x).argmax(-1) == y).float().mean()))
-        h, c = gradient_norms(net, x[:GRADIENT_SEQUENCES], y[:GRADIENT_SEQUENCES])
-        h_norms.append(h)
-        c_norms += [] if c is None else [c]
+            hits = [net(x[part]).argmax(-1) == y[part] for part in chunks(test_size, INFERENCE[cell] * per_sequence)]
+        accuracies.append(float(torch.cat(hits).float().mean()))
+        parts = [gradient_norms(net, x[part], y[part])
+                 for part in chunks(min(GRADIENT_SEQUENCES, test_size), UNROLLED[cell] * per_sequence)]
+        h_norms.append(np.concatenate([h for h, _ in parts]))
+        c_norms += [] if parts[0][1] is None else [np.concatenate([c for _, c in parts])]
     h_norms = np.concatenate(h_norms)  # (sequences, T)
     relative = h_norms / h_norms[:, -1:]  # each sequence's |g_t| / |g_T|
     profile = {key: np.quantile(relative, QUARTILE_POINTS[name], axis=0).tolist()  # each (T,)
@@ -203,6 +219,8 @@ def memory_experiment(cells: Sequence[str] = DEFAULT_CELLS, distances: Sequence[
                                           ("distractors", distractors, 1, None),
                                           ("test_size", test_size, 1, MAX_TEST_SIZE)):
         check_count(name, value, minimum, maximum)
+    for cell in cells:
+        check_memory(cell, max(distances), hidden, batch_size)
     lr, clip = check_number("lr", lr), check_number("clip", clip)
     forget_bias = check_number("forget_bias", forget_bias, positive=False)
     seed_list = list(range(seed, seed + seeds))

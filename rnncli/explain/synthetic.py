@@ -4,7 +4,8 @@
 random inputs, and measures |dL/dh_t| at every step for L = u . h_T: below radius 1 the
 vanilla RNN's gradient vanishes geometrically, above it explodes; for the linear RNN it is
 also computed in closed form, |(W_hh^T)^(T-t) u|, to check the unrolled graph. With `clip`,
-what gradient-norm clipping would do to the weight gradient.
+what gradient-norm clipping would do to the weight gradient. Runs too big for memory are
+refused before they start (`check_memory`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import torch
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.explain.budget import UNROLLED, WEIGHTS, check_fits
 from rnncli.explain.experiment_common import DEFAULT_CELLS
 from rnncli.explain.stats import summary_with_verdict
 from rnncli.model.config import GATES
@@ -62,11 +64,19 @@ def scaled_to_radius(w: torch.Tensor, radius: float) -> torch.Tensor:
     return w * (radius / rho)
 
 
+def check_memory(cell: str, length: int, hidden: int) -> None:
+    """A usage error, before anything is allocated, for a run too big for budget.MEMORY_LIMIT."""
+    size = UNROLLED[cell] * length * hidden + WEIGHTS * GATES[cell] * hidden * hidden
+    check_fits(size, f"--cell {cell} with --length {length:,} x --hidden {hidden:,}", "--length or --hidden")
+
+
 def synthetic(cell: str, length: int, radius: float, activation: str = "tanh", hidden: int = 32, seed: int = 0,
               clip: float | None = None, input_scale: float = 0.1, forget_bias: float = 0.0) -> SyntheticResult:
     """Random weights with each recurrent block scaled to spectral radius `radius`, random
     inputs, and L = u . h_T for a random unit vector u; float64 throughout. `forget_bias`
-    is added to the LSTM's forget gate (trained LSTMs learn to keep it open)."""
+    is added to the LSTM's forget gate (trained LSTMs learn to keep it open). A run whose
+    memory estimate is over budget.MEMORY_LIMIT is refused (see `check_memory`)."""
+    check_memory(cell, length, hidden)
     g = torch.Generator().manual_seed(seed)
     gates = GATES[cell]
     blocks = [scaled_to_radius(torch.randn(hidden, hidden, generator=g, dtype=torch.float64), radius)
@@ -89,9 +99,11 @@ def synthetic(cell: str, length: int, radius: float, activation: str = "tanh", h
         h, c, _ = cell_step(cell, act, xw[t], h, c, w_hh, b_hh)
         hs.append(h)
     loss = u @ hs[-1]
-    grads = torch.autograd.grad(loss, hs + [w_hh])  # T tensors (H,), then (G*H, H)
-    norms = [float(gr.norm()) for gr in grads[:-1]]
-    if not all(math.isfinite(n) for n in norms + [float(grads[-1].norm())]):
+    # Two passes: asked for together with the states' gradients, the weight gradient's share of
+    # every step, (G*H, H), stayed resident: T x G x H^2 numbers (4 GB at T = 2000, H = 512).
+    norms = [float(gr.norm()) for gr in torch.autograd.grad(loss, hs, retain_graph=True)]  # T tensors (H,)
+    w_grad, = torch.autograd.grad(loss, [w_hh])  # (G*H, H)
+    if not all(math.isfinite(n) for n in norms + [float(w_grad.norm())]):
         steps = next(i for i, n in enumerate(reversed(norms)) if not math.isfinite(n))
         raise RnnCliError(f"{cell}: the gradient overflows float64 {steps} steps back at radius {radius:g}; "
                           "use a smaller --radius or --length")
@@ -103,7 +115,7 @@ def synthetic(cell: str, length: int, radius: float, activation: str = "tanh", h
             v = w_t @ v
         result.analytic = analytic[::-1]
     if clip is not None:
-        total = float(grads[-1].norm())
+        total = float(w_grad.norm())
         scale = min(1.0, clip / total) if total > 0 else 1.0
         result.clip = {"threshold": clip, "norm_before": total, "norm_after": total * scale, "scale": scale}
     return result
@@ -117,5 +129,7 @@ def synthetic_cells(cells: str, length: int, radius: float, activation: str = "t
     if bad or not names:
         raise RnnCliError(f"--cell: unknown cell {bad[0] if bad else cells!r}; use {', '.join(DEFAULT_CELLS)}",
                           EXIT_USAGE)
-    return [synthetic(c, length, radius, activation, hidden, seed, clip, forget_bias=forget_bias)
-            for c in dict.fromkeys(names)]  # each cell once, as the experiments take them
+    names = list(dict.fromkeys(names))  # each cell once, as the experiments take them
+    for c in names:
+        check_memory(c, length, hidden)  # all before the first run
+    return [synthetic(c, length, radius, activation, hidden, seed, clip, forget_bias=forget_bias) for c in names]

@@ -37,12 +37,14 @@ def unroll(module: torch.nn.Module, cell: str, activation: str, layers: int, bid
         outputs = []
         for direction in (DIRECTIONS if bidirectional else DIRECTIONS[:1]):
             w_ih, b_ih, w_hh, b_hh = layer_weights(module, layer, direction)
-            xw = x @ w_ih.T + b_ih  # (..., T, G*H): the input's part of every step
+            # The input's part of every step, computed at once and split in one node: indexed step
+            # by step, backpropagation made a full-size gradient of it for each step (T^2 memory).
+            xw = (x @ w_ih.T + b_ih).unbind(-2)  # T tensors (..., G*H)
             h = x.new_zeros(*x.shape[:-2], hidden)  # (..., H)
             c = x.new_zeros(*x.shape[:-2], hidden) if cell == "lstm" else None  # (..., H)
             states = [None] * T
             for t in (range(T) if direction == "" else reversed(range(T))):
-                h, c, f = cell_step(cell, act, xw[..., t, :], h, c, w_hh, b_hh)
+                h, c, f = cell_step(cell, act, xw[t], h, c, w_hh, b_hh)
                 states[t] = h
                 if layer == 0 and direction == "":
                     first.h.append(h)

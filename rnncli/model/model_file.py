@@ -33,6 +33,7 @@ from rnncli.model.vocab import Vocab
 FORMAT = "rnncli-model"
 FORMAT_VERSION = 1
 MAX_HEADER = 100_000_000  # bytes; safetensors' own limit
+MAX_PIPE_DATA = 2 << 30  # bytes of tensor data rnncli reads from a pipe, whose size it cannot know beforehand
 DTYPES = {"F16": "<f2", "F32": "<f4", "F64": "<f8", "I32": "<i4", "I64": "<i8", "U8": "u1", "BOOL": "?"}
 WEIGHT_DTYPES = ("F16", "F32")  # what model files hold; training checkpoints hold the others too
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight rows per state unit
@@ -112,33 +113,51 @@ def _os_problem(path: Path, exc: OSError) -> RnnCliError:
 
 def read_contents(path: Path, data: bool) -> Contents:
     """A safetensors file, its container checked (see `_parse`) before the tensor bytes are
-    read; those come along when `data` (and always from a pipe, to learn their size)."""
+    read; those come along when `data`. From a pipe, whose size is not known beforehand,
+    exactly the bytes its header declares are read, always (to check that the file ends
+    there), and a header that declares more than MAX_PIPE_DATA is refused at once."""
     try:
         with open(path, "rb") as f:
             info = os.fstat(f.fileno())
             regular = stat.S_ISREG(info.st_mode)
-            head = f.read(8)
-            n = int.from_bytes(head, "little")
-            if len(head) < 8 or n < 2 or n > MAX_HEADER or (regular and 8 + n > info.st_size):
-                raise _damaged(path, "empty" if not head else "not a safetensors file, or cut short")
-            header = f.read(n)
-            if len(header) < n:
-                raise _damaged(path, "cut short in the safetensors header")
-            body = None if regular else bytearray(f.read())
-            size = info.st_size - 8 - n if regular else len(body)
-            meta, tensors = _parse(path, header, size)
-            if data and regular:
-                body = bytearray(size)
-                if f.readinto(body) != size:
-                    raise _damaged(path, "cut short while reading")
+            n, header = _read_header(path, f, info.st_size if regular else None)
+            meta, tensors = _parse(path, header, info.st_size - 8 - n if regular else None)
+            size = _data_end(tensors)
+            if not regular and size > MAX_PIPE_DATA:
+                raise RnnCliError(f"{path}: the header declares {size:,} bytes of tensor data, more than the "
+                                  f"{MAX_PIPE_DATA:,} rnncli reads from a pipe; copy the model to a file")
+            body = _read_data(path, f, size) if data or not regular else None
     except OSError as exc:
         raise _os_problem(path, exc) from None
     return Contents(meta, tensors, body if data else None, 8 + n + size)
 
 
-def _parse(path: Path, header: bytes, data_size: int) -> tuple[dict, dict[str, Tensor]]:
-    """The header: JSON, tensor entries whose byte ranges tile the data exactly, and rnncli
-    metadata of a format this version reads."""
+def _read_header(path: Path, f, file_size: int | None) -> tuple[int, bytes]:
+    """The safetensors header's length and bytes; `file_size` is None for a pipe."""
+    head = f.read(8)
+    n = int.from_bytes(head, "little")
+    if len(head) < 8 or n < 2 or n > MAX_HEADER or (file_size is not None and 8 + n > file_size):
+        raise _damaged(path, "empty" if not head else "not a safetensors file, or cut short")
+    header = f.read(n)
+    if len(header) < n:
+        raise _damaged(path, "cut short in the safetensors header")
+    return n, header
+
+
+def _read_data(path: Path, f, size: int) -> bytearray:
+    """The `size` bytes of tensor data after the header, and then the end of the file."""
+    body = bytearray(size)
+    got = f.readinto(body)
+    if got != size:
+        raise _damaged(path, _size_problem(got, size))
+    if f.read(1):
+        raise _damaged(path, "more bytes after the last tensor")
+    return body
+
+
+def _parse(path: Path, header: bytes, data_size: int | None) -> tuple[dict, dict[str, Tensor]]:
+    """The header: JSON, tensor entries whose byte ranges tile the data exactly (`data_size`
+    bytes, when known), and rnncli metadata of a format this version reads."""
     try:
         header = json.loads(header)
     except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
@@ -159,7 +178,7 @@ def _parse(path: Path, header: bytes, data_size: int) -> tuple[dict, dict[str, T
     return meta, tensors
 
 
-def _tensors(header: dict, data_size: int) -> dict[str, Tensor]:
+def _tensors(header: dict, data_size: int | None) -> dict[str, Tensor]:
     tensors = {}
     for name, entry in header.items():
         entry = entry if isinstance(entry, dict) else {}
@@ -174,10 +193,19 @@ def _tensors(header: dict, data_size: int) -> dict[str, Tensor]:
         if t.start != end or t.end - t.start != math.prod(t.shape) * np.dtype(DTYPES[t.dtype]).itemsize:
             raise ValueError(f"tensor {shown(name)}: its bytes do not match its shape and place")
         end = t.end
-    if end != data_size:
-        raise ValueError(f"cut short: {data_size:,} bytes of tensor data, the header says {end:,}" if end > data_size
-                         else f"{data_size - end:,} bytes after the last tensor")
+    if data_size is not None and end != data_size:
+        raise ValueError(_size_problem(data_size, end))
     return tensors
+
+
+def _data_end(tensors: dict[str, Tensor]) -> int:
+    """Bytes of tensor data the header declares (its ranges tile them, see `_tensors`)."""
+    return max((t.end for t in tensors.values()), default=0)
+
+
+def _size_problem(found: int, declared: int) -> str:
+    return (f"cut short: {found:,} bytes of tensor data, the header says {declared:,}" if declared > found
+            else f"{found - declared:,} bytes after the last tensor")
 
 
 def _meta(raw) -> dict:

@@ -57,6 +57,7 @@ def show_tagger(names: list[str], reports: list, documents: list[dict], data: Pa
             tagger_report(console, reports[0], names[0], str(data), head)
         else:
             compare_table(console, names, compare_taggers(reports, head), str(data))
+            gold_notes(console, reports)
 
 
 def show_raw(names: list[str | None], reports: list, documents: list[dict], data: Path, tokenizer: str,
@@ -124,6 +125,7 @@ def tagger_report(console: Console, report, model_name: str, data: str, tagset: 
         line.append(f"{'   ' if line else ''}{display(name)} accuracy ")
         line.append(f"{r.accuracy:.2%}", style="bold")
     console.print(line)
+    gold_notes(console, [report])
     chosen = report.tagsets.get(tagset)
     if chosen is None:
         return
@@ -142,6 +144,15 @@ def tagger_report(console: Console, report, model_name: str, data: str, tagset: 
         for gold, predicted, count in chosen.confusions:
             errors.add_row(gold, predicted, f"{count:,}")
         console.print(errors)
+
+
+def gold_notes(console: Console, reports: list) -> None:
+    """A note for each tag set whose gold tags rnncli made itself (TaggerReport.gold_from)."""
+    from rnncli.data.tagged import UPOS_FROM_PTB
+
+    ways = {UPOS_FROM_PTB: "mapped from the data's PTB tags by rules (ptb_to_upos), not annotated"}
+    for name, how in {name: how for r in reports for name, how in r.gold_from.items()}.items():
+        console.print(Text(f"note: the gold {display(name)} tags were {ways.get(how, how)}", style="dim"))
 
 
 def raw_report(console: Console, report, model: str | None, data: str, tokenizer: str) -> None:
