@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -141,3 +143,26 @@ def pytest_collection_modifyitems(items):
     long_ids = [item.nodeid[:80] for item in items if len(item.nodeid) > 300]
     if long_ids:
         raise pytest.UsageError(f"test ids over 300 characters; give them ids=: {long_ids}")
+
+
+@contextmanager
+def fed_fifo(path: Path, chunks):
+    """A FIFO at `path` that a thread fills with `chunks` (bytes, any number of them) until they
+    end or the reader goes away; afterwards a writer still waiting for a reader is let go."""
+    os.mkfifo(path)
+
+    def write():
+        try:
+            with open(path, "wb") as f:
+                for chunk in chunks:
+                    f.write(chunk)
+        except BrokenPipeError:
+            pass
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        yield path
+    finally:
+        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))  # a reader, so that a waiting open() returns
+        writer.join(10)

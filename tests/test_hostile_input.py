@@ -6,7 +6,6 @@ and that input files are unchanged afterwards."""
 import os
 import re
 import select
-import threading
 import shutil
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import EWT, FIXTURES, SHARED_DATA, TINY_TRAIN
+from conftest import EWT, FIXTURES, SHARED_DATA, TINY_TRAIN, fed_fifo
 from typer.testing import CliRunner
 
 from rnncli.cli.app import app
@@ -524,29 +523,6 @@ def test_train_sentiment_refuses_one_class_and_names_unknown_dev_labels(tmp_path
 
 
 # --- special files and empty files as data ------------------------------------------------
-
-
-@contextmanager
-def fed_fifo(path: Path, chunks):
-    """A FIFO at `path` that a thread fills with `chunks` (bytes, any number of them) until they
-    end or the reader goes away; afterwards a writer still waiting for a reader is let go."""
-    os.mkfifo(path)
-
-    def write():
-        try:
-            with open(path, "wb") as f:
-                for chunk in chunks:
-                    f.write(chunk)
-        except BrokenPipeError:
-            pass
-
-    writer = threading.Thread(target=write, daemon=True)
-    writer.start()
-    try:
-        yield path
-    finally:
-        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))  # a reader, so that a waiting open() returns
-        writer.join(10)
 
 
 def test_embeddings_from_a_fifo_is_read(tmp_path):

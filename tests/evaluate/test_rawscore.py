@@ -26,7 +26,7 @@ from rnncli.infer.tagger import tag_lines
 from rnncli.text.sentences import read_sentences
 from rnncli.infer.tokenizer import open_tokenizer
 
-OFFICIAL = Path(__file__).parent / "vendor" / "conll18_ud_eval.py"
+OFFICIAL = Path(__file__).parents[1] / "vendor" / "conll18_ud_eval.py"
 GOLD, SYSTEM = FIXTURES / "raw-gold.conllu", FIXTURES / "raw-system.conllu"
 runner = CliRunner()
 

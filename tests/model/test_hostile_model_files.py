@@ -333,7 +333,7 @@ def zeros(megabytes: int):
 
 @pytest.mark.parametrize("case", ["huge declared size", "endless bytes after the weights"])
 def test_a_model_from_a_pipe_is_read_in_bounded_memory(tmp_path, tiny_model, case):
-    from test_hostile_input import fed_fifo
+    from conftest import fed_fifo
 
     tiny = tiny_model.read_bytes()
     header_end = 8 + int.from_bytes(tiny[:8], "little")
@@ -359,7 +359,7 @@ def test_a_model_from_a_pipe_is_read_in_bounded_memory(tmp_path, tiny_model, cas
 
 
 def test_a_model_from_a_pipe_loads(tmp_path, tiny_model):
-    from test_hostile_input import fed_fifo
+    from conftest import fed_fifo
 
     with fed_fifo(tmp_path / "model.fifo", [tiny_model.read_bytes()]) as fifo:
         result = runner.invoke(app, ["tag", "-m", str(fifo), "-f", "tags", "I study at night"])

@@ -13,7 +13,7 @@ import pytest
 from conftest import sigint_as_at_a_terminal
 from rnncli.infer.parallel import ordered_map
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 WORDS = "the cat sat on a mat while I study at night and she reads new books about old ships".split()
 
 

@@ -9,7 +9,7 @@ from conftest import TINY_TRAIN
 from rnncli.model.model_file import load_model
 from rnncli.infer.tagger import Tagger
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_two_processes_match_the_single_process_metrics(tmp_path, tiny_model):

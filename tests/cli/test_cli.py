@@ -16,7 +16,7 @@ from rnncli import __version__
 from rnncli.cli.app import app
 
 runner = CliRunner()
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run(*args, input=None):
@@ -346,7 +346,7 @@ def test_models_at_80_columns_keep_every_name_whole(tiny_model):
 
 
 def test_readme_shows_what_models_prints():
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
     shown = readme.split("$ rnncli models\n", 1)[1].split("```", 1)[0]
     assert run("models").stdout == shown
 

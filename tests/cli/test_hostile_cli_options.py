@@ -232,3 +232,10 @@ def test_ctrl_c_early_in_a_real_process(tmp_path, delay_ms, how):
         assert stdout.startswith(b"x\t") and stderr == ""
     elif process.returncode == 130:
         assert stderr.endswith("rnncli: error: interrupted\n"), stderr
+
+
+def test_an_out_name_that_is_not_utf8_is_saved(tmp_path):
+    out = os.fsencode(tmp_path) + b"/m\xe9.safetensors"  # a Latin-1 file name, as argv hands it on
+    result = python(CLI, "train", "sentiment", "--train", TINY_TSV, "--dev", TINY_TSV, "--out", out, *TRAIN_TINY)
+    assert result.returncode == 0, result.stderr  # was an internal error once trained: UnicodeEncodeError
+    assert os.path.exists(out) and python(CLI, "info", out).returncode == 0
