@@ -90,8 +90,10 @@ def save_model(path: str | os.PathLike, tensors: dict[str, np.ndarray], meta: di
     path = Path(path)
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "rnncli_version": __version__, **meta}
     arrays = {k: np.ascontiguousarray(v.astype(dtype) if v.dtype.kind == "f" else v) for k, v in tensors.items()}
-    data = save(arrays, metadata={"rnncli": json.dumps(meta, ensure_ascii=False, sort_keys=True)})
-    return write_atomic(path, data)
+    text = json.dumps(meta, ensure_ascii=False, sort_keys=True)
+    # a path from argv that is not UTF-8 holds lone surrogates: kept as JSON escapes (\udce9)
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return write_atomic(path, save(arrays, metadata={"rnncli": text}))
 
 
 # --- reading ------------------------------------------------------------------------
