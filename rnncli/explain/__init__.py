@@ -13,7 +13,7 @@ Gradient explanations of trained models (explain-gradients):
   `SyntheticResult`), with the closed form for the linear RNN and gradient clipping.
 - `budget`: the memory an unrolled run needs, estimated before it starts (MEMORY_LIMIT,
   `check_fits`, `chunks`); `synthetic` and `memory` refuse runs that would not fit.
-- `stats` (numpy only): the decay factor and reach of one list of norms (`decay_summary`),
+- `stats` (numpy only): the decay factor and reach of one list of norms (`decay_summary`, in words `summary_line`),
   the verdict rule (`verdict`, `summary_with_verdict`, VERDICT_RULE) and `quartiles`.
 
 The lecture's experiments (rnncli experiment):

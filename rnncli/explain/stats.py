@@ -73,3 +73,15 @@ def summary_with_verdict(norms: list[float]) -> dict:
     out = decay_summary(norms)
     out["verdict"] = verdict(out["decay_factor"])
     return out
+
+
+def summary_line(summary: dict, steps: int) -> str:
+    """One sequence's verdict (VERDICT_RULE) with the factor and reach it rests on, in words
+    (a decay_summary with its verdict, of a sequence of `steps` steps)."""
+    factor = summary["decay_factor"]
+    if factor is None:
+        text = "no decay factor (zero gradient)"
+    else:
+        text = f"{summary['verdict']}: x{factor:.3f} per step back"
+    first = " (the first token)" if summary["reach"] == steps - 1 else ""
+    return text + f"; still >= 1e-3 of its maximum {summary['reach']} of {steps - 1} steps back{first}"

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from rnncli.cli.views.console import Console, stdout_console
 from rnncli.cli.views.formats import bar, write_json_line
+from rnncli.explain.stats import summary_line
 from rnncli.text.hygiene import printable
 
 
@@ -104,7 +105,7 @@ def gradient_table(console: Console, tokens: list[str], explanations: list, sali
         p = e.prediction
         what = "last token's tag" if p["task"] == "tagger" else "label"
         console.print(Text.assemble((e.name, "bold"), f" ({e.cell}): {what} ", (p["label"], "bold"),
-                                    f" ({p['prob']:.2f}); " + gradient_summary(e.summary(), len(tokens))))
+                                    f" ({p['prob']:.2f}); " + summary_line(e.summary(), len(tokens))))
     for e in explanations:
         if e.gates():
             gates_table(console, tokens, e)
@@ -132,17 +133,6 @@ def gates_table(console: Console, tokens: list[str], e) -> None:
         table.add_row(str(t + 1), token, f"{gates['input_gate_mean'][t]:.2f}", f"{f:.2f}",
                       f"{gates['output_gate_mean'][t]:.2f}", cells[t], bar(f, bar_width))
     console.print(table)
-
-
-def gradient_summary(summary: dict, steps: int) -> str:
-    """The verdict (explain.stats.VERDICT_RULE) with the factor and reach it rests on."""
-    factor = summary["decay_factor"]
-    if factor is None:
-        text = "no decay factor (zero gradient)"
-    else:
-        text = f"{summary['verdict']}: x{factor:.3f} per step back"
-    first = " (the first token)" if summary["reach"] == steps - 1 else ""
-    return text + f"; still >= 1e-3 of its maximum {summary['reach']} of {steps - 1} steps back{first}"
 
 
 def corpus_table(console: Console, explanations: list, note: str) -> None:
@@ -232,7 +222,7 @@ def synthetic_table(console: Console, results: list) -> None:
     console.print(Text(f"random weights, recurrent matrix scaled to spectral radius {first.radius}, activation "
                        f"{first.activation}; |g_t| = |dL/dh_t| for L = u . h_T; bars log-scaled.", style="dim"))
     for r in results:
-        console.print(Text.assemble((r.cell, "bold"), ": " + gradient_summary(r.summary(), T)))
+        console.print(Text.assemble((r.cell, "bold"), ": " + summary_line(r.summary(), T)))
         if r.analytic is not None:
             err = r.summary()["analytic_max_rel_error"]
             verdict = "matches" if r.matches_analytic else "does NOT match"
