@@ -22,18 +22,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
+from rnncli import __all__  # noqa: F401  the public names, listed once (rnncli/__init__.py)
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.infer.blas import one_blas_thread
-from rnncli.model import tagsets
-from rnncli.model.bundled import describe, model_spec, open_model, resolve_model
-from rnncli.model.model_file import ModelFile
 from rnncli.infer.sentiment import Classifier, SentimentResult, classify_lines
 from rnncli.infer.tagger import TagResult, tag_lines
 from rnncli.infer.tokenizer import open_tokenizer
+from rnncli.model import tagsets
+from rnncli.model.bundled import describe, model_spec, open_model, resolve_model
+from rnncli.model.model_file import ModelFile
 from rnncli.nltk_interface import NltkTagger, register_if_loaded
 from rnncli.text.pieces import LineTooLong
-
-from rnncli import __all__  # noqa: E402  the public names, listed once (rnncli/__init__.py)
 
 
 @dataclass(frozen=True)

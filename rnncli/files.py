@@ -13,7 +13,6 @@ left by a process that no longer runs are removed the next time the same output 
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import re
@@ -157,6 +156,11 @@ def output_lock(path: str | os.PathLike) -> Iterator[None]:
     """Hold `PATH.lock` for as long as a run writes `path` (and its checkpoint): a second run
     with the same output is refused at once, instead of both writing it and both reporting
     success. The lock goes with the process, however it ends; the file is removed after."""
+    try:
+        import fcntl  # here, not at the top: this module is on every command's path, and Windows has no fcntl
+    except ImportError:
+        yield
+        return
     lock = Path(f"{path}.lock")
     try:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
