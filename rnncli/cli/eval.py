@@ -8,12 +8,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from rnncli.cli.options import (AsJson, LabelNames, Mismatches, ModelNames, ReportFile, Tagset, TokenizerOption,
-                                split_label_names, tokenizer_name)
+from rnncli.cli.options import (DEFAULT_TOKENIZER, AsJson, DataTokenizer, LabelNames, Mismatches, ModelNames,
+                                ReportFile, Tagset, TokenizerOption, split_label_names, tokenizer_name)
 from rnncli.errors import EXIT_USAGE, RnnCliError
 
-SentimentData = Annotated[Path, typer.Option("--data", "-d", metavar="DATA", help="Gold label<TAB>text TSV file, or "
-                                                                                "nltk:movie_reviews[:SPLIT].")]
+SentimentData = Annotated[Path, typer.Option("--data", "-d", metavar="DATA", help=(
+    "Gold label<TAB>text TSV file, or nltk:movie_reviews, nltk:pros_cons or nltk:product_reviews[:SPLIT]."))]
 TaggedData = Annotated[Path, typer.Option("--data", "-d", metavar="DATA", help="Gold tagged data (CoNLL-U, "
                                                                              "token<TAB>tag, word/TAG or nltk:NAME); "
                                                                              "its tokenization is used unless --raw.")]
@@ -41,7 +41,8 @@ def check_report(report_path: Optional[Path], data: Path, models: list[str], tas
 
 
 def eval_sentiment(data: SentimentData, model: ModelNames = ["lstm"], label_names: LabelNames = None,  # noqa: B006
-                   as_json: AsJson = False, report_path: ReportFile = None) -> None:
+                   tokenizer: DataTokenizer = DEFAULT_TOKENIZER, as_json: AsJson = False,
+                   report_path: ReportFile = None) -> None:
     """Accuracy, per-label precision/recall/F1, confusion matrix.
 
     With several --model, the models side by side on the same data.
@@ -53,13 +54,16 @@ def eval_sentiment(data: SentimentData, model: ModelNames = ["lstm"], label_name
       rnncli eval sentiment -m my.safetensors -d nltk:movie_reviews:test --json
     """
     from rnncli.cli.views.eval import show_sentiment
-    from rnncli.data.labelled import read_labelled
+    from rnncli.data.labelled import as_the_pipeline_reads, read_labelled
+    from rnncli.infer.tokenizer import open_tokenizer
     from rnncli.evaluate.scores import evaluate_sentiment
     from rnncli.model.bundled import open_model
 
-    check_report(report_path, data, model, "sentiment")
+    check_report(report_path, data, model, "sentiment", None if tokenizer == "none" else tokenizer)
     classifiers = [open_model(m, "sentiment") for m in model]
     examples = read_labelled(data, split_label_names(label_names))
+    if tokenizer != "none":
+        examples = as_the_pipeline_reads(examples, open_tokenizer(tokenizer, "lines"))
     reports = [evaluate_sentiment(c, examples) for c in classifiers]
     documents = [{"model": str(c.path), "data": str(data), **r.to_dict()} for c, r in zip(classifiers, reports)]
     show_sentiment([c.name for c in classifiers], reports, documents, data, as_json, report_path)

@@ -16,7 +16,7 @@ import typer
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.model import tagsets
-from rnncli.model.config import ACTIVATIONS, CELLS, POOLINGS
+from rnncli.model.config import ACTIVATIONS, CELLS, DEFAULT_TOKENIZER, POOLINGS
 from rnncli.text.sentences import INPUT_FORMATS
 
 
@@ -43,7 +43,6 @@ MAX_SIZE = 2048  # state and embedding sizes: a 2-layer BiLSTM of 2048 already h
 MAX_LR = 10.0
 MAX_RADIUS = 100.0
 MAX_FORGET_BIAS = 50.0
-DEFAULT_TOKENIZER = "lstm"
 PLOT_FILE = "PNG, or SVG/PDF by the file's extension; needs matplotlib"
 
 
@@ -69,8 +68,10 @@ ModelName = Annotated[str, typer.Option("--model", "-m", metavar="MODEL",
                                              "see rnncli models) or the path of a model file.")]
 ModelNames = Annotated[list[str], typer.Option("--model", "-m", metavar="MODEL", help=(
     "A bundled model (see rnncli models) or the path of a model file; repeat to compare models on the same data."))]
-Jobs = Annotated[int, typer.Option("--jobs", "-j", min=0, max=MAX_THREADS, metavar="N", help=(
-    "Worker processes for file and piped input (0: one per CPU); text typed at a terminal is answered by one."))]
+Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", min=0, max=MAX_THREADS, metavar="N", show_default="auto",
+                                             help=(
+    "Worker processes for file and piped input (0: one per CPU; auto: one per idle CPU, up to 4, once the input "
+    "fills a second batch); text typed at a terminal is answered by one."))]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the full report or description as JSON.")]
 ReportFile = Annotated[Optional[Path], typer.Option("--report", metavar="FILE",
                                                     help="Also write the full report to this JSON file.")]
@@ -79,6 +80,11 @@ TokenizerOption = Annotated[Optional[str], typer.Option(
     help="How text (and lines) is cut into sentences and tokens: lstm (the bundled character-level recurrent "
          "tokenizer), rnn (its vanilla RNN twin: 1.7x as fast, slightly less accurate), treebank (NLTK's Punkt "
          "and Treebank rules) or the path of a tokenizer model.")]
+DataTokenizer = Annotated[str, typer.Option(
+    "--tokenizer", metavar="NAME",
+    help="How each labelled text is read: as rnncli sentiment reads raw text, written as people write it (SST's "
+         "\"does n't\" as \"doesn't\", by NLTK's Treebank detokenizer) and cut by this tokenizer (lstm, rnn, "
+         "treebank or a tokenizer model's path); none: the data's own tokens, split on spaces.")]
 Mismatches = Annotated[Optional[int], typer.Option(
     min=0, metavar="N", show_default="10", help="How many of the most frequent tokenization mismatches to list.")]
 LabelNames = Annotated[Optional[str], typer.Option(metavar="NAMES", show_default="negative,positive for 0/1 labels",
@@ -207,8 +213,11 @@ def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path]
             raise RnnCliError(f"{name}: input file is output file")
 
 
-def workers(jobs: int, interactive: bool) -> int:
-    """--jobs: 0 is one per CPU; a person typing gets one (answers line by line, no workers to start)."""
-    from rnncli.infer.parallel import cores
+def workers(jobs: int | None, interactive: bool) -> int:
+    """--jobs: 0 is one per CPU, None one per idle CPU; a person typing gets one (answers line by
+    line, no workers to start)."""
+    from rnncli.infer.parallel import cores, idle_cores
 
-    return 1 if interactive else jobs or cores()
+    if interactive:
+        return 1
+    return idle_cores() if jobs is None else jobs or cores()

@@ -22,7 +22,7 @@ def sentiment(
     fmt: SentimentFormatOption = "auto",
     model: ModelName = "lstm",
     tokenizer: TokenizerOption = None,
-    jobs: Jobs = 1,
+    jobs: Jobs = None,
 ) -> None:
     """Sentiment of each text: a label and its probability.
 

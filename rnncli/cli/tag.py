@@ -25,7 +25,7 @@ Threshold = Annotated[Optional[float], typer.Option(
 
 def tag(text: TextArgs = None, input_path: InputFile = None, input_format: TagInputFormat = "text",
         fmt: TagFormatOption = "auto", tagset: TagsetOption = None, model: ModelName = "lstm",
-        tokenizer: TokenizerOption = None, top: Top = None, threshold: Threshold = None, jobs: Jobs = 1) -> None:
+        tokenizer: TokenizerOption = None, top: Top = None, threshold: Threshold = None, jobs: Jobs = None) -> None:
     """Part-of-speech tags, with each token's probability.
 
     Input (-I): text is running text, split into sentences and tokenized. From a pipe,

@@ -11,8 +11,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from rnncli.cli.options import (MAX_LR, MAX_SEED, MAX_SIZE, MAX_THREADS, PLOT_FILE, Activation, Cell, Dtype,
-                                LabelNames, Pooling, finite, positive, require, split_label_names)
+from rnncli.cli.options import (DEFAULT_TOKENIZER, MAX_LR, MAX_SEED, MAX_SIZE, MAX_THREADS, PLOT_FILE, Activation,
+                                Cell, DataTokenizer, Dtype, LabelNames, Pooling, finite, positive, require,
+                                split_label_names)
 from rnncli.train.job import DEFAULTS  # (no torch)
 
 TAGGER, SENTIMENT, TOKENIZER = DEFAULTS["tagger"], DEFAULTS["sentiment"], DEFAULTS["tokenizer"]
@@ -20,7 +21,8 @@ TAGGER, SENTIMENT, TOKENIZER = DEFAULTS["tagger"], DEFAULTS["sentiment"], DEFAUL
 # options of every task
 Out = Annotated[Path, typer.Option("--out", "-o", metavar="FILE",
                                    help="Model file to write (.safetensors); its checkpoint is FILE.ckpt.")]
-DevData = Annotated[Path, typer.Option(metavar="DATA", help="Dev data, same formats: picks the best epoch.")]
+DevData = Annotated[list[Path], typer.Option(metavar="DATA", help=(
+    "Dev data, same formats: picks the best epoch; repeat to join (e.g. one set per domain)."))]
 TestData = Annotated[Optional[Path], typer.Option(metavar="DATA", help="Test data, same formats: scored once at the "
                                                                      "end, never used for choices.")]
 CellOption = Annotated[Cell, typer.Option(help="Recurrent cell.")]
@@ -68,7 +70,8 @@ TaggedTrainData = Annotated[Path, typer.Option(metavar="DATA", help=(
     "Training data: CoNLL-U (UPOS and XPOS), token<TAB>tag lines, word/TAG lines, or nltk:treebank or "
     "nltk:conll2000[:FILE]."))]
 LabelledTrainData = Annotated[list[Path], typer.Option(metavar="DATA", help=(
-    "Training data: label<TAB>text TSV, or nltk:movie_reviews[:train|dev|test]; repeat to join."))]
+    "Training data: label<TAB>text TSV, or nltk:movie_reviews, nltk:pros_cons or nltk:product_reviews, each with "
+    "an optional :train, :dev or :test; repeat to join."))]
 RawTrainData = Annotated[list[Path], typer.Option(metavar="DATA", help=(
     "Training data: CoNLL-U whose # text, SpaceAfter=No and # newpar spell out the raw text; repeat to join."))]
 EmbeddingsFrom = Annotated[list[str], typer.Option(metavar="TEXT", help=(
@@ -162,6 +165,7 @@ def train_tagger(
 def train_sentiment(
     ctx: typer.Context, train: LabelledTrainData, dev: DevData, out: Out, test: TestData = None,
     label_names: LabelNames = None, embeddings_from: EmbeddingsFrom = [],  # noqa: B006
+    tokenizer: DataTokenizer = DEFAULT_TOKENIZER,
     cell: CellOption = "lstm", activation: ActivationOption = "tanh", pooling: PoolingOption = SENTIMENT["pooling"],
     layers: Layers = SENTIMENT["layers"], hidden: Hidden = SENTIMENT["hidden"],
     embedding_dim: EmbeddingDim = SENTIMENT["embedding_dim"], char: Char = SENTIMENT["char"],
@@ -184,7 +188,8 @@ def train_sentiment(
       rnncli train sentiment --train nltk:movie_reviews:train \\
           --dev nltk:movie_reviews:dev --max-time 1800 --out reviews.safetensors
     """
-    run_training(ctx, "sentiment", label_names=split_label_names(label_names), embeddings_from=embeddings_from)
+    run_training(ctx, "sentiment", label_names=split_label_names(label_names), embeddings_from=embeddings_from,
+                 tokenizer=tokenizer)
 
 
 def train_tokenizer(

@@ -1,14 +1,20 @@
-"""Sentiment data: labelled texts from label/text TSV files or NLTK's movie_reviews corpus,
-their labels named the same way in every file of a run, and the vocabularies of a classifier."""
+"""Sentiment data: labelled texts from label/text TSV files or NLTK's review corpora (see
+corpora.py), their labels named the same way in every file of a run, the texts cut as the
+pipeline cuts raw text (`as_the_pipeline_reads`), and the vocabularies of a classifier."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rnncli.data.common import Vocabularies, build_vocabularies, nltk_missing, read_lines, require_sentences
+from rnncli.data.common import Vocabularies, build_vocabularies, read_lines, require_sentences
 from rnncli.errors import RnnCliError
 from rnncli.text.rules import PTB_QUOTES
+
+if TYPE_CHECKING:
+    from rnncli.infer.tokenizer import Tokenizer
 
 DEFAULT_LABEL_NAMES = ["negative", "positive"]  # for labels 0 and 1: SST-2, GLUE, IMDB convention
 _TEXT_COLUMNS = ("sentence", "text", "review", "phrase")
@@ -16,16 +22,14 @@ _TEXT_COLUMNS = ("sentence", "text", "review", "phrase")
 
 @dataclass
 class LabelledText:
-    words: list[str]
+    words: list[str]  # the tokens the model reads
     label: str
+    given: str = ""  # the text as the data gives it (tokens separated by spaces, SST-style)
 
 
 def text_words(text: str) -> list[str]:
     """Words of an already tokenized text (SST-style), with PTB quotes as the tokenizer writes them."""
     return [PTB_QUOTES.get(w, w) for w in text.split()]
-
-
-MOVIE_REVIEW_SPLITS = {"train": range(0, 800), "dev": range(800, 900), "test": range(900, 1000)}  # by cvNNN
 
 
 def read_labelled_run(specs: list[str | Path | None],
@@ -41,36 +45,19 @@ def read_labelled_run(specs: list[str | Path | None],
 
 
 def read_labelled(spec: str | Path, label_names: list[str] | None = None) -> list[LabelledText]:
-    """Labelled texts from a label/text TSV file (see read_sentiment_tsv) or from NLTK's
-    movie_reviews corpus by name (whole reviews, document sentiment): `nltk:movie_reviews`, or
-    one of its splits by review number, `nltk:movie_reviews:train` (cv000-cv799), `:dev`
-    (cv800-cv899), `:test` (cv900-cv999). Several sources of one run: read_labelled_run."""
+    """Labelled texts from a label/text TSV file (see read_sentiment_tsv) or from one of NLTK's
+    review corpora by name (`nltk:movie_reviews`, `nltk:pros_cons`, `nltk:product_reviews`,
+    each with an optional split, `nltk:pros_cons:dev`; see corpora.py). Several sources of one
+    run: read_labelled_run."""
     return read_labelled_run([spec], label_names)[0]
 
 
 def _read_labelled(spec: str) -> list[LabelledText]:
-    return read_movie_reviews(spec) if spec.startswith("nltk:") else _read_tsv(spec)
+    if not spec.startswith("nltk:"):
+        return _read_tsv(spec)
+    from rnncli.data.corpora import read_corpus
 
-
-def read_movie_reviews(spec: str) -> list[LabelledText]:
-    name, _, split = spec[5:].partition(":")
-    if name != "movie_reviews":
-        raise RnnCliError(f"{spec}: unknown corpus; labelled corpora: nltk:movie_reviews")
-    if split and split not in MOVIE_REVIEW_SPLITS:
-        raise RnnCliError(f"{spec}: unknown split {split!r}; use train, dev or test")
-    import nltk
-
-    names = {"neg": "negative", "pos": "positive"}
-    try:
-        reader = nltk.corpus.movie_reviews
-        examples = []
-        for fileid in reader.fileids():
-            number = int(fileid.split("/")[1][2:5])
-            if not split or number in MOVIE_REVIEW_SPLITS[split]:
-                examples.append(LabelledText(list(reader.words(fileid)), names[reader.categories(fileid)[0]]))
-    except LookupError:
-        raise nltk_missing(spec, name) from None
-    return examples
+    return [LabelledText(text_words(text), label, text) for text, label in read_corpus(spec)]
 
 
 def read_sentiment_tsv(path: str | Path, label_names: list[str] | None = None) -> list[LabelledText]:
@@ -108,7 +95,7 @@ def _read_tsv(path: str) -> list[LabelledText]:
         words = text_words(text)
         if not words:
             raise RnnCliError(f"{path}:{number}: empty text")
-        examples.append(LabelledText(words, label))
+        examples.append(LabelledText(words, label, text))
     if not examples:
         raise RnnCliError(f"{path}: no examples after the header")
     return examples
@@ -139,3 +126,32 @@ def name_labels(sets: list[list[LabelledText]], label_names: list[str] | None, s
 def build_sentiment_vocab(examples: list[LabelledText], min_word_count: int = 1, min_char_count: int = 2) -> Vocabularies:
     return build_vocabularies([e.words for e in examples], {"label": sorted({e.label for e in examples})},
                          min_word_count, min_char_count)
+
+
+def as_written(given: str) -> str:
+    """A tokenized text (SST-style: "it does n't feel like one .") as people write it ("it doesn't
+    feel like one."), by NLTK's Treebank detokenizer; a text that is not tokenized stays as it is."""
+    return _detokenizer().detokenize(given.split())
+
+
+@lru_cache(maxsize=1)
+def _detokenizer():
+    from nltk.tokenize.treebank import TreebankWordDetokenizer
+
+    return TreebankWordDetokenizer()
+
+
+def as_the_pipeline_reads(examples: list[LabelledText], tokenizer: Tokenizer | None) -> list[LabelledText]:
+    """The texts as `rnncli sentiment` reads them: each written as people write it (as_written),
+    then cut into tokens by `tokenizer` (None: Punkt and the Treebank rules) exactly as
+    `rnncli sentiment -I lines` cuts an input line, so that training and scoring see what the
+    model will see on raw text."""
+    from rnncli.text.sentences import read_sentences
+
+    lines = [" ".join(as_written(e.given or " ".join(e.words)).split()) + "\n" for e in examples]
+    texts: list[list[str]] = [[]]
+    for sentence in read_sentences(lines, "lines", "<data>", tokenizer=tokenizer, max_words=None):
+        texts[-1] += sentence.words
+        if not sentence.continued:
+            texts.append([])
+    return [LabelledText(words or e.words, e.label, e.given) for e, words in zip(examples, texts)]

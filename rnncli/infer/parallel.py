@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # imported when workers start: 35 ms that a single sentence n
 G = TypeVar("G")
 
 _engine: Any = None  # in a worker: the object whose method the batches are given to
+AUTO_MOST = 4  # workers the default picks at most (--jobs N for more)
 PARENT_CHECK_S = 0.5  # how often a worker checks that the process that started it still runs
 
 
@@ -39,6 +40,17 @@ def cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def idle_cores(most: int = AUTO_MOST) -> int:
+    """The CPUs not kept busy by other work, by the 1-minute load average (this process's own
+    earlier runs count too), at least 1 and at most `most`: the default number of workers. On a
+    machine whose every core is busy, workers only take turns with the work already there."""
+    try:
+        load = os.getloadavg()[0]
+    except (OSError, AttributeError):  # no load average (Windows)
+        load = 0.0
+    return max(1, min(most, int(cores() - load + 0.5)))
 
 
 def _start_worker(engine: Any, parent: int) -> None:

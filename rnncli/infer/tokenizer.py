@@ -28,7 +28,7 @@ from rnncli.model.vocab import Vocab
 CATEGORIES = ("Cc", "Cf", "Cn", "Co", "Cs", "Ll", "Lm", "Lo", "Lt", "Lu", "Mc", "Me", "Mn", "Nd", "Nl", "No",
               "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "Sc", "Sk", "Sm", "So", "Zl", "Zp", "Zs")
 CATEGORY_ITEMS = tuple(f"<{c}>" for c in CATEGORIES)  # vocabulary items standing for unseen characters
-CORE, CONTEXT = 300, 50  # characters labelled per window, and seen on each side of them
+CORE, CONTEXT = 600, 50  # characters labelled per window, and seen on each side of them (the overlap: 1/6)
 BATCH_CHARS = 20_000  # padded characters per forward batch (memory: ~25 MB for the bundled tokenizer)
 
 

@@ -13,6 +13,7 @@ TASKS = ("tagger", "sentiment", "tokenizer")
 CELLS = ("lstm", "gru", "rnn")
 ACTIVATIONS = ("tanh", "relu", "linear")
 POOLINGS = ("max", "mean", "final", "attention")
+DEFAULT_TOKENIZER = "lstm"  # the bundled tokenizer that cuts raw text unless told otherwise
 CHOICES = {"task": TASKS, "cell": CELLS, "activation": ACTIVATIONS, "pooling": POOLINGS}
 OPTIONAL = ("pooling",)  # absent from tagger files, where it means nothing
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight blocks per recurrent cell

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from rnncli.model.char_cache import CharCache
 
 Weights = dict[str, np.ndarray]
+TABLE_LIMIT = 1 << 20  # floats in a first layer's input table (_input_table): vocabularies of characters, not words
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
@@ -72,19 +73,41 @@ def _cell_weights(w: Weights, prefix: str, layer: int, direction: str, cell: str
     return _PREPARED[key]
 
 
+def _input_part(w: Weights, prefix: str, layer: int, direction: str, cell: str, x: np.ndarray) -> np.ndarray:
+    """(N, I) -> (N, G): the input part of every step at once, (x W_ih^T + b_x) * scale."""
+    b_x, scale, _, _ = _cell_weights(w, prefix, layer, direction, cell)
+    xw = np.matmul(x, w[f"{prefix}.weight_ih_l{layer}{direction}"].T)  # (N, G)
+    xw += b_x
+    if scale is not None:
+        xw *= scale
+    return xw
+
+
+_TABLES: dict[tuple[int, str, str], np.ndarray] = {}  # (id of W_ih, cell, direction) -> table, dropped with W_ih
+
+
+def _input_table(w: Weights, prefix: str, direction: str, cell: str) -> np.ndarray:
+    """(V, G): the first layer's input part for each vocabulary item, when its input is the
+    embedding alone (a tokenizer's characters): a row lookup then replaces a matrix product
+    per character. Made once per set of weights."""
+    W_ih = w[f"{prefix}.weight_ih_l0{direction}"]
+    key = (id(W_ih), cell, direction)
+    if key not in _TABLES:
+        _TABLES[key] = _input_part(w, prefix, 0, direction, cell, w["word_emb.weight"])
+        weakref.finalize(W_ih, _TABLES.pop, key, None)
+    return _TABLES[key]
+
+
 def _direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, activation: str,
-               x: np.ndarray, counts: np.ndarray, starts: np.ndarray, out: np.ndarray) -> None:
-    """One layer, one direction over packed x (N, I): step t's rows are x[starts[t]:starts[t] + counts[t]],
+               xw: np.ndarray, counts: np.ndarray, starts: np.ndarray, out: np.ndarray) -> None:
+    """One layer, one direction over the packed input part xw (N, G) (see _input_part): step t's
+    rows are xw[starts[t]:starts[t] + counts[t]],
     the sequences still inside at step t, longest first (so each step's rows are a prefix of the step
     before's). Writes the states into the same rows of out (N, H) (a column slice of the layer's
     output, zeros at first). The reverse direction runs from the last step down to the first, each
     sequence starting from a zero state at its own last token."""
-    b_x, scale, W_hh_T, b_h = _cell_weights(w, prefix, layer, direction, cell)
+    _, _, W_hh_T, b_h = _cell_weights(w, prefix, layer, direction, cell)
     H = W_hh_T.shape[0]
-    xw = np.matmul(x, w[f"{prefix}.weight_ih_l{layer}{direction}"].T)  # (N, G): the input part of every step at once
-    xw += b_x
-    if scale is not None:
-        xw *= scale
     B = counts.max(initial=0)
     gates = np.empty((B, W_hh_T.shape[1]), np.float32)  # (B, G)
     c, tmp = np.zeros((B, H), np.float32), np.empty((B, H), np.float32)  # LSTM cell state, scratch
@@ -168,7 +191,8 @@ def run_direction(w: Weights, prefix: str, layer: int, direction: str, cell: str
     B, T, F = x.shape
     out = np.zeros((T * B, w[f"{prefix}.weight_hh_l{layer}{direction}"].shape[1]), np.float32)
     packed = np.ascontiguousarray(x.transpose(1, 0, 2), np.float32).reshape(T * B, F)
-    _direction(w, prefix, layer, direction, cell, activation, packed, np.full(T, B), np.arange(T + 1) * B, out)
+    _direction(w, prefix, layer, direction, cell, activation, _input_part(w, prefix, layer, direction, cell, packed),
+               np.full(T, B), np.arange(T + 1) * B, out)
     return out.reshape(T, B, -1).transpose(1, 0, 2)
 
 
@@ -190,14 +214,19 @@ class Packed:
         return padded
 
 
-def _run_packed(w: Weights, prefix: str, config: ModelConfig, layers: int, x: np.ndarray, packed: Packed) -> np.ndarray:
-    """Packed (N, I) -> (N, D*H) through `layers` recurrent layers."""
-    x = np.ascontiguousarray(x, np.float32)
+def _run_packed(w: Weights, prefix: str, config: ModelConfig, layers: int, x: np.ndarray | None, packed: Packed,
+                ids: np.ndarray | None = None) -> np.ndarray:
+    """Packed (N, I) -> (N, D*H) through `layers` recurrent layers; x None: the input is the word
+    embedding at ids (N,), whose first layer reads its input part from a table (_input_table)."""
     for layer in range(layers):
         H = w[f"{prefix}.weight_hh_l{layer}"].shape[1]
-        out = np.zeros((len(x), H * config.directions), np.float32)  # (N, D*H)
+        out = np.zeros((len(packed.rows), H * config.directions), np.float32)  # (N, D*H)
         for d, direction in enumerate(["", "_reverse"][:config.directions]):
-            _direction(w, prefix, layer, direction, config.cell, config.activation, x, packed.counts, packed.starts,
+            if x is None:
+                xw = _input_table(w, prefix, direction, config.cell)[ids]  # (N, G)
+            else:
+                xw = _input_part(w, prefix, layer, direction, config.cell, np.ascontiguousarray(x, np.float32))
+            _direction(w, prefix, layer, direction, config.cell, config.activation, xw, packed.counts, packed.starts,
                        out[:, d * H:(d + 1) * H])
         x = out
     return x
@@ -228,7 +257,10 @@ def _packed_states(config: ModelConfig, w: Weights, batch: Batch, char_cache: Ch
                    ) -> tuple[np.ndarray, Packed]:
     """The top recurrent layer's states at the real tokens, packed (N, D*H), and where they go."""
     packed = Packed(batch.lengths, batch.words.shape[1])
-    x = w["word_emb.weight"][batch.words[packed.rows, packed.steps]]  # (N, E)
+    ids = batch.words[packed.rows, packed.steps]  # (N,)
+    if not config.char and len(w["word_emb.weight"]) * w["rnn.weight_ih_l0"].shape[0] <= TABLE_LIMIT:
+        return _run_packed(w, "rnn", config, config.layers, None, packed, ids), packed
+    x = w["word_emb.weight"][ids]  # (N, E)
     if config.char:
         if char_cache is None:
             per_word = char_features(config, w, batch.chars, batch.char_lengths)  # (U, D*Hc)

@@ -17,7 +17,7 @@ class TrainJob:
     """One training run: data, architecture, optimisation and run control."""
 
     train: tuple[str, ...]  # training sources (files or nltk:NAME), joined
-    dev: str  # picks the best epoch
+    dev: tuple[str, ...]  # dev sources, joined: pick the best epoch (several: a dev set across domains)
     out: str  # the model file to write; its checkpoint is OUT.ckpt
     test: str | None = None  # scored once at the end, never used for choices
     # architecture (see ModelConfig)
@@ -81,6 +81,8 @@ class TrainJob:
             raise RnnCliError(f"dtype must be float16 or float32, not {self.dtype!r}", EXIT_USAGE)
         if not self.train:
             raise RnnCliError("give at least one training file", EXIT_USAGE)
+        if not self.dev:
+            raise RnnCliError("give at least one dev file", EXIT_USAGE)
 
     @property
     def checkpoint(self) -> str:
@@ -97,8 +99,10 @@ class TrainJob:
             raise TypeError(f"unknown training options: {', '.join(unknown)}")
         values = {**DEFAULTS[task], **values, "task": task}
         train = values["train"]
-        values["train"] = (str(train),) if isinstance(train, (str, Path)) else tuple(str(t) for t in train)
-        for name in ("dev", "out", "test", "resume", "metrics_log", "plot"):
+        for name in ("train", "dev"):
+            given = values[name]
+            values[name] = (str(given),) if isinstance(given, (str, Path)) else tuple(str(g) for g in given)
+        for name in ("out", "test", "resume", "metrics_log", "plot"):
             if values.get(name) is not None:
                 values[name] = str(values[name])
         return cls(**values)

@@ -25,11 +25,12 @@ from rnncli.train.loop import Fitted, Interrupted, fit, seed_everything
 from rnncli.train.tasks import Splits, Task
 
 
-def check_job_outputs(job: TrainJob, extra_inputs: list[str] = ()) -> None:
+def check_job_outputs(job: TrainJob, extra_inputs: list[tuple[str, str | None]] = ()) -> None:
     """The model file, its checkpoint, the metrics log and the plot can be written, and none of
-    them is an input (the data, the embedding sources, or the checkpoint being resumed)."""
-    inputs = ([("--train", p) for p in job.train] + [("--dev", job.dev), ("--test", job.test)]
-              + [("--embeddings-from", p) for p in extra_inputs])
+    them is an input (the data, the task's own inputs (Task.extra_inputs), or the checkpoint
+    being resumed)."""
+    inputs = ([("--train", p) for p in job.train] + [("--dev", p) for p in job.dev] + [("--test", job.test)]
+              + list(extra_inputs))
     outputs = [("--out", job.out), ("--metrics-log", job.metrics_log), ("--plot", job.plot)]
     check_outputs(outputs, inputs + [("--resume", job.resume)])
     check_outputs([("the checkpoint", job.checkpoint)], inputs + outputs)  # --resume may (should) be the checkpoint
@@ -42,7 +43,7 @@ def train(job: TrainJob, task: Task, callbacks: Callbacks | None = None) -> Trai
     if job.task and job.task != task.name:
         raise RnnCliError(f"a {job.task} job given to the {task.name} task; make the job with "
                           f"TrainJob.for_task({task.name!r}, ...)", EXIT_USAGE)
-    check_job_outputs(job, getattr(task, "embeddings_from", []))
+    check_job_outputs(job, task.extra_inputs())
     with output_lock(job.out) if int(os.environ.get("RANK", "0")) == 0 else nullcontext():  # rank 0 writes
         return _train(job, task, callbacks)
 

@@ -16,21 +16,26 @@ from typing import Callable
 import torch
 from torch import nn
 
-from rnncli.model.config import ModelConfig
+from rnncli.model.config import DEFAULT_TOKENIZER, ModelConfig
 from rnncli.data.common import Vocabularies, read_paragraphs
-from rnncli.data.labelled import build_sentiment_vocab, read_labelled_run
+from rnncli.data.labelled import as_the_pipeline_reads, build_sentiment_vocab, read_labelled_run
 from rnncli.data.tagged import TaggedSentence, build_tagger_vocab, read_tagged
 from rnncli.model.encoding import Batch, encode
 from rnncli.errors import RnnCliError
 from rnncli.model.model_file import ModelFile
 from rnncli.text.segmentation import LABELS, Paragraph, segmentation_f1
 from rnncli.model.tagsets import default_head
-from rnncli.infer.tokenizer import CATEGORY_ITEMS, CharEncoder, char_key
+from rnncli.infer.tokenizer import CATEGORY_ITEMS, CharEncoder, char_key, open_tokenizer, tokenizer_file
 from rnncli.train.job import TrainJob
 from rnncli.train.model import SentimentModel, TaggerModel
 from rnncli.model.vocab import PAD, UNK, Vocab
 
 Warn = Callable[[str], None]  # also the type of a status callback
+
+
+def sources(specs: tuple[str, ...]) -> str | list[str]:
+    """Data sources as a model file records them: one as itself, several as a list."""
+    return specs[0] if len(specs) == 1 else list(specs)
 
 
 @dataclass
@@ -50,6 +55,10 @@ class Task:
     def read(self, job: TrainJob, warn: Warn) -> Splits:
         """Every split, read before any training: bad data fails now, not after an hour."""
         raise NotImplementedError
+
+    def extra_inputs(self) -> list[tuple[str, str | None]]:
+        """(option, path) of the files the task reads beside the data, which no output may overwrite."""
+        return []
 
     def vocabularies(self, train: list, job: TrainJob, warn: Warn) -> Vocabularies:
         raise NotImplementedError
@@ -89,7 +98,7 @@ class Task:
 
     def describe_data(self, job: TrainJob, splits: Splits) -> dict:
         """What a model file records of its data."""
-        return {"dev": job.dev, "test": job.test, f"train_{self.unit}": len(splits.train)}
+        return {"dev": sources(job.dev), "test": job.test, f"train_{self.unit}": len(splits.train)}
 
     unit = "examples"
 
@@ -114,14 +123,15 @@ class TaggerTask(Task):
 
     def read(self, job: TrainJob, warn: Warn) -> Splits:
         train = [s for spec in job.train for s in read_tagged(spec)]
-        return Splits(train, read_tagged(job.dev), read_tagged(job.test) if job.test else None)
+        dev = [s for spec in job.dev for s in read_tagged(spec)]
+        return Splits(train, dev, read_tagged(job.test) if job.test else None)
 
     def vocabularies(self, train: list, job: TrainJob, warn: Warn) -> Vocabularies:
         self.vocab = build_tagger_vocab(train, job.min_word_count, warn=warn)
         return self.vocab
 
     def check(self, splits: Splits, job: TrainJob) -> None:
-        for path, items in ((job.dev, splits.dev), (job.test, splits.test or [])):
+        for path, items in ((", ".join(job.dev), splits.dev), (job.test, splits.test or [])):
             missing = [name for name in self.vocab.labels if not all(name in s.tags for s in items)]
             if missing:
                 raise RnnCliError(f"{path}: has no {missing[0]} tags, but the training data has; "
@@ -151,7 +161,7 @@ class TaggerTask(Task):
                 "vocabulary_characters": len(self.vocab.chars), **info}
 
     def describe_data(self, job: TrainJob, splits: Splits) -> dict:
-        return {"train": job.train[0] if len(job.train) == 1 else list(job.train), "dev": job.dev, "test": job.test,
+        return {"train": sources(job.train), "dev": sources(job.dev), "test": job.test,
                 "train_sentences": len(splits.train), "train_tokens": sum(len(s.words) for s in splits.train)}
 
 
@@ -159,17 +169,30 @@ class SentimentTask(Task):
     """Many-to-one: the text's states pooled into one vector, one softmax over the labels;
     the best epoch has the best dev accuracy. `label_names` name integer labels 0, 1, ...
     (the same way in every file of the run); `embeddings_from` pretrains the word vectors
-    (PPMI + SVD) on unlabelled text."""
+    (PPMI + SVD) on unlabelled text; `tokenizer` cuts every text (train, dev and test) as
+    `rnncli sentiment` cuts raw text (data.labelled.as_the_pipeline_reads), "none" keeps the
+    data's own tokens."""
 
     name, model_class, unit = "sentiment", SentimentModel, "texts"
 
-    def __init__(self, label_names: list[str] | None = None, embeddings_from: list[str] | tuple[str, ...] = ()):
+    def __init__(self, label_names: list[str] | None = None, embeddings_from: list[str] | tuple[str, ...] = (),
+                 tokenizer: str = DEFAULT_TOKENIZER):
         self.label_names = label_names
         self.embeddings_from = list(embeddings_from)
+        self.tokenizer = tokenizer
+
+    def extra_inputs(self) -> list[tuple[str, str | None]]:
+        tokenizer = None if self.tokenizer == "none" else tokenizer_file(self.tokenizer)
+        return [("--embeddings-from", p) for p in self.embeddings_from] + [("--tokenizer", tokenizer and str(tokenizer))]
 
     def read(self, job: TrainJob, warn: Warn) -> Splits:
-        *trains, dev, test = read_labelled_run([*job.train, job.dev, job.test], self.label_names)
-        return Splits([e for examples in trains for e in examples], dev, test)
+        specs = [*job.train, *job.dev, job.test]
+        sets = read_labelled_run(specs, self.label_names)
+        if self.tokenizer != "none":  # every split, so that dev and test are scored as users run the model
+            tokenizer = open_tokenizer(self.tokenizer, "lines")
+            sets = [s and as_the_pipeline_reads(s, tokenizer) for s in sets]
+        trains, devs, test = sets[:len(job.train)], sets[len(job.train):-1], sets[-1]
+        return Splits([e for examples in trains for e in examples], [e for examples in devs for e in examples], test)
 
     def vocabularies(self, train: list, job: TrainJob, warn: Warn) -> Vocabularies:
         self.vocab = build_sentiment_vocab(train, job.min_word_count)
@@ -181,7 +204,7 @@ class SentimentTask(Task):
         if len(labels) < 2:
             raise RnnCliError(f"{', '.join(job.train)}: every training text has the label {labels[0]!r}; "
                               "a classifier needs examples of at least two labels")
-        for path, items in ((job.dev, splits.dev), (job.test, splits.test or [])):
+        for path, items in ((", ".join(job.dev), splits.dev), (job.test, splits.test or [])):
             unknown = sorted({e.label for e in items} - set(labels))
             if unknown:
                 raise RnnCliError(f"{path}: label(s) {', '.join(unknown)} never occur in the training data, whose "
@@ -213,7 +236,8 @@ class SentimentTask(Task):
         return evaluate_sentiment(model, items).accuracy
 
     def describe_data(self, job: TrainJob, splits: Splits) -> dict:
-        return {"train": list(job.train), "dev": job.dev, "test": job.test, "train_texts": len(splits.train)}
+        return {"train": list(job.train), "dev": sources(job.dev), "test": job.test, "train_texts": len(splits.train),
+                "tokenizer": self.tokenizer}
 
 
 @dataclass
@@ -256,7 +280,7 @@ class TokenizerTask(TaggerTask):
                     for p in read_paragraphs(path)]
 
         train = [item for spec in job.train for p in read_paragraphs(spec) for item in pieces(p)]
-        return Splits(train, whole(job.dev), whole(job.test) if job.test else None)
+        return Splits(train, [item for spec in job.dev for item in whole(spec)], whole(job.test) if job.test else None)
 
     def vocabularies(self, train: list, job: TrainJob, warn: Warn) -> Vocabularies:
         counts = Counter(char_key(ch) for item in train for ch in item.words)
@@ -283,7 +307,7 @@ class TokenizerTask(TaggerTask):
         return {"parameters": parameters, "train_pieces": len(splits.train), "characters": len(self.vocab.words)}
 
     def describe_data(self, job: TrainJob, splits: Splits) -> dict:
-        return {"train": list(job.train), "dev": job.dev, "test": job.test, "train_pieces": len(splits.train),
+        return {"train": list(job.train), "dev": sources(job.dev), "test": job.test, "train_pieces": len(splits.train),
                 "train_characters": sum(len(x.words) for x in splits.train)}
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import sigint_as_at_a_terminal
-from rnncli.infer.parallel import ordered_map
+from rnncli.infer import parallel
+from rnncli.infer.parallel import idle_cores, ordered_map
 
 REPO = Path(__file__).resolve().parents[2]
 WORDS = "the cat sat on a mat while I study at night and she reads new books about old ships".split()
@@ -37,6 +38,31 @@ def test_no_workers_for_one_batch_or_slow_input(groups, waiting):
     assert {pid for _, (pid, _) in results} == {os.getpid()} and [g for g, _ in results] == groups
 
 
+@pytest.mark.parametrize("cpus, load, expected", [(2, 0.1, 2), (2, 0.8, 1), (2, 1.4, 1), (2, 5.0, 1), (8, 0.0, 4),
+                                                   (8, 5.0, 3), (1, 0.0, 1)])
+def test_the_default_takes_the_idle_cores_up_to_4(monkeypatch, cpus, load, expected):
+    monkeypatch.setattr(parallel, "cores", lambda: cpus)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    assert idle_cores() == expected
+
+
+def test_the_default_on_a_platform_without_a_load_average(monkeypatch):
+    def missing():
+        raise OSError("no load average")
+
+    monkeypatch.setattr(parallel, "cores", lambda: 3)
+    monkeypatch.setattr(os, "getloadavg", missing)
+    assert idle_cores() == 3
+
+
+def test_the_cli_default_is_idle_cores_and_a_person_typing_gets_one(monkeypatch):
+    from rnncli.cli.options import workers
+
+    monkeypatch.setattr(parallel, "idle_cores", lambda: 3)
+    monkeypatch.setattr(parallel, "cores", lambda: 6)
+    assert (workers(None, False), workers(0, False), workers(2, False), workers(None, True)) == (3, 6, 2, 1)
+
+
 def rnncli(*args, **kwargs):
     return subprocess.run([sys.executable, "-m", "rnncli", *map(str, args)], capture_output=True, cwd=REPO,
                           timeout=300, **kwargs)
@@ -60,6 +86,7 @@ def test_jobs_2_gives_the_bytes_of_jobs_1(book, command):
     assert one.returncode == two.returncode == 0 and one.stderr == two.stderr == b""
     assert len(one.stdout.splitlines()) >= 1500 and one.stdout == two.stdout
     assert rnncli(*command, "--jobs", "0", "--input", book).stdout == one.stdout  # 0: one per CPU
+    assert rnncli(*command, "--input", book).stdout == one.stdout  # the default: one per idle CPU
 
 
 def test_closed_pipe_with_workers(book):
@@ -101,7 +128,8 @@ def test_piped_input_still_streams_with_jobs():
 
 SLOW_PARENT = """
 import os, sys, time
-from rnncli.infer.parallel import ordered_map
+from rnncli.infer import parallel
+from rnncli.infer.parallel import idle_cores, ordered_map
 
 class Slow:
     def run(self, batch):

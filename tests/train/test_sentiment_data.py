@@ -1,0 +1,129 @@
+"""Sentiment data as the pipeline reads it: NLTK's review corpora and their splits, texts
+written as people write them and cut by the tokenizer, several dev sets, and the tokenizer
+file kept safe from the outputs."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import SHARED_DATA, TINY_SENTIMENT
+from rnncli.cli.app import app
+from rnncli.data.labelled import LabelledText, as_the_pipeline_reads, as_written, read_labelled
+from rnncli.errors import RnnCliError
+from rnncli.infer.tokenizer import open_tokenizer
+from rnncli.model.model_file import load_model
+
+needs_nltk_data = pytest.mark.skipif(not (SHARED_DATA / "nltk_data" / "corpora").is_dir(),
+                                     reason="needs the NLTK data of ../shared/data (RNNCLI_DATA)")
+
+
+def test_tokenized_text_is_written_as_people_write_it():
+    assert as_written("it does n't feel like one .") == "it doesn't feel like one."
+    assert as_written("`` great '' film , and i 'm happy") == '"great" film, and i\'m happy'
+    assert as_written("Already written, isn't it?") == "Already written, isn't it?"
+
+
+def test_texts_are_cut_as_rnncli_sentiment_cuts_a_raw_line():
+    given = ["the film 's a roller-coaster , does n't it ?", "`` wow ''", "plain words"]
+    examples = [LabelledText(g.split(), "positive", g) for g in given]
+    cut = as_the_pipeline_reads(examples, open_tokenizer("lstm", "lines"))
+    piped = CliRunner().invoke(app, ["tag", "-I", "lines", "-f", "tags"], input="".join(as_written(g) + "\n"
+                                                                                     for g in given))
+    assert [e.words for e in cut] == [[w.rsplit("/", 1)[0] for w in line.split()] for line in piped.stdout.splitlines()]
+    assert cut[0].words[:6] == ["the", "film", "'s", "a", "roller", "-"]  # EWT cuts hyphens, SST does not
+    assert [e.label for e in cut] == ["positive"] * 3 and cut[0].given == given[0]
+
+
+def test_treebank_rules_as_the_tokenizer():
+    (cut,) = as_the_pipeline_reads([LabelledText("does n't".split(), "negative", "does n't")], None)
+    assert cut.words == ["does", "n't"]
+
+
+@needs_nltk_data
+@pytest.mark.parametrize("name, sizes", [("pros_cons", (36_695, 4_585, 4_587)), ("product_reviews", (2_923, 325, 375))])
+def test_review_corpora_have_fixed_disjoint_splits(name, sizes):
+    splits = [read_labelled(f"nltk:{name}:{split}") for split in ("train", "dev", "test")]
+    assert tuple(len(s) for s in splits) == sizes
+    assert len(read_labelled(f"nltk:{name}")) == sum(len(s) for s in splits)
+    assert {e.label for s in splits for e in s} == {"positive", "negative"}
+    texts = [{" ".join(e.words) for e in s} for s in splits]
+    assert len(texts[1] & texts[2]) < 0.05 * len(texts[2])  # short snippets may repeat ("Price"), reviews do not
+
+
+@needs_nltk_data
+def test_product_review_labels_follow_the_opinion_strengths():
+    examples = read_labelled("nltk:product_reviews:train")
+    first = next(e for e in examples if e.given.startswith("im a more happier person"))
+    assert first.label == "positive"  # [+2] on its "player"
+    written = [as_written(e.given) for e in examples]
+    assert any("you're looking for my opinion" in w for w in written)  # "you ' re" put back together
+    assert not any(" ' s " in w or "' re " in w for w in written)
+
+
+def test_the_corpora_tokens_are_put_back_together():
+    from rnncli.data.corpora import rejoined
+
+    assert rejoined("it ' s a pocket - sized , 2 - 3 inch cam ' ra".split()) == "it's a pocket-sized , 2 - 3 inch cam ' ra"
+
+
+@pytest.mark.parametrize("spec, message", [("nltk:sentence_polarity", "unknown corpus"),
+                                           ("nltk:pros_cons:valid", "unknown split 'valid'")])
+def test_unknown_corpora_and_splits_are_refused(spec, message):
+    with pytest.raises(RnnCliError, match=message):
+        read_labelled(spec)
+
+
+def tiny_sentiment_job(out, **overrides):
+    from rnncli.train import TrainJob
+
+    values = {"train": TINY_SENTIMENT, "dev": TINY_SENTIMENT, "embedding_dim": 8, "hidden": 8, "layers": 1,
+              "char": False, "dropout": 0.0, "word_dropout": 0.0, "epochs": 2, "batch_size": 4, "seed": 5,
+              "min_word_count": 1, "dtype": "float32", "command": "pytest"}
+    return TrainJob.for_task("sentiment", out=out, **{**values, **overrides})
+
+
+def test_training_reads_the_texts_through_the_tokenizer_and_says_which(tmp_path):
+    from rnncli.train import SentimentTask, train
+
+    tsv = tmp_path / "train.tsv"
+    tsv.write_text("label\tsentence\n1\tit 's a feel-good film\n0\tit does n't work\n")
+    kept, cut = (load_model(train(tiny_sentiment_job(tmp_path / f"{t}.safetensors", train=tsv), SentimentTask(
+        tokenizer=t)).out) for t in ("none", "lstm"))
+    assert {"feel-good", "n't"} <= set(kept.words.items) and "feel-good" not in cut.words.items
+    assert {"feel", "good", "-", "n't"} <= set(cut.words.items)
+    assert (kept.meta["training"]["data"]["tokenizer"], cut.meta["training"]["data"]["tokenizer"]) == ("none", "lstm")
+
+
+def test_several_dev_sets_are_joined_and_recorded(tmp_path):
+    from rnncli.train import SentimentTask, train
+
+    other = tmp_path / "other-dev.tsv"
+    other.write_text("label\tsentence\n1\ta great film\n")
+    result = train(tiny_sentiment_job(tmp_path / "m.safetensors", dev=[TINY_SENTIMENT, other]), SentimentTask())
+    assert load_model(result.out).meta["training"]["data"]["dev"] == [str(TINY_SENTIMENT), str(other)]
+    other.write_text("label\tsentence\n2\ta third kind of film\n")  # the second set is read and checked too
+    with pytest.raises(RnnCliError, match="other-dev.tsv: label.s. 2 never occur"):
+        train(tiny_sentiment_job(tmp_path / "n.safetensors", dev=[TINY_SENTIMENT, other]), SentimentTask())
+
+
+def test_the_tokenizer_model_is_never_an_output(tmp_path):
+    from rnncli.train import SentimentTask, train
+
+    tokenizer = tmp_path / "tok.safetensors"
+    tokenizer.write_bytes(open_tokenizer("lstm").model.path.read_bytes())
+    with pytest.raises(RnnCliError, match="tok.safetensors"):
+        train(tiny_sentiment_job(tokenizer), SentimentTask(tokenizer=str(tokenizer)))
+    assert tokenizer.read_bytes() == open_tokenizer("lstm").model.path.read_bytes()
+
+
+def test_eval_scores_as_the_pipeline_reads_unless_told_otherwise(tiny_sentiment, tmp_path):
+    tsv = tmp_path / "test.tsv"
+    tsv.write_text("label\tsentence\n1\ta great-film\n0\ta boring-movie\n")
+    scores = {}
+    for option in ([], ["--tokenizer", "none"]):
+        result = CliRunner().invoke(app, ["eval", "sentiment", "-m", str(tiny_sentiment), "-d", str(tsv), "--json",
+                                          *option])
+        assert result.exit_code == 0, result.output
+        scores[tuple(option)] = json.loads(result.stdout)["accuracy"]
+    assert scores[()] == 1.0 and scores[("--tokenizer", "none")] < 1.0  # "great-film" is unknown as one token
