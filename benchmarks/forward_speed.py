@@ -40,7 +40,7 @@ from rnncli.model.model_file import load_model  # noqa: E402
 from rnncli.infer.sentiment import BATCH_WORDS as SENTIMENT_WORDS, Classifier  # noqa: E402
 from rnncli.infer.tagger import Tagger, tag_sentences  # noqa: E402
 from rnncli.text.sentences import batched  # noqa: E402
-from tag_speed import positive_int, print_table  # noqa: E402
+from bench import positive_int, print_table  # noqa: E402
 
 MODELS = ["tagger:lstm", "tagger:rnn", "sentiment:lstm", "sentiment:rnn"]
 

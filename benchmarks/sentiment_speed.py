@@ -2,75 +2,40 @@
 
 VADER (`nltk.sentiment.vader.SentimentIntensityAnalyzer`) is a lexicon and rules, nothing to
 train; its lexicon is read from DATA/nltk_data (NLTK_DATA is set for every measured process),
-never downloaded. Two tables come out:
+never downloaded. Three tables come out:
 
-* cold start: one fresh process scoring "What a great film" (wall time, peak RSS);
-* throughput: one fresh process reading the SST-2 test sentences, one a line, and writing a
-  label per line (texts/s), with `--jobs 1` and each of --jobs' other values, and the accuracy
-  of those labels against gold; for rnncli, the multiply-adds per token and the fraction of the
-  machine's limit reached (as in tag_speed.py).
+* raw lines, the headline: the SST-2 test sentences as people write them (detokenized with
+  NLTK's TreebankWordDetokenizer, one a line) through `rnncli sentiment --input lines.txt`
+  with default options (--jobs auto, the lstm tokenizer), and again with each --jobs N
+  (default: 1), beside VADER on the same lines: wall time, the ratio to VADER's (targets:
+  <= 1.0x with lstm, <= 0.5x with lstm-small), lines/s, peak RSS, accuracy against the SST-2
+  labels, and the multiply-adds per second reached with their share of one core's sgemm rate;
+* tokens in (secondary): SST-2's own tokenized sentences through `-I tokens -f tsv`, beside
+  VADER on the same lines;
+* cold start: one fresh process scoring "What a great film" (wall time, peak RSS).
 
 Every command runs --repeat times, round-robin after one untimed warm-up round, so that
 the noise of a busy machine falls on all of them alike; medians and ratios are printed.
-The measuring helpers are tag_speed.py's.
+The measuring helpers are bench.py's.
 
-    python benchmarks/sentiment_speed.py [--data DIR] [--repeat N] [--model lstm rnn PATH ...] [--jobs 2 ...]
+    python benchmarks/sentiment_speed.py [--data DIR] [--repeat N] [--model lstm lstm-small PATH ...] [--jobs 1 2 ...]
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import shutil
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from tag_speed import (COLD_TARGET_MB, COLD_TARGET_S, REPO, SPEEDUP_TARGET, Bench, cold_rows, measure, model_label,
-                       model_benches, of_limit, peer_medians, positive_int, print_table, throughput_target)
+import bench  # noqa: I001  (sets OPENBLAS_NUM_THREADS and puts the checkout on sys.path first)
+from bench import COLD_TARGET_MB, COLD_TARGET_S, HERE, Bench, job_benches, machine_cells, model_macs, print_table
 
-HERE = Path(__file__).resolve().parent
 SENTENCE = "What a great film"
+RAW_TARGETS = {"lstm": 1.0, "lstm-small": 0.5}  # the most time/VADER, default options, raw lines (issue 18)
+TOKENS_TARGET = 0.5  # tokens in: at least twice VADER's texts/s
 VADER_PEER = [sys.executable, str(HERE / "vader_peer.py")]
 GOLD_LABELS = {"0": "negative", "1": "positive"}
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, metavar="DIR", default=Path(os.environ.get("RNNCLI_DATA") or REPO.parent / "shared" / "data"),
-                        help="folder holding sst2/ and nltk_data/ (default: $RNNCLI_DATA, else ../shared/data from the repo root; see DATA.md)")
-    parser.add_argument("--repeat", type=positive_int, default=5, metavar="N",
-                        help="timed runs of each command (default: 5)")
-    parser.add_argument("--model", nargs="+", default=["lstm", "rnn"],
-                        help="rnncli models: bundled names or model file paths (default: lstm rnn)")
-    parser.add_argument("--jobs", nargs="*", type=positive_int, default=[2], metavar="N",
-                        help="also measure throughput with --jobs N (default: 2; none: --jobs 1 only)")
-    return parser.parse_args()
-
-
-def rnncli_commands(model: str, args: list[str]) -> list[tuple[str, list[str]]]:
-    """`python -m rnncli` and, when it is on PATH, the `rnncli` console script."""
-    label = f"rnncli sentiment -m {model_label(model)}"
-    commands = [(label, [sys.executable, "-m", "rnncli", "sentiment", "--model", model, *args])]
-    script = shutil.which("rnncli")
-    if script:
-        commands.append((f"{label} (script)", [script, "sentiment", "--model", model, *args]))
-    return commands
-
-
-def cold_benches(models: list[str]) -> list[Bench]:
-    benches = [Bench(label, command) for model in models for label, command in rnncli_commands(model, [SENTENCE])]
-    return benches + [Bench("nltk vader", [*VADER_PEER, "text", SENTENCE], "peer")]
-
-
-def throughput_benches(models: list[str], jobs: list[int], texts_path: Path, scratch: Path) -> list[Bench]:
-    args = ["--input-format", "tokens", "--format", "tsv", "--input", str(texts_path)]
-    benches = model_benches(models, jobs, "sentiment", args, rnncli_commands)
-    for i, bench in enumerate(benches):
-        bench.output = scratch / f"out-{i}.tsv"
-    vader = Bench("nltk vader", [*VADER_PEER, "lines", str(texts_path)], "peer", scratch / "out-vader.txt")
-    return benches + [vader]
 
 
 def read_gold(test_path: Path) -> tuple[list[str], list[str]]:
@@ -85,6 +50,29 @@ def read_gold(test_path: Path) -> tuple[list[str], list[str]]:
     return labels, texts
 
 
+def write_lines(texts: list[str], path: Path) -> Path:
+    path.write_text("".join(text + "\n" for text in texts), encoding="utf-8")
+    return path
+
+
+def detokenized(texts: list[str]) -> list[str]:
+    """SST-2's tokenized sentences as people write them: "it 's good ." -> "it's good."."""
+    from nltk.tokenize.treebank import TreebankWordDetokenizer
+
+    detokenizer = TreebankWordDetokenizer()
+    return [detokenizer.detokenize(text.split()) for text in texts]
+
+
+def line_benches(models: list[str], jobs: list[int], lines: Path, scratch: Path, name: str,
+                 args: list[str], char_macs: int, targets: dict[str, float]) -> list[Bench]:
+    """Each model on `lines` with `args`, then VADER on the same lines."""
+    benches = [b for model in models for b in job_benches(
+        "sentiment", model, [*args, "--input", str(lines)], jobs, macs=model_macs(model, "sentiment"),
+        char_macs=char_macs, target=targets.get(model))]
+    vader = Bench("nltk vader", [*VADER_PEER, "lines", str(lines)], "peer")
+    return bench.outputs(benches + [vader], scratch / f"{name}-{{}}.tsv")
+
+
 def predicted_labels(path: Path) -> list[str]:
     """The first tab-separated field of each line: rnncli's tsv label, or VADER's lone label."""
     with open(path, encoding="utf-8") as f:
@@ -97,22 +85,44 @@ def label_accuracy(predicted: list[str], gold: list[str]) -> str:
     return f"{sum(p == g for p, g in zip(predicted, gold)) / len(gold):.2%}"
 
 
-def throughput_rows(benches: list[Bench], gold: list[str], tokens: int, sgemm: float) -> list[list[str]]:
-    peer_seconds, _ = peer_medians(benches)
+def throughput_rows(benches: list[Bench], gold: list[str], tokens: int, chars: int, sgemm: float) -> list[list[str]]:
+    """Per command: wall s, time/VADER, lines/s, RSS, accuracy, GMAC/s, share of sgemm, target."""
+    peer_seconds, _ = bench.peer_medians(benches)
     rows = []
     for b in benches:
         if not b.seconds:
             continue
-        speedup = peer_seconds / b.median_seconds if peer_seconds else None
-        rows.append([b.label, f"{b.median_seconds:.3f}", f"{len(gold) / b.median_seconds:,.0f}",
-                     f"{speedup:.2f}x" if speedup else "-", f"{b.median_rss_mb:.1f}",
-                     label_accuracy(predicted_labels(b.output), gold), f"{b.macs / 1e6:.2f} M" if b.macs else "-",
-                     of_limit(b, tokens / b.median_seconds, sgemm), throughput_target(b, speedup)])
+        seconds = b.median_seconds
+        rows.append([b.label, f"{seconds:.3f}", bench.ratio(seconds, peer_seconds), f"{len(gold) / seconds:,.0f}",
+                     f"{b.median_rss_mb:.1f}", label_accuracy(predicted_labels(b.output), gold),
+                     *machine_cells(b, tokens / seconds, chars / seconds, sgemm), bench.time_target(b, peer_seconds)])
     return rows
 
 
+def print_tables(tables: dict[str, list[Bench]], gold: list[str], sizes: dict[str, int], repeat: int,
+                 sgemm: float) -> None:
+    headers = ["command", "wall s", "time/VADER", "lines/s", "peak RSS", "accuracy", "GMAC/s", "of sgemm", "target"]
+    bench.print_header(repeat, sgemm)
+    print_table(f"Raw lines (the headline): SST-2 test, {len(gold):,} sentences detokenized, one a line "
+                f"({sizes['chars']:,} characters), through `rnncli sentiment --input FILE`,\n  default options "
+                "(--jobs auto, the lstm tokenizer, tsv) and -j N; VADER on the same lines; whole process.\n  GMAC/s: "
+                "model MACs/token x tokens/s (SST-2's own tokens) + tokenizer MACs/char x chars/s; of sgemm: its share "
+                "of one core's sgemm rate.\n  Target: time/VADER, default options",
+                headers, throughput_rows(tables["raw"], gold, sizes["tokens"], sizes["chars"], sgemm),
+                [b for b in tables["raw"] if b.error])
+    print_table(f"Tokens in (secondary): SST-2's tokenized sentences, `-I tokens -f tsv`; VADER on the same lines; "
+                f"whole process.\n  Target: time/VADER <= {TOKENS_TARGET:g}x (>= {1 / TOKENS_TARGET:g}x VADER's "
+                "texts/s), default options",
+                headers, throughput_rows(tables["tokens"], gold, sizes["tokens"], 0, sgemm),
+                [b for b in tables["tokens"] if b.error])
+    print_table(f'Cold start: sentiment of "{SENTENCE}" '
+                f"(target for rnncli: <= {COLD_TARGET_S} s and <= {COLD_TARGET_MB} MB)",
+                ["command", "wall s", "time/VADER", "peak RSS", "RSS/VADER", "target"],
+                bench.cold_rows(tables["cold"]), [b for b in tables["cold"] if b.error])
+
+
 def main() -> int:
-    args = parse_args()
+    args = bench.parse_args(__doc__.split("\n\n")[0], "sst2/ and nltk_data/", ["lstm", "lstm-small"])
     test_path = args.data / "sst2" / "test.tsv"
     nltk_data = args.data / "nltk_data"
     missing = [p for p in (test_path, nltk_data / "sentiment" / "vader_lexicon.zip") if not p.is_file()]
@@ -121,30 +131,20 @@ def main() -> int:
         return 0
     os.environ["NLTK_DATA"] = str(nltk_data.resolve())  # every measured process inherits it
     gold, texts = read_gold(test_path)
+    lines = detokenized(texts)
+    sizes = {"tokens": sum(len(text.split()) for text in texts), "chars": sum(map(len, lines))}
     with tempfile.TemporaryDirectory(prefix="sentiment-speed-") as tmp:
         scratch = Path(tmp)
-        texts_path = scratch / "sst2-test-sentences.txt"
-        texts_path.write_text("".join(text + "\n" for text in texts), encoding="utf-8")
-        cold = cold_benches(args.model)
-        throughput = throughput_benches(args.model, args.jobs, texts_path, scratch)
-        print(f"measuring {len(cold) + len(throughput)} commands, {args.repeat} timed runs each...",
-              file=sys.stderr, flush=True)
-        sgemm = statistics.median(measure(cold + throughput, args.repeat, scratch))
-
-        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(f"median of {args.repeat} fresh processes per command, run round-robin; "
-              f"{os.cpu_count()} CPUs, load average {load}; RSS in MB (10^6 bytes); "
-              f"single-core sgemm {sgemm:.1f} GMAC/s")
-        print_table(f'Cold start: sentiment of "{SENTENCE}" '
-                    f"(target for rnncli: <= {COLD_TARGET_S} s and <= {COLD_TARGET_MB} MB)",
-                    ["command", "wall s", "time/VADER", "peak RSS", "RSS/VADER", "target"],
-                    cold_rows(cold), [b for b in cold if b.error])
-        print_table(f"Throughput: SST-2 {test_path.name}, {len(gold):,} texts, one a line in, a label a line out, "
-                    f"whole process (target for rnncli: >= {SPEEDUP_TARGET:g}x VADER's texts/s)",
-                    ["command", "wall s", "texts/s", "speed/VADER", "peak RSS", "accuracy", "MACs/token", "of limit",
-                     "target"],
-                    throughput_rows(throughput, gold, sum(len(t.split()) for t in texts), sgemm),
-                    [b for b in throughput if b.error])
+        char_macs = model_macs(bench.DEFAULT_TOKENIZER, "tokenizer")
+        tables = {"raw": line_benches(args.model, args.jobs, write_lines(lines, scratch / "lines.txt"), scratch,
+                                      "raw", [], char_macs, RAW_TARGETS),
+                  "tokens": line_benches(args.model, args.jobs, write_lines(texts, scratch / "tokens.txt"), scratch,
+                                         "tokens", ["--input-format", "tokens", "--format", "tsv"], 0,
+                                         dict.fromkeys(args.model, TOKENS_TARGET)),
+                  "cold": bench.cold_benches("sentiment", args.model, [SENTENCE])
+                  + [Bench("nltk vader", [*VADER_PEER, "text", SENTENCE], "peer")]}
+        sgemm = bench.measure([b for benches in tables.values() for b in benches], args.repeat, scratch)
+        print_tables(tables, gold, sizes, args.repeat, sgemm)
     return 0
 
 

@@ -43,7 +43,7 @@ from rnncli.train.job import TrainJob
 from rnncli.train.loop import fit, make_batches, seed_everything
 from rnncli.train.model import TaggerModel, batch_tensors
 from rnncli.train.tasks import TaggerTask
-from tag_speed import positive_int, print_table  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from bench import positive_int, print_table  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 DEV_SENTENCES = 20
 TARGET_RATIO = 0.9
