@@ -4,13 +4,14 @@
 import pytest
 
 from conftest import EWT, SHARED_DATA
-from rnncli.data.labelled import read_sentiment_tsv
+from rnncli.data.labelled import as_the_pipeline_reads, read_sentiment_tsv
 from rnncli.data.tagged import read_tagged_conllu
 from rnncli.evaluate.scores import evaluate_sentiment, evaluate_tagger
 from rnncli.model.bundled import pretrained_dir, resolve_model
 from rnncli.model.model_file import load_model
 from rnncli.infer.sentiment import Classifier
 from rnncli.infer.tagger import Tagger
+from rnncli.infer.tokenizer import open_tokenizer
 from rnncli.text.rules import tokenize
 
 GOLDEN_TAGS = {
@@ -21,6 +22,7 @@ GOLDEN_TAGS = {
 }
 GOLDEN_PTB = {"I study at night": "PRP VBP IN NN", "She doesn't like green apples.": "PRP VBZ RB VB JJ NNS ."}
 POSITIVE = ["What a great film", "A wonderful, moving story with brilliant acting.", "I loved every minute of it."]
+SST2_TARGETS = {"lstm": 0.86, "rnn": 0.835, "lstm-small": 0.85}  # SST-2 test, as people write it
 NEGATIVE = ["This movie is terrible and boring.", "A dull, lifeless mess.", "The worst film I have seen this year."]
 
 
@@ -75,10 +77,15 @@ def test_tagger_accuracy_on_ewt_test(name, upos, ptb):
 
 
 @needs_data
-@pytest.mark.parametrize("name, target", [("lstm", 0.86), ("rnn", 0.80), ("lstm-small", 0.84)])
-def test_sentiment_accuracy_on_sst2_test(name, target):
+@pytest.mark.parametrize("name, target", [("lstm", SST2_TARGETS["lstm"]), ("rnn", SST2_TARGETS["rnn"]),
+                                          ("lstm-small", SST2_TARGETS["lstm-small"])])
+def test_sentiment_accuracy_on_sst2_test_as_people_write_it(name, target):
+    """SST-2 test detokenized and cut by the tokenizer the model was trained with, as
+    `rnncli sentiment` reads a raw line: the model file's own test score, and the model card's."""
     model = load_model(resolve_model(name, "sentiment"))
-    report = evaluate_sentiment(model, read_sentiment_tsv(SHARED_DATA / "sst2" / "test.tsv"))
+    tokenizer = open_tokenizer(model.meta["training"]["data"]["tokenizer"], "lines")
+    examples = as_the_pipeline_reads(read_sentiment_tsv(SHARED_DATA / "sst2" / "test.tsv"), tokenizer)
+    report = evaluate_sentiment(model, examples)
     assert report.accuracy["label"] == pytest.approx(model.meta["scores"]["test"]["label"], abs=1e-6)
     assert report.accuracy["label"] >= target
 
