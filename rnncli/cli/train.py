@@ -14,6 +14,7 @@ import typer
 from rnncli.cli.options import (DEFAULT_TOKENIZER, MAX_LR, MAX_SEED, MAX_SIZE, MAX_THREADS, PLOT_FILE, Activation,
                                 Cell, DataTokenizer, Dtype, LabelNames, Pooling, finite, positive, require,
                                 split_label_names)
+from rnncli.data.locations import shell_data_path, shell_output_path
 from rnncli.train.job import DEFAULTS  # (no torch)
 
 TAGGER, SENTIMENT, TOKENIZER = DEFAULTS["tagger"], DEFAULTS["sentiment"], DEFAULTS["tokenizer"]
@@ -85,10 +86,16 @@ MinCharCount = Annotated[int, typer.Option("--min-char-count", min=1, metavar="N
                                            help="Characters seen fewer times read as their Unicode category.")]
 
 
+DATA_OPTIONS = ("train", "dev", "test", "embeddings_from")  # read: written relative to the data folder
+OUTPUT_OPTIONS = ("out", "metrics_log", "plot")  # written: by file name only
+
+
 def command_line(ctx: typer.Context, *words: str) -> str:
     """The command with every option spelled out, defaults included: what a model file records
-    (without --resume, so that it runs the whole training again)."""
-    parts = ["rnncli", *words]
+    (without --resume, so that it runs the whole training again). Data paths read
+    `"$RNNCLI_DATA"/...` and outputs are bare file names, so it pastes on another machine
+    (data/locations.py)."""
+    parts = [shlex.quote(word) for word in ("rnncli", *words)]
     for param in ctx.command.params:
         value = ctx.params.get(param.name)
         if value is None or not param.opts or param.name == "resume":
@@ -99,12 +106,12 @@ def command_line(ctx: typer.Context, *words: str) -> str:
                 parts.append(param.opts[0] if value else param.secondary_opts[0])
             elif value:
                 parts.append(param.opts[0])
-        elif isinstance(value, (list, tuple)):  # a repeatable option
-            for item in value:
-                parts += [param.opts[0], str(item)]
-        else:
-            parts += [param.opts[0], str(value)]
-    return " ".join(shlex.quote(p) for p in parts)
+            continue
+        quote = (shell_data_path if param.name in DATA_OPTIONS else
+                 shell_output_path if param.name in OUTPUT_OPTIONS else lambda item: shlex.quote(str(item)))
+        for item in value if isinstance(value, (list, tuple)) else [value]:  # a repeatable option, or one value
+            parts += [param.opts[0], quote(item)]
+    return " ".join(parts)
 
 
 def run_training(ctx: typer.Context, task: str, **task_options) -> None:
