@@ -14,7 +14,7 @@ import typer
 from rnncli.cli.options import (DEFAULT_TOKENIZER, MAX_LR, MAX_SEED, MAX_SIZE, MAX_THREADS, PLOT_FILE, Activation,
                                 Cell, DataTokenizer, Dtype, LabelNames, Pooling, finite, positive, require,
                                 split_label_names)
-from rnncli.data.locations import shell_data_path, shell_output_path
+from rnncli.data.locations import shell_word
 from rnncli.train.job import DEFAULTS  # (no torch)
 
 TAGGER, SENTIMENT, TOKENIZER = DEFAULTS["tagger"], DEFAULTS["sentiment"], DEFAULTS["tokenizer"]
@@ -86,10 +86,6 @@ MinCharCount = Annotated[int, typer.Option("--min-char-count", min=1, metavar="N
                                            help="Characters seen fewer times read as their Unicode category.")]
 
 
-DATA_OPTIONS = ("train", "dev", "test", "embeddings_from")  # read: written relative to the data folder
-OUTPUT_OPTIONS = ("out", "metrics_log", "plot")  # written: by file name only
-
-
 def command_line(ctx: typer.Context, *words: str) -> str:
     """The command with every option spelled out, defaults included: what a model file records
     (without --resume, so that it runs the whole training again). Data paths read
@@ -107,10 +103,8 @@ def command_line(ctx: typer.Context, *words: str) -> str:
             elif value:
                 parts.append(param.opts[0])
             continue
-        quote = (shell_data_path if param.name in DATA_OPTIONS else
-                 shell_output_path if param.name in OUTPUT_OPTIONS else lambda item: shlex.quote(str(item)))
         for item in value if isinstance(value, (list, tuple)) else [value]:  # a repeatable option, or one value
-            parts += [param.opts[0], quote(item)]
+            parts += [param.opts[0], shell_word(param.opts[0], item)]
     return " ".join(parts)
 
 

@@ -77,3 +77,17 @@ def test_the_environment_is_recorded_and_shown(first):
     text = rnncli("info", str(root / "runs" / "m.safetensors"), cwd=root, data=data).stdout
     assert f"cpu capability {torch.backends.cpu.get_cpu_capability()}" in text
     assert '--train "$RNNCLI_DATA"/tiny/train.tsv' in text  # the table keeps it open to the shell
+
+
+def test_a_command_recorded_with_absolute_paths_is_made_portable(tmp_path, monkeypatch):
+    from rnncli.data.locations import portable_command
+
+    monkeypatch.setenv("RNNCLI_DATA", str(tmp_path))
+    recorded = (f"rnncli train sentiment --train {tmp_path}/sst2/train.tsv --train nltk:pros_cons:train "
+                f"--dev /elsewhere/dev.tsv --embeddings-from {tmp_path}/my\\ text.txt --out /work/runs/m.safetensors "
+                "--seed 1")
+    portable = portable_command(recorded)
+    assert portable == ('rnncli train sentiment --train "$RNNCLI_DATA"/sst2/train.tsv --train nltk:pros_cons:train '
+                        "--dev /elsewhere/dev.tsv --embeddings-from \"$RNNCLI_DATA\"/'my text.txt' "
+                        "--out m.safetensors --seed 1")
+    assert portable_command(portable) == portable  # already portable: unchanged
