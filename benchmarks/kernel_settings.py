@@ -59,7 +59,8 @@ def compare(reference: dict, other: dict) -> tuple[int, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get("RNNCLI_DATA") or REPO.parent / "shared" / "data"))
+    parser.add_argument("--data", type=Path,
+                        default=Path(os.environ.get("RNNCLI_DATA") or REPO.parent / "shared" / "data"))
     parser.add_argument("--epochs", type=int, default=1)
     args = parser.parse_args()
     print(f"{'setting':<30} {'cpu':<8} {'epoch-1 loss':<16} {'tensors differing':<18} {'max |diff|':<10} dev acc")

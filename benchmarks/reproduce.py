@@ -61,7 +61,8 @@ def score_rows(before: dict, after: dict) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", help="a bundled model's name or a model file")
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get("RNNCLI_DATA") or REPO.parent / "shared" / "data"))
+    parser.add_argument("--data", type=Path,
+                        default=Path(os.environ.get("RNNCLI_DATA") or REPO.parent / "shared" / "data"))
     parser.add_argument("--work", type=Path, default=None, help="folder to train in (default: a temporary one)")
     args = parser.parse_args()
     path = resolve_model(args.model)
@@ -76,7 +77,8 @@ def main() -> None:
         _, before = read_tensors(path)
         _, after = read_tensors(new_path)
     print(f"\nretrained in {wall:.0f} s (recorded: {described['wall_time_s']} s)")
-    print(f"recorded environment: {described['training'].get('environment') or {'torch': described['training'].get('torch')}}")
+    recorded = described["training"].get("environment") or {"torch": described["training"].get("torch")}
+    print(f"recorded environment: {recorded}")
     print(f"this environment:     {new['training']['environment']}")
     print(f"\n{'tensor':<40} {'differing entries':>23} max |diff|")
     print("\n".join(tensor_rows(before, after)))

@@ -46,8 +46,9 @@ LearningRate = Annotated[float, typer.Option(min=0.0, max=MAX_LR, callback=posit
 MinWordCount = Annotated[int, typer.Option(min=1, metavar="N",
                                            help="Words seen fewer times get no embedding of their own.")]
 Seed = Annotated[int, typer.Option(min=0, max=MAX_SEED, metavar="N",
-                                   help="Random seed: same seed and data, same weights (the file "
-                                        "differs only in its recorded timings and --out name).")]
+                                   help="Random seed: same seed and data, same weights under the conditions "
+                                        "of --threads (the files differ only in the timings and environment "
+                                        "they record).")]
 DtypeOption = Annotated[Dtype, typer.Option(help="Storage type of the saved weights.")]
 Patience = Annotated[Optional[int], typer.Option(min=1, metavar="N",
                                                  help="Stop after N epochs without a better dev score.")]
@@ -56,8 +57,9 @@ MaxTime = Annotated[Optional[float], typer.Option(min=0.0, callback=finite, meta
     "scored on dev like the others; the best epoch is saved."))]
 Threads = Annotated[int, typer.Option(min=1, max=MAX_THREADS, metavar="N", help=(
     "Torch CPU threads, at most one per CPU this process may use (more only wait for each other). With 1, the "
-    "same seed and data give the same model on any machine; 2 trained about 15% faster on 2 cores, but the "
-    "weights then depend on the thread count."))]
+    "same seed and data give identical weights wherever the library versions and torch's CPU capability are the "
+    "same (rnncli info shows both); elsewhere the scores agree, not the last digits. 2 trained about 15% faster "
+    "on 2 cores, but the weights then depend on the thread count."))]
 Resume = Annotated[Optional[Path], typer.Option("--resume", metavar="CKPT", help="Continue an interrupted run from "
                                                 "its checkpoint (the --out file's name + .ckpt).")]
 MetricsLog = Annotated[Optional[Path], typer.Option("--metrics-log", metavar="FILE",
