@@ -9,8 +9,9 @@ machine, and so do the weights trained from them. Here, in float64:
   no BLAS), dense factors included;
 - a fixed-seed randomized range finder with subspace iteration (Halko, Martinsson & Tropp
   2011), each block orthonormalized twice through its small Gram matrix;
-- the small symmetric eigenproblems are solved by cyclic Jacobi rotations: elementwise
-  arithmetic and square roots only, which IEEE 754 rounds the same everywhere;
+- the small symmetric eigenproblems are solved by Jacobi rotations (round-robin order, n/2
+  at a time): elementwise arithmetic and square roots only, which IEEE 754 rounds the same
+  everywhere, and sums through math.fsum, exactly rounded;
 - each singular vector's sign is fixed: its largest-magnitude entry is positive.
 """
 
@@ -33,37 +34,48 @@ def product(left: np.ndarray, right: np.ndarray):
 
 
 def jacobi_eigh(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues (descending) and eigenvectors (columns) of a small symmetric matrix."""
-    a = np.array(matrix, dtype=np.float64)
-    n = a.shape[0]
-    vectors = np.eye(n)
-    scale = math.fsum((a * a).ravel())
+    """Eigenvalues (descending) and eigenvectors (columns) of a small symmetric matrix, by
+    Jacobi sweeps in round-robin order: each step rotates n/2 disjoint pairs at once."""
+    n = matrix.shape[0]
+    size = n + n % 2  # even: one zero row and column added, which no rotation touches
+    a = np.zeros((size, size))
+    a[:n, :n] = matrix
+    vectors = np.eye(size)
+    scale = math.fsum((a * a).ravel().tolist())
     for _ in range(JACOBI_SWEEPS):
-        off = math.fsum((a * a).ravel()) - math.fsum((np.diagonal(a) ** 2).tolist())
+        off = math.fsum((a * a).ravel().tolist()) - math.fsum((np.diagonal(a) ** 2).tolist())
         if off <= 1e-30 * scale:
             break
-        for p in range(n - 1):
-            for q in range(p + 1, n):
-                apq = float(a[p, q])
-                if apq == 0.0:
-                    continue
-                tau = (float(a[q, q]) - float(a[p, p])) / (2.0 * apq)
-                t = (1.0 if tau >= 0 else -1.0) / (abs(tau) + math.sqrt(1.0 + tau * tau))
-                c = 1.0 / math.sqrt(1.0 + t * t)
-                s = t * c
-                _rotate(a, vectors, p, q, c, s)
-    values = np.diagonal(a).copy()
+        for p, q in _round_robin(size):
+            _rotate(a, vectors, p, q)
+    values = np.diagonal(a)[:n].copy()
     order = np.argsort(-values, kind="stable")
-    return values[order], vectors[:, order]
+    return values[order], vectors[:n, :n][:, order]
 
 
-def _rotate(a: np.ndarray, vectors: np.ndarray, p: int, q: int, c: float, s: float) -> None:
-    """a <- J^T a J and vectors <- vectors J for the rotation J in the (p, q) plane."""
-    row_p, row_q = a[p, :].copy(), a[q, :].copy()
-    a[p, :], a[q, :] = c * row_p - s * row_q, s * row_p + c * row_q
-    col_p, col_q = a[:, p].copy(), a[:, q].copy()
+def _round_robin(size: int):
+    """Pairs (p, q) for each step of a sweep: every index meets every other once."""
+    others = list(range(1, size))
+    for _ in range(size - 1):
+        order = [0] + others
+        yield np.array(order[:size // 2]), np.array(order[size // 2:][::-1])
+        others = others[-1:] + others[:-1]
+
+
+def _rotate(a: np.ndarray, vectors: np.ndarray, p: np.ndarray, q: np.ndarray) -> None:
+    """a <- J^T a J and vectors <- vectors J for the rotations J zeroing a[p, q] (disjoint pairs)."""
+    apq = a[p, q]
+    zero = apq == 0.0
+    tau = (a[q, q] - a[p, p]) / np.where(zero, 1.0, 2.0 * apq)
+    t = np.where(tau >= 0, 1.0, -1.0) / (np.abs(tau) + np.sqrt(1.0 + tau * tau))
+    t = np.where(zero, 0.0, t)
+    c = 1.0 / np.sqrt(1.0 + t * t)
+    s = t * c
+    row_p, row_q = a[p, :], a[q, :]  # copies (fancy indexing)
+    a[p, :], a[q, :] = c[:, None] * row_p - s[:, None] * row_q, s[:, None] * row_p + c[:, None] * row_q
+    col_p, col_q = a[:, p], a[:, q]
     a[:, p], a[:, q] = c * col_p - s * col_q, s * col_p + c * col_q
-    vec_p, vec_q = vectors[:, p].copy(), vectors[:, q].copy()
+    vec_p, vec_q = vectors[:, p], vectors[:, q]
     vectors[:, p], vectors[:, q] = c * vec_p - s * vec_q, s * vec_p + c * vec_q
 
 
