@@ -99,3 +99,24 @@ def test_the_vectors_put_near_synonyms_together(corpus):
     assert cosine("bad", "awful") > 0.6  # 0.96
     assert cosine("good", "great") > cosine("good", "awful") + 0.3  # 0.22
     assert cosine("good", "great") > cosine("good", "film") + 0.3  # 0.22
+
+
+CONTROL = """
+import hashlib
+import numpy as np
+a = np.random.default_rng(0).standard_normal((400, 400))
+print(hashlib.sha256(np.linalg.eigh(a + a.T)[1].tobytes()).hexdigest())
+"""
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="OPENBLAS_CORETYPE=Prescott is x86")
+def test_the_settings_do_change_a_blas_solver():
+    """The control: LAPACK's eigh, through OpenBLAS, gives other bits under these settings (so
+    the test above would see a solver that depends on them)."""
+    from rnncli.train.environment import numpy_blas
+
+    if "openblas" not in numpy_blas().lower():
+        pytest.skip("numpy is not built on OpenBLAS here")
+    digests = {subprocess.run([sys.executable, "-c", CONTROL], env={**os.environ, **setting}, capture_output=True,
+                              text=True, check=True).stdout for setting in SETTINGS}
+    assert len(digests) > 1
