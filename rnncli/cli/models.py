@@ -45,6 +45,10 @@ def info(model: DescribedModel, as_json: AsJson = False) -> None:
       rnncli info my-tagger.safetensors --json
     """
     from rnncli.cli.views.models import show_info
+    from rnncli.data.locations import portable_command
     from rnncli.model.bundled import describe, resolve_model
 
-    show_info(describe(resolve_model(model)), as_json)
+    described = describe(resolve_model(model))
+    if described["command"]:  # one recorded with absolute paths, as it pastes on another machine
+        described["command"] = portable_command(described["command"])
+    show_info(described, as_json)

@@ -14,6 +14,7 @@ import typer
 from rnncli.cli.options import (DEFAULT_TOKENIZER, MAX_LR, MAX_SEED, MAX_SIZE, MAX_THREADS, PLOT_FILE, Activation,
                                 Cell, DataTokenizer, Dtype, LabelNames, Pooling, finite, positive, require,
                                 split_label_names)
+from rnncli.data.locations import shell_word
 from rnncli.train.job import DEFAULTS  # (no torch)
 
 TAGGER, SENTIMENT, TOKENIZER = DEFAULTS["tagger"], DEFAULTS["sentiment"], DEFAULTS["tokenizer"]
@@ -45,8 +46,9 @@ LearningRate = Annotated[float, typer.Option(min=0.0, max=MAX_LR, callback=posit
 MinWordCount = Annotated[int, typer.Option(min=1, metavar="N",
                                            help="Words seen fewer times get no embedding of their own.")]
 Seed = Annotated[int, typer.Option(min=0, max=MAX_SEED, metavar="N",
-                                   help="Random seed: same seed and data, same weights (the file "
-                                        "differs only in its recorded timings and --out name).")]
+                                   help="Random seed: same seed and data, same weights under the conditions "
+                                        "of --threads (the files differ only in the timings and environment "
+                                        "they record).")]
 DtypeOption = Annotated[Dtype, typer.Option(help="Storage type of the saved weights.")]
 Patience = Annotated[Optional[int], typer.Option(min=1, metavar="N",
                                                  help="Stop after N epochs without a better dev score.")]
@@ -55,8 +57,9 @@ MaxTime = Annotated[Optional[float], typer.Option(min=0.0, callback=finite, meta
     "scored on dev like the others; the best epoch is saved."))]
 Threads = Annotated[int, typer.Option(min=1, max=MAX_THREADS, metavar="N", help=(
     "Torch CPU threads, at most one per CPU this process may use (more only wait for each other). With 1, the "
-    "same seed and data give the same model on any machine; 2 trained about 15% faster on 2 cores, but the "
-    "weights then depend on the thread count."))]
+    "same seed and data give identical weights wherever the library versions and torch's CPU capability are the "
+    "same (rnncli info shows both); elsewhere the scores agree, not the last digits. 2 trained about 15% faster "
+    "on 2 cores, but the weights then depend on the thread count."))]
 Resume = Annotated[Optional[Path], typer.Option("--resume", metavar="CKPT", help="Continue an interrupted run from "
                                                 "its checkpoint (the --out file's name + .ckpt).")]
 MetricsLog = Annotated[Optional[Path], typer.Option("--metrics-log", metavar="FILE",
@@ -87,8 +90,10 @@ MinCharCount = Annotated[int, typer.Option("--min-char-count", min=1, metavar="N
 
 def command_line(ctx: typer.Context, *words: str) -> str:
     """The command with every option spelled out, defaults included: what a model file records
-    (without --resume, so that it runs the whole training again)."""
-    parts = ["rnncli", *words]
+    (without --resume, so that it runs the whole training again). Data paths read
+    `"$RNNCLI_DATA"/...` and outputs are bare file names, so it pastes on another machine
+    (data/locations.py)."""
+    parts = [shlex.quote(word) for word in ("rnncli", *words)]
     for param in ctx.command.params:
         value = ctx.params.get(param.name)
         if value is None or not param.opts or param.name == "resume":
@@ -99,12 +104,10 @@ def command_line(ctx: typer.Context, *words: str) -> str:
                 parts.append(param.opts[0] if value else param.secondary_opts[0])
             elif value:
                 parts.append(param.opts[0])
-        elif isinstance(value, (list, tuple)):  # a repeatable option
-            for item in value:
-                parts += [param.opts[0], str(item)]
-        else:
-            parts += [param.opts[0], str(value)]
-    return " ".join(shlex.quote(p) for p in parts)
+            continue
+        for item in value if isinstance(value, (list, tuple)) else [value]:  # a repeatable option, or one value
+            parts += [param.opts[0], shell_word(param.opts[0], item)]
+    return " ".join(parts)
 
 
 def run_training(ctx: typer.Context, task: str, **task_options) -> None:

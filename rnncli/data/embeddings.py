@@ -2,12 +2,15 @@
 
 Count-based, so it takes seconds on a CPU: co-occurrence counts in a +-5 word window,
 positive pointwise mutual information (with context smoothing 0.75), then a truncated SVD
-(Levy, Goldberg & Dagan 2015). Sources: plain text files, and `nltk:movie_reviews` (Pang &
+(Levy, Goldberg & Dagan 2015), in float64 and the same bits under any BLAS setting
+(data/reproducible_svd.py; logarithms and sums through Python's math, not numpy's
+processor-specific loops). Sources: plain text files, and `nltk:movie_reviews` (Pang &
 Lee's 2,000 IMDb reviews) read with NLTK's own corpus reader from NLTK_DATA, never downloaded.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Callable, Iterator
 
@@ -66,7 +69,8 @@ class PpmiEmbeddings:
         init; words never seen in the corpus keep random N(0, 1) rows. `status` hears what is
         being done, every STATUS_EVERY sentences while counting."""
         from scipy import sparse
-        from scipy.sparse.linalg import svds
+
+        from rnncli.data.reproducible_svd import truncated_svd
 
         started = time.monotonic()
         index = {w: i for i, w in enumerate(words)}
@@ -88,33 +92,37 @@ class PpmiEmbeddings:
         if r.size == 0:
             raise RnnCliError("--embeddings-from: no two vocabulary words occur near each other in the embedding "
                               "sources; give more text")
-        counts = sparse.coo_matrix((np.ones(len(r), np.float32), (r, c)), shape=(V, V)).tocsr()
-        counts.sum_duplicates()
+        counts = sparse.coo_matrix((np.ones(len(r), np.float64), (r, c)), shape=(V, V)).tocsr()
+        counts.sum_duplicates()  # whole numbers: every sum below is exact
         total = counts.sum()
         row_sum = np.asarray(counts.sum(axis=1)).ravel()
-        ctx = np.asarray(counts.sum(axis=0)).ravel() ** self.smoothing
-        ctx /= ctx.sum()
+        ctx = np.array([math.pow(x, self.smoothing) for x in np.asarray(counts.sum(axis=0)).ravel().tolist()])
+        ctx /= math.fsum(ctx.tolist())
         coo = counts.tocoo()
-        pmi = np.log(coo.data * 1.0 / (row_sum[coo.row] / total) / ctx[coo.col] / total)
+        ratio = coo.data / (row_sum[coo.row] / total) / ctx[coo.col] / total
+        pmi = np.fromiter(map(math.log, ratio.tolist()), np.float64, count=len(ratio))
         keep = pmi > 0
-        ppmi = sparse.csr_matrix((pmi[keep].astype(np.float32), (coo.row[keep], coo.col[keep])), shape=(V, V))
+        ppmi = sparse.csr_matrix((pmi[keep], (coo.row[keep], coo.col[keep])), shape=(V, V))
         k = min(dim, V - 2)
         status(f"word vectors: {number:,} sentences counted; truncated SVD of {V:,} words to {k} dimensions")
         if k < 1 or ppmi.nnz == 0:
             raise RnnCliError("--embeddings-from: too little text to learn word vectors from; give more text")
-        try:
-            u, s, _ = svds(ppmi, k=k, random_state=seed)
-        except (ValueError, ArithmeticError, RuntimeError) as exc:  # ArpackError is a RuntimeError
-            raise RnnCliError(f"--embeddings-from: the word vectors could not be computed ({exc}); give more text") \
-                from None
+        s, u = truncated_svd(ppmi, k, seed=seed)
         vectors = u * np.sqrt(s)  # (V, k)
         rng = np.random.default_rng(seed)
         out = rng.standard_normal((V, dim)).astype(np.float32)
         seen = row_sum > 0
-        scaled = vectors / (vectors[seen].std() + 1e-8)
-        out[seen, :k] = scaled[seen]
+        scaled = vectors / (_std(vectors[seen]) + 1e-8)
+        out[seen, :scaled.shape[1]] = scaled[seen]  # fewer columns when the text spans fewer dimensions
         status(f"word vectors ready for {int(seen.sum()):,} of {V:,} words ({time.monotonic() - started:.0f} s)")
         return out
+
+
+def _std(values: np.ndarray) -> float:
+    """The standard deviation of all entries, summed exactly (the same bits on every processor)."""
+    flat = values.ravel().tolist()
+    mean = math.fsum(flat) / len(flat)
+    return math.sqrt(math.fsum((x - mean) ** 2 for x in flat) / len(flat))
 
 
 def _chain(first, second):

@@ -46,7 +46,8 @@ class TrainJob:
     # run control
     patience: int | None = None  # stop after this many epochs without a better dev score
     max_time: float | None = None  # seconds; stop after the epoch that passes it
-    threads: int = 1  # 1: the same seed and data give the same weights on any machine
+    threads: int = 1  # 1: identical weights from the same seed and data, given the same library versions and
+    # torch CPU capability (train/environment.py records both); otherwise the same scores, not the same bits
     resume: str | None = None  # a checkpoint to continue from
     metrics_log: str | None = None  # one JSON line per epoch
     plot: str | None = None  # learning curves (PNG)

@@ -20,6 +20,7 @@ from rnncli.errors import EXIT_INTERRUPTED, EXIT_USAGE, RnnCliError
 from rnncli.files import check_outputs, output_lock
 from rnncli.train.callbacks import CallbackList, Callbacks, MetricsLog
 from rnncli.train.distributed import Distributed
+from rnncli.train.environment import describe as describe_environment, deterministic
 from rnncli.train.job import TrainJob, TrainResult
 from rnncli.train.loop import Fitted, Interrupted, fit, seed_everything
 from rnncli.train.tasks import Splits, Task
@@ -63,6 +64,7 @@ def _train(job: TrainJob, task: Task, callbacks: Callbacks | None) -> TrainResul
         pyplot()  # fail before training, not after
     callbacks = CallbackList(callbacks, MetricsLog(job.metrics_log) if job.metrics_log else None)
     torch.set_num_threads(job.threads)
+    deterministic()
     callbacks.on_status("reading the data")
     splits = task.read(job, callbacks.on_warning)
     seed_everything(job.seed)
@@ -127,7 +129,7 @@ def save(job: TrainJob, task: Task, config: ModelConfig, splits: Splits, fitted:
         "training": {
             "command": job.command, "data": task.describe_data(job, splits), "seed": job.seed, "options": job.options(),
             "epochs_run": len(fitted.history), "best_epoch": fitted.best_epoch,
-            "wall_time_s": round(fitted.wall_time_s, 1), "parameters": parameters, "torch": torch.__version__,
+            "wall_time_s": round(fitted.wall_time_s, 1), "parameters": parameters, "environment": describe_environment(),
             "processes": int(os.environ.get("WORLD_SIZE", "1")), "history": fitted.history, **extra,
             **({"stopped": fitted.stopped} if fitted.stopped else {}),
         },

@@ -105,21 +105,24 @@ def _meaningful(config: dict) -> dict:
 
 def shell_lines(command: str, width: int) -> list[str]:
     """A long command as lines of at most `width` characters, each option with its value,
-    joined by ` \\` so that the lines can be pasted into a shell."""
+    joined by ` \\` so that the lines can be pasted into a shell. Words keep their quoting as
+    recorded (`"$RNNCLI_DATA"/...` must stay open to the shell's expansion)."""
+    import re
     import shlex
 
     try:
-        words = shlex.split(command)
+        shlex.split(command)
     except ValueError:
         return [command]
+    words = re.findall(r"""(?:[^\s'"]+|'[^']*'|"[^"]*")+""", command)  # shell words as written
     parts, i = [], 0
     while i < len(words):  # an option and its value stay together, unless too wide for a line
         takes_value = words[i].startswith("-") and i + 1 < len(words) and not words[i + 1].startswith("-")
         pair = words[i:i + 1 + takes_value]
-        if len(shlex.join(pair)) + 6 > width:  # with its indent and " \\"
-            parts.extend(shlex.quote(word) for word in pair)
+        if len(" ".join(pair)) + 6 > width:  # with its indent and " \\"
+            parts.extend(pair)
         else:
-            parts.append(shlex.join(pair))
+            parts.append(" ".join(pair))
         i += 1 + takes_value
     lines, line = [], ""
     for part in parts:
