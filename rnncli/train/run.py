@@ -124,6 +124,7 @@ def save(job: TrainJob, task: Task, config: ModelConfig, splits: Splits, fitted:
         "config": config.to_dict(),
         "vocab": {"words": vocab.words.items, "chars": vocab.chars.items if config.char else []},
         "labels": vocab.labels,
+        **task.metadata(),
         "training": {
             "command": job.command, "data": task.describe_data(job, splits), "seed": job.seed, "options": job.options(),
             "epochs_run": len(fitted.history), "best_epoch": fitted.best_epoch,
