@@ -39,6 +39,8 @@ Dropout = Annotated[float, typer.Option(min=0.0, max=0.9, callback=finite, metav
 WordDropout = Annotated[float, typer.Option(min=0.0, max=0.9, callback=finite, metavar="P",
                                             help="Probability of replacing a word by <unk> in training.")]
 Epochs = Annotated[int, typer.Option(min=1, metavar="N", help="Passes over the training data.")]
+MinSteps = Annotated[int, typer.Option(min=0, metavar="N", help=(
+    "At least this many updates (batches): on small data the epochs are raised to reach it; 0: none."))]
 BatchSize = Annotated[int, typer.Option(min=1, max=65536, metavar="N", help="Sentences (texts) per step.")]
 LearningRate = Annotated[float, typer.Option(min=0.0, max=MAX_LR, callback=positive, metavar="LR",
                                              help="Peak Adam learning rate (cosine decay).")]
@@ -143,7 +145,8 @@ def train_tagger(
     hidden: Hidden = TAGGER["hidden"], embedding_dim: EmbeddingDim = TAGGER["embedding_dim"],
     char: Char = TAGGER["char"], char_hidden: CharHidden = TAGGER["char_hidden"], bidirectional: Bidirectional = True,
     dropout: Dropout = TAGGER["dropout"], word_dropout: WordDropout = TAGGER["word_dropout"],
-    epochs: Epochs = TAGGER["epochs"], batch_size: BatchSize = TAGGER["batch_size"], lr: LearningRate = TAGGER["lr"],
+    epochs: Epochs = TAGGER["epochs"], min_steps: MinSteps = TAGGER["min_steps"],
+    batch_size: BatchSize = TAGGER["batch_size"], lr: LearningRate = TAGGER["lr"],
     min_word_count: MinWordCount = TAGGER["min_word_count"], seed: Seed = 1, dtype: DtypeOption = "float16",
     patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, resume: Resume = None,
     metrics_log: MetricsLog = None, plot: Plot = None,
@@ -171,7 +174,8 @@ def train_sentiment(
     embedding_dim: EmbeddingDim = SENTIMENT["embedding_dim"], char: Char = SENTIMENT["char"],
     char_hidden: CharHidden = SENTIMENT["char_hidden"], bidirectional: Bidirectional = True,
     dropout: Dropout = SENTIMENT["dropout"], word_dropout: WordDropout = SENTIMENT["word_dropout"],
-    epochs: Epochs = SENTIMENT["epochs"], batch_size: BatchSize = SENTIMENT["batch_size"],
+    epochs: Epochs = SENTIMENT["epochs"], min_steps: MinSteps = SENTIMENT["min_steps"],
+    batch_size: BatchSize = SENTIMENT["batch_size"],
     lr: LearningRate = SENTIMENT["lr"], min_word_count: MinWordCount = SENTIMENT["min_word_count"], seed: Seed = 1,
     dtype: DtypeOption = "float16", patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1,
     resume: Resume = None, metrics_log: MetricsLog = None, plot: Plot = None,
@@ -198,6 +202,7 @@ def train_tokenizer(
     hidden: Hidden = TOKENIZER["hidden"], embedding_dim: CharEmbeddingDim = TOKENIZER["embedding_dim"],
     bidirectional: Bidirectional = True, dropout: Dropout = TOKENIZER["dropout"],
     word_dropout: CharDropout = TOKENIZER["word_dropout"], epochs: Epochs = TOKENIZER["epochs"],
+    min_steps: MinSteps = TOKENIZER["min_steps"],
     batch_size: BatchSize = TOKENIZER["batch_size"], lr: LearningRate = TOKENIZER["lr"],
     min_word_count: MinCharCount = TOKENIZER["min_word_count"], seed: Seed = 1, dtype: DtypeOption = "float16",
     patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, resume: Resume = None,

@@ -88,6 +88,8 @@ def _train(job: TrainJob, task: Task, callbacks: Callbacks | None) -> TrainResul
         return TrainResult(None, fitted.best_epoch, {}, fitted.history, parameters, fitted.wall_time_s, dist.rank,
                            fitted.stopped, job.dtype)
     result = save(job, task, config, splits, fitted, parameters, extra)
+    for message in task.warnings(model_file.load_model(job.out), splits.dev):
+        callbacks.on_warning(message)
     Path(job.checkpoint).unlink(missing_ok=True)
     if job.plot is not None:
         from rnncli.plot import plot_history

@@ -97,6 +97,10 @@ class Task:
         return {f"train_{self.unit}": len(splits.train), "vocabulary_words": len(self.vocab.words),
                 "parameters": parameters}
 
+    def warnings(self, model: ModelFile, dev: list) -> list[str]:
+        """What is wrong with a saved model that its scores do not make plain."""
+        return []
+
     def metadata(self) -> dict:
         """What the model file holds beside its config, vocabularies and labels (a tokenizer's
         multiword expansions)."""
@@ -315,6 +319,18 @@ class TokenizerTask(TaggerTask):
 
     def metadata(self) -> dict:
         return {"multiword": self.expander.table} if self.multiword else {}
+
+    def warnings(self, model: ModelFile, dev: list) -> list[str]:
+        """A tokenizer that ends no sentence on dev but where each paragraph ends, while dev has more."""
+        from rnncli.infer.tokenizer import Tokenizer
+
+        gold = [x.paragraph for x in dev]
+        system = Tokenizer(model).segment([p.text for p in gold])
+        if sum(len(s) for s in system) <= len(gold) < sum(len(p.sentences) for p in gold):
+            return [f"{model.path}: the tokenizer ends no sentence on dev but at paragraph ends, where dev has "
+                    f"{sum(len(p.sentences) for p in gold)} sentences in {len(gold)} paragraphs; train longer "
+                    "(--min-steps, --epochs)"]
+        return []
 
     def info(self, splits: Splits, parameters: int) -> dict:
         return {"parameters": parameters, "train_pieces": len(splits.train), "characters": len(self.vocab.words)}

@@ -66,7 +66,7 @@ def german_tokenizer(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("tokenizer") / "tiny-de.safetensors"
     job = TrainJob.for_task("tokenizer", train=GERMAN, dev=GERMAN, out=out, hidden=16, embedding_dim=8, layers=1,
-                            dropout=0.0, word_dropout=0.0, epochs=40, batch_size=2, lr=2e-2, seed=3,
+                            dropout=0.0, word_dropout=0.0, epochs=40, min_steps=0, batch_size=2, lr=2e-2, seed=3,
                             min_word_count=1, dtype="float32", command="pytest tiny-de")
     train(job, TokenizerTask())
     return out
