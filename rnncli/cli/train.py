@@ -40,7 +40,8 @@ WordDropout = Annotated[float, typer.Option(min=0.0, max=0.9, callback=finite, m
                                             help="Probability of replacing a word by <unk> in training.")]
 Epochs = Annotated[int, typer.Option(min=1, metavar="N", help="Passes over the training data.")]
 MinSteps = Annotated[int, typer.Option(min=0, metavar="N", help=(
-    "At least this many updates (batches): on small data the epochs are raised to reach it; 0: none."))]
+    "At least this many updates (batches): on small data the epochs are raised to reach it; 0: none. "
+    "Not applied when --epochs is given and --min-steps is not."))]
 BatchSize = Annotated[int, typer.Option(min=1, max=65536, metavar="N", help="Sentences (texts) per step.")]
 LearningRate = Annotated[float, typer.Option(min=0.0, max=MAX_LR, callback=positive, metavar="LR",
                                              help="Peak Adam learning rate (cosine decay).")]
@@ -118,11 +119,19 @@ def run_training(ctx: typer.Context, task: str, **task_options) -> None:
     from rnncli.train import TASKS, TrainJob, train
 
     ctx.params["threads"] = usable_threads(ctx.params["threads"])  # what the run uses, and the model file records
+    if "min_steps" in ctx.params and given(ctx, "epochs") and not given(ctx, "min_steps"):
+        ctx.params["min_steps"] = 0  # --epochs N alone means N epochs (and the model file records so)
     values = {name: value.value if isinstance(value, Enum) else value for name, value in ctx.params.items()
               if name not in task_options}
     job = TrainJob.for_task(task, command=command_line(ctx, "train", task), **values)
     with TrainingProgress() as progress:
         train(job, TASKS[task](**task_options), progress)
+
+
+def given(ctx: typer.Context, name: str) -> bool:
+    """Whether the option was given on the command line (not its default)."""
+    source = ctx.get_parameter_source(name)  # an enum of the click that typer carries: compared by name
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
 
 
 def usable_threads(threads: int) -> int:
