@@ -46,7 +46,7 @@ class TaggedToken:
 @dataclass(frozen=True)
 class TaggedSentence:
     text: str
-    tagset: str  # "upos", "ptb" or "universal"
+    tagset: str  # "upos", "xpos" ("ptb" for Penn Treebank tags) or "universal"
     tokens: list[TaggedToken]
 
     def pairs(self) -> list[tuple[str, str]]:
@@ -56,8 +56,8 @@ class TaggedSentence:
 
 class Tagger(NltkTagger):
     """A part-of-speech tagger: `model` is a bundled name (`lstm`, `rnn`, `tagger-lstm`) or
-    the path of a model file; `tagset` is "upos" (default when the model has it), "ptb", or
-    "universal" (NLTK's 12 universal tags, from UPOS: a tag's probability is the sum of its
+    the path of a model file; `tagset` is "upos" (default when the model has it), "xpos" (the
+    treebank's own tags; "ptb" as well where they are Penn Treebank tags), or "universal" (NLTK's 12 universal tags, from UPOS: a tag's probability is the sum of its
     UPOS tags'); `tokenizer` cuts running text (`tag_text`): "lstm" (the bundled
     character-level tokenizer), "rnn", "treebank" (NLTK's Punkt and Treebank rules) or the path
     of a tokenizer model."""

@@ -20,7 +20,7 @@ TINY_SENTIMENT = FIXTURES / "tiny-sentiment.tsv"
 
 
 TINY_TAGGER = {"embedding_dim": 16, "char_dim": 8, "char_hidden": 8, "hidden": 16, "layers": 1, "dropout": 0.0,
-               "word_dropout": 0.0, "epochs": 25, "batch_size": 4, "lr": 1e-2, "min_word_count": 1, "seed": 7,
+               "word_dropout": 0.0, "epochs": 25, "min_steps": 0, "batch_size": 4, "lr": 1e-2, "min_word_count": 1, "seed": 7,
                "dtype": "float32", "command": "pytest tiny"}
 
 
@@ -68,7 +68,7 @@ def tiny_tokenizer(tmp_path_factory) -> Path:
 
     out = tmp_path_factory.mktemp("tokenizer") / "tiny-tokenizer.safetensors"
     job = TrainJob.for_task("tokenizer", train=TINY_TOKENIZER_DATA, dev=TINY_TOKENIZER_DATA, out=out, hidden=16,
-                            embedding_dim=8, layers=1, dropout=0.0, word_dropout=0.0, epochs=40, batch_size=2,
+                            embedding_dim=8, layers=1, dropout=0.0, word_dropout=0.0, epochs=40, min_steps=0, batch_size=2,
                             lr=2e-2, seed=3, min_word_count=1, dtype="float32", command="pytest tiny")
     train(job, TokenizerTask())
     return out

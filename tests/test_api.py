@@ -44,8 +44,8 @@ def test_tagger_refuses_what_it_cannot_do(hand_tagger, tiny_sentiment):
         rnncli.Tagger(str(hand_tagger)).tag(["New York"])
     with pytest.raises(RnnCliError, match="a sentiment model, but this command needs a tagger model"):
         rnncli.Tagger(str(tiny_sentiment))
-    with pytest.raises(RnnCliError, match="has no xpos tags"):
-        rnncli.Tagger(str(hand_tagger), tagset="xpos")
+    with pytest.raises(RnnCliError, match="has no stts tags"):
+        rnncli.Tagger(str(hand_tagger), tagset="stts")
 
 
 def test_sentiment_predicts_one_result_per_text(tiny_sentiment):

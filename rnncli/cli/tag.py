@@ -55,6 +55,7 @@ def tag(text: TextArgs = None, input_path: InputFile = None, input_format: TagIn
     from rnncli.cli.views.console import print_warning
     from rnncli.infer.tagger import tag_lines
     from rnncli.infer.tokenizer import open_tokenizer, tokenizer_file
+    from rnncli.infer.unfamiliar import watched
     from rnncli.model.bundled import open_model, resolve_model
     from rnncli.model.tagsets import chosen_head
     from rnncli.text.inputs import open_input
@@ -64,7 +65,8 @@ def tag(text: TextArgs = None, input_path: InputFile = None, input_format: TagIn
     source = open_input(text, input_path, print_warning)
     tagger = open_model(model, "tagger")
     name, head = chosen_head(tagger.labels, tagset.value if tagset else None, tagger.path)
-    results = tag_lines(tagger, source.lines, input_format.value, source.source, per_line=source.interactive,
-                        input_waiting=source.input_waiting, jobs=workers(jobs, source.interactive),
-                        tokenizer=open_tokenizer(tokenizer, input_format.value))
+    cutter = open_tokenizer(tokenizer, input_format.value)
+    lines = watched(source.lines, cutter.model.words, cutter.name, print_warning) if cutter else source.lines
+    results = tag_lines(tagger, lines, input_format.value, source.source, per_line=source.interactive,
+                        input_waiting=source.input_waiting, jobs=workers(jobs, source.interactive), tokenizer=cutter)
     view.show(results, fmt, name, tagger.labels[head], head, top, threshold)

@@ -40,6 +40,9 @@ Dropout = Annotated[float, typer.Option(min=0.0, max=0.9, callback=finite, metav
 WordDropout = Annotated[float, typer.Option(min=0.0, max=0.9, callback=finite, metavar="P",
                                             help="Probability of replacing a word by <unk> in training.")]
 Epochs = Annotated[int, typer.Option(min=1, metavar="N", help="Passes over the training data.")]
+MinSteps = Annotated[int, typer.Option(min=0, metavar="N", help=(
+    "At least this many updates (batches): on small data the epochs are raised to reach it; 0: none. "
+    "Not applied when --epochs is given and --min-steps is not."))]
 BatchSize = Annotated[int, typer.Option(min=1, max=65536, metavar="N", help="Sentences (texts) per step.")]
 LearningRate = Annotated[float, typer.Option(min=0.0, max=MAX_LR, callback=positive, metavar="LR",
                                              help="Peak Adam learning rate (cosine decay).")]
@@ -119,11 +122,19 @@ def run_training(ctx: typer.Context, task: str, **task_options) -> None:
     from rnncli.train import TASKS, TrainJob, train
 
     ctx.params["threads"] = usable_threads(ctx.params["threads"])  # what the run uses, and the model file records
+    if "min_steps" in ctx.params and given(ctx, "epochs") and not given(ctx, "min_steps"):
+        ctx.params["min_steps"] = 0  # --epochs N alone means N epochs (and the model file records so)
     values = {name: value.value if isinstance(value, Enum) else value for name, value in ctx.params.items()
               if name not in task_options}
     job = TrainJob.for_task(task, command=command_line(ctx, "train", task), **values)
     with TrainingProgress() as progress:
         train(job, TASKS[task](**task_options), progress)
+
+
+def given(ctx: typer.Context, name: str) -> bool:
+    """Whether the option was given on the command line (not its default)."""
+    source = ctx.get_parameter_source(name)  # an enum of the click that typer carries: compared by name
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
 
 
 def usable_threads(threads: int) -> int:
@@ -146,7 +157,8 @@ def train_tagger(
     hidden: Hidden = TAGGER["hidden"], embedding_dim: EmbeddingDim = TAGGER["embedding_dim"],
     char: Char = TAGGER["char"], char_hidden: CharHidden = TAGGER["char_hidden"], bidirectional: Bidirectional = True,
     dropout: Dropout = TAGGER["dropout"], word_dropout: WordDropout = TAGGER["word_dropout"],
-    epochs: Epochs = TAGGER["epochs"], batch_size: BatchSize = TAGGER["batch_size"], lr: LearningRate = TAGGER["lr"],
+    epochs: Epochs = TAGGER["epochs"], min_steps: MinSteps = TAGGER["min_steps"],
+    batch_size: BatchSize = TAGGER["batch_size"], lr: LearningRate = TAGGER["lr"],
     min_word_count: MinWordCount = TAGGER["min_word_count"], seed: Seed = 1, dtype: DtypeOption = "float16",
     patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, resume: Resume = None,
     metrics_log: MetricsLog = None, plot: Plot = None,
@@ -174,7 +186,8 @@ def train_sentiment(
     embedding_dim: EmbeddingDim = SENTIMENT["embedding_dim"], char: Char = SENTIMENT["char"],
     char_hidden: CharHidden = SENTIMENT["char_hidden"], bidirectional: Bidirectional = True,
     dropout: Dropout = SENTIMENT["dropout"], word_dropout: WordDropout = SENTIMENT["word_dropout"],
-    epochs: Epochs = SENTIMENT["epochs"], batch_size: BatchSize = SENTIMENT["batch_size"],
+    epochs: Epochs = SENTIMENT["epochs"], min_steps: MinSteps = SENTIMENT["min_steps"],
+    batch_size: BatchSize = SENTIMENT["batch_size"],
     lr: LearningRate = SENTIMENT["lr"], min_word_count: MinWordCount = SENTIMENT["min_word_count"], seed: Seed = 1,
     dtype: DtypeOption = "float16", patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1,
     resume: Resume = None, metrics_log: MetricsLog = None, plot: Plot = None,
@@ -201,6 +214,7 @@ def train_tokenizer(
     hidden: Hidden = TOKENIZER["hidden"], embedding_dim: CharEmbeddingDim = TOKENIZER["embedding_dim"],
     bidirectional: Bidirectional = True, dropout: Dropout = TOKENIZER["dropout"],
     word_dropout: CharDropout = TOKENIZER["word_dropout"], epochs: Epochs = TOKENIZER["epochs"],
+    min_steps: MinSteps = TOKENIZER["min_steps"],
     batch_size: BatchSize = TOKENIZER["batch_size"], lr: LearningRate = TOKENIZER["lr"],
     min_word_count: MinCharCount = TOKENIZER["min_word_count"], seed: Seed = 1, dtype: DtypeOption = "float16",
     patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, resume: Resume = None,

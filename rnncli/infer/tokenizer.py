@@ -2,7 +2,8 @@
 
 A tokenizer model is a tagger one level down: its "words" are characters and its one output,
 `boundary`, labels each character inside / token end / sentence end / word end inside a
-multiword token (segmentation.LABELS). Any whitespace reads as a space. A character the
+multiword token (segmentation.LABELS), and, for treebanks whose multiword tokens are not spelled
+by their words, a token that is one (its words from the expander stored with the model). Any whitespace reads as a space. A character the
 model never saw in training reads as its Unicode category (`<Lu>`, `<Nd>`, `<So>`, ...), so
 that a new letter, digit or emoji still looks like one.
 
@@ -22,6 +23,7 @@ from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.model.forward import tagger_forward
 from rnncli.model.bundled import BUNDLED, bundled_models, model_spec, open_model, resolve_model
 from rnncli.model.model_file import ModelFile
+from rnncli.text.multiword import Expander
 from rnncli.text.segmentation import Segment, codepoints, decode, windows
 from rnncli.model.vocab import Vocab
 
@@ -78,6 +80,7 @@ class Tokenizer:
             raise RnnCliError(f"{model.path}: a {model.config.task} model, not a tokenizer")
         self.model = model
         self.encoder = CharEncoder(model.words)
+        self.expander = Expander(model.meta.get("multiword", {}))
 
     @property
     def name(self) -> str:
@@ -102,8 +105,11 @@ class Tokenizer:
 
     def segment(self, texts: list[str]) -> list[list[list[Segment]]]:
         """For each text (a paragraph), its sentences of tokens; offsets index the text."""
-        return [decode(text, p.argmax(-1)) if text else []
-                for text, p in zip(texts, self.probabilities(texts))]
+        out = [decode(text, p.argmax(-1)) if text else [] for text, p in zip(texts, self.probabilities(texts))]
+        for text, sentences in zip(texts, out):
+            for token in (t for s in sentences for t in s if t.multiword):
+                token.words = self.expander.expand(text[token.start:token.end])
+        return out
 
 
 def tokenizer_file(spec: str) -> Path | None:

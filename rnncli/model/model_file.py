@@ -27,7 +27,7 @@ from rnncli.model.config import ModelConfig, is_int, is_number, json_type, shown
 from rnncli.model.tagsets import HEADS
 from rnncli.errors import RnnCliError
 from rnncli.files import write_atomic
-from rnncli.text.segmentation import LABELS as SEGMENT_LABELS
+from rnncli.text.segmentation import LABELS as SEGMENT_LABELS, MULTIWORD_LABELS
 from rnncli.model.vocab import Vocab
 
 FORMAT = "rnncli-model"
@@ -288,9 +288,8 @@ def _check_meta(meta: dict, tensors: dict[str, Tensor]) -> tuple[ModelConfig, Vo
     _check_labels(config.task, labels)
     if config.task == "sentiment" and (list(labels) != ["label"] or len(labels["label"]) < 2):
         raise ValueError("a sentiment model has one output, label, with two labels or more")
-    if config.task == "tokenizer" and (labels != {"boundary": list(SEGMENT_LABELS)} or config.char):
-        raise ValueError(f"a tokenizer has one output, boundary, with the labels {', '.join(SEGMENT_LABELS)}, "
-                         "and no character features")
+    if config.task == "tokenizer":
+        _check_tokenizer(meta, labels, config)
     training = _object(meta, "training")
     for key, (ok, expected) in TRAINING_FIELDS.items():
         if training.get(key) is not None and not ok(training[key]):
@@ -300,6 +299,19 @@ def _check_meta(meta: dict, tensors: dict[str, Tensor]) -> tuple[ModelConfig, Vo
             raise ValueError(f"scores.{split} is {shown(scores)}, not an object of numbers")
     _check_tensors(config, tensors)
     return config, words, chars, labels
+
+
+def _check_tokenizer(meta: dict, labels: dict[str, list[str]], config: ModelConfig) -> None:
+    """One output, boundary, with the segmentation labels (and `multiword` with a table of
+    expansions: lower-cased token -> its words), and no character features."""
+    if labels not in ({"boundary": list(SEGMENT_LABELS)}, {"boundary": list(MULTIWORD_LABELS)}) or config.char:
+        raise ValueError(f"a tokenizer has one output, boundary, with the labels {', '.join(SEGMENT_LABELS)} "
+                         "(and multiword), and no character features")
+    table = meta.get("multiword", {})
+    if not isinstance(table, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and v and all(isinstance(w, str) and w for w in v)
+            for k, v in table.items()):
+        raise ValueError(f"multiword is {shown(table)}, not an object of token -> list of words")
 
 
 def _check_labels(task: str, labels: dict[str, list[str]]) -> None:

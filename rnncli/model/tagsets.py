@@ -1,8 +1,9 @@
 """Tag set names, in one place.
 
 A model's outputs ("heads") are named by what they predict: a tagger has `upos` (UD's 17
-universal tags) and/or `xpos` (the treebank's own tags: Penn Treebank tags for English); a
-sentiment model has `label`. Users choose a tag set as `upos` or `ptb`.
+universal tags) and/or `xpos` (the treebank's own tags, named for what they are by `xpos_name`: PTB for
+English EWT, STTS for German, else XPOS); a sentiment model has `label`. Users choose a tag
+set as `upos` or `xpos`; `ptb` is `xpos` where those are Penn Treebank tags.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from rnncli.errors import EXIT_USAGE, RnnCliError
 
 UPOS = frozenset({"ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
                   "SCONJ", "SYM", "VERB", "X"})  # Universal Dependencies' 17 part-of-speech tags
-HEADS = {"upos": "upos", "ptb": "xpos"}  # the user's tag set name -> the head that predicts it
+HEADS = {"upos": "upos", "xpos": "xpos", "ptb": "xpos"}  # the user's tag set name -> the head that predicts it
+# XPOS tag sets known by tags that only they have: name -> those tags
+XPOS_SETS = {"PTB": frozenset({"NN", "DT", "IN", "PRP"}), "STTS": frozenset({"NN", "ART", "APPR", "VAFIN"})}
 # NLTK's 12 universal tags (Petrov et al. 2012, `nltk.pos_tag(..., tagset="universal")`) from UD's 17
 UPOS_TO_UNIVERSAL = {"ADJ": "ADJ", "ADP": "ADP", "ADV": "ADV", "AUX": "VERB", "CCONJ": "CONJ", "DET": "DET",
                      "INTJ": "X", "NOUN": "NOUN", "NUM": "NUM", "PART": "PRT", "PRON": "PRON", "PROPN": "NOUN",
@@ -28,8 +31,14 @@ def default_head(heads: Iterable[str]) -> str:
 
 
 def tagset_of(head: str) -> str:
-    """The user's name for a head (`xpos` -> `ptb`)."""
+    """The user's name for a head (`xpos` -> `xpos`)."""
     return next((name for name, h in HEADS.items() if h == head), head)
+
+
+def xpos_name(tags: Iterable[str]) -> str:
+    """What a treebank's XPOS tags are: PTB, STTS, or just XPOS."""
+    tags = set(tags)
+    return next((name for name, marks in XPOS_SETS.items() if marks <= tags), "XPOS")
 
 
 def display(head: str) -> str:
@@ -39,9 +48,13 @@ def display(head: str) -> str:
 def chosen_head(heads: Iterable[str], tagset: str | None, path) -> tuple[str, str]:
     """The tag set a user asked for (None: the model's default) and the head that predicts it;
     a usage error naming the model file `path` when the model has no such tags."""
+    labels = heads if isinstance(heads, dict) else None
     heads = list(heads)
     name = tagset or tagset_of(default_head(heads))
     head = HEADS.get(name)
     if head not in heads:
         raise RnnCliError(f"{path}: this model has no {name} tags", EXIT_USAGE)
+    if name == "ptb" and labels is not None and xpos_name(labels[head]) != "PTB":
+        raise RnnCliError(f"{path}: this model's XPOS tags are {xpos_name(labels[head])}, not Penn Treebank tags; "
+                          "use --tagset xpos", EXIT_USAGE)
     return name, head

@@ -9,4 +9,5 @@
 - segmented.py: running text cut by a tokenizer model as it arrives, the same however fast it arrives.
 - conllu.py: CoNLL-U read and written with every column, comment and special row kept.
 - segmentation.py: segmentation as labels over characters, the tokenizer model's view of a treebank.
+- multiword.py: the words of multiword tokens they do not spell (`im` = `in dem`), learned from a treebank.
 """

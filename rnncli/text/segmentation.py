@@ -8,6 +8,9 @@ label per character:
     token     (1)  the last character of a token
     sentence  (2)  the last character of a token that ends a sentence
     word      (3)  the last character of a word inside a multiword token (`do|n't`, `it|s`)
+    multiword (4)  the first character of a multiword token whose words do not spell it
+                   (German `im` = `in dem`, French `du` = `de le`); its words come from an
+                   expander (text/multiword.py). Only models trained on such data have it.
 
 The same labels, predicted, turn back into sentences of tokens and words (`decode`).
 """
@@ -24,16 +27,22 @@ from rnncli.text.conllu import FORM, ID, MISC, Sentence
 from rnncli.errors import RnnCliError
 
 LABELS = ("inside", "token", "sentence", "word")
+MULTIWORD_LABELS = LABELS + ("multiword",)
 _NEWDOC, _NEWPAR = re.compile(r"# newdoc(\s|\Z)"), re.compile(r"# newpar(\s|\Z)")
-INSIDE, TOKEN, SENTENCE, WORD = range(4)
+INSIDE, TOKEN, SENTENCE, WORD, MULTIWORD = range(5)
 
 
 @dataclass
 class Token:
     start: int  # character offsets in the paragraph's text, end exclusive
     end: int
-    words: list[str]  # one word, or the words of a multiword token (substrings of its text)
+    words: list[str]  # one word, or the words of a multiword token
     space_after: bool = True
+
+    @property
+    def spelled(self) -> bool:
+        """Whether its words, joined, are its text (always so for a single word)."""
+        return len(self.words) == 1 or sum(map(len, self.words)) == self.end - self.start
 
 
 @dataclass
@@ -48,12 +57,20 @@ class Paragraph:
         for sentence in self.sentences:
             for token in sentence:
                 position = token.start
-                for word in token.words[:-1]:
-                    position += len(word)
-                    labels[position - 1] = WORD
+                if not token.spelled:
+                    labels[position] = MULTIWORD
+                else:
+                    for word in token.words[:-1]:
+                        position += len(word)
+                        labels[position - 1] = WORD
                 labels[token.end - 1] = TOKEN
             labels[sentence[-1].end - 1] = SENTENCE
         return labels
+
+
+def has_multiword(paragraphs: Iterable[Paragraph]) -> bool:
+    """Whether any multiword token of these paragraphs has words that do not spell it."""
+    return any(not t.spelled for p in paragraphs for s in p.sentences for t in s)
 
 
 def _tokens(sentence: Sentence) -> Iterator[tuple[str, list[str], bool]]:
@@ -79,7 +96,8 @@ def paragraphs(sentences: Iterable[Sentence], source: str = "<gold>") -> Iterato
     """The paragraphs of a treebank, each with its text and tokens. A sentence's text is its
     `# text` (or its tokens joined as SpaceAfter says); sentences of a paragraph are joined by
     one space, or none where the last token has SpaceAfter=No. Tokens must be found in the text
-    in order, separated only by whitespace: anything else is an error naming the sentence."""
+    in order, separated only by whitespace: anything else is an error naming the sentence. A
+    multiword token's words need not spell it (`im` = `in dem`)."""
     paragraph = None
     for sentence in sentences:
         newdoc = any(_NEWDOC.match(c) for c in sentence.comments)
@@ -101,9 +119,9 @@ def paragraphs(sentences: Iterable[Sentence], source: str = "<gold>") -> Iterato
         for form, words, space in tokens:
             while position < len(text) and text[position].isspace() and not text.startswith(form, position):
                 position += 1
-            if not text.startswith(form, position) or "".join(words) != form:
+            if not text.startswith(form, position):
                 raise RnnCliError(f"{source}:{sentence.line}: token {form!r} does not match the sentence's "
-                                  f"# text at character {position}, or its words do not spell it")
+                                  f"# text at character {position}")
             found.append(Token(offset + position, offset + position + len(form), words, space))
             position += len(form)
         paragraph.text += text
@@ -137,6 +155,7 @@ class Segment:
     start: int
     end: int
     words: list[str]
+    multiword: bool = False  # labelled a multiword token whose words an expander must give
 
 
 def codepoints(text: str) -> np.ndarray:
@@ -153,7 +172,8 @@ def whitespace(text: str) -> np.ndarray:
 def decode(text: str, labels: Sequence[int] | np.ndarray) -> list[list[Segment]]:
     """Sentences of tokens from one label per character. Whitespace always separates tokens
     (and is never part of one); a `sentence` label ends the sentence after its token; a `word`
-    label splits a token into words, unless it falls on the token's last character. The text's
+    label splits a token into words, unless it falls on the token's last character; a
+    `multiword` label on a token's first character marks it (Segment.multiword). The text's
     last token always ends a sentence. Linear time; the loop runs over tokens, not characters."""
     if not text:
         return []
@@ -164,13 +184,14 @@ def decode(text: str, labels: Sequence[int] | np.ndarray) -> list[list[Segment]]
     starts = ~space & np.insert(space[:-1] | ends[:-1], 0, True)
     splits = (np.flatnonzero(~space & ~ends & (labels == WORD)) + 1).tolist()  # a word ends, its token goes on
     sentence_ends = set((np.flatnonzero(labels == SENTENCE) + 1).tolist())
+    multi = labels == MULTIWORD
     sentences, current, j = [], [], 0
     for start, end in zip(np.flatnonzero(starts).tolist(), (np.flatnonzero(ends) + 1).tolist()):
         k = j
         while k < len(splits) and splits[k] < end:  # splits fall inside tokens, in order
             k += 1
         if k == j:
-            current.append(Segment(start, end, [text[start:end]]))
+            current.append(Segment(start, end, [text[start:end]], bool(multi[start]) and end - start > 1))
         else:
             cuts = [start, *splits[j:k], end]
             current.append(Segment(start, end, [text[a:b] for a, b in zip(cuts, cuts[1:])]))
@@ -188,10 +209,21 @@ def _f1(gold: set, system: set) -> float:
     return 2 * hits / (len(gold) + len(system)) if gold or system else 1.0
 
 
+def _word_keys(i: int, start: int, end: int, words: list[str]) -> list[tuple]:
+    if sum(map(len, words)) != end - start:
+        return [(i, start, end, k, word.lower()) for k, word in enumerate(words)]
+    keys = []
+    for word in words:
+        keys.append((i, start, start + len(word)))
+        start += len(word)
+    return keys
+
+
 def segmentation_f1(gold: list[Paragraph], system: list[list[list[Segment]]]) -> dict[str, float]:
     """Tokens, sentences and words F1 of a system's segmentation of the gold paragraphs' own
     text: a token or sentence counts when its character span matches exactly; a word when its
-    span within its token does (so `don't` -> do|n't counts only if split there). The CoNLL 2018
+    span within its token does (so `don't` -> do|n't counts only if split there), or, for words
+    that do not spell their token, when its token, place in it and form do. The CoNLL 2018
     scorer aligns the same way for words that are substrings of their tokens, as in English."""
     spans = {"tokens": (set(), set()), "sentences": (set(), set()), "words": (set(), set())}
     for i, (paragraph, sentences) in enumerate(zip(gold, system)):
@@ -201,7 +233,5 @@ def segmentation_f1(gold: list[Paragraph], system: list[list[list[Segment]]]) ->
                 spans["sentences"][side].add((i, sentence[0][0], sentence[-1][1]))
                 for start, end, words in sentence:
                     spans["tokens"][side].add((i, start, end))
-                    for word in words:
-                        spans["words"][side].add((i, start, start + len(word)))
-                        start += len(word)
+                    spans["words"][side].update(_word_keys(i, start, end, words))
     return {name: _f1(*pair) for name, pair in spans.items()}

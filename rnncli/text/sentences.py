@@ -144,7 +144,8 @@ def _sentence(piece: Piece, tokens: list[Segment], number: int) -> Sentence:
             space = piece.space_after or token.end < len(piece.text)
         misc = "_" if space else "SpaceAfter=No"
         if len(token.words) > 1:
-            rows.append([f"{first}-{first + len(token.words) - 1}", "".join(token.words), *"_" * 7, misc])
+            form = piece.text[token.start:token.end] if token.start >= 0 else "".join(token.words)
+            rows.append([f"{first}-{first + len(token.words) - 1}", form, *"_" * 7, misc])
             rows += [[str(first + k), word, *"_" * 8] for k, word in enumerate(token.words)]
         else:
             rows.append([str(first), token.words[0], *"_" * 7, misc])

@@ -35,6 +35,7 @@ class TrainJob:
     pooling: str = "max"  # sentiment only
     # optimisation
     epochs: int = 30
+    min_steps: int = 0  # at least this many updates: epochs are raised to reach it (small data)
     batch_size: int = 32
     lr: float = 2e-3
     min_lr_ratio: float = 0.05  # the cosine schedule ends at lr * min_lr_ratio
@@ -57,8 +58,8 @@ class TrainJob:
     ARCHITECTURE = ("cell", "activation", "layers", "hidden", "embedding_dim", "char", "char_dim", "char_hidden",
                     "bidirectional", "dropout", "word_dropout")
     # What a checkpoint must agree on to be resumed (and what a model file records as its options).
-    OPTIMISATION = ("epochs", "batch_size", "lr", "min_lr_ratio", "weight_decay", "clip", "seed", "min_word_count",
-                    "dtype")
+    OPTIMISATION = ("epochs", "min_steps", "batch_size", "lr", "min_lr_ratio", "weight_decay", "clip", "seed",
+                    "min_word_count", "dtype")
 
     def __post_init__(self):
         """Types and ranges, so that a library caller gets a clear error, not one from torch."""
@@ -67,6 +68,8 @@ class TrainJob:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise RnnCliError(f"{name} must be a whole number >= 1, not {value!r}", EXIT_USAGE)
+        if isinstance(self.min_steps, bool) or not isinstance(self.min_steps, int) or self.min_steps < 0:
+            raise RnnCliError(f"min_steps must be a whole number >= 0, not {self.min_steps!r}", EXIT_USAGE)
         for name, low, high, low_open in (("lr", 0.0, 10.0, True), ("clip", 0.0, math.inf, True),
                                           ("dropout", 0.0, 0.99, False), ("word_dropout", 0.0, 0.99, False),
                                           ("min_lr_ratio", 0.0, 1.0, False), ("weight_decay", 0.0, 1.0, False)):
@@ -124,13 +127,14 @@ class TrainJob:
 # Each task's defaults: chosen on dev (see pretrained/README.md), read by the CLI and by TrainJob.for_task.
 DEFAULTS: dict[str, dict] = {
     "tagger": {"layers": 2, "hidden": 200, "embedding_dim": 100, "char": True, "char_hidden": 64, "dropout": 0.33,
-               "word_dropout": 0.1, "epochs": 30, "batch_size": 32, "lr": 2e-3, "min_word_count": 2},
+               "word_dropout": 0.1, "epochs": 30, "min_steps": 1000, "batch_size": 32, "lr": 2e-3, "min_word_count": 2},
     "sentiment": {"layers": 1, "hidden": 150, "embedding_dim": 100, "char": False, "char_hidden": 32,
-                  "dropout": 0.5, "word_dropout": 0.1, "pooling": "max", "epochs": 10, "batch_size": 64,
-                  "lr": 2e-3, "min_word_count": 1},
+                  "dropout": 0.5, "word_dropout": 0.1, "pooling": "max", "epochs": 10, "min_steps": 0,
+                  "batch_size": 64, "lr": 2e-3, "min_word_count": 1},
     # characters in, a segmentation label per character out; min_word_count counts characters
     "tokenizer": {"layers": 2, "hidden": 64, "embedding_dim": 32, "char": False, "char_hidden": 32, "dropout": 0.1,
-                  "word_dropout": 0.02, "epochs": 10, "batch_size": 32, "lr": 3e-3, "min_word_count": 3},
+                  "word_dropout": 0.02, "epochs": 10, "min_steps": 1000, "batch_size": 32, "lr": 3e-3,
+                  "min_word_count": 3},
 }
 
 

@@ -4,6 +4,7 @@ What differs between tasks (inputs, loss, what counts as correct) comes from the
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import random
@@ -22,6 +23,8 @@ from rnncli.train.callbacks import Callbacks
 from rnncli.train.distributed import Distributed
 from rnncli.train.job import TrainJob
 from rnncli.train.model import batch_tensors, numpy_state
+
+STUCK = 5  # epochs of an unmoving dev score that earn a warning
 
 
 @dataclass
@@ -133,6 +136,7 @@ def fit(model: nn.Module, task, train: list, dev: list, job: TrainJob, callbacks
     Under torchrun (`dist.world` > 1) each rank takes every world-th batch of the same shuffled
     order, DistributedDataParallel averages the gradients, dev counts are summed, and only
     rank 0 reports and writes checkpoints; every rank follows rank 0's decision to stop."""
+    job = with_min_steps(job, _steps_per_epoch(train, job, dist or Distributed()), callbacks)
     run = _Run(model, task, train, dev, job, callbacks, dist or Distributed(), checkpoint)
     run.start(info)
     stopped = None
@@ -152,6 +156,17 @@ def fit(model: nn.Module, task, train: list, dev: list, job: TrainJob, callbacks
                            f"epoch {run.best_epoch}")
                 break
     return Fitted(run.best_state, run.best_epoch, run.history, time.monotonic() - run.started, stopped)
+
+
+def with_min_steps(job: TrainJob, steps_per_epoch: int, callbacks: Callbacks) -> TrainJob:
+    """The job with its epochs raised, where its batches would give fewer than job.min_steps
+    updates (small data: 300 sentences are 10 batches an epoch), saying so."""
+    needed = math.ceil(job.min_steps / steps_per_epoch)
+    if needed <= job.epochs:
+        return job
+    callbacks.on_status(f"{job.epochs} epochs of {steps_per_epoch} batches are fewer than --min-steps "
+                        f"{job.min_steps}: training {needed} epochs")
+    return dataclasses.replace(job, epochs=needed)
 
 
 def _steps_per_epoch(train: list, job: TrainJob, dist: Distributed) -> int:
@@ -199,6 +214,7 @@ class _Run:
             self.skip, self.total_loss, self.n = (progress.get("step", 0), progress.get("loss_sum", 0.0),
                                                   progress.get("loss_n", 0))
         self.callbacks = callbacks if dist.main else Callbacks()
+        self.stuck_warned = False
         self.started = 0.0  # time.monotonic() when the run began, less the time it ran before a resume
 
     def start(self, info: dict) -> None:
@@ -275,8 +291,19 @@ class _Run:
         if dev_scores[self.task.metric] > self.best:
             self.best, self.best_state, self.best_epoch = dev_scores[self.task.metric], numpy_state(self.model), epoch
         metrics["best_epoch"] = self.best_epoch
+        self.warn_if_stuck(epoch)
         self.save(self.rng, epoch=epoch)
         self.callbacks.on_epoch_end(epoch, metrics)
+
+    def warn_if_stuck(self, epoch: int) -> None:
+        """Warn once when the dev metric has not moved at all for STUCK epochs: a model that
+        learned nothing (too few updates, too high or low a learning rate)."""
+        scores = [m[f"dev_{self.task.metric}"] for m in self.history[-STUCK:]]
+        if not self.stuck_warned and len(scores) == STUCK and max(scores) - min(scores) < 1e-9:
+            self.stuck_warned = True
+            self.callbacks.on_warning(
+                f"dev {self.task.metric} has stayed at {scores[-1]:.2%} for {STUCK} epochs (to epoch {epoch}): "
+                "the model is not learning; train longer (--min-steps, --epochs) or change --lr")
 
     def save(self, rng: random.Random, **progress) -> None:
         """A training checkpoint of the run so far, where there is one to write (see checkpoints.save)."""

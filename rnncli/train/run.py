@@ -90,6 +90,8 @@ def _train(job: TrainJob, task: Task, callbacks: Callbacks | None) -> TrainResul
         return TrainResult(None, fitted.best_epoch, {}, fitted.history, parameters, fitted.wall_time_s, dist.rank,
                            fitted.stopped, job.dtype)
     result = save(job, task, config, splits, fitted, parameters, extra)
+    for message in task.warnings(model_file.load_model(job.out), splits.dev):
+        callbacks.on_warning(message)
     Path(job.checkpoint).unlink(missing_ok=True)
     if job.plot is not None:
         from rnncli.plot import plot_history
@@ -126,6 +128,7 @@ def save(job: TrainJob, task: Task, config: ModelConfig, splits: Splits, fitted:
         "config": config.to_dict(),
         "vocab": {"words": vocab.words.items, "chars": vocab.chars.items if config.char else []},
         "labels": vocab.labels,
+        **task.metadata(),
         "training": {
             "command": job.command, "data": task.describe_data(job, splits), "seed": job.seed, "options": job.options(),
             "epochs_run": len(fitted.history), "best_epoch": fitted.best_epoch,

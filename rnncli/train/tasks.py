@@ -23,7 +23,8 @@ from rnncli.data.tagged import TaggedSentence, build_tagger_vocab, read_tagged
 from rnncli.model.encoding import Batch, encode
 from rnncli.errors import RnnCliError
 from rnncli.model.model_file import ModelFile
-from rnncli.text.segmentation import LABELS, Paragraph, segmentation_f1
+from rnncli.text.multiword import Expander
+from rnncli.text.segmentation import LABELS, MULTIWORD_LABELS, Paragraph, has_multiword, segmentation_f1
 from rnncli.model.tagsets import default_head
 from rnncli.infer.tokenizer import CATEGORY_ITEMS, CharEncoder, char_key, open_tokenizer, tokenizer_file
 from rnncli.train.job import TrainJob
@@ -95,6 +96,15 @@ class Task:
         """What the progress display says at the start."""
         return {f"train_{self.unit}": len(splits.train), "vocabulary_words": len(self.vocab.words),
                 "parameters": parameters}
+
+    def warnings(self, model: ModelFile, dev: list) -> list[str]:
+        """What is wrong with a saved model that its scores do not make plain."""
+        return []
+
+    def metadata(self) -> dict:
+        """What the model file holds beside its config, vocabularies and labels (a tokenizer's
+        multiword expansions)."""
+        return {}
 
     def describe_data(self, job: TrainJob, splits: Splits) -> dict:
         """What a model file records of its data."""
@@ -254,7 +264,7 @@ TRAIN_WINDOW = 250  # training text is cut at whitespace into pieces of at most 
 
 def pieces(paragraph: Paragraph, size: int = TRAIN_WINDOW) -> list[CharSequence]:
     """A paragraph as training items of at most `size` characters, cut after whitespace."""
-    text, labels = paragraph.text, [LABELS[k] for k in paragraph.labels()]
+    text, labels = paragraph.text, [MULTIWORD_LABELS[k] for k in paragraph.labels()]
     out, start = [], 0
     while start < len(text):
         end = min(start + size, len(text))
@@ -276,17 +286,21 @@ class TokenizerTask(TaggerTask):
 
     def read(self, job: TrainJob, warn: Warn) -> Splits:
         def whole(path):
-            return [CharSequence(list(p.text), {"boundary": [LABELS[k] for k in p.labels()]}, p)
+            return [CharSequence(list(p.text), {"boundary": [MULTIWORD_LABELS[k] for k in p.labels()]}, p)
                     for p in read_paragraphs(path)]
 
-        train = [item for spec in job.train for p in read_paragraphs(spec) for item in pieces(p)]
+        paragraphs = [p for spec in job.train for p in read_paragraphs(spec)]
+        self.multiword = has_multiword(paragraphs)
+        self.expander = Expander.learn(paragraphs)
+        train = [item for p in paragraphs for item in pieces(p)]
         return Splits(train, [item for spec in job.dev for item in whole(spec)], whole(job.test) if job.test else None)
 
     def vocabularies(self, train: list, job: TrainJob, warn: Warn) -> Vocabularies:
         counts = Counter(char_key(ch) for item in train for ch in item.words)
         chars = Vocab.build(counts, job.min_word_count)
         chars = Vocab(chars.items + [c for c in CATEGORY_ITEMS if c not in chars], specials=True)
-        self.vocab = Vocabularies(chars, Vocab([PAD, UNK], specials=True), {"boundary": list(LABELS)})
+        labels = MULTIWORD_LABELS if self.multiword else LABELS
+        self.vocab = Vocabularies(chars, Vocab([PAD, UNK], specials=True), {"boundary": list(labels)})
         self.encoder = CharEncoder(chars)
         return self.vocab
 
@@ -302,6 +316,21 @@ class TokenizerTask(TaggerTask):
 
         gold = [x.paragraph for x in items]
         return segmentation_f1(gold, Tokenizer(model).segment([p.text for p in gold]))
+
+    def metadata(self) -> dict:
+        return {"multiword": self.expander.table} if self.multiword else {}
+
+    def warnings(self, model: ModelFile, dev: list) -> list[str]:
+        """A tokenizer that ends no sentence on dev but where each paragraph ends, while dev has more."""
+        from rnncli.infer.tokenizer import Tokenizer
+
+        gold = [x.paragraph for x in dev]
+        system = Tokenizer(model).segment([p.text for p in gold])
+        if sum(len(s) for s in system) <= len(gold) < sum(len(p.sentences) for p in gold):
+            return [f"{model.path}: the tokenizer ends no sentence on dev but at paragraph ends, where dev has "
+                    f"{sum(len(p.sentences) for p in gold)} sentences in {len(gold)} paragraphs; train longer "
+                    "(--min-steps, --epochs)"]
+        return []
 
     def info(self, splits: Splits, parameters: int) -> dict:
         return {"parameters": parameters, "train_pieces": len(splits.train), "characters": len(self.vocab.words)}

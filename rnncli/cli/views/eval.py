@@ -50,7 +50,7 @@ def show_tagger(names: list[str], reports: list, documents: list[dict], data: Pa
         scored = [name for name in ("upos", "xpos") if any(name in r.tagsets for r in reports)]
         head = tagsets.HEADS[tagset] if tagset else tagsets.default_head(scored or ["upos"])
         if head not in scored:  # the data (or every model) lacks it: no per-tag table to show
-            print_warning(f"--tagset {tagsets.tagset_of(head)}: no {display(head)} tags scored "
+            print_warning(f"--tagset {tagset or tagsets.tagset_of(head)}: no {display(head)} tags scored "
                           f"(none in {data}, or no model predicts them); no per-tag table")
         console = stdout_console()
         if len(reports) == 1:

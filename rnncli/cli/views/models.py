@@ -7,7 +7,7 @@ from rich.text import Text
 
 from rnncli.cli.views.console import Console, stdout_console
 from rnncli.cli.views.formats import split_scores, write_json
-from rnncli.model.tagsets import display
+from rnncli.model.tagsets import display, xpos_name
 from rnncli.text.hygiene import printable
 
 
@@ -142,7 +142,8 @@ def model_info(console: Console, m: dict) -> None:
     training = m.get("training", {})
     data = m["data"] if isinstance(m["data"], dict) else {"data": m["data"]}
     data = {k: data[k] for k in sorted(data, key=lambda k: (["train", "dev", "test"] + [k]).index(k))}
-    outputs = {k: "labels" if k == "label" else f"{display(k)} tags" for k in m["label_names"]}
+    outputs = {k: "labels" if k == "label" else f"{xpos_name(v) if k == 'xpos' else display(k)} tags"
+               for k, v in m["label_names"].items()}
     rows = [("model", m["name"]), ("file", m["path"]), ("task", m["task"]),
             ("cell", m["cell"] + (f" ({m['activation']})" if m["activation"] else "")),
             ("recurrence", m["recurrence"]),

@@ -1,0 +1,89 @@
+"""The whole pipeline on other languages and scripts: train a tokenizer and a tagger on each UD
+treebank of ../shared/data/ud-more (its train file where it has one, else its dev file), then
+score its test file with the CoNLL 2018 shared task's script (ud_score.py):
+
+* from raw text (rebuilt from the gold # text, SpaceAfter and # newpar): Tokens, Words,
+  Sentences and UPOS F1 of `rnncli tag --tokenizer TOK -m TAGGER -f conllu`;
+* on gold tokens: UPOS of `rnncli tag -I conllu -f conllu`;
+* the training time of both models (wall clock; --max-time caps each, and the table says so).
+
+    python benchmarks/treebanks.py --max-time 600 --out bench-ud   # one row per treebank, Markdown
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from ud_score import f1_percent, load_gold  # noqa: E402
+
+from rnncli.text.conllu import read_conllu  # noqa: E402
+from rnncli.text.segmentation import raw_text  # noqa: E402
+
+TREEBANKS = {"French-Sequoia": "fr_sequoia", "Italian-ParTUT": "it_partut", "German-GSD": "de_gsd",
+             "Korean-Kaist": "ko_kaist", "Chinese-GSDSimp": "zh_gsdsimp"}
+RNNCLI = [sys.executable, "-m", "rnncli"]
+
+
+def train(kind: str, data: Path, dev: Path, out: Path, max_time: float | None) -> float:
+    """Train one model; its wall time in seconds."""
+    started = time.monotonic()
+    budget = ["--max-time", f"{max_time:g}"] if max_time else []
+    subprocess.run([*RNNCLI, "train", kind, "--train", data, "--dev", dev, "-o", out, "--threads", "1", *budget],
+                   check=True, stdout=subprocess.DEVNULL)
+    return time.monotonic() - started
+
+
+def tag(args: list, output: Path) -> None:
+    with open(output, "w", encoding="utf-8") as f:
+        subprocess.run([*RNNCLI, "tag", "-f", "conllu", *args], check=True, stdout=f)
+
+
+def treebank(folder: Path, prefix: str, out: Path, max_time: float | None) -> dict:
+    """Train, tag and score one treebank: a row of the table."""
+    files = {split: folder / f"{prefix}-ud-{split}.conllu" for split in ("train", "dev", "test")}
+    data = files["train"] if files["train"].exists() else files["dev"]
+    tok, tagger = out / f"{prefix}-tokenizer.safetensors", out / f"{prefix}-tagger.safetensors"
+    times = {"tokenizer": train("tokenizer", data, files["dev"], tok, max_time),
+             "tagger": train("tagger", data, files["dev"], tagger, max_time)}
+    with open(files["test"], encoding="utf-8") as f:
+        raw = raw_text(read_conllu(f), str(files["test"]))
+    (out / f"{prefix}-test.txt").write_text(raw, encoding="utf-8")
+    tag(["-m", tagger, "--tokenizer", tok, "--input", out / f"{prefix}-test.txt"], out / f"{prefix}-raw.conllu")
+    tag(["-m", tagger, "-I", "conllu", "--input", files["test"]], out / f"{prefix}-gold.conllu")
+    gold = load_gold(files["test"])
+    return {"trained on": data.name.split("-ud-")[1].split(".")[0], "raw": f1_percent(gold, out / f"{prefix}-raw.conllu"),
+            "gold": f1_percent(gold, out / f"{prefix}-gold.conllu"), "times": times}
+
+
+def row(name: str, result: dict) -> str:
+    raw, gold = result["raw"], result["gold"]
+    cells = [f"{raw[m]:.2f}" if isinstance(raw, dict) else raw for m in ("Tokens", "Words", "Sentences", "UPOS")]
+    cells.append(f"{gold['UPOS']:.2f}" if isinstance(gold, dict) else gold)
+    times = " + ".join(f"{t:.0f} s" for t in result["times"].values())
+    return f"| {name} ({result['trained on']}) | " + " | ".join(cells) + f" | {times} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "data" / "ud-more")
+    parser.add_argument("--out", type=Path, default=Path("bench-ud"))
+    parser.add_argument("--max-time", type=float, default=None, help="seconds of training per model")
+    parser.add_argument("--only", nargs="*", default=list(TREEBANKS), help="treebank folders to run")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    print("| treebank (trained on) | Tokens | Words | Sentences | UPOS raw | UPOS gold tokens | training (tokenizer + tagger) |")
+    print("|---|---|---|---|---|---|---|")
+    for name in args.only:
+        print(row(name, treebank(args.data / name, TREEBANKS[name], args.out, args.max_time)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Input that does not fit the tokenizer: mostly characters it never saw (another script).
+
+Such text still runs (an unseen character reads as its Unicode category), but a Chinese
+sentence comes back as one token and Korean sentences are not split, so the user is told once,
+on the first SAMPLE characters, with what to do: another `--tokenizer`, or `rnncli train tokenizer`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Iterator
+
+from rnncli.model.vocab import Vocab
+
+SAMPLE = 2000  # characters looked at, from the start of the input
+SHARE = 0.3  # of the non-space characters unseen in training, above which the input does not fit
+LEAST = 5  # unseen characters needed before saying anything
+
+
+def unseen_share(vocab: Vocab, text: str) -> tuple[int, int]:
+    """(unseen, all) non-space characters of `text`, unseen meaning not in the tokenizer's vocabulary."""
+    chars = [c for c in text if not c.isspace()]
+    return sum(c not in vocab.index for c in chars), len(chars)
+
+
+def fits_message(vocab: Vocab, name: str, text: str) -> str | None:
+    """What to tell the user when `text` does not fit the tokenizer `name`, or None."""
+    unseen, total = unseen_share(vocab, text)
+    if unseen < LEAST or unseen <= SHARE * total:
+        return None
+    return (f"{unseen} of the first {total} characters were never seen by the tokenizer {name} (another script?): "
+            "its tokens and sentences will be poor; use --tokenizer with one trained on this language "
+            "(rnncli train tokenizer), or --tokenizer treebank")
+
+
+def watched(lines: Iterable[str], vocab: Vocab, name: str, warn: Callable[[str], None]) -> Iterator[str]:
+    """The lines, unchanged; once SAMPLE characters have gone by (or the input ends), a warning
+    through `warn` if they do not fit the tokenizer."""
+    seen, checked = [], False
+    for line in lines:
+        if not checked:
+            seen.append(line)
+            if sum(map(len, seen)) >= SAMPLE:
+                checked = True
+                _warn_if_unfit(vocab, name, "".join(seen)[:SAMPLE], warn)
+        yield line
+    if not checked:
+        _warn_if_unfit(vocab, name, "".join(seen), warn)
+
+
+def _warn_if_unfit(vocab: Vocab, name: str, text: str, warn: Callable[[str], None]) -> None:
+    message = fits_message(vocab, name, text)
+    if message:
+        warn(message)

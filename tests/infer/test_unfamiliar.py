@@ -1,0 +1,36 @@
+"""Input that does not fit the tokenizer (another script) is said once on stderr."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from rnncli.infer.unfamiliar import SAMPLE, fits_message, watched
+from rnncli.model.bundled import open_model
+
+VOCAB = open_model("tokenizer-lstm", "tokenizer").words
+
+
+def test_another_script_does_not_fit_the_english_tokenizer():
+    assert fits_message(VOCAB, "tokenizer-lstm", "I study at night. Don't you?") is None
+    message = fits_message(VOCAB, "tokenizer-lstm", "我们去学校。他们在家。")
+    assert message.startswith("11 of the first 11 characters were never seen by the tokenizer tokenizer-lstm")
+    assert "--tokenizer" in message and "rnncli train tokenizer" in message
+    assert fits_message(VOCAB, "t", "naïve café 😀") is None  # a few new characters are no other script
+
+
+def test_lines_pass_unchanged_and_the_warning_comes_once():
+    heard = []
+    lines = ["우리는 학교에 갔습니다.\n"] * (SAMPLE // 10)
+    assert list(watched(iter(lines), VOCAB, "tokenizer-lstm", heard.append)) == lines
+    assert len(heard) == 1 and "never seen" in heard[0]
+
+
+def test_tag_warns_on_stderr_for_another_script_only():
+    def tag(text):
+        return subprocess.run([sys.executable, "-m", "rnncli", "tag", "-f", "tags", text], capture_output=True,
+                              text=True, check=True)
+
+    assert tag("I study at night.").stderr == ""
+    chinese = tag("我们去学校。他们在家。")
+    assert chinese.stderr.count("rnncli: warning:") == 1 and "never seen by the tokenizer" in chinese.stderr

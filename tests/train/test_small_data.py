@@ -1,0 +1,55 @@
+"""Training that fits small data: --min-steps raises the epochs; a dev score that does not move
+and a tokenizer that ends no sentence are warned about through the callbacks."""
+
+from __future__ import annotations
+
+from conftest import TINY_TOKENIZER_DATA, TINY_TRAIN, tiny_tagger_job
+from rnncli.model.model_file import load_model, read_tensors, save_model
+from rnncli.text.conllu import read_conllu
+from rnncli.train import TaggerTask, TokenizerTask, TrainJob, train
+from rnncli.train.callbacks import Callbacks
+
+
+class Heard(Callbacks):
+    def __init__(self):
+        self.status, self.warnings, self.epochs = [], [], 0
+
+    def on_status(self, message: str) -> None:
+        self.status.append(message)
+
+    def on_warning(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def on_epoch_end(self, epoch: int, metrics: dict) -> None:
+        self.epochs = epoch
+
+
+def test_min_steps_raises_the_epochs_and_says_so(tmp_path):
+    heard = Heard()
+    job = tiny_tagger_job(tmp_path / "m.safetensors", epochs=1, min_steps=12, batch_size=4)
+    result = train(job, TaggerTask(), heard)
+    with open(TINY_TRAIN, encoding="utf-8") as f:
+        steps = -(-len(list(read_conllu(f))) // 4)  # batches per epoch
+    assert heard.epochs == len(result.history) > 1
+    assert any("fewer than --min-steps 12" in s for s in heard.status)
+    assert steps * (heard.epochs - 1) < 12 <= steps * heard.epochs
+
+
+def test_a_dev_score_that_does_not_move_is_warned_about(tmp_path):
+    heard = Heard()
+    job = tiny_tagger_job(tmp_path / "m.safetensors", epochs=6, lr=1e-9)
+    train(job, TaggerTask(), heard)
+    assert len([w for w in heard.warnings if "has stayed at" in w and "for 5 epochs" in w]) == 1
+
+
+def test_a_tokenizer_that_ends_no_sentence_is_warned_about(tiny_tokenizer, tmp_path):
+    task = TokenizerTask()
+    dev = task.read(TrainJob.for_task("tokenizer", train=TINY_TOKENIZER_DATA, dev=TINY_TOKENIZER_DATA,
+                                      out=tmp_path / "x.safetensors"), print).dev
+    assert task.warnings(load_model(tiny_tokenizer), dev) == []
+    meta, tensors = read_tensors(tiny_tokenizer)
+    tensors["heads.boundary.weight"][:] = 0  # every character: inside
+    tensors["heads.boundary.bias"][:] = [1, 0, 0, 0]
+    deaf = save_model(tmp_path / "deaf.safetensors", tensors, meta, dtype="float32")
+    (warning,) = task.warnings(load_model(deaf), dev)
+    assert "ends no sentence on dev" in warning and "--min-steps" in warning
