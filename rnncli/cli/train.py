@@ -1,4 +1,4 @@
-"""`rnncli train tagger|sentiment|tokenizer`: train a model from data files. Each option is
+"""`rnncli train tagger|sentiment|tokenizer|lm`: train a model from data files. Each option is
 declared once; each task's defaults come from train.job.DEFAULTS; the model file records the
 command with every option spelled out."""
 
@@ -16,7 +16,7 @@ from rnncli.cli.options import (DEFAULT_TOKENIZER, MAX_LR, MAX_SEED, MAX_SIZE, M
                                 split_label_names)
 from rnncli.train.job import DEFAULTS  # (no torch)
 
-TAGGER, SENTIMENT, TOKENIZER = DEFAULTS["tagger"], DEFAULTS["sentiment"], DEFAULTS["tokenizer"]
+TAGGER, SENTIMENT, TOKENIZER, LM = DEFAULTS["tagger"], DEFAULTS["sentiment"], DEFAULTS["tokenizer"], DEFAULTS["lm"]
 
 # options of every task
 Out = Annotated[Path, typer.Option("--out", "-o", metavar="FILE",
@@ -81,6 +81,13 @@ PoolingOption = Annotated[Pooling, typer.Option(help="How the states over time b
 CharEmbeddingDim = Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N", help="Character embedding size.")]
 CharDropout = Annotated[float, typer.Option("--char-dropout", min=0.0, max=0.9, callback=finite, metavar="P",
                                             help="Probability of replacing a character by <unk> in training.")]
+TextTrainData = Annotated[list[Path], typer.Option(metavar="TEXT", help=(
+    "Training text: UTF-8 files of running text, or FILE@A-B for the fraction A to B of one (input.txt@0-0.9); "
+    "repeat to join."))]
+Streams = Annotated[int, typer.Option("--batch-size", min=1, max=65536, metavar="N",
+                                      help="Contiguous streams of the text side by side, one per batch row.")]
+RareChars = Annotated[int, typer.Option("--min-char-count", min=1, metavar="N",
+                                        help="Characters seen fewer times read as <unk>.")]
 MinCharCount = Annotated[int, typer.Option("--min-char-count", min=1, metavar="N",
                                            help="Characters seen fewer times read as their Unicode category.")]
 
@@ -216,3 +223,28 @@ def train_tokenizer(
       rnncli tag --tokenizer tok.safetensors "I don't know."
     """
     run_training(ctx, "tokenizer")
+
+
+def train_lm(
+    ctx: typer.Context, train: TextTrainData, dev: DevData, out: Out, test: TestData = None,
+    cell: CellOption = "lstm", layers: Layers = LM["layers"], hidden: Hidden = LM["hidden"],
+    embedding_dim: CharEmbeddingDim = LM["embedding_dim"], dropout: Dropout = LM["dropout"],
+    epochs: Epochs = LM["epochs"], batch_size: Streams = LM["batch_size"], lr: LearningRate = LM["lr"],
+    min_word_count: RareChars = LM["min_word_count"], seed: Seed = 1, dtype: DtypeOption = "float16",
+    patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, resume: Resume = None,
+    metrics_log: MetricsLog = None, plot: Plot = None,
+) -> None:
+    """Train a character-level language model on running text.
+
+    The text is read as --batch-size contiguous streams, in chunks of 100 characters;
+    the state is carried from chunk to chunk (truncated backpropagation through time).
+    The best epoch has the fewest dev bits per character. Checkpoints and Ctrl-C as for
+    rnncli train tagger (a run resumed within an epoch starts that batch from a fresh state).
+
+    \b
+    Examples:
+      rnncli train lm --train input.txt@0-0.9 --dev input.txt@0.9-1 \\
+          --cell lstm --max-time 300 -o shakespeare.safetensors
+      rnncli next -m shakespeare.safetensors "To be or not to"
+    """
+    run_training(ctx, "lm")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, fields
 
-TASKS = ("tagger", "sentiment", "tokenizer")
+TASKS = ("tagger", "sentiment", "tokenizer", "lm")
 CELLS = ("lstm", "gru", "rnn")
 ACTIVATIONS = ("tanh", "relu", "linear")
 POOLINGS = ("max", "mean", "final", "attention")
@@ -147,8 +147,8 @@ def check_field(name: str, value) -> None:
         if not is_number(value) or not 0 <= value < 1:
             raise wrong("a number from 0 to below 1")
     elif name == "heads":
-        if not isinstance(value, dict) or not value:
-            raise wrong("a non-empty object of output name -> number of classes")
+        if not isinstance(value, dict):  # empty for a language model, whose output is its vocabulary
+            raise wrong("an object of output name -> number of classes")
         for head, n in value.items():
             if not head.isidentifier() or not is_int(n) or n < 1:
                 raise ValueError(f"config.heads: {shown(head)}: {shown(n)} is not a name with a number of classes >= 1")

@@ -130,6 +130,9 @@ DEFAULTS: dict[str, dict] = {
     # characters in, a segmentation label per character out; min_word_count counts characters
     "tokenizer": {"layers": 2, "hidden": 64, "embedding_dim": 32, "char": False, "char_hidden": 32, "dropout": 0.1,
                   "word_dropout": 0.02, "epochs": 10, "batch_size": 32, "lr": 3e-3, "min_word_count": 3},
+    # a character language model: batch_size streams side by side; "words" are characters
+    "lm": {"layers": 2, "hidden": 256, "embedding_dim": 64, "char": False, "bidirectional": False, "dropout": 0.1,
+           "word_dropout": 0.0, "epochs": 20, "batch_size": 32, "lr": 3e-3, "min_word_count": 1},
 }
 
 

@@ -1,0 +1,74 @@
+"""The character language model: its data layout, a tiny training run, and the numpy
+forward pass against torch on the same weights."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from rnncli.errors import RnnCliError
+from rnncli.model.lm_forward import CharLanguageModel
+from rnncli.model.model_file import load_model
+from rnncli.train import TrainJob, train
+from rnncli.train.lm import BPTT, CharLM, LanguageModelTask, chunks, read_text
+
+TEXT = "the cat sat on the mat. the dog sat on the log. " * 60
+
+
+def test_a_range_takes_that_fraction_of_the_file(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("0123456789", encoding="utf-8")
+    assert read_text(f"{path}@0-0.9") == "012345678" and read_text(f"{path}@0.9-1") == "9"
+    with pytest.raises(RnnCliError, match="0 <= A < B <= 1"):
+        read_text(f"{path}@0.5-0.2")
+
+
+def test_each_batch_row_continues_where_it_stopped():
+    text = "".join(chr(65 + i % 26) for i in range(4 * 3 * BPTT + 9))
+    items = chunks(text, 4)
+    batches = LanguageModelTask().batches(items, 4, None)
+    assert len(batches) == 3 and all(len(b) == 4 for b in batches)
+    for k in (1, 2):
+        for r in range(4):
+            before, after = items[batches[k - 1][r]], items[batches[k][r]]
+            assert before.words[-1] == after.words[0] and after.label == k  # one character of overlap
+            assert "".join(before.words[:-1] + after.words) in text
+
+
+@pytest.fixture(scope="module")
+def tiny_lm(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("lm")
+    (folder / "text.txt").write_text(TEXT, encoding="utf-8")
+    job = TrainJob.for_task("lm", train=f"{folder}/text.txt@0-0.8", dev=f"{folder}/text.txt@0.8-1",
+                            out=folder / "lm.safetensors", cell="lstm", layers=1, hidden=32, embedding_dim=16,
+                            batch_size=2, epochs=30, lr=1e-2, seed=3, dtype="float32")
+    return train(job, LanguageModelTask())
+
+
+def test_a_tiny_model_learns_the_text(tiny_lm):
+    history = [e["dev_bits_per_char"] for e in tiny_lm.history]
+    assert history[-1] < 1.5 < math.log2(14)  # far below a uniform guess over the text's 14 characters
+    assert tiny_lm.scores["dev"]["bits_per_char"] == pytest.approx(min(history), abs=0.05)
+    model = load_model(tiny_lm.out, task="lm")
+    assert model.meta["training"]["data"]["train_characters"] == int(len(TEXT) * 0.8)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_numpy_forward_matches_torch(tiny_lm, cell, tmp_path):
+    model = load_model(tiny_lm.out, task="lm")
+    config = model.config if cell == "lstm" else type(model.config)(**{**model.config.to_dict(), "cell": cell})
+    torch.manual_seed(0)
+    net = CharLM(config).eval()
+    if cell == "lstm":
+        net.load_state_dict({k: torch.from_numpy(v) for k, v in model.weights.items()})
+    model.config, model.weights = config, {k: v.detach().numpy() for k, v in net.state_dict().items()}
+    lm = CharLanguageModel(model)
+    ids = lm.ids("the cat sat on")
+    with torch.no_grad():
+        expected = torch.log_softmax(net(torch.tensor([ids]))["next"][0], -1).numpy()  # (T, V)
+    state, got = lm.start(1), []
+    for i in ids:
+        logp, state = lm.step(np.array([i]), state)
+        got.append(logp[0])
+    np.testing.assert_allclose(np.array(got), expected, atol=1e-5)
