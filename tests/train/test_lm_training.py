@@ -7,13 +7,12 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import LM_TEXT
 from rnncli.errors import RnnCliError
 from rnncli.model.lm_forward import CharLanguageModel
 from rnncli.model.model_file import load_model
-from rnncli.train import TrainJob, train
 from rnncli.train.lm import BPTT, CharLM, LanguageModelTask, chunks, read_text
 
-TEXT = "the cat sat on the mat. the dog sat on the log. " * 60
 
 
 def test_a_range_takes_that_fraction_of_the_file(tmp_path):
@@ -36,22 +35,12 @@ def test_each_batch_row_continues_where_it_stopped():
             assert "".join(before.words[:-1] + after.words) in text
 
 
-@pytest.fixture(scope="module")
-def tiny_lm(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("lm")
-    (folder / "text.txt").write_text(TEXT, encoding="utf-8")
-    job = TrainJob.for_task("lm", train=f"{folder}/text.txt@0-0.8", dev=f"{folder}/text.txt@0.8-1",
-                            out=folder / "lm.safetensors", cell="lstm", layers=1, hidden=32, embedding_dim=16,
-                            batch_size=2, epochs=30, lr=1e-2, seed=3, dtype="float32")
-    return train(job, LanguageModelTask())
-
-
 def test_a_tiny_model_learns_the_text(tiny_lm):
     history = [e["dev_bits_per_char"] for e in tiny_lm.history]
     assert history[-1] < 1.5 < math.log2(14)  # far below a uniform guess over the text's 14 characters
     assert tiny_lm.scores["dev"]["bits_per_char"] == pytest.approx(min(history), abs=0.05)
     model = load_model(tiny_lm.out, task="lm")
-    assert model.meta["training"]["data"]["train_characters"] == int(len(TEXT) * 0.8)
+    assert model.meta["training"]["data"]["train_characters"] == int(len(LM_TEXT) * 0.8)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
