@@ -105,3 +105,12 @@ class LanguageModel:
         """Bits per character of `text` (after its first), and how many characters were scored."""
         nats, count = self.lm.nats(text)
         return nats / max(count, 1) / np.log(2), count
+
+    def scores(self, text: str) -> dict:
+        """Bits per character and perplexity per (whitespace-separated) word of `text`."""
+        if len(text) < 2:
+            raise RnnCliError("a text to score needs at least two characters", EXIT_USAGE)
+        bits, count = self.bits_per_char(text)
+        words = max(len(text.split()), 1)
+        return {"bits_per_char": float(bits), "perplexity_per_word": float(2 ** (bits * len(text) / words)),
+                "characters": count, "words": words}

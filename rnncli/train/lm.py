@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import math
 import random
-import re
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 from torch import nn
 
-from rnncli.data.common import Vocabularies, read_paragraphs
-from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.data.common import Vocabularies
+from rnncli.data.running import read_text
+from rnncli.errors import RnnCliError
 from rnncli.model.config import ModelConfig
 from rnncli.model.lm_forward import CharLanguageModel, stream_rows
 from rnncli.model.model_file import ModelFile
@@ -29,25 +28,6 @@ from rnncli.train.job import TrainJob
 from rnncli.train.tasks import Splits, Task, Warn, sources
 
 BPTT = 100  # characters per chunk: how far back the gradient reaches
-RANGE = re.compile(r"^(.*)@([0-9.]+)-([0-9.]+)$")  # FILE@A-B: the fraction A to B of the file's characters
-
-
-def read_text(spec: str) -> str:
-    """A UTF-8 text file (a CoNLL-U file: the raw text it spells out, a paragraph a line), or
-    `FILE@A-B`: its characters from fraction A to fraction B (`input.txt@0-0.9`,
-    `input.txt@0.9-1`, as nanoGPT splits tinyshakespeare)."""
-    match = RANGE.match(spec)
-    path, low, high = (match.group(1), float(match.group(2)), float(match.group(3))) if match else (spec, 0.0, 1.0)
-    if not 0 <= low < high <= 1:
-        raise RnnCliError(f"{spec}: the range must be A-B with 0 <= A < B <= 1", EXIT_USAGE)
-    try:
-        text = ("\n".join(p.text for p in read_paragraphs(path)) if path.endswith(".conllu")
-                else Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RnnCliError(f"{path}: cannot read it as UTF-8 text ({exc})") from None
-    return text[int(len(text) * low): int(len(text) * high)]
-
-
 @dataclass
 class LmChunk:
     """Characters `start` .. `start` + BPTT of one stream, and the one after (the last target)."""

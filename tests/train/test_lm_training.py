@@ -11,7 +11,8 @@ from conftest import LM_TEXT
 from rnncli.errors import RnnCliError
 from rnncli.model.lm_forward import CharLanguageModel
 from rnncli.model.model_file import load_model
-from rnncli.train.lm import BPTT, CharLM, LanguageModelTask, chunks, read_text
+from rnncli.data.running import read_text
+from rnncli.train.lm import BPTT, CharLM, LanguageModelTask, chunks
 
 
 
