@@ -45,3 +45,12 @@ def test_train_lm_writes_a_model_that_next_reads(tmp_path):
     assert out.exit_code == 0, out.output
     assert "bits/char" in out.output and (tmp_path / "m.safetensors").is_file()
     assert run("next", "-m", tmp_path / "m.safetensors", "the").exit_code == 0
+
+
+def test_the_library_gives_the_same_words(tiny_lm):
+    import rnncli
+
+    model = rnncli.LanguageModel(tiny_lm.out)
+    assert model.next_words("the cat", k=1)[0][0] == "sat"
+    assert model.generate("the", 40, seed=2) == model.generate("the", 40, seed=2)
+    assert isinstance(rnncli.load(tiny_lm.out), rnncli.LanguageModel) and model.bits_per_char(LM_TEXT[:300]) < 1
