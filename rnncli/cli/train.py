@@ -12,8 +12,8 @@ from typing import Annotated, Optional
 import typer
 
 from rnncli.cli.options import (DEFAULT_TOKENIZER, MAX_LR, MAX_SEED, MAX_SIZE, MAX_THREADS, PLOT_FILE, Activation,
-                                Cell, DataTokenizer, Dtype, LabelNames, Pooling, finite, positive, require,
-                                split_label_names)
+                                Cell, DataTokenizer, Dtype, LabelNames, Pooling, TrainDevice, finite, positive,
+                                require, split_label_names)
 from rnncli.train.job import DEFAULTS  # (no torch)
 
 TAGGER, SENTIMENT, TOKENIZER, LM = DEFAULTS["tagger"], DEFAULTS["sentiment"], DEFAULTS["tokenizer"], DEFAULTS["lm"]
@@ -57,6 +57,8 @@ Threads = Annotated[int, typer.Option(min=1, max=MAX_THREADS, metavar="N", help=
     "Torch CPU threads, at most one per CPU this process may use (more only wait for each other). With 1, the "
     "same seed and data give the same model on any machine; 2 trained about 15% faster on 2 cores, but the "
     "weights then depend on the thread count."))]
+Device = Annotated[TrainDevice, typer.Option(help="Where to train: auto is a CUDA GPU when torch sees one, "
+                                                 "else the CPU.")]
 Resume = Annotated[Optional[Path], typer.Option("--resume", metavar="CKPT", help="Continue an interrupted run from "
                                                 "its checkpoint (the --out file's name + .ckpt).")]
 MetricsLog = Annotated[Optional[Path], typer.Option("--metrics-log", metavar="FILE",
@@ -152,7 +154,7 @@ def train_tagger(
     dropout: Dropout = TAGGER["dropout"], word_dropout: WordDropout = TAGGER["word_dropout"],
     epochs: Epochs = TAGGER["epochs"], batch_size: BatchSize = TAGGER["batch_size"], lr: LearningRate = TAGGER["lr"],
     min_word_count: MinWordCount = TAGGER["min_word_count"], seed: Seed = 1, dtype: DtypeOption = "float16",
-    patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, resume: Resume = None,
+    patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, device: Device = "auto", resume: Resume = None,
     metrics_log: MetricsLog = None, plot: Plot = None,
 ) -> None:
     """Train a POS tagger (UPOS and PTB heads).
@@ -181,7 +183,7 @@ def train_sentiment(
     epochs: Epochs = SENTIMENT["epochs"], batch_size: BatchSize = SENTIMENT["batch_size"],
     lr: LearningRate = SENTIMENT["lr"], min_word_count: MinWordCount = SENTIMENT["min_word_count"], seed: Seed = 1,
     dtype: DtypeOption = "float16", patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1,
-    resume: Resume = None, metrics_log: MetricsLog = None, plot: Plot = None,
+    device: Device = "auto", resume: Resume = None, metrics_log: MetricsLog = None, plot: Plot = None,
 ) -> None:
     """Train a sentiment classifier (many-to-one).
 
@@ -207,7 +209,7 @@ def train_tokenizer(
     word_dropout: CharDropout = TOKENIZER["word_dropout"], epochs: Epochs = TOKENIZER["epochs"],
     batch_size: BatchSize = TOKENIZER["batch_size"], lr: LearningRate = TOKENIZER["lr"],
     min_word_count: MinCharCount = TOKENIZER["min_word_count"], seed: Seed = 1, dtype: DtypeOption = "float16",
-    patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, resume: Resume = None,
+    patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, device: Device = "auto", resume: Resume = None,
     metrics_log: MetricsLog = None, plot: Plot = None,
 ) -> None:
     """Train a tokenizer and sentence splitter on raw text.
@@ -231,7 +233,7 @@ def train_lm(
     embedding_dim: CharEmbeddingDim = LM["embedding_dim"], dropout: Dropout = LM["dropout"],
     epochs: Epochs = LM["epochs"], batch_size: Streams = LM["batch_size"], lr: LearningRate = LM["lr"],
     min_word_count: RareChars = LM["min_word_count"], seed: Seed = 1, dtype: DtypeOption = "float16",
-    patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, resume: Resume = None,
+    patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, device: Device = "auto", resume: Resume = None,
     metrics_log: MetricsLog = None, plot: Plot = None,
 ) -> None:
     """Train a character-level language model on running text.

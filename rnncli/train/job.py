@@ -47,6 +47,7 @@ class TrainJob:
     patience: int | None = None  # stop after this many epochs without a better dev score
     max_time: float | None = None  # seconds; stop after the epoch that passes it
     threads: int = 1  # 1: the same seed and data give the same weights on any machine
+    device: str = "auto"  # auto: a CUDA GPU when torch sees one; cpu; cuda
     resume: str | None = None  # a checkpoint to continue from
     metrics_log: str | None = None  # one JSON line per epoch
     plot: str | None = None  # learning curves (PNG)
@@ -77,6 +78,8 @@ class TrainJob:
                                   + f", not {value!r}", EXIT_USAGE)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
             raise RnnCliError(f"seed must be a whole number from 0 to 2**32 - 1, not {self.seed!r}", EXIT_USAGE)
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise RnnCliError(f"device must be auto, cpu or cuda, not {self.device!r}", EXIT_USAGE)
         if self.dtype not in ("float16", "float32"):
             raise RnnCliError(f"dtype must be float16 or float32, not {self.dtype!r}", EXIT_USAGE)
         if not self.train:
@@ -117,7 +120,7 @@ class TrainJob:
         """The optimisation and run-control options, as a model file records them."""
         record = {name: getattr(self, name) for name in self.OPTIMISATION}
         return {**record, "max_time": self.max_time, "patience": self.patience, "threads": self.threads,
-                "checkpoint": self.checkpoint, "resume": self.resume}
+                "device": self.device, "checkpoint": self.checkpoint, "resume": self.resume}
 
 
 # Each task's defaults: chosen on dev (see pretrained/README.md), read by the CLI and by TrainJob.for_task.

@@ -229,7 +229,7 @@ def test_train_tagger_command(tmp_path):
         "--test", str(TINY_TRAIN), "--cell", "rnn", "--activation", "relu", "--layers", "1", "--hidden", "8",
         "--embedding-dim", "8", "--no-char", "--char-hidden", "64", "--no-bidirectional", "--dropout", "0.0",
         "--word-dropout", "0.0", "--epochs", "2", "--batch-size", "6", "--lr", "0.01", "--min-word-count", "1",
-        "--seed", "3", "--dtype", "float32", "--patience", "5", "--max-time", "60.0", "--threads", "1"]
+        "--seed", "3", "--dtype", "float32", "--patience", "5", "--max-time", "60.0", "--threads", "1", "--device", "auto"]
     assert set(model.meta["scores"]) == {"dev", "test"}
 
 

@@ -12,6 +12,7 @@ from rnncli.errors import RnnCliError
 from rnncli.model.lm_forward import CharLanguageModel
 from rnncli.model.model_file import load_model
 from rnncli.data.running import read_text
+from rnncli.train import TrainJob, train
 from rnncli.train.lm import BPTT, CharLM, LanguageModelTask, chunks
 
 
@@ -62,3 +63,24 @@ def test_numpy_forward_matches_torch(tiny_lm, cell, tmp_path):
         logp, state = lm.step(np.array([i]), state)
         got.append(logp[0])
     np.testing.assert_allclose(np.array(got), expected, atol=1e-5)
+
+
+def test_device_cuda_without_a_gpu_is_a_usage_error(tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    (tmp_path / "t.txt").write_text("abc " * 200, encoding="utf-8")
+    job = TrainJob.for_task("lm", train=tmp_path / "t.txt", dev=tmp_path / "t.txt", out=tmp_path / "m.safetensors",
+                            batch_size=2, hidden=8, layers=1, epochs=1, device="cuda")
+    with pytest.raises(RnnCliError, match="--device cuda: torch sees no CUDA GPU"):
+        train(job, LanguageModelTask())
+    with pytest.raises(RnnCliError, match="device must be auto, cpu or cuda"):
+        TrainJob.for_task("lm", train="t", dev="t", out="m", device="tpu")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_training_on_cuda_gives_a_model_numpy_runs(tmp_path):
+    (tmp_path / "t.txt").write_text("the cat sat on the mat. " * 100, encoding="utf-8")
+    job = TrainJob.for_task("lm", train=tmp_path / "t.txt", dev=tmp_path / "t.txt", out=tmp_path / "m.safetensors",
+                            batch_size=2, hidden=16, layers=1, epochs=3, device="cuda")
+    result = train(job, LanguageModelTask())
+    assert result.scores["dev"]["bits_per_char"] < 3.0
