@@ -54,13 +54,16 @@ class ModelConfig:
         return self.embedding_dim + (self.char_hidden * self.directions if self.char else 0)
 
     def macs_per_token(self) -> int:
-        """Multiply-adds per token (per character for a tokenizer) of the word-level network:
+        """Multiply-adds per token (per character for a tokenizer or a language model, whose
+        output layer is over its characters) of the word-level network:
         input projections, recurrences and heads, attention scores included; a sentiment
         model's label head runs once per text and is left out. The character network is
         counted apart (`char_macs`): it runs once per word not seen yet, not per token."""
         top = self.hidden * self.directions
         if self.task == "sentiment":
             heads = top if self.pooling == "attention" else 0
+        elif self.task == "lm":
+            heads = top * self.words
         else:
             heads = top * sum(self.heads.values())
         return recurrent_macs(self.cell, self.word_features, self.hidden, self.layers, self.directions) + heads
