@@ -24,6 +24,7 @@ from typing import Iterable
 
 from rnncli import __all__  # noqa: F401  the public names, listed once (rnncli/__init__.py)
 from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.infer import lm
 from rnncli.infer.blas import one_blas_thread
 from rnncli.infer.sentiment import Classifier, SentimentResult, classify_lines
 from rnncli.infer.tagger import TagResult, tag_lines
@@ -155,6 +156,30 @@ class Sentiment:
         return SentimentResult("", {label: float(p) for label, p in zip(self.labels, probs)})
 
 
+class LanguageModel:
+    """A character language model: `model` is a bundled name (`lstm`, `rnn`, `lm-lstm`) or the
+    path of a model file."""
+
+    def __init__(self, model: str = "lstm"):
+        self.model: ModelFile = open_model(model, "lm")
+        self._lm = lm.LanguageModel(self.model)
+
+    def next_words(self, text: str, k: int = 5) -> list[tuple[str, float]]:
+        """The k most probable next words after `text`, with their probabilities."""
+        with one_blas_thread():
+            return [(w.word, w.prob) for w in self._lm.next_words(text, k)]
+
+    def generate(self, prime: str = "\n", length: int = 300, temperature: float = 0.8, top_k: int | None = None,
+                 seed: int = 0) -> str:
+        """`length` characters sampled after `prime`; the same seed, the same text."""
+        with one_blas_thread():
+            return "".join(self._lm.generate(prime, length, temperature, top_k, seed))
+
+    def bits_per_char(self, text: str) -> float:
+        with one_blas_thread():
+            return float(self._lm.scores(text)["bits_per_char"])
+
+
 def _items(value, what: str, hint: str = "") -> list:
     """`value` as a list, or a clear error when it is a str, bytes or not iterable at all (a
     str would be taken one character at a time)."""
@@ -167,11 +192,13 @@ def _items(value, what: str, hint: str = "") -> list:
     raise RnnCliError(f"{what}, not {type(value).__name__}{use}", EXIT_USAGE)
 
 
-def load(name: str) -> Tagger | Sentiment:
-    """A bundled model by its full name (`tagger-lstm`, `sentiment-rnn`) or a model file, as
-    the Tagger or Sentiment its task calls for."""
+def load(name: str) -> Tagger | Sentiment | LanguageModel:
+    """A bundled model by its full name (`tagger-lstm`, `sentiment-rnn`, `lm-lstm`) or a model
+    file, as the Tagger, Sentiment or LanguageModel its task calls for."""
     path = resolve_model(name)
     task = describe(path)["task"]
+    if task == "lm":
+        return LanguageModel(str(path))
     if task not in ("tagger", "sentiment"):  # a tokenizer works inside them: Tagger(..., tokenizer=...)
         raise RnnCliError(f"{path}: a {task} model; load returns a Tagger or a Sentiment (pass a tokenizer as "
                           "their tokenizer=)", EXIT_USAGE)

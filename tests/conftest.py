@@ -96,6 +96,23 @@ def hand_probs(word: str) -> dict[str, float]:
     return {tag: given.get(tag, rest) for tag in HAND_UPOS}
 
 
+LM_TEXT = "the cat sat on the mat. the dog sat on the log. " * 60
+
+
+@pytest.fixture(scope="session")
+def tiny_lm(tmp_path_factory):
+    """A character LSTM language model trained for 30 short epochs on LM_TEXT (seed 3): a TrainResult."""
+    from rnncli.train import TrainJob, train
+    from rnncli.train.lm import LanguageModelTask
+
+    folder = tmp_path_factory.mktemp("lm")
+    (folder / "text.txt").write_text(LM_TEXT, encoding="utf-8")
+    job = TrainJob.for_task("lm", train=f"{folder}/text.txt@0-0.8", dev=f"{folder}/text.txt@0.8-1",
+                            out=folder / "lm.safetensors", cell="lstm", layers=1, hidden=32, embedding_dim=16,
+                            batch_size=2, epochs=30, lr=1e-2, seed=3, dtype="float32")
+    return train(job, LanguageModelTask())
+
+
 @pytest.fixture(scope="session")
 def hand_tagger(tmp_path_factory) -> Path:
     import numpy as np

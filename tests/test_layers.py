@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "rnncli"
 TORCH_SIDE = {"rnncli.explain.unroll", "rnncli.explain.sentence", "rnncli.explain.corpus", "rnncli.explain.synthetic",
               "rnncli.explain.experiment_common", "rnncli.explain.memory", "rnncli.explain.tanh",
               "rnncli.train.tasks", "rnncli.train.loop", "rnncli.train.model",
-              "rnncli.train.checkpoints", "rnncli.train.distributed", "rnncli.train.run"}
+              "rnncli.train.checkpoints", "rnncli.train.distributed", "rnncli.train.run", "rnncli.train.lm"}
 
 
 def modules() -> list[str]:

@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover
 from rnncli import __version__  # noqa: E402
 from rnncli.cli import ctrl_c_behind  # noqa: E402
 from rnncli.cli import eval as evaluate  # noqa: E402
-from rnncli.cli import experiment, explain, models, sentiment, tag, train  # noqa: E402
+from rnncli.cli import experiment, explain, lm, models, sentiment, tag, train  # noqa: E402
 from rnncli.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, RnnCliError  # noqa: E402
 
 
@@ -184,14 +184,18 @@ def root(
 app.command("tag")(tag.tag)
 app.command("sentiment")(sentiment.sentiment)
 app.command("explain-gradients")(explain.explain_gradients)
+app.command("next")(lm.next_word)
+app.command("generate")(lm.generate)
 app.command("models")(models.models)
 app.command("info")(models.info)
 train_app.command("tagger")(train.train_tagger)
 train_app.command("sentiment")(train.train_sentiment)
 train_app.command("tokenizer")(train.train_tokenizer)
+train_app.command("lm")(train.train_lm)
 eval_app.command("sentiment")(evaluate.eval_sentiment)
 eval_app.command("tagger")(evaluate.eval_tagger)
 eval_app.command("tokenizer")(evaluate.eval_tokenizer)
+eval_app.command("lm")(lm.eval_lm)
 experiment_app.command("memory")(experiment.experiment_memory)
 experiment_app.command("tanh")(experiment.experiment_tanh)
 

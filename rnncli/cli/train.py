@@ -1,4 +1,4 @@
-"""`rnncli train tagger|sentiment|tokenizer`: train a model from data files. Each option is
+"""`rnncli train tagger|sentiment|tokenizer|lm`: train a model from data files. Each option is
 declared once; each task's defaults come from train.job.DEFAULTS; the model file records the
 command with every option spelled out."""
 
@@ -12,12 +12,12 @@ from typing import Annotated, Optional
 import typer
 
 from rnncli.cli.options import (DEFAULT_TOKENIZER, MAX_LR, MAX_SEED, MAX_SIZE, MAX_THREADS, PLOT_FILE, Activation,
-                                Cell, DataTokenizer, Dtype, LabelNames, Pooling, finite, positive, require,
-                                split_label_names)
+                                Cell, DataTokenizer, Dtype, LabelNames, Pooling, TrainDevice, finite, positive,
+                                require, split_label_names)
 from rnncli.data.locations import shell_word
 from rnncli.train.job import DEFAULTS  # (no torch)
 
-TAGGER, SENTIMENT, TOKENIZER = DEFAULTS["tagger"], DEFAULTS["sentiment"], DEFAULTS["tokenizer"]
+TAGGER, SENTIMENT, TOKENIZER, LM = DEFAULTS["tagger"], DEFAULTS["sentiment"], DEFAULTS["tokenizer"], DEFAULTS["lm"]
 
 # options of every task
 Out = Annotated[Path, typer.Option("--out", "-o", metavar="FILE",
@@ -63,6 +63,8 @@ Threads = Annotated[int, typer.Option(min=1, max=MAX_THREADS, metavar="N", help=
     "same seed and data give identical weights wherever the library versions and torch's CPU capability are the "
     "same (rnncli info shows both); elsewhere the scores agree, not the last digits. 2 trained about 15% faster "
     "on 2 cores, but the weights then depend on the thread count."))]
+Device = Annotated[TrainDevice, typer.Option(help="Where to train: auto is a CUDA GPU when torch sees one, "
+                                                 "else the CPU.")]
 Resume = Annotated[Optional[Path], typer.Option("--resume", metavar="CKPT", help="Continue an interrupted run from "
                                                 "its checkpoint (the --out file's name + .ckpt).")]
 MetricsLog = Annotated[Optional[Path], typer.Option("--metrics-log", metavar="FILE",
@@ -87,6 +89,13 @@ PoolingOption = Annotated[Pooling, typer.Option(help="How the states over time b
 CharEmbeddingDim = Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N", help="Character embedding size.")]
 CharDropout = Annotated[float, typer.Option("--char-dropout", min=0.0, max=0.9, callback=finite, metavar="P",
                                             help="Probability of replacing a character by <unk> in training.")]
+TextTrainData = Annotated[list[Path], typer.Option(metavar="TEXT", help=(
+    "Training text: UTF-8 files of running text, or FILE@A-B for the fraction A to B of one (input.txt@0-0.9); "
+    "repeat to join."))]
+Streams = Annotated[int, typer.Option("--batch-size", min=1, max=65536, metavar="N",
+                                      help="Contiguous streams of the text side by side, one per batch row.")]
+RareChars = Annotated[int, typer.Option("--min-char-count", min=1, metavar="N",
+                                        help="Characters seen fewer times read as <unk>.")]
 MinCharCount = Annotated[int, typer.Option("--min-char-count", min=1, metavar="N",
                                            help="Characters seen fewer times read as their Unicode category.")]
 
@@ -160,7 +169,7 @@ def train_tagger(
     epochs: Epochs = TAGGER["epochs"], min_steps: MinSteps = TAGGER["min_steps"],
     batch_size: BatchSize = TAGGER["batch_size"], lr: LearningRate = TAGGER["lr"],
     min_word_count: MinWordCount = TAGGER["min_word_count"], seed: Seed = 1, dtype: DtypeOption = "float16",
-    patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, resume: Resume = None,
+    patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, device: Device = "auto", resume: Resume = None,
     metrics_log: MetricsLog = None, plot: Plot = None,
 ) -> None:
     """Train a POS tagger (UPOS and PTB heads).
@@ -190,7 +199,7 @@ def train_sentiment(
     batch_size: BatchSize = SENTIMENT["batch_size"],
     lr: LearningRate = SENTIMENT["lr"], min_word_count: MinWordCount = SENTIMENT["min_word_count"], seed: Seed = 1,
     dtype: DtypeOption = "float16", patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1,
-    resume: Resume = None, metrics_log: MetricsLog = None, plot: Plot = None,
+    device: Device = "auto", resume: Resume = None, metrics_log: MetricsLog = None, plot: Plot = None,
 ) -> None:
     """Train a sentiment classifier (many-to-one).
 
@@ -217,7 +226,7 @@ def train_tokenizer(
     min_steps: MinSteps = TOKENIZER["min_steps"],
     batch_size: BatchSize = TOKENIZER["batch_size"], lr: LearningRate = TOKENIZER["lr"],
     min_word_count: MinCharCount = TOKENIZER["min_word_count"], seed: Seed = 1, dtype: DtypeOption = "float16",
-    patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, resume: Resume = None,
+    patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, device: Device = "auto", resume: Resume = None,
     metrics_log: MetricsLog = None, plot: Plot = None,
 ) -> None:
     """Train a tokenizer and sentence splitter on raw text.
@@ -233,3 +242,28 @@ def train_tokenizer(
       rnncli tag --tokenizer tok.safetensors "I don't know."
     """
     run_training(ctx, "tokenizer")
+
+
+def train_lm(
+    ctx: typer.Context, train: TextTrainData, dev: DevData, out: Out, test: TestData = None,
+    cell: CellOption = "lstm", layers: Layers = LM["layers"], hidden: Hidden = LM["hidden"],
+    embedding_dim: CharEmbeddingDim = LM["embedding_dim"], dropout: Dropout = LM["dropout"],
+    epochs: Epochs = LM["epochs"], batch_size: Streams = LM["batch_size"], lr: LearningRate = LM["lr"],
+    min_word_count: RareChars = LM["min_word_count"], seed: Seed = 1, dtype: DtypeOption = "float16",
+    patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, device: Device = "auto", resume: Resume = None,
+    metrics_log: MetricsLog = None, plot: Plot = None,
+) -> None:
+    """Train a character-level language model on running text.
+
+    The text is read as --batch-size contiguous streams, in chunks of 100 characters;
+    the state is carried from chunk to chunk (truncated backpropagation through time).
+    The best epoch has the fewest dev bits per character. Checkpoints and Ctrl-C as for
+    rnncli train tagger (a run resumed within an epoch starts that batch from a fresh state).
+
+    \b
+    Examples:
+      rnncli train lm --train input.txt@0-0.9 --dev input.txt@0.9-1 \\
+          --cell lstm --max-time 300 -o shakespeare.safetensors
+      rnncli next -m shakespeare.safetensors "To be or not to"
+    """
+    run_training(ctx, "lm")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, fields
 
-TASKS = ("tagger", "sentiment", "tokenizer")
+TASKS = ("tagger", "sentiment", "tokenizer", "lm")
 CELLS = ("lstm", "gru", "rnn")
 ACTIVATIONS = ("tanh", "relu", "linear")
 POOLINGS = ("max", "mean", "final", "attention")
@@ -54,13 +54,16 @@ class ModelConfig:
         return self.embedding_dim + (self.char_hidden * self.directions if self.char else 0)
 
     def macs_per_token(self) -> int:
-        """Multiply-adds per token (per character for a tokenizer) of the word-level network:
+        """Multiply-adds per token (per character for a tokenizer or a language model, whose
+        output layer is over its characters) of the word-level network:
         input projections, recurrences and heads, attention scores included; a sentiment
         model's label head runs once per text and is left out. The character network is
         counted apart (`char_macs`): it runs once per word not seen yet, not per token."""
         top = self.hidden * self.directions
         if self.task == "sentiment":
             heads = top if self.pooling == "attention" else 0
+        elif self.task == "lm":
+            heads = top * self.words
         else:
             heads = top * sum(self.heads.values())
         return recurrent_macs(self.cell, self.word_features, self.hidden, self.layers, self.directions) + heads
@@ -147,8 +150,8 @@ def check_field(name: str, value) -> None:
         if not is_number(value) or not 0 <= value < 1:
             raise wrong("a number from 0 to below 1")
     elif name == "heads":
-        if not isinstance(value, dict) or not value:
-            raise wrong("a non-empty object of output name -> number of classes")
+        if not isinstance(value, dict):  # empty for a language model, whose output is its vocabulary
+            raise wrong("an object of output name -> number of classes")
         for head, n in value.items():
             if not head.isidentifier() or not is_int(n) or n < 1:
                 raise ValueError(f"config.heads: {shown(head)}: {shown(n)} is not a name with a number of classes >= 1")

@@ -286,6 +286,8 @@ def _check_meta(meta: dict, tensors: dict[str, Tensor]) -> tuple[ModelConfig, Vo
         if len(labels[name]) != n:
             raise ValueError(f"labels.{name} has {len(labels[name])} labels, config.heads.{name} says {n}")
     _check_labels(config.task, labels)
+    if (config.task == "lm") == bool(config.heads):
+        raise ValueError("a language model has no labelled outputs; every other model has one or more")
     if config.task == "sentiment" and (list(labels) != ["label"] or len(labels["label"]) < 2):
         raise ValueError("a sentiment model has one output, label, with two labels or more")
     if config.task == "tokenizer":
@@ -368,6 +370,8 @@ def expected_tensors(config: ModelConfig) -> dict[str, tuple[int, ...]]:
         shapes[f"heads.{name}.bias"] = (n,)
     if c.task == "sentiment" and c.pooling == "attention":
         shapes["attn.weight"] = (1, c.hidden * c.directions)
+    if c.task == "lm":  # the next character's logits, over the character vocabulary (vocab.words)
+        shapes.update({"out.weight": (c.words, c.hidden), "out.bias": (c.words,)})
     return shapes
 
 

@@ -21,7 +21,7 @@ XPOS_SETS = {"PTB": frozenset({"NN", "DT", "IN", "PRP"}), "STTS": frozenset({"NN
 UPOS_TO_UNIVERSAL = {"ADJ": "ADJ", "ADP": "ADP", "ADV": "ADV", "AUX": "VERB", "CCONJ": "CONJ", "DET": "DET",
                      "INTJ": "X", "NOUN": "NOUN", "NUM": "NUM", "PART": "PRT", "PRON": "PRON", "PROPN": "NOUN",
                      "PUNCT": ".", "SCONJ": "ADP", "SYM": "X", "VERB": "VERB", "X": "X"}
-DISPLAY = {"upos": "UPOS", "xpos": "PTB", "label": "accuracy"}  # how reports name a head
+DISPLAY = {"upos": "UPOS", "xpos": "PTB", "label": "accuracy", "bits_per_char": "bits/char"}  # how reports name a head
 
 
 def default_head(heads: Iterable[str]) -> str:

@@ -6,7 +6,7 @@
 
 Modules: job (what a run is asked to do, and each task's defaults; no torch), tasks (what
 differs between tasks), loop (the training loop), model (the torch modules), checkpoints
-(training checkpoints, for --resume), distributed (torchrun), callbacks (progress), run
+(training checkpoints, for --resume), lm (the character language model's task), distributed (torchrun), callbacks (progress), run
 (`train`). Importing this package does not import torch; `train` and the tasks do.
 """
 
@@ -23,11 +23,19 @@ def train(job: TrainJob, task, callbacks=None) -> TrainResult:
 
 
 def __getattr__(name: str):
-    if name in ("TaggerTask", "SentimentTask", "TokenizerTask", "Task", "TASKS"):  # they import torch
+    if name in ("TaggerTask", "SentimentTask", "TokenizerTask", "Task"):  # they import torch
         from rnncli.train import tasks
 
         return getattr(tasks, name)
+    if name == "LanguageModelTask":
+        from rnncli.train.lm import LanguageModelTask
+
+        return LanguageModelTask
+    if name == "TASKS":
+        from rnncli.train import lm, tasks
+
+        return {**tasks.TASKS, "lm": lm.LanguageModelTask}
     raise AttributeError(name)
 
 
-__all__ = ["DEFAULTS", "TrainJob", "TrainResult", "train", "Task", "TaggerTask", "SentimentTask", "TokenizerTask", "TASKS"]
+__all__ = ["DEFAULTS", "TrainJob", "TrainResult", "train", "Task", "TaggerTask", "SentimentTask", "TokenizerTask", "LanguageModelTask", "TASKS"]

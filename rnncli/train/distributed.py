@@ -1,4 +1,4 @@
-"""Several processes (torchrun): rank and world size, the process group (gloo on CPU, nccl on
+"""The device a run trains on (--device), and several processes (torchrun): rank and world size, the process group (gloo on CPU, nccl on
 GPU), summed counts and rank 0's decisions. A single process is world 1 and all of it is a no-op."""
 
 from __future__ import annotations
@@ -8,16 +8,25 @@ import os
 import torch
 from torch import nn
 
+from rnncli.errors import EXIT_USAGE, RnnCliError
+
+
+def use_cuda(device: str) -> bool:
+    """`--device`: auto (a GPU when torch sees one), cpu, or cuda (an error without one)."""
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RnnCliError("--device cuda: torch sees no CUDA GPU here (use --device auto or cpu)", EXIT_USAGE)
+    return device == "cuda" or (device == "auto" and torch.cuda.is_available())
+
 
 class Distributed:
     """The torchrun environment: rank and world size, gloo on CPU, nccl on GPU. A single
     process is world 1 and everything here is a no-op."""
 
-    def __init__(self):
+    def __init__(self, device: str = "auto"):
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank = int(os.environ.get("RANK", "0"))
         local = int(os.environ.get("LOCAL_RANK", "0"))
-        self.device = torch.device(f"cuda:{local}") if torch.cuda.is_available() and self.world > 1 else torch.device("cpu")
+        self.device = torch.device(f"cuda:{local}") if use_cuda(device) else torch.device("cpu")
         if self.world > 1 and not torch.distributed.is_initialized():
             if self.device.type == "cuda":
                 torch.cuda.set_device(self.device)

@@ -49,6 +49,7 @@ class TrainJob:
     max_time: float | None = None  # seconds; stop after the epoch that passes it
     threads: int = 1  # 1: identical weights from the same seed and data, given the same library versions and
     # torch CPU capability (train/environment.py records both); otherwise the same scores, not the same bits
+    device: str = "auto"  # auto: a CUDA GPU when torch sees one; cpu; cuda
     resume: str | None = None  # a checkpoint to continue from
     metrics_log: str | None = None  # one JSON line per epoch
     plot: str | None = None  # learning curves (PNG)
@@ -81,6 +82,8 @@ class TrainJob:
                                   + f", not {value!r}", EXIT_USAGE)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
             raise RnnCliError(f"seed must be a whole number from 0 to 2**32 - 1, not {self.seed!r}", EXIT_USAGE)
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise RnnCliError(f"device must be auto, cpu or cuda, not {self.device!r}", EXIT_USAGE)
         if self.dtype not in ("float16", "float32"):
             raise RnnCliError(f"dtype must be float16 or float32, not {self.dtype!r}", EXIT_USAGE)
         if not self.train:
@@ -121,7 +124,7 @@ class TrainJob:
         """The optimisation and run-control options, as a model file records them."""
         record = {name: getattr(self, name) for name in self.OPTIMISATION}
         return {**record, "max_time": self.max_time, "patience": self.patience, "threads": self.threads,
-                "checkpoint": self.checkpoint, "resume": self.resume}
+                "device": self.device, "checkpoint": self.checkpoint, "resume": self.resume}
 
 
 # Each task's defaults: chosen on dev (see pretrained/README.md), read by the CLI and by TrainJob.for_task.
@@ -135,6 +138,9 @@ DEFAULTS: dict[str, dict] = {
     "tokenizer": {"layers": 2, "hidden": 64, "embedding_dim": 32, "char": False, "char_hidden": 32, "dropout": 0.1,
                   "word_dropout": 0.02, "epochs": 10, "min_steps": 1000, "batch_size": 32, "lr": 3e-3,
                   "min_word_count": 3},
+    # a character language model: batch_size streams side by side; "words" are characters
+    "lm": {"layers": 2, "hidden": 256, "embedding_dim": 64, "char": False, "bidirectional": False, "dropout": 0.1,
+           "word_dropout": 0.0, "epochs": 20, "min_steps": 0, "batch_size": 32, "lr": 3e-3, "min_word_count": 1},
 }
 
 

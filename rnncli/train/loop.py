@@ -201,7 +201,7 @@ class _Run:
         self.steps_per_epoch = _steps_per_epoch(train, job, dist)
         self.schedule = _cosine_schedule(self.optimizer, job, self.steps_per_epoch * job.epochs)
         self.loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
-        self.best, self.best_state, self.best_epoch, self.history, self.done, self.elapsed = -1.0, None, 0, [], 0, 0.0
+        self.best, self.best_state, self.best_epoch, self.history, self.done, self.elapsed = -math.inf, None, 0, [], 0, 0.0
         self.skip, self.total_loss, self.n = 0, 0.0, 0  # within the first epoch run: batches already done, their loss
         # What a checkpoint must agree on to be resumed: options that shape the run, the data, the model.
         self.fingerprint = {"options": {name: getattr(job, name) for name in job.OPTIMISATION},
@@ -237,7 +237,7 @@ class _Run:
         very point and raises Interrupted."""
         self.model.train()
         epoch_rng = self.rng.getstate()  # a checkpoint within this epoch records it, to draw the same batches again
-        batches = make_batches(self.train, self.job.batch_size, self.rng)
+        batches = self.task.batches(self.train, self.job.batch_size, self.rng)
         if self.dist.world > 1:
             batches = batches[self.dist.rank::self.dist.world][:self.steps_per_epoch]
         skip, self.skip = self.skip, 0
@@ -257,13 +257,12 @@ class _Run:
     def train_step(self, epoch: int, step: int, group: list) -> None:
         """One batch: word dropout, forward, backward, clipping, an optimizer and a schedule step."""
         config = self.model.config
-        batch = self.task.inputs(group, config)
-        inputs = batch_tensors(batch)
+        inputs = self.task.tensors(group, config)
         if config.word_dropout > 0:
             drop = (torch.rand(inputs["words"].shape) < config.word_dropout) & (inputs["words"] > 1)
             inputs["words"] = inputs["words"].masked_fill(drop, 1)
-        inputs = {k: v.to(self.dist.device) for k, v in inputs.items()}
-        loss = self.task.loss(self.net(**inputs), group, batch.words.shape[1], self.loss_fn)
+        inputs = {k: v.to(self.dist.device) if isinstance(v, torch.Tensor) else v for k, v in inputs.items()}
+        loss = self.task.loss(self.net(**inputs), group, inputs["words"].shape[1], self.loss_fn)
         if not torch.isfinite(loss):
             raise RnnCliError(f"training diverged: the loss is {loss.item()} at epoch {epoch}, step {step}; "
                               f"try a smaller --lr (this run: {self.job.lr:g})")
@@ -281,15 +280,16 @@ class _Run:
         scores in the history, the best state so far, a checkpoint, and the callbacks told."""
         if self.dist.world > 1:
             self.total_loss, self.n = self.dist.sum([self.total_loss, self.n])
-        dev_scores = accuracy(self.model, self.task, self.dev, device=self.dist.device, dist=self.dist)
+        dev_scores = self.task.dev_scores(self.model, self.dev, self.dist.device, self.dist)
         metrics = {"epoch": epoch, "loss": self.total_loss / max(self.n, 1), "lr": self.schedule.get_last_lr()[0],
                    **{f"dev_{k}": v for k, v in dev_scores.items()}, "elapsed_s": time.monotonic() - self.started}
         if cut_at is not None:
             metrics["steps"] = cut_at  # an epoch cut short by --max-time
         self.total_loss, self.n = 0.0, 0
         self.history.append(metrics)
-        if dev_scores[self.task.metric] > self.best:
-            self.best, self.best_state, self.best_epoch = dev_scores[self.task.metric], numpy_state(self.model), epoch
+        score = -dev_scores[self.task.metric] if self.task.lower_is_better else dev_scores[self.task.metric]
+        if score > self.best:
+            self.best, self.best_state, self.best_epoch = score, numpy_state(self.model), epoch
         metrics["best_epoch"] = self.best_epoch
         self.warn_if_stuck(epoch)
         self.save(self.rng, epoch=epoch)

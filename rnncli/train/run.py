@@ -76,7 +76,7 @@ def _train(job: TrainJob, task: Task, callbacks: Callbacks | None) -> TrainResul
         model = task.model_class(config)
         extra = task.prepare(model, splits.train, job, callbacks.on_status)
         parameters = sum(p.numel() for p in model.parameters())
-        dist = Distributed()
+        dist = Distributed(job.device)
         fitted = fit(model, task, splits.train, splits.dev, job, callbacks, task.info(splits, parameters), dist,
                      checkpoint=job.checkpoint)
     except KeyboardInterrupt as exc:

@@ -9,6 +9,7 @@ one Task.
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
@@ -28,7 +29,8 @@ from rnncli.text.segmentation import LABELS, MULTIWORD_LABELS, Paragraph, has_mu
 from rnncli.model.tagsets import default_head
 from rnncli.infer.tokenizer import CATEGORY_ITEMS, CharEncoder, char_key, open_tokenizer, tokenizer_file
 from rnncli.train.job import TrainJob
-from rnncli.train.model import SentimentModel, TaggerModel
+from rnncli.train.loop import accuracy, make_batches
+from rnncli.train.model import SentimentModel, TaggerModel, batch_tensors
 from rnncli.model.vocab import PAD, UNK, Vocab
 
 Warn = Callable[[str], None]  # also the type of a status callback
@@ -52,6 +54,7 @@ class Task:
     name = ""
     model_class: type[nn.Module]
     vocab: Vocabularies  # set by vocabularies()
+    lower_is_better = False  # of the dev metric
 
     def read(self, job: TrainJob, warn: Warn) -> Splits:
         """Every split, read before any training: bad data fails now, not after an hour."""
@@ -80,6 +83,18 @@ class Task:
     def inputs(self, items: list, config: ModelConfig) -> Batch:
         return encode([x.words for x in items], self.vocab.words, self.vocab.chars if config.char else None,
                       config.max_word_chars)
+
+    def tensors(self, items: list, config: ModelConfig) -> dict:
+        """A batch as the keyword arguments of the model's forward(); `words` (B, T) among them."""
+        return batch_tensors(self.inputs(items, config))
+
+    def batches(self, train: list, batch_size: int, rng: random.Random) -> list[list[int]]:
+        """An epoch's batches of item indices."""
+        return make_batches(train, batch_size, rng)
+
+    def dev_scores(self, model: nn.Module, items: list, device, dist=None) -> dict[str, float]:
+        """The dev scores of the model being trained (torch), `metric` among them."""
+        return accuracy(model, self, items, device=device, dist=dist)
 
     def loss(self, logits: dict[str, torch.Tensor], items: list, T: int, loss_fn) -> torch.Tensor:
         raise NotImplementedError

@@ -229,8 +229,9 @@ def test_train_tagger_command(tmp_path):
         "rnncli", "train", "tagger", "--train", str(TINY_TRAIN), "--dev", str(TINY_TRAIN), "--out", out.name,
         "--test", str(TINY_TRAIN), "--cell", "rnn", "--activation", "relu", "--layers", "1", "--hidden", "8",
         "--embedding-dim", "8", "--no-char", "--char-hidden", "64", "--no-bidirectional", "--dropout", "0.0",
-        "--word-dropout", "0.0", "--epochs", "2", "--min-steps", "0", "--batch-size", "6", "--lr", "0.01", "--min-word-count", "1",
-        "--seed", "3", "--dtype", "float32", "--patience", "5", "--max-time", "60.0", "--threads", "1"]
+        "--word-dropout", "0.0", "--epochs", "2", "--min-steps", "0", "--batch-size", "6", "--lr", "0.01",
+        "--min-word-count", "1", "--seed", "3", "--dtype", "float32", "--patience", "5", "--max-time", "60.0",
+        "--threads", "1", "--device", "auto"]
     assert set(model.meta["scores"]) == {"dev", "test"}
 
 
@@ -332,7 +333,7 @@ def test_models_at_80_columns_keep_every_name_whole(tiny_model):
     assert set(rows) == {"tagger-lstm", "tagger-rnn", "tagger-lstm-small", "tagger-rnn-small",
                          "sentiment-lstm", "sentiment-rnn",
                          "sentiment-lstm-small",
-                         "tokenizer-lstm", "tokenizer-rnn"}
+                         "tokenizer-lstm", "tokenizer-rnn", "lm-lstm", "lm-rnn"}
     assert rows["tagger-lstm"][-2:] == ["95.88%", "95.87%"]  # dev and test, one line
     assert rows["tokenizer-lstm"][-2:] == ["99.06%", "99.07%"]  # Words F1
     # multiply-adds per token: (input + state) x 4 gates x state, per layer and direction, plus the heads
@@ -353,7 +354,7 @@ def test_readme_shows_what_models_prints():
 
 
 BUNDLED_NAMES = ["sentiment-lstm-small", "sentiment-lstm", "sentiment-rnn", "tagger-lstm-small", "tagger-lstm",
-                 "tagger-rnn-small", "tagger-rnn", "tokenizer-lstm", "tokenizer-rnn"]
+                 "tagger-rnn-small", "tagger-rnn", "tokenizer-lstm", "tokenizer-rnn", "lm-lstm", "lm-rnn"]
 
 
 def pasted_command(lines: list[str]) -> str:

@@ -24,9 +24,17 @@ def bar(p: float, width: int = 10) -> str:
     return "█" * (halves // 2) + ("▌" if halves % 2 else "")
 
 
+RATES = ("bits_per_char",)  # scores that are not fractions: shown as numbers, not percentages
+
+
+def score(name: str, value: float) -> str:
+    """`95.88%` for an accuracy, `1.632` for bits per character."""
+    return f"{value:.3f}" if name in RATES else f"{value:.2%}"
+
+
 def head_scores(scores: dict[str, float]) -> str:
-    """`UPOS 95.88% PTB 95.24%`, `accuracy 82.80%`: each output's score as a percentage."""
-    return " ".join(f"{display(k)} {v:.2%}" for k, v in scores.items())
+    """`UPOS 95.88% PTB 95.24%`, `accuracy 82.80%`, `bits per char 1.632`: each output's score."""
+    return " ".join(f"{display(k)} {score(k, v)}" for k, v in scores.items())
 
 
 def split_scores(scores: dict) -> str:

@@ -28,9 +28,12 @@ def show_info(described: dict, as_json: bool) -> None:
 
 
 def primary_score(task: str, scores: dict[str, float]) -> float | None:
-    """The one score `models` shows: a tokenizer's Words F1, otherwise the first output's accuracy."""
+    """The one score `models` shows: a tokenizer's Words F1, a language model's bits per
+    character, otherwise the first output's accuracy."""
     if task == "tokenizer":
         return scores.get("words")
+    if task == "lm":
+        return scores.get("bits_per_char")
     return next(iter(scores.values()), None)
 
 
@@ -49,7 +52,7 @@ def models_table(console: Console, models: list[dict]) -> None:
         rows.append((printable(m["name"] if m.get("bundled") else m["path"]), m["task"],
                      f"{m['cell']} {m['layers']}x{m['hidden']}" + (" bi" if m["bidirectional"] else ""),
                      _count(m["macs_per_token"]), f"{m['size_bytes'] / 1e6:.1f} MB",
-                     *("-" if v is None else f"{v:.2%}" for v in first)))
+                     *("-" if v is None else f"{v:.3f}" if m["task"] == "lm" else f"{v:.2%}" for v in first)))
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
     if sum(widths) + 2 * (len(headers) - 1) <= console.width:
         table = Table(box=None, pad_edge=False, header_style="bold")
@@ -62,8 +65,8 @@ def models_table(console: Console, models: list[dict]) -> None:
         for name, task, cell, macs, size, dev, test in rows:
             console.print(Text(name, style="bold"), soft_wrap=True)
             console.print(Padding(f"{task}, {cell}, {macs} MAC/tok, {size}; dev {dev}, test {test}", (0, 0, 0, 4)))
-    for line in ("MAC/tok: multiply-adds per token (per character for a tokenizer)",
-                 "dev/test: tagger UPOS, sentiment accuracy, tokenizer Words F1; see rnncli info"):
+    for line in ("MAC/tok: multiply-adds per token (per character: tokenizer, lm)",
+                 "dev/test: tagger UPOS, sentiment accuracy, tokenizer Words F1, lm bits/char"):
         console.print(Text(line, style="dim"))
 
 

@@ -8,7 +8,7 @@ import sys
 from rich.text import Text
 
 from rnncli.cli.views.console import one_line, stderr_console
-from rnncli.cli.views.formats import head_scores, split_scores
+from rnncli.cli.views.formats import head_scores, score, split_scores
 from rnncli.model.tagsets import display
 
 
@@ -74,9 +74,9 @@ class TrainingProgress:
         now = time.monotonic()
         per_epoch = (now - self.run_started) / (epoch - (self.first_epoch or epoch) + 1)
         left = per_epoch * (self.epochs - epoch)
-        first = next(iter(dev.values()), None)
+        first = next(iter(dev.items()), None)
         self.progress.reset(self.task, total=self.steps, epoch=f"{min(epoch + 1, self.epochs)}/{self.epochs}",
-                            loss=metrics["loss"], dev=f"{first:.2%}" if first is not None else "-",
+                            loss=metrics["loss"], dev=score(*first) if first is not None else "-",
                             eta=f"{left / 60:.0f} min" if left >= 60 else f"{left:.0f} s")
 
     def on_end(self, result) -> None:
@@ -87,9 +87,9 @@ class TrainingProgress:
         trained = next((e for e in result.history if e.get("epoch") == result.best_epoch), {})
         saved = result.scores.get("dev", {})
         differ = {k: (trained[f"dev_{k}"], v) for k, v in saved.items()
-                  if f"dev_{k}" in trained and f"{trained[f'dev_{k}']:.2%}" != f"{v:.2%}"}
+                  if f"dev_{k}" in trained and score(k, trained[f"dev_{k}"]) != score(k, v)}
         if differ:  # the file holds rounded weights, run by numpy: not quite the epoch's torch model
-            was = " ".join(f"{display(k)} {a:.2%}" for k, (a, _) in differ.items())
+            was = " ".join(f"{display(k)} {score(k, a)}" for k, (a, _) in differ.items())
             self.log(f"(epoch {result.best_epoch}'s line said dev {was}: the file holds {result.dtype} weights, "
                      "run by numpy)")
 

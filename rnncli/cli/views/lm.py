@@ -1,0 +1,61 @@
+"""What `rnncli next`, `generate` and `eval lm` print.
+
+  next tsv    model, rank, word, probability: one line per word
+  next jsonl  {"model", "text", "words": [{"word", "prob"}]}: one object per model
+  next table  the models side by side, a probability bar per word (for people)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from rich.table import Table
+
+from rnncli.cli.views.console import stdout_console
+from rnncli.cli.views.formats import bar, json_prob, prob_text
+from rnncli.text.hygiene import printable
+
+
+def show_next(text: str, ranked: dict[str, list], fmt: str) -> None:
+    """`ranked`: model name -> its infer.lm.NextWord list, most probable first."""
+    if fmt == "tsv":
+        for name, words in ranked.items():
+            for rank, w in enumerate(words, 1):
+                sys.stdout.write(f"{name}\t{rank}\t{printable(w.word)}\t{prob_text(w.prob)}\n")
+    elif fmt == "jsonl":
+        for name, words in ranked.items():
+            record = {"model": name, "text": text, "words": [{"word": w.word, "prob": json_prob(w.prob)} for w in words]}
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    else:
+        table = Table(title=printable(text) + " …", title_justify="left")
+        table.add_column("#", justify="right")
+        for name in ranked:
+            table.add_column(name)
+            table.add_column("prob", justify="right")
+            table.add_column("")
+        for rank in range(max(len(words) for words in ranked.values())):
+            row = [str(rank + 1)]
+            for words in ranked.values():
+                w = words[rank] if rank < len(words) else None
+                row += [printable(w.word), f"{w.prob:.3f}", bar(w.prob)] if w else ["", "", ""]
+            table.add_row(*row)
+        stdout_console().print(table)
+
+
+def stream(characters) -> None:
+    """Sampled text, written as it comes."""
+    for ch in characters:
+        sys.stdout.write(ch)
+        sys.stdout.flush()
+    sys.stdout.write("\n")
+
+
+def show_eval(scores: dict[str, dict], as_json: bool) -> None:
+    """`scores`: model name -> {"bits_per_char", "perplexity_per_word", "characters", "words"}."""
+    if as_json:
+        sys.stdout.write(json.dumps(scores, indent=2) + "\n")
+        return
+    for name, s in scores.items():
+        sys.stdout.write(f"{name}\tbits/char {s['bits_per_char']:.3f}\tperplexity/word {s['perplexity_per_word']:.1f}"
+                         f"\t({s['characters']:,} characters, {s['words']:,} words)\n")

@@ -1,0 +1,116 @@
+"""What a character language model says (numpy only): the next word's distribution, found by
+a small beam search over characters, and text sampled one character at a time.
+
+A word's probability is the product of its characters' probabilities and that of the
+character that ends it (a space, a line break or punctuation): P("study" | "I ") =
+P(s) P(t) P(u) P(d) P(y) P(end). Whitespace before the word counts too but is not part of
+it (P(" study" | "I") is the word "study"), and punctuation right after the text is a word of
+its own; the next word is never the rest of the text's last word.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.model.lm_forward import CharLanguageModel, State
+from rnncli.model.model_file import ModelFile
+
+BEAM = 24  # partial words kept at each character
+MAX_WORD = 20  # characters: a longer word is not looked for
+
+
+def ends_word(ch: str) -> bool:
+    """A space, a line break or a punctuation mark: what ends a word (and starts no word but itself)."""
+    return ch.isspace() or unicodedata.category(ch).startswith("P")
+
+
+@dataclass
+class NextWord:
+    word: str
+    prob: float
+
+
+def _select(state: State, rows: np.ndarray) -> State:
+    """The state of the streams `rows` (each row may repeat)."""
+    return [(h[rows], None if c is None else c[rows]) for h, c in state]
+
+
+class LanguageModel:
+    """A saved character language model: `next_words` and `generate`."""
+
+    def __init__(self, model: ModelFile):
+        self.model, self.lm = model, CharLanguageModel(model)
+        self.chars = model.words.items  # id -> character; 0 and 1 are <pad> and <unk>
+        self.ends = np.array([i > 1 and ends_word(ch) for i, ch in enumerate(self.chars)])  # (V,)
+
+    def next_words(self, text: str, k: int = 5, beam: int = BEAM) -> list[NextWord]:
+        """The k most probable next words after `text`, most probable first."""
+        if k < 1:
+            raise RnnCliError(f"k must be at least 1, not {k}", EXIT_USAGE)
+        logp, state = self.lm.read(text or "\n")
+        words, done = [""], {}
+        scores = np.zeros(1)  # (W,) log-probability of each partial word
+        logp = logp[None]  # (W, V)
+        spaces = np.array([i > 1 and ch.isspace() for i, ch in enumerate(self.chars)])  # (V,)
+        for _ in range(MAX_WORD):
+            total = scores[:, None] + logp  # (W, V)
+            total[:, :2] = -np.inf  # never <pad> or <unk>
+            for w, word in enumerate(words):  # a word ends: its end character's probability counts
+                for i in np.flatnonzero(self.ends):
+                    if not word and self.chars[i].isspace():
+                        continue  # no word is empty
+                    finished = word if word else self.chars[i]  # punctuation alone is a word of its own
+                    done[finished] = np.logaddexp(done.get(finished, -np.inf), total[w, i])
+            started = np.array([bool(word) for word in words])  # (W,) whitespace may come before a word
+            total[:, self.ends & ~spaces] = -np.inf
+            total[np.ix_(started, spaces)] = -np.inf
+            best = np.argsort(total, axis=None)[::-1][:beam]
+            rows, cols = np.unravel_index(best, total.shape)
+            keep = np.isfinite(total[rows, cols])
+            if not keep.any():
+                break
+            rows, cols = rows[keep], cols[keep]
+            words = [words[r] + ("" if spaces[c] else self.chars[c]) for r, c in zip(rows, cols)]
+            scores = total[rows, cols]
+            logp, state = self.lm.step(cols, _select(state, rows))
+            if len(done) >= k and scores.max() < sorted(done.values())[-k]:
+                break  # no partial word can still beat the k-th finished one
+        ranked = sorted(done.items(), key=lambda item: -item[1])[:k]
+        return [NextWord(word, float(np.exp(score))) for word, score in ranked]
+
+    def generate(self, prime: str = "\n", length: int = 200, temperature: float = 1.0, top_k: int | None = None,
+                 seed: int = 0) -> Iterator[str]:
+        """`length` characters sampled after `prime`, one at a time; the same seed, the same text."""
+        if not temperature > 0:
+            raise RnnCliError(f"temperature must be above 0, not {temperature}", EXIT_USAGE)
+        rng = np.random.default_rng(seed)
+        logp, state = self.lm.read(prime or "\n")
+        for _ in range(length):
+            scores = logp / temperature
+            scores[:2] = -np.inf
+            if top_k is not None and top_k < len(scores):
+                scores[np.argsort(scores)[:-top_k]] = -np.inf
+            p = np.exp(scores - scores.max())
+            i = int(rng.choice(len(p), p=p / p.sum()))
+            yield self.chars[i]
+            logp, state = self.lm.step(np.array([i]), state)
+            logp = logp[0]
+
+    def bits_per_char(self, text: str) -> tuple[float, int]:
+        """Bits per character of `text` (after its first), and how many characters were scored."""
+        nats, count = self.lm.nats(text)
+        return nats / max(count, 1) / np.log(2), count
+
+    def scores(self, text: str) -> dict:
+        """Bits per character and perplexity per (whitespace-separated) word of `text`."""
+        if len(text) < 2:
+            raise RnnCliError("a text to score needs at least two characters", EXIT_USAGE)
+        bits, count = self.bits_per_char(text)
+        words = max(len(text.split()), 1)
+        return {"bits_per_char": float(bits), "perplexity_per_word": float(2 ** (bits * len(text) / words)),
+                "characters": count, "words": words}

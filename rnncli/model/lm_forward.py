@@ -1,0 +1,96 @@
+"""The character language model's forward pass in numpy, one step at a time, with its state.
+
+Weights are those `train/lm.py` saves: `word_emb.weight` (the characters' embeddings; a
+language model's "words" are characters), `rnn.*` per layer as torch names them (the vanilla
+cell with its one bias `bias_l{k}`), and `out.*`, the next character's logits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnncli.model.model_file import ModelFile
+
+STREAM = 100  # a text is scored as several streams side by side, each of at least this many characters
+
+
+def stream_rows(characters: int, most: int = 16) -> int:
+    """How many contiguous streams a text of this many characters is scored as."""
+    return max(1, min(most, (characters - 1) // STREAM))
+
+
+State = list[tuple[np.ndarray, np.ndarray | None]]  # per layer: h (B, H) and, for the LSTM, c (B, H)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # overflow-free
+
+
+def cell_step(cell: str, w: dict[str, np.ndarray], k: int, x: np.ndarray, h: np.ndarray,
+              c: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Layer k, one step: x (B, I), h and c (B, H) -> the new h and c. Gate order as torch."""
+    xw = x @ w[f"rnn.weight_ih_l{k}"].T  # (B, G*H)
+    hw = h @ w[f"rnn.weight_hh_l{k}"].T  # (B, G*H)
+    if cell == "rnn":
+        return np.tanh(xw + hw + w[f"rnn.bias_l{k}"]), None  # h_t = tanh(W_xh x_t + W_hh h_{t-1} + b)
+    xw, hw = xw + w[f"rnn.bias_ih_l{k}"], hw + w[f"rnn.bias_hh_l{k}"]
+    if cell == "lstm":
+        i, f, g, o = np.split(xw + hw, 4, axis=-1)  # each (B, H)
+        c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+        return _sigmoid(o) * np.tanh(c), c
+    xr, xz, xn = np.split(xw, 3, axis=-1)
+    hr, hz, hn = np.split(hw, 3, axis=-1)
+    r, z = _sigmoid(xr + hr), _sigmoid(xz + hz)
+    return (1 - z) * np.tanh(xn + r * hn) + z * h, None
+
+
+class CharLanguageModel:
+    """A saved language model run forward: `start` a state for B streams, `step` one
+    character per stream to the log-probabilities of the next."""
+
+    def __init__(self, model: ModelFile):
+        self.model, self.config, self.w = model, model.config, model.weights
+        self.index = {ch: i for i, ch in enumerate(model.words.items)}
+
+    def ids(self, text: str) -> list[int]:
+        """Character ids; a character the model never saw is <unk> (1)."""
+        return [self.index.get(ch, 1) for ch in text]
+
+    def start(self, batch: int = 1) -> State:
+        zeros = lambda: np.zeros((batch, self.config.hidden), dtype=np.float32)  # noqa: E731
+        return [(zeros(), zeros() if self.config.cell == "lstm" else None) for _ in range(self.config.layers)]
+
+    def step(self, ids: np.ndarray, state: State) -> tuple[np.ndarray, State]:
+        """ids (B,) -> log-probabilities of the next character (B, V) and the new state."""
+        x = self.w["word_emb.weight"][ids]  # (B, E)
+        new = []
+        for k, (h, c) in enumerate(state):
+            h, c = cell_step(self.config.cell, self.w, k, x, h, c)
+            new.append((h, c))
+            x = h
+        logits = x @ self.w["out.weight"].T + self.w["out.bias"]  # (B, V)
+        logits = logits - logits.max(axis=-1, keepdims=True)
+        return logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True)), new
+
+    def read(self, text: str, state: State | None = None) -> tuple[np.ndarray | None, State]:
+        """Feed `text` to one stream: the log-probabilities after its last character (None for no text)."""
+        state = state or self.start(1)
+        logp = None
+        for i in self.ids(text):
+            logp, state = self.step(np.array([i]), state)
+        return (None if logp is None else logp[0]), state
+
+    def nats(self, text: str) -> tuple[float, int]:
+        """Total negative log-likelihood (nats) of `text`'s characters after its first, and how
+        many were scored; the text is read as `stream_rows` contiguous streams side by side."""
+        ids = np.array(self.ids(text), dtype=np.int64)
+        rows = stream_rows(len(ids))
+        length = (len(ids) - 1) // rows
+        streams = ids[: rows * length + 1]
+        x = np.stack([streams[r * length: (r + 1) * length] for r in range(rows)])  # (R, L)
+        y = np.stack([streams[r * length + 1: (r + 1) * length + 1] for r in range(rows)])  # (R, L)
+        state, total = self.start(rows), 0.0
+        for t in range(length):
+            logp, state = self.step(x[:, t], state)
+            total -= float(logp[np.arange(rows), y[:, t]].sum())
+        return total, rows * max(length, 0)

@@ -1,0 +1,56 @@
+"""`rnncli next`, `generate`, `eval lm` and `train lm` on a tiny language model."""
+
+import json
+
+from typer.testing import CliRunner
+
+from conftest import LM_TEXT
+from rnncli.cli.app import app
+
+runner = CliRunner()
+
+
+def run(*args, input=None):
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+def test_next_prints_tsv_and_jsonl_when_piped(tiny_lm):
+    out = run("next", "-m", tiny_lm.out, "-k", "2", "the cat")
+    assert out.exit_code == 0, out.output
+    first = out.output.splitlines()[0].split("\t")
+    assert first[0] == tiny_lm.out and first[1:3] == ["1", "sat"] and float(first[3]) > 0.5
+    record = json.loads(run("next", "-m", tiny_lm.out, "-f", "jsonl", "the cat").output)
+    assert record["text"] == "the cat" and record["words"][0]["word"] == "sat" and len(record["words"]) == 5
+    assert run("next", "-m", tiny_lm.out, input="the dog\n").output.split("\t")[2] == "sat"
+
+
+def test_generate_is_the_same_for_the_same_seed(tiny_lm):
+    one = run("generate", "-m", tiny_lm.out, "--prime", "the", "--length", "50", "--seed", "3")
+    two = run("generate", "-m", tiny_lm.out, "--prime", "the", "--length", "50", "--seed", "3")
+    assert one.exit_code == 0 and one.output == two.output and len(one.output) == 51
+
+
+def test_eval_lm_reports_bits_per_char_and_word_perplexity(tiny_lm, tmp_path):
+    (tmp_path / "t.txt").write_text(LM_TEXT[:500], encoding="utf-8")
+    out = run("eval", "lm", "--data", tmp_path / "t.txt", "-m", tiny_lm.out, "--json")
+    scores = json.loads(out.output)[tiny_lm.out]
+    assert scores["bits_per_char"] < 1.0 and scores["words"] == len(LM_TEXT[:500].split())
+    assert scores["perplexity_per_word"] == 2 ** (scores["bits_per_char"] * 500 / scores["words"])
+
+
+def test_train_lm_writes_a_model_that_next_reads(tmp_path):
+    (tmp_path / "t.txt").write_text(LM_TEXT, encoding="utf-8")
+    out = run("train", "lm", "--train", f"{tmp_path}/t.txt@0-0.8", "--dev", f"{tmp_path}/t.txt@0.8-1",
+              "--out", tmp_path / "m.safetensors", "--epochs", "1", "--hidden", "8", "--layers", "1", "--cell", "gru", "--batch-size", "4")
+    assert out.exit_code == 0, out.output
+    assert "bits/char" in out.output and (tmp_path / "m.safetensors").is_file()
+    assert run("next", "-m", tmp_path / "m.safetensors", "the").exit_code == 0
+
+
+def test_the_library_gives_the_same_words(tiny_lm):
+    import rnncli
+
+    model = rnncli.LanguageModel(tiny_lm.out)
+    assert model.next_words("the cat", k=1)[0][0] == "sat"
+    assert model.generate("the", 40, seed=2) == model.generate("the", 40, seed=2)
+    assert isinstance(rnncli.load(tiny_lm.out), rnncli.LanguageModel) and model.bits_per_char(LM_TEXT[:300]) < 1
