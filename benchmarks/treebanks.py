@@ -82,7 +82,10 @@ def main() -> None:
     print("| treebank (trained on) | Tokens | Words | Sentences | UPOS raw | UPOS gold tokens | training (tokenizer + tagger) |")
     print("|---|---|---|---|---|---|---|")
     for name in args.only:
-        print(row(name, treebank(args.data / name, TREEBANKS[name], args.out, args.max_time)), flush=True)
+        try:
+            print(row(name, treebank(args.data / name, TREEBANKS[name], args.out, args.max_time)), flush=True)
+        except subprocess.CalledProcessError as exc:  # the error is on stderr; the row says which step failed
+            print(f"| {name} | failed: {' '.join(map(str, exc.cmd[3:5]))} | | | | | |", flush=True)
 
 
 if __name__ == "__main__":

@@ -47,11 +47,18 @@ def read_tagged_conllu(path: str | Path, lines: list[str] | None = None) -> list
 
 def tag_sets(sentences: list[TaggedSentence], warn: Callable[[str], None] | None = None) -> list[str]:
     """The tag sets every sentence has, upos first. One that only some sentences have (e.g.
-    "_" for a missing XPOS) is dropped, and `warn` is told which and why."""
+    "_" for a missing XPOS), or with a tag that holds a slash or whitespace (no output format
+    could write it: Chinese GSDSimp's XPOS has `/`), is dropped, and `warn` is told which and why."""
     names = []
     for name in ("upos", "xpos"):
         lacking = sum(name not in s.tags or "_" in s.tags[name] for s in sentences)
-        if not lacking:
+        odd = next((t for s in sentences for t in s.tags.get(name, ()) if "/" in t or any(c.isspace() for c in t)),
+                   None)
+        if not lacking and odd is not None:
+            if warn is not None:
+                warn(f"the training data's {name.upper()} tags include {odd!r} (a slash or whitespace, which the "
+                     f"output formats cannot write); the model gets no {name.upper()} head")
+        elif not lacking:
             names.append(name)
         elif lacking < len(sentences) and warn is not None:
             warn(f"{lacking:,} of {len(sentences):,} training sentences have no {name.upper()} tags (\"_\"); "

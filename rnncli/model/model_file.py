@@ -320,9 +320,10 @@ def _check_labels(task: str, labels: dict[str, list[str]]) -> None:
     """Labels that every output format can hold: printable and not empty (a newline or tab would
     break TSV and CoNLL-U); a tagger's are tags, without whitespace or a slash (`-f tags` writes
     word/TAG), of the outputs upos and xpos."""
-    if task == "tagger" and set(labels) - set(HEADS.values()):
-        raise ValueError(f"a tagger's outputs are {' and/or '.join(HEADS.values())}, not "
-                         f"{', '.join(map(shown, sorted(set(labels) - set(HEADS.values()))))}")
+    heads = sorted(set(HEADS.values()))  # the outputs, each once (ptb is another name of xpos)
+    if task == "tagger" and set(labels) - set(heads):
+        raise ValueError(f"a tagger's outputs are {' and/or '.join(heads)}, not "
+                         f"{', '.join(map(shown, sorted(set(labels) - set(heads))))}")
     for name, items in labels.items():
         bad = next((label for label in items if not label or not label.isprintable()
                     or (task == "tagger" and ("/" in label or any(c.isspace() for c in label)))), None)

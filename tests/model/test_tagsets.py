@@ -23,3 +23,12 @@ def test_xpos_is_asked_for_as_xpos_and_as_ptb_only_for_penn_treebank_tags():
     assert chosen_head({"upos": ["NOUN"], "xpos": PTB}, None, "en.safetensors") == ("upos", "upos")
     with pytest.raises(RnnCliError, match="XPOS tags are STTS, not Penn Treebank tags; use --tagset xpos"):
         chosen_head({"upos": ["NOUN"], "xpos": STTS}, "ptb", "de.safetensors")
+
+
+def test_a_tag_set_with_a_slash_in_a_tag_is_dropped_with_a_warning():
+    from rnncli.data.tagged import TaggedSentence, tag_sets
+
+    heard = []
+    sentences = [TaggedSentence(["我们", "/"], {"upos": ["PRON", "SYM"], "xpos": ["PRP", "/"]})]
+    assert tag_sets(sentences, heard.append) == ["upos"]
+    assert len(heard) == 1 and "XPOS tags include '/'" in heard[0]
