@@ -30,9 +30,9 @@ def next_word(
     k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many words.")] = 5,
     fmt: NextFormatOption = "auto",
 ) -> None:
-    """The next word's distribution after TEXT: the k most probable words.
+    """The k most probable next words after TEXT.
 
-    A word's probability is the product of its characters' (and of the space or
+    Their probabilities are the next word's distribution. A word's probability is the product of its characters' (and of the space or
     punctuation that ends it), found by a beam search over characters.
 
     Output (-f): tsv: model, rank, word, prob. jsonl: {"model", "text", "words"}.
@@ -62,7 +62,9 @@ def generate(
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, metavar="S", help="Same seed, same text.")] = 0,
     model: ModelOption = "lstm",
 ) -> None:
-    """Sample text from a character language model, written as it is sampled.
+    """Sample text from a character language model.
+
+    The text is written as it is sampled.
 
     \b
     Examples:
@@ -80,9 +82,9 @@ def generate(
 def eval_lm(data: Annotated[Path, typer.Option("--data", "-d", metavar="TEXT", help=(
         "Running text: a UTF-8 file, a CoNLL-U file's raw text, or FILE@A-B for a fraction of one."))],
             model: ModelNames = ["lstm"], as_json: AsJson = False) -> None:  # noqa: B006
-    """Bits per character and perplexity per word of language models on running text.
+    """Bits per character and perplexity per word on running text.
 
-    Perplexity per word is 2 ** (bits per character x characters / words), words
+    Language models side by side on the same text. Perplexity per word is 2 ** (bits per character x characters / words), words
     being whitespace-separated.
 
     \b
