@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rnncli.data.common import read_paragraphs
+from rnncli.data.common import read_lines, read_paragraphs
 from rnncli.errors import EXIT_USAGE, RnnCliError
 
 RANGE = re.compile(r"^(.*)@([0-9.]+)-([0-9.]+)$")  # FILE@A-B: the fraction A to B of the file's characters
@@ -21,8 +21,20 @@ def read_text(spec: str) -> str:
     if not 0 <= low < high <= 1:
         raise RnnCliError(f"{spec}: the range must be A-B with 0 <= A < B <= 1", EXIT_USAGE)
     try:
-        text = ("\n".join(p.text for p in read_paragraphs(path)) if path.endswith(".conllu")
-                else Path(path).read_text(encoding="utf-8"))
+        text = "\n".join(p.text for p in read_paragraphs(path)) if path.endswith(".conllu") else _read_whole(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise RnnCliError(f"{path}: cannot read it as UTF-8 text ({exc})") from None
     return text[int(len(text) * low): int(len(text) * high)]
+
+
+
+def _read_whole(path: str) -> str:
+    """A regular file whole, however long its lines (running text may have none); anything else
+    (a FIFO, `<(...)`, a device such as /dev/zero) through read_lines, which stops at binary data
+    and at an overlong line instead of reading without end."""
+    if not Path(path).is_file():
+        return "\n".join(read_lines(path))
+    text = Path(path).read_text(encoding="utf-8")
+    if "\0" in text:
+        raise RnnCliError(f"{path}: input looks binary (NUL byte); expected UTF-8 text")
+    return text
