@@ -583,3 +583,12 @@ def test_running_text_for_eval_lm_that_is_not_text_is_refused(tiny_lm, tmp_path,
     path = paths.get(data, data)
     result = run("eval", "lm", "-m", tiny_lm, "--data", path, files=[path], timeout=30)
     assert result.returncode == 1 and message in result.stderr and result.stdout == b""
+
+
+@pytest.mark.parametrize("piped, message", [(b"x\x00y", b"looks binary"), (b"\xff\xfe", b"not UTF-8"),
+                                            (b"y\n" * (1 << 19) + b"y", b"longer than 1,048,576 bytes")])
+def test_next_refuses_piped_input_that_is_not_text_or_without_end(tiny_lm, piped, message):
+    """`rnncli next` reads a piped text whole: it stops at binary data, another encoding, or more
+    than a megabyte (`yes | rnncli next` read without end)."""
+    result = run("next", "-m", tiny_lm, input=piped, timeout=30)
+    assert result.returncode == 2 and message in result.stderr and result.stdout == b""

@@ -17,12 +17,24 @@ NextFormatOption = Annotated[SentimentFormat, typer.Option("--format", "-f", hel
                                                                                  "tsv otherwise.")]
 
 
+MAX_PIPED_BYTES = 1 << 20  # a piped text is read whole: at most this much (the model runs it a character at a time)
+
+
 def _text(words: Optional[list[str]]) -> str:
+    """The arguments joined, or what is piped in: UTF-8 text of at most MAX_PIPED_BYTES."""
     if words and words != ["-"]:
         return " ".join(words)
     if sys.stdin.isatty():
         raise RnnCliError("give a text, or pipe one in", EXIT_USAGE)
-    return sys.stdin.read().rstrip("\n")
+    data = sys.stdin.buffer.read(MAX_PIPED_BYTES + 1)
+    if len(data) > MAX_PIPED_BYTES:
+        raise RnnCliError(f"the piped text is longer than {MAX_PIPED_BYTES:,} bytes; give its end only", EXIT_USAGE)
+    if b"\0" in data:
+        raise RnnCliError("input looks binary (NUL byte); expected UTF-8 text", EXIT_USAGE)
+    try:
+        return data.decode("utf-8").rstrip("\n")
+    except UnicodeDecodeError as exc:
+        raise RnnCliError(f"the piped text is not UTF-8 ({exc})", EXIT_USAGE) from None
 
 
 def next_word(
