@@ -573,7 +573,8 @@ def test_a_data_file_without_sentences_says_so(tiny_model, tiny_sentiment, tmp_p
 
 
 @pytest.mark.parametrize("data, message", [("/dev/zero", b"looks binary"), ("nul", b"looks binary"),
-                                           ("latin1", b"cannot read it as UTF-8"), ("dir", b"is a folder")])
+                                           ("latin1", b"cannot read it as UTF-8"), ("dir", b"is a folder")],
+                         ids=["dev-zero", "nul", "latin1", "dir"])
 def test_running_text_for_eval_lm_that_is_not_text_is_refused(tiny_lm, tmp_path, data, message):
     """`eval lm --data` reads running text whole: a device that never ends, NUL bytes, another
     encoding or a folder end in one line on stderr, at once (a device was read without end)."""
@@ -586,7 +587,8 @@ def test_running_text_for_eval_lm_that_is_not_text_is_refused(tiny_lm, tmp_path,
 
 
 @pytest.mark.parametrize("piped, message", [(b"x\x00y", b"looks binary"), (b"\xff\xfe", b"not UTF-8"),
-                                            (b"y\n" * (1 << 19) + b"y", b"longer than 1,048,576 bytes")])
+                                            (b"y\n" * (1 << 19) + b"y", b"longer than 1,048,576 bytes")],
+                         ids=["nul", "latin1", "over-1MB"])
 def test_next_refuses_piped_input_that_is_not_text_or_without_end(tiny_lm, piped, message):
     """`rnncli next` reads a piped text whole: it stops at binary data, another encoding, or more
     than a megabyte (`yes | rnncli next` read without end)."""
