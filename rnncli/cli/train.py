@@ -57,7 +57,8 @@ Patience = Annotated[Optional[int], typer.Option(min=1, metavar="N",
                                                  help="Stop after N epochs without a better dev score.")]
 MaxTime = Annotated[Optional[float], typer.Option(min=0.0, callback=finite, metavar="SECONDS", help=(
     "Stop once the run has taken this long, checked after every batch: the epoch under way ends there and is "
-    "scored on dev like the others; the best epoch is saved."))]
+    "scored on dev like the others; the best epoch is saved. The learning rate comes down over this time as it "
+    "does over the epochs, by whichever ends first."))]
 Threads = Annotated[int, typer.Option(min=1, max=MAX_THREADS, metavar="N", help=(
     "Torch CPU threads, at most one per CPU this process may use (more only wait for each other). With 1, the "
     "same seed and data give identical weights wherever the library versions and torch's CPU capability are the "

@@ -51,11 +51,15 @@ class Distributed:
 
     def decide(self, value: int) -> int:
         """Rank 0's value, for every rank (a reason to stop between two batches)."""
+        return int(self.rank0(float(value)))
+
+    def rank0(self, value: float) -> float:
+        """Rank 0's value, for every rank (its clock, so that every rank sets the same learning rate)."""
         if self.world == 1:
             return value
-        t = torch.tensor([float(value)], device=self.device)
+        t = torch.tensor([value], dtype=torch.float64, device=self.device)
         torch.distributed.broadcast(t, 0)
-        return int(t.item())
+        return t.item()
 
     def wrap(self, model: nn.Module) -> nn.Module:
         if self.world == 1:

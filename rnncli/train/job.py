@@ -46,7 +46,7 @@ class TrainJob:
     dtype: str = "float16"  # storage type of the saved weights
     # run control
     patience: int | None = None  # stop after this many epochs without a better dev score
-    max_time: float | None = None  # seconds; stop after the epoch that passes it
+    max_time: float | None = None  # seconds; stop when they are up (the schedule anneals over them too)
     threads: int = 1  # 1: identical weights from the same seed and data, given the same library versions and
     # torch CPU capability (train/environment.py records both); otherwise the same scores, not the same bits
     device: str = "auto"  # auto: a CUDA GPU when torch sees one; cpu; cuda

@@ -1,4 +1,4 @@
-"""The training loop shared by every task (torch): batches, Adam with a cosine schedule,
+"""The training loop shared by every task (torch): batches, Adam with a cosine schedule (schedule.py),
 gradient clipping, word dropout, dev scoring, the best epoch kept, checkpoints and resume.
 What differs between tasks (inputs, loss, what counts as correct) comes from the Task."""
 
@@ -23,6 +23,7 @@ from rnncli.train.callbacks import Callbacks
 from rnncli.train.distributed import Distributed
 from rnncli.train.job import TrainJob
 from rnncli.train.model import batch_tensors, numpy_state
+from rnncli.train.schedule import CosineSchedule
 
 STUCK = 5  # epochs of an unmoving dev score that earn a warning
 
@@ -179,12 +180,6 @@ def _steps_per_epoch(train: list, job: TrainJob, dist: Distributed) -> int:
     return steps
 
 
-def _cosine_schedule(optimizer: torch.optim.Optimizer, job: TrainJob, total_steps: int):
-    """The learning rate from job.lr down to job.lr * job.min_lr_ratio over `total_steps`, on a cosine."""
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: job.min_lr_ratio + (1 - job.min_lr_ratio)
-                                             * 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps)))
-
-
 class _Run:
     """One call of `fit`: what it trains with (model, optimizer, schedule, data, random numbers)
     and where it stands (the best epoch so far, the history, the loss of the epoch running),
@@ -199,7 +194,9 @@ class _Run:
         self.optimizer = torch.optim.Adam(model.parameters(), lr=job.lr, weight_decay=job.weight_decay)
         self.rng = random.Random(job.seed)
         self.steps_per_epoch = _steps_per_epoch(train, job, dist)
-        self.schedule = _cosine_schedule(self.optimizer, job, self.steps_per_epoch * job.epochs)
+        self.started = 0.0  # time.monotonic() when the run began, less the time it ran before a resume
+        self.schedule = CosineSchedule(self.optimizer, job.lr, job.min_lr_ratio, self.steps_per_epoch * job.epochs,
+                                       job.max_time, lambda: dist.rank0(time.monotonic() - self.started))
         self.loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
         self.best, self.best_state, self.best_epoch, self.history, self.done, self.elapsed = -math.inf, None, 0, [], 0, 0.0
         self.skip, self.total_loss, self.n = 0, 0.0, 0  # within the first epoch run: batches already done, their loss
@@ -215,7 +212,6 @@ class _Run:
                                                   progress.get("loss_n", 0))
         self.callbacks = callbacks if dist.main else Callbacks()
         self.stuck_warned = False
-        self.started = 0.0  # time.monotonic() when the run began, less the time it ran before a resume
 
     def start(self, info: dict) -> None:
         """Tell the callbacks what the run is, and where a resumed one goes on; the clock starts."""
