@@ -145,12 +145,14 @@ eval_app = typer.Typer(help="""Score a model on gold-labelled data.
     """, **HELP)
 experiment_app = typer.Typer(help="""Small experiments that test the lecture's claims.
 
-    Each trains small networks from scratch in about a minute (needs torch).
+    memory and tanh train small networks from scratch in about a minute (need torch);
+    clue reads the bundled language models.
 
     \b
     Examples:
       rnncli experiment memory
       rnncli experiment tanh
+      rnncli experiment clue
     """, **HELP)
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
@@ -171,7 +173,7 @@ def root(
     """Look at text through small recurrent neural networks (RNN, LSTM, GRU), offline.
 
     Tagging and sentiment run on numpy alone; training, explain-gradients and the
-    experiments need torch (pip install 'rnncli[train]'). Each command has its own --help.
+    memory and tanh experiments need torch (pip install 'rnncli[train]'). Each command has its own --help.
 
     \b
     Examples:
@@ -198,6 +200,7 @@ eval_app.command("tokenizer")(evaluate.eval_tokenizer)
 eval_app.command("lm")(lm.eval_lm)
 experiment_app.command("memory")(experiment.experiment_memory)
 experiment_app.command("tanh")(experiment.experiment_tanh)
+experiment_app.command("clue")(experiment.experiment_clue)
 
 
 def main() -> None:

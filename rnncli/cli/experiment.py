@@ -1,5 +1,5 @@
-"""`rnncli experiment memory|tanh`: small networks trained from scratch to test the lecture's
-claims, with a progress bar on stderr while they train."""
+"""`rnncli experiment memory|tanh|clue`: small networks trained from scratch to test the lecture's
+claims, with a progress bar on stderr while they train; `clue` reads the language models."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from rnncli.cli.options import (MAX_SEED, PLOT_FILE, ExplainFormat, check_plot, int_list, name_list, output_format,
-                                require)
+from rnncli.cli.options import (MAX_SEED, PLOT_FILE, ExplainFormat, ModelNames, check_plot, int_list, name_list,
+                                output_format, require)
 
 ExperimentFormat = Annotated[ExplainFormat, typer.Option("--format", "-f",
                                                          help="auto: a table on a terminal, tsv otherwise.")]
@@ -85,6 +85,48 @@ def experiment_tanh(depths: Depths = "1,3", task: BitTask = "parity", length: Bi
     with StepProgress(2 * len(depths) * steps) as progress:
         result = tanh_experiment(depths=depths, task=task, length=length, steps=steps, seed=seed, progress=progress)
     show_tanh(result, fmt)
+
+
+ClueDistances = Annotated[str, typer.Option("--distances", metavar="N,N,...", help=(
+    "Words of other text between the clue's sentence and the one that needs it, comma-separated."))]
+Fillers = Annotated[int, typer.Option(min=2, max=1000, metavar="N", help=(
+    "Runs of other text per distance and seed, each put after every country."))]
+FillerFile = Annotated[Optional[Path], typer.Option("--filler", metavar="FILE", help=(
+    "Other text to draw from (UTF-8, or CoNLL-U): by default public-domain speeches that ship with rnncli."))]
+
+
+def experiment_clue(model: ModelNames = ["lm-rnn", "lm-lstm"], distances: ClueDistances = "0,10,20,40",  # noqa: B006
+                    fillers: Fillers = 20, seed: FirstSeed = 0, seeds: Seeds = 1, filler: FillerFile = None,
+                    fmt: ExperimentFormat = "auto") -> None:
+    """Do language models remember a clue N words back? (the lecture's "Korea")
+
+    "I grew up in Korea. <N words of other text> I will study until English is as
+    easy as": each language model scores 12 languages there, after each of 12 countries.
+    Prints how often it picks the right one, its probability, and the gain: how much the
+    clue raises the right language over that language's own prior (0: no trace of the
+    clue), with 95% intervals over the runs of text. Reads the models; trains nothing.
+
+    
+    Examples:
+      rnncli experiment clue
+      rnncli experiment clue --distances 0,5,10 --seeds 3
+      rnncli experiment clue -m lm-lstm -m my-lm.safetensors -f json
+    """
+    distances = int_list(distances, "--distances", 1000, minimum=0)
+    fmt = output_format(fmt, "tsv")
+    from rnncli.cli.views.experiment import show_clue
+    from rnncli.explain.clue import clue_experiment
+    from rnncli.infer.lm import LanguageModel
+    from rnncli.model.bundled import open_model
+
+    models = [(name, LanguageModel(open_model(name, "lm"))) for name in dict.fromkeys(model)]
+    text = None
+    if filler is not None:
+        from rnncli.data.running import read_text
+
+        text = read_text(str(filler))
+    result = clue_experiment(models, distances, fillers=fillers, seed=seed, seeds=seeds, filler_text=text)
+    show_clue(result, fmt)
 
 
 def before_training(fmt: Enum, plot: Optional[Path]) -> str:

@@ -144,14 +144,14 @@ def split_label_names(text: Optional[str]) -> Optional[list[str]]:
     return names
 
 
-def int_list(text: str, option: str, maximum: int) -> list[int]:
-    """`5,10,20`: whole numbers from 1 to `maximum`, each once, in the order given."""
+def int_list(text: str, option: str, maximum: int, minimum: int = 1) -> list[int]:
+    """`5,10,20`: whole numbers from `minimum` to `maximum`, each once, in the order given."""
     try:
         values = [int(x) for x in list_items(text, option, "whole numbers")]
     except ValueError:
         raise RnnCliError(f"{option} {text!r}: give whole numbers separated by commas", EXIT_USAGE) from None
-    if any(not 1 <= v <= maximum for v in values):
-        raise RnnCliError(f"{option} {text!r}: each must be from 1 to {maximum:,}", EXIT_USAGE)
+    if any(not minimum <= v <= maximum for v in values):
+        raise RnnCliError(f"{option} {text!r}: each must be from {minimum} to {maximum:,}", EXIT_USAGE)
     return list(dict.fromkeys(values))
 
 

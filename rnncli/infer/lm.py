@@ -101,6 +101,27 @@ class LanguageModel:
             logp, state = self.lm.step(np.array([i]), state)
             logp = logp[0]
 
+    def continuations(self, prefixes: list[str], candidates: list[list[str]]) -> np.ndarray:
+        """log P(candidate | prefix) of every prefix's candidates, (B, K): the sum of the log-
+        probabilities of the candidate's characters, read after the prefix. Each prefix
+        needs at least one character, every list of candidates the same number K."""
+        k = len(candidates[0]) if candidates else 0
+        if len(candidates) != len(prefixes) or any(len(c) != k for c in candidates) or k == 0:
+            raise ValueError("one list of candidates per prefix, all of the same length")
+        logp, state = self.lm.read_many(prefixes)  # (B, V)
+        rows = np.repeat(np.arange(len(prefixes)), k)  # (B*K,) each prefix's stream once per candidate
+        logp, state = logp[rows], _select(state, rows)
+        texts = [candidate for group in candidates for candidate in group]
+        ids = [self.lm.ids(text) for text in texts]
+        total = np.zeros(len(texts))  # (B*K,)
+        for t in range(max(map(len, ids))):
+            col = np.array([row[t] if t < len(row) else 0 for row in ids])  # (B*K,)
+            active = np.array([t < len(row) for row in ids])
+            total += np.where(active, logp[np.arange(len(ids)), col], 0.0)
+            if t + 1 < max(map(len, ids)):
+                logp, state = self.lm.step(col, state)
+        return total.reshape(len(prefixes), k)
+
     def bits_per_char(self, text: str) -> tuple[float, int]:
         """Bits per character of `text` (after its first), and how many characters were scored."""
         nats, count = self.lm.nats(text)

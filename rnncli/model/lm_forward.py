@@ -80,6 +80,27 @@ class CharLanguageModel:
             logp, state = self.step(np.array([i]), state)
         return (None if logp is None else logp[0]), state
 
+    def read_many(self, texts: list[str]) -> tuple[np.ndarray, State]:
+        """Feed each text (at least one character each) to a stream of its own, side by side:
+        the log-probabilities after each text's last character (B, V) and the streams' state.
+        The texts are aligned at their ends: a stream stays at the fresh state until its
+        text starts, so each reads exactly its own characters, as `read` would."""
+        ids = [self.ids(text) for text in texts]
+        if not ids or min(map(len, ids)) == 0:
+            raise ValueError("read_many needs texts of at least one character")
+        length = max(map(len, ids))
+        padded = np.zeros((len(ids), length), dtype=np.int64)  # (B, L), right-aligned
+        starts = np.array([length - len(row) for row in ids])  # (B,)
+        for b, row in enumerate(ids):
+            padded[b, starts[b]:] = row
+        state, logp = self.start(len(ids)), None
+        for t in range(length):
+            active = (starts <= t)[:, None]  # (B, 1)
+            logp, new = self.step(padded[:, t], state)
+            state = [(np.where(active, h1, h0), None if c1 is None else np.where(active, c1, c0))
+                     for (h0, c0), (h1, c1) in zip(state, new)]
+        return logp, state
+
     def nats(self, text: str) -> tuple[float, int]:
         """Total negative log-likelihood (nats) of `text`'s characters after its first, and how
         many were scored; the text is read as `stream_rows` contiguous streams side by side."""

@@ -1,6 +1,7 @@
 """What `rnncli experiment` prints: the memory experiment's accuracy and gradient factor per
-cell and distance, the tanh experiment's linear and tanh stacks; a table with the findings in
-words, tsv, or one-line JSON."""
+cell and distance, the tanh experiment's linear and tanh stacks, the clue experiment's
+accuracy and gain per model and distance; a table with the findings in words, tsv, or
+one-line JSON."""
 
 from __future__ import annotations
 
@@ -111,4 +112,55 @@ def tanh_tsv(result) -> str:
         lines.append("\t".join([r.activation, str(r.depth), f"{r.accuracy:.4f}", f"{r.p_correct:.4f}", f"{r.loss:.4f}",
                                 f"{r.affine_error:.3g}",
                                 " ".join(f"{v:.4g}" for v in r.singular_values)]))
+    return "\n".join(lines) + "\n"
+
+
+def show_clue(result, fmt: str) -> None:
+    """The clue experiment's result (explain.clue.ClueResult) in `fmt`."""
+    if fmt == "table":
+        clue_table(stdout_console(), result)
+    elif fmt == "json":
+        write_json_line(result.to_dict())
+    else:
+        sys.stdout.write(clue_tsv(result))
+
+
+def clue_table(console: Console, result) -> None:
+    """Per distance, each model's accuracy (interval), p(right) and gain (interval)."""
+    from rich.table import Table
+
+    models = result.settings["models"]
+    table = Table(show_edge=False, header_style="bold", pad_edge=False)
+    table.add_column("words", justify="right", no_wrap=True)
+    for name in models:
+        table.add_column(f"{name} acc.", justify="right", no_wrap=True)
+        table.add_column("p(right)", justify="right", style="dim", no_wrap=True)
+        table.add_column("gain (nats)", justify="right", no_wrap=True)
+    for distance in result.settings["distances"]:
+        row = [str(distance)]
+        for name in models:
+            r = next(r for r in result.rows if r.model == name and r.distance == distance)
+            row += [f"{r.accuracy:.0%} [{r.accuracy_ci[0]:.0%}-{r.accuracy_ci[1]:.0%}]", f"{r.p_right:.3f}",
+                    f"{r.gain:+.3f} [{r.gain_ci[0]:+.3f}, {r.gain_ci[1]:+.3f}]"]
+        table.add_row(*row)
+    console.print(table)
+    s, seeds = result.settings, result.settings["seeds"]
+    console.print(Text(
+        f"Items: \"{s['clue'].format(country='<country>')} <words> {s['target']}\" + 12 languages, after each of 12 "
+        f"countries; {s['fillers']} runs of words per distance and seed ("
+        + (f"seeds {seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else f"seed {seeds[0]}")
+        + f"). acc.: the right language is the model's pick (chance {result.chance:.0%}); p(right): its probability "
+        "among the 12; gain: log P(right | its clue) less that language's mean over all 12 clues (0: the clue "
+        f"left no trace). [ ]: 95% intervals over the runs of words. Time: {result.wall_time_s:.0f} s.", style="dim"))
+    for line in result.findings():
+        console.print(line)
+
+
+def clue_tsv(result) -> str:
+    lines = ["\t".join(["model", "distance", "items", "accuracy", "accuracy_low", "accuracy_high", "p_right", "gain",
+                        "gain_low", "gain_high", "characters"])]
+    for r in result.rows:
+        lines.append("\t".join([r.model, str(r.distance), str(r.items), f"{r.accuracy:.4f}", f"{r.accuracy_ci[0]:.4f}",
+                                f"{r.accuracy_ci[1]:.4f}", f"{r.p_right:.4f}", f"{r.gain:.5f}", f"{r.gain_ci[0]:.5f}",
+                                f"{r.gain_ci[1]:.5f}", f"{r.characters:.0f}"]))
     return "\n".join(lines) + "\n"
