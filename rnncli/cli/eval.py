@@ -72,7 +72,7 @@ def eval_sentiment(data: SentimentData, model: ModelNames = ["lstm"], label_name
 def eval_tagger(data: TaggedData, model: ModelNames = ["lstm"], tagset: ReportTagset = None,  # noqa: B006
                 confusions: Confusions = 10, raw: Raw = False, tokenizer: TokenizerOption = None,
                 mismatches: Mismatches = None, as_json: AsJson = False, report_path: ReportFile = None) -> None:
-    """UPOS and PTB accuracy, per-tag precision/recall/F1, confusions.
+    """UPOS and XPOS accuracy, per-tag precision/recall/F1, confusions.
 
     The gold data's own tokenization is used, so the numbers are tagging accuracy
     alone. With several --model, the models side by side on the same data. With

@@ -14,7 +14,8 @@ TagInputFormat = Annotated[InputFormat, typer.Option("--input-format", "-I", hel
 TagFormatOption = Annotated[TagFormat, typer.Option("--format", "-f", help="auto: a table on a terminal, tsv "
                                                                            "otherwise (see above).")]
 TagsetOption = Annotated[Optional[Tagset], typer.Option("--tagset", "-t", show_default="upos if the model has it",
-                                                        help="Universal POS tags (upos) or Penn Treebank tags (ptb).")]
+                                                        help="Universal POS tags (upos), the treebank's own tags (xpos), "
+                                                             "or xpos where those are Penn Treebank tags (ptb).")]
 Top = Annotated[Optional[int], typer.Option("--top", "-k", min=1, metavar="K",
                                             show_default="3 for table and jsonl, else 1",
                                             help="The K most probable tags per token (table, tsv, jsonl).")]

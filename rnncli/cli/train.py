@@ -173,7 +173,7 @@ def train_tagger(
     patience: Patience = None, max_time: MaxTime = None, threads: Threads = 1, device: Device = "auto", resume: Resume = None,
     metrics_log: MetricsLog = None, plot: Plot = None,
 ) -> None:
-    """Train a POS tagger (UPOS and PTB heads).
+    """Train a POS tagger (UPOS and XPOS heads).
 
     A checkpoint is written after every epoch; Ctrl-C stops after the current batch and
     prints the command that continues the run (--resume) to the same weights.

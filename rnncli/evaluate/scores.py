@@ -15,7 +15,7 @@ from rnncli.model.model_file import ModelFile
 from rnncli.evaluate.raw import METRICS, RawScores, score as score_segmentation, segmentation
 from rnncli.text.segmentation import raw_text
 from rnncli.infer.tagger import Tagger, tag_lines
-from rnncli.model.tagsets import display
+from rnncli.model.tagsets import display, head_names
 from rnncli.text.sentences import read_sentences
 from rnncli.infer.tokenizer import Tokenizer
 
@@ -33,6 +33,7 @@ class TaggerReport:
     tagsets: dict[str, TagSetReport]
     gold_from: dict[str, str] = field(default_factory=dict)  # scored tag set -> how rnncli made gold tags the
     # data lacks (TaggedSentence.made: upos from PTB tags, data.tagged.UPOS_FROM_PTB)
+    names: dict[str, str] = field(default_factory=dict)  # tag set -> its name in reports (tagsets.head_names)
 
     @property
     def accuracy(self) -> dict[str, float]:
@@ -72,7 +73,7 @@ def evaluate_tagger(model: ModelFile, sentences: list[TaggedSentence], confusion
         predicted = [labels[j] for p in probs for j in p[name].argmax(-1)]
         reports[name] = score(gold, predicted, confusions)
     made = {name: how for s in sentences for name, how in s.made.items() if name in reports}
-    return TaggerReport(reports, made)
+    return TaggerReport(reports, made, head_names(model.labels))
 
 
 def evaluate_raw(gold: list[Sentence], model: ModelFile | None = None, tokenizer: Tokenizer | None = None,
@@ -141,9 +142,15 @@ def compare_raw(reports: list[RawScores]) -> dict[str, list[float]]:
             for name in METRICS if any(name in r.scores for r in reports)}
 
 
+def _name(reports: list[TaggerReport], tagset: str) -> str:
+    """The tag set's name in the first report that names it (PTB, STTS), else the generic one."""
+    return next((r.names[tagset] for r in reports if tagset in r.names), display(tagset))
+
+
 def compare_taggers(reports: list[TaggerReport], head: str) -> dict[str, list[float]]:
     """Rows of a side-by-side table: accuracy per tag set, then each tag's F1 in `head`."""
-    rows = {f"{display(name)} accuracy": [r.tagsets[name].accuracy if name in r.tagsets else 0.0 for r in reports]
+    rows = {f"{_name(reports, name)} accuracy": [r.tagsets[name].accuracy if name in r.tagsets else 0.0
+                                                  for r in reports]
             for name in ("upos", "xpos") if any(name in r.tagsets for r in reports)}
     for tag in sorted({t for r in reports if head in r.tagsets for t in r.tagsets[head].per_tag}):
         rows[f"{tag} F1"] = [r.tagsets[head].per_tag.get(tag, {}).get("f1", 0.0) if head in r.tagsets else 0.0

@@ -21,7 +21,7 @@ XPOS_SETS = {"PTB": frozenset({"NN", "DT", "IN", "PRP"}), "STTS": frozenset({"NN
 UPOS_TO_UNIVERSAL = {"ADJ": "ADJ", "ADP": "ADP", "ADV": "ADV", "AUX": "VERB", "CCONJ": "CONJ", "DET": "DET",
                      "INTJ": "X", "NOUN": "NOUN", "NUM": "NUM", "PART": "PRT", "PRON": "PRON", "PROPN": "NOUN",
                      "PUNCT": ".", "SCONJ": "ADP", "SYM": "X", "VERB": "VERB", "X": "X"}
-DISPLAY = {"upos": "UPOS", "xpos": "PTB", "label": "accuracy", "bits_per_char": "bits/char"}  # how reports name a head
+DISPLAY = {"upos": "UPOS", "xpos": "XPOS", "label": "accuracy", "bits_per_char": "bits/char"}  # how reports name a head
 
 
 def default_head(heads: Iterable[str]) -> str:
@@ -41,8 +41,16 @@ def xpos_name(tags: Iterable[str]) -> str:
     return next((name for name, marks in XPOS_SETS.items() if marks <= tags), "XPOS")
 
 
-def display(head: str) -> str:
+def display(head: str, tags: Iterable[str] | None = None) -> str:
+    """How reports name a head: XPOS by what its `tags` are (PTB, STTS), when they are known."""
+    if head == "xpos" and tags is not None:
+        return xpos_name(tags)
     return DISPLAY.get(head, head)
+
+
+def head_names(labels: dict) -> dict[str, str]:
+    """Each head's name in reports, from a model's labels ({head: its tags})."""
+    return {head: display(head, tags) for head, tags in labels.items()}
 
 
 def chosen_head(heads: Iterable[str], tagset: str | None, path) -> tuple[str, str]:

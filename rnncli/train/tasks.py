@@ -26,7 +26,7 @@ from rnncli.errors import RnnCliError
 from rnncli.model.model_file import ModelFile
 from rnncli.text.multiword import Expander
 from rnncli.text.segmentation import LABELS, MULTIWORD_LABELS, Paragraph, has_multiword, segmentation_f1
-from rnncli.model.tagsets import default_head
+from rnncli.model.tagsets import default_head, head_names
 from rnncli.infer.tokenizer import CATEGORY_ITEMS, CharEncoder, char_key, open_tokenizer, tokenizer_file
 from rnncli.train.job import TrainJob
 from rnncli.train.loop import accuracy, make_batches
@@ -183,7 +183,8 @@ class TaggerTask(Task):
     def info(self, splits: Splits, parameters: int) -> dict:
         info = super().info(splits, parameters)
         return {f"train_{self.unit}": info.pop(f"train_{self.unit}"), "vocabulary_words": info.pop("vocabulary_words"),
-                "vocabulary_characters": len(self.vocab.chars), **info}
+                "vocabulary_characters": len(self.vocab.chars), **info,
+                "head_names": head_names(self.vocab.labels)}
 
     def describe_data(self, job: TrainJob, splits: Splits) -> dict:
         return {"train": sources(job.train), "dev": sources(job.dev), "test": job.test,

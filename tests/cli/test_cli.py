@@ -259,8 +259,14 @@ def test_training_log_says_why_the_saved_scores_differ(capsys):
     result = TrainResult("m.safetensors", 1, {"dev": {"upos": 0.95876, "xpos": 0.9524}}, history, dtype="float16")
     TrainingProgress().on_end(result)
     assert capsys.readouterr().err.splitlines() == [
-        "saved m.safetensors (epoch 1)", "saved model: dev UPOS 95.88% PTB 95.24%",
+        "saved m.safetensors (epoch 1)", "saved model: dev UPOS 95.88% XPOS 95.24%",
         "(epoch 1's line said dev UPOS 95.89%: the file holds float16 weights, run by numpy)"]
+    with TrainingProgress() as german:  # XPOS named by what the tags are, as the task says at the start
+        german.on_start(1, 1, {"train_sentences": 3, "head_names": {"upos": "UPOS", "xpos": "STTS"}})
+        german.on_end(result)
+    assert capsys.readouterr().err.splitlines()[:3] == [
+        "train sentences 3, epochs 1, batches per epoch 1", "saved m.safetensors (epoch 1)",
+        "saved model: dev UPOS 95.88% STTS 95.24%"]
     TrainingProgress().on_end(TrainResult("m.safetensors", 1, {"dev": {"upos": 0.95894}}, history))
     assert len(capsys.readouterr().err.splitlines()) == 2  # the same score: nothing to explain
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rnncli.errors import RnnCliError
-from rnncli.model.tagsets import chosen_head, xpos_name
+from rnncli.model.tagsets import chosen_head, display, head_names, xpos_name
 
 STTS = ["$.", "ADJA", "APPR", "APPRART", "ART", "NE", "NN", "VAFIN", "VVFIN"]
 PTB = [".", "DT", "IN", "NN", "NNS", "PRP", "VBZ"]
@@ -15,6 +15,13 @@ KAIST = ["ncn", "ncn+jca", "sf", "pvg+ep+ef"]
 
 def test_xpos_tags_are_named_by_what_they_are():
     assert (xpos_name(PTB), xpos_name(STTS), xpos_name(KAIST)) == ("PTB", "STTS", "XPOS")
+
+
+def test_reports_name_a_head_by_its_tags_and_say_xpos_when_they_are_unknown():
+    assert head_names({"upos": ["NOUN"], "xpos": STTS}) == {"upos": "UPOS", "xpos": "STTS"}
+    assert head_names({"upos": ["NOUN"], "xpos": KAIST})["xpos"] == "XPOS"
+    assert head_names({"label": ["negative", "positive"]}) == {"label": "accuracy"}
+    assert (display("xpos"), display("xpos", PTB), display("upos", PTB)) == ("XPOS", "PTB", "UPOS")
 
 
 def test_xpos_is_asked_for_as_xpos_and_as_ptb_only_for_penn_treebank_tags():

@@ -50,7 +50,8 @@ def show_tagger(names: list[str], reports: list, documents: list[dict], data: Pa
         scored = [name for name in ("upos", "xpos") if any(name in r.tagsets for r in reports)]
         head = tagsets.HEADS[tagset] if tagset else tagsets.default_head(scored or ["upos"])
         if head not in scored:  # the data (or every model) lacks it: no per-tag table to show
-            print_warning(f"--tagset {tagset or tagsets.tagset_of(head)}: no {display(head)} tags scored "
+            asked = tagset or tagsets.tagset_of(head)
+            print_warning(f"--tagset {asked}: no {asked.upper()} tags scored "
                           f"(none in {data}, or no model predicts them); no per-tag table")
         console = stdout_console()
         if len(reports) == 1:
@@ -122,14 +123,14 @@ def tagger_report(console: Console, report, model_name: str, data: str, tagset: 
     console.print(Text.assemble((printable(model_name), "bold"), f" on {printable(data)}: {tokens:,} tokens"))
     line = Text()
     for name, r in report.tagsets.items():
-        line.append(f"{'   ' if line else ''}{display(name)} accuracy ")
+        line.append(f"{'   ' if line else ''}{report.names.get(name) or display(name)} accuracy ")
         line.append(f"{r.accuracy:.2%}", style="bold")
     console.print(line)
     gold_notes(console, [report])
     chosen = report.tagsets.get(tagset)
     if chosen is None:
         return
-    label = display(tagset)
+    label = report.names.get(tagset) or display(tagset)
     table = Table(title=f"{label} per tag", title_justify="left", show_edge=False, header_style="bold")
     for column in (label, "precision", "recall", "F1", "support"):
         table.add_column(column, justify="left" if column == label else "right")

@@ -32,14 +32,16 @@ def score(name: str, value: float) -> str:
     return f"{value:.3f}" if name in RATES else f"{value:.2%}"
 
 
-def head_scores(scores: dict[str, float]) -> str:
-    """`UPOS 95.88% PTB 95.24%`, `accuracy 82.80%`, `bits per char 1.632`: each output's score."""
-    return " ".join(f"{display(k)} {score(k, v)}" for k, v in scores.items())
+def head_scores(scores: dict[str, float], names: dict[str, str] | None = None) -> str:
+    """`UPOS 95.88% PTB 95.24%`, `accuracy 82.80%`, `bits per char 1.632`: each output's score,
+    named by `names` (tagsets.head_names) where given."""
+    names = names or {}
+    return " ".join(f"{names.get(k) or display(k)} {score(k, v)}" for k, v in scores.items())
 
 
-def split_scores(scores: dict) -> str:
+def split_scores(scores: dict, names: dict[str, str] | None = None) -> str:
     """`dev UPOS 95.88% PTB 95.24%  test ...`: every split and output, as percentages."""
-    return "  ".join(f"{split} {head_scores(s)}" for split, s in scores.items())
+    return "  ".join(f"{split} {head_scores(s, names)}" for split, s in scores.items())
 
 
 def short_floats(value, digits: int = 4):

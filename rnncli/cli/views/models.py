@@ -7,7 +7,7 @@ from rich.text import Text
 
 from rnncli.cli.views.console import Console, stdout_console
 from rnncli.cli.views.formats import split_scores, write_json
-from rnncli.model.tagsets import display, xpos_name
+from rnncli.model.tagsets import display, head_names
 from rnncli.text.hygiene import printable
 
 
@@ -145,8 +145,8 @@ def model_info(console: Console, m: dict) -> None:
     training = m.get("training", {})
     data = m["data"] if isinstance(m["data"], dict) else {"data": m["data"]}
     data = {k: data[k] for k in sorted(data, key=lambda k: (["train", "dev", "test"] + [k]).index(k))}
-    outputs = {k: "labels" if k == "label" else f"{xpos_name(v) if k == 'xpos' else display(k)} tags"
-               for k, v in m["label_names"].items()}
+    names = head_names(m["label_names"])
+    outputs = {k: "labels" if k == "label" else f"{names[k]} tags" for k in m["label_names"]}
     rows = [("model", m["name"]), ("file", m["path"]), ("task", m["task"]),
             ("cell", m["cell"] + (f" ({m['activation']})" if m["activation"] else "")),
             ("recurrence", m["recurrence"]),
@@ -158,7 +158,7 @@ def model_info(console: Console, m: dict) -> None:
             ("work", f"{m['macs_per_token']:,} multiply-adds per {'character' if m['task'] == 'tokenizer' else 'token'}"
                      + (f", {m['char_macs']:,} per character of a new word" if m["char_macs"] else "")),
             ("config", _key_values(_meaningful(m["config"]))),
-            ("scores", split_scores(m["scores"]) or "-"), ("", "")]
+            ("scores", split_scores(m["scores"], names) or "-"), ("", "")]
     rows += [("trained with", ""), *((k.replace("_", " "), _words(v)) for k, v in data.items()),
              ("seed", _words(m["seed"])), ("options", _key_values(training.get("options") or {}) or "-"),
              *((k.replace("_", " "), _key_values(v) if isinstance(v, dict) else _words(v))
@@ -185,17 +185,18 @@ def model_info(console: Console, m: dict) -> None:
     history = training.get("history") or []
     if history:
         console.print()
-        history_table(console, history, m["best_epoch"])
+        history_table(console, history, m["best_epoch"], names)
 
 
-def history_table(console: Console, history: list[dict], best_epoch) -> None:
-    """Per epoch: loss, dev scores as percentages, learning rate, time; the kept epoch marked."""
+def history_table(console: Console, history: list[dict], best_epoch, names: dict[str, str]) -> None:
+    """Per epoch: loss, dev scores as percentages, learning rate, time; the kept epoch marked;
+    each head named by `names` (tagsets.head_names)."""
     from rich.table import Table
 
     heads = [k for k in history[0] if k.startswith("dev_")]
     table = Table(box=None, pad_edge=False, header_style="bold",
                   title="history (* the epoch kept)", title_justify="left", title_style="italic")
-    for column in ("epoch", "loss", *(f"dev {display(k[4:])}" for k in heads), "lr", "time"):
+    for column in ("epoch", "loss", *(f"dev {names.get(k[4:]) or display(k[4:])}" for k in heads), "lr", "time"):
         table.add_column(column, justify="right", no_wrap=True)
     for e in history:
         mark = "*" if e.get("epoch") == best_epoch else " "

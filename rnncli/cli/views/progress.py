@@ -9,7 +9,6 @@ from rich.text import Text
 
 from rnncli.cli.views.console import one_line, stderr_console
 from rnncli.cli.views.formats import head_scores, score, split_scores
-from rnncli.model.tagsets import display
 
 
 class TrainingProgress:
@@ -30,6 +29,7 @@ class TrainingProgress:
                                  TimeRemainingColumn(), TextColumn("run ETA {task.fields[eta]}"),
                                  console=self.console, transient=True)
         self.task = None
+        self.names: dict[str, str] = {}
 
     def __enter__(self):
         return self
@@ -46,6 +46,7 @@ class TrainingProgress:
 
         self.steps, self.epochs = steps_per_epoch, epochs
         info = {**info, "epochs": epochs, "batches_per_epoch": steps_per_epoch}
+        self.names = info.pop("head_names", {})  # XPOS by what the tags are (PTB, STTS)
         line = ""
         for item in (f"{k.replace('_', ' ')} {v:,}" for k, v in info.items()):  # lines of whole items, in 80 columns
             if line and len(line) + len(item) + 2 > 79:
@@ -69,7 +70,7 @@ class TrainingProgress:
         import time
 
         dev = {k[4:]: v for k, v in metrics.items() if k.startswith("dev_")}
-        self.log(f"epoch {epoch}/{self.epochs}  loss {metrics['loss']:.3f}  dev {head_scores(dev)}  "
+        self.log(f"epoch {epoch}/{self.epochs}  loss {metrics['loss']:.3f}  dev {head_scores(dev, self.names)}  "
                  f"best epoch {metrics['best_epoch']}  {metrics['elapsed_s']:,.0f} s")
         now = time.monotonic()
         per_epoch = (now - self.run_started) / (epoch - (self.first_epoch or epoch) + 1)
@@ -83,13 +84,13 @@ class TrainingProgress:
         if result.stopped:
             self.log(f"stopped early: {result.stopped}")
         self.log(f"saved {result.out} (epoch {result.best_epoch})")
-        self.log(f"saved model: {split_scores(result.scores)}")
+        self.log(f"saved model: {split_scores(result.scores, self.names)}")
         trained = next((e for e in result.history if e.get("epoch") == result.best_epoch), {})
         saved = result.scores.get("dev", {})
         differ = {k: (trained[f"dev_{k}"], v) for k, v in saved.items()
                   if f"dev_{k}" in trained and score(k, trained[f"dev_{k}"]) != score(k, v)}
         if differ:  # the file holds rounded weights, run by numpy: not quite the epoch's torch model
-            was = " ".join(f"{display(k)} {score(k, a)}" for k, (a, _) in differ.items())
+            was = head_scores({k: a for k, (a, _) in differ.items()}, self.names)
             self.log(f"(epoch {result.best_epoch}'s line said dev {was}: the file holds {result.dtype} weights, "
                      "run by numpy)")
 
