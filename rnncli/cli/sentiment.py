@@ -46,13 +46,15 @@ def sentiment(
     from rnncli.cli.views.console import print_warning
     from rnncli.infer.sentiment import classify_lines
     from rnncli.infer.tokenizer import open_tokenizer, tokenizer_file
+    from rnncli.infer.unfamiliar import watched
     from rnncli.model.bundled import open_model, resolve_model
     from rnncli.text.inputs import open_input
 
     fmt, tokenizer = output_format(fmt, "tsv"), tokenizer_name(tokenizer)
     refuse_input_as_output(text, input_path, [resolve_model(model, "sentiment"), tokenizer_file(tokenizer)])
     source = open_input(text, input_path, print_warning)
-    results = classify_lines(open_model(model, "sentiment"), source.lines, input_format.value, source.source,
-                             input_waiting=source.input_waiting, jobs=workers(jobs, source.interactive),
-                             tokenizer=open_tokenizer(tokenizer, input_format.value))
+    classifier, cutter = open_model(model, "sentiment"), open_tokenizer(tokenizer, input_format.value)
+    lines = watched(source.lines, cutter.model.words, cutter.name, print_warning) if cutter else source.lines
+    results = classify_lines(classifier, lines, input_format.value, source.source, input_waiting=source.input_waiting,
+                             jobs=workers(jobs, source.interactive), tokenizer=cutter)
     view.show(results, fmt)

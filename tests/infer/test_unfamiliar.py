@@ -34,3 +34,15 @@ def test_tag_warns_on_stderr_for_another_script_only():
     assert tag("I study at night.").stderr == ""
     chinese = tag("我们去学校。他们在家。")
     assert chinese.stderr.count("rnncli: warning:") == 1 and "never seen by the tokenizer" in chinese.stderr
+
+
+def test_sentiment_warns_too_and_not_with_tokens_as_given():
+    def sentiment(*args):
+        return subprocess.run([sys.executable, "-m", "rnncli", "sentiment", *args], capture_output=True, text=True,
+                              check=True)
+
+    assert sentiment("What a great film").stderr == ""
+    korean = sentiment("이 영화는 정말 좋았습니다. 배우들도 훌륭했습니다.")
+    assert korean.stderr.count("rnncli: warning:") == 1 and "never seen by the tokenizer" in korean.stderr
+    assert korean.stdout.count("\n") == 1  # still one answer for the line
+    assert sentiment("-I", "tokens", "이 영화는 정말 좋았습니다.").stderr == ""  # no tokenizer ran
