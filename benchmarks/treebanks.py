@@ -5,9 +5,13 @@ score its test file with the CoNLL 2018 shared task's script (ud_score.py):
 * from raw text (rebuilt from the gold # text, SpaceAfter and # newpar): Tokens, Words,
   Sentences and UPOS F1 of `rnncli tag --tokenizer TOK -m TAGGER -f conllu`;
 * on gold tokens: UPOS of `rnncli tag -I conllu -f conllu`;
-* the training time of both models (wall clock; --max-time caps each, and the table says so).
+* the training time of both models (wall clock; --max-time caps each, and the table says so);
+* with --validator, UD's validator (validate.py of github.com/UniversalDependencies/tools, run
+  by --validator-python, which needs udapi and regex) on both outputs at level 2, less the
+  three checks of a dependency tree (a tagger writes no HEAD or DEPREL).
 
     python benchmarks/treebanks.py --max-time 600 --out bench-ud   # one row per treebank, Markdown
+    python benchmarks/treebanks.py --validator ~/ud-tools/validate.py --validator-python ~/udv/bin/python
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ def tag(args: list, output: Path) -> None:
         subprocess.run([*RNNCLI, "tag", "-f", "conllu", *args], check=True, stdout=f)
 
 
-def treebank(folder: Path, prefix: str, out: Path, max_time: float | None) -> dict:
+def treebank(folder: Path, prefix: str, out: Path, max_time: float | None, validator: list[str] | None) -> dict:
     """Train, tag and score one treebank: a row of the table."""
     files = {split: folder / f"{prefix}-ud-{split}.conllu" for split in ("train", "dev", "test")}
     data = files["train"] if files["train"].exists() else files["dev"]
@@ -59,8 +63,26 @@ def treebank(folder: Path, prefix: str, out: Path, max_time: float | None) -> di
     tag(["-m", tagger, "--tokenizer", tok, "--input", out / f"{prefix}-test.txt"], out / f"{prefix}-raw.conllu")
     tag(["-m", tagger, "-I", "conllu", "--input", files["test"]], out / f"{prefix}-gold.conllu")
     gold = load_gold(files["test"])
-    return {"trained on": data.name.split("-ud-")[1].split(".")[0], "raw": f1_percent(gold, out / f"{prefix}-raw.conllu"),
-            "gold": f1_percent(gold, out / f"{prefix}-gold.conllu"), "times": times}
+    result = {"trained on": data.name.split("-ud-")[1].split(".")[0],
+              "raw": f1_percent(gold, out / f"{prefix}-raw.conllu"), "gold": f1_percent(gold, out / f"{prefix}-gold.conllu"),
+              "times": times}
+    if validator:
+        result["valid"] = validate(validator, prefix.split("_")[0],
+                                   [out / f"{prefix}-raw.conllu", out / f"{prefix}-gold.conllu"])
+    return result
+
+
+NO_TREE = ["invalid-head", "unknown-head", "invalid-deprel"]  # the validator's checks of a tree that no tagger makes
+
+
+def validate(validator: list[str], lang: str, files: list[Path]) -> str:
+    """`passed`, or the validator's error count, over the given CoNLL-U files."""
+    done = subprocess.run([*validator, "--lang", lang, "--level", "2", "-e", *NO_TREE, *map(str, files)],
+                          capture_output=True, text=True)
+    if done.returncode == 0:
+        return "passed"
+    last = (done.stderr.strip().splitlines() or ["failed"])[-1]
+    return last.replace("*** FAILED *** with ", "")
 
 
 def row(name: str, result: dict) -> str:
@@ -68,7 +90,8 @@ def row(name: str, result: dict) -> str:
     cells = [f"{raw[m]:.2f}" if isinstance(raw, dict) else raw for m in ("Tokens", "Words", "Sentences", "UPOS")]
     cells.append(f"{gold['UPOS']:.2f}" if isinstance(gold, dict) else gold)
     times = " + ".join(f"{t:.0f} s" for t in result["times"].values())
-    return f"| {name} ({result['trained on']}) | " + " | ".join(cells) + f" | {times} |"
+    valid = f" {result['valid']} |" if "valid" in result else ""
+    return f"| {name} ({result['trained on']}) | " + " | ".join(cells) + f" | {times} |{valid}"
 
 
 def main() -> None:
@@ -77,13 +100,18 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench-ud"))
     parser.add_argument("--max-time", type=float, default=None, help="seconds of training per model")
     parser.add_argument("--only", nargs="*", default=list(TREEBANKS), help="treebank folders to run")
+    parser.add_argument("--validator", type=Path, help="UD's validate.py")
+    parser.add_argument("--validator-python", default=sys.executable, help="the Python that runs it")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    print("| treebank (trained on) | Tokens | Words | Sentences | UPOS raw | UPOS gold tokens | training (tokenizer + tagger) |")
-    print("|---|---|---|---|---|---|---|")
+    validator = [args.validator_python, str(args.validator)] if args.validator else None
+    print("| treebank (trained on) | Tokens | Words | Sentences | UPOS raw | UPOS gold tokens | training (tokenizer + tagger) |"
+          + (" UD validator |" if validator else ""))
+    print("|---|---|---|---|---|---|---|" + ("---|" if validator else ""))
     for name in args.only:
         try:
-            print(row(name, treebank(args.data / name, TREEBANKS[name], args.out, args.max_time)), flush=True)
+            print(row(name, treebank(args.data / name, TREEBANKS[name], args.out, args.max_time, validator)),
+                  flush=True)
         except subprocess.CalledProcessError as exc:  # the error is on stderr; the row says which step failed
             print(f"| {name} | failed: {' '.join(map(str, exc.cmd[3:5]))} | | | | | |", flush=True)
 
