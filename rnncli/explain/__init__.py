@@ -1,4 +1,5 @@
-"""Gradients made visible, and the lecture's experiments (torch, except `stats` and `budget`).
+"""Gradients made visible, and the lecture's experiments (torch, except `stats`, `budget`,
+`checks` and `clue`).
 
 Gradient explanations of trained models (explain-gradients):
 
@@ -22,8 +23,10 @@ The lecture's experiments (rnncli experiment):
   `MemoryResult` and its `findings`).
 - `tanh`: stacked linear RNN layers collapse into one affine map; tanh learns
   (`tanh_experiment`, `TanhRun.affine`).
-- `experiment_common`: what both share: the cells' comparison order (DEFAULT_CELLS), the
-  option checks, random streams and the training loop (`train_adam`).
+- `experiment_common`: what both share: the cells' comparison order (DEFAULT_CELLS), random
+  streams and the training loop (`train_adam`); `checks` (no torch): the option checks.
+- `clue` (numpy only): the lecture's "I grew up in Korea ... as easy as (Korean)" on trained
+  language models: accuracy, p(right) and the clue's gain by distance (`clue_experiment`).
 
 This package imports nothing itself, so that importing it loads no torch.
 """

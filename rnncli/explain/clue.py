@@ -17,23 +17,24 @@ filler the K x K log-probabilities M[clue, language] show what the clue does:
 
 The fillers are runs of N words from public-domain text (`resources/clue-filler.txt`, US
 State of the Union addresses 2005-2006, or a file of yours), starting at a sentence, never
-naming a country or language of the list. A 95% confidence interval comes from resampling
-the fillers (the K items of one filler move together), with a fresh draw of fillers per
-seed.
+naming a country or language of the list, a fresh draw of fillers per seed. A 95%
+confidence interval comes from a two-stage bootstrap: the fillers resampled, then the
+countries within each (at 0 words, where every filler is empty, the countries alone).
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from importlib import resources
 
 import numpy as np
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
-from rnncli.explain.experiment_common import check_count
+from rnncli.explain.checks import check_count
+from rnncli.infer.blas import one_blas_thread
 
 PAIRS = (("Korea", "Korean"), ("Italy", "Italian"), ("Germany", "German"), ("Spain", "Spanish"),
          ("China", "Chinese"), ("Japan", "Japanese"), ("Russia", "Russian"), ("France", "French"),
@@ -44,10 +45,9 @@ ANSWER = " {language}."
 RESAMPLES = 1000  # bootstrap resamples of the fillers for each interval
 MAX_DISTANCE = 1000  # filler words
 MAX_FILLERS = 1000
-CLEAR_GAIN = 0.01  # nats: a gain whose interval lies above this (1% more probability) is a clear trace of the clue
+CLEAR_GAIN = 0.01  # nats: a gain of at least this (1% more probability), its interval above 0, is a clear trace
 _NAMES = re.compile(r"\b(" + "|".join(name for pair in PAIRS for name in pair) + r")", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-Progress = Callable[[str, int], None]  # (model, distance) when it is done
 
 
 def filler_sentences(text: str) -> list[list[str]]:
@@ -90,20 +90,23 @@ def clue_scores(model, fillers: list[str]) -> np.ndarray:
 
 
 def measures(m: np.ndarray) -> dict[str, np.ndarray]:
-    """Per filler (F,), from M (F, K, K): accuracy, p_right and gain, each the mean over its K items."""
+    """Per item (F, K), from M (F, K, K): accuracy (1 or 0), p_right and gain."""
     k = m.shape[1]
     right = np.arange(k)
     picks = m.argmax(axis=2) == right  # (F, K)
     normalised = m - np.logaddexp.reduce(m, axis=2, keepdims=True)  # log-probability among the K
     p_right = np.exp(normalised[:, right, right])  # (F, K)
     gain = m[:, right, right] - m.mean(axis=1)[:, right]  # (F, K): its clue against the mean over clues
-    return {"accuracy": picks.mean(1), "p_right": p_right.mean(1), "gain": gain.mean(1)}
+    return {"accuracy": picks.astype(float), "p_right": p_right, "gain": gain}
 
 
 def interval(values: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
-    """95% bootstrap interval of the mean of `values` (one per filler)."""
-    means = values[rng.integers(0, len(values), size=(RESAMPLES, len(values)))].mean(axis=1)
-    low, high = np.quantile(means, [0.025, 0.975])
+    """95% interval of the mean of `values` (F fillers, K countries): fillers resampled, then
+    the countries within each resampled filler (a two-stage bootstrap)."""
+    f, k = values.shape
+    fillers = rng.integers(0, f, size=(RESAMPLES, f, 1))  # (R, F, 1)
+    countries = rng.integers(0, k, size=(RESAMPLES, f, k))  # (R, F, K)
+    low, high = np.quantile(values[fillers, countries].mean(axis=(1, 2)), [0.025, 0.975])
     return float(low), float(high)
 
 
@@ -134,15 +137,15 @@ class ClueResult:
     wall_time_s: float
 
     def findings(self) -> list[str]:
-        """Per model: the longest distance at which the clue's gain is clearly above 0 (the
-        lower end of its interval above CLEAR_GAIN), or that it never is."""
+        """Per model: the longest distance at which the clue leaves a clear trace (a gain of at
+        least CLEAR_GAIN whose interval lies above 0), or that it never does."""
         lines = []
         for name in self.settings["models"]:
             rows = [r for r in self.rows if r.model == name]
-            kept = [r.distance for r in rows if r.gain_ci[0] > CLEAR_GAIN]
+            kept = [r.distance for r in rows if r.gain_ci[0] > 0 and r.gain >= CLEAR_GAIN]
             if not kept:
-                lines.append(f"{name}: no clear trace of the clue at any distance (no gain's interval above "
-                             f"{CLEAR_GAIN:g} nats).")
+                lines.append(f"{name}: no clear trace of the clue at any distance (no gain of {CLEAR_GAIN:g} nats "
+                             "or more with its interval above 0).")
                 continue
             last = max(kept)
             best = max(rows, key=lambda r: r.accuracy)
@@ -157,8 +160,7 @@ class ClueResult:
 
 
 def clue_experiment(models: Sequence[tuple[str, object]], distances: Sequence[int] = (0, 10, 20, 40),
-                    fillers: int = 20, seed: int = 0, seeds: int = 1, filler_text: str | None = None,
-                    progress: Progress | None = None) -> ClueResult:
+                    fillers: int = 20, seed: int = 0, seeds: int = 1, filler_text: str | None = None) -> ClueResult:
     """Score every (name, infer.lm.LanguageModel) on the same items: for each distance and
     seed, `fillers` runs of filler words (drawn from `filler_text`, by default the bundled
     text) times the K countries."""
@@ -175,12 +177,11 @@ def clue_experiment(models: Sequence[tuple[str, object]], distances: Sequence[in
     drawn = {(d, s): draw_fillers(sentences, d, fillers, np.random.default_rng([s, d]))
              for d in distances for s in range(seed, seed + seeds)}
     rows = []
-    for name, model in models:
-        for d in distances:
-            per_seed = [measures(clue_scores(model, drawn[d, s])) for s in range(seed, seed + seeds)]
-            rows.append(_row(name, d, per_seed, drawn, seed, seeds))
-            if progress is not None:
-                progress(name, d)
+    with one_blas_thread():  # small matrices, one step after another: BLAS threads only fight (infer.blas)
+        for name, model in models:
+            for d in distances:
+                per_seed = [measures(clue_scores(model, drawn[d, s])) for s in range(seed, seed + seeds)]
+                rows.append(_row(name, d, per_seed, drawn, seed, seeds))
     settings = {"models": [name for name, _ in models], "distances": list(distances), "fillers": fillers,
                 "seeds": list(range(seed, seed + seeds)), "pairs": [list(p) for p in PAIRS], "clue": CLUE,
                 "target": TARGET, "answer": ANSWER, "filler": "bundled" if filler_text is None else "given"}
@@ -188,11 +189,11 @@ def clue_experiment(models: Sequence[tuple[str, object]], distances: Sequence[in
 
 
 def _row(name: str, distance: int, per_seed: list[dict], drawn: dict, seed: int, seeds: int) -> ClueRow:
-    """A ClueRow from each seed's per-filler measures, the intervals over all the fillers."""
+    """A ClueRow from each seed's per-item measures, the intervals over all the items."""
     joined = {key: np.concatenate([m[key] for m in per_seed]) for key in per_seed[0]}
     rng = np.random.default_rng([seed, distance, 1])
     texts = [f for s in range(seed, seed + seeds) for f in drawn[distance, s]]
     gap = np.mean([len(f) + len(TARGET) + 2 + (1 if f else 0) for f in texts])  # ". " + filler + " " + TARGET
-    return ClueRow(name, distance, len(joined["gain"]) * len(PAIRS), float(joined["accuracy"].mean()),
+    return ClueRow(name, distance, joined["gain"].size, float(joined["accuracy"].mean()),
                    interval(joined["accuracy"], rng), float(joined["p_right"].mean()), float(joined["gain"].mean()),
                    interval(joined["gain"], rng), [float(m["accuracy"].mean()) for m in per_seed], float(gap))

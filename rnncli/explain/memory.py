@@ -23,8 +23,9 @@ from torch import nn
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.explain.budget import INFERENCE, TRAINING, UNROLLED, WEIGHTS, check_fits, chunks
-from rnncli.explain.experiment_common import (DEFAULT_CELLS, MAX_DISTANCE, MAX_TEST_SIZE, Progress, check_choices,
-                                              check_count, check_number, random_stream, train_adam)
+from rnncli.explain.checks import check_choices, check_count, check_number
+from rnncli.explain.experiment_common import (DEFAULT_CELLS, MAX_DISTANCE, MAX_TEST_SIZE, Progress, random_stream,
+                                              train_adam)
 from rnncli.explain.stats import QUARTILE_POINTS, decay_summary, quartiles
 from rnncli.explain.unroll import unroll
 from rnncli.model.config import GATES

@@ -18,8 +18,8 @@ import torch
 from torch import nn
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
-from rnncli.explain.experiment_common import (MAX_DISTANCE, MAX_TEST_SIZE, Progress, check_choices, check_count,
-                                              check_number, random_stream, train_adam)
+from rnncli.explain.checks import check_choices, check_count, check_number
+from rnncli.explain.experiment_common import MAX_DISTANCE, MAX_TEST_SIZE, Progress, random_stream, train_adam
 from rnncli.train.model import ACTIVATION_FUNCTIONS, ElmanRNN
 
 TASKS = ("parity", "xor")

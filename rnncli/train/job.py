@@ -105,7 +105,6 @@ class TrainJob:
         if unknown:
             raise TypeError(f"unknown training options: {', '.join(unknown)}")
         values = {**DEFAULTS[task], **values, "task": task}
-        train = values["train"]
         for name in ("train", "dev"):
             given = values[name]
             values[name] = (str(given),) if isinstance(given, (str, Path)) else tuple(str(g) for g in given)

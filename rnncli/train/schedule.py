@@ -7,9 +7,10 @@ Without `--max-time` the rates depend on the step alone, so a run is reproducibl
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 
 class CosineSchedule:

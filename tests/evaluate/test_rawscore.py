@@ -18,11 +18,8 @@ from rnncli.cli.app import app
 from rnncli.text.conllu import read_conllu
 from rnncli.data.common import read_conllu_file
 from rnncli.errors import RnnCliError
-from rnncli.evaluate.scores import evaluate_raw
-from rnncli.model.bundled import open_model
 from rnncli.evaluate.raw import METRICS, score, segmentation
 from rnncli.text.segmentation import raw_text
-from rnncli.infer.tagger import tag_lines
 from rnncli.text.sentences import read_sentences
 from rnncli.infer.tokenizer import open_tokenizer
 

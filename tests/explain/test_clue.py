@@ -45,11 +45,13 @@ def test_measures_on_hand_made_scores():
     prior = np.log(np.linspace(1, 2, K))  # each language's own log-probability: Swedish likeliest
     m = np.tile(prior, (2, K, 1))  # (F=2, K clues, K languages)
     m[1] += 3.0 * np.eye(K)  # the second filler: the clue adds 3 nats to its language
-    out = clue.measures(m)
+    out = {key: values.mean(axis=1) for key, values in clue.measures(m).items()}  # per filler
     np.testing.assert_allclose(out["gain"], [0.0, 3.0 - 3.0 / K])
     assert out["accuracy"][0] == pytest.approx(1 / K)  # no memory: the prior's favourite, right once in K
     assert out["accuracy"][1] == 1.0 and out["p_right"][1] > 0.6
     assert out["p_right"][0] == pytest.approx(1 / K)  # no memory: 1/K on average over the clues
+    low, high = clue.interval(clue.measures(m)["gain"], np.random.default_rng(0))
+    assert -1e-9 < low < high <= 3.0 - 3.0 / K
 
 
 class RemembersSoFar:

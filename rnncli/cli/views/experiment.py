@@ -11,6 +11,7 @@ from rich.text import Text
 
 from rnncli.cli.views.console import Console, stdout_console
 from rnncli.cli.views.formats import write_json_line
+from rnncli.text.hygiene import printable
 
 
 def show_memory(result, fmt: str) -> None:
@@ -129,20 +130,14 @@ def clue_table(console: Console, result) -> None:
     """Per distance, each model's accuracy (interval), p(right) and gain (interval)."""
     from rich.table import Table
 
-    models = result.settings["models"]
     table = Table(show_edge=False, header_style="bold", pad_edge=False)
-    table.add_column("words", justify="right", no_wrap=True)
-    for name in models:
-        table.add_column(f"{name} acc.", justify="right", no_wrap=True)
-        table.add_column("p(right)", justify="right", style="dim", no_wrap=True)
-        table.add_column("gain (nats)", justify="right", no_wrap=True)
-    for distance in result.settings["distances"]:
-        row = [str(distance)]
-        for name in models:
-            r = next(r for r in result.rows if r.model == name and r.distance == distance)
-            row += [f"{r.accuracy:.0%} [{r.accuracy_ci[0]:.0%}-{r.accuracy_ci[1]:.0%}]", f"{r.p_right:.3f}",
-                    f"{r.gain:+.3f} [{r.gain_ci[0]:+.3f}, {r.gain_ci[1]:+.3f}]"]
-        table.add_row(*row)
+    for column in ("model", "words", "acc.", "95%", "p(right)", "gain (nats)", "95%"):
+        table.add_column(column, justify="left" if column == "model" else "right",
+                         style="dim" if column == "95%" else None, no_wrap=column != "model")
+    for r in result.rows:
+        table.add_row(printable(r.model), str(r.distance), f"{r.accuracy:.0%}",
+                      f"{r.accuracy_ci[0]:.0%}-{r.accuracy_ci[1]:.0%}", f"{r.p_right:.3f}", f"{r.gain:+.3f}",
+                      f"{r.gain_ci[0]:+.3f}, {r.gain_ci[1]:+.3f}", end_section=r.distance == result.settings["distances"][-1])
     console.print(table)
     s, seeds = result.settings, result.settings["seeds"]
     console.print(Text(
@@ -151,7 +146,8 @@ def clue_table(console: Console, result) -> None:
         + (f"seeds {seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else f"seed {seeds[0]}")
         + f"). acc.: the right language is the model's pick (chance {result.chance:.0%}); p(right): its probability "
         "among the 12; gain: log P(right | its clue) less that language's mean over all 12 clues (0: the clue "
-        f"left no trace). [ ]: 95% intervals over the runs of words. Time: {result.wall_time_s:.0f} s.", style="dim"))
+        "left no trace). 95%: intervals from resampling the runs of words, then the countries. "
+        f"Time: {result.wall_time_s:.0f} s.", style="dim"))
     for line in result.findings():
         console.print(line)
 
