@@ -45,6 +45,7 @@ ANSWER = " {language}."
 RESAMPLES = 1000  # bootstrap resamples of the fillers for each interval
 MAX_DISTANCE = 1000  # filler words
 MAX_FILLERS = 1000
+CHUNK = 25  # fillers scored at once: 25 x 12 x 12 candidate rows, about 30 MB of states for a 2x200 LSTM
 CLEAR_GAIN = 0.01  # nats: a gain of at least this (1% more probability), its interval above 0, is a clear trace
 _NAMES = re.compile(r"\b(" + "|".join(name for pair in PAIRS for name in pair) + r")", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -82,11 +83,14 @@ def item_texts(filler: str) -> list[str]:
 
 
 def clue_scores(model, fillers: list[str]) -> np.ndarray:
-    """M (fillers, K clues, K languages): log P(language | clue, filler) under `model` (infer.lm.LanguageModel)."""
-    prefixes = [text for filler in fillers for text in item_texts(filler)]
+    """M (fillers, K clues, K languages): log P(language | clue, filler) under `model`
+    (infer.lm.LanguageModel), CHUNK fillers at a time (memory: K x K rows of states each)."""
     answers = [ANSWER.format(language=language) for _, language in PAIRS]
-    k = len(PAIRS)
-    return model.continuations(prefixes, [answers] * len(prefixes)).reshape(len(fillers), k, k)
+    k, parts = len(PAIRS), []
+    for start in range(0, len(fillers), CHUNK):
+        prefixes = [text for filler in fillers[start:start + CHUNK] for text in item_texts(filler)]
+        parts.append(model.continuations(prefixes, [answers] * len(prefixes)).reshape(-1, k, k))
+    return np.concatenate(parts)
 
 
 def measures(m: np.ndarray) -> dict[str, np.ndarray]:

@@ -124,7 +124,11 @@ def test_the_command_prints_tsv_and_json(tiny_lm, tmp_path):
 def test_the_command_refuses_bad_options_and_short_filler_in_one_line(tiny_lm, tmp_path):
     short = tmp_path / "short.txt"
     short.write_text("One sentence only. And Korea is named here.\n", encoding="utf-8")
+    binary = tmp_path / "binary.dat"
+    binary.write_bytes(bytes(range(256)) * 8)
     for args, message in ((["--distances", "5", "--filler", short], "fewer than 5 words"),
+                          (["--filler", "/dev/zero"], "binary"), (["--filler", binary], "UTF-8"),
+                          (["--filler", tmp_path], "folder"),
                           (["--distances", "-3"], "--distances"), (["--fillers", "1"], "--fillers"),
                           (["--filler", tmp_path / "missing.txt"], "missing.txt")):
         out = runner.invoke(app, ["experiment", "clue", "-m", tiny_lm.out, *map(str, args)])
@@ -138,3 +142,11 @@ def test_the_bundled_language_models_on_the_clue():
     result = clue.clue_experiment(models, distances=(0, 20), fillers=10)
     rows = {(r.model, r.distance): r for r in result.rows}
     assert rows["lm-rnn", 0].gain < clue.CLEAR_GAIN
+
+
+def test_scoring_in_chunks_changes_nothing(monkeypatch):
+    model, fillers = RemembersSoFar(90), ["We stayed home.", "", "It rained all day and all night.", "Yes."] * 2
+    whole = clue.clue_scores(model, fillers)
+    monkeypatch.setattr(clue, "CHUNK", 3)
+    np.testing.assert_array_equal(clue.clue_scores(model, fillers), whole)
+    assert whole.shape == (8, K, K)
