@@ -96,7 +96,7 @@ FillerFile = Annotated[Optional[Path], typer.Option("--filler", metavar="FILE", 
 
 
 def experiment_clue(model: ModelNames = ["lm-rnn", "lm-lstm"], distances: ClueDistances = "0,10,20,40",  # noqa: B006
-                    fillers: Fillers = 20, seed: FirstSeed = 0, seeds: Seeds = 1, filler: FillerFile = None,
+                    fillers: Fillers = 40, seed: FirstSeed = 0, seeds: Seeds = 3, filler: FillerFile = None,
                     fmt: ExperimentFormat = "auto") -> None:
     """Do language models remember a clue N words back? (the lecture's "Korea")
 

@@ -127,6 +127,7 @@ class ClueRow:
     gain: float  # nats
     gain_ci: tuple[float, float]
     accuracy_per_seed: list[float]
+    gain_per_seed: list[float]
     characters: float  # mean characters from the end of the country's name to the answer
 
     def to_dict(self) -> dict:
@@ -164,7 +165,7 @@ class ClueResult:
 
 
 def clue_experiment(models: Sequence[tuple[str, object]], distances: Sequence[int] = (0, 10, 20, 40),
-                    fillers: int = 20, seed: int = 0, seeds: int = 1, filler_text: str | None = None) -> ClueResult:
+                    fillers: int = 40, seed: int = 0, seeds: int = 3, filler_text: str | None = None) -> ClueResult:
     """Score every (name, infer.lm.LanguageModel) on the same items: for each distance and
     seed, `fillers` runs of filler words (drawn from `filler_text`, by default the bundled
     text) times the K countries."""
@@ -200,4 +201,5 @@ def _row(name: str, distance: int, per_seed: list[dict], drawn: dict, seed: int,
     gap = np.mean([len(f) + len(TARGET) + 2 + (1 if f else 0) for f in texts])  # ". " + filler + " " + TARGET
     return ClueRow(name, distance, joined["gain"].size, float(joined["accuracy"].mean()),
                    interval(joined["accuracy"], rng), float(joined["p_right"].mean()), float(joined["gain"].mean()),
-                   interval(joined["gain"], rng), [float(m["accuracy"].mean()) for m in per_seed], float(gap))
+                   interval(joined["gain"], rng), [float(m["accuracy"].mean()) for m in per_seed],
+                   [float(m["gain"].mean()) for m in per_seed], float(gap))

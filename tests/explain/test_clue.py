@@ -115,7 +115,7 @@ def test_the_command_prints_tsv_and_json(tiny_lm, tmp_path):
     assert out.exit_code == 0, out.output
     lines = [line.split("\t") for line in out.output.splitlines()]
     assert lines[0][:4] == ["model", "distance", "items", "accuracy"] and [r[1] for r in lines[1:]] == ["0", "3"]
-    assert all(r[2] == str(2 * K) for r in lines[1:])
+    assert all(r[2] == str(3 * 2 * K) for r in lines[1:])  # 3 seeds by default
     record = json.loads(runner.invoke(app, ["experiment", "clue", "-m", tiny_lm.out, "--distances", "2",
                                             "--fillers", "2", "-f", "json"]).output)
     assert record["chance"] == pytest.approx(1 / K, rel=1e-3) and record["rows"][0]["distance"] == 2
@@ -141,7 +141,10 @@ def test_the_bundled_language_models_on_the_clue():
     models = [(name, LanguageModel(open_model(name, "lm"))) for name in ("lm-rnn", "lm-lstm")]
     result = clue.clue_experiment(models, distances=(0, 20), fillers=10)
     rows = {(r.model, r.distance): r for r in result.rows}
-    assert rows["lm-rnn", 0].gain < clue.CLEAR_GAIN
+    assert all(abs(rows["lm-rnn", d].gain) < 0.001 for d in (0, 20))  # no trace of the clue, even 42 characters on
+    assert rows["lm-lstm", 0].gain > clue.CLEAR_GAIN and rows["lm-lstm", 0].gain_ci[0] > 0
+    assert 0 < rows["lm-lstm", 20].gain < rows["lm-lstm", 0].gain  # fading with distance
+    assert all(r.accuracy == pytest.approx(1 / K) for r in result.rows)  # the prior still picks the word
 
 
 def test_scoring_in_chunks_changes_nothing(monkeypatch):

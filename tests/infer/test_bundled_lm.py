@@ -15,5 +15,5 @@ def test_a_plausible_word_follows_i_study_at(name):
 
 def test_the_model_card_scores_are_the_files():
     lstm, rnn = (open_model(name, "lm").meta["scores"] for name in ("lstm", "rnn"))
-    assert round(lstm["dev"]["bits_per_char"], 3) == 2.737 and round(rnn["dev"]["bits_per_char"], 3) == 2.562
-    assert round(lstm["test"]["bits_per_char"], 3) == 2.796 and round(rnn["test"]["bits_per_char"], 3) == 2.632
+    assert round(lstm["dev"]["bits_per_char"], 3) == 2.251 and round(rnn["dev"]["bits_per_char"], 3) == 2.397
+    assert round(lstm["test"]["bits_per_char"], 3) == 2.324 and round(rnn["test"]["bits_per_char"], 3) == 2.468
