@@ -98,7 +98,7 @@ FillerFile = Annotated[Optional[Path], typer.Option("--filler", metavar="FILE", 
 def experiment_clue(model: ModelNames = ["lm-rnn", "lm-lstm"], distances: ClueDistances = "0,10,20,40",  # noqa: B006
                     fillers: Fillers = 40, seed: FirstSeed = 0, seeds: Seeds = 3, filler: FillerFile = None,
                     fmt: ExperimentFormat = "auto") -> None:
-    """Do language models remember a clue N words back? (the lecture's "Korea")
+    """Does a language model remember a clue N words back?
 
     "I grew up in Korea. <N words of other text> I will study until English is as
     easy as": each language model scores 12 languages there, after each of 12 countries.
