@@ -153,3 +153,18 @@ def test_scoring_in_chunks_changes_nothing(monkeypatch):
     monkeypatch.setattr(clue, "CHUNK", 3)
     np.testing.assert_array_equal(clue.clue_scores(model, fillers), whole)
     assert whole.shape == (8, K, K)
+
+
+def test_the_table_fits_80_columns_and_cuts_no_number():
+    from rich.console import Console
+
+    from rnncli.cli.views.experiment import clue_table
+
+    result = clue.clue_experiment([("lm-lstm", RemembersSoFar(120)), ("lm-rnn", RemembersSoFar(0))],
+                                  distances=(0, 40), fillers=4)
+    for width in (80, 120):
+        console = Console(width=width, record=True, color_system=None)
+        clue_table(console, result)
+        text = console.export_text()
+        assert "…" not in text and max(map(len, text.splitlines())) <= width
+        assert "+1.833" in text and ("seeds" in text.splitlines()[0]) == (width == 120)

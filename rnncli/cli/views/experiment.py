@@ -130,16 +130,19 @@ def clue_table(console: Console, result) -> None:
     """Per distance, each model's accuracy (interval), p(right) and gain (interval)."""
     from rich.table import Table
 
-    several = len(result.settings["seeds"]) > 1
+    wide = console.width >= 110  # the accuracy's interval and the seeds' spread too
+    several = len(result.settings["seeds"]) > 1 and wide
     table = Table(show_edge=False, header_style="bold", pad_edge=False)
-    for column in ("model", "words", "acc.", "95%", "p(right)", "gain (nats)", "95%", *(["seeds"] if several else [])):
+    columns = ("model", "words", "acc.", *(["95%"] if wide else []), "p(right)", "gain", "95%",
+               *(["seeds"] if several else []))
+    for column in columns:
         table.add_column(column, justify="left" if column == "model" else "right",
                          style="dim" if column in ("95%", "seeds") else None, no_wrap=column != "model")
     for r in result.rows:
+        accuracy_ci = [f"{r.accuracy_ci[0]:.0%}-{r.accuracy_ci[1]:.0%}"] if wide else []
         seeds = [f"{min(r.gain_per_seed):+.3f} to {max(r.gain_per_seed):+.3f}"] if several else []
-        table.add_row(printable(r.model), str(r.distance), f"{r.accuracy:.0%}",
-                      f"{r.accuracy_ci[0]:.0%}-{r.accuracy_ci[1]:.0%}", f"{r.p_right:.3f}", f"{r.gain:+.3f}",
-                      f"{r.gain_ci[0]:+.3f}, {r.gain_ci[1]:+.3f}", *seeds,
+        table.add_row(printable(r.model), str(r.distance), f"{r.accuracy:.0%}", *accuracy_ci, f"{r.p_right:.3f}",
+                      f"{r.gain:+.3f}", f"{r.gain_ci[0]:+.3f}, {r.gain_ci[1]:+.3f}", *seeds,
                       end_section=r.distance == result.settings["distances"][-1])
     console.print(table)
     s, seeds = result.settings, result.settings["seeds"]
@@ -148,7 +151,7 @@ def clue_table(console: Console, result) -> None:
         f"countries; {s['fillers']} runs of words per distance and seed ("
         + (f"seeds {seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else f"seed {seeds[0]}")
         + f"). acc.: the right language is the model's pick (chance {result.chance:.0%}); p(right): its probability "
-        "among the 12; gain: log P(right | its clue) less that language's mean over all 12 clues (0: the clue "
+        "among the 12; gain: log P(right | its clue) less that language's mean over all 12 clues, in nats (0: the clue "
         "left no trace). 95%: intervals from resampling the runs of words, then the countries"
         + ("; seeds: the lowest and highest gain of one seed's draw. " if several else ". ")
         + f"Time: {result.wall_time_s:.0f} s.", style="dim"))
