@@ -113,12 +113,12 @@ class LanguageModel:
         logp, state = logp[rows], _select(state, rows)
         texts = [candidate for group in candidates for candidate in group]
         ids = [self.lm.ids(text) for text in texts]
-        total = np.zeros(len(texts))  # (B*K,)
-        for t in range(max(map(len, ids))):
+        total, longest = np.zeros(len(texts)), max(map(len, ids))  # (B*K,)
+        for t in range(longest):
             col = np.array([row[t] if t < len(row) else 0 for row in ids])  # (B*K,)
             active = np.array([t < len(row) for row in ids])
             total += np.where(active, logp[np.arange(len(ids)), col], 0.0)
-            if t + 1 < max(map(len, ids)):
+            if t + 1 < longest:
                 logp, state = self.lm.step(col, state)
         return total.reshape(len(prefixes), k)
 

@@ -168,3 +168,15 @@ def test_the_table_fits_80_columns_and_cuts_no_number():
         text = console.export_text()
         assert "…" not in text and max(map(len, text.splitlines())) <= width
         assert "+1.833" in text and ("seeds" in text.splitlines()[0]) == (width == 120)
+
+
+def test_a_model_name_with_rich_markup_is_printed_as_it_is():
+    from rich.console import Console
+
+    from rnncli.cli.views.experiment import clue_table
+
+    result = clue.clue_experiment([("[bold]m[/bold].safetensors", RemembersSoFar(0))], distances=(0,), fillers=2)
+    console = Console(width=100, record=True, color_system=None)
+    clue_table(console, result)
+    text = console.export_text()
+    assert text.count("[bold]m[/bold].safetensors") == 2  # in the table and in the finding

@@ -141,7 +141,7 @@ def clue_table(console: Console, result) -> None:
     for r in result.rows:
         accuracy_ci = [f"{r.accuracy_ci[0]:.0%}-{r.accuracy_ci[1]:.0%}"] if wide else []
         seeds = [f"{min(r.gain_per_seed):+.3f} to {max(r.gain_per_seed):+.3f}"] if several else []
-        table.add_row(printable(r.model), str(r.distance), f"{r.accuracy:.0%}", *accuracy_ci, f"{r.p_right:.3f}",
+        table.add_row(Text(printable(r.model)), str(r.distance), f"{r.accuracy:.0%}", *accuracy_ci, f"{r.p_right:.3f}",
                       f"{r.gain:+.3f}", f"{r.gain_ci[0]:+.3f}, {r.gain_ci[1]:+.3f}", *seeds,
                       end_section=r.distance == result.settings["distances"][-1])
     console.print(table)
@@ -156,7 +156,7 @@ def clue_table(console: Console, result) -> None:
         + ("; seeds: the lowest and highest gain of one seed's draw. " if several else ". ")
         + f"Time: {result.wall_time_s:.0f} s.", style="dim"))
     for line in result.findings():
-        console.print(line)
+        console.print(Text(printable(line)))  # a model's name is the user's text: no Rich markup
 
 
 def clue_tsv(result) -> str:
