@@ -30,6 +30,9 @@ CellOption = Annotated[Cell, typer.Option(help="Recurrent cell.")]
 ActivationOption = Annotated[Activation, typer.Option(help="Nonlinearity of the vanilla rnn cell.")]
 Layers = Annotated[int, typer.Option(min=1, max=8, metavar="N", help="Recurrent layers.")]
 Hidden = Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N", help="Recurrent state size per direction.")]
+UpperHidden = Annotated[int, typer.Option(min=0, max=MAX_SIZE, metavar="N", help=(
+    "One more recurrent layer of N per direction that reads only the characters where a token can end "
+    "(about one in five in English), above --layers over every character; 0: none."))]
 EmbeddingDim = Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N", help="Word embedding size.")]
 Char = Annotated[bool, typer.Option("--char/--no-char", help="Character-level recurrent features per word.")]
 CharHidden = Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N",
@@ -221,7 +224,8 @@ def train_sentiment(
 def train_tokenizer(
     ctx: typer.Context, train: RawTrainData, dev: DevData, out: Out, test: TestData = None,
     cell: CellOption = "lstm", activation: ActivationOption = "tanh", layers: Layers = TOKENIZER["layers"],
-    hidden: Hidden = TOKENIZER["hidden"], embedding_dim: CharEmbeddingDim = TOKENIZER["embedding_dim"],
+    hidden: Hidden = TOKENIZER["hidden"], upper_hidden: UpperHidden = TOKENIZER["upper_hidden"],
+    embedding_dim: CharEmbeddingDim = TOKENIZER["embedding_dim"],
     bidirectional: Bidirectional = True, dropout: Dropout = TOKENIZER["dropout"],
     word_dropout: CharDropout = TOKENIZER["word_dropout"], epochs: Epochs = TOKENIZER["epochs"],
     min_steps: MinSteps = TOKENIZER["min_steps"],

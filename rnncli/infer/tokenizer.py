@@ -24,7 +24,7 @@ from rnncli.model.forward import tagger_forward
 from rnncli.model.bundled import BUNDLED, bundled_models, model_spec, open_model, resolve_model
 from rnncli.model.model_file import ModelFile
 from rnncli.text.multiword import Expander
-from rnncli.text.segmentation import Segment, codepoints, decode, windows
+from rnncli.text.segmentation import Segment, boundary_candidates, codepoints, decode, windows
 from rnncli.model.vocab import Vocab
 
 CATEGORIES = ("Cc", "Cf", "Cn", "Co", "Cs", "Ll", "Lm", "Lo", "Lt", "Lu", "Mc", "Me", "Mn", "Nd", "Nl", "No",
@@ -62,14 +62,18 @@ class CharEncoder:
         unique, inverse = np.unique(codepoints(text), return_inverse=True)
         return np.array([self.id(chr(c)) for c in unique], dtype=np.int64)[inverse.reshape(-1)]
 
-    def batch(self, texts: list[str]) -> Batch:
-        """Padded ids (B, T) of texts, in the shape the forward pass takes (no char features)."""
+    def batch(self, texts: list[str], candidates: bool = False) -> Batch:
+        """Padded ids (B, T) of texts, in the shape the forward pass takes (no char features);
+        with `candidates`, also where a token can end (for a model with an upper layer)."""
         B, T = len(texts), max(len(t) for t in texts)
         ids = np.zeros((B, T), dtype=np.int64)
+        chosen = np.zeros((B, T), dtype=bool) if candidates else None
         for b, text in enumerate(texts):
             ids[b, :len(text)] = self.ids(text)
+            if candidates:
+                chosen[b, :len(text)] = boundary_candidates(text)
         lengths = np.array([len(t) for t in texts], dtype=np.int64)
-        return Batch(ids, lengths, np.zeros((1, 1), np.int64), np.ones(1, np.int64), np.zeros((B, T), np.int64))
+        return Batch(ids, lengths, np.zeros((1, 1), np.int64), np.ones(1, np.int64), np.zeros((B, T), np.int64), chosen)
 
 
 class Tokenizer:
@@ -91,7 +95,8 @@ class Tokenizer:
         results = [np.zeros((len(t), len(self.model.labels["boundary"])), np.float32) for t in texts]
         pieces = [(i, w) for i, text in enumerate(texts) for w in windows(len(text), CORE, CONTEXT)]
         for group in length_groups([w[1] - w[0] for _, w in pieces], BATCH_CHARS):
-            batch = self.encoder.batch([texts[pieces[g][0]][pieces[g][1][0]:pieces[g][1][1]] for g in group])
+            batch = self.encoder.batch([texts[pieces[g][0]][pieces[g][1][0]:pieces[g][1][1]] for g in group],
+                                       self.model.config.upper_hidden > 0)
             probs = tagger_forward(self.model.config, self.model.weights, batch)["boundary"]  # (B, T, 4)
             for b, g in enumerate(group):
                 i, (start, _, core, core_end) = pieces[g]

@@ -15,7 +15,7 @@ ACTIVATIONS = ("tanh", "relu", "linear")
 POOLINGS = ("max", "mean", "final", "attention")
 DEFAULT_TOKENIZER = "lstm"  # the bundled tokenizer that cuts raw text unless told otherwise
 CHOICES = {"task": TASKS, "cell": CELLS, "activation": ACTIVATIONS, "pooling": POOLINGS}
-OPTIONAL = ("pooling",)  # absent from tagger files, where it means nothing
+OPTIONAL = {"pooling": "max", "upper_hidden": 0}  # absent from files where they mean nothing (or older ones)
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight blocks per recurrent cell
 
 
@@ -39,10 +39,14 @@ class ModelConfig:
     word_dropout: float = 0.1  # training only: replace words by <unk> with this probability
     pooling: str = "max"  # sentiment: how the states over time become one vector: max | mean | final | attention
     heads: dict[str, int] = field(default_factory=dict)  # output name -> number of classes
+    upper_hidden: int = 0  # tokenizer: state size per direction of one more recurrent layer that reads only
+    # the characters where a token can end (segmentation.boundary_candidates); 0: none
 
     def __post_init__(self):
         for name in CHOICES:
             check_field(name, getattr(self, name))
+        if self.upper_hidden and self.task != "tokenizer":
+            raise ValueError(f"config.upper_hidden is for tokenizers, not a {self.task} model")
 
     @property
     def directions(self) -> int:
@@ -68,12 +72,23 @@ class ModelConfig:
             heads = top * sum(self.heads.values())
         return recurrent_macs(self.cell, self.word_features, self.hidden, self.layers, self.directions) + heads
 
+    def upper_macs(self) -> int:
+        """Multiply-adds per character where a token can end of the upper layer and its head (0 without one)."""
+        if not self.upper_hidden:
+            return 0
+        return (recurrent_macs(self.cell, self.hidden * self.directions, self.upper_hidden, 1, self.directions)
+                + self.upper_hidden * self.directions * sum(self.heads.values()))
+
     def char_macs(self) -> int:
         """Multiply-adds per character of the character network (0 without character features)."""
         return recurrent_macs(self.cell, self.char_dim, self.char_hidden, 1, self.directions) if self.char else 0
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields as stored; upper_hidden only where there is an upper layer (files from before it stay as they were)."""
+        data = asdict(self)
+        if not self.upper_hidden:
+            del data["upper_hidden"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "ModelConfig":
@@ -155,5 +170,5 @@ def check_field(name: str, value) -> None:
         for head, n in value.items():
             if not head.isidentifier() or not is_int(n) or n < 1:
                 raise ValueError(f"config.heads: {shown(head)}: {shown(n)} is not a name with a number of classes >= 1")
-    elif not is_int(value) or value < (0 if name == "chars" else 1):
-        raise wrong(f"an integer >= {0 if name == 'chars' else 1}")
+    elif not is_int(value) or value < (0 if name in ("chars", "upper_hidden") else 1):
+        raise wrong(f"an integer >= {0 if name in ('chars', 'upper_hidden') else 1}")

@@ -17,6 +17,7 @@ class Batch:
     chars: np.ndarray  # (U, L) int64 char ids of the batch's U distinct word forms
     char_lengths: np.ndarray  # (U,) int64
     char_index: np.ndarray  # (B, T) int64 row of each token in `chars` (0 for padding)
+    candidates: np.ndarray | None = None  # (B, T) bool, a tokenizer with an upper layer: where a token can end
 
 
 def clip_word(word: str, max_chars: int) -> str:

@@ -278,18 +278,42 @@ def states(config: ModelConfig, w: Weights, batch: Batch, char_cache: CharCache 
     return packed.pad(h, *batch.words.shape)
 
 
-def heads(config: ModelConfig, w: Weights, h: np.ndarray) -> dict[str, np.ndarray]:
+def heads(config: ModelConfig, w: Weights, h: np.ndarray, prefix: str = "heads") -> dict[str, np.ndarray]:
     """States (..., D*H) -> head name -> probabilities (..., classes)."""
     flat = h.reshape(-1, h.shape[-1])  # one matrix product for all tokens, not one per text
-    return {name: softmax(flat @ w[f"heads.{name}.weight"].T + w[f"heads.{name}.bias"]).reshape(*h.shape[:-1], -1)
+    return {name: softmax(flat @ w[f"{prefix}.{name}.weight"].T + w[f"{prefix}.{name}.bias"]).reshape(*h.shape[:-1], -1)
             for name in config.heads}
+
+
+def _upper_layer(config: ModelConfig, w: Weights, h: np.ndarray, packed: Packed, candidates: np.ndarray,
+                 probs: dict[str, np.ndarray]) -> None:
+    """A tokenizer's upper layer (train/model.py's TokenizerModel): it reads the states h (N, D*H)
+    at the candidates (B, T) only, each row's in order, and its heads' probabilities replace
+    those of the lower heads there (probs: packed (N, classes), changed in place)."""
+    B, T = candidates.shape
+    chosen = candidates & (np.arange(T)[None, :] < np.bincount(packed.rows, minlength=B)[:, None])  # (B, T)
+    b, t = np.nonzero(chosen)  # (M,), (M,): row by row, in order
+    rank = (np.cumsum(chosen, axis=1) - 1)[b, t]  # (M,): each one's step in its row's upper sequence
+    upper_lengths = chosen.sum(axis=1)  # (B,)
+    upper = Packed(upper_lengths, int(upper_lengths.max(initial=0)))
+    at = np.zeros((B, T), np.int64)
+    at[packed.rows, packed.steps] = np.arange(len(packed.rows))  # (B, T): the packed row of each step
+    source = np.zeros((B, upper.counts.size), np.int64)
+    source[b, rank] = at[b, t]  # (B, Tc): the packed row of h that each upper step reads
+    rows = source[upper.rows, upper.steps]  # (M,) in the upper layer's packed order
+    u = _run_packed(w, "upper", config, 1, h[rows], upper)  # (M, D*Hu)
+    for name, p in heads(config, w, u, "upper_heads").items():
+        probs[name][rows] = p
 
 
 def tagger_forward(config: ModelConfig, w: Weights, batch: Batch, char_cache: CharCache | None = None
                    ) -> dict[str, np.ndarray]:
     """Returns head name -> probabilities (B, T, classes); rows past a sentence's length are junk (zeros)."""
     h, packed = _packed_states(config, w, batch, char_cache)
-    return {name: packed.pad(p, *batch.words.shape) for name, p in heads(config, w, h).items()}
+    probs = heads(config, w, h)
+    if config.upper_hidden:
+        _upper_layer(config, w, h, packed, batch.candidates, probs)
+    return {name: packed.pad(p, *batch.words.shape) for name, p in probs.items()}
 
 
 def pool(h: np.ndarray, lengths: np.ndarray, config: ModelConfig, w: Weights) -> np.ndarray:

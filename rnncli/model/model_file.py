@@ -369,6 +369,11 @@ def expected_tensors(config: ModelConfig) -> dict[str, tuple[int, ...]]:
     for name, n in c.heads.items():
         shapes[f"heads.{name}.weight"] = (n, c.hidden * c.directions)
         shapes[f"heads.{name}.bias"] = (n,)
+    if c.upper_hidden:  # a tokenizer's layer over the characters where a token can end, and its heads
+        shapes.update(_recurrent_tensors("upper", c, c.hidden * c.directions, c.upper_hidden, 1))
+        for name, n in c.heads.items():
+            shapes[f"upper_heads.{name}.weight"] = (n, c.upper_hidden * c.directions)
+            shapes[f"upper_heads.{name}.bias"] = (n,)
     if c.task == "sentiment" and c.pooling == "attention":
         shapes["attn.weight"] = (1, c.hidden * c.directions)
     if c.task == "lm":  # the next character's logits, over the character vocabulary (vocab.words)

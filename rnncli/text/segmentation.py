@@ -18,6 +18,7 @@ The same labels, predicted, turn back into sentences of tokens and words (`decod
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
@@ -167,6 +168,25 @@ def whitespace(text: str) -> np.ndarray:
     """(N,) bool: which characters are whitespace (str.isspace), each distinct character tested once."""
     unique, inverse = np.unique(codepoints(text), return_inverse=True)
     return np.array([chr(c).isspace() for c in unique], dtype=bool)[inverse.reshape(-1)]
+
+
+def _char_class(ch: str) -> int:
+    """0 whitespace, 1 letter or mark, 2 number, 3 anything else (punctuation, symbols, ...)."""
+    if ch.isspace():
+        return 0
+    return {"L": 1, "M": 1, "N": 2}.get(unicodedata.category(ch)[0], 3)
+
+
+def boundary_candidates(text: str) -> np.ndarray:
+    """(N,) bool: the characters after which a token can end by the look of the text: not
+    whitespace, and the last character, or followed by whitespace, or punctuation or a symbol
+    or followed by one, or followed by another kind (letter, number). In UD English EWT's
+    training text they are 22% of the characters and hold 99.5% of the token ends; the rest
+    (do|n't, can|not) fall inside runs of letters."""
+    unique, inverse = np.unique(codepoints(text), return_inverse=True)
+    kind = np.array([_char_class(chr(c)) for c in unique], dtype=np.int8)[inverse.reshape(-1)]  # (N,)
+    after = np.append(kind[1:], 0)  # (N,): the next character's class, whitespace past the end
+    return (kind != 0) & ((after == 0) | (kind == 3) | (after == 3) | (kind != after))
 
 
 def decode(text: str, labels: Sequence[int] | np.ndarray) -> list[list[Segment]]:

@@ -33,6 +33,7 @@ class TrainJob:
     dropout: float = 0.33
     word_dropout: float = 0.1
     pooling: str = "max"  # sentiment only
+    upper_hidden: int = 0  # tokenizer only: a layer over the characters where a token can end (0: none)
     # optimisation
     epochs: int = 30
     min_steps: int = 0  # at least this many updates: epochs are raised to reach it (small data)
@@ -57,7 +58,7 @@ class TrainJob:
     task: str = ""  # the task whose defaults filled the job (for_task), checked by train()
 
     ARCHITECTURE = ("cell", "activation", "layers", "hidden", "embedding_dim", "char", "char_dim", "char_hidden",
-                    "bidirectional", "dropout", "word_dropout")
+                    "bidirectional", "dropout", "word_dropout", "upper_hidden")
     # What a checkpoint must agree on to be resumed (and what a model file records as its options).
     OPTIMISATION = ("epochs", "min_steps", "batch_size", "lr", "min_lr_ratio", "weight_decay", "clip", "seed",
                     "min_word_count", "dtype")
@@ -69,8 +70,12 @@ class TrainJob:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise RnnCliError(f"{name} must be a whole number >= 1, not {value!r}", EXIT_USAGE)
-        if isinstance(self.min_steps, bool) or not isinstance(self.min_steps, int) or self.min_steps < 0:
-            raise RnnCliError(f"min_steps must be a whole number >= 0, not {self.min_steps!r}", EXIT_USAGE)
+        for name in ("min_steps", "upper_hidden"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise RnnCliError(f"{name} must be a whole number >= 0, not {value!r}", EXIT_USAGE)
+        if self.upper_hidden and self.task not in ("", "tokenizer"):
+            raise RnnCliError(f"upper_hidden is for tokenizers, not a {self.task} model", EXIT_USAGE)
         for name, low, high, low_open in (("lr", 0.0, 10.0, True), ("clip", 0.0, math.inf, True),
                                           ("dropout", 0.0, 0.99, False), ("word_dropout", 0.0, 0.99, False),
                                           ("min_lr_ratio", 0.0, 1.0, False), ("weight_decay", 0.0, 1.0, False)):
@@ -115,9 +120,10 @@ class TrainJob:
 
     def config(self, task: str, words: int, chars: int, heads: dict[str, int]) -> ModelConfig:
         """The model's architecture, once the vocabularies are known."""
-        extra = {"pooling": self.pooling} if task == "sentiment" else {}
-        return ModelConfig(task=task, words=words, chars=chars, heads=heads,
-                           **{name: getattr(self, name) for name in self.ARCHITECTURE}, **extra)
+        values = {name: getattr(self, name) for name in self.ARCHITECTURE}
+        values.update({"pooling": self.pooling} if task == "sentiment" else {})
+        values.update({} if task == "tokenizer" else {"upper_hidden": 0})
+        return ModelConfig(task=task, words=words, chars=chars, heads=heads, **values)
 
     def options(self) -> dict:
         """The optimisation and run-control options, as a model file records them."""
@@ -134,7 +140,7 @@ DEFAULTS: dict[str, dict] = {
                   "dropout": 0.5, "word_dropout": 0.1, "pooling": "max", "epochs": 10, "min_steps": 0,
                   "batch_size": 64, "lr": 2e-3, "min_word_count": 1},
     # characters in, a segmentation label per character out; min_word_count counts characters
-    "tokenizer": {"layers": 2, "hidden": 64, "embedding_dim": 32, "char": False, "char_hidden": 32, "dropout": 0.1,
+    "tokenizer": {"layers": 2, "hidden": 64, "upper_hidden": 0, "embedding_dim": 32, "char": False, "char_hidden": 32, "dropout": 0.1,
                   "word_dropout": 0.02, "epochs": 10, "min_steps": 1000, "batch_size": 32, "lr": 3e-3,
                   "min_word_count": 3},
     # a character language model: batch_size streams side by side; "words" are characters. lr 6e-3 over 3e-3:

@@ -167,6 +167,38 @@ class TaggerModel(RecurrentModel):
         return {name: head(h) for name, head in self.heads.items()}
 
 
+class TokenizerModel(TaggerModel):
+    """A tagger over characters; with config.upper_hidden, one more recurrent layer reads only
+    the characters where a token can end (`candidates`), and its heads label them: the lower
+    heads label the rest (a token end inside a run of letters, as do|n't)."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__(config)
+        c = config
+        if c.upper_hidden:
+            self.upper = make_recurrent(c.cell, c.hidden * c.directions, c.upper_hidden, 1, c.bidirectional, 0.0,
+                                        c.activation)
+            self.upper_heads = nn.ModuleDict({name: nn.Linear(c.upper_hidden * c.directions, n)
+                                              for name, n in c.heads.items()})
+
+    def forward(self, words: torch.Tensor, lengths: torch.Tensor, candidates: torch.Tensor | None = None,
+                **chars) -> dict[str, torch.Tensor]:
+        """Returns head name -> logits (B, T, classes); candidates (B, T) bool."""
+        h = self.states(words, lengths, **chars)  # (B, T, D*H)
+        logits = {name: head(h) for name, head in self.heads.items()}
+        if not self.config.upper_hidden:
+            return logits
+        B, T, F = h.shape
+        chosen = candidates.to(h.device) & (torch.arange(T, device=h.device)[None, :] < lengths.to(h.device)[:, None])
+        b, t = chosen.nonzero(as_tuple=True)  # (M,), (M,): the candidates, row by row in order
+        rank = (chosen.long().cumsum(dim=1) - 1)[b, t]  # (M,): each one's step in its row's upper sequence
+        upper_lengths = chosen.sum(dim=1)  # (B,)
+        x = h.new_zeros(B, max(int(upper_lengths.max()), 1), F).index_put((b, rank), h[b, t])  # (B, Tc, D*H)
+        u = run_recurrent(self.upper, x, upper_lengths.clamp(min=1))  # (B, Tc, D*Hu)
+        u = nn.functional.dropout(u, self.config.dropout, self.training)[b, rank]  # (M, D*Hu)
+        return {name: logits[name].index_put((b, t), head(u)) for name, head in self.upper_heads.items()}
+
+
 def pool(h: torch.Tensor, lengths: torch.Tensor, config: ModelConfig, attention: nn.Linear | None) -> torch.Tensor:
     """(B, T, D*H) states -> (B, D*H): one vector per text."""
     mask = torch.arange(h.shape[1], device=h.device)[None, :] < lengths[:, None]  # (B, T)
@@ -195,14 +227,17 @@ class SentimentModel(RecurrentModel):
         return {name: head(v) for name, head in self.heads.items()}
 
 
-MODELS = {"tagger": TaggerModel, "sentiment": SentimentModel, "tokenizer": TaggerModel}
+MODELS = {"tagger": TaggerModel, "sentiment": SentimentModel, "tokenizer": TokenizerModel}
 
 
 def batch_tensors(batch) -> dict[str, torch.Tensor]:
     """An encoding.Batch (numpy) as the keyword arguments of a model's forward()."""
-    return {"words": torch.from_numpy(batch.words), "lengths": torch.from_numpy(batch.lengths),
-            "chars": torch.from_numpy(batch.chars), "char_lengths": torch.from_numpy(batch.char_lengths),
-            "char_index": torch.from_numpy(batch.char_index)}
+    tensors = {"words": torch.from_numpy(batch.words), "lengths": torch.from_numpy(batch.lengths),
+               "chars": torch.from_numpy(batch.chars), "char_lengths": torch.from_numpy(batch.char_lengths),
+               "char_index": torch.from_numpy(batch.char_index)}
+    if batch.candidates is not None:
+        tensors["candidates"] = torch.from_numpy(batch.candidates)
+    return tensors
 
 
 def numpy_state(model: nn.Module) -> dict[str, np.ndarray]:

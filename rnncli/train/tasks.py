@@ -30,7 +30,7 @@ from rnncli.model.tagsets import default_head, head_names
 from rnncli.infer.tokenizer import CATEGORY_ITEMS, CharEncoder, char_key, open_tokenizer, tokenizer_file
 from rnncli.train.job import TrainJob
 from rnncli.train.loop import accuracy, make_batches
-from rnncli.train.model import SentimentModel, TaggerModel, batch_tensors
+from rnncli.train.model import SentimentModel, TaggerModel, TokenizerModel, batch_tensors
 from rnncli.model.vocab import PAD, UNK, Vocab
 
 Warn = Callable[[str], None]  # also the type of a status callback
@@ -298,7 +298,7 @@ class TokenizerTask(TaggerTask):
     on pieces of paragraphs; the best epoch has the best dev accuracy per character; saved
     models are scored on whole dev/test paragraphs as users run them (tokens, sentences, words F1)."""
 
-    name, unit = "tokenizer", "pieces"
+    name, model_class, unit = "tokenizer", TokenizerModel, "pieces"
 
     def read(self, job: TrainJob, warn: Warn) -> Splits:
         def whole(path):
@@ -325,7 +325,7 @@ class TokenizerTask(TaggerTask):
             raise RnnCliError(f"{', '.join(job.train)}: no sentences with text to learn from")
 
     def inputs(self, items: list, config: ModelConfig) -> Batch:
-        return self.encoder.batch(["".join(x.words) for x in items])
+        return self.encoder.batch(["".join(x.words) for x in items], config.upper_hidden > 0)
 
     def evaluate(self, model: ModelFile, items: list) -> dict[str, float]:
         from rnncli.infer.tokenizer import Tokenizer

@@ -87,6 +87,23 @@ def test_a_tiny_tokenizer_learns_the_rule(tiny_tokenizer):
         gold, tokenizer.segment([p.text for p in gold]))
 
 
+def test_a_tokenizer_with_an_upper_layer_learns_the_rule(tmp_path):
+    from rnncli.train import TokenizerTask, TrainJob, train
+
+    job = TrainJob.for_task("tokenizer", train=TINY_TOKENIZER_DATA, dev=TINY_TOKENIZER_DATA, out=tmp_path / "up.safetensors",
+                            hidden=16, upper_hidden=8, embedding_dim=8, layers=1, dropout=0.0, word_dropout=0.0,
+                            epochs=30, min_steps=0, batch_size=2, lr=2e-2, seed=3, min_word_count=1, dtype="float32")
+    train(job, TokenizerTask())
+    model = load_model(tmp_path / "up.safetensors")
+    assert model.config.upper_hidden == 8 and "upper.weight_hh_l0_reverse" in model.weights
+    tokenizer = Tokenizer(model)
+    (sentences,) = tokenizer.segment(["The cat didn't run today. We sat here."])
+    assert [[t.words for t in s] for s in sentences] == [  # n't: a token end inside a run of letters, by the lower head
+        [["The"], ["cat"], ["did", "n't"], ["run"], ["today"], ["."]], [["We"], ["sat"], ["here"], ["."]]]
+    gold = read_paragraphs(TINY_TOKENIZER_DATA)
+    assert model.meta["scores"]["dev"] == segmentation_f1(gold, tokenizer.segment([p.text for p in gold]))
+
+
 def test_numpy_and_torch_give_the_same_probabilities(tiny_tokenizer):
     import torch
 

@@ -51,7 +51,7 @@ def models_table(console: Console, models: list[dict]) -> None:
         first = [primary_score(m["task"], m["scores"].get(split, {})) for split in ("dev", "test")]
         rows.append((printable(m["name"] if m.get("bundled") else m["path"]), m["task"],
                      f"{m['cell']} {m['layers']}x{m['hidden']}" + (" bi" if m["bidirectional"] else ""),
-                     _count(m["macs_per_token"]), f"{m['size_bytes'] / 1e6:.1f} MB",
+                     _count(m["macs_per_token"]) + ("+" if m["upper_macs"] else ""), f"{m['size_bytes'] / 1e6:.1f} MB",
                      *("-" if v is None else f"{v:.3f}" if m["task"] == "lm" else f"{v:.2%}" for v in first)))
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
     if sum(widths) + 2 * (len(headers) - 1) <= console.width:
@@ -65,7 +65,8 @@ def models_table(console: Console, models: list[dict]) -> None:
         for name, task, cell, macs, size, dev, test in rows:
             console.print(Text(name, style="bold"), soft_wrap=True)
             console.print(Padding(f"{task}, {cell}, {macs} MAC/tok, {size}; dev {dev}, test {test}", (0, 0, 0, 4)))
-    for line in ("MAC/tok: multiply-adds per token (per character: tokenizer, lm)",
+    upper = ["+: more multiply-adds where a token can end"] if any(m["upper_macs"] for m in models) else []
+    for line in ("MAC/tok: multiply-adds per token (per character: tokenizer, lm)", *upper,
                  "dev/test: tagger UPOS, sentiment accuracy, tokenizer Words F1, lm bits/char"):
         console.print(Text(line, style="dim"))
 
@@ -152,11 +153,13 @@ def model_info(console: Console, m: dict) -> None:
             ("recurrence", m["recurrence"]),
             ("shape", f"{m['layers']} layer(s) x {m['hidden']} per direction, "
                       f"{'bidirectional' if m['bidirectional'] else 'left to right'}"
+                      + (f", 1 upper layer x {m['upper_hidden']} where a token can end" if m["upper_hidden"] else "")
                       + (", character features" if m["char"] else "") + (f", {m['pooling']} pooling" if m["pooling"] else "")),
             *((f"{outputs[k]} ({len(v)})", " ".join(v)) for k, v in m["label_names"].items()),
             ("parameters", f"{m['parameters']:,}" if m["parameters"] else "?"), ("size", f"{m['size_bytes']:,} bytes"),
             ("work", f"{m['macs_per_token']:,} multiply-adds per {'character' if m['task'] == 'tokenizer' else 'token'}"
-                     + (f", {m['char_macs']:,} per character of a new word" if m["char_macs"] else "")),
+                     + (f", {m['char_macs']:,} per character of a new word" if m["char_macs"] else "")
+                     + (f", {m['upper_macs']:,} more where a token can end" if m["upper_macs"] else "")),
             ("config", _key_values(_meaningful(m["config"]))),
             ("scores", split_scores(m["scores"], names) or "-"), ("", "")]
     rows += [("trained with", ""), *((k.replace("_", " "), _words(v)) for k, v in data.items()),
