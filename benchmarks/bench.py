@@ -44,7 +44,7 @@ class Bench:
     role: str = "rnncli"  # or "peer" (NLTK, the ratios' denominator) or "reference"
     output: Path | None = None  # where its stdout goes; None: /dev/null
     macs: int = 0  # rnncli: the word-level network's multiply-adds per token
-    char_macs: int = 0  # rnncli on text: the tokenizer's multiply-adds per character
+    char_macs: float = 0.0  # rnncli on text: the tokenizer's multiply-adds per character
     target: float | None = None  # the most time/peer this row may take (default options only)
     seconds: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
@@ -120,17 +120,21 @@ def model_label(model: str) -> str:
     return Path(model).name if os.sep in model or model.endswith(".safetensors") else model
 
 
-def model_macs(model: str, task: str) -> int:
-    """The word-level network's multiply-adds per token (per character for a tokenizer), or 0
-    when the model does not load."""
+def model_macs(model: str, task: str, text: str = "") -> float:
+    """The word-level network's multiply-adds per token (per character for a tokenizer: with an
+    upper layer, its work at the characters of `text` where a token can end, spread over all),
+    or 0 when the model does not load."""
     from rnncli.errors import RnnCliError
     from rnncli.model.bundled import resolve_model
     from rnncli.model.model_file import load_model
+    from rnncli.text.segmentation import boundary_candidates
 
     try:
-        return load_model(resolve_model(model, task), task).config.macs_per_token()
+        config = load_model(resolve_model(model, task), task).config
     except RnnCliError:
         return 0
+    share = boundary_candidates(text).mean() if config.upper_hidden and text else 0.0
+    return config.macs_per_token() + config.upper_macs() * share
 
 
 def rnncli_command(task: str, model: str, args: list[str]) -> list[str]:

@@ -135,7 +135,7 @@ def main() -> int:
     sizes = {"tokens": sum(len(text.split()) for text in texts), "chars": sum(map(len, lines))}
     with tempfile.TemporaryDirectory(prefix="sentiment-speed-") as tmp:
         scratch = Path(tmp)
-        char_macs = model_macs(bench.DEFAULT_TOKENIZER, "tokenizer")
+        char_macs = model_macs(bench.DEFAULT_TOKENIZER, "tokenizer", "\n".join(lines))
         tables = {"raw": line_benches(args.model, args.jobs, write_lines(lines, scratch / "lines.txt"), scratch,
                                       "raw", [], char_macs, RAW_TARGETS),
                   "tokens": line_benches(args.model, args.jobs, write_lines(texts, scratch / "tokens.txt"), scratch,

@@ -57,7 +57,7 @@ def write_raw_text(test_path: Path, out: Path) -> int:
 
 def raw_benches(models: list[str], jobs: list[int], nltk_model: Path, text_path: Path, scratch: Path) -> list[Bench]:
     args = ["--input", str(text_path), "-f", "conllu"]
-    char_macs = model_macs(bench.DEFAULT_TOKENIZER, "tokenizer")
+    char_macs = model_macs(bench.DEFAULT_TOKENIZER, "tokenizer", text_path.read_text(encoding="utf-8"))
     benches = [b for model in models for b in job_benches(
         "tag", model, args, jobs, macs=model_macs(model, "tagger"), char_macs=char_macs,
         target=RAW_TARGETS.get(model))]
