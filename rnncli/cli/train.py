@@ -32,7 +32,8 @@ Layers = Annotated[int, typer.Option(min=1, max=8, metavar="N", help="Recurrent 
 Hidden = Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N", help="Recurrent state size per direction.")]
 UpperHidden = Annotated[int, typer.Option(min=0, max=MAX_SIZE, metavar="N", help=(
     "One more recurrent layer of N per direction that reads only the characters where a token can end "
-    "(about one in five in English), above --layers over every character; 0: none."))]
+    "(about one in five in English; few in a script written without spaces, where the layers below decide), "
+    "above --layers over every character; 0: none."))]
 EmbeddingDim = Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N", help="Word embedding size.")]
 Char = Annotated[bool, typer.Option("--char/--no-char", help="Character-level recurrent features per word.")]
 CharHidden = Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N",

@@ -15,7 +15,7 @@ ACTIVATIONS = ("tanh", "relu", "linear")
 POOLINGS = ("max", "mean", "final", "attention")
 DEFAULT_TOKENIZER = "lstm"  # the bundled tokenizer that cuts raw text unless told otherwise
 CHOICES = {"task": TASKS, "cell": CELLS, "activation": ACTIVATIONS, "pooling": POOLINGS}
-OPTIONAL = {"pooling": "max", "upper_hidden": 0}  # absent from files where they mean nothing (or older ones)
+OPTIONAL = ("pooling", "upper_hidden")  # absent from files where they mean nothing (or older ones): the defaults
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight blocks per recurrent cell
 
 

@@ -285,13 +285,13 @@ def heads(config: ModelConfig, w: Weights, h: np.ndarray, prefix: str = "heads")
             for name in config.heads}
 
 
-def _upper_layer(config: ModelConfig, w: Weights, h: np.ndarray, packed: Packed, candidates: np.ndarray,
+def _upper_layer(config: ModelConfig, w: Weights, h: np.ndarray, packed: Packed, batch: Batch,
                  probs: dict[str, np.ndarray]) -> None:
     """A tokenizer's upper layer (train/model.py's TokenizerModel): it reads the states h (N, D*H)
-    at the candidates (B, T) only, each row's in order, and its heads' probabilities replace
-    those of the lower heads there (probs: packed (N, classes), changed in place)."""
-    B, T = candidates.shape
-    chosen = candidates & (np.arange(T)[None, :] < np.bincount(packed.rows, minlength=B)[:, None])  # (B, T)
+    at the batch's candidates (B, T) only, each row's in order, and its heads' probabilities
+    replace those of the lower heads there (probs: packed (N, classes), changed in place)."""
+    B, T = batch.candidates.shape
+    chosen = batch.candidates & (np.arange(T)[None, :] < batch.lengths[:, None])  # (B, T)
     b, t = np.nonzero(chosen)  # (M,), (M,): row by row, in order
     rank = (np.cumsum(chosen, axis=1) - 1)[b, t]  # (M,): each one's step in its row's upper sequence
     upper_lengths = chosen.sum(axis=1)  # (B,)
@@ -312,7 +312,7 @@ def tagger_forward(config: ModelConfig, w: Weights, batch: Batch, char_cache: Ch
     h, packed = _packed_states(config, w, batch, char_cache)
     probs = heads(config, w, h)
     if config.upper_hidden:
-        _upper_layer(config, w, h, packed, batch.candidates, probs)
+        _upper_layer(config, w, h, packed, batch, probs)
     return {name: packed.pad(p, *batch.words.shape) for name, p in probs.items()}
 
 
