@@ -39,11 +39,7 @@ class Token:
     end: int
     words: list[str]  # one word, or the words of a multiword token
     space_after: bool = True
-
-    @property
-    def spelled(self) -> bool:
-        """Whether its words, joined, are its text (always so for a single word)."""
-        return len(self.words) == 1 or sum(map(len, self.words)) == self.end - self.start
+    spelled: bool = True  # whether its words, joined, are its text (English `do n't`; not Italian `dei` = `di i`)
 
 
 @dataclass
@@ -123,7 +119,8 @@ def paragraphs(sentences: Iterable[Sentence], source: str = "<gold>") -> Iterato
             if not text.startswith(form, position):
                 raise RnnCliError(f"{source}:{sentence.line}: token {form!r} does not match the sentence's "
                                   f"# text at character {position}")
-            found.append(Token(offset + position, offset + position + len(form), words, space))
+            found.append(Token(offset + position, offset + position + len(form), words, space,
+                               spelled="".join(words) == form))
             position += len(form)
         paragraph.text += text
         paragraph.sentences.append(found)
@@ -229,8 +226,8 @@ def _f1(gold: set, system: set) -> float:
     return 2 * hits / (len(gold) + len(system)) if gold or system else 1.0
 
 
-def _word_keys(i: int, start: int, end: int, words: list[str]) -> list[tuple]:
-    if sum(map(len, words)) != end - start:
+def _word_keys(i: int, start: int, end: int, words: list[str], text: str) -> list[tuple]:
+    if "".join(words) != text[start:end]:
         return [(i, start, end, k, word.lower()) for k, word in enumerate(words)]
     keys = []
     for word in words:
@@ -253,5 +250,5 @@ def segmentation_f1(gold: list[Paragraph], system: list[list[list[Segment]]]) ->
                 spans["sentences"][side].add((i, sentence[0][0], sentence[-1][1]))
                 for start, end, words in sentence:
                     spans["tokens"][side].add((i, start, end))
-                    spans["words"][side].update(_word_keys(i, start, end, words))
+                    spans["words"][side].update(_word_keys(i, start, end, words, paragraph.text))
     return {name: _f1(*pair) for name, pair in spans.items()}

@@ -13,7 +13,7 @@ from rnncli.data.common import read_paragraphs
 from rnncli.infer.tokenizer import Tokenizer
 from rnncli.model.model_file import load_model
 from rnncli.text.multiword import Expander
-from rnncli.text.segmentation import (INSIDE, LABELS, MULTIWORD, MULTIWORD_LABELS, SENTENCE, TOKEN, decode,
+from rnncli.text.segmentation import (INSIDE, LABELS, MULTIWORD, MULTIWORD_LABELS, SENTENCE, TOKEN, WORD, decode,
                                       has_multiword, segmentation_f1)
 
 GERMAN = FIXTURES / "tiny-multiword.conllu"
@@ -29,6 +29,32 @@ def test_a_multiword_token_not_spelled_by_its_words_is_marked_on_its_first_chara
     labels = paragraph.labels()
     assert labels[zum.start] == MULTIWORD and labels[zum.start + 1] == INSIDE and labels[zum.end - 1] == TOKEN
     assert has_multiword(read_paragraphs(GERMAN)) and not has_multiword(read_paragraphs(TINY_TOKENIZER_DATA))
+
+
+ITALIAN = """# text = Parla dei libri.
+1	Parla	parlare	VERB	_	_	_	_	_	_
+2-3	dei	_	_	_	_	_	_	_	_
+2	di	di	ADP	_	_	_	_	_	_
+3	i	il	DET	_	_	_	_	_	_
+4	libri	libro	NOUN	_	_	_	_	_	SpaceAfter=No
+5	.	.	PUNCT	_	_	_	_	_	_
+
+"""
+
+
+def test_words_of_the_token_s_length_but_other_letters_do_not_spell_it(tmp_path):
+    """Italian `dei` = `di i`: as long as its words, but cut it after two letters and the words
+    are `de` and `i`. It is a multiword token to expand (431 of them in ParTUT's train file)."""
+    (tmp_path / "it.conllu").write_text(ITALIAN, encoding="utf-8")
+    (paragraph,) = read_paragraphs(tmp_path / "it.conllu")
+    dei = paragraph.sentences[0][1]
+    assert paragraph.text[dei.start:dei.end] == "dei" and not dei.spelled
+    assert paragraph.labels()[dei.start:dei.end] == [MULTIWORD, INSIDE, TOKEN]
+    assert Expander.learn([paragraph]).expand("Dei") == ["Di", "i"]
+    cut_in_two = decode(paragraph.text, [INSIDE] * 4 + [TOKEN, INSIDE, INSIDE, WORD, TOKEN] + [INSIDE] * 5 + [TOKEN, SENTENCE])
+    assert [segment.words for segment in cut_in_two[0]][1] == ["de", "i"]
+    scores = segmentation_f1([paragraph], [cut_in_two])
+    assert scores["tokens"] == 1.0 and scores["words"] == pytest.approx(2 * 3 / (5 + 5))  # de, i are not di, i
 
 
 def test_decode_marks_multiword_tokens_and_scoring_compares_their_words():
