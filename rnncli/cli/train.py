@@ -134,6 +134,7 @@ def run_training(ctx: typer.Context, task: str, **task_options) -> None:
         require("scipy", "train")
     from rnncli.cli.views.progress import TrainingProgress
     from rnncli.train import TASKS, TrainJob, train
+    from rnncli.train.distributed import end_process
 
     ctx.params["threads"] = usable_threads(ctx.params["threads"])  # what the run uses, and the model file records
     if "min_steps" in ctx.params and given(ctx, "epochs") and not given(ctx, "min_steps"):
@@ -143,6 +144,7 @@ def run_training(ctx: typer.Context, task: str, **task_options) -> None:
     job = TrainJob.for_task(task, command=command_line(ctx, "train", task), **values)
     with TrainingProgress() as progress:
         train(job, TASKS[task](**task_options), progress)
+    end_process()  # under torchrun, now: see its docstring
 
 
 def given(ctx: typer.Context, name: str) -> bool:

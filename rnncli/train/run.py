@@ -79,6 +79,7 @@ def _train(job: TrainJob, task: Task, callbacks: Callbacks | None) -> TrainResul
         dist = Distributed(job.device)
         fitted = fit(model, task, splits.train, splits.dev, job, callbacks, task.info(splits, parameters), dist,
                      checkpoint=job.checkpoint)
+        dist.close()  # the ranks are done together; rank 0 alone writes the files
     except KeyboardInterrupt as exc:
         raise interrupted(job, exc) from None
     except (MemoryError, RuntimeError) as exc:
