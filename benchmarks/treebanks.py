@@ -99,7 +99,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "data" / "ud-more")
     parser.add_argument("--out", type=Path, default=Path("bench-ud"))
     parser.add_argument("--max-time", type=float, default=None, help="seconds of training per model")
-    parser.add_argument("--only", nargs="*", default=list(TREEBANKS), help="treebank folders to run")
+    parser.add_argument("--only", nargs="*", default=list(TREEBANKS), choices=list(TREEBANKS), metavar="FOLDER",
+                        help="treebank folders to run: " + ", ".join(TREEBANKS))
     parser.add_argument("--validator", type=Path, help="UD's validate.py")
     parser.add_argument("--validator-python", default=sys.executable, help="the Python that runs it")
     args = parser.parse_args()
