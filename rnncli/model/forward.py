@@ -99,26 +99,33 @@ def _input_table(w: Weights, prefix: str, direction: str, cell: str) -> np.ndarr
 
 
 def _direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, activation: str,
-               xw: np.ndarray, counts: np.ndarray, starts: np.ndarray, out: np.ndarray) -> None:
+               xw: np.ndarray, counts: np.ndarray, starts: np.ndarray, out: np.ndarray,
+               h0: np.ndarray | None = None, c: np.ndarray | None = None) -> None:
     """One layer, one direction over the packed input part xw (N, G) (see _input_part): step t's
     rows are xw[starts[t]:starts[t] + counts[t]],
     the sequences still inside at step t, longest first (so each step's rows are a prefix of the step
     before's). Writes the states into the same rows of out (N, H) (a column slice of the layer's
     output, zeros at first). The reverse direction runs from the last step down to the first, each
-    sequence starting from a zero state at its own last token."""
+    sequence starting from a zero state at its own last token. A forward run may start from the
+    state h0 (B, H) instead, and take c (B, H) as the LSTM's cell state buffer: its start (zeros,
+    or h0's), then its last."""
     _, _, W_hh_T, b_h = _cell_weights(w, prefix, layer, direction, cell)
     H = W_hh_T.shape[0]
     B = counts.max(initial=0)
     gates = np.empty((B, W_hh_T.shape[1]), np.float32)  # (B, G)
-    c, tmp = np.zeros((B, H), np.float32), np.empty((B, H), np.float32)  # LSTM cell state, scratch
+    c = np.zeros((B, H), np.float32) if c is None else c  # LSTM cell state
+    tmp = np.empty((B, H), np.float32)  # scratch
     prev = None
     for t in (range(len(counts) - 1, -1, -1) if direction == "_reverse" else range(len(counts))):
         n = counts[t]  # sequences inside at step t
         if not n:
             continue
-        m = 0 if prev is None else min(counts[prev], n)  # of which the first m have a state from the step before
         h, xt = out[starts[t]:starts[t] + n], xw[starts[t]:starts[t] + n]  # (n, H), (n, G)
-        h_prev = None if prev is None else out[starts[prev]:starts[prev] + m]  # (m, H)
+        if prev is None:
+            m, h_prev = (0, None) if h0 is None else (n, h0[:n])  # (n, H)
+        else:
+            m = min(counts[prev], n)  # of which the first m have a state from the step before
+            h_prev = out[starts[prev]:starts[prev] + m]  # (m, H)
         if cell == "rnn":
             _rnn_step(activation, W_hh_T, xt, h_prev, m, h)
         elif cell == "lstm":
@@ -194,6 +201,24 @@ def run_direction(w: Weights, prefix: str, layer: int, direction: str, cell: str
     _direction(w, prefix, layer, direction, cell, activation, _input_part(w, prefix, layer, direction, cell, packed),
                np.full(T, B), np.arange(T + 1) * B, out)
     return out.reshape(T, B, -1).transpose(1, 0, 2)
+
+
+def one_stream(w: Weights, prefix: str, cell: str, activation: str, ids: np.ndarray,
+               state: list[tuple[np.ndarray, np.ndarray | None]]
+               ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray | None]]]:
+    """One sequence of ids (T,) read on from `state` (per layer h and c (1, H), c None but for the
+    LSTM) a layer at a time, each layer's input part for all steps at once (the first layer's
+    from _input_table): the top layer's states (T, H) and the new state. A language model reads
+    its prompt so, in chunks, as it would step by step."""
+    x, last = None, []
+    for layer, (h0, c0) in enumerate(state):
+        xw = _input_table(w, prefix, "", cell)[ids] if layer == 0 else _input_part(w, prefix, layer, "", cell, x)
+        x = np.zeros((len(ids), h0.shape[1]), np.float32)  # (T, H)
+        c = np.zeros_like(h0) if c0 is None else c0.copy()  # (1, H)
+        _direction(w, prefix, layer, "", cell, activation, xw, np.ones(len(ids), np.int64),
+                   np.arange(len(ids) + 1), x, h0, c)
+        last.append((x[-1:].copy(), c if cell == "lstm" else None))
+    return x, last
 
 
 class Packed:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnncli.model.forward import one_stream
 from rnncli.model.model_file import ModelFile
 
+CHUNK = 4096  # characters a prompt is read in at a time: (CHUNK, 4 * hidden) floats of input part per layer
 STREAM = 100  # a text is scored as several streams side by side, each of at least this many characters
 
 
@@ -68,17 +70,24 @@ class CharLanguageModel:
             h, c = cell_step(self.config.cell, self.w, k, x, h, c)
             new.append((h, c))
             x = h
-        logits = x @ self.w["out.weight"].T + self.w["out.bias"]  # (B, V)
+        return self._log_probs(x), new
+
+    def _log_probs(self, h: np.ndarray) -> np.ndarray:
+        """The top layer's states h (B, H) -> log-probabilities of the next character (B, V)."""
+        logits = h @ self.w["out.weight"].T + self.w["out.bias"]  # (B, V)
         logits = logits - logits.max(axis=-1, keepdims=True)
-        return logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True)), new
+        return logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
 
     def read(self, text: str, state: State | None = None) -> tuple[np.ndarray | None, State]:
-        """Feed `text` to one stream: the log-probabilities after its last character (None for no text)."""
+        """Feed `text` to one stream, from `state` or a fresh one: the log-probabilities after its
+        last character (None for no text) and the stream's state. The text goes through the
+        model a layer at a time (forward.one_stream: 2-3x faster than step by step), in chunks
+        (memory flat on a long prompt)."""
         state = state or self.start(1)
-        logp = None
-        for i in self.ids(text):
-            logp, state = self.step(np.array([i]), state)
-        return (None if logp is None else logp[0]), state
+        ids, top = np.array(self.ids(text), dtype=np.int64), None
+        for begin in range(0, len(ids), CHUNK):
+            top, state = one_stream(self.w, "rnn", self.config.cell, "tanh", ids[begin:begin + CHUNK], state)
+        return (None if top is None else self._log_probs(top[-1:])[0]), state
 
     def read_many(self, texts: list[str]) -> tuple[np.ndarray, State]:
         """Feed each text (at least one character each) to a stream of its own, side by side:

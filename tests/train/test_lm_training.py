@@ -65,6 +65,32 @@ def test_numpy_forward_matches_torch(tiny_lm, cell, tmp_path):
     np.testing.assert_allclose(np.array(got), expected, atol=1e-5)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_a_prompt_read_a_layer_at_a_time_matches_torch_and_the_step_by_step_read(tiny_lm, cell, monkeypatch):
+    model = load_model(tiny_lm.out, task="lm")
+    model.config = type(model.config)(**{**model.config.to_dict(), "cell": cell, "layers": 2})
+    torch.manual_seed(0)
+    net = CharLM(model.config).eval()
+    model.weights = {k: v.detach().numpy() for k, v in net.state_dict().items()}
+    lm = CharLanguageModel(model)
+    text = "the cat sat on the mat; " * 8
+    with torch.no_grad():
+        expected = torch.log_softmax(net(torch.tensor([lm.ids(text)]))["next"][0, -1], -1).numpy()  # (V,)
+    stepped_state = lm.start(1)
+    for i in lm.ids(text):
+        stepped, stepped_state = lm.step(np.array([i]), stepped_state)
+    monkeypatch.setattr("rnncli.model.lm_forward.CHUNK", 7)  # chunks carry the state on
+    read, state = lm.read(text)
+    np.testing.assert_allclose(read, expected, atol=1e-5)
+    np.testing.assert_allclose(read, stepped[0], atol=1e-5)
+    assert len(state) == 2
+    for (h, c), (h_stepped, c_stepped) in zip(state, stepped_state):
+        np.testing.assert_allclose(h, h_stepped, atol=1e-5)
+        assert (c is None) == (cell != "lstm")
+        if c is not None:
+            np.testing.assert_allclose(c, c_stepped, atol=1e-4)
+
+
 def test_device_cuda_without_a_gpu_is_a_usage_error(tmp_path):
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
