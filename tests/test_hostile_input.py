@@ -586,6 +586,15 @@ def test_running_text_for_eval_lm_that_is_not_text_is_refused(tiny_lm, tmp_path,
     assert result.returncode == 1 and message in result.stderr and result.stdout == b""
 
 
+def test_next_reads_the_longest_piped_prompt_in_bounded_memory(tiny_lm):
+    """A megabyte prompt (the most `next` reads) is read in chunks: its memory is that of a short one."""
+    args = ["next", "-m", tiny_lm.out, "-f", "tsv"]
+    small, _, _ = peak_mb(args, b"the cat sat on the mat")
+    big, rc, stdout = peak_mb(args, b"the cat sat on the mat " * ((1 << 20) // 23))
+    assert rc == 0 and stdout.count(b"\n") == 5
+    assert big - small < 40, f"{big:.0f} MB for a 1 MB prompt against {small:.0f} MB for a short one"
+
+
 @pytest.mark.parametrize("piped, message", [(b"x\x00y", b"looks binary"), (b"\xff\xfe", b"not UTF-8"),
                                             (b"y\n" * (1 << 19) + b"y", b"longer than 1,048,576 bytes")],
                          ids=["nul", "latin1", "over-1MB"])
