@@ -203,16 +203,24 @@ def run_direction(w: Weights, prefix: str, layer: int, direction: str, cell: str
     return out.reshape(T, B, -1).transpose(1, 0, 2)
 
 
+def _first_input(w: Weights, prefix: str, cell: str, ids: np.ndarray) -> np.ndarray:
+    """ids (T,) -> (T, G): the first layer's input part, looked up in _input_table when the
+    vocabulary is small enough for one (TABLE_LIMIT)."""
+    if len(w["word_emb.weight"]) * w[f"{prefix}.weight_ih_l0"].shape[0] <= TABLE_LIMIT:
+        return _input_table(w, prefix, "", cell)[ids]
+    return _input_part(w, prefix, 0, "", cell, w["word_emb.weight"][ids])
+
+
 def one_stream(w: Weights, prefix: str, cell: str, activation: str, ids: np.ndarray,
                state: list[tuple[np.ndarray, np.ndarray | None]]
                ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray | None]]]:
     """One sequence of ids (T,) read on from `state` (per layer h and c (1, H), c None but for the
-    LSTM) a layer at a time, each layer's input part for all steps at once (the first layer's
-    from _input_table): the top layer's states (T, H) and the new state. A language model reads
-    its prompt so, in chunks, as it would step by step."""
+    LSTM) a layer at a time, each layer's input part for all steps at once: the top layer's
+    states (T, H) and the new state. A language model reads its prompt so, in chunks, as it
+    would step by step."""
     x, last = None, []
     for layer, (h0, c0) in enumerate(state):
-        xw = _input_table(w, prefix, "", cell)[ids] if layer == 0 else _input_part(w, prefix, layer, "", cell, x)
+        xw = _first_input(w, prefix, cell, ids) if layer == 0 else _input_part(w, prefix, layer, "", cell, x)
         x = np.zeros((len(ids), h0.shape[1]), np.float32)  # (T, H)
         c = np.zeros_like(h0) if c0 is None else c0.copy()  # (1, H)
         _direction(w, prefix, layer, "", cell, activation, xw, np.ones(len(ids), np.int64),
