@@ -586,6 +586,12 @@ def test_running_text_for_eval_lm_that_is_not_text_is_refused(tiny_lm, tmp_path,
     assert result.returncode == 1 and message in result.stderr and result.stdout == b""
 
 
+def test_next_with_stdin_closed_says_so(tiny_lm):
+    result = subprocess.run([*RNNCLI, "next", "-m", str(tiny_lm.out)], stdin=None, capture_output=True, timeout=30,
+                            preexec_fn=lambda: os.close(0))
+    assert result.returncode == 2 and result.stderr.startswith(b"rnncli: error: no input: stdin is closed;")
+
+
 def test_next_reads_the_longest_piped_prompt_in_bounded_memory(tiny_lm):
     """A megabyte prompt (the most `next` reads) is read in chunks: its memory is that of a short one."""
     args = ["next", "-m", tiny_lm.out, "-f", "tsv"]

@@ -24,6 +24,8 @@ def _text(words: Optional[list[str]]) -> str:
     """The arguments joined, or what is piped in: UTF-8 text of at most MAX_PIPED_BYTES."""
     if words and words != ["-"]:
         return " ".join(words)
+    if sys.stdin is None:
+        raise RnnCliError("no input: stdin is closed", EXIT_USAGE)
     if sys.stdin.isatty():
         raise RnnCliError("give a text, or pipe one in", EXIT_USAGE)
     data = sys.stdin.buffer.read(MAX_PIPED_BYTES + 1)
