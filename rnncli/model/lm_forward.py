@@ -12,7 +12,7 @@ import numpy as np
 from rnncli.model.forward import one_stream
 from rnncli.model.model_file import ModelFile
 
-CHUNK = 4096  # characters a prompt is read in at a time: (CHUNK, 4 * hidden) floats of input part per layer
+CHUNK = 4096  # characters a prompt is read in at a time: (CHUNK, gates x hidden) floats of input part per layer
 STREAM = 100  # a text is scored as several streams side by side, each of at least this many characters
 
 

@@ -19,6 +19,11 @@ def use_cuda(device: str) -> bool:
     return device == "cuda" or (device == "auto" and torch.cuda.is_available())
 
 
+def world_size() -> int:
+    """How many processes torchrun started (1 without torchrun)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
 def end_process() -> None:
     """A torchrun process, its work done and its files closed, ends here without the
     interpreter's teardown. A gloo worker thread may still be freeing the last collective's
@@ -26,7 +31,7 @@ def end_process() -> None:
     inside a C++ destructor and the process aborts ("terminate called without an active
     exception", SIGABRT, seen in 1 run of 10 to 40 on a 2-core machine), failing the whole run.
     A single process returns and exits as usual."""
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+    if world_size() > 1:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)
@@ -37,7 +42,7 @@ class Distributed:
     process is world 1 and everything here is a no-op."""
 
     def __init__(self, device: str = "auto"):
-        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.world = world_size()
         self.rank = int(os.environ.get("RANK", "0"))
         local = int(os.environ.get("LOCAL_RANK", "0"))
         self.device = torch.device(f"cuda:{local}") if use_cuda(device) else torch.device("cpu")

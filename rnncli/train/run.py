@@ -19,7 +19,7 @@ from rnncli.model.config import ModelConfig
 from rnncli.errors import EXIT_INTERRUPTED, EXIT_USAGE, RnnCliError
 from rnncli.files import check_outputs, output_lock
 from rnncli.train.callbacks import CallbackList, Callbacks, MetricsLog
-from rnncli.train.distributed import Distributed
+from rnncli.train.distributed import Distributed, world_size
 from rnncli.train.environment import describe as describe_environment, deterministic
 from rnncli.train.job import TrainJob, TrainResult
 from rnncli.train.loop import Fitted, Interrupted, fit, seed_everything
@@ -134,7 +134,7 @@ def save(job: TrainJob, task: Task, config: ModelConfig, splits: Splits, fitted:
             "command": job.command, "data": task.describe_data(job, splits), "seed": job.seed, "options": job.options(),
             "epochs_run": len(fitted.history), "best_epoch": fitted.best_epoch,
             "wall_time_s": round(fitted.wall_time_s, 1), "parameters": parameters, "environment": describe_environment(),
-            "processes": int(os.environ.get("WORLD_SIZE", "1")), "history": fitted.history, **extra,
+            "processes": world_size(), "history": fitted.history, **extra,
             **({"stopped": fitted.stopped} if fitted.stopped else {}),
         },
     }
