@@ -47,7 +47,8 @@ def next_word(
     """The k most probable next words after TEXT.
 
     Their probabilities are the next word's distribution. A word's probability is the product of its characters' (and of the space or
-    punctuation that ends it), found by a beam search over characters.
+    punctuation that ends it), found by a beam search over characters. The next word is never the rest of the text's
+    last word: after "I study at" come the words after "at", not "tached".
 
     Output (-f): tsv: model, rank, word, prob. jsonl: {"model", "text", "words"}.
     table: the models side by side.

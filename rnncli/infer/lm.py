@@ -5,7 +5,10 @@ A word's probability is the product of its characters' probabilities and that of
 character that ends it (a space, a line break or punctuation): P("study" | "I ") =
 P(s) P(t) P(u) P(d) P(y) P(end). Whitespace before the word counts too but is not part of
 it (P(" study" | "I") is the word "study"), and punctuation right after the text is a word of
-its own; the next word is never the rest of the text's last word.
+its own. The next word is never the rest of the text's last word: after a text that ends
+inside a word ("I study at"), the first character is a space or punctuation, so the words
+proposed are those after "at" (" the", " night", "."), never "tached". An empty text gives
+the words that start a text.
 """
 
 from __future__ import annotations
@@ -49,9 +52,11 @@ class LanguageModel:
         self.ends = np.array([i > 1 and ends_word(ch) for i, ch in enumerate(self.chars)])  # (V,)
 
     def next_words(self, text: str, k: int = 5, beam: int = BEAM) -> list[NextWord]:
-        """The k most probable next words after `text`, most probable first."""
+        """The k most probable next words after `text`, most probable first; after a text that
+        ends inside a word, the words that follow it (a space or punctuation first)."""
         if k < 1:
             raise RnnCliError(f"k must be at least 1, not {k}", EXIT_USAGE)
+        inside = bool(text) and not ends_word(text[-1])  # the first character must end the text's last word
         logp, state = self.lm.read(text or "\n")
         words, done = [""], {}
         scores = np.zeros(1)  # (W,) log-probability of each partial word
@@ -69,6 +74,9 @@ class LanguageModel:
             started = np.array([bool(word) for word in words])  # (W,) whitespace may come before a word
             total[:, self.ends & ~spaces] = -np.inf
             total[np.ix_(started, spaces)] = -np.inf
+            if inside:
+                total[:, ~spaces] = -np.inf  # not "tached" after "I study at": a space first
+                inside = False
             best = np.argsort(total, axis=None)[::-1][:beam]
             rows, cols = np.unravel_index(best, total.shape)
             keep = np.isfinite(total[rows, cols])

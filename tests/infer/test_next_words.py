@@ -36,3 +36,12 @@ def test_the_same_seed_gives_the_same_text(lm):
 def test_bits_per_char_is_low_on_the_text_it_learned(lm):
     bits, count = lm.bits_per_char("the cat sat on the mat. the dog sat on the log. " * 4)
     assert bits < 1.0 and count > 100
+
+
+def test_a_text_that_ends_inside_a_word_gets_the_words_after_it(lm):
+    """After "th" the next word follows a space or punctuation: never "e", the rest of "the"
+    (which the model is sure of), and a space after "th" is improbable; after a whole word,
+    with or without its space, the word that follows it."""
+    words = lm.next_words("the cat sat on th", k=5)
+    assert "e" not in [w.word for w in words] and sum(w.prob for w in words) < 0.01
+    assert lm.next_words("the cat sat", k=1)[0].word == lm.next_words("the cat sat ", k=1)[0].word == "on"
