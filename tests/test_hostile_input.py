@@ -3,6 +3,7 @@ quadratic-time traps, long texts for sentiment, data-file errors, label names, P
 byte-exact CoNLL-U. Each case checks the exit code, that there is no traceback, the message,
 and that input files are unchanged afterwards."""
 
+import json
 import os
 import re
 import select
@@ -601,11 +602,82 @@ def test_next_reads_the_longest_piped_prompt_in_bounded_memory(tiny_lm):
     assert big - small < 40, f"{big:.0f} MB for a 1 MB prompt against {small:.0f} MB for a short one"
 
 
-@pytest.mark.parametrize("piped, message", [(b"x\x00y", b"looks binary"), (b"\xff\xfe", b"not UTF-8"),
-                                            (b"y\n" * (1 << 19) + b"y", b"longer than 1,048,576 bytes")],
-                         ids=["nul", "latin1", "over-1MB"])
-def test_next_refuses_piped_input_that_is_not_text_or_without_end(tiny_lm, piped, message):
-    """`rnncli next` reads a piped text whole: it stops at binary data, another encoding, or more
-    than a megabyte (`yes | rnncli next` read without end)."""
+@pytest.mark.parametrize("piped, code, message", [
+    (b"x\x00y", 1, b"rnncli: error: <stdin>:1: input looks binary (NUL byte); expected UTF-8 text\n"),
+    (b"\xff\xfe", 2, b"not UTF-8"),
+    (b"y\n" * (1 << 19) + b"y", 2, b"rnncli: error: <stdin>: the text is longer than 1,048,576 bytes; give its end only"),
+], ids=["nul", "latin1", "over-1MB"])
+def test_next_refuses_piped_input_that_is_not_text_or_without_end(tiny_lm, piped, code, message):
+    """`rnncli next` reads a piped text whole: it stops at binary data (tag's message and exit
+    code), another encoding, or more than a megabyte (`yes | rnncli next` read without end)."""
     result = run("next", "-m", tiny_lm, input=piped, timeout=30)
-    assert result.returncode == 2 and message in result.stderr and result.stdout == b""
+    assert result.returncode == code and message in result.stderr and result.stdout == b""
+
+
+def test_dev_zero_into_next_is_binary_as_for_tag(tiny_lm, tiny_model):
+    """/dev/zero is NUL bytes: next says so, with tag's message and exit code (it said "too long")."""
+    results = []
+    for args in (["next", "-m", tiny_lm], ["tag", "-m", tiny_model]):
+        with open("/dev/zero", "rb") as zero:
+            results.append(run(*args, stdin=zero, timeout=20))
+    assert [r.returncode for r in results] == [1, 1] and results[0].stderr == results[1].stderr
+    assert results[0].stderr == b"rnncli: error: <stdin>:1: input looks binary (NUL byte); expected UTF-8 text\n"
+
+
+def test_an_argument_prompt_is_capped_as_a_piped_one_is(tiny_lm):
+    """More than a megabyte of arguments is refused as a piped text is (it was run a character at a
+    time, minutes of work), and so is a --prime that long."""
+    words = ["night"] * ((1 << 20) // 6 + 1)
+    result = invoke("next", "-m", tiny_lm.out, *words)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == ("rnncli: error: <argument>: the text is longer than 1,048,576 bytes; give its end only; "
+                             "see 'rnncli next --help'\n")
+    result = invoke("generate", "-m", tiny_lm.out, "--prime", " ".join(words))
+    assert result.exit_code == 2 and "--prime: the text is longer than 1,048,576 bytes" in result.stderr
+
+
+def test_invalid_utf8_in_a_prompt_is_replaced_with_one_warning_as_for_tag(tiny_lm):
+    """Bytes of argv that are not UTF-8 were lone surrogates in next's JSON (not valid UTF-8 text):
+    now U+FFFD with tag's warning, for next's text and generate's --prime."""
+    real = run("next", "-m", tiny_lm.out, "-f", "jsonl", b"the ca\xfft")
+    assert real.returncode == 0 and real.stderr == b"rnncli: warning: <argument>: invalid UTF-8 replaced by U+FFFD\n"
+    record = json.loads(real.stdout.decode("utf-8"))  # strict UTF-8: no surrogates
+    assert record["text"] == "the ca\ufffdt" and len(record["words"]) == 5
+    result = invoke("generate", "-m", tiny_lm.out, "--prime", "the\udcff", "--length", "5")
+    assert result.exit_code == 0 and result.stderr == "rnncli: warning: --prime: invalid UTF-8 replaced by U+FFFD\n"
+
+
+def test_a_trailing_line_end_is_not_part_of_the_prompt(tiny_lm):
+    """As for tag, a line end after the text is not text: an argument's "\\n" was kept and a piped
+    "\\r\\n" kept its "\\r", each a different prompt from "the cat"."""
+    expected = invoke("next", "-m", tiny_lm.out, "-f", "jsonl", "the cat").stdout
+    assert json.loads(expected)["text"] == "the cat"
+    for args, piped in [(["the cat\n"], None), (["the cat\r\n"], None), ([], "the cat\r\n"), (["-"], "the cat\n\n")]:
+        assert invoke("next", "-m", tiny_lm.out, "-f", "jsonl", *args, input=piped).stdout == expected, (args, piped)
+
+
+@pytest.mark.parametrize("args, piped", [([""], None), (["  "], None), ([], "\n"), ([], "\r\n"), (["-"], "")],
+                         ids=["empty-argument", "spaces", "newline-piped", "crlf-piped", "nothing-piped"])
+def test_an_empty_prompt_is_refused_as_tag_refuses_empty_text(tiny_lm, tiny_model, args, piped):
+    """An empty prompt (once its line end is dropped) proposed the words that start a text without
+    a word said: now the usage error tag gives an empty TEXT (from a pipe, tag has nothing to tag,
+    but next has nothing to follow)."""
+    result = invoke("next", "-m", tiny_lm.out, *args, input=piped)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == "rnncli: error: the text is empty; give some words to read; see 'rnncli next --help'\n"
+    if piped is None:
+        tagged = invoke("tag", "-m", tiny_model, *args)
+        assert tagged.exit_code == 2 and "the text is empty; give some words to read" in tagged.stderr
+
+
+@pytest.mark.parametrize("text", ["안녕하세요", "我在学校学习", "你好"])
+def test_a_prompt_in_a_script_the_model_never_saw_is_warned_about(tiny_lm, text):
+    """The tiny model learned English only: Korean or Chinese is all <unk> to it, and it says so
+    (as tag does for a tokenizer); the words still come."""
+    result = invoke("next", "-m", tiny_lm.out, text)
+    assert result.exit_code == 0 and result.stdout.count("\n") == 5
+    warning = (f"rnncli: warning: {len(text)} of the last {len(text)} characters of the text were never seen by the "
+               f"language model {tiny_lm.out} (another script?)")
+    assert result.stderr.startswith(warning) and result.stderr.count("\n") == 1
+    assert invoke("generate", "-m", tiny_lm.out, "--prime", text, "--length", "3").stderr.startswith(warning)
+    assert invoke("next", "-m", tiny_lm.out, "the cat sat on the mat 😀").stderr == ""  # one new character is fine

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from rnncli.cli.options import AsJson, ModelNames, SentimentFormat, TextArgs, output_format
+from rnncli.cli.options import AsJson, ModelNames, SentimentFormat, TextArgs, from_argv, output_format
 from rnncli.errors import EXIT_USAGE, RnnCliError
 
 ModelOption = Annotated[str, typer.Option("--model", "-m", metavar="MODEL",
@@ -17,26 +17,65 @@ NextFormatOption = Annotated[SentimentFormat, typer.Option("--format", "-f", hel
                                                                                  "tsv otherwise.")]
 
 
-MAX_PIPED_BYTES = 1 << 20  # a piped text is read whole: at most this much (the model runs it a character at a time)
+MAX_PROMPT_BYTES = 1 << 20  # a prompt is read whole: at most this much (the model runs it a character at a time)
 
 
-def _text(words: Optional[list[str]]) -> str:
-    """The arguments joined, or what is piped in: UTF-8 text of at most MAX_PIPED_BYTES."""
-    if words and words != ["-"]:
-        return " ".join(words)
+def _capped(text: str, source: str) -> str:
+    """`text`, if it is at most MAX_PROMPT_BYTES of UTF-8; a usage error otherwise."""
+    if len(text.encode("utf-8")) > MAX_PROMPT_BYTES:
+        raise RnnCliError(f"{source}: the text is longer than {MAX_PROMPT_BYTES:,} bytes; give its end only",
+                          EXIT_USAGE)
+    return text
+
+
+def _piped() -> str:
+    """What is piped in, read whole: UTF-8 text of at most MAX_PROMPT_BYTES. A NUL byte is binary
+    input, refused with tag's message and exit code (before the length: /dev/zero is binary)."""
+    from rnncli.text.decoding import binary_error
+
     if sys.stdin is None:
         raise RnnCliError("no input: stdin is closed", EXIT_USAGE)
     if sys.stdin.isatty():
         raise RnnCliError("give a text, or pipe one in", EXIT_USAGE)
-    data = sys.stdin.buffer.read(MAX_PIPED_BYTES + 1)
-    if len(data) > MAX_PIPED_BYTES:
-        raise RnnCliError(f"the piped text is longer than {MAX_PIPED_BYTES:,} bytes; give its end only", EXIT_USAGE)
-    if b"\0" in data:
-        raise RnnCliError("input looks binary (NUL byte); expected UTF-8 text", EXIT_USAGE)
+    data = sys.stdin.buffer.read(MAX_PROMPT_BYTES + 1)
+    nul = data.find(b"\0")
+    if nul >= 0:
+        raise binary_error("<stdin>", data.count(b"\n", 0, nul) + 1, data, nul)
+    if len(data) > MAX_PROMPT_BYTES:
+        raise RnnCliError(f"<stdin>: the text is longer than {MAX_PROMPT_BYTES:,} bytes; give its end only", EXIT_USAGE)
     try:
-        return data.decode("utf-8").rstrip("\n")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise RnnCliError(f"the piped text is not UTF-8 ({exc})", EXIT_USAGE) from None
+        raise RnnCliError(f"<stdin>: the piped text is not UTF-8 ({exc})", EXIT_USAGE) from None
+
+
+def _prompt(words: Optional[list[str]]) -> str:
+    """The arguments joined by spaces (bytes of argv that are not UTF-8 as U+FFFD, with a warning,
+    as tag reads them), or what is piped in: at most MAX_PROMPT_BYTES either way. Trailing line
+    ends are not part of it (`echo "I study at" | rnncli next`); an empty text (piped too: there is
+    nothing to follow) is the usage error tag gives an empty TEXT."""
+    from rnncli.cli.views.console import print_warning
+    from rnncli.text.inputs import argument_text
+
+    if words and words != ["-"]:
+        text = _capped(argument_text(" ".join(words), print_warning), "<argument>")
+    else:
+        text = _piped()
+    text = text.rstrip("\r\n")
+    if not text.strip():
+        raise RnnCliError("the text is empty; give some words to read", EXIT_USAGE)
+    return text
+
+
+def _warn_if_unseen(models: dict, text: str) -> None:
+    """A warning for each model (name -> LanguageModel) that never saw most of the text's characters."""
+    from rnncli.cli.views.console import print_warning
+    from rnncli.infer.unfamiliar import prompt_message
+
+    for name, lm in models.items():
+        message = prompt_message(lm.model.words, name, text)
+        if message:
+            print_warning(message)
 
 
 def next_word(
@@ -62,13 +101,15 @@ def next_word(
     from rnncli.infer.lm import LanguageModel
     from rnncli.model.bundled import open_model
 
-    prefix = _text(text)
-    ranked = {name: LanguageModel(open_model(name, "lm")).next_words(prefix, k) for name in model}
-    show_next(prefix, ranked, output_format(fmt, "tsv"))
+    prefix = _prompt(text)
+    models = {name: LanguageModel(open_model(name, "lm")) for name in dict.fromkeys(model)}
+    _warn_if_unseen(models, prefix)
+    show_next(prefix, {name: lm.next_words(prefix, k) for name, lm in models.items()}, output_format(fmt, "tsv"))
 
 
 def generate(
-    prime: Annotated[str, typer.Option(help="Text to start from (the sample follows it).")] = "\n",
+    prime: Annotated[str, typer.Option(callback=from_argv,
+                                       help="Text to start from (the sample follows it).")] = "\n",
     length: Annotated[int, typer.Option(min=1, max=1_000_000, metavar="N", help="Characters to sample.")] = 300,
     temperature: Annotated[float, typer.Option(min=0.01, max=100.0, metavar="T",
                                                help="Below 1: safer text; above 1: wilder.")] = 0.8,
@@ -90,7 +131,9 @@ def generate(
     from rnncli.infer.lm import LanguageModel
     from rnncli.model.bundled import open_model
 
+    prime = _capped(prime, "--prime")
     lm = LanguageModel(open_model(model, "lm"))
+    _warn_if_unseen({model: lm}, prime)
     stream(lm.generate(prime, length, temperature, top_k, seed))
 
 

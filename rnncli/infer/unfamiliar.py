@@ -3,6 +3,7 @@
 Such text still runs (an unseen character reads as its Unicode category), but a Chinese
 sentence comes back as one token and Korean sentences are not split, so the user is told once,
 on the first SAMPLE characters, with what to do: another `--tokenizer`, or `rnncli train tokenizer`.
+A character language model's prompt (`rnncli next`, `generate`) is checked the same way.
 """
 
 from __future__ import annotations
@@ -30,6 +31,18 @@ def fits_message(vocab: Vocab, name: str, text: str) -> str | None:
     return (f"{unseen} of the first {total} characters were never seen by the tokenizer {name} (another script?): "
             "its tokens and sentences will be poor; use --tokenizer with one trained on this language "
             "(rnncli train tokenizer), or --tokenizer treebank")
+
+
+def prompt_message(vocab: Vocab, name: str, text: str) -> str | None:
+    """What to tell the user when a language model's prompt is mostly characters the model
+    `name` never saw (another script), or None: a prompt is short, so one such character in a
+    text of one or two can be enough; the end of a long one, SAMPLE characters, is what counts."""
+    unseen, total = unseen_share(vocab, text[-SAMPLE:])
+    if not unseen or unseen <= SHARE * total:
+        return None
+    return (f"{unseen} of the last {total} characters of the text were never seen by the language model {name} "
+            "(another script?): its next characters read as unknown, so what follows is poor; use a model trained "
+            "on this language (rnncli train lm)")
 
 
 def watched(lines: Iterable[str], vocab: Vocab, name: str, warn: Callable[[str], None]) -> Iterator[str]:
