@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from rnncli.cli.options import AsJson, ModelNames, SentimentFormat, TextArgs, from_argv, output_format
+from rnncli.cli.options import AsJson, ModelNames, SentimentFormat, TextArgs, finite, from_argv, output_format
 from rnncli.errors import EXIT_USAGE, RnnCliError
 
 ModelOption = Annotated[str, typer.Option("--model", "-m", metavar="MODEL",
@@ -108,10 +108,10 @@ def next_word(
 
 
 def generate(
-    prime: Annotated[str, typer.Option(callback=from_argv,
+    prime: Annotated[str, typer.Option(callback=from_argv, show_default=r'"\n", a line break: the start of a text',
                                        help="Text to start from (the sample follows it).")] = "\n",
     length: Annotated[int, typer.Option(min=1, max=1_000_000, metavar="N", help="Characters to sample.")] = 300,
-    temperature: Annotated[float, typer.Option(min=0.01, max=100.0, metavar="T",
+    temperature: Annotated[float, typer.Option(min=0.01, max=100.0, metavar="T", callback=finite,
                                                help="Below 1: safer text; above 1: wilder.")] = 0.8,
     top_k: Annotated[Optional[int], typer.Option(min=1, metavar="K", help="Sample among the K most probable "
                                                                            "characters only.")] = None,

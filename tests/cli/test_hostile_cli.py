@@ -370,6 +370,18 @@ def test_threshold_nan():
     assert result.exit_code == 2 and "not a finite number" in result.stderr
 
 
+@pytest.mark.parametrize("value, message", [("nan", "nan is not a finite number"), ("inf", "inf is not in the range"),
+                                            ("-1", "-1.0 is not in the range"), ("0", "0.0 is not in the range")])
+def test_generate_temperature_out_of_range(value, message):
+    """NaN passed Click's range check and reached the library ("temperature must be above 0, not
+    nan"): every bad --temperature is now Click's usage error, naming the option, before a model
+    is opened."""
+    result = run("generate", "-m", "no-such-model.safetensors", "--temperature", value)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"rnncli: error: Invalid value for '--temperature': {message}"), result.stderr
+    assert run("next", "--temperature", "0.5", "x").exit_code == 2  # next has no temperature: its words are not sampled
+
+
 def test_overflowing_synthetic_gradient_is_an_error_not_nan():
     result = run("explain-gradients", "--synthetic", "--radius", "100", "--activation", "linear", "--length", "500",
                  "-f", "json")

@@ -54,3 +54,9 @@ def test_the_library_gives_the_same_words(tiny_lm):
     assert model.next_words("the cat", k=1)[0][0] == "sat"
     assert model.generate("the", 40, seed=2) == model.generate("the", 40, seed=2)
     assert isinstance(rnncli.load(tiny_lm.out), rnncli.LanguageModel) and model.bits_per_char(LM_TEXT[:300]) < 1
+
+
+def test_generate_help_spells_the_default_prime():
+    """The default prime is a line break: --help showed it as a blank ("[default: " then a new line)."""
+    out = runner.invoke(app, ["generate", "--help"])
+    assert out.exit_code == 0 and '[default: ("\\n", a line break: the start of a text)]' in " ".join(out.stdout.split())
