@@ -104,7 +104,8 @@ def next_word(
     prefix = _prompt(text)
     models = {name: LanguageModel(open_model(name, "lm")) for name in dict.fromkeys(model)}
     _warn_if_unseen(models, prefix)
-    show_next(prefix, {name: lm.next_words(prefix, k) for name, lm in models.items()}, output_format(fmt, "tsv"))
+    found = {name: lm.next_words(prefix, k) for name, lm in models.items()}  # a model given twice is run once
+    show_next(prefix, [(name, found[name]) for name in model], output_format(fmt, "tsv"))
 
 
 def generate(

@@ -60,3 +60,14 @@ def test_generate_help_spells_the_default_prime():
     """The default prime is a line break: --help showed it as a blank ("[default: " then a new line)."""
     out = runner.invoke(app, ["generate", "--help"])
     assert out.exit_code == 0 and '[default: ("\\n", a line break: the start of a text)]' in " ".join(out.stdout.split())
+
+
+def test_a_model_given_twice_is_shown_twice_as_eval_shows_it(tiny_lm):
+    """-m X -m X showed one column (the models were a dict): now one per -m, as eval sentiment
+    and eval tagger show a repeated model, in every format."""
+    tsv = run("next", "-m", tiny_lm.out, "-m", tiny_lm.out, "-k", "2", "-f", "tsv", "the cat").output.splitlines()
+    assert [line.split("\t")[:2] for line in tsv] == [[tiny_lm.out, "1"], [tiny_lm.out, "2"]] * 2
+    jsonl = run("next", "-m", tiny_lm.out, "-m", tiny_lm.out, "-f", "jsonl", "the cat").output.splitlines()
+    assert len(jsonl) == 2 and jsonl[0] == jsonl[1]
+    table = run("next", "-m", tiny_lm.out, "-m", tiny_lm.out, "-k", "1", "-f", "table", "the cat").output
+    assert table.count("sat") == 2

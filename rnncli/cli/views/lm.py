@@ -17,26 +17,27 @@ from rnncli.cli.views.formats import bar, json_prob, prob_text
 from rnncli.text.hygiene import printable
 
 
-def show_next(text: str, ranked: dict[str, list], fmt: str) -> None:
-    """`ranked`: model name -> its infer.lm.NextWord list, most probable first."""
+def show_next(text: str, ranked: list[tuple[str, list]], fmt: str) -> None:
+    """`ranked`: (model name, its infer.lm.NextWord list, most probable first) per --model, in
+    the order given (a model given twice is shown twice, as eval sentiment and eval tagger do)."""
     if fmt == "tsv":
-        for name, words in ranked.items():
+        for name, words in ranked:
             for rank, w in enumerate(words, 1):
                 sys.stdout.write(f"{name}\t{rank}\t{printable(w.word)}\t{prob_text(w.prob)}\n")
     elif fmt == "jsonl":
-        for name, words in ranked.items():
+        for name, words in ranked:
             record = {"model": name, "text": text, "words": [{"word": w.word, "prob": json_prob(w.prob)} for w in words]}
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     else:
         table = Table(title=printable(text) + " …", title_justify="left")
         table.add_column("#", justify="right")
-        for name in ranked:
+        for name, _ in ranked:
             table.add_column(name)
             table.add_column("prob", justify="right")
             table.add_column("")
-        for rank in range(max(len(words) for words in ranked.values())):
+        for rank in range(max(len(words) for _, words in ranked)):
             row = [str(rank + 1)]
-            for words in ranked.values():
+            for _, words in ranked:
                 w = words[rank] if rank < len(words) else None
                 row += [printable(w.word), f"{w.prob:.3f}", bar(w.prob)] if w else ["", "", ""]
             table.add_row(*row)
