@@ -20,11 +20,14 @@ NextFormatOption = Annotated[SentimentFormat, typer.Option("--format", "-f", hel
 MAX_PROMPT_BYTES = 1 << 20  # a prompt is read whole: at most this much (the model runs it a character at a time)
 
 
+def _too_long(source: str) -> RnnCliError:
+    return RnnCliError(f"{source}: the text is longer than {MAX_PROMPT_BYTES:,} bytes; give its end only", EXIT_USAGE)
+
+
 def _capped(text: str, source: str) -> str:
     """`text`, if it is at most MAX_PROMPT_BYTES of UTF-8; a usage error otherwise."""
     if len(text.encode("utf-8")) > MAX_PROMPT_BYTES:
-        raise RnnCliError(f"{source}: the text is longer than {MAX_PROMPT_BYTES:,} bytes; give its end only",
-                          EXIT_USAGE)
+        raise _too_long(source)
     return text
 
 
@@ -42,7 +45,7 @@ def _piped() -> str:
     if nul >= 0:
         raise binary_error("<stdin>", data.count(b"\n", 0, nul) + 1, data, nul)
     if len(data) > MAX_PROMPT_BYTES:
-        raise RnnCliError(f"<stdin>: the text is longer than {MAX_PROMPT_BYTES:,} bytes; give its end only", EXIT_USAGE)
+        raise _too_long("<stdin>")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

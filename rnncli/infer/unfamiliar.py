@@ -35,8 +35,8 @@ def fits_message(vocab: Vocab, name: str, text: str) -> str | None:
 
 def prompt_message(vocab: Vocab, name: str, text: str) -> str | None:
     """What to tell the user when a language model's prompt is mostly characters the model
-    `name` never saw (another script), or None: a prompt is short, so one such character in a
-    text of one or two can be enough; the end of a long one, SAMPLE characters, is what counts."""
+    `name` never saw (another script), or None. A prompt is short, so there is no least number
+    of such characters, only their share (SHARE); of a long prompt, its last SAMPLE characters count."""
     unseen, total = unseen_share(vocab, text[-SAMPLE:])
     if not unseen or unseen <= SHARE * total:
         return None

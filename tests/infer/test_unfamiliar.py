@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from rnncli.infer.unfamiliar import SAMPLE, fits_message, watched
+from rnncli.infer.unfamiliar import SAMPLE, fits_message, prompt_message, watched
 from rnncli.model.bundled import open_model
 
 VOCAB = open_model("tokenizer-lstm", "tokenizer").words
@@ -46,3 +46,14 @@ def test_sentiment_warns_too_and_not_with_tokens_as_given():
     assert korean.stderr.count("rnncli: warning:") == 1 and "never seen by the tokenizer" in korean.stderr
     assert korean.stdout.count("\n") == 1  # still one answer for the line
     assert sentiment("-I", "tokens", "이 영화는 정말 좋았습니다.").stderr == ""  # no tokenizer ran
+
+
+def test_a_prompt_is_judged_by_its_share_of_unseen_characters_at_its_end():
+    """A language model's prompt is short: two Chinese characters are enough to warn, a new
+    character or two among English words are not, and of a long prompt its end counts."""
+    lm = open_model("lstm", "lm").words
+    assert prompt_message(lm, "lstm", "你好").startswith("2 of the last 2 characters of the text were never seen by "
+                                                          "the language model lstm")
+    assert prompt_message(lm, "lstm", "I study at night 😀") is None
+    assert prompt_message(lm, "lstm", "你好" * SAMPLE + "I study at night " * SAMPLE) is None
+    assert prompt_message(lm, "lstm", "I study at night " * SAMPLE + "你好" * SAMPLE).startswith(f"{SAMPLE} of the last")
