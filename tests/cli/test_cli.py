@@ -98,6 +98,7 @@ def test_every_format_keeps_a_multiword_tokens_form(hand_tagger):
     assert from_text == ("They\tPRON\t0.9000\n# multiword 2-3 = don't\ndo\tNOUN\t0.4000\nn't\tNOUN\t0.4000\n"
                          "study\tVERB\t0.6000\n.\tPUNCT\t0.9900\n\n")
 
+
 def test_tag_table_shows_the_distribution(hand_tagger):
     result = run("tag", "-m", hand_tagger, "-f", "table", "I study at night.")
     assert result.exit_code == 0
