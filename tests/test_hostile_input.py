@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from typer.testing import CliRunner
 from rnncli.cli.app import app
 from rnncli.text.conllu import read_conllu
 from rnncli.errors import RnnCliError
+from rnncli.model.vocab import word_key
 
 runner = CliRunner()
 RNNCLI = [sys.executable, "-m", "rnncli"]
@@ -429,6 +431,49 @@ def test_control_characters_in_conllu_forms_are_shown_but_kept(tiny_model):
     kept = invoke("tag", "-m", tiny_model, "-I", "conllu", "-f", "conllu", input=conllu).stdout
     assert "a\x1bb\t" in kept and "\tc\rd\t" in kept
 
+
+
+# --- decomposed text (NFD): a combining mark stays with its letter --------------------------
+
+NFD_TEXT = unicodedata.normalize("NFD", "Le café est naïve. Résumé ici!") + "\u0301 Oui, a,\u0301b."
+
+
+def _marks_alone(conllu: str) -> list[str]:
+    """Word and range forms that begin with a combining mark (a boundary fell just before it)."""
+    forms = [line.split("\t")[1] for line in conllu.splitlines() if line and not line.startswith("#")]
+    return [f for f in forms if unicodedata.category(f[0]) in ("Mn", "Mc", "Me")]
+
+
+def test_decode_never_ends_a_token_or_sentence_before_a_combining_mark():
+    from rnncli.text.segmentation import INSIDE, SENTENCE, TOKEN, WORD, decode
+
+    text = "ne\u0301 abc\u0301d Oui"  # labels as a model might put them: on the letter, not its mark
+    labels = [INSIDE] * len(text)
+    labels[1], labels[6], labels[len(text) - 1] = SENTENCE, WORD, TOKEN
+    sentences = [[(text[t.start:t.end], t.words) for t in s] for s in decode(text, labels)]
+    assert sentences == [[("ne\u0301", ["ne\u0301"])], [("abc\u0301d", ["abc\u0301", "d"]), ("Oui", ["Oui"])]]
+
+
+@pytest.mark.parametrize("args", [[], ["--tokenizer", "rnn"], ["--tokenizer", "treebank"], ["-I", "lines"],
+                                  ["-I", "lines", "--tokenizer", "treebank"]])
+def test_combining_marks_stay_with_their_letters(args):
+    result = invoke("tag", *args, "-f", "conllu", NFD_TEXT)
+    assert result.exit_code == 0 and _marks_alone(result.stdout) == []
+    texts = [line[len("# text = "):] for line in result.stdout.splitlines() if line.startswith("# text = ")]
+    assert " ".join(texts) == NFD_TEXT  # the text as given, not rewritten to NFC
+    assert "cafe\u0301\t" in result.stdout and "nai\u0308ve\t" in result.stdout
+
+
+def test_a_decomposed_word_is_tagged_like_its_composed_form():
+    def tagged(form):
+        line = invoke("tag", "-I", "tokens", "-f", "jsonl", "--top", "3",
+                      unicodedata.normalize(form, "We ate at the café with a naïve résumé")).stdout
+        return json.loads(line)["tokens"]
+
+    composed, decomposed = tagged("NFC"), tagged("NFD")
+    assert [t["token"] for t in decomposed][-1] == "re\u0301sume\u0301"  # shown as written
+    assert [(t["tag"], t["top"]) for t in decomposed] == [(t["tag"], t["top"]) for t in composed]
+    assert word_key("Cafe\u0301") == word_key("Café") == "café"
 
 # --- 20: CoNLL-U passes through byte for byte -------------------------------------------------
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnncli.errors import RnnCliError
-from rnncli.model.vocab import Vocab, word_key
+from rnncli.model.vocab import Vocab, composed, word_key
 from rnncli.text import segmentation
 from rnncli.text.conllu import Sentence, read_conllu
 from rnncli.text.decoding import decode_lines
@@ -66,5 +66,5 @@ class Vocabularies:
 def build_vocabularies(word_lists: list[list[str]], labels: dict[str, list[str]], min_word_count: int,
                        min_char_count: int) -> Vocabularies:
     words = Counter(word_key(w) for ws in word_lists for w in ws)
-    chars = Counter(ch for ws in word_lists for w in ws for ch in w)
+    chars = Counter(ch for ws in word_lists for w in ws for ch in composed(w))
     return Vocabularies(Vocab.build(words, min_word_count), Vocab.build(chars, min_char_count), labels)

@@ -7,7 +7,7 @@ from typing import Iterator
 
 import numpy as np
 
-from rnncli.model.vocab import Vocab, word_key
+from rnncli.model.vocab import Vocab, composed, word_key
 
 
 @dataclass
@@ -51,7 +51,8 @@ def encode(sentences: list[list[str]], words: Vocab, chars: Vocab | None, max_wo
     for b, sentence in enumerate(sentences):
         word_ids[b, : len(sentence)] = words.ids(map(word_key, sentence))
         if chars is not None:
-            char_index[b, : len(sentence)] = [forms.setdefault(clip_word(w, max_word_chars), len(forms)) for w in sentence]
+            char_index[b, : len(sentence)] = [forms.setdefault(clip_word(composed(w), max_word_chars), len(forms))
+                                              for w in sentence]
     if chars is None or not forms:
         return Batch(word_ids, lengths, np.zeros((1, 1), np.int64), np.ones(1, np.int64), char_index)
     L = max(len(f) for f in forms)

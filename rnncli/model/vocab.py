@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from typing import Iterable
 
@@ -67,10 +68,18 @@ class Vocab:
 _ASCII_DIGITS = str.maketrans("123456789", "000000000")
 
 
+def composed(word: str) -> str:
+    """The word in Unicode NFC, the form words and characters are looked up by: a letter
+    followed by a combining mark (`e` + U+0301, as macOS file names and some keyboards spell
+    it) reads as the one character Unicode composes them into (`é`). Only lookups use it; the
+    text shown is the word as written."""
+    return word if word.isascii() else unicodedata.normalize("NFC", word)
+
+
 def word_key(word: str) -> str:
     """The form a word is looked up by: lower-cased, digits folded to 0 (case and shape
-    reach the model through the character features)."""
+    reach the model through the character features), in NFC (see composed)."""
     lower = word.lower()
     if lower.isascii():  # the usual case, in one C call: 0-9 are the only ASCII digits
         return lower.translate(_ASCII_DIGITS)
-    return "".join("0" if ch.isdigit() else ch for ch in lower)
+    return "".join("0" if ch.isdigit() else ch for ch in composed(lower))

@@ -41,6 +41,21 @@ class Sentence:
     def words(self) -> list[str]:
         return [row[FORM] for row in self.word_rows]
 
+    @property
+    def multiwords(self) -> list[tuple[str, str] | None]:
+        """For each word (see `words`), the multiword token it is part of, as the range row's ID
+        and form (`("3-4", "zum")`, `("2-3", "don't")`), or None: what a format without range
+        rows shows the token by."""
+        numbers = [int(row[ID]) for row in self.word_rows]
+        top = max(numbers, default=0)
+        spans: dict[int, tuple[str, str]] = {}
+        for row in self.rows:
+            if _RANGE_ID.match(row[ID]):
+                first, last = (int(x) for x in row[ID].split("-"))
+                for number in range(first, min(last, top) + 1):
+                    spans.setdefault(number, (row[ID], row[FORM]))
+        return [spans.get(number) for number in numbers]
+
     def comment(self, key: str) -> str | None:
         """The value of a `# key = value` comment, if the sentence has one."""
         prefix = f"# {key} = "

@@ -11,10 +11,12 @@ import importlib.util
 import json
 import sys
 import types
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 from rnncli.errors import RnnCliError
+from rnncli.text.segmentation import COMBINING
 
 PUNKT_PARAMS = Path(__file__).parent.parent / "resources" / "punkt-english.json"
 
@@ -79,7 +81,8 @@ PTB_QUOTES = {"``": '"', "''": '"'}
 def token_spans(sentence: str) -> list[tuple[int, int]] | None:
     """Treebank-style tokens of one sentence ("don't" -> do n't) as character spans, one Punkt
     sentence at a time (the Treebank tokenizer splits off only a final period); None where NLTK
-    cannot align its tokens with the text. A curly apostrophe reads as a straight one."""
+    cannot align its tokens with the text. A curly apostrophe reads as a straight one, and
+    combining marks stay with the character before them (see with_marks)."""
     tokenizer = _word_tokenizer()
     plain = sentence.replace("\u2019", "'")  # same length: the spans index `sentence` too
     spans = []
@@ -88,7 +91,25 @@ def token_spans(sentence: str) -> list[tuple[int, int]] | None:
             spans += [(start + a, start + b) for a, b in tokenizer.span_tokenize(plain[start:end])]
     except ValueError:
         return None
-    return spans
+    return with_marks(sentence, spans)
+
+
+def with_marks(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Token spans with the combining marks that open a token right after another (the Treebank
+    rules split `!` + U+0301 after punctuation) moved onto the end of that token; a token of
+    marks alone joins it whole."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and out[-1][1] == start:
+            moved = start
+            while moved < end and unicodedata.category(text[moved]) in COMBINING:
+                moved += 1
+            if moved > start:
+                out[-1] = (out[-1][0], moved)
+                start = moved
+        if start < end:
+            out.append((start, end))
+    return out
 
 
 def tokenize(sentence: str) -> tuple[list[str], list[bool]]:

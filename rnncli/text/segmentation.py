@@ -186,16 +186,48 @@ def boundary_candidates(text: str) -> np.ndarray:
     return (kind != 0) & ((after == 0) | (kind == 3) | (after == 3) | (kind != after))
 
 
+COMBINING = ("Mn", "Mc", "Me")  # Unicode categories of combining marks: part of the character before them
+
+
+def combining(text: str) -> np.ndarray:
+    """(N,) bool: which characters are combining marks (COMBINING), each distinct character tested once."""
+    unique, inverse = np.unique(codepoints(text), return_inverse=True)
+    return np.array([unicodedata.category(chr(c)) in COMBINING for c in unique], dtype=bool)[inverse.reshape(-1)]
+
+
+_END_RANK = {WORD: 1, TOKEN: 2, SENTENCE: 3}  # labels that end something after their character
+
+
+def past_marks(text: str, labels: np.ndarray, space: np.ndarray) -> np.ndarray:
+    """The labels with every end (token, sentence, word) that falls on a character followed by
+    combining marks moved onto the last of those marks, so that no boundary falls between a
+    base character and its marks (decomposed `e` + U+0301 stays one `é`); where the mark has
+    an end of its own, the stronger one stays (sentence, then token, then word). Only a text
+    with combining marks is copied."""
+    marks = np.flatnonzero(combining(text)).tolist()
+    if not marks:
+        return labels
+    labels = labels.copy()
+    for i in marks:  # in order: a run of marks hands its base's end on to its last mark
+        before = int(labels[i - 1]) if i > 0 and not space[i - 1] else INSIDE
+        if before in _END_RANK:
+            labels[i - 1] = INSIDE
+            if _END_RANK[before] > _END_RANK.get(int(labels[i]), 0):
+                labels[i] = before
+    return labels
+
+
 def decode(text: str, labels: Sequence[int] | np.ndarray) -> list[list[Segment]]:
     """Sentences of tokens from one label per character. Whitespace always separates tokens
     (and is never part of one); a `sentence` label ends the sentence after its token; a `word`
     label splits a token into words, unless it falls on the token's last character; a
-    `multiword` label on a token's first character marks it (Segment.multiword). The text's
-    last token always ends a sentence. Linear time; the loop runs over tokens, not characters."""
+    `multiword` label on a token's first character marks it (Segment.multiword). No end falls
+    just before a combining mark (see past_marks). The text's last token always ends a
+    sentence. Linear time; the loop runs over tokens, not characters."""
     if not text:
         return []
-    labels = np.asarray(labels)
     space = whitespace(text)
+    labels = past_marks(text, np.asarray(labels), space)
     next_space = np.append(space[1:], True)
     ends = ~space & ((labels == TOKEN) | (labels == SENTENCE) | next_space)  # a token's last character
     starts = ~space & np.insert(space[:-1] | ends[:-1], 0, True)

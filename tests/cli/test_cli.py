@@ -72,6 +72,33 @@ def test_tag_formats(hand_tagger):
                       "4\tnight\t_\tNOUN\tNN\t_\t_\t_\t_\tSpaceAfter=No\n5\t.\t_\tPUNCT\t.\t_\t_\t_\t_\t_\n\n")
 
 
+MULTIWORD = ("# text = They study dei cat.\n1\tThey\t_\t_\t_\t_\t_\t_\t_\t_\n2\tstudy\t_\t_\t_\t_\t_\t_\t_\t_\n"
+             "3-4\tdei\t_\t_\t_\t_\t_\t_\t_\t_\n3\tdi\t_\t_\t_\t_\t_\t_\t_\t_\n4\ti\t_\t_\t_\t_\t_\t_\t_\t_\n"
+             "5\tcat\t_\t_\t_\t_\t_\t_\t_\tSpaceAfter=No\n6\t.\t_\t_\t_\t_\t_\t_\t_\t_\n\n")  # Italian `dei` = di i
+
+
+def test_every_format_keeps_a_multiword_tokens_form(hand_tagger):
+    """`dei` is not spelled by its words `di i`: each format but tags (words only) still shows it."""
+    tsv = run("tag", "-m", hand_tagger, "-I", "conllu", "-f", "tsv", input=MULTIWORD).stdout
+    assert tsv == ("They\tPRON\t0.9000\nstudy\tVERB\t0.6000\n# multiword 3-4 = dei\ndi\tNOUN\t0.4000\n"
+                   "i\tPRON\t0.8000\ncat\tNOUN\t0.8500\n.\tPUNCT\t0.9900\n\n")
+    words = json.loads(run("tag", "-m", hand_tagger, "-I", "conllu", "-f", "jsonl", input=MULTIWORD).stdout)["tokens"]
+    assert [w.get("multiword") for w in words] == [None, None, {"id": "3-4", "form": "dei"},
+                                                   {"id": "3-4", "form": "dei"}, None, None]
+    assert words[2] == {"token": "di", "tag": "NOUN", "prob": 0.4, "top": [["NOUN", 0.4], ["VERB", 0.3], ["ADP", 0.06]],
+                        "multiword": {"id": "3-4", "form": "dei"}}  # the other fields as before
+    table = [line.rstrip() for line in run("tag", "-m", hand_tagger, "-I", "conllu", "-f", "table",
+                                           input=MULTIWORD).stdout.splitlines()]
+    assert table[5:8] == ["3-4 │ dei   │       │      │            │",
+                          "  3 │ di    │ NOUN  │ 0.40 │ ████       │ VERB 0.30  ADP 0.06",
+                          "  4 │ i     │ PRON  │ 0.80 │ ████████   │ NOUN 0.10  ADP 0.02"]
+    tags = run("tag", "-m", hand_tagger, "-I", "conllu", "-f", "tags", input=MULTIWORD).stdout
+    assert tags == "They/PRON study/VERB di/NOUN i/PRON cat/NOUN ./PUNCT\n"
+    from_text = run("tag", "-m", hand_tagger, "-f", "tsv", "They don't study.").stdout  # the bundled tokenizer's do|n't
+    assert from_text == ("They\tPRON\t0.9000\n# multiword 2-3 = don't\ndo\tNOUN\t0.4000\nn't\tNOUN\t0.4000\n"
+                         "study\tVERB\t0.6000\n.\tPUNCT\t0.9900\n\n")
+
+
 def test_tag_table_shows_the_distribution(hand_tagger):
     result = run("tag", "-m", hand_tagger, "-f", "table", "I study at night.")
     assert result.exit_code == 0

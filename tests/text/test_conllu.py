@@ -28,3 +28,9 @@ def test_round_trip_keeps_comments_ranges_and_empty_nodes():
 def test_malformed_rows_name_file_and_line(lines, message):
     with pytest.raises(RnnCliError, match=message):
         list(read_conllu(lines, "f.conllu"))
+
+
+def test_multiwords_name_each_words_token_and_stay_within_the_sentence():
+    rows = ["1-2\tdu\t_", "1\tde\t_", "2\tle\t_", "2.1\tx\t_", "3\tchat\t_", "4-1000000000\tfoo\t_", "4\tfoo\t_"]
+    (sentence,) = read_conllu([r + "\t_" * 7 + "\n" for r in rows])
+    assert sentence.multiwords == [("1-2", "du"), ("1-2", "du"), None, ("4-1000000000", "foo")]

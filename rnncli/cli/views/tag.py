@@ -5,6 +5,10 @@ Machine formats are stable and independent of the terminal:
   tags   one sentence per line: word/TAG word/TAG ...; the tag follows the last slash (and/or/CCONJ)
   jsonl  one JSON object per sentence, with the input line number ("line") where known
   conllu the input's CoNLL-U (or one built from text) with UPOS and XPOS filled
+Each format but tags keeps the surface form of a multiword token (`zum` = zu dem, `don't` =
+do n't): conllu as its range row, tsv as a line `# multiword 3-4 = zum` before its words,
+jsonl as "multiword": {"id": "3-4", "form": "zum"} on each of its words, the table as a row
+`3-4 zum` above them.
 A blank input line (-I lines, tokens) is an empty sentence: a lone blank line in tsv, an
 empty line in tags, an object without tokens in jsonl; CoNLL-U has no empty sentences and
 leaves it out (sent_id keeps the line numbers), and the table shows nothing.
@@ -19,9 +23,20 @@ from rnncli.cli.views.formats import bar, json_prob, prob_text
 from rnncli.text.hygiene import printable
 
 
-def tagged_tsv(tokens: list[str], candidates: list[list[tuple[str, float]]]) -> str:
-    lines = ["\t".join([printable(tok)] + [x for tag, p in cands for x in (tag, prob_text(p))]) + "\n"
-             for tok, cands in zip(tokens, candidates)]
+def opens(multiwords: list[tuple[str, str] | None] | None, i: int) -> tuple[str, str] | None:
+    """The multiword token (range ID, form) that word i begins, if any (see conllu.Sentence.multiwords)."""
+    token = multiwords[i] if multiwords else None
+    return token if token is not None and (i == 0 or multiwords[i - 1] != token) else None
+
+
+def tagged_tsv(tokens: list[str], candidates: list[list[tuple[str, float]]],
+               multiwords: list[tuple[str, str] | None] | None = None) -> str:
+    lines = []
+    for i, (tok, cands) in enumerate(zip(tokens, candidates)):
+        token = opens(multiwords, i)
+        if token is not None:
+            lines.append(f"# multiword {token[0]} = {printable(token[1])}\n")
+        lines.append("\t".join([printable(tok)] + [x for tag, p in cands for x in (tag, prob_text(p))]) + "\n")
     return "".join(lines) + "\n"
 
 
@@ -30,7 +45,9 @@ def tagged_tags(tokens: list[str], candidates: list[list[tuple[str, float]]]) ->
 
 
 def tagged_json(text: str, tokens: list[str], candidates: list[list[tuple[str, float]]], tagset: str,
-                sent_id: str | None = None, line: int = 0) -> str:
+                sent_id: str | None = None, line: int = 0,
+                multiwords: list[tuple[str, str] | None] | None = None) -> str:
+    """One sentence's record; a word of a multiword token also has "multiword": {"id", "form"}."""
     import json
 
     record = {"line": line} if line else {}
@@ -40,6 +57,9 @@ def tagged_json(text: str, tokens: list[str], candidates: list[list[tuple[str, f
     record["tagset"] = tagset
     record["tokens"] = [{"token": printable(tok), "tag": cands[0][0], "prob": json_prob(cands[0][1]),
                          "top": [[tag, json_prob(p)] for tag, p in cands]} for tok, cands in zip(tokens, candidates)]
+    for word, token in zip(record["tokens"], multiwords or ()):
+        if token is not None:
+            word["multiword"] = {"id": token[0], "form": printable(token[1])}
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 
@@ -49,8 +69,9 @@ def short_prob(p: float) -> str:
 
 
 def tagged_table(console: Console, text: str, tokens: list[str], candidates: list[list[tuple[str, float]]],
-                 tagset: str) -> None:
-    """The lecture's picture: each token with its probability over tags, the best one emphasised."""
+                 tagset: str, multiwords: list[tuple[str, str] | None] | None = None) -> None:
+    """The lecture's picture: each token with its probability over tags, the best one emphasised;
+    a multiword token's form on a row of its own above its words, numbered by their range."""
     from rich.table import Table
 
     table = Table(title=printable(text), title_justify="left", title_style="italic", show_edge=False, pad_edge=False,
@@ -64,10 +85,13 @@ def tagged_table(console: Console, text: str, tokens: list[str], candidates: lis
         table.add_column("", style="green", no_wrap=True, min_width=10)
     if medium:
         table.add_column("runners-up", style="dim", overflow="fold")
-    for i, (tok, cands) in enumerate(zip(tokens, candidates), start=1):
+    for i, (tok, cands) in enumerate(zip(tokens, candidates)):
+        token = opens(multiwords, i)
+        if token is not None:
+            table.add_row(token[0], printable(token[1]), style="italic dim")
         tag, p = cands[0]
         others = "  ".join(f"{t} {short_prob(q)}" for t, q in cands[1:])
-        table.add_row(str(i), printable(tok), tag, f"{p:.2f}", *([bar(p)] if wide else []),
+        table.add_row(str(i + 1), printable(tok), tag, f"{p:.2f}", *([bar(p)] if wide else []),
                       *([others] if medium else []))
     console.print(table)
     console.print()
@@ -86,16 +110,17 @@ def show(results, fmt: str, tagset: str, labels: list[str], head: str, top: int 
     for result in results:
         candidates = result.candidates(labels, head, top, threshold) if fmt != "conllu" else []
         sentence = result.sentence
+        multiwords = sentence.multiwords if fmt in ("table", "tsv", "jsonl") else None
         if fmt == "table":
             if result.words:
-                tagged_table(console, sentence.text, result.words, candidates, tagset)
+                tagged_table(console, sentence.text, result.words, candidates, tagset, multiwords)
         elif fmt == "tsv":
-            sys.stdout.write(tagged_tsv(result.words, candidates))
+            sys.stdout.write(tagged_tsv(result.words, candidates, multiwords))
         elif fmt == "tags":
             sys.stdout.write(tagged_tags(result.words, candidates))
         elif fmt == "jsonl":
             sys.stdout.write(tagged_json(sentence.text, result.words, candidates, tagset, sentence.comment("sent_id"),
-                                         sentence.line))
+                                         sentence.line, multiwords))
         elif sentence.rows:
             sys.stdout.write(sentence.to_conllu())
         sys.stdout.flush()
