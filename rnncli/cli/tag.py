@@ -46,7 +46,7 @@ def tag(text: TextArgs = None, input_path: InputFile = None, input_format: TagIn
     tokens). conllu: UPOS and XPOS filled; blank lines are left out, and sent_id is
     the input line number for lines and tokens. table: for people. A multiword token
     (don't = do n't, Italian dei = di i) keeps its form: a range row in conllu, a line
-    "# multiword 3-4 = dei" before its words in tsv, "multiword": {"id", "form"} on its
+    "# multiword 3-4 = dei" before its words in tsv where they do not spell it, "multiword": {"id", "form"} on its
     words in jsonl, a row of its own in the table.
 
     \b

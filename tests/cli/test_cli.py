@@ -95,8 +95,10 @@ def test_every_format_keeps_a_multiword_tokens_form(hand_tagger):
     tags = run("tag", "-m", hand_tagger, "-I", "conllu", "-f", "tags", input=MULTIWORD).stdout
     assert tags == "They/PRON study/VERB di/NOUN i/PRON cat/NOUN ./PUNCT\n"
     from_text = run("tag", "-m", hand_tagger, "-f", "tsv", "They don't study.").stdout  # the bundled tokenizer's do|n't
-    assert from_text == ("They\tPRON\t0.9000\n# multiword 2-3 = don't\ndo\tNOUN\t0.4000\nn't\tNOUN\t0.4000\n"
-                         "study\tVERB\t0.6000\n.\tPUNCT\t0.9900\n\n")
+    assert from_text == ("They\tPRON\t0.9000\ndo\tNOUN\t0.4000\nn't\tNOUN\t0.4000\n"  # do n't spell don't:
+                         "study\tVERB\t0.6000\n.\tPUNCT\t0.9900\n\n")  # tsv stays token<TAB>tag lines
+    jsonl = json.loads(run("tag", "-m", hand_tagger, "-f", "jsonl", "They don't study.").stdout)["tokens"]
+    assert jsonl[1]["multiword"] == {"id": "2-3", "form": "don't"}
 
 
 def test_tag_table_shows_the_distribution(hand_tagger):

@@ -6,7 +6,8 @@ Machine formats are stable and independent of the terminal:
   jsonl  one JSON object per sentence, with the input line number ("line") where known
   conllu the input's CoNLL-U (or one built from text) with UPOS and XPOS filled
 Each format but tags keeps the surface form of a multiword token (`zum` = zu dem, `don't` =
-do n't): conllu as its range row, tsv as a line `# multiword 3-4 = zum` before its words,
+do n't): conllu as its range row, tsv as a line `# multiword 3-4 = zum` before its words where they do
+not spell it (not for `don't`: tsv lines stay token<TAB>tag... for English text),
 jsonl as "multiword": {"id": "3-4", "form": "zum"} on each of its words, the table as a row
 `3-4 zum` above them.
 A blank input line (-I lines, tokens) is an empty sentence: a lone blank line in tsv, an
@@ -29,12 +30,19 @@ def opens(multiwords: list[tuple[str, str] | None] | None, i: int) -> tuple[str,
     return token if token is not None and (i == 0 or multiwords[i - 1] != token) else None
 
 
+def spelled(token: tuple[str, str], words: list[str], i: int) -> bool:
+    """Whether a multiword token's words (words[i] its first) join to its form, as English
+    `don't` = do n't does and Italian `dei` = di i does not."""
+    first, last = (int(x) for x in token[0].split("-"))
+    return "".join(words[i:i + last - first + 1]) == token[1]
+
+
 def tagged_tsv(tokens: list[str], candidates: list[list[tuple[str, float]]],
                multiwords: list[tuple[str, str] | None] | None = None) -> str:
     lines = []
     for i, (tok, cands) in enumerate(zip(tokens, candidates)):
         token = opens(multiwords, i)
-        if token is not None:
+        if token is not None and not spelled(token, tokens, i):
             lines.append(f"# multiword {token[0]} = {printable(token[1])}\n")
         lines.append("\t".join([printable(tok)] + [x for tag, p in cands for x in (tag, prob_text(p))]) + "\n")
     return "".join(lines) + "\n"
