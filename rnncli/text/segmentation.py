@@ -204,7 +204,7 @@ def past_marks(text: str, labels: np.ndarray, space: np.ndarray) -> np.ndarray:
     base character and its marks (decomposed `e` + U+0301 stays one `é`); where the mark has
     an end of its own, the stronger one stays (sentence, then token, then word). Only a text
     with combining marks is copied."""
-    marks = np.flatnonzero(combining(text)).tolist()
+    marks = [] if text.isascii() else np.flatnonzero(combining(text)).tolist()
     if not marks:
         return labels
     labels = labels.copy()
