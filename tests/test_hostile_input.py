@@ -628,7 +628,7 @@ def test_running_text_for_eval_lm_that_is_not_text_is_refused(tiny_lm, tmp_path,
     paths["nul"].write_bytes(b"some text\x00more text\n")
     paths["latin1"].write_bytes("caf\u00e9 au lait\n".encode("latin-1"))
     path = paths.get(data, data)
-    result = run("eval", "lm", "-m", tiny_lm, "--data", path, files=[path], timeout=30)
+    result = run("eval", "lm", "-m", tiny_lm.out, "--data", path, files=[path], timeout=30)
     assert result.returncode == 1 and message in result.stderr and result.stdout == b""
 
 
@@ -649,14 +649,23 @@ def test_next_reads_the_longest_piped_prompt_in_bounded_memory(tiny_lm):
 
 @pytest.mark.parametrize("piped, code, message", [
     (b"x\x00y", 1, b"rnncli: error: <stdin>:1: input looks binary (NUL byte); expected UTF-8 text\n"),
-    (b"\xff\xfe", 2, b"not UTF-8"),
+    (b"\xff\xfeI\x00", 1, b"rnncli: error: <stdin>:1: input looks like UTF-16, not UTF-8; convert it to UTF-8"),
     (b"y\n" * (1 << 19) + b"y", 2, b"rnncli: error: <stdin>: the text is longer than 1,048,576 bytes; give its end only"),
-], ids=["nul", "latin1", "over-1MB"])
+], ids=["nul", "utf16", "over-1MB"])
 def test_next_refuses_piped_input_that_is_not_text_or_without_end(tiny_lm, piped, code, message):
-    """`rnncli next` reads a piped text whole: it stops at binary data (tag's message and exit
-    code), another encoding, or more than a megabyte (`yes | rnncli next` read without end)."""
-    result = run("next", "-m", tiny_lm, input=piped, timeout=30)
+    """`rnncli next` reads a piped text whole: it stops at binary data or UTF-16 (tag's messages
+    and exit code), or more than a megabyte (`yes | rnncli next` read without end)."""
+    result = run("next", "-m", tiny_lm.out, input=piped, timeout=30)
     assert result.returncode == code and message in result.stderr and result.stdout == b""
+
+
+def test_a_piped_prompt_with_a_stray_byte_is_read_as_tag_reads_it(tiny_lm):
+    """A Latin-1 byte in piped text was a usage error for next (exit 2) where tag replaces it by
+    U+FFFD with a warning naming the line: next now does the same."""
+    result = run("next", "-m", tiny_lm.out, "-f", "jsonl", input=b"the end\nthe caf\xe9 cat", timeout=30)
+    assert result.returncode == 0
+    assert result.stderr == b"rnncli: warning: <stdin>:2: invalid UTF-8 (byte 7) replaced by U+FFFD\n"
+    assert json.loads(result.stdout)["text"] == "the end\nthe caf\ufffd cat"
 
 
 def test_dev_zero_into_next_is_binary_as_for_tag(tiny_lm, tiny_model):

@@ -32,24 +32,22 @@ def _capped(text: str, source: str) -> str:
 
 
 def _piped() -> str:
-    """What is piped in, read whole: UTF-8 text of at most MAX_PROMPT_BYTES. A NUL byte is binary
-    input, refused with tag's message and exit code (before the length: /dev/zero is binary)."""
-    from rnncli.text.decoding import binary_error
+    """What is piped in, read whole: UTF-8 text of at most MAX_PROMPT_BYTES, decoded as tag
+    decodes its input (binary and UTF-16 are errors, with tag's messages and exit code, even
+    past the limit: /dev/zero is binary; other invalid bytes become U+FFFD with a warning)."""
+    from rnncli.cli.views.console import print_warning
+    from rnncli.text.decoding import decode_lines
 
     if sys.stdin is None:
         raise RnnCliError("no input: stdin is closed", EXIT_USAGE)
     if sys.stdin.isatty():
         raise RnnCliError("give a text, or pipe one in", EXIT_USAGE)
     data = sys.stdin.buffer.read(MAX_PROMPT_BYTES + 1)
-    nul = data.find(b"\0")
-    if nul >= 0:
-        raise binary_error("<stdin>", data.count(b"\n", 0, nul) + 1, data, nul)
+    lines = data.split(b"\n")  # decode_lines counts lines for its messages
+    text = "".join(decode_lines([line + b"\n" for line in lines[:-1]] + lines[-1:], "<stdin>", print_warning))
     if len(data) > MAX_PROMPT_BYTES:
         raise _too_long("<stdin>")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RnnCliError(f"<stdin>: the piped text is not UTF-8 ({exc})", EXIT_USAGE) from None
+    return text
 
 
 def _prompt(words: Optional[list[str]]) -> str:
