@@ -102,6 +102,22 @@ def test_memory_is_flat_in_the_length_of_a_line(tiny_model):
     assert peaks[1] - peaks[0] < 8, f"{peaks[0]:.0f} MB for a 3 MB line, {peaks[1]:.0f} MB for a 9 MB one"
 
 
+def test_many_short_paragraphs_in_flat_memory(tiny_model, tiny_tokenizer, tmp_path):
+    """A file of many short paragraphs (blank lines between them) was segmented whole at its
+    end: its memory grew with the file (259 MB for 2.5 MB of EWT text, 119 MB for 125 KB) and
+    nothing came out before the end. Now ended paragraphs are handed on as they add up."""
+    paragraph = b"The cat sat on the mat. The dog ran away.\n\n"
+    peaks = []
+    for size in (300_000, 900_000):
+        path = tmp_path / f"{size}.txt"
+        path.write_bytes(paragraph * (size // len(paragraph)))
+        peak, rc, stdout = peak_mb(["tag", "-m", tiny_model, "--tokenizer", tiny_tokenizer, "-j", "1", "-f", "tags",
+                                    "--input", path], b"")
+        assert rc == 0 and stdout.count(b"\n") == 2 * (size // len(paragraph))
+        peaks.append(peak)
+    assert peaks[1] - peaks[0] < 10, f"{peaks[0]:.0f} MB for 300 KB of paragraphs, {peaks[1]:.0f} MB for 900 KB"
+
+
 @pytest.mark.parametrize("how", ["stdin", "--input"])
 def test_dev_zero_is_refused_at_once(tiny_model, how):
     started = time.monotonic()

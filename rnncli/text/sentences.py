@@ -103,8 +103,9 @@ def _segmented_text(lines: Iterable[str], tokenizer: Tokenizer, per_line: bool,
     text = SegmentedText(tokenizer, per_line)
     for part, paragraph_ends in _paragraph_lines(lines, per_line, FLUSH_CHARS):
         text.add(part, paragraph_ends)
-        if text.due():
-            yield from text.flush("cut")
+        due = text.due()
+        if due:
+            yield from text.flush(due)
         elif text.worth_early() and not input_waiting():
             yield from text.flush("early")
     yield from text.flush("final")
