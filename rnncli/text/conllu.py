@@ -87,7 +87,7 @@ def read_conllu(lines: Iterable[str], source: str = "<input>",
     is an error."""
     sentence, done = Sentence(), None  # the sentence being read; one that is waiting for its blank lines
     blank = ""  # blank lines (and a BOM) not yet given to a sentence
-    words = 0  # word rows of `sentence`, for _check_id
+    ids = _Ids(source)  # the ID column of `sentence`
     number = 0
     for number, raw in enumerate(_whole_lines(lines, source), start=1):
         if number == 1 and raw.startswith("\ufeff"):
@@ -95,8 +95,9 @@ def read_conllu(lines: Iterable[str], source: str = "<input>",
         line = raw.rstrip("\r\n")
         if not line.strip():
             if sentence.rows:
+                ids.end()
                 sentence.after = raw
-                done, sentence, words = sentence, Sentence(), 0
+                done, sentence, ids = sentence, Sentence(), _Ids(source)
                 if input_waiting is not None and not input_waiting():
                     yield done
                     done = None
@@ -123,7 +124,7 @@ def read_conllu(lines: Iterable[str], source: str = "<input>",
             raise RnnCliError(
                 f"{source}:{number}: expected 10 tab-separated CoNLL-U columns, found {len(row)}"
             )
-        words += _check_id(row[ID], words, source, number)
+        ids.check(row[ID], number)
         if not row[FORM]:
             raise RnnCliError(f"{source}:{number}: empty FORM column")
         sentence.rows.append(row)
@@ -131,6 +132,7 @@ def read_conllu(lines: Iterable[str], source: str = "<input>",
     if done is not None:
         yield done
     if sentence.rows:
+        ids.end()
         sentence.after = ""
         yield sentence
     elif sentence.comments:
@@ -152,14 +154,35 @@ def _whole_lines(lines: Iterable[str], source: str) -> Iterator[str]:
         yield held
 
 
-def _check_id(token_id: str, words: int, source: str, number: int) -> int:
-    """1 for a word row whose ID follows the `words` before it, 0 for a range or empty node."""
-    if _WORD_ID.match(token_id):
-        if int(token_id) != words + 1:
-            raise RnnCliError(f"{source}:{number}: word ID {token_id} out of sequence; expected {words + 1}")
-        return 1
-    if not (_RANGE_ID.match(token_id) or _EMPTY_ID.match(token_id)):
-        raise RnnCliError(
-            f"{source}:{number}: bad ID {token_id!r}; expected an integer, a range like 3-4 or a decimal like 8.1"
-        )
-    return 0
+class _Ids:
+    """The ID column of one sentence's rows, checked as they come: word IDs 1, 2, 3 in sequence;
+    a range `a-b` (a multiword token) just before its first word a, over at least two words,
+    not overlapping the one before and not past the sentence's last word; empty nodes `n.k`."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.words = 0  # word rows so far
+        self.range_end, self.range_line = 0, 0  # the last range's last word, and its line
+
+    def check(self, token_id: str, number: int) -> None:
+        where = f"{self.source}:{number}"
+        if _WORD_ID.match(token_id):
+            if int(token_id) != self.words + 1:
+                raise RnnCliError(f"{where}: word ID {token_id} out of sequence; expected {self.words + 1}")
+            self.words += 1
+        elif _RANGE_ID.match(token_id):
+            first, last = (int(x) for x in token_id.split("-"))
+            if first != self.words + 1 or last <= first:
+                raise RnnCliError(f"{where}: multiword token {token_id} must come just before its first word and "
+                                  f"span at least two (here: {self.words + 1}-N)")
+            if first <= self.range_end:
+                raise RnnCliError(f"{where}: multiword token {token_id} overlaps the one before it")
+            self.range_end, self.range_line = last, number
+        elif not _EMPTY_ID.match(token_id):
+            raise RnnCliError(f"{where}: bad ID {token_id!r}; expected an integer, a range like 3-4 or a decimal like 8.1")
+
+    def end(self) -> None:
+        """At the sentence's end: a range must not reach past its last word."""
+        if self.range_end > self.words:
+            raise RnnCliError(f"{self.source}:{self.range_line}: multiword token goes past the sentence's last word "
+                              f"({self.words})")

@@ -31,6 +31,26 @@ def test_malformed_rows_name_file_and_line(lines, message):
 
 
 def test_multiwords_name_each_words_token_and_stay_within_the_sentence():
-    rows = ["1-2\tdu\t_", "1\tde\t_", "2\tle\t_", "2.1\tx\t_", "3\tchat\t_", "4-1000000000\tfoo\t_", "4\tfoo\t_"]
+    rows = ["1-2\tdu\t_", "1\tde\t_", "2\tle\t_", "2.1\tx\t_", "3\tchat\t_", "4-5\tfoo\t_", "4\tf\t_", "5\too\t_"]
     (sentence,) = read_conllu([r + "\t_" * 7 + "\n" for r in rows])
+    assert sentence.multiwords == [("1-2", "du"), ("1-2", "du"), None, ("4-5", "foo"), ("4-5", "foo")]
+    sentence.rows = sentence.rows[:5] + [["4-1000000000", "foo"] + ["_"] * 8, sentence.rows[6]]  # built, not read
     assert sentence.multiwords == [("1-2", "du"), ("1-2", "du"), None, ("4-1000000000", "foo")]
+
+
+@pytest.mark.parametrize("rows, line, message", [
+    (["2-1\ta", "1\ta", "2\tb"], 1, "must come just before its first word and span at least two"),
+    (["1-1\ta", "1\ta", "2\tb"], 1, "must come just before its first word and span at least two"),
+    (["1\ta", "1-2\tab", "2\tb"], 2, "must come just before its first word"),
+    (["1-2\tab", "1\ta", "2-3\tbc", "2\tb", "3\tc"], 3, "overlaps the one before it"),
+    (["1-3\tabc", "1\ta", "2-3\tbc", "2\tb", "3\tc"], 3, "overlaps the one before it"),
+    (["1-2\tab", "1-2\tab", "1\ta", "2\tb"], 2, "overlaps the one before it"),
+    (["1-5\tab", "1\ta", "2\tb"], 1, "goes past the sentence's last word (2)"),
+    (["1\ta", "2-99999999999999999999\tb", "2\tb"], 2, "goes past the sentence's last word (2)"),
+], ids=["reversed", "one-word", "after-its-word", "overlap", "nested", "twice", "past-the-end", "huge"])
+def test_malformed_multiword_ranges_are_errors_naming_their_line(rows, line, message):
+    """Found by an attacker: such ranges were read silently, then dropped or misplaced by tsv and
+    jsonl and echoed into CoNLL-U output that the UD validator refuses."""
+    with pytest.raises(RnnCliError) as error:
+        list(read_conllu([r + "\t_" * 8 + "\n" for r in rows] + ["\n"], "in.conllu"))
+    assert str(error.value).startswith(f"in.conllu:{line}: ") and message in str(error.value)
