@@ -476,8 +476,8 @@ def test_combining_marks_stay_with_their_letters(args):
     result = invoke("tag", *args, "-f", "conllu", NFD_TEXT)
     assert result.exit_code == 0 and _marks_alone(result.stdout) == []
     texts = [line[len("# text = "):] for line in result.stdout.splitlines() if line.startswith("# text = ")]
-    assert " ".join(texts) == NFD_TEXT  # the text as given, not rewritten to NFC
-    assert "cafe\u0301\t" in result.stdout and "nai\u0308ve\t" in result.stdout
+    assert " ".join(texts) == unicodedata.normalize("NFC", NFD_TEXT)  # UD's CoNLL-U asks for NFC (the validator
+    assert "café\t" in result.stdout and "naïve\t" in result.stdout and "!\u0301" in result.stdout  # refused NFD)
 
 
 def test_a_decomposed_word_is_tagged_like_its_composed_form():
@@ -487,7 +487,7 @@ def test_a_decomposed_word_is_tagged_like_its_composed_form():
         return json.loads(line)["tokens"]
 
     composed, decomposed = tagged("NFC"), tagged("NFD")
-    assert [t["token"] for t in decomposed][-1] == "re\u0301sume\u0301"  # shown as written
+    assert [t["token"] for t in decomposed][-1] == "résumé"  # written in NFC, as CoNLL-U from text is
     assert [(t["tag"], t["top"]) for t in decomposed] == [(t["tag"], t["top"]) for t in composed]
     assert word_key("Cafe\u0301") == word_key("Café") == "café"
 
@@ -715,6 +715,17 @@ def test_invalid_utf8_in_a_prompt_is_replaced_with_one_warning_as_for_tag(tiny_l
     assert record["text"] == "the ca\ufffdt" and len(record["words"]) == 5
     result = invoke("generate", "-m", tiny_lm.out, "--prime", "the\udcff", "--length", "5")
     assert result.exit_code == 0 and result.stderr == "rnncli: warning: --prime: invalid UTF-8 replaced by U+FFFD\n"
+
+
+def test_a_decomposed_prompt_reads_as_the_composed_one(tiny_lm):
+    """An attacker found `next "cafe\u0301"` ranked other words than `next "café"` (the models read
+    NFC text): the prompt and --prime are now read in NFC, as tag looks words up."""
+    nfc, nfd = (invoke("next", "-m", tiny_lm.out, "-f", "jsonl", unicodedata.normalize(form, "the café is"))
+                for form in ("NFC", "NFD"))
+    assert nfd.exit_code == 0 and json.loads(nfd.stdout) == json.loads(nfc.stdout)
+    nfc, nfd = (invoke("generate", "-m", tiny_lm.out, "--seed", "1", "--length", "20", "--prime",
+                       unicodedata.normalize(form, "the café ")).stdout for form in ("NFC", "NFD"))
+    assert nfd == nfc
 
 
 def test_a_trailing_line_end_is_not_part_of_the_prompt(tiny_lm):

@@ -10,6 +10,7 @@ import typer
 
 from rnncli.cli.options import AsJson, ModelNames, SentimentFormat, TextArgs, finite, from_argv, output_format
 from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.text.hygiene import composed
 
 ModelOption = Annotated[str, typer.Option("--model", "-m", metavar="MODEL",
                                           help="A bundled language model (lstm, rnn) or the path of a model file.")]
@@ -62,7 +63,7 @@ def _prompt(words: Optional[list[str]]) -> str:
         text = _capped(argument_text(" ".join(words), print_warning), "<argument>")
     else:
         text = _piped()
-    text = text.rstrip("\r\n")
+    text = composed(text.rstrip("\r\n"))  # NFC, as the models' training text (and as tag looks words up)
     if not text.strip():
         raise RnnCliError("the text is empty; give some words to read", EXIT_USAGE)
     return text
@@ -133,7 +134,7 @@ def generate(
     from rnncli.infer.lm import LanguageModel
     from rnncli.model.bundled import open_model
 
-    prime = _capped(prime, "--prime")
+    prime = composed(_capped(prime, "--prime"))
     lm = LanguageModel(open_model(model, "lm"))
     _warn_if_unseen({model: lm}, prime)
     stream(lm.generate(prime, length, temperature, top_k, seed))

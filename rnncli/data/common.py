@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnncli.errors import RnnCliError
-from rnncli.model.vocab import Vocab, composed, word_key
+from rnncli.model.vocab import Vocab, word_key
+from rnncli.text.hygiene import composed
 from rnncli.text import segmentation
 from rnncli.text.conllu import Sentence, read_conllu
 from rnncli.text.decoding import decode_lines

@@ -7,7 +7,8 @@ from typing import Iterator
 
 import numpy as np
 
-from rnncli.model.vocab import Vocab, composed, word_key
+from rnncli.model.vocab import Vocab, word_key
+from rnncli.text.hygiene import composed
 
 
 @dataclass

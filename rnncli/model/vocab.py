@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from typing import Iterable
 
 from rnncli.model.config import json_type, shown
+from rnncli.text.hygiene import composed
 
 PAD, UNK = "<pad>", "<unk>"
 
@@ -66,14 +66,6 @@ class Vocab:
 
 
 _ASCII_DIGITS = str.maketrans("123456789", "000000000")
-
-
-def composed(word: str) -> str:
-    """The word in Unicode NFC, the form words and characters are looked up by: a letter
-    followed by a combining mark (`e` + U+0301, as macOS file names and some keyboards spell
-    it) reads as the one character Unicode composes them into (`é`). Only lookups use it; the
-    text shown is the word as written."""
-    return word if word.isascii() else unicodedata.normalize("NFC", word)
 
 
 def word_key(word: str) -> str:

@@ -28,3 +28,11 @@ def printable(text: str) -> str:
     """`text` for display: control characters (C0, DEL, C1) and line or paragraph separators
     become U+FFFD, so that a word read from CoNLL-U stays in its line and column."""
     return _UNPRINTABLE.sub("\ufffd", text)
+
+
+def composed(text: str) -> str:
+    """The text in Unicode NFC: a letter followed by a combining mark (`e` + U+0301, as macOS
+    file names and some keyboards spell it) becomes the one character Unicode composes them into
+    (`é`). Words are looked up in this form, and sentences cut from text are written in it (UD's
+    CoNLL-U asks for NFC)."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
