@@ -14,8 +14,9 @@ Two things make the result independent of timing:
   of input, which depends on the text alone; a sentence longer than that is handed on in
   pieces, each but the last `continued` (see pieces.rejoined);
 - ended paragraphs are segmented whole, whenever they are: once ENDED_CHARS characters of
-  them wait, they are handed on, so that a file of many short paragraphs is read in bounded
-  memory and its first sentences come out at once, not after the whole file.
+  them wait (FLUSH_CHARS the first time, twice as many each time after, so that the first
+  sentences come out soon), they are handed on, so that a file of many short paragraphs is
+  read in bounded memory, not whole.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class SegmentedText:
         self.open = Paragraph()  # the open paragraph since its last cut
         self.since_cut = 0  # characters read since the open paragraph was last cut: decides the next cut
         self.ended_chars = 0  # characters of the ended paragraphs
+        self.ended_limit = FLUSH_CHARS  # how many of them are segmented together: doubling up to ENDED_CHARS
         self.unseen = 0  # characters read since the last segmentation of any kind
 
     def add(self, part: str, paragraph_ends: bool) -> None:
@@ -61,7 +63,7 @@ class SegmentedText:
         "ended" the paragraphs waiting; None: nothing yet."""
         if self.since_cut >= FLUSH_CHARS:
             return "cut"
-        return "ended" if self.ended_chars >= ENDED_CHARS else None
+        return "ended" if self.ended_chars >= self.ended_limit else None
 
     def worth_early(self) -> bool:
         """Whether to segment before the input goes on: an ended paragraph waits, or the open one
@@ -78,7 +80,7 @@ class SegmentedText:
         for paragraph, sentences in zip(self.ended, results):
             yield from paragraph.hand_on(sentences, len(sentences))
         self.ended.clear()
-        self.ended_chars = 0
+        self.ended_chars, self.ended_limit = 0, min(2 * self.ended_limit, ENDED_CHARS)
         if mode == "ended":
             return
         self.unseen = 0
