@@ -121,9 +121,7 @@ def read_conllu(lines: Iterable[str], source: str = "<input>",
             continue
         row = line.split("\t")
         if len(row) != 10:
-            raise RnnCliError(
-                f"{source}:{number}: expected 10 tab-separated CoNLL-U columns, found {len(row)}"
-            )
+            raise RnnCliError(f"{source}:{number}: expected 10 tab-separated CoNLL-U columns, found {len(row)}")
         ids.check(row[ID], number)
         if not row[FORM]:
             raise RnnCliError(f"{source}:{number}: empty FORM column")
