@@ -687,7 +687,7 @@ def test_a_piped_prompt_with_a_stray_byte_is_read_as_tag_reads_it(tiny_lm):
 def test_dev_zero_into_next_is_binary_as_for_tag(tiny_lm, tiny_model):
     """/dev/zero is NUL bytes: next says so, with tag's message and exit code (it said "too long")."""
     results = []
-    for args in (["next", "-m", tiny_lm], ["tag", "-m", tiny_model]):
+    for args in (["next", "-m", tiny_lm.out], ["tag", "-m", tiny_model]):
         with open("/dev/zero", "rb") as zero:
             results.append(run(*args, stdin=zero, timeout=20))
     assert [r.returncode for r in results] == [1, 1] and results[0].stderr == results[1].stderr
