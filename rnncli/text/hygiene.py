@@ -12,13 +12,15 @@ ZERO_WIDTH_SPACE = "\u200b"  # a format character (Cf) that is a word break, unl
 
 
 def clean(text: str) -> str:
-    """Control characters (and line separators, the zero-width space) become spaces: they are
-    not text, and would break tabular output. Other format characters are text and stay: a soft
-    hyphen, ZWNJ in a Persian word, ZWJ in an emoji sequence, a right-to-left mark."""
+    """Text as every tokenizer reads it. Control characters (and line separators, the zero-width
+    space) become spaces: they are not text, and would break tabular output. Other format
+    characters are text and stay: a soft hyphen, ZWNJ in a Persian word, ZWJ in an emoji
+    sequence, a right-to-left mark. The text is then in NFC (see composed), so that decomposed
+    and composed input are cut, tagged and classified alike."""
     if text.isprintable() or text.replace("\n", "").isprintable():  # the usual line, at C speed
-        return text
-    return "".join(" " if (unicodedata.category(ch) in SPACES and ch != "\n") or ch == ZERO_WIDTH_SPACE else ch
-                   for ch in text)
+        return composed(text)
+    return composed("".join(" " if (unicodedata.category(ch) in SPACES and ch != "\n") or ch == ZERO_WIDTH_SPACE
+                            else ch for ch in text))
 
 
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -33,6 +35,6 @@ def printable(text: str) -> str:
 def composed(text: str) -> str:
     """The text in Unicode NFC: a letter followed by a combining mark (`e` + U+0301, as macOS
     file names and some keyboards spell it) becomes the one character Unicode composes them into
-    (`é`). Words are looked up in this form, and sentences cut from text are written in it (UD's
-    CoNLL-U asks for NFC)."""
+    (`é`). Text is read in this form (clean), and words are looked up in it (UD's CoNLL-U asks
+    for NFC)."""
     return text if text.isascii() else unicodedata.normalize("NFC", text)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 from rnncli.errors import RnnCliError
 from rnncli.text.conllu import Sentence, read_conllu
-from rnncli.text.hygiene import clean, composed
+from rnncli.text.hygiene import clean
 from rnncli.text.pieces import (MAX_SENTENCE_CHARS, MAX_SENTENCE_WORDS, Piece, append_part, line_sentences, rejoined,
                                 split_long)
 from rnncli.text.rules import sentence_splitter, token_spans, tokenize
@@ -134,8 +134,7 @@ def _treebank_tokens(piece: Piece) -> tuple[Piece, list[Segment]]:
 def _sentence(piece: Piece, tokens: list[Segment], number: int) -> Sentence:
     """A CoNLL-U sentence of tokens found in `piece.text`: SpaceAfter=No where no space followed
     a token (the last one included), a range row for each multiword token, `# newpar` where a
-    paragraph starts. Forms and `# text` are in NFC (text.hygiene.composed): no token ends
-    before a combining mark, so the forms still spell `# text`."""
+    paragraph starts. The text was read in NFC (text.hygiene.clean), and so are the forms."""
     rows, first = [], 1  # `first`: the ID of the token's first word
     for i, token in enumerate(tokens):
         if token.start < 0:  # no offsets
@@ -147,13 +146,13 @@ def _sentence(piece: Piece, tokens: list[Segment], number: int) -> Sentence:
         misc = "_" if space else "SpaceAfter=No"
         if len(token.words) > 1:
             form = piece.text[token.start:token.end] if token.start >= 0 else "".join(token.words)
-            rows.append([f"{first}-{first + len(token.words) - 1}", composed(form), *"_" * 7, misc])
-            rows += [[str(first + k), composed(word), *"_" * 8] for k, word in enumerate(token.words)]
+            rows.append([f"{first}-{first + len(token.words) - 1}", form, *"_" * 7, misc])
+            rows += [[str(first + k), word, *"_" * 8] for k, word in enumerate(token.words)]
         else:
-            rows.append([str(first), composed(token.words[0]), *"_" * 7, misc])
+            rows.append([str(first), token.words[0], *"_" * 7, misc])
         first += len(token.words)
     comments = (["# newpar"] if piece.newpar else []) + [f"# sent_id = {piece.sent_id or number}",
-                                                          f"# text = {composed(piece.text)}"]
+                                                          f"# text = {piece.text}"]
     return Sentence(comments=comments, rows=rows, line=piece.line, continued=piece.continued)
 
 
