@@ -221,8 +221,8 @@ def cold_rows(benches: list[Bench]) -> list[list[str]]:
 def print_header(repeat: int, sgemm: float) -> None:
     """The conditions of the run: rounds, CPUs, load, the sgemm rate and what --jobs auto picks now."""
     try:
-        from rnncli.infer.parallel import idle_cores
-        auto = f"--jobs auto would start {idle_cores()} worker(s) now"
+        from rnncli.infer.parallel import FreeCores
+        auto = f"--jobs auto would start {FreeCores().count()} worker(s) now"
     except ImportError:  # a checkout from before --jobs auto
         auto = "no --jobs auto in this checkout"
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

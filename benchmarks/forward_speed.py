@@ -38,6 +38,7 @@ from rnncli.text.conllu import read_conllu  # noqa: E402
 from rnncli.model.bundled import resolve_model  # noqa: E402
 from rnncli.model.model_file import load_model  # noqa: E402
 from rnncli.infer.sentiment import BATCH_WORDS as SENTIMENT_WORDS, Classifier  # noqa: E402
+from rnncli.infer.parallel import Workers  # noqa: E402
 from rnncli.infer.tagger import Tagger, tag_sentences  # noqa: E402
 from rnncli.text.sentences import batched  # noqa: E402
 from bench import positive_int, print_table  # noqa: E402
@@ -88,7 +89,7 @@ class CharSteps:
 
 def tag_all(path: Path, sentences: list) -> int:
     tagger = Tagger(load_model(path, "tagger"))
-    return sum(len(r.words) for r in tag_sentences(tagger, iter(sentences)))
+    return sum(len(r.words) for r in tag_sentences(Workers({"tagger": tagger}), iter(sentences)))
 
 
 def classify_all(path: Path, texts: list[list[str]]) -> int:

@@ -71,8 +71,8 @@ ModelNames = Annotated[list[str], typer.Option("--model", "-m", metavar="MODEL",
     "A bundled model (see rnncli models) or the path of a model file; repeat to compare models on the same data."))]
 Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", min=0, max=MAX_THREADS, metavar="N", show_default="auto",
                                              help=(
-    "Worker processes for file and piped input (0: one per CPU; auto: one per idle CPU, up to 4, once the input "
-    "fills a second batch); text typed at a terminal is answered by one."))]
+    "Worker processes for file and piped input (0: one per CPU; auto: one per CPU left idle while the input is "
+    "read, up to 4, once it fills a second batch); text typed at a terminal is answered by one."))]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the full report or description as JSON.")]
 ReportFile = Annotated[Optional[Path], typer.Option("--report", metavar="FILE",
                                                     help="Also write the full report to this JSON file.")]
@@ -214,11 +214,11 @@ def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path]
             raise RnnCliError(f"{name}: input file is output file")
 
 
-def workers(jobs: int | None, interactive: bool) -> int:
-    """--jobs: 0 is one per CPU, None one per idle CPU; a person typing gets one (answers line by
-    line, no workers to start)."""
-    from rnncli.infer.parallel import cores, idle_cores
+def workers(jobs: int | None, interactive: bool) -> int | None:
+    """--jobs: 0 is one per CPU, None as many as CPUs are free when workers are first wanted
+    (parallel.FreeCores); a person typing gets one (answers line by line, no workers to start)."""
+    from rnncli.infer.parallel import cores
 
     if interactive:
         return 1
-    return idle_cores() if jobs is None else jobs or cores()
+    return cores() if jobs == 0 else jobs

@@ -1,14 +1,20 @@
-"""Batches worked on by several processes (`--jobs`), results handed on in input order.
+"""Work done by several processes (`--jobs`): the tokenizer's windows and the tagger's or
+classifier's batches, results handed on in input order.
 
-Batches run here while no more input is waiting (a person typing, `tail -f`) and when the
-whole input is one batch: worker processes start only once a second batch is ready, so short
-inputs pay nothing. At most 2 x jobs batches are in flight, which bounds memory; whenever the
-input runs dry, every batch sent off is waited for and handed on, so output keeps pace with
-input that arrives slowly. Workers ignore Ctrl-C. When the caller stops early (Ctrl-C, the
-reader gone, an error), batches not started are dropped and running ones finish (a second
-at most), and the caller's error handling is unchanged. Workers never outlive the process
-that started them (killed, even with SIGKILL, they notice within PARENT_CHECK_S and exit); a
-worker that dies (killed, out of memory) is an error that says so.
+One run's stages share one set of worker processes (`Workers`), each stage's model held in
+every worker under a name. Batches run here while no more input is waiting (a person typing,
+`tail -f`) and when the whole input is one batch: workers start only once a second batch is
+ready (or the tokenizer has a second window batch), so short inputs pay nothing. How many
+start, by default, is decided then: the cores that were idle since the run began, this
+process's own included (`FreeCores`), so that a busy machine gets fewer. At most 2 x jobs
+batches are in flight, which bounds memory; whenever the input runs dry, every batch sent off
+is waited for and handed on, so output keeps pace with input that arrives slowly. Workers
+ignore Ctrl-C. When the caller stops early (Ctrl-C, the reader gone, an error), batches not
+started are dropped and running ones finish (a second at most), and the caller's error
+handling is unchanged. Workers never outlive the process that started them (killed, even with
+SIGKILL, they notice within PARENT_CHECK_S and exit); a worker that dies (killed, out of
+memory) is an error that says so. Results are the same bytes as in one process: each batch is
+the same computation wherever it runs.
 """
 
 from __future__ import annotations
@@ -29,9 +35,10 @@ if TYPE_CHECKING:  # imported when workers start: 35 ms that a single sentence n
 
 G = TypeVar("G")
 
-_engine: Any = None  # in a worker: the object whose method the batches are given to
+_engines: dict[str, Any] = {}  # in a worker: the objects whose methods the batches are given to, by name
 AUTO_MOST = 4  # workers the default picks at most (--jobs N for more)
 PARENT_CHECK_S = 0.5  # how often a worker checks that the process that started it still runs
+SAMPLE_S = 0.1  # the shortest time over which the default measures idle cores
 
 
 def cores() -> int:
@@ -43,9 +50,9 @@ def cores() -> int:
 
 
 def idle_cores(most: int = AUTO_MOST) -> int:
-    """The CPUs not kept busy by other work, by the 1-minute load average (this process's own
-    earlier runs count too), at least 1 and at most `most`: the default number of workers. On a
-    machine whose every core is busy, workers only take turns with the work already there."""
+    """The CPUs not kept busy by other work by the 1-minute load average (this process's own
+    earlier runs count too), at least 1 and at most `most`: the default where the idle time of
+    the CPUs cannot be read (not Linux)."""
     try:
         load = os.getloadavg()[0]
     except (OSError, AttributeError):  # no load average (Windows)
@@ -53,12 +60,43 @@ def idle_cores(most: int = AUTO_MOST) -> int:
     return max(1, min(most, int(cores() - load + 0.5)))
 
 
-def _start_worker(engine: Any, parent: int) -> None:
-    global _engine
+def _idle_seconds() -> float | None:
+    """Seconds the CPUs this process may use have been idle since boot (Linux /proc/stat), or None."""
+    try:
+        mine = {f"cpu{n}" for n in os.sched_getaffinity(0)}
+        with open("/proc/stat", encoding="ascii") as stat:
+            rows = [line.split() for line in stat if line.startswith("cpu")]
+        ticks = sum(int(row[4]) + int(row[5]) for row in rows if row[0] in mine)  # idle + iowait
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+class FreeCores:
+    """How many cores this process could use now: those idle since it was made, plus the share of
+    one that this process itself kept busy, measured over at least SAMPLE_S (the load average
+    would lag a minute behind, counting this command's own earlier runs in a shell loop)."""
+
+    def __init__(self):
+        self.start, self.idle, self.own = time.monotonic(), _idle_seconds(), time.process_time()
+
+    def count(self, most: int = AUTO_MOST) -> int:
+        if self.idle is None:
+            return idle_cores(most)
+        time.sleep(max(0.0, self.start + SAMPLE_S - time.monotonic()))
+        idle, own, elapsed = _idle_seconds(), time.process_time(), time.monotonic() - self.start
+        if idle is None:
+            return idle_cores(most)
+        free = (idle - self.idle + own - self.own) / elapsed
+        return max(1, min(most, cores(), int(free + 0.5)))
+
+
+def _start_worker(engines: dict[str, Any], parent: int) -> None:
+    global _engines
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    _engine = engine
+    _engines = engines
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
 
 
@@ -84,12 +122,12 @@ def _ctrl_c_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-def _call(method: str, payload: Any) -> Any:
-    return getattr(_engine, method)(payload)
+def _call(engine: str, method: str, payload: Any) -> Any:
+    return getattr(_engines[engine], method)(payload)
 
 
-def _pool(engine: Any, jobs: int) -> ProcessPoolExecutor:
-    """Workers holding `engine`: forked where the platform can (they share its weights, and
+def _pool(engines: dict[str, Any], jobs: int) -> ProcessPoolExecutor:
+    """Workers holding `engines`: forked where the platform can (they share its weights, and
     start in milliseconds), else started afresh with a pickled copy."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -101,60 +139,112 @@ def _pool(engine: Any, jobs: int) -> ProcessPoolExecutor:
             stream.flush()
         except (OSError, ValueError, AttributeError):
             pass
-    return ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=(engine, os.getpid()))
+    return ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=(engines, os.getpid()))
 
 
-def ordered_map(engine: Any, method: str, groups: Iterable[G], payload: Callable[[G], Any], jobs: int = 1,
-                input_waiting: Callable[[], bool] = lambda: True) -> Iterator[tuple[G, Any]]:
-    """(group, engine.method(payload(group))) for each group, in order; with jobs > 1 the calls
-    run in worker processes (see the module's docstring)."""
-    pools: list[ProcessPoolExecutor] = []  # the workers, once started
-    try:
-        yield from _mapped(engine, method, iter(groups), payload, jobs, input_waiting, pools)
-    except Exception as exc:
+class Workers:
+    """The worker processes of one run, shared by its stages; `jobs` None: as many as there are
+    free cores (FreeCores) when they are first wanted. Use as a context manager: leaving it
+    drops the batches not started and waits for the running ones."""
+
+    def __init__(self, engines: dict[str, Any], jobs: int | None = 1):
+        self.engines, self.jobs = engines, jobs
+        self.pool: ProcessPoolExecutor | None = None
+        self._free = FreeCores() if jobs is None else None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:  # a worker killed mid-batch could leave its result half-sent,
+            self.pool.shutdown(wait=True, cancel_futures=True)  # so running batches finish
+
+    def closing(self, results: Iterator[G]) -> Iterator[G]:
+        """`results`, then the workers closed (also when the caller stops early)."""
+        with self:
+            yield from results
+
+    def may_start(self) -> bool:
+        """Whether workers could be started (so that the next batch is worth reading ahead for)."""
+        return self.pool is None and (self.jobs is None or self.jobs > 1)
+
+    def wanted(self) -> bool:
+        """Whether batches go to workers: more than one job (the default decides now)."""
+        if self.jobs is None:
+            self.jobs = self._free.count()
+        return self.jobs > 1
+
+    def here(self, engine: str, method: str, payload: Any) -> Any:
+        return getattr(self.engines[engine], method)(payload)
+
+    def submit(self, engine: str, method: str, payload: Any) -> Future:
+        """engine.method(payload) in a worker; the first call starts them (see `wanted`)."""
         from concurrent.futures.process import BrokenProcessPool
 
-        if isinstance(exc, BrokenProcessPool):
-            raise RnnCliError("a worker process ended unexpectedly (killed, or out of memory?); run again, or "
-                              "with fewer jobs") from None
-        raise
-    finally:
-        for pool in pools:  # batches not started are dropped; a worker killed mid-batch could leave its
-            pool.shutdown(wait=True, cancel_futures=True)  # result half-sent, so running ones finish
-
-
-def _mapped(engine: Any, method: str, groups: Iterator[G], payload: Callable[[G], Any], jobs: int,
-            input_waiting: Callable[[], bool], pools: list) -> Iterator[tuple[G, Any]]:
-    pending: deque[tuple[G, Future]] = deque()
-    while True:
         try:
-            group = next(groups)
-        except StopIteration:
-            break
-        except Exception:  # reading the input failed: hand on the batches sent off before it, then say so
-            while pending:
-                done, future = pending.popleft()
-                yield done, future.result()
-            raise
-        if not pools and jobs > 1 and input_waiting():
-            try:
-                following = next(groups, None)  # a second batch ready: worth starting workers
-            except Exception:
-                yield group, getattr(engine, method)(payload(group))
-                raise
-            if following is not None:
-                pools.append(_pool(engine, jobs))
+            if self.pool is None:
+                self.pool = _pool(self.engines, self.jobs)
                 with _ctrl_c_held():  # the first submit starts the workers
-                    pending.append((group, pools[0].submit(_call, method, payload(group))))
-                group = following
-        if not pools:
-            yield group, getattr(engine, method)(payload(group))
-            continue
-        pending.append((group, pools[0].submit(_call, method, payload(group))))
-        while pending and (len(pending) >= 2 * jobs or pending[0][1].done() or not input_waiting()):
-            done, future = pending.popleft()
-            yield done, future.result()
-    while pending:
-        done, future = pending.popleft()
-        yield done, future.result()
+                    return self.pool.submit(_call, engine, method, payload)
+            return self.pool.submit(_call, engine, method, payload)
+        except BrokenProcessPool:
+            raise _worker_died() from None
 
+    def map(self, engine: str, method: str, payloads: list) -> list:
+        """[engine.method(p) for p in payloads], in workers when there are several and workers are wanted."""
+        if len(payloads) < 2 or not (self.pool is not None or self.may_start() and self.wanted()):
+            return [self.here(engine, method, p) for p in payloads]
+        return [result(f) for f in [self.submit(engine, method, p) for p in payloads]]
+
+    def ordered_map(self, engine: str, method: str, groups: Iterable[G], payload: Callable[[G], Any],
+                    input_waiting: Callable[[], bool] = lambda: True) -> Iterator[tuple[G, Any]]:
+        """(group, engine.method(payload(group))) for each group, in order, the calls in the
+        workers once they are started (see the module's docstring)."""
+        pending: deque[tuple[G, Future]] = deque()
+        groups = iter(groups)
+        while True:
+            try:
+                group = next(groups)
+            except StopIteration:
+                break
+            except Exception:  # reading the input failed: hand on the batches sent off before it, then say so
+                while pending:
+                    done, future = pending.popleft()
+                    yield done, result(future)
+                raise
+            if self.may_start() and input_waiting():
+                try:
+                    following = next(groups, None)  # a second batch ready: worth starting workers
+                except Exception:
+                    yield group, self.here(engine, method, payload(group))
+                    raise
+                if following is not None:
+                    if self.wanted():
+                        pending.append((group, self.submit(engine, method, payload(group))))
+                    else:
+                        yield group, self.here(engine, method, payload(group))
+                    group = following
+            if self.pool is None:
+                yield group, self.here(engine, method, payload(group))
+                continue
+            pending.append((group, self.submit(engine, method, payload(group))))
+            while pending and (len(pending) >= 2 * self.jobs or pending[0][1].done() or not input_waiting()):
+                done, future = pending.popleft()
+                yield done, result(future)
+        while pending:
+            done, future = pending.popleft()
+            yield done, result(future)
+
+
+def result(future: Future) -> Any:
+    """A future's result; a worker that died is an error that says so."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise _worker_died() from None
+
+
+def _worker_died() -> RnnCliError:
+    return RnnCliError("a worker process ended unexpectedly (killed, or out of memory?); run again, or with fewer jobs")

@@ -12,7 +12,8 @@ from rnncli.model.encoding import encode, length_groups
 from rnncli.errors import RnnCliError
 from rnncli.model.forward import sentiment_forward
 from rnncli.model.model_file import ModelFile
-from rnncli.infer.parallel import ordered_map
+from rnncli.infer.parallel import Workers
+from rnncli.text.conllu import Sentence
 from rnncli.text.sentences import batched, read_sentences
 from rnncli.infer.tokenizer import Tokenizer
 
@@ -72,19 +73,27 @@ class SentimentResult:
 
 def classify_lines(model: ModelFile, lines: Iterable[str], input_format: str = "lines", source: str = "<stdin>",
                    input_waiting: Callable[[], bool] = lambda: True, batch_size: int = 256,
-                   tokenizer: Tokenizer | None = None, jobs: int = 1) -> Iterator[SentimentResult]:
+                   tokenizer: Tokenizer | None = None, jobs: int | None = 1) -> Iterator[SentimentResult]:
     """One result per input line (`lines`, `tokens`; a blank line gets one without a label) or
     per sentence (`text`), as input arrives. A line or sentence too long to hold whole comes
     from read_sentences in pieces; their probabilities are combined as the windows of one text
-    are (see Classifier). `tokenizer`: see text.read_sentences. With jobs > 1, batches are
-    classified by that many worker processes (parallel.ordered_map)."""
-    classifier = Classifier(model)
-    sentences = read_sentences(lines, input_format, source, per_line=False, input_waiting=input_waiting, max_words=None,
-                               tokenizer=tokenizer)
+    are (see Classifier). `tokenizer`: see text.read_sentences. With jobs > 1 (None: as many as
+    cores are free), the tokenizer's and the classifier's batches run in worker processes
+    (parallel.Workers)."""
+    workers = Workers({"classifier": Classifier(model), "tokenizer": tokenizer}, jobs)
+    sentences = read_sentences(lines, input_format, source, per_line=False, input_waiting=input_waiting,
+                               max_words=None, tokenizer=tokenizer, workers=workers)
+    return workers.closing(_classified(workers, sentences, batch_size, input_waiting))
+
+
+def _classified(workers: Workers, sentences: Iterable[Sentence], batch_size: int,
+                input_waiting: Callable[[], bool]) -> Iterator[SentimentResult]:
+    """A result per text: its sentences' (or pieces') probabilities, weighted by their words."""
+    labels = workers.engines["classifier"].labels
     texts, total, tokens = [], 0.0, 0  # the pieces of the text being read so far
     groups = batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS)
-    for group, group_probs in ordered_map(classifier, "probabilities", groups, lambda g: [s.words for s in g], jobs,
-                                          input_waiting):
+    for group, group_probs in workers.ordered_map("classifier", "probabilities", groups, lambda g: [s.words for s in g],
+                                                  input_waiting):
         for sentence, p in zip(group, group_probs):
             if not sentence.rows and not texts:
                 yield SentimentResult("", {}, sentence.line)
@@ -93,7 +102,6 @@ def classify_lines(model: ModelFile, lines: Iterable[str], input_format: str = "
             texts.append(sentence.text)
             total, tokens = total + p.astype(np.float64) * weight, tokens + weight
             if not sentence.continued:
-                yield SentimentResult(" ".join(texts), {label: float(q) for label, q in zip(classifier.labels,
-                                                                                           total / tokens)},
+                yield SentimentResult(" ".join(texts), {label: float(q) for label, q in zip(labels, total / tokens)},
                                       sentence.line)
                 texts, total, tokens = [], 0.0, 0

@@ -12,7 +12,7 @@ from rnncli.model.encoding import encode, length_groups
 from rnncli.errors import RnnCliError
 from rnncli.model.forward import tagger_forward
 from rnncli.model.model_file import ModelFile
-from rnncli.infer.parallel import ordered_map
+from rnncli.infer.parallel import Workers
 from rnncli.text.sentences import batched, read_sentences
 from rnncli.infer.tokenizer import Tokenizer
 
@@ -80,22 +80,24 @@ class TagResult:
 
 def tag_lines(model: ModelFile, lines: Iterable[str], input_format: str = "text", source: str = "<stdin>",
               per_line: bool = False, input_waiting: Callable[[], bool] = lambda: True,
-              batch_size: int = 256, tokenizer: Tokenizer | None = None, jobs: int = 1) -> Iterator[TagResult]:
+              batch_size: int = 256, tokenizer: Tokenizer | None = None, jobs: int | None = 1) -> Iterator[TagResult]:
     """Read sentences from input lines (see text.read_sentences; `tokenizer` None: Punkt and
-    the Treebank rules) and tag them as they come (with jobs > 1, in worker processes)."""
+    the Treebank rules) and tag them as they come; with jobs > 1 (None: as many as cores are
+    free), the tokenizer's and the tagger's batches run in worker processes (parallel.Workers)."""
+    workers = Workers({"tagger": Tagger(model), "tokenizer": tokenizer}, jobs)
     sentences = read_sentences(lines, input_format, source, per_line=per_line, input_waiting=input_waiting,
-                               tokenizer=tokenizer)
-    return tag_sentences(Tagger(model), sentences, batch_size, input_waiting, jobs)
+                               tokenizer=tokenizer, workers=workers)
+    return workers.closing(tag_sentences(workers, sentences, batch_size, input_waiting))
 
 
-def tag_sentences(tagger: Tagger, sentences: Iterable[Sentence], batch_size: int = 256,
-                  input_waiting: Callable[[], bool] = lambda: True, jobs: int = 1) -> Iterator[TagResult]:
+def tag_sentences(workers: Workers, sentences: Iterable[Sentence], batch_size: int = 256,
+                  input_waiting: Callable[[], bool] = lambda: True) -> Iterator[TagResult]:
     """Tag a stream of CoNLL-U sentences in small batches, filling UPOS and XPOS; yields as it goes.
-    With jobs > 1, batches are tagged by that many worker processes (parallel.ordered_map)."""
-    labels = tagger.model.labels
+    The batches are tagged by workers' "tagger" (in worker processes once they are started)."""
+    labels = workers.engines["tagger"].model.labels
     groups = batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS)
-    for group, group_probs in ordered_map(tagger, "probabilities", groups, lambda g: [s.words for s in g], jobs,
-                                          input_waiting):
+    for group, group_probs in workers.ordered_map("tagger", "probabilities", groups, lambda g: [s.words for s in g],
+                                                  input_waiting):
         for sentence, probs in zip(group, group_probs):
             best = {name: probs[name].argmax(-1) for name in probs}
             for i, row in enumerate(sentence.word_rows):

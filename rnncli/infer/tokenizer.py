@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from rnncli.model.model_file import ModelFile
 from rnncli.text.multiword import Expander
 from rnncli.text.segmentation import Segment, boundary_candidates, codepoints, decode, windows
 from rnncli.model.vocab import Vocab
+
+if TYPE_CHECKING:
+    from rnncli.infer.parallel import Workers
 
 CATEGORIES = ("Cc", "Cf", "Cn", "Co", "Cs", "Ll", "Lm", "Lo", "Lt", "Lu", "Mc", "Me", "Mn", "Nd", "Nl", "No",
               "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "Sc", "Sk", "Sm", "So", "Zl", "Zp", "Zs")
@@ -90,27 +94,36 @@ class Tokenizer:
     def name(self) -> str:
         return self.model.name
 
-    def probabilities(self, texts: list[str]) -> list[np.ndarray]:
-        """For each text, (characters, labels) probabilities; texts run in windows, batched together."""
+    def probabilities(self, texts: list[str], workers: Workers | None = None) -> list[np.ndarray]:
+        """For each text, (characters, labels) probabilities; texts run in windows, batched together
+        (the batches in `workers` when they are wanted, see parallel.Workers)."""
         results = [np.zeros((len(t), len(self.model.labels["boundary"])), np.float32) for t in texts]
         pieces = [(i, w) for i, text in enumerate(texts) for w in windows(len(text), CORE, CONTEXT)]
-        for group in length_groups([w[1] - w[0] for _, w in pieces], BATCH_CHARS):
-            batch = self.encoder.batch([texts[pieces[g][0]][pieces[g][1][0]:pieces[g][1][1]] for g in group],
-                                       self.model.config.upper_hidden > 0)
-            probs = tagger_forward(self.model.config, self.model.weights, batch)["boundary"]  # (B, T, 4)
+        groups = list(length_groups([w[1] - w[0] for _, w in pieces], BATCH_CHARS))
+        batches = [[texts[pieces[g][0]][pieces[g][1][0]:pieces[g][1][1]] for g in group] for group in groups]
+        if workers is None:
+            probs = [self.window_probabilities(batch) for batch in batches]
+        else:
+            probs = workers.map("tokenizer", "window_probabilities", batches)
+        for group, group_probs in zip(groups, probs):
             for b, g in enumerate(group):
                 i, (start, _, core, core_end) = pieces[g]
-                results[i][core:core_end] = probs[b, core - start:core_end - start]
+                results[i][core:core_end] = group_probs[b, core - start:core_end - start]
         return results
+
+    def window_probabilities(self, texts: list[str]) -> np.ndarray:
+        """(B, T, labels) probabilities of a batch of windows' characters."""
+        batch = self.encoder.batch(texts, self.model.config.upper_hidden > 0)
+        return tagger_forward(self.model.config, self.model.weights, batch)["boundary"]
 
     def settled(self, length: int) -> int:
         """How many leading characters of a text of `length` characters have labels that more
         text after it cannot change: those whose whole window (CONTEXT on each side) it holds."""
         return max(0, (length - CONTEXT) // CORE * CORE)
 
-    def segment(self, texts: list[str]) -> list[list[list[Segment]]]:
+    def segment(self, texts: list[str], workers: Workers | None = None) -> list[list[list[Segment]]]:
         """For each text (a paragraph), its sentences of tokens; offsets index the text."""
-        out = [decode(text, p.argmax(-1)) if text else [] for text, p in zip(texts, self.probabilities(texts))]
+        out = [decode(text, p.argmax(-1)) if text else [] for text, p in zip(texts, self.probabilities(texts, workers))]
         for text, sentences in zip(texts, out):
             for token in (t for s in sentences for t in s if t.multiword):
                 token.words = self.expander.expand(text[token.start:token.end])

@@ -28,6 +28,7 @@ from rnncli.text.pieces import Piece, append_part
 from rnncli.text.segmentation import Segment
 
 if TYPE_CHECKING:
+    from rnncli.infer.parallel import Workers
     from rnncli.infer.tokenizer import Tokenizer
 
 FLUSH_CHARS = 20_000  # characters of running text segmented together by the neural tokenizer
@@ -37,8 +38,8 @@ ENDED_CHARS = 100_000  # characters of ended paragraphs segmented together (fewe
 class SegmentedText:
     """The paragraphs read so far: ended ones not yet segmented, and the open one."""
 
-    def __init__(self, tokenizer: Tokenizer, per_line: bool):
-        self.tokenizer, self.per_line = tokenizer, per_line
+    def __init__(self, tokenizer: Tokenizer, per_line: bool, workers: Workers | None = None):
+        self.tokenizer, self.per_line, self.workers = tokenizer, per_line, workers  # workers: see Tokenizer.segment
         self.ended: list[Paragraph] = []  # paragraphs ended, not yet segmented
         self.open = Paragraph()  # the open paragraph since its last cut
         self.since_cut = 0  # characters read since the open paragraph was last cut: decides the next cut
@@ -76,7 +77,8 @@ class SegmentedText:
         text there, "final" everything; mode "ended": nothing of the open one."""
         if mode == "final":
             self.open.text = self.open.text.rstrip(" ")
-        results = self.tokenizer.segment([p.text for p in self.ended] + ([self.open.text] if mode != "ended" else []))
+        results = self.tokenizer.segment([p.text for p in self.ended] + ([self.open.text] if mode != "ended" else []),
+                                         self.workers)
         for paragraph, sentences in zip(self.ended, results):
             yield from paragraph.hand_on(sentences, len(sentences))
         self.ended.clear()

@@ -22,6 +22,7 @@ from rnncli.text.segmentation import Segment
 from rnncli.text.segmented import FLUSH_CHARS, SegmentedText
 
 if TYPE_CHECKING:
+    from rnncli.infer.parallel import Workers
     from rnncli.infer.tokenizer import Tokenizer
 
 INPUT_FORMATS = ("text", "lines", "tokens", "conllu")
@@ -96,11 +97,11 @@ def _mark_paragraph(pieces: list[Piece], newpar: bool) -> list[Piece]:
     return pieces
 
 
-def _segmented_text(lines: Iterable[str], tokenizer: Tokenizer, per_line: bool,
-                    input_waiting: Callable[[], bool]) -> Iterator[tuple[Piece, list[Segment]]]:
+def _segmented_text(lines: Iterable[str], tokenizer: Tokenizer, per_line: bool, input_waiting: Callable[[], bool],
+                    workers: Workers | None) -> Iterator[tuple[Piece, list[Segment]]]:
     """Sentences of running text from a tokenizer model, with their tokens (offsets into the
     piece's text), the same however fast the text arrives (see segmented.SegmentedText)."""
-    text = SegmentedText(tokenizer, per_line)
+    text = SegmentedText(tokenizer, per_line, workers)
     for part, paragraph_ends in _paragraph_lines(lines, per_line, FLUSH_CHARS):
         text.add(part, paragraph_ends)
         due = text.due()
@@ -111,15 +112,25 @@ def _segmented_text(lines: Iterable[str], tokenizer: Tokenizer, per_line: bool,
     yield from text.flush("final")
 
 
-def _segmented_lines(pieces: Iterable[Piece], tokenizer: Tokenizer,
-                     input_waiting: Callable[[], bool]) -> Iterator[tuple[Piece, list[Segment]]]:
+def _segmented_lines(pieces: Iterable[Piece], tokenizer: Tokenizer, input_waiting: Callable[[], bool],
+                     workers: Workers | None) -> Iterator[tuple[Piece, list[Segment]]]:
     """One sentence per line (or piece of a long one), tokenized by a tokenizer model; lines are
-    segmented together while more input is waiting."""
-    for group in batched(pieces, 1000, input_waiting, lambda piece: len(piece.text), FLUSH_CHARS):
-        for piece in group:
-            piece.text = " ".join(clean(piece.text).split())
-        for piece, sentences in zip(group, tokenizer.segment([piece.text for piece in group])):
+    segmented together while more input is waiting, in `workers` (named "tokenizer") when given."""
+    groups = map(_cleaned, batched(pieces, 1000, input_waiting, lambda piece: len(piece.text), FLUSH_CHARS))
+    payload = lambda group: [piece.text for piece in group]  # noqa: E731
+    if workers is None:
+        segmented = ((group, tokenizer.segment(payload(group))) for group in groups)
+    else:
+        segmented = workers.ordered_map("tokenizer", "segment", groups, payload, input_waiting)
+    for group, group_sentences in segmented:
+        for piece, sentences in zip(group, group_sentences):
             yield piece, [token for sentence in sentences for token in sentence]
+
+
+def _cleaned(pieces: list[Piece]) -> list[Piece]:
+    for piece in pieces:
+        piece.text = " ".join(clean(piece.text).split())
+    return pieces
 
 
 def _treebank_tokens(piece: Piece) -> tuple[Piece, list[Segment]]:
@@ -163,12 +174,13 @@ def _without_bom(lines: Iterable[str]) -> Iterator[str]:
 
 def read_sentences(lines: Iterable[str], input_format: str, source: str = "<stdin>", per_line: bool = False,
                    input_waiting: Callable[[], bool] | None = None, tokenizer: Tokenizer | None = None,
-                   max_words: int | None = MAX_SENTENCE_WORDS) -> Iterator[Sentence]:
+                   max_words: int | None = MAX_SENTENCE_WORDS, workers: Workers | None = None) -> Iterator[Sentence]:
     """Sentences from input lines in one of INPUT_FORMATS. Lines end in a newline; a piece of a
     line without one goes on in the next (inputs.ByteLines cuts lines that are too long to hold).
     `per_line` makes `text` treat each line as a paragraph (for a person typing at a terminal).
     `text` and `lines` are tokenized by `tokenizer` (a tokenizer.Tokenizer, see open_tokenizer),
-    or by Punkt and the Treebank rules when it is None. `lines` and `tokens` give one sentence
+    or by Punkt and the Treebank rules when it is None; its batches run in `workers` (a
+    parallel.Workers holding it as "tokenizer") when given. `lines` and `tokens` give one sentence
     per input line, an empty one for a blank line, with the line number in `line` and `sent_id`.
 
     Memory stays bounded: a sentence or line longer than MAX_SENTENCE_CHARS is read in pieces,
@@ -181,11 +193,12 @@ def read_sentences(lines: Iterable[str], input_format: str, source: str = "<stdi
     if input_format == "conllu":
         return read_conllu(lines, source, input_waiting)
     return _sentences(_without_bom(lines), input_format, per_line, input_waiting or (lambda: True), tokenizer,
-                      max_words, source)
+                      max_words, source, workers)
 
 
 def _sentences(lines: Iterable[str], input_format: str, per_line: bool, input_waiting: Callable[[], bool],
-               tokenizer: Tokenizer | None, max_words: int | None, source: str) -> Iterator[Sentence]:
+               tokenizer: Tokenizer | None, max_words: int | None, source: str,
+               workers: Workers | None) -> Iterator[Sentence]:
     """Sentences of `text`, `lines` or `tokens` input, numbered from 1 (see read_sentences)."""
     if input_format == "tokens":
         tokenized = map(_whitespace_tokens, line_sentences(lines))
@@ -193,9 +206,9 @@ def _sentences(lines: Iterable[str], input_format: str, per_line: bool, input_wa
         pieces = _running_text(lines, per_line) if input_format == "text" else line_sentences(lines)
         tokenized = map(_treebank_tokens, pieces)
     elif input_format == "text":
-        tokenized = _segmented_text(lines, tokenizer, per_line, input_waiting)
+        tokenized = _segmented_text(lines, tokenizer, per_line, input_waiting, workers)
     else:
-        tokenized = _segmented_lines(line_sentences(lines), tokenizer, input_waiting)
+        tokenized = _segmented_lines(line_sentences(lines), tokenizer, input_waiting, workers)
     if max_words is not None:
         tokenized = rejoined(tokenized, max_words, input_format != "text", source)
     for number, (piece, tokens) in enumerate(tokenized, start=1):

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import sigint_as_at_a_terminal
 from rnncli.infer import parallel
-from rnncli.infer.parallel import idle_cores, ordered_map
+from rnncli.infer.parallel import FreeCores, Workers, idle_cores
 
 REPO = Path(__file__).resolve().parents[2]
 WORDS = "the cat sat on a mat while I study at night and she reads new books about old ships".split()
@@ -23,6 +23,11 @@ class Pids:
 
     def run(self, batch):
         return os.getpid(), batch
+
+
+def ordered_map(engine, method, groups, payload, jobs, input_waiting=lambda: True):
+    with Workers({"engine": engine}, jobs) as workers:
+        yield from workers.ordered_map("engine", method, groups, payload, input_waiting)
 
 
 def test_batches_come_back_in_order_from_the_workers():
@@ -40,10 +45,11 @@ def test_no_workers_for_one_batch_or_slow_input(groups, waiting):
 
 @pytest.mark.parametrize("cpus, load, expected", [(2, 0.1, 2), (2, 0.8, 1), (2, 1.4, 1), (2, 5.0, 1), (8, 0.0, 4),
                                                    (8, 5.0, 3), (1, 0.0, 1)])
-def test_the_default_takes_the_idle_cores_up_to_4(monkeypatch, cpus, load, expected):
+def test_without_proc_stat_the_default_takes_the_cores_the_load_average_leaves(monkeypatch, cpus, load, expected):
     monkeypatch.setattr(parallel, "cores", lambda: cpus)
+    monkeypatch.setattr(parallel, "_idle_seconds", lambda: None)
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
-    assert idle_cores() == expected
+    assert idle_cores() == expected and FreeCores().count() == expected
 
 
 def test_the_default_on_a_platform_without_a_load_average(monkeypatch):
@@ -55,12 +61,63 @@ def test_the_default_on_a_platform_without_a_load_average(monkeypatch):
     assert idle_cores() == 3
 
 
-def test_the_cli_default_is_idle_cores_and_a_person_typing_gets_one(monkeypatch):
+@pytest.mark.parametrize("cpus, idle, own, expected", [(2, 1.0, 1.0, 2), (2, 2.0, 0.0, 2), (2, 0.1, 0.9, 1),
+                                                        (2, 0.3, 1.0, 1), (8, 7.0, 1.0, 4), (8, 1.6, 1.0, 3),
+                                                        (1, 0.0, 1.0, 1), (4, 0.0, 0.0, 1)],
+                         ids=["idle 2-core", "idle, this one waiting", "another job", "another job and a half",
+                              "at most 4", "3 free", "one core", "all busy"])
+def test_the_default_takes_the_cores_idle_since_the_run_began(monkeypatch, cpus, idle, own, expected):
+    """Cores idle over the run so far, this process's own busy share included (one second of each)."""
+    clock = {"wall": 100.0, "idle": 5000.0, "own": 3.0}
+    monkeypatch.setattr(parallel, "cores", lambda: cpus)
+    monkeypatch.setattr(parallel, "_idle_seconds", lambda: clock["idle"])
+    monkeypatch.setattr(time, "monotonic", lambda: clock["wall"])
+    monkeypatch.setattr(time, "process_time", lambda: clock["own"])
+    monkeypatch.setattr(os, "getloadavg", lambda: (9.0, 9.0, 9.0))  # a minute of earlier runs: not read
+    free = FreeCores()
+    clock.update(wall=101.0, idle=5000.0 + idle, own=3.0 + own)
+    assert free.count() == expected
+
+
+def test_the_default_measures_at_least_a_tenth_of_a_second():
+    start = time.monotonic()
+    assert 1 <= FreeCores().count() <= min(parallel.cores(), parallel.AUTO_MOST)
+    assert time.monotonic() - start >= parallel.SAMPLE_S
+
+
+@pytest.mark.skipif(not Path("/proc/stat").is_file(), reason="reads /proc/stat")
+def test_idle_seconds_grow_while_this_process_sleeps():
+    before = parallel._idle_seconds()
+    time.sleep(0.3)
+    assert 0.1 <= parallel._idle_seconds() - before <= 0.3 * parallel.cores() + 0.05
+
+
+def test_the_cli_default_is_decided_later_and_a_person_typing_gets_one(monkeypatch):
     from rnncli.cli.options import workers
 
-    monkeypatch.setattr(parallel, "idle_cores", lambda: 3)
     monkeypatch.setattr(parallel, "cores", lambda: 6)
-    assert (workers(None, False), workers(0, False), workers(2, False), workers(None, True)) == (3, 6, 2, 1)
+    assert (workers(None, False), workers(0, False), workers(2, False), workers(None, True)) == (None, 6, 2, 1)
+
+
+def test_the_tokenizer_windows_run_in_the_workers_to_the_same_result():
+    from rnncli.infer.tokenizer import open_tokenizer
+
+    tokenizer = open_tokenizer("lstm")
+    texts = [" ".join(WORDS[i % 7:] + WORDS[:i % 7]) * 40 + "." for i in range(30)]  # 30 x ~3,300 characters
+    alone = tokenizer.segment(texts)
+
+    class Counting(Workers):
+        sent = 0
+
+        def submit(self, engine, method, payload):
+            self.sent += 1
+            return super().submit(engine, method, payload)
+
+    with Counting({"tokenizer": tokenizer}, 2) as workers:
+        assert tokenizer.segment(texts, workers) == alone
+    assert workers.sent >= 4 and workers.pool is not None  # every window batch went to a worker
+    with Counting({"tokenizer": tokenizer}, 2) as workers:
+        assert tokenizer.segment(texts[:1], workers) == alone[:1] and workers.sent == 0  # one batch: done here
 
 
 def rnncli(*args, **kwargs):
@@ -128,16 +185,16 @@ def test_piped_input_still_streams_with_jobs():
 
 SLOW_PARENT = """
 import os, sys, time
-from rnncli.infer import parallel
-from rnncli.infer.parallel import idle_cores, ordered_map
+from rnncli.infer.parallel import Workers
 
 class Slow:
     def run(self, batch):
         time.sleep(0.05)
         return os.getpid()
 
-for _, pid in ordered_map(Slow(), "run", ([i] for i in range(100_000)), lambda g: g, jobs=2):
-    print(pid, flush=True)
+with Workers({"slow": Slow()}, 2) as workers:
+    for _, pid in workers.ordered_map("slow", "run", ([i] for i in range(100_000)), lambda g: g):
+        print(pid, flush=True)
 """
 
 
