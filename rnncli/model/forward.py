@@ -248,17 +248,20 @@ class Packed:
 
 
 def _run_packed(w: Weights, prefix: str, config: ModelConfig, layers: int, x: np.ndarray | None, packed: Packed,
-                ids: np.ndarray | None = None) -> np.ndarray:
-    """Packed (N, I) -> (N, D*H) through `layers` recurrent layers; x None: the input is the word
-    embedding at ids (N,), whose first layer reads its input part from a table (_input_table)."""
+                inverse: np.ndarray | None = None) -> np.ndarray:
+    """Packed (N, I) -> (N, D*H) through `layers` recurrent layers. With `inverse` (N,), x holds
+    the distinct inputs (P, I), packed row n reading x[inverse[n]], and the first layer's input
+    part is computed once per distinct input; x None: the inputs are the word embedding's rows
+    inverse, whose input part is read from a table (_input_table)."""
     for layer in range(layers):
         H = w[f"{prefix}.weight_hh_l{layer}"].shape[1]
         out = np.zeros((len(packed.rows), H * config.directions), np.float32)  # (N, D*H)
         for d, direction in enumerate(["", "_reverse"][:config.directions]):
             if x is None:
-                xw = _input_table(w, prefix, direction, config.cell)[ids]  # (N, G)
+                xw = _input_table(w, prefix, direction, config.cell)[inverse]  # (N, G)
             else:
                 xw = _input_part(w, prefix, layer, direction, config.cell, np.ascontiguousarray(x, np.float32))
+                xw = xw if inverse is None or layer else xw[inverse]  # (N, G)
             _direction(w, prefix, layer, direction, config.cell, config.activation, xw, packed.counts, packed.starts,
                        out[:, d * H:(d + 1) * H])
         x = out
@@ -293,15 +296,18 @@ def _packed_states(config: ModelConfig, w: Weights, batch: Batch, char_cache: Ch
     ids = batch.words[packed.rows, packed.steps]  # (N,)
     if not config.char and len(w["word_emb.weight"]) * w["rnn.weight_ih_l0"].shape[0] <= TABLE_LIMIT:
         return _run_packed(w, "rnn", config, config.layers, None, packed, ids), packed
-    x = w["word_emb.weight"][ids]  # (N, E)
+    V = len(w["word_emb.weight"])  # a token's input is its (form, word id), and running text repeats them:
+    forms = batch.char_index[packed.rows, packed.steps] if config.char else np.zeros_like(ids)  # (N,)
+    inputs, inverse = np.unique(forms * V + ids, return_inverse=True)  # (P,) distinct, (N,) which one
+    x = w["word_emb.weight"][inputs % V]  # (P, E)
     if config.char:
         if char_cache is None:
             per_word = char_features(config, w, batch.chars, batch.char_lengths)  # (U, D*Hc)
         else:
             per_word = char_cache.features(batch.chars, batch.char_lengths,
                                            lambda chars, lengths: char_features(config, w, chars, lengths))
-        x = np.concatenate([x, per_word[batch.char_index[packed.rows, packed.steps]]], axis=-1)  # (N, E + D*Hc)
-    return _run_packed(w, "rnn", config, config.layers, x, packed), packed
+        x = np.concatenate([x, per_word[inputs // V]], axis=-1)  # (P, E + D*Hc)
+    return _run_packed(w, "rnn", config, config.layers, x, packed, inverse.reshape(-1)), packed
 
 
 def states(config: ModelConfig, w: Weights, batch: Batch, char_cache: CharCache | None = None) -> np.ndarray:
