@@ -5,7 +5,9 @@ beside them, the machine's limit, tables.
 * `measure`: an untimed round, then --repeat rounds taking turns, each after a measure of
   numpy's single-core sgemm rate (limits.py), so that a busy machine slows all alike;
 * `job_benches`: a model's command with the default options (--jobs auto), then with each
-  `--jobs N` asked for (default: 1); `outputs`: each command's stdout to its own file;
+  `--jobs N` asked for (default: 1), then with the default again while --busy cores are kept
+  busy by other processes (what --jobs auto does on a busy machine); `outputs`: each command's
+  stdout to its own file;
 * `machine_cells`: the multiply-adds per second a whole process reached (model MACs/token x
   tokens/s + tokenizer MACs/character x characters/s) and their share of one core's sgemm rate;
 * `print_table`: a plain-text table, with the commands that failed listed under it.
@@ -19,6 +21,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +49,7 @@ class Bench:
     macs: int = 0  # rnncli: the word-level network's multiply-adds per token
     char_macs: float = 0.0  # rnncli on text: the tokenizer's multiply-adds per character
     target: float | None = None  # the most time/peer this row may take (default options only)
+    busy: int = 0  # cores kept busy by other processes while it runs (a busy machine)
     seconds: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
     error: str | None = None
@@ -79,6 +83,9 @@ def parse_args(description: str, holds: str, models: list[str]) -> argparse.Name
     parser.add_argument("--jobs", nargs="*", type=positive_int, default=[1], metavar="N",
                         help="besides the default (--jobs auto), also measure throughput with --jobs N "
                              "(default: 1; none: the default only)")
+    parser.add_argument("--busy", type=int, default=1, metavar="N", choices=range(0, 65),
+                        help="also measure the default options while N other processes keep a core busy each "
+                             "(default: 1; 0: not)")
     return parser.parse_args()
 
 
@@ -86,10 +93,15 @@ def run_once(bench: Bench, scratch: Path) -> tuple[float, float] | None:
     """Run the command through measure.py: its wall time and peak RSS (MB), or None with bench.error set."""
     result = scratch / "measure.txt"
     stdout = open(bench.output, "wb") if bench.output else subprocess.DEVNULL
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(bench.busy)]
     try:
+        time.sleep(0.5 if spinners else 0)  # they are running
         done = subprocess.run([sys.executable, "-I", "-S", str(HERE / "measure.py"), str(result), *bench.command],
                               cwd=REPO, stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.PIPE, text=True)
     finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
         if bench.output:
             stdout.close()
     seconds, rss_kb, code = result.read_text().split()
@@ -148,13 +160,15 @@ def script_command(task: str, model: str, args: list[str]) -> list[str] | None:
     return [script, task, "--model", model, *args] if script else None
 
 
-def job_benches(task: str, model: str, args: list[str], jobs: list[int], **fields) -> list[Bench]:
-    """The model's command with the default options, then with `--jobs N` for each N; `fields`
-    (macs, char_macs, target) go to every row, but the target only to the default one."""
+def job_benches(task: str, model: str, args: list[str], jobs: list[int], busy: int = 0, **fields) -> list[Bench]:
+    """The model's command with the default options, then with `--jobs N` for each N, then (busy
+    > 0) with the default options while `busy` cores are kept busy; `fields` (macs, char_macs,
+    target) go to every row, but the target only to the default one."""
     target = fields.pop("target", None)
     label, command = f"rnncli {task} -m {model_label(model)}", rnncli_command(task, model, args)
     benches = [Bench(label, command, target=target, **fields)]
-    return benches + [Bench(f"{label} -j {n}", [*command, "--jobs", str(n)], **fields) for n in jobs]
+    benches += [Bench(f"{label} -j {n}", [*command, "--jobs", str(n)], **fields) for n in jobs]
+    return benches + [Bench(f"{label}, {busy} core(s) busy", command, busy=busy, **fields)] * (busy > 0)
 
 
 def outputs(benches: list[Bench], pattern: Path) -> list[Bench]:

@@ -7,7 +7,8 @@ never downloaded. Three tables come out:
 * raw lines, the headline: the SST-2 test sentences as people write them (detokenized with
   NLTK's TreebankWordDetokenizer, one a line) through `rnncli sentiment --input lines.txt`
   with default options (--jobs auto, the lstm tokenizer), and again with each --jobs N
-  (default: 1), beside VADER on the same lines: wall time, the ratio to VADER's (targets:
+  (default: 1) and with the default options while --busy N other processes keep a core busy
+  each (default: 1), beside VADER on the same lines: wall time, the ratio to VADER's (targets:
   <= 1.0x with lstm, <= 0.5x with lstm-small), lines/s, peak RSS, accuracy against the SST-2
   labels, and the multiply-adds per second reached with their share of one core's sgemm rate;
 * tokens in (secondary): SST-2's own tokenized sentences through `-I tokens -f tsv`, beside
@@ -19,6 +20,7 @@ the noise of a busy machine falls on all of them alike; medians and ratios are p
 The measuring helpers are bench.py's.
 
     python benchmarks/sentiment_speed.py [--data DIR] [--repeat N] [--model lstm lstm-small PATH ...] [--jobs 1 2 ...]
+        [--busy N]
 """
 
 from __future__ import annotations
@@ -64,10 +66,10 @@ def detokenized(texts: list[str]) -> list[str]:
 
 
 def line_benches(models: list[str], jobs: list[int], lines: Path, scratch: Path, name: str,
-                 args: list[str], char_macs: int, targets: dict[str, float]) -> list[Bench]:
-    """Each model on `lines` with `args`, then VADER on the same lines."""
+                 args: list[str], char_macs: int, targets: dict[str, float], busy: int = 0) -> list[Bench]:
+    """Each model on `lines` with `args` (see bench.job_benches), then VADER on the same lines."""
     benches = [b for model in models for b in job_benches(
-        "sentiment", model, [*args, "--input", str(lines)], jobs, macs=model_macs(model, "sentiment"),
+        "sentiment", model, [*args, "--input", str(lines)], jobs, busy, macs=model_macs(model, "sentiment"),
         char_macs=char_macs, target=targets.get(model))]
     vader = Bench("nltk vader", [*VADER_PEER, "lines", str(lines)], "peer")
     return bench.outputs(benches + [vader], scratch / f"{name}-{{}}.tsv")
@@ -137,7 +139,7 @@ def main() -> int:
         scratch = Path(tmp)
         char_macs = model_macs(bench.DEFAULT_TOKENIZER, "tokenizer", "\n".join(lines))
         tables = {"raw": line_benches(args.model, args.jobs, write_lines(lines, scratch / "lines.txt"), scratch,
-                                      "raw", [], char_macs, RAW_TARGETS),
+                                      "raw", [], char_macs, RAW_TARGETS, args.busy),
                   "tokens": line_benches(args.model, args.jobs, write_lines(texts, scratch / "tokens.txt"), scratch,
                                          "tokens", ["--input-format", "tokens", "--format", "tsv"], 0,
                                          dict.fromkeys(args.model, TOKENS_TARGET)),

@@ -5,7 +5,8 @@ in a scratch folder, before anything is timed. Three tables come out:
 
 * raw text, the headline: the raw text of EWT test (rebuilt from the gold file, as the CoNLL
   2018 shared task did) through `rnncli tag --model M --input test.txt -f conllu` with
-  otherwise default options (--jobs auto), and again with each --jobs N (default: 1), beside
+  otherwise default options (--jobs auto), and again with each --jobs N (default: 1) and with
+  the default options while --busy N other processes keep a core busy each (default: 1), beside
   NLTK's whole pipeline on the same text (nltk_peer.py raw): wall time, the ratio to NLTK's
   (targets: <= 1.2x with lstm, <= 0.5x with rnn-small), characters/s, peak RSS, Tokens,
   Sentences and UPOS F1 from the official scorer (ud_score.py), and the multiply-adds per
@@ -19,6 +20,7 @@ Every command runs --repeat times, round-robin after one untimed warm-up round, 
 the noise of a busy machine falls on all of them alike; medians and ratios are printed.
 
     python benchmarks/tag_speed.py [--data DIR] [--repeat N] [--model lstm rnn-small PATH ...] [--jobs 1 2 ...]
+        [--busy N]
 """
 
 from __future__ import annotations
@@ -55,11 +57,12 @@ def write_raw_text(test_path: Path, out: Path) -> int:
     return len(text)
 
 
-def raw_benches(models: list[str], jobs: list[int], nltk_model: Path, text_path: Path, scratch: Path) -> list[Bench]:
+def raw_benches(models: list[str], jobs: list[int], busy: int, nltk_model: Path, text_path: Path,
+                scratch: Path) -> list[Bench]:
     args = ["--input", str(text_path), "-f", "conllu"]
     char_macs = model_macs(bench.DEFAULT_TOKENIZER, "tokenizer", text_path.read_text(encoding="utf-8"))
     benches = [b for model in models for b in job_benches(
-        "tag", model, args, jobs, macs=model_macs(model, "tagger"), char_macs=char_macs,
+        "tag", model, args, jobs, busy, macs=model_macs(model, "tagger"), char_macs=char_macs,
         target=RAW_TARGETS.get(model))]
     nltk = Bench("nltk punkt + treebank + perceptron", [*NLTK_PEER, "raw", str(nltk_model), str(text_path)], "peer")
     return bench.outputs(benches + [nltk], scratch / "raw-{}.conllu")
@@ -166,7 +169,7 @@ def main() -> int:
         nltk_model, text_path = scratch / "nltk-model", scratch / "test.txt"
         chars = write_raw_text(test_path, text_path)
         train_nltk(train_path, nltk_model)
-        tables = {"raw": raw_benches(args.model, args.jobs, nltk_model, text_path, scratch),
+        tables = {"raw": raw_benches(args.model, args.jobs, args.busy, nltk_model, text_path, scratch),
                   "conllu": conllu_benches(args.model, args.jobs, nltk_model, test_path, scratch),
                   "cold": cold_benches(args.model, nltk_model)}
         sgemm = bench.measure([b for benches in tables.values() for b in benches], args.repeat, scratch)
