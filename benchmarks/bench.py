@@ -236,7 +236,9 @@ def print_header(repeat: int, sgemm: float) -> None:
     """The conditions of the run: rounds, CPUs, load, the sgemm rate and what --jobs auto picks now."""
     try:
         from rnncli.infer.parallel import FreeCores
-        auto = f"--jobs auto would start {FreeCores().count()} worker(s) now"
+        free = FreeCores()
+        time.sleep(0.5)
+        auto = f"--jobs auto would start {free.count()} worker(s) now"
     except ImportError:  # a checkout from before --jobs auto
         auto = "no --jobs auto in this checkout"
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

@@ -38,7 +38,7 @@ G = TypeVar("G")
 _engines: dict[str, Any] = {}  # in a worker: the objects whose methods the batches are given to, by name
 AUTO_MOST = 4  # workers the default picks at most (--jobs N for more)
 PARENT_CHECK_S = 0.5  # how often a worker checks that the process that started it still runs
-SAMPLE_S = 0.1  # the shortest time over which the default measures idle cores
+SAMPLE_S = 0.1  # the shortest time over which the default measures idle cores (batches before it run here)
 
 
 def cores() -> int:
@@ -80,11 +80,14 @@ class FreeCores:
     def __init__(self):
         self.start, self.idle, self.own = time.monotonic(), _idle_seconds(), time.process_time()
 
-    def count(self, most: int = AUTO_MOST) -> int:
+    def count(self, most: int = AUTO_MOST) -> int | None:
+        """At least 1 and at most `most`; None until SAMPLE_S have passed (too soon to tell)."""
         if self.idle is None:
             return idle_cores(most)
-        time.sleep(max(0.0, self.start + SAMPLE_S - time.monotonic()))
-        idle, own, elapsed = _idle_seconds(), time.process_time(), time.monotonic() - self.start
+        elapsed = time.monotonic() - self.start
+        if elapsed < SAMPLE_S:
+            return None
+        idle, own = _idle_seconds(), time.process_time()
         if idle is None:
             return idle_cores(most)
         free = (idle - self.idle + own - self.own) / elapsed
@@ -169,9 +172,12 @@ class Workers:
         return self.pool is None and (self.jobs is None or self.jobs > 1)
 
     def wanted(self) -> bool:
-        """Whether batches go to workers: more than one job (the default decides now)."""
+        """Whether batches go to workers: more than one job. The default decides once it can
+        tell (FreeCores); until then, batches run here."""
         if self.jobs is None:
             self.jobs = self._free.count()
+            if self.jobs is None:
+                return False
         return self.jobs > 1
 
     def here(self, engine: str, method: str, payload: Any) -> Any:
@@ -192,7 +198,7 @@ class Workers:
 
     def map(self, engine: str, method: str, payloads: list) -> list:
         """[engine.method(p) for p in payloads], in workers when there are several and workers are wanted."""
-        if len(payloads) < 2 or not (self.pool is not None or self.may_start() and self.wanted()):
+        if len(payloads) < 2 or not (self.pool is not None or self.wanted()):
             return [self.here(engine, method, p) for p in payloads]
         return [result(f) for f in [self.submit(engine, method, p) for p in payloads]]
 

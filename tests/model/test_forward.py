@@ -12,7 +12,9 @@ from rnncli.model.model_file import load_model
 from rnncli.train.model import TaggerModel, batch_tensors, numpy_state
 from rnncli.model.vocab import Vocab
 
-SENTENCES = [["The", "cat", "sat", "."], ["Unseen", "wordzz", "!"], ["a"], ["I", "study", "at", "night", "today", "."]]
+SENTENCES = [["The", "cat", "sat", "."], ["Unseen", "wordzz", "!"], ["a"], ["I", "study", "at", "night", "today", "."],
+             ["the", "The", "cat", "the", "wordzz", "Wordzz", "."]]  # the first layer's input part is computed once
+# per distinct (form, word id): the same form again, another form of the same word id, two unknown forms
 
 
 def torch_probs(model: TaggerModel, batch) -> dict[str, np.ndarray]:
