@@ -94,6 +94,10 @@ class FreeCores:
         return max(1, min(most, cores(), int(free + 0.5)))
 
 
+_AT_IMPORT = FreeCores()  # begun as a command starts, so that its first batches can already tell (see Workers)
+RECENT_S = 5.0  # how long that first measure serves; a Workers made later measures afresh
+
+
 def _start_worker(engines: dict[str, Any], parent: int) -> None:
     global _engines
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -147,13 +151,16 @@ def _pool(engines: dict[str, Any], jobs: int) -> ProcessPoolExecutor:
 
 class Workers:
     """The worker processes of one run, shared by its stages; `jobs` None: as many as there are
-    free cores (FreeCores) when they are first wanted. Use as a context manager: leaving it
-    drops the batches not started and waits for the running ones."""
+    free cores (FreeCores) when they are first wanted, measured since this module was imported
+    (a command's start: loading its models is measured too) when that was under RECENT_S ago.
+    Use as a context manager: leaving it drops the batches not started and waits for the
+    running ones."""
 
     def __init__(self, engines: dict[str, Any], jobs: int | None = 1):
         self.engines, self.jobs = engines, jobs
         self.pool: ProcessPoolExecutor | None = None
-        self._free = FreeCores() if jobs is None else None
+        recent = time.monotonic() - _AT_IMPORT.start < RECENT_S
+        self._free = None if jobs is not None else _AT_IMPORT if recent else FreeCores()
 
     def __enter__(self) -> Workers:
         return self

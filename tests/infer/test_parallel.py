@@ -240,3 +240,22 @@ def test_a_killed_worker_is_a_clear_error():
 
     with pytest.raises(RnnCliError, match="a worker process ended unexpectedly"):
         list(ordered_map(DiesInWorker(), "run", ([i, os.getpid()] for i in range(10)), lambda g: g, jobs=2))
+
+
+def test_a_killed_worker_in_a_map_is_a_clear_error():
+    """The tokenizer's window batches (Workers.map) end as the tagger's do when a worker dies."""
+    from rnncli.errors import RnnCliError
+
+    with pytest.raises(RnnCliError, match="a worker process ended unexpectedly"):
+        with Workers({"engine": DiesInWorker()}, 2) as workers:
+            workers.map("engine", "run", [[i, os.getpid()] for i in range(4)])
+
+
+def test_the_default_measures_from_the_command_start_while_that_is_recent(monkeypatch):
+    """A command's first batches can already tell: the measure began when it imported parallel."""
+    assert Workers({}, None)._free is parallel._AT_IMPORT or \
+        time.monotonic() - parallel._AT_IMPORT.start >= parallel.RECENT_S
+    monkeypatch.setattr(time, "monotonic", lambda: parallel._AT_IMPORT.start + parallel.RECENT_S)
+    later = Workers({}, None)._free
+    assert later is not parallel._AT_IMPORT and later.start == parallel._AT_IMPORT.start + parallel.RECENT_S
+    assert Workers({}, 2)._free is None
