@@ -15,6 +15,7 @@ import sys
 # network (and fight each other on a busy machine); set OPENBLAS_NUM_THREADS to override.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from rnncli.infer import parallel  # noqa: E402,F401  (--jobs auto measures idle cores from its import: the start)
 import typer  # noqa: E402
 import typer.core  # noqa: E402
 
