@@ -150,7 +150,7 @@ def test_jobs_2_gives_the_bytes_of_jobs_1(book, command):
     assert one.returncode == two.returncode == 0 and one.stderr == two.stderr == b""
     assert len(one.stdout.splitlines()) >= 1500 and one.stdout == two.stdout
     assert rnncli(*command, "--jobs", "0", "--input", book).stdout == one.stdout  # 0: one per CPU
-    assert rnncli(*command, "--input", book).stdout == one.stdout  # the default: one per idle CPU
+    assert rnncli(*command, "--input", book).stdout == one.stdout  # the default: one per idle CPU, decided while it runs
 
 
 def test_closed_pipe_with_workers(book):
