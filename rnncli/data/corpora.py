@@ -2,6 +2,9 @@
 
 * `movie_reviews`: 2,000 whole film reviews, each labelled by its document sentiment; split by
   review number (cv000-cv799 train, cv800-cv899 dev, cv900-cv999 test);
+* `movie_review_sentences`: the sentences of `movie_reviews` weakly labelled by their review:
+  those with at least one word of the review's polarity in NLTK's `opinion_lexicon` and none of
+  the other (18,672 of 71,532), split as their reviews are;
 * `pros_cons`: 45,875 "pros" (positive) and "cons" (negative) snippets from product reviews;
   every tenth snippet of each kind from the ninth on is dev, from the tenth on test;
 * `product_reviews`: the review sentences of `product_reviews_1` and `product_reviews_2` (Hu and
@@ -39,13 +42,25 @@ def rejoined(words: list[str]) -> str:
     return _SPLIT_HYPHEN.sub("-", _SPLIT_CLITIC.sub("'", " ".join(words)))
 
 
-def _movie_reviews(nltk) -> Iterator[tuple[list[str], str, str]]:
+def _movie_reviews(nltk, whole: bool = True) -> Iterator[tuple[list[str], str, str]]:
+    """Each review (`whole`), else each of its sentences, with the review's label and split."""
     reader = nltk.corpus.movie_reviews
     names = {"neg": "negative", "pos": "positive"}
     for fileid in reader.fileids():
         number = int(fileid.split("/")[1][2:5])
         split = next(s for s, numbers in MOVIE_REVIEW_SPLITS.items() if number in numbers)
-        yield list(reader.words(fileid)), names[reader.categories(fileid)[0]], split
+        label = names[reader.categories(fileid)[0]]
+        for words in [reader.words(fileid)] if whole else reader.sents(fileid):
+            yield list(words), label, split
+
+
+def _movie_review_sentences(nltk) -> Iterator[tuple[list[str], str, str]]:
+    reader, lexicon = nltk.corpus.movie_reviews, nltk.corpus.opinion_lexicon
+    words_of = {"positive": set(lexicon.positive()), "negative": set(lexicon.negative())}
+    for words, label, split in _movie_reviews(nltk, whole=False):
+        other = "negative" if label == "positive" else "positive"
+        if any(w in words_of[label] for w in words) and not any(w in words_of[other] for w in words):
+            yield words, label, split
 
 
 def _pros_cons(nltk) -> Iterator[tuple[list[str], str, str]]:
@@ -68,7 +83,10 @@ def _product_reviews(nltk) -> Iterator[tuple[list[str], str, str]]:
                 number += 1
 
 
-CORPORA = {"movie_reviews": _movie_reviews, "pros_cons": _pros_cons, "product_reviews": _product_reviews}
+CORPORA = {"movie_reviews": _movie_reviews, "movie_review_sentences": _movie_review_sentences, "pros_cons": _pros_cons,
+           "product_reviews": _product_reviews}
+NEEDS = {"product_reviews": "product_reviews_1 and product_reviews_2", "movie_review_sentences":
+         "movie_reviews and opinion_lexicon"}  # the NLTK data a corpus reads, where not its own name
 
 
 def read_corpus(spec: str) -> list[tuple[str, str]]:
@@ -85,5 +103,4 @@ def read_corpus(spec: str) -> list[tuple[str, str]]:
     try:
         return [(rejoined(words), label) for words, label, part in CORPORA[name](nltk) if not split or part == split]
     except LookupError:
-        raise nltk_missing(spec, "product_reviews_1 and product_reviews_2" if name == "product_reviews" else name) \
-            from None
+        raise nltk_missing(spec, NEEDS.get(name, name)) from None

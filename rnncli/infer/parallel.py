@@ -50,7 +50,7 @@ def cores() -> int:
 
 
 def idle_cores(most: int = AUTO_MOST) -> int:
-    """The CPUs not kept busy by other work by the 1-minute load average (this process's own
+    """The CPUs not kept busy by other work, by the 1-minute load average (this process's own
     earlier runs count too), at least 1 and at most `most`: the default where the idle time of
     the CPUs cannot be read (not Linux)."""
     try:

@@ -93,10 +93,11 @@ def test_the_default_waits_a_tenth_of_a_second_before_it_tells(monkeypatch):
 
 
 @pytest.mark.skipif(not Path("/proc/stat").is_file(), reason="reads /proc/stat")
-def test_idle_seconds_grow_while_this_process_sleeps():
+def test_idle_seconds_are_read_for_this_process_cpus():
+    """At most every CPU this process may use idle all the while (other jobs may keep them busy)."""
     before = parallel._idle_seconds()
     time.sleep(0.3)
-    assert 0.1 <= parallel._idle_seconds() - before <= 0.3 * parallel.cores() + 0.05
+    assert before > 0 and 0 <= parallel._idle_seconds() - before <= 0.3 * parallel.cores() + 0.05
 
 
 def test_the_cli_default_is_decided_later_and_a_person_typing_gets_one(monkeypatch):

@@ -41,7 +41,8 @@ def test_treebank_rules_as_the_tokenizer():
 
 
 @needs_nltk_data
-@pytest.mark.parametrize("name, sizes", [("pros_cons", (36_695, 4_585, 4_587)), ("product_reviews", (2_923, 325, 375))])
+@pytest.mark.parametrize("name, sizes", [("pros_cons", (36_695, 4_585, 4_587)), ("product_reviews", (2_923, 325, 375)),
+                                         ("movie_review_sentences", (14_981, 1_748, 1_943))])
 def test_review_corpora_have_fixed_disjoint_splits(name, sizes):
     splits = [read_labelled(f"nltk:{name}:{split}") for split in ("train", "dev", "test")]
     assert tuple(len(s) for s in splits) == sizes
@@ -59,6 +60,22 @@ def test_product_review_labels_follow_the_opinion_strengths():
     written = [as_written(e.given) for e in examples]
     assert any("you're looking for my opinion" in w for w in written)  # "you ' re" put back together
     assert not any(" ' s " in w or "' re " in w for w in written)
+
+
+@needs_nltk_data
+def test_movie_review_sentences_carry_their_reviews_label_where_the_lexicon_agrees():
+    import nltk
+
+    lexicon = {"positive": set(nltk.corpus.opinion_lexicon.positive()),
+               "negative": set(nltk.corpus.opinion_lexicon.negative())}
+    from rnncli.data.corpora import CORPORA
+
+    other = {"positive": "negative", "negative": "positive"}
+    sentences = [(set(words), label) for words, label, split in CORPORA["movie_review_sentences"](nltk) if split == "dev"]
+    assert all(lexicon[label] & words and not lexicon[other[label]] & words for words, label in sentences)
+    examples = read_labelled("nltk:movie_review_sentences:dev")  # of the 200 reviews cv800-cv899
+    assert len(examples) == len(sentences) and 0.4 < sum(e.label == "positive" for e in examples) / len(examples) < 0.6
+    assert len(read_labelled("nltk:movie_reviews:dev")) == 200
 
 
 def test_the_corpora_tokens_are_put_back_together():
