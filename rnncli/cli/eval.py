@@ -13,7 +13,8 @@ from rnncli.cli.options import (DEFAULT_TOKENIZER, AsJson, DataTokenizer, LabelN
 from rnncli.errors import EXIT_USAGE, RnnCliError
 
 SentimentData = Annotated[Path, typer.Option("--data", "-d", metavar="DATA", help=(
-    "Gold label<TAB>text TSV file, or nltk:movie_reviews, nltk:pros_cons or nltk:product_reviews[:SPLIT]."))]
+    "Gold label<TAB>text TSV file, or nltk:movie_reviews, nltk:movie_review_sentences, nltk:pros_cons or "
+    "nltk:product_reviews[:SPLIT]."))]
 TaggedData = Annotated[Path, typer.Option("--data", "-d", metavar="DATA", help="Gold tagged data (CoNLL-U, "
                                                                              "token<TAB>tag, word/TAG or nltk:NAME); "
                                                                              "its tokenization is used unless --raw.")]
