@@ -14,14 +14,20 @@ import sys
 
 
 def main() -> None:
+    said = False  # whether the command ended saying it was interrupted
     try:
         try:
             sys.unraisablehook = _ctrl_c_not_lost
             from rnncli.cli.app import main as cli_main
 
             cli_main()
+        except SystemExit as end:
+            from rnncli.errors import EXIT_INTERRUPTED
+
+            said = end.code == EXIT_INTERRUPTED
+            raise
         finally:
-            _stop_at_once_on_ctrl_c()
+            _stop_at_once_on_ctrl_c(said)
     except BaseException as exc:  # SystemExit, the usual end, passes on
         from rnncli.cli import ctrl_c_behind
 
@@ -53,10 +59,12 @@ def _ctrl_c_not_lost(unraisable) -> None:
         sys.__unraisablehook__(unraisable)
 
 
-def _stop_at_once_on_ctrl_c() -> None:
-    """From here to the end of the process, a Ctrl-C says so and ends it at once (exit 130):
-    in the interpreter's shutdown (threads joined, finalizers run) Python would print
-    "Exception ignored in ...", a traceback and KeyboardInterrupt, and carry on."""
+def _stop_at_once_on_ctrl_c(said: bool) -> None:
+    """From here to the end of the process, a Ctrl-C says so and ends it at once (exit 130): in
+    the interpreter's shutdown (threads joined, finalizers run) Python would print "Exception
+    ignored in ...", a traceback and KeyboardInterrupt, and carry on. Once the command `said` it
+    was interrupted, a second Ctrl-C is ignored: the process is ending with 130 already (and a
+    handler of ours would be reset by Python's shutdown, which the signal would then kill)."""
     import os
     import signal
 
@@ -66,7 +74,7 @@ def _stop_at_once_on_ctrl_c() -> None:
         _say_interrupted()
         os._exit(EXIT_INTERRUPTED)
 
-    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN if said else stop)  # said: it ends with 130 already
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ class RnnCliGroup(typer.core.TyperGroup):
             code = super().main(args, prog_name or "rnncli", complete_var, standalone_mode=False, **extra)
             code = code if isinstance(code, int) else EXIT_OK
             if code == EXIT_INTERRUPTED:  # Ctrl-C, which typer turns into a return value
-                report_error("interrupted")
+                _say_interrupted()
             sys.stdout.flush()  # a full disk shows up here at the latest, while we can still say so
         except click_errors.NoArgsIsHelpError as exc:
             write_stderr(exc.format_message())
@@ -98,12 +98,21 @@ def _unexpected(exc: BaseException) -> int:
     """Ctrl-C (Typer's Abort, or a RuntimeError caused by one: see ctrl_c_behind), or a bug:
     say which in one line (RNNCLI_DEBUG=1 shows where a bug is); the exit code."""
     if isinstance(exc, typer.Abort) or ctrl_c_behind(exc):
-        report_error("interrupted")
+        _say_interrupted()
         return EXIT_INTERRUPTED
     if _debugging():
         raise exc
     report_error(f"internal error: {type(exc).__name__}: {exc} (set RNNCLI_DEBUG=1 for the traceback)")
     return EXIT_ERROR
+
+
+def _say_interrupted() -> None:
+    """Say "interrupted" once: the run ends with EXIT_INTERRUPTED, so a second Ctrl-C while it
+    ends (workers finishing their batches, the interpreter's shutdown) is ignored, not said again."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    report_error("interrupted")
 
 
 def _stdout_alive() -> bool:

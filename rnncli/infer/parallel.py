@@ -10,8 +10,8 @@ process's own included (`FreeCores`), so that a busy machine gets fewer. At most
 batches are in flight, which bounds memory; whenever the input runs dry, every batch sent off
 is waited for and handed on, so output keeps pace with input that arrives slowly. Workers
 ignore Ctrl-C. When the caller stops early (Ctrl-C, the reader gone, an error), batches not
-started are dropped and running ones finish (a second at most), and the caller's error
-handling is unchanged. Workers never outlive the process that started them (killed, even with
+started are dropped and running ones finish (a batch's time, under a second on an idle
+machine; a second Ctrl-C waits for them too), and the caller's error handling is unchanged. Workers never outlive the process that started them (killed, even with
 SIGKILL, they notice within PARENT_CHECK_S and exit); a worker that dies (killed, out of
 memory) is an error that says so. Results are the same bytes as in one process: each batch is
 the same computation wherever it runs.
@@ -166,8 +166,9 @@ class Workers:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:  # a worker killed mid-batch could leave its result half-sent,
-            self.pool.shutdown(wait=True, cancel_futures=True)  # so running batches finish
+        if self.pool is not None:  # a worker killed mid-batch could leave its result half-sent, so running
+            with _ctrl_c_held():  # batches finish; a second Ctrl-C waits till then (cut short, the
+                self.pool.shutdown(wait=True, cancel_futures=True)  # shutdown would leave workers waiting)
 
     def closing(self, results: Iterator[G]) -> Iterator[G]:
         """`results`, then the workers closed (also when the caller stops early)."""

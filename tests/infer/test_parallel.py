@@ -177,6 +177,27 @@ def test_ctrl_c_with_workers_is_one_line_and_exit_130(tmp_path, book):
     assert process.returncode == 130 and stderr == b"rnncli: error: interrupted\n"
 
 
+@pytest.mark.parametrize("gap", [0.05, 0.3])
+def test_a_second_ctrl_c_while_workers_finish_still_ends_at_once(tmp_path, book, gap):
+    """The second Ctrl-C used to cut the workers' shutdown short: they were left waiting for
+    work, and the process for them, forever."""
+    big = tmp_path / "big.txt"
+    big.write_text(book.read_text() * 20)
+    process = subprocess.Popen([sys.executable, "-m", "rnncli", "tag", "-j", "2", "-I", "lines", "--input", big],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, start_new_session=True,
+                               preexec_fn=sigint_as_at_a_terminal)
+    try:
+        process.stdout.readline()  # workers are running
+        os.killpg(process.pid, signal.SIGINT)
+        time.sleep(gap)
+        os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130 and stderr == b"rnncli: error: interrupted\n"
+
+
 def test_piped_input_still_streams_with_jobs():
     process = subprocess.Popen([sys.executable, "-m", "rnncli", "tag", "-j", "2", "-I", "lines", "-f", "tags"],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
