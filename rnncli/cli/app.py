@@ -15,7 +15,10 @@ import sys
 # network (and fight each other on a busy machine); set OPENBLAS_NUM_THREADS to override.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from rnncli.infer import parallel  # noqa: E402,F401  (--jobs auto measures idle cores from its import: the start)
+from rnncli.infer import parallel  # noqa: E402
+
+parallel.measure_from_now()  # --jobs auto counts the cores left idle from here, the command's start (before typer: 0.1 s)
+
 import typer  # noqa: E402
 import typer.core  # noqa: E402
 

@@ -55,7 +55,7 @@ def _movie_reviews(nltk, whole: bool = True) -> Iterator[tuple[list[str], str, s
 
 
 def _movie_review_sentences(nltk) -> Iterator[tuple[list[str], str, str]]:
-    reader, lexicon = nltk.corpus.movie_reviews, nltk.corpus.opinion_lexicon
+    lexicon = nltk.corpus.opinion_lexicon
     words_of = {"positive": set(lexicon.positive()), "negative": set(lexicon.negative())}
     for words, label, split in _movie_reviews(nltk, whole=False):
         other = "negative" if label == "positive" else "positive"

@@ -94,8 +94,15 @@ class FreeCores:
         return max(1, min(most, cores(), int(free + 0.5)))
 
 
-_AT_IMPORT = FreeCores()  # begun as a command starts, so that its first batches can already tell (see Workers)
-RECENT_S = 5.0  # how long that first measure serves; a Workers made later measures afresh
+_started: FreeCores | None = None  # begun as a command starts (measure_from_now), so that its first batches can tell
+RECENT_S = 5.0  # how long that measure serves; a Workers made later (or without it) measures afresh
+
+
+def measure_from_now() -> None:
+    """Begin the default's measure of free cores here: at a command's start, so that it covers
+    loading the models too, and the first batches can already go to workers."""
+    global _started
+    _started = FreeCores()
 
 
 def _start_worker(engines: dict[str, Any], parent: int) -> None:
@@ -151,16 +158,16 @@ def _pool(engines: dict[str, Any], jobs: int) -> ProcessPoolExecutor:
 
 class Workers:
     """The worker processes of one run, shared by its stages; `jobs` None: as many as there are
-    free cores (FreeCores) when they are first wanted, measured since this module was imported
-    (a command's start: loading its models is measured too) when that was under RECENT_S ago.
+    free cores (FreeCores) when they are first wanted, measured since measure_from_now (a
+    command's start) when that was under RECENT_S ago, else since this object was made.
     Use as a context manager: leaving it drops the batches not started and waits for the
     running ones."""
 
     def __init__(self, engines: dict[str, Any], jobs: int | None = 1):
         self.engines, self.jobs = engines, jobs
         self.pool: ProcessPoolExecutor | None = None
-        recent = time.monotonic() - _AT_IMPORT.start < RECENT_S
-        self._free = None if jobs is not None else _AT_IMPORT if recent else FreeCores()
+        recent = _started is not None and time.monotonic() - _started.start < RECENT_S
+        self._free = None if jobs is not None else _started if recent else FreeCores()
 
     def __enter__(self) -> Workers:
         return self

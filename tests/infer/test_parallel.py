@@ -274,10 +274,18 @@ def test_a_killed_worker_in_a_map_is_a_clear_error():
 
 
 def test_the_default_measures_from_the_command_start_while_that_is_recent(monkeypatch):
-    """A command's first batches can already tell: the measure began when it imported parallel."""
-    assert Workers({}, None)._free is parallel._AT_IMPORT or \
-        time.monotonic() - parallel._AT_IMPORT.start >= parallel.RECENT_S
-    monkeypatch.setattr(time, "monotonic", lambda: parallel._AT_IMPORT.start + parallel.RECENT_S)
+    """A command's first batches can already tell: the measure began at its start."""
+    monkeypatch.setattr(parallel, "_started", None)
+    alone = Workers({}, None)._free  # a library caller, no command: measured from the Workers on
+    assert alone is not None and Workers({}, 2)._free is None
+    parallel.measure_from_now()
+    started = parallel._started
+    assert Workers({}, None)._free is started
+    monkeypatch.setattr(time, "monotonic", lambda: started.start + parallel.RECENT_S)
     later = Workers({}, None)._free
-    assert later is not parallel._AT_IMPORT and later.start == parallel._AT_IMPORT.start + parallel.RECENT_S
-    assert Workers({}, 2)._free is None
+    assert later is not started and later.start == started.start + parallel.RECENT_S
+
+
+def test_the_command_starts_the_measure():
+    code = "from rnncli.cli import app; from rnncli.infer import parallel; print(parallel._started is not None)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO).stdout == "True\n"
