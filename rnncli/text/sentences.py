@@ -128,6 +128,7 @@ def _segmented_lines(pieces: Iterable[Piece], tokenizer: Tokenizer, input_waitin
 
 
 def _cleaned(pieces: list[Piece]) -> list[Piece]:
+    """The pieces, their text cleaned (text.hygiene) and its whitespace runs made one space."""
     for piece in pieces:
         piece.text = " ".join(clean(piece.text).split())
     return pieces
