@@ -160,42 +160,31 @@ def test_closed_pipe_with_workers(book):
     assert result.returncode == 0 and result.stdout.count("\n") == 1 and result.stderr == ""
 
 
-def test_ctrl_c_with_workers_is_one_line_and_exit_130(tmp_path, book):
-    big = tmp_path / "big.txt"
-    big.write_text(book.read_text() * 20)
-    process = subprocess.Popen([sys.executable, "-m", "rnncli", "tag", "-j", "2", "-I", "lines", "--input", big],
+def ctrl_c_while_tagging(path: Path, gaps: list[float]) -> tuple[int, bytes]:
+    """`rnncli tag -j 2` on `path`, Ctrl-C'd as a terminal does (the whole process group) once its
+    workers run, after each gap in seconds: its exit status and stderr."""
+    process = subprocess.Popen([sys.executable, "-m", "rnncli", "tag", "-j", "2", "-I", "lines", "--input", path],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, start_new_session=True,
                                preexec_fn=sigint_as_at_a_terminal)
     try:
         process.stdout.readline()  # workers are running
-        time.sleep(0.5)
-        os.killpg(process.pid, signal.SIGINT)  # what a terminal does: the whole process group
+        for gap in gaps:
+            time.sleep(gap)
+            os.killpg(process.pid, signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
-    assert process.returncode == 130 and stderr == b"rnncli: error: interrupted\n"
+    return process.returncode, stderr
 
 
-@pytest.mark.parametrize("gap", [0.05, 0.3])
-def test_a_second_ctrl_c_while_workers_finish_still_ends_at_once(tmp_path, book, gap):
-    """The second Ctrl-C used to cut the workers' shutdown short: they were left waiting for
-    work, and the process for them, forever."""
+@pytest.mark.parametrize("gaps", [[0.5], [0.0, 0.05], [0.0, 0.3]], ids=["once", "twice, 0.05 s apart", "twice, 0.3 s"])
+def test_ctrl_c_with_workers_is_one_line_and_exit_130(tmp_path, book, gaps):
+    """A second Ctrl-C used to cut the workers' shutdown short: they were left waiting for work,
+    and the process for them, forever."""
     big = tmp_path / "big.txt"
     big.write_text(book.read_text() * 20)
-    process = subprocess.Popen([sys.executable, "-m", "rnncli", "tag", "-j", "2", "-I", "lines", "--input", big],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, start_new_session=True,
-                               preexec_fn=sigint_as_at_a_terminal)
-    try:
-        process.stdout.readline()  # workers are running
-        os.killpg(process.pid, signal.SIGINT)
-        time.sleep(gap)
-        os.killpg(process.pid, signal.SIGINT)
-        _, stderr = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-    assert process.returncode == 130 and stderr == b"rnncli: error: interrupted\n"
+    assert ctrl_c_while_tagging(big, gaps) == (130, b"rnncli: error: interrupted\n")
 
 
 def test_piped_input_still_streams_with_jobs():
