@@ -3,6 +3,7 @@ written as people write them and cut by the tokenizer, several dev sets, and the
 file kept safe from the outputs."""
 
 import json
+import os
 
 import pytest
 from typer.testing import CliRunner
@@ -144,3 +145,27 @@ def test_eval_scores_as_the_pipeline_reads_unless_told_otherwise(tiny_sentiment,
         assert result.exit_code == 0, result.output
         scores[tuple(option)] = json.loads(result.stdout)["accuracy"]
     assert scores[()] == 1.0 and scores[("--tokenizer", "none")] < 1.0  # "great-film" is unknown as one token
+
+
+@pytest.mark.parametrize("spec, has, needs", [
+    ("nltk:pros_cons:test", [], "corpora/pros_cons"),
+    ("nltk:movie_review_sentences:test", [], "corpora/movie_reviews and opinion_lexicon"),
+    ("nltk:movie_review_sentences:test", ["movie_reviews", "movie_reviews.zip"], "corpora/movie_reviews and opinion_lexicon"),
+], ids=["pros_cons", "movie_review_sentences, none", "movie_review_sentences, no lexicon"])
+def test_a_corpus_missing_from_nltk_data_is_one_line_naming_what_it_needs(tmp_path, spec, has, needs):
+    import shutil
+    import subprocess
+    import sys
+
+    if has and not (SHARED_DATA / "nltk_data" / "corpora").is_dir():
+        pytest.skip("needs the NLTK data of ../shared/data (RNNCLI_DATA)")
+    (tmp_path / "corpora").mkdir()
+    for name in has:
+        source = SHARED_DATA / "nltk_data" / "corpora" / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / "corpora" / name)
+    env = {**os.environ, "NLTK_DATA": str(tmp_path), "HOME": str(tmp_path)}  # no ~/nltk_data either
+    result = subprocess.run([sys.executable, "-m", "rnncli", "eval", "sentiment", "-m", "lstm", "-d", spec],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == (f"rnncli: error: {spec}: not found; set NLTK_DATA to the folder that holds {needs} "
+                             f"(currently {tmp_path})\n")
