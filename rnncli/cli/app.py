@@ -82,6 +82,7 @@ class RnnCliGroup(typer.core.TyperGroup):
             code = _unexpected(exc)
         if not _stdout_alive():
             silence_stdout()
+        _ctrl_c_as_before()
         if standalone_mode:
             sys.exit(code)
         return code
@@ -109,13 +110,28 @@ def _unexpected(exc: BaseException) -> int:
     return EXIT_ERROR
 
 
+_ctrl_c_handlers: list = []  # the Ctrl-C handler _say_interrupted put aside, for _ctrl_c_as_before
+
+
 def _say_interrupted() -> None:
     """Say "interrupted" once: the run ends with EXIT_INTERRUPTED, so a second Ctrl-C while it
-    ends (workers finishing their batches, the interpreter's shutdown) is ignored, not said again."""
+    ends (workers finishing their batches) is ignored, not said again. (rnncli/__main__.py keeps
+    ignoring it to the end of the process.)"""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _ctrl_c_handlers.append(signal.signal(signal.SIGINT, signal.SIG_IGN))
+    except ValueError:  # not the main thread, where Python cannot change signal handlers
+        pass
     report_error("interrupted")
+
+
+def _ctrl_c_as_before() -> None:
+    """Ctrl-C handled as before _say_interrupted, for a caller that goes on in the same process (tests)."""
+    import signal
+
+    while _ctrl_c_handlers:
+        signal.signal(signal.SIGINT, _ctrl_c_handlers.pop())
 
 
 def _stdout_alive() -> bool:

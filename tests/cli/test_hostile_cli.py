@@ -498,6 +498,23 @@ def test_ctrl_c_says_so():
     assert result.returncode == 130 and result.stderr == "rnncli: error: interrupted\n"
 
 
+def test_ctrl_c_in_a_run_in_this_process_leaves_ctrl_c_as_it_was(monkeypatch):
+    """A run that ends by Ctrl-C ignores a second one while it ends; a caller in the same process
+    (a test, a program that runs the CLI) gets Ctrl-C back as it was."""
+    import signal
+
+    import rnncli.infer.tagger
+
+    def stop(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rnncli.infer.tagger, "tag_lines", stop)
+    before = signal.getsignal(signal.SIGINT)
+    result = run("tag", "I study at night")
+    assert result.exit_code == 130 and result.stderr == "rnncli: error: interrupted\n"
+    assert signal.getsignal(signal.SIGINT) is before
+
+
 def test_library_usage_errors_point_to_help():
     result = run("experiment", "memory", "--cell", "cnn", "--steps", "1")
     assert result.exit_code == 2 and result.stderr.endswith("; see 'rnncli experiment memory --help'\n")
