@@ -123,7 +123,7 @@ def test_the_tokenizer_windows_run_in_the_workers_to_the_same_result():
 
     with Counting({"tokenizer": tokenizer}, 2) as workers:
         assert tokenizer.segment(texts, workers) == alone
-    assert workers.sent >= 4 and workers.pool is not None  # every window batch went to a worker
+    assert workers.sent >= 4 and workers.pool is not None  # the window batches went to the workers
     with Counting({"tokenizer": tokenizer}, 2) as workers:
         assert tokenizer.segment(texts[:1], workers) == alone[:1] and workers.sent == 0  # one batch: done here
 
