@@ -8,15 +8,16 @@ The recurrent loop is the hot spot, so it is written for speed (same results):
   those at step t - 1; no work is done on padding, every step reads and writes contiguous rows,
   and the reverse direction runs backwards over the same rows (no reversed copies);
 * one nonlinearity pass over the whole gate block: the sigmoid gates' pre-activations are
-  halved (exact in floating point: in the recurrent weights, and in the input part computed
-  for all steps at once), so that sigmoid(a) = (tanh(a / 2) + 1) / 2 comes from the same tanh
-  as the cell gate; every step works in preallocated buffers (`out=`).
+  halved (exact in floating point: in their weights and biases, see CellWeights), so that
+  sigmoid(a) = tanh(a / 2) * 0.5 + 0.5 comes from the same tanh as the cell gate, and one
+  per-column affine map over the whole block finishes them; every step works in preallocated
+  buffers (`out=`).
 """
 
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -43,43 +44,50 @@ def _activate(activation: str, a: np.ndarray) -> None:
         np.maximum(a, 0.0, out=a)
 
 
-_PREPARED: dict[tuple[int, str], tuple] = {}  # (id of W_hh, cell) -> _cell_weights' answer, dropped with W_hh
+class CellWeights(NamedTuple):
+    """One layer and direction's weights as the forward pass uses them, G = gates * H. The
+    sigmoid gates' pre-activations (LSTM i, f, o; GRU r, z) come out halved: their rows of W_ih
+    and W_hh and their biases are multiplied by 0.5 here, which is exact in floating point."""
+    W_ih_T: np.ndarray  # (I, G): the input part of a step is x W_ih_T + b_x
+    b_x: np.ndarray  # (G,)
+    W_hh_T: np.ndarray  # (H, G): the state part is h W_hh_T (+ b_h), contiguous (BLAS is fastest on it so)
+    b_h: np.ndarray | None  # (G,): the GRU's, kept apart; None for the others
+    post_scale: np.ndarray | None  # (G,): the LSTM's gates are tanh(a) * post_scale + post_offset,
+    post_offset: np.ndarray | None  # (G,)  i.e. sigmoid(a) = (tanh(a / 2) + 1) / 2 and tanh(a) for g
 
 
-def _cell_weights(w: Weights, prefix: str, layer: int, direction: str, cell: str
-                  ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray | None]:
-    """(b_x (G,), scale (G,) or None, W_hh^T (H, G), b_h (G,) or None) of one layer and direction,
-    G = gates * H: the input part of a step is (x W_ih^T + b_x) * scale, the state part h W_hh^T
-    (+ b_h), where scale and W_hh^T's columns halve the sigmoid gates' pre-activations (LSTM i, f, o;
-    GRU r, z). W_hh^T is made contiguous (BLAS is fastest on it so), once per set of weights
-    (inference never changes them), and kept while W_hh lives."""
+_PREPARED: dict[tuple[int, str], CellWeights] = {}  # (id of W_hh, cell) -> its CellWeights, dropped with W_hh
+
+
+def _cell_weights(w: Weights, prefix: str, layer: int, direction: str, cell: str) -> CellWeights:
+    """One layer and direction's CellWeights, made once per set of weights (inference never
+    changes them) and kept while W_hh lives."""
     name = lambda kind: w[f"{prefix}.{kind}_l{layer}{direction}"]  # noqa: E731
     W_hh = name("weight_hh")
     key = (id(W_hh), cell)
     if key not in _PREPARED:
         H = W_hh.shape[1]
         if cell == "rnn":
-            prepared = name("bias"), None, np.ascontiguousarray(W_hh.T), None
+            prepared = CellWeights(name("weight_ih").T, name("bias"), np.ascontiguousarray(W_hh.T), None, None, None)
         else:
-            sigmoid_gates = {"lstm": [1, 1, 0, 1], "gru": [1, 1, 0]}[cell]  # torch's order: i f g o; r z n
+            sigmoid_gates = np.array({"lstm": [1, 1, 0, 1], "gru": [1, 1, 0]}[cell])  # torch's order: i f g o; r z n
             scale = np.repeat(np.where(sigmoid_gates, np.float32(0.5), np.float32(1.0)), H)  # (G,)
-            W_hh_T = np.multiply(W_hh.T, scale, order="C")  # (H, G)
+            W_ih_T, W_hh_T = (np.multiply(m.T, scale, order="C") for m in (name("weight_ih"), W_hh))
             if cell == "lstm":  # both biases go in once, as torch adds them
-                prepared = name("bias_ih") + name("bias_hh"), scale, W_hh_T, None
+                offset = np.repeat(np.where(sigmoid_gates, np.float32(0.5), np.float32(0.0)), H)  # (G,)
+                prepared = CellWeights(W_ih_T, (name("bias_ih") + name("bias_hh")) * scale, W_hh_T, None, scale, offset)
             else:
-                prepared = name("bias_ih"), scale, W_hh_T, name("bias_hh") * scale
+                prepared = CellWeights(W_ih_T, name("bias_ih") * scale, W_hh_T, name("bias_hh") * scale, None, None)
         _PREPARED[key] = prepared
         weakref.finalize(W_hh, _PREPARED.pop, key, None)
     return _PREPARED[key]
 
 
 def _input_part(w: Weights, prefix: str, layer: int, direction: str, cell: str, x: np.ndarray) -> np.ndarray:
-    """(N, I) -> (N, G): the input part of every step at once, (x W_ih^T + b_x) * scale."""
-    b_x, scale, _, _ = _cell_weights(w, prefix, layer, direction, cell)
-    xw = np.matmul(x, w[f"{prefix}.weight_ih_l{layer}{direction}"].T)  # (N, G)
-    xw += b_x
-    if scale is not None:
-        xw *= scale
+    """(N, I) -> (N, G): the input part of every step at once, x W_ih_T + b_x (see CellWeights)."""
+    weights = _cell_weights(w, prefix, layer, direction, cell)
+    xw = np.matmul(x, weights.W_ih_T)  # (N, G)
+    xw += weights.b_x
     return xw
 
 
@@ -109,7 +117,8 @@ def _direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, a
     sequence starting from a zero state at its own last token. A forward run may start from the
     state h0 (B, H) instead, and take c (B, H) as the LSTM's cell state buffer: its start (zeros,
     or h0's), then its last."""
-    _, _, W_hh_T, b_h = _cell_weights(w, prefix, layer, direction, cell)
+    weights = _cell_weights(w, prefix, layer, direction, cell)
+    W_hh_T = weights.W_hh_T
     H = W_hh_T.shape[0]
     B = counts.max(initial=0)
     gates = np.empty((B, W_hh_T.shape[1]), np.float32)  # (B, G)
@@ -129,9 +138,9 @@ def _direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, a
         if cell == "rnn":
             _rnn_step(activation, W_hh_T, xt, h_prev, m, h)
         elif cell == "lstm":
-            _lstm_step(W_hh_T, xt, h_prev, m, gates[:n], c[:n], tmp[:n], h)
+            _lstm_step(weights, xt, h_prev, m, gates[:n], c[:n], tmp[:n], h)
         else:
-            _gru_step(W_hh_T, b_h, xt, h_prev, m, gates[:n], tmp[:n], h)
+            _gru_step(W_hh_T, weights.b_h, xt, h_prev, m, gates[:n], tmp[:n], h)
         prev = t
 
 
@@ -145,19 +154,20 @@ def _rnn_step(activation: str, W_hh_T: np.ndarray, xt: np.ndarray, h_prev: np.nd
     _activate(activation, h)
 
 
-def _lstm_step(W_hh_T: np.ndarray, xt: np.ndarray, h_prev: np.ndarray | None, m: int, g: np.ndarray,
+def _lstm_step(weights: CellWeights, xt: np.ndarray, h_prev: np.ndarray | None, m: int, g: np.ndarray,
                cn: np.ndarray, tn: np.ndarray, h: np.ndarray) -> None:
     """One LSTM step (see _rnn_step): g (n, G) the gates, cn (n, H) the cell state and tn (n, H)
-    scratch, all views of _direction's buffers."""
-    H = W_hh_T.shape[0]
+    scratch, all views of _direction's buffers. The gates' affine map after tanh runs over the
+    whole contiguous block with per-column vectors, not over the sigmoid gates' column slices:
+    numpy walks those row by row (about 4x slower)."""
+    H = weights.W_hh_T.shape[0]
     if m:
-        np.matmul(h_prev, W_hh_T, out=g[:m])
+        np.matmul(h_prev, weights.W_hh_T, out=g[:m])
         g[:m] += xt[:m]
     g[m:] = xt[m:]
     np.tanh(g, out=g)
-    for sig in (g[:, :2 * H], g[:, 3 * H:]):  # i, f; o: tanh(a / 2) -> sigmoid(a)
-        sig += 1.0
-        sig *= 0.5
+    g *= weights.post_scale  # i, f, o: tanh(a / 2) * 0.5 + 0.5 = sigmoid(a); g: tanh(a) * 1 + 0
+    g += weights.post_offset
     i, f, cand, o = g[:, :H], g[:, H:2 * H], g[:, 2 * H:3 * H], g[:, 3 * H:]
     cn *= f  # rows [m, n) of the cell state are still zero
     np.multiply(i, cand, out=tn)
