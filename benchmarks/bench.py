@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -167,9 +166,11 @@ def rnncli_command(task: str, model: str, args: list[str]) -> list[str]:
 
 
 def script_command(task: str, model: str, args: list[str]) -> list[str] | None:
-    """The `rnncli` console script's command, when it is on PATH."""
-    script = shutil.which("rnncli")
-    return [script, task, "--model", model, *args] if script else None
+    """The `rnncli` console script of the Python running this benchmark (its bin/ or Scripts/),
+    when it has one: not whatever `rnncli` is first on PATH, which may be another installation
+    (a pyenv shim, another virtual environment)."""
+    script = Path(sys.executable).parent / ("rnncli.exe" if os.name == "nt" else "rnncli")
+    return [str(script), task, "--model", model, *args] if script.is_file() else None
 
 
 def job_benches(task: str, model: str, args: list[str], jobs: list[int], busy: int = 0, **fields) -> list[Bench]:
@@ -228,7 +229,7 @@ def cold_target(bench: Bench) -> str:
 
 
 def cold_benches(task: str, models: list[str], args: list[str]) -> list[Bench]:
-    """`python -m rnncli` and, when it is on PATH, the `rnncli` script, for each model."""
+    """`python -m rnncli` and, where this Python has one, its `rnncli` script, for each model."""
     benches = []
     for model in models:
         label = f"rnncli {task} -m {model_label(model)}"
