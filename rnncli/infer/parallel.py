@@ -4,7 +4,9 @@ classifier's batches, results handed on in input order.
 One run's stages share one set of worker processes (`Workers`), each stage's model held in
 every worker under a name. Batches run here while no more input is waiting (a person typing,
 `tail -f`) and when the whole input is one batch: workers start only once a second batch is
-ready (or the tokenizer has a second window batch), so short inputs pay nothing. How many
+ready (or the tokenizer has a second window batch), so short inputs pay nothing; while the
+workers run a tokenizer's window batches, this process runs the last one itself, as it would
+otherwise only wait. How many
 start, by default, is decided then: the cores that were idle since the run began, this
 process's own included (`FreeCores`), so that a busy machine gets fewer. At most 2 x jobs
 batches are in flight, which bounds memory; whenever the input runs dry, every batch sent off
@@ -215,7 +217,9 @@ class Workers:
         """[engine.method(p) for p in payloads], in workers when there are several and workers are wanted."""
         if len(payloads) < 2 or not (self.pool is not None or self.wanted()):
             return [self.here(engine, method, p) for p in payloads]
-        return [result(f) for f in [self.submit(engine, method, p) for p in payloads]]
+        futures = [self.submit(engine, method, p) for p in payloads[:-1]]
+        last = self.here(engine, method, payloads[-1])  # this process would only wait: it takes the last one
+        return [result(f) for f in futures] + [last]
 
     def ordered_map(self, engine: str, method: str, groups: Iterable[G], payload: Callable[[G], Any],
                     input_waiting: Callable[[], bool] = lambda: True) -> Iterator[tuple[G, Any]]:

@@ -107,6 +107,15 @@ def test_the_cli_default_is_decided_later_and_a_person_typing_gets_one(monkeypat
     assert (workers(None, False), workers(0, False), workers(2, False), workers(None, True)) == (None, 6, 2, 1)
 
 
+def test_a_map_runs_its_last_batch_here_while_the_workers_run_the_others():
+    """This process would only wait for a map's results (the tokenizer's windows): it takes the
+    last batch itself, and the results come back in the batches' order."""
+    with Workers({"engine": Pids()}, 2) as workers:
+        results = workers.map("engine", "run", [[i] for i in range(5)])
+    assert [batch for _, batch in results] == [[i] for i in range(5)]
+    assert [pid == os.getpid() for pid, _ in results] == [False, False, False, False, True]
+
+
 def test_the_tokenizer_windows_run_in_the_workers_to_the_same_result():
     from rnncli.infer.tokenizer import open_tokenizer
 
