@@ -4,9 +4,10 @@ classifier's batches, results handed on in input order.
 One run's stages share one set of worker processes (`Workers`), each stage's model held in
 every worker under a name. Batches run here while no more input is waiting (a person typing,
 `tail -f`) and when the whole input is one batch: workers start only once a second batch is
-ready (or the tokenizer has a second window batch), so short inputs pay nothing; while the
-workers run a tokenizer's window batches, this process runs the last one itself, as it would
-otherwise only wait. How many
+ready (or the tokenizer has a second window batch), so short inputs pay nothing. This process
+runs a batch itself where it would otherwise only wait: the last of a tokenizer's window
+batches, and the next model batch while the workers hold 2 x jobs - 1 and the oldest is not
+done (not while input arrives slowly: output keeps pace). How many
 start, by default, is decided then: the cores that were idle since the run began, this
 process's own included (`FreeCores`), so that a busy machine gets fewer. At most 2 x jobs
 batches are in flight, which bounds memory; whenever the input runs dry, every batch sent off
@@ -252,13 +253,25 @@ class Workers:
             if self.pool is None:
                 yield group, self.here(engine, method, payload(group))
                 continue
-            pending.append((group, self.submit(engine, method, payload(group))))
+            if len(pending) >= 2 * self.jobs - 1 and not pending[0][1].done() and input_waiting():
+                pending.append((group, _done(self.here(engine, method, payload(group)))))  # it would only wait
+            else:
+                pending.append((group, self.submit(engine, method, payload(group))))
             while pending and (len(pending) >= 2 * self.jobs or pending[0][1].done() or not input_waiting()):
                 done, future = pending.popleft()
                 yield done, result(future)
         while pending:
             done, future = pending.popleft()
             yield done, result(future)
+
+
+def _done(value: Any) -> Future:
+    """A future that holds `value` already."""
+    from concurrent.futures import Future
+
+    future = Future()
+    future.set_result(value)
+    return future
 
 
 def result(future: Future) -> Any:

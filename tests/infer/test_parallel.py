@@ -34,7 +34,21 @@ def test_batches_come_back_in_order_from_the_workers():
     results = list(ordered_map(Pids(), "run", ([i] for i in range(20)), lambda g: g * 2, jobs=2))
     assert [group for group, _ in results] == [[i] for i in range(20)]
     assert [batch for _, (_, batch) in results] == [[i, i] for i in range(20)]
-    assert os.getpid() not in {pid for _, (pid, _) in results}  # the workers did the work
+    assert {pid for _, (pid, _) in results} - {os.getpid()}  # the workers did work
+
+
+class Slow(Pids):
+    def run(self, batch):
+        time.sleep(0.3)
+        return super().run(batch)
+
+
+def test_when_the_workers_are_full_this_process_runs_the_next_batch_itself():
+    """Two workers hold three batches (one running each, one queued) while the oldest is not
+    done: this process would only wait, so it runs the fourth itself, and hands it on in its place."""
+    results = list(ordered_map(Slow(), "run", ([i] for i in range(4)), lambda g: g, jobs=2))
+    assert [batch for _, (_, batch) in results] == [[i] for i in range(4)]
+    assert [pid == os.getpid() for _, (pid, _) in results] == [False, False, False, True]
 
 
 @pytest.mark.parametrize("groups, waiting", [([[1]], True), ([[1], [2], [3]], False)], ids=["one batch", "slow input"])
