@@ -51,11 +51,9 @@ class RnnCliGroup(typer.core.TyperGroup):
     one for unexpected errors)."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        from rnncli.cli.views.console import quiet_broken_pipes
         from rnncli.cli.streams import ReaderGone, guard_streams, silence_stdout, write_stderr
 
         guard_streams()
-        quiet_broken_pipes()
         try:
             code = super().main(args, prog_name or "rnncli", complete_var, standalone_mode=False, **extra)
             code = code if isinstance(code, int) else EXIT_OK

@@ -152,14 +152,17 @@ sys.meta_path.insert(0, Interrupt())
 """ + CLI
 
 
-@pytest.mark.parametrize("module", ["rnncli.cli", "typer", "rnncli.cli.train", "rnncli.cli.streams", "rich.console",
-                                    "rnncli.cli.views.console"])
+@pytest.mark.parametrize("module, args", [
+    ("rnncli.cli", ["--version"]), ("typer", ["--version"]), ("rnncli.cli.train", ["--version"]),
+    ("rnncli.cli.streams", ["--version"]), ("rnncli.cli.views.console", ["tag", "I study"]),
+    ("rich.console", ["models"]), ("rich.table", ["tag", "-f", "table", "I study"])])
 @pytest.mark.parametrize("error", ["KeyboardInterrupt",
                                    "RuntimeError('Error calling __set_name__') from KeyboardInterrupt()"],
                          ids=["interrupt", "interrupt-in-set-name"])
-def test_ctrl_c_while_starting(module, error):
-    # the last three are imported by the root command itself, before its error handling
-    result = python(INTERRUPT_AT_IMPORT.format(module=module, error=error), "--version", timeout=60)
+def test_ctrl_c_while_starting(module, args, error):
+    # streams is imported by the root command itself, before its error handling; views.console
+    # by the commands that print, and rich only by one that draws (a table), when it first does
+    result = python(INTERRUPT_AT_IMPORT.format(module=module, error=error), *args, timeout=60)
     assert result.returncode == 130 and result.stderr == b"rnncli: error: interrupted\n"
 
 

@@ -1,7 +1,8 @@
 """The consoles every view draws on, and the lines on stderr.
 
 Rich consoles that keep user text as data (no markup, emoji codes or highlighting), sized
-to the terminal or to COLUMNS; the one place that asks whether a stream is a terminal; the
+to the terminal or to COLUMNS, rich imported only when one is made (a table, a progress bar,
+an error on a terminal); the one place that asks whether a stream is a terminal; the
 `rnncli: error: ...` and `rnncli: warning: ...` lines. User text is printed with control
 characters shown as U+FFFD.
 """
@@ -10,12 +11,16 @@ from __future__ import annotations
 
 import os
 import sys
-
-import rich.console
-from rich.text import Text
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from rnncli.cli.streams import ReaderGone, write_stderr
 from rnncli.text.hygiene import printable
+
+if TYPE_CHECKING:  # rich is imported when a console is first made: tsv, jsonl and conllu output never load it
+    import rich.console
+
+    Console = rich.console.Console
 
 
 def _raise_broken_pipe(console: rich.console.Console) -> None:
@@ -23,25 +28,35 @@ def _raise_broken_pipe(console: rich.console.Console) -> None:
     raise ReaderGone()
 
 
-def quiet_broken_pipes() -> None:
-    """Rich ends a closed pipe with exit 1 (`rnncli --help | head -1` would fail under
-    `set -o pipefail`); make every Rich console raise ReaderGone instead, which the CLI
-    ends with exit 0, as for plain output. Typer's help pages use Rich consoles of their own."""
+@lru_cache(maxsize=1)
+def _console_class() -> type:
+    """Rich's console with user data kept as data: no markup (`[/usr/lib]` is text, not a
+    tag), no emoji codes, no highlighting; styles come from Text objects and table columns
+    only. Made when first wanted, as is this: Rich ends a closed pipe with exit 1 (`rnncli
+    models | head -1` would fail under `set -o pipefail`), so every Rich console is made to
+    raise ReaderGone instead, which the CLI ends with exit 0, as for plain output."""
+    import rich.console
+
     rich.console.Console.on_broken_pipe = _raise_broken_pipe
+
+    class Console(rich.console.Console):
+        def __init__(self, **kwargs):
+            super().__init__(markup=False, emoji=False, highlight=False, no_color="NO_COLOR" in os.environ,
+                             _environ=_sizes_checked(), **kwargs)
+
+    return Console
+
+
+def __getattr__(name: str) -> type:
+    """`Console`, the class of _console_class, made (and rich imported) when first asked for."""
+    if name == "Console":
+        return _console_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def is_terminal(stream) -> bool:
     """Whether `stream` (sys.stdout or sys.stderr) is a terminal: the one place the CLI asks."""
     return stream.isatty()
-
-
-class Console(rich.console.Console):
-    """Rich's console with user data kept as data: no markup (`[/usr/lib]` is text, not a
-    tag), no emoji codes, no highlighting. Styles come from Text objects and table columns only."""
-
-    def __init__(self, **kwargs):
-        super().__init__(markup=False, emoji=False, highlight=False, no_color="NO_COLOR" in os.environ,
-                         _environ=_sizes_checked(), **kwargs)
 
 
 def _size(name: str) -> int | None:
@@ -57,14 +72,14 @@ def _sizes_checked() -> dict[str, str]:
 
 
 def stderr_console() -> Console:
-    return Console(stderr=True, log_path=False)
+    return _console_class()(stderr=True, log_path=False)
 
 
 def stdout_console() -> Console:
     """Colour only on a terminal and never with NO_COLOR; the terminal's width, or COLUMNS, or
     120 when neither says."""
     fixed = not is_terminal(sys.stdout) and _size("COLUMNS") is None
-    return Console(soft_wrap=False, width=120 if fixed else None)
+    return _console_class()(soft_wrap=False, width=120 if fixed else None)
 
 
 def one_line(message: str) -> str:
@@ -76,6 +91,8 @@ def print_error(message: str) -> None:
     """One line on stderr: `rnncli: error: ...`."""
     text = one_line(message)
     if is_terminal(sys.stderr) and "NO_COLOR" not in os.environ:
+        from rich.text import Text
+
         try:
             stderr_console().print(Text.assemble(("rnncli: error:", "bold red"), " ", text), soft_wrap=True)
             return

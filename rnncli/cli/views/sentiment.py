@@ -9,14 +9,16 @@ in jsonl, nothing in the table.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-from rich.text import Text
-
-from rnncli.cli.views.console import Console, stdout_console
+from rnncli.cli.views.console import stdout_console
 from rnncli.cli.views.formats import bar, json_prob, prob_text
 from rnncli.text.hygiene import printable
 
 LABEL_STYLES = {"positive": "bold green", "negative": "bold red"}
+
+if TYPE_CHECKING:
+    from rnncli.cli.views.console import Console
 
 
 def sentiment_tsv(text: str, label: str | None, probs: dict[str, float]) -> str:
@@ -34,6 +36,8 @@ def sentiment_json(text: str, label: str | None, probs: dict[str, float], line: 
 
 def sentiment_row(console: Console, text: str, label: str, probs: dict[str, float]) -> None:
     """One text: its label, a probability bar, and the other labels' probabilities."""
+    from rich.text import Text
+
     line = Text()
     line.append(f"{label:<9}", style=LABEL_STYLES.get(label, "bold"))
     line.append(f"{probs[label]:.2f} ")

@@ -18,10 +18,14 @@ leaves it out (sent_id keeps the line numbers), and the table shows nothing.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-from rnncli.cli.views.console import Console, print_warning, stdout_console
+from rnncli.cli.views.console import print_warning, stdout_console
 from rnncli.cli.views.formats import bar, json_prob, prob_text
 from rnncli.text.hygiene import printable
+
+if TYPE_CHECKING:
+    from rnncli.cli.views.console import Console
 
 
 def opens(multiwords: list[tuple[str, str] | None] | None, i: int) -> tuple[str, str] | None:
