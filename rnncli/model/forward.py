@@ -53,7 +53,7 @@ class CellWeights(NamedTuple):
     W_hh_T: np.ndarray  # (H, G): the state part is h W_hh_T (+ b_h), contiguous (BLAS is fastest on it so)
     b_h: np.ndarray | None  # (G,): the GRU's, kept apart; None for the others
     post_scale: np.ndarray | None  # (G,): the LSTM's gates are tanh(a) * post_scale + post_offset,
-    post_offset: np.ndarray | None  # (G,)  i.e. sigmoid(a) = (tanh(a / 2) + 1) / 2 and tanh(a) for g
+    post_offset: np.ndarray | None  # (G,)  i.e. sigmoid(a) = tanh(a / 2) * 0.5 + 0.5, and tanh(a) for g
 
 
 _PREPARED: dict[tuple[int, str], CellWeights] = {}  # (id of W_hh, cell) -> its CellWeights, dropped with W_hh
