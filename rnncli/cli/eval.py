@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from rnncli.cli.options import (DEFAULT_TOKENIZER, AsJson, DataTokenizer, LabelNames, Mismatches, ModelNames,
+from rnncli.cli.options import (AsJson, EvalTokenizer, LabelNames, Mismatches, ModelNames,
                                 ReportFile, Tagset, TokenizerOption, split_label_names, tokenizer_name)
 from rnncli.errors import EXIT_USAGE, RnnCliError
 
@@ -30,19 +30,19 @@ Raw = Annotated[bool, typer.Option("--raw", help=(
 
 
 def check_report(report_path: Optional[Path], data: Path, models: list[str], task: str,
-                 tokenizer: Optional[str] = None) -> None:
+                 tokenizers: tuple[str, ...] = ()) -> None:
     """Before any scoring: the report can be written and is neither the data nor a model
-    file (the tokenizer's too, for raw text: `tokenizer` is its name)."""
+    file (nor a tokenizer's, named in `tokenizers`)."""
     from rnncli.files import check_outputs
     from rnncli.infer.tokenizer import tokenizer_file
     from rnncli.model.bundled import resolve_model
 
     check_outputs([("--report", report_path)], [("--data", data)] + [("--model", resolve_model(m, task)) for m in models]
-                  + [("--tokenizer", tokenizer_file(tokenizer) if tokenizer else None)])
+                  + [("--tokenizer", tokenizer_file(t)) for t in tokenizers if t != "none"])
 
 
 def eval_sentiment(data: SentimentData, model: ModelNames = ["lstm"], label_names: LabelNames = None,  # noqa: B006
-                   tokenizer: DataTokenizer = DEFAULT_TOKENIZER, as_json: AsJson = False,
+                   tokenizer: EvalTokenizer = None, as_json: AsJson = False,
                    report_path: ReportFile = None) -> None:
     """Accuracy, per-label precision/recall/F1, confusion matrix.
 
@@ -56,17 +56,20 @@ def eval_sentiment(data: SentimentData, model: ModelNames = ["lstm"], label_name
     """
     from rnncli.cli.views.eval import show_sentiment
     from rnncli.data.labelled import as_the_pipeline_reads, read_labelled
-    from rnncli.infer.tokenizer import open_tokenizer
+    from rnncli.infer.tokenizer import open_tokenizer, trained_tokenizer
     from rnncli.evaluate.scores import evaluate_sentiment
     from rnncli.model.bundled import open_model
 
-    check_report(report_path, data, model, "sentiment", None if tokenizer == "none" else tokenizer)
+    check_report(report_path, data, model, "sentiment", (tokenizer or "none",))
     classifiers = [open_model(m, "sentiment") for m in model]
+    tokenizers = [tokenizer or trained_tokenizer(c) for c in classifiers]  # each model's own unless one is named
+    check_report(report_path, data, [], "sentiment", tuple(tokenizers))
     examples = read_labelled(data, split_label_names(label_names))
-    if tokenizer != "none":
-        examples = as_the_pipeline_reads(examples, open_tokenizer(tokenizer, "lines"))
-    reports = [evaluate_sentiment(c, examples) for c in classifiers]
-    documents = [{"model": str(c.path), "data": str(data), **r.to_dict()} for c, r in zip(classifiers, reports)]
+    read = {t: examples if t == "none" else as_the_pipeline_reads(examples, open_tokenizer(t, "lines"))
+            for t in dict.fromkeys(tokenizers)}
+    reports = [evaluate_sentiment(c, read[t]) for c, t in zip(classifiers, tokenizers)]
+    documents = [{"model": str(c.path), "data": str(data), "tokenizer": t, **r.to_dict()}
+                 for c, r, t in zip(classifiers, reports, tokenizers)]
     show_sentiment([c.name for c in classifiers], reports, documents, data, as_json, report_path)
 
 
@@ -92,7 +95,7 @@ def eval_tagger(data: TaggedData, model: ModelNames = ["lstm"], tagset: ReportTa
 
     if not raw and (tokenizer is not None or mismatches is not None):
         raise RnnCliError("--tokenizer and --mismatches are for raw text: add --raw", EXIT_USAGE)
-    check_report(report_path, data, model, "tagger", tokenizer_name(tokenizer) if raw else None)
+    check_report(report_path, data, model, "tagger", (tokenizer_name(tokenizer),) if raw else ())
     taggers = [open_model(m, "tagger") for m in model]
     if raw:
         eval_raw(data, taggers, tokenizer, mismatches, as_json, report_path)
@@ -117,7 +120,7 @@ def eval_tokenizer(data: RawData, tokenizer: TokenizerOption = None, mismatches:
       rnncli eval tokenizer --data en_ewt-ud-test.conllu --mismatches 20
       rnncli eval tokenizer --tokenizer treebank --data en_ewt-ud-dev.conllu
     """
-    check_report(report_path, data, [], "tokenizer", tokenizer_name(tokenizer))
+    check_report(report_path, data, [], "tokenizer", (tokenizer_name(tokenizer),))
     eval_raw(data, [None], tokenizer, mismatches, as_json, report_path)
 
 

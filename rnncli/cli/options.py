@@ -76,16 +76,21 @@ Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", min=0, max=MAX_THRE
 AsJson = Annotated[bool, typer.Option("--json", help="Print the full report or description as JSON.")]
 ReportFile = Annotated[Optional[Path], typer.Option("--report", metavar="FILE",
                                                     help="Also write the full report to this JSON file.")]
+TOKENIZERS = ("lstm (the bundled character-level recurrent tokenizer), rnn (its vanilla RNN twin: 1.7x as fast, "
+              "slightly less accurate), treebank (NLTK's Punkt and Treebank rules) or the path of a tokenizer model")
 TokenizerOption = Annotated[Optional[str], typer.Option(
     metavar="NAME", show_default=DEFAULT_TOKENIZER,
-    help="How text (and lines) is cut into sentences and tokens: lstm (the bundled character-level recurrent "
-         "tokenizer), rnn (its vanilla RNN twin: 1.7x as fast, slightly less accurate), treebank (NLTK's Punkt "
-         "and Treebank rules) or the path of a tokenizer model.")]
-DataTokenizer = Annotated[str, typer.Option(
-    "--tokenizer", metavar="NAME",
-    help="How each labelled text is read: as rnncli sentiment reads raw text, written as people write it (SST's "
-         "\"does n't\" as \"doesn't\", by NLTK's Treebank detokenizer) and cut by this tokenizer (lstm, rnn, "
-         "treebank or a tokenizer model's path); none: the data's own tokens, split on spaces.")]
+    help=f"How text (and lines) is cut into sentences and tokens: {TOKENIZERS}.")]
+SentimentTokenizer = Annotated[Optional[str], typer.Option(
+    "--tokenizer", metavar="NAME", show_default="the one that cut the model's training texts",
+    help=f"How text (and lines) is cut into sentences and tokens: {TOKENIZERS}.")]
+DATA_TOKENIZER = ("How each labelled text is read: as rnncli sentiment reads raw text, written as people write it "
+                  "(SST's \"does n't\" as \"doesn't\", by NLTK's Treebank detokenizer) and cut by this tokenizer "
+                  "(lstm, rnn, treebank or a tokenizer model's path); none: the data's own tokens, split on spaces.")
+DataTokenizer = Annotated[str, typer.Option("--tokenizer", metavar="NAME", help=DATA_TOKENIZER)]
+EvalTokenizer = Annotated[Optional[str], typer.Option("--tokenizer", metavar="NAME", help=DATA_TOKENIZER,
+                                                      show_default="each model's own, the one that cut its training "
+                                                                   "texts")]
 Mismatches = Annotated[Optional[int], typer.Option(
     min=0, metavar="N", show_default="10", help="How many of the most frequent tokenization mismatches to list.")]
 LabelNames = Annotated[Optional[str], typer.Option(metavar="NAMES", show_default="negative,positive for 0/1 labels",

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from rnncli.cli.options import (InputFile, Jobs, ModelName, SentimentFormat, SentimentInput, TextArgs,
-                                TokenizerOption, output_format, refuse_input_as_output, tokenizer_name, workers)
+                                SentimentTokenizer, output_format, refuse_input_as_output, workers)
 
 SentimentInputFormat = Annotated[SentimentInput, typer.Option("--input-format", "-I",
                                                               help="What the input is (see above).")]
@@ -21,7 +21,7 @@ def sentiment(
     input_format: SentimentInputFormat = "lines",
     fmt: SentimentFormatOption = "auto",
     model: ModelName = "lstm",
-    tokenizer: TokenizerOption = None,
+    tokenizer: SentimentTokenizer = None,
     jobs: Jobs = None,
 ) -> None:
     """Sentiment of each text: a label and its probability.
@@ -45,15 +45,18 @@ def sentiment(
     from rnncli.cli.views import sentiment as view
     from rnncli.cli.views.console import print_warning
     from rnncli.infer.sentiment import classify_lines
-    from rnncli.infer.tokenizer import open_tokenizer, tokenizer_file
+    from rnncli.infer.tokenizer import open_tokenizer, tokenizer_file, trained_tokenizer
     from rnncli.infer.unfamiliar import watched
     from rnncli.model.bundled import open_model, resolve_model
     from rnncli.text.inputs import open_input
 
-    fmt, tokenizer = output_format(fmt, "tsv"), tokenizer_name(tokenizer)
-    refuse_input_as_output(text, input_path, [resolve_model(model, "sentiment"), tokenizer_file(tokenizer)])
+    fmt = output_format(fmt, "tsv")
+    refuse_input_as_output(text, input_path, [resolve_model(model, "sentiment"), tokenizer and tokenizer_file(tokenizer)])
+    classifier = open_model(model, "sentiment")
+    tokenizer = tokenizer or trained_tokenizer(classifier)  # the one that cut its training texts
+    refuse_input_as_output(text, input_path, [tokenizer_file(tokenizer)])
     source = open_input(text, input_path, print_warning)
-    classifier, cutter = open_model(model, "sentiment"), open_tokenizer(tokenizer, input_format.value)
+    cutter = open_tokenizer(tokenizer, input_format.value)
     lines = watched(source.lines, cutter.model.words, cutter.name, print_warning) if cutter else source.lines
     results = classify_lines(classifier, lines, input_format.value, source.source, input_waiting=source.input_waiting,
                              jobs=workers(jobs, source.interactive), tokenizer=cutter)

@@ -23,9 +23,10 @@ from rnncli.model.encoding import Batch, length_groups
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.model.forward import tagger_forward
 from rnncli.model.bundled import BUNDLED, bundled_models, model_spec, open_model, resolve_model
+from rnncli.model.config import DEFAULT_TOKENIZER
 from rnncli.model.model_file import ModelFile
 from rnncli.text.multiword import Expander
-from rnncli.text.segmentation import Segment, boundary_candidates, codepoints, decode, windows
+from rnncli.text.segmentation import Segment, boundary_candidates, decode, windows
 from rnncli.model.vocab import Vocab
 
 if TYPE_CHECKING:
@@ -62,9 +63,11 @@ class CharEncoder:
         return found
 
     def ids(self, text: str) -> np.ndarray:
-        """(N,) ids of the text's characters, each distinct character looked up once."""
-        unique, inverse = np.unique(codepoints(text), return_inverse=True)
-        return np.array([self.id(chr(c)) for c in unique], dtype=np.int64)[inverse.reshape(-1)]
+        """(N,) ids of the text's characters (those not yet cached looked up one by one)."""
+        ids = np.array([self.cache.get(ch, -1) for ch in text], dtype=np.int64)  # (N,)
+        for i in np.flatnonzero(ids < 0).tolist():
+            ids[i] = self.id(text[i])
+        return ids
 
     def batch(self, texts: list[str], candidates: bool = False) -> Batch:
         """Padded ids (B, T) of texts, in the shape the forward pass takes (no char features);
@@ -152,3 +155,35 @@ def open_tokenizer(spec: str, input_format: str = "text") -> Tokenizer | None:
         raise RnnCliError(f"unknown tokenizer {spec!r}; use {', '.join(BUNDLED['tokenizer'])}, treebank or the path "
                           "of a tokenizer model", EXIT_USAGE)
     return Tokenizer(open_model(spec, "tokenizer"))
+
+
+def _named(spec: str) -> bool:
+    """Whether a --tokenizer value names a tokenizer rather than a file: none, treebank, a
+    bundled tokenizer's short or full name."""
+    return spec in ("none", "treebank", *BUNDLED["tokenizer"]) or spec in (p.stem for p in bundled_models())
+
+
+def recorded_tokenizer(spec: str) -> str:
+    """How `train sentiment` records its --tokenizer in the model file (see trained_tokenizer):
+    a name as given, a bundled file by its name, any other file by its absolute path, so that
+    the model finds it from any folder."""
+    if _named(spec):
+        return spec
+    path = Path(spec).resolve()
+    return next((p.stem for p in bundled_models() if p.resolve() == path), str(path))
+
+
+def trained_tokenizer(model: ModelFile) -> str:
+    """The tokenizer that cut a sentiment model's training texts, as its file records it, so
+    that raw text reaches the model as its training texts did; the default tokenizer for a
+    model that records none or kept its data's own tokens (`none`). A recorded file that is
+    gone is an error that says so."""
+    training = model.meta.get("training")
+    data = training.get("data") if isinstance(training, dict) else None
+    spec = data.get("tokenizer") if isinstance(data, dict) else None
+    if not isinstance(spec, str) or spec in ("", "none"):
+        return DEFAULT_TOKENIZER
+    if not _named(spec) and not Path(spec).exists():
+        raise RnnCliError(f"{model.path}: its training texts were cut by the tokenizer {spec}, which is not there; "
+                          "name the tokenizer to cut text with (--tokenizer)", EXIT_USAGE)
+    return spec

@@ -161,10 +161,14 @@ def codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
 
 
+_SPACE = re.compile(r"\s")  # in a str pattern, exactly the characters of str.isspace
+
+
 def whitespace(text: str) -> np.ndarray:
-    """(N,) bool: which characters are whitespace (str.isspace), each distinct character tested once."""
-    unique, inverse = np.unique(codepoints(text), return_inverse=True)
-    return np.array([chr(c).isspace() for c in unique], dtype=bool)[inverse.reshape(-1)]
+    """(N,) bool: which characters are whitespace (str.isspace)."""
+    space = np.zeros(len(text), dtype=bool)
+    space[[m.start() for m in _SPACE.finditer(text)]] = True
+    return space
 
 
 def _char_class(ch: str) -> int:
@@ -228,19 +232,26 @@ def decode(text: str, labels: Sequence[int] | np.ndarray) -> list[list[Segment]]
         return []
     space = whitespace(text)
     labels = past_marks(text, np.asarray(labels), space)
-    next_space = np.append(space[1:], True)
-    ends = ~space & ((labels == TOKEN) | (labels == SENTENCE) | next_space)  # a token's last character
-    starts = ~space & np.insert(space[:-1] | ends[:-1], 0, True)
-    splits = (np.flatnonzero(~space & ~ends & (labels == WORD)) + 1).tolist()  # a word ends, its token goes on
+    not_space = ~space
+    ends = labels == TOKEN  # becomes: a token's last character
+    ends |= labels == SENTENCE
+    ends[:-1] |= space[1:]
+    ends[-1] = True
+    ends &= not_space
+    starts = np.empty_like(space)  # a token's first character
+    starts[0] = True
+    np.logical_or(space[:-1], ends[:-1], out=starts[1:])
+    starts &= not_space
+    splits = (np.flatnonzero(not_space & ~ends & (labels == WORD)) + 1).tolist()  # a word ends, its token goes on
     sentence_ends = set((np.flatnonzero(labels == SENTENCE) + 1).tolist())
-    multi = labels == MULTIWORD
+    multi = set(np.flatnonzero(labels == MULTIWORD).tolist())
     sentences, current, j = [], [], 0
     for start, end in zip(np.flatnonzero(starts).tolist(), (np.flatnonzero(ends) + 1).tolist()):
         k = j
         while k < len(splits) and splits[k] < end:  # splits fall inside tokens, in order
             k += 1
         if k == j:
-            current.append(Segment(start, end, [text[start:end]], bool(multi[start]) and end - start > 1))
+            current.append(Segment(start, end, [text[start:end]], start in multi and end - start > 1))
         else:
             cuts = [start, *splits[j:k], end]
             current.append(Segment(start, end, [text[a:b] for a, b in zip(cuts, cuts[1:])]))

@@ -27,7 +27,8 @@ from rnncli.model.model_file import ModelFile
 from rnncli.text.multiword import Expander
 from rnncli.text.segmentation import LABELS, MULTIWORD_LABELS, Paragraph, has_multiword, segmentation_f1
 from rnncli.model.tagsets import default_head, head_names
-from rnncli.infer.tokenizer import CATEGORY_ITEMS, CharEncoder, char_key, open_tokenizer, tokenizer_file
+from rnncli.infer.tokenizer import (CATEGORY_ITEMS, CharEncoder, char_key, open_tokenizer, recorded_tokenizer,
+                                    tokenizer_file)
 from rnncli.train.job import TrainJob
 from rnncli.train.loop import accuracy, make_batches
 from rnncli.train.model import SentimentModel, TaggerModel, TokenizerModel, batch_tensors
@@ -263,7 +264,7 @@ class SentimentTask(Task):
 
     def describe_data(self, job: TrainJob, splits: Splits) -> dict:
         return {"train": list(job.train), "dev": sources(job.dev), "test": job.test, "train_texts": len(splits.train),
-                "tokenizer": self.tokenizer}
+                "tokenizer": recorded_tokenizer(self.tokenizer)}
 
 
 @dataclass

@@ -4,6 +4,7 @@ file kept safe from the outputs."""
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -111,6 +112,59 @@ def test_training_reads_the_texts_through_the_tokenizer_and_says_which(tmp_path)
     assert {"feel-good", "n't"} <= set(kept.words.items) and "feel-good" not in cut.words.items
     assert {"feel", "good", "-", "n't"} <= set(cut.words.items)
     assert (kept.meta["training"]["data"]["tokenizer"], cut.meta["training"]["data"]["tokenizer"]) == ("none", "lstm")
+
+
+FOREIGN = "Привет мир как дела у тебя сегодня"  # never seen by a tokenizer: its warning names it
+
+
+def test_a_model_reads_raw_text_through_the_tokenizer_its_training_texts_went_through(tmp_path):
+    from rnncli.api import Sentiment
+    from rnncli.train import SentimentTask, train
+
+    models = {t: train(tiny_sentiment_job(tmp_path / f"{t}.safetensors"), SentimentTask(tokenizer=t)).out
+              for t in ("rnn", "none", "treebank")}
+    assert load_model(models["rnn"]).meta["training"]["data"]["tokenizer"] == "rnn"
+    assert Sentiment(str(models["rnn"])).tokenizer.name == "tokenizer-rnn"
+    assert Sentiment(str(models["none"])).tokenizer.name == "tokenizer-lstm"  # its data's own tokens: the default
+    assert Sentiment(str(models["treebank"])).tokenizer is None  # Punkt and the Treebank rules
+    assert Sentiment(str(models["rnn"]), tokenizer="lstm").tokenizer.name == "tokenizer-lstm"
+    for args, used in (([], "tokenizer-rnn"), (["--tokenizer", "lstm"], "tokenizer-lstm")):
+        result = CliRunner().invoke(app, ["sentiment", "-m", str(models["rnn"]), *args, FOREIGN])
+        assert result.exit_code == 0 and f"by the tokenizer {used} " in result.stderr
+    result = CliRunner().invoke(app, ["eval", "sentiment", "-m", str(models["rnn"]), "-m", str(models["none"]),
+                                      "-d", str(TINY_SENTIMENT), "--json"])
+    assert [d["tokenizer"] for d in json.loads(result.stdout)["models"]] == ["rnn", "lstm"]
+
+
+def test_a_tokenizer_file_is_recorded_by_its_absolute_path_and_missed_when_gone(tmp_path, monkeypatch):
+    from rnncli.api import Sentiment
+    from rnncli.train import SentimentTask, train
+
+    monkeypatch.chdir(tmp_path)
+    Path("tok.safetensors").write_bytes(open_tokenizer("rnn").model.path.read_bytes())
+    model = train(tiny_sentiment_job(tmp_path / "m.safetensors"), SentimentTask(tokenizer="tok.safetensors")).out
+    assert load_model(model).meta["training"]["data"]["tokenizer"] == str(tmp_path / "tok.safetensors")
+    monkeypatch.chdir("/")
+    assert Sentiment(str(model)).tokenizer.model.path == tmp_path / "tok.safetensors"
+    (tmp_path / "tok.safetensors").unlink()
+    result = CliRunner().invoke(app, ["sentiment", "-m", str(model), "good"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (f"rnncli: error: {model}: its training texts were cut by the tokenizer "
+                             f"{tmp_path / 'tok.safetensors'}, which is not there; name the tokenizer to cut text "
+                             "with (--tokenizer); see 'rnncli sentiment --help'\n")
+    assert CliRunner().invoke(app, ["sentiment", "-m", str(model), "--tokenizer", "lstm", "good"]).exit_code == 0
+
+
+def test_a_bundled_tokenizer_is_recorded_by_its_name_and_odd_records_read_as_the_default():
+    from types import SimpleNamespace
+
+    from rnncli.infer.tokenizer import recorded_tokenizer, trained_tokenizer
+
+    bundled = open_tokenizer("rnn").model.path
+    assert [recorded_tokenizer(s) for s in ("lstm", "none", "treebank", "tokenizer-rnn", str(bundled))] == \
+        ["lstm", "none", "treebank", "tokenizer-rnn", "tokenizer-rnn"]
+    for training in (None, [], {"data": 5}, {"data": {"tokenizer": 5}}, {"data": {"tokenizer": ""}}, {"data": {}}):
+        assert trained_tokenizer(SimpleNamespace(meta={"training": training}, path=Path("m"))) == "lstm"
 
 
 def test_several_dev_sets_are_joined_and_recorded(tmp_path):

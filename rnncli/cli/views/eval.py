@@ -35,7 +35,7 @@ def show_sentiment(names: list[str], reports: list, documents: list[dict], data:
     if write_report(documents, data, as_json, report_path):
         console = stdout_console()
         if len(reports) == 1:
-            sentiment_report(console, reports[0], names[0], str(data))
+            sentiment_report(console, reports[0], names[0], str(data), documents[0]["tokenizer"])
         else:
             compare_table(console, names, compare_sentiment(reports), str(data))
 
@@ -93,11 +93,13 @@ def compare_table(console: Console, names: list[str], rows: dict[str, list[float
     console.print(table)
 
 
-def sentiment_report(console: Console, report, model_name: str, data: str) -> None:
+def sentiment_report(console: Console, report, model_name: str, data: str, tokenizer: str) -> None:
     from rich.table import Table
 
     r = report.report
-    console.print(Text.assemble((printable(model_name), "bold"), f" on {printable(data)}: {r.tokens:,} texts"))
+    read = "its own tokens" if tokenizer == "none" else f"cut by tokenizer {tokenizer}"
+    console.print(Text.assemble((printable(model_name), "bold"), f" on {printable(data)}: {r.tokens:,} texts, "
+                                                                 f"{printable(read)}"))
     console.print(Text.assemble("accuracy ", (f"{r.accuracy:.2%}", "bold")))
     table = Table(title="per label", title_justify="left", show_edge=False, header_style="bold")
     for column in ("label", "precision", "recall", "F1", "support"):
