@@ -20,7 +20,7 @@ import numpy as np
 
 from rnncli.data.labelled import as_the_pipeline_reads, read_sentiment_tsv
 from rnncli.explain.sentence import explain
-from rnncli.infer.tokenizer import open_tokenizer
+from rnncli.infer.tokenizer import open_tokenizer, trained_tokenizer
 from rnncli.model.bundled import open_model
 
 
@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--model", default="lstm", help="a sentiment LSTM: bundled name or path (default: lstm)")
     args = parser.parse_args()
     model = open_model(args.model, "sentiment")
-    tokenizer = open_tokenizer(model.meta["training"]["data"].get("tokenizer", "lstm"), "lines")
+    tokenizer = open_tokenizer(trained_tokenizer(model), "lines")
     texts = as_the_pipeline_reads(read_sentiment_tsv(args.data / "sst2" / "dev.tsv"), tokenizer)
     below_mean, lowest, cell_falls = [], 0, 0
     for text in texts:

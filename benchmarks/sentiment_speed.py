@@ -6,7 +6,7 @@ never downloaded. Three tables come out:
 
 * raw lines, the headline: the SST-2 test sentences as people write them (detokenized with
   NLTK's TreebankWordDetokenizer, one a line) through `rnncli sentiment --input lines.txt`
-  with default options (--jobs auto, the lstm tokenizer), and again with each --jobs N
+  with default options (--jobs auto, the model's own tokenizer), and again with each --jobs N
   (default: 1) and with the default options while --busy N other processes keep a core busy
   each (default: 1), beside VADER on the same lines: wall time, the ratio to VADER's (targets:
   <= 1.0x with lstm, <= 0.5x with lstm-small), lines/s, peak RSS, accuracy against the SST-2
@@ -65,12 +65,26 @@ def detokenized(texts: list[str]) -> list[str]:
     return [detokenizer.detokenize(text.split()) for text in texts]
 
 
+def own_tokenizer(model: str) -> str:
+    """The tokenizer `rnncli sentiment --model MODEL` cuts raw text with by default: the one that
+    cut the model's training texts."""
+    from rnncli.errors import RnnCliError
+    from rnncli.infer.tokenizer import trained_tokenizer
+    from rnncli.model.bundled import open_model
+
+    try:
+        return trained_tokenizer(open_model(model, "sentiment"))
+    except RnnCliError:
+        return bench.DEFAULT_TOKENIZER
+
+
 def line_benches(models: list[str], jobs: list[int], lines: Path, scratch: Path, name: str,
-                 args: list[str], char_macs: int, targets: dict[str, float], busy: int = 0) -> list[Bench]:
-    """Each model on `lines` with `args` (see bench.job_benches), then VADER on the same lines."""
+                 args: list[str], char_macs: dict[str, float], targets: dict[str, float], busy: int = 0) -> list[Bench]:
+    """Each model on `lines` with `args` (see bench.job_benches), then VADER on the same lines;
+    `char_macs`: each model's tokenizer's multiply-adds per character (none for tokens in)."""
     benches = [b for model in models for b in job_benches(
         "sentiment", model, [*args, "--input", str(lines)], jobs, busy, macs=model_macs(model, "sentiment"),
-        char_macs=char_macs, target=targets.get(model))]
+        char_macs=char_macs.get(model, 0), target=targets.get(model))]
     vader = Bench("nltk vader", [*VADER_PEER, "lines", str(lines)], "peer")
     return bench.outputs(benches + [vader], scratch / f"{name}-{{}}.tsv")
 
@@ -107,7 +121,7 @@ def print_tables(tables: dict[str, list[Bench]], gold: list[str], sizes: dict[st
     bench.print_header(repeat, sgemm)
     print_table(f"Raw lines (the headline): SST-2 test, {len(gold):,} sentences detokenized, one a line "
                 f"({sizes['chars']:,} characters), through `rnncli sentiment --input FILE`,\n  default options "
-                "(--jobs auto, the lstm tokenizer, tsv) and -j N; VADER on the same lines; whole process.\n  GMAC/s: "
+                "(--jobs auto, the model's own tokenizer, tsv) and -j N; VADER on the same lines; whole process.\n  GMAC/s: "
                 "model MACs/token x tokens/s (SST-2's own tokens) + tokenizer MACs/char x chars/s; of sgemm: its share "
                 "of one core's sgemm rate.\n  Target: time/VADER, default options",
                 headers, throughput_rows(tables["raw"], gold, sizes["tokens"], sizes["chars"], sgemm),
@@ -137,11 +151,11 @@ def main() -> int:
     sizes = {"tokens": sum(len(text.split()) for text in texts), "chars": sum(map(len, lines))}
     with tempfile.TemporaryDirectory(prefix="sentiment-speed-") as tmp:
         scratch = Path(tmp)
-        char_macs = model_macs(bench.DEFAULT_TOKENIZER, "tokenizer", "\n".join(lines))
+        char_macs = {m: model_macs(own_tokenizer(m), "tokenizer", "\n".join(lines)) for m in args.model}
         tables = {"raw": line_benches(args.model, args.jobs, write_lines(lines, scratch / "lines.txt"), scratch,
                                       "raw", [], char_macs, RAW_TARGETS, args.busy),
                   "tokens": line_benches(args.model, args.jobs, write_lines(texts, scratch / "tokens.txt"), scratch,
-                                         "tokens", ["--input-format", "tokens", "--format", "tsv"], 0,
+                                         "tokens", ["--input-format", "tokens", "--format", "tsv"], {},
                                          dict.fromkeys(args.model, TOKENS_TARGET)),
                   "cold": bench.cold_benches("sentiment", args.model, [SENTENCE])
                   + [Bench("nltk vader", [*VADER_PEER, "text", SENTENCE], "peer")]}

@@ -28,7 +28,7 @@ from rnncli.infer import lm
 from rnncli.infer.blas import one_blas_thread
 from rnncli.infer.sentiment import Classifier, SentimentResult, classify_lines
 from rnncli.infer.tagger import TagResult, tag_lines
-from rnncli.infer.tokenizer import open_tokenizer, trained_tokenizer
+from rnncli.infer.tokenizer import open_tokenizer, tokenizer_for
 from rnncli.model import tagsets
 from rnncli.model.bundled import describe, model_spec, open_model, resolve_model
 from rnncli.model.model_file import ModelFile
@@ -131,11 +131,11 @@ class Tagger(NltkTagger):
 class Sentiment:
     """A sentiment classifier: `model` is a bundled name (`lstm`, `rnn`, `sentiment-lstm`) or
     the path of a model file; `tokenizer` as for Tagger, by default the one that cut the model's
-    training texts (infer.tokenizer.trained_tokenizer)."""
+    training texts (infer.tokenizer.tokenizer_for)."""
 
     def __init__(self, model: str = "lstm", tokenizer: str | None = None):
         self.model: ModelFile = open_model(model, "sentiment")
-        self.tokenizer = open_tokenizer(tokenizer or trained_tokenizer(self.model))
+        self.tokenizer = tokenizer_for(self.model, tokenizer)
         self.labels = self.model.labels["label"]
 
     def predict(self, texts: str | Iterable[str]) -> list[SentimentResult]:

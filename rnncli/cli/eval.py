@@ -56,17 +56,19 @@ def eval_sentiment(data: SentimentData, model: ModelNames = ["lstm"], label_name
     """
     from rnncli.cli.views.eval import show_sentiment
     from rnncli.data.labelled import as_the_pipeline_reads, read_labelled
-    from rnncli.infer.tokenizer import open_tokenizer, trained_tokenizer
     from rnncli.evaluate.scores import evaluate_sentiment
+    from rnncli.files import check_outputs
+    from rnncli.infer.tokenizer import tokenizer_for, trained_tokenizer
     from rnncli.model.bundled import open_model
 
-    check_report(report_path, data, model, "sentiment", (tokenizer or "none",))
+    check_report(report_path, data, model, "sentiment", () if tokenizer is None else (tokenizer,))
     classifiers = [open_model(m, "sentiment") for m in model]
     tokenizers = [tokenizer or trained_tokenizer(c) for c in classifiers]  # each model's own unless one is named
-    check_report(report_path, data, [], "sentiment", tuple(tokenizers))
+    cutters = {t: None if t == "none" else tokenizer_for(c, tokenizer, "lines") for c, t in zip(classifiers, tokenizers)}
+    check_outputs([("--report", report_path)], [(f"{c.name}'s tokenizer", cutters[t].model.path)
+                                                for c, t in zip(classifiers, tokenizers) if cutters[t]])
     examples = read_labelled(data, split_label_names(label_names))
-    read = {t: examples if t == "none" else as_the_pipeline_reads(examples, open_tokenizer(t, "lines"))
-            for t in dict.fromkeys(tokenizers)}
+    read = {t: examples if t == "none" else as_the_pipeline_reads(examples, cutter) for t, cutter in cutters.items()}
     reports = [evaluate_sentiment(c, read[t]) for c, t in zip(classifiers, tokenizers)]
     documents = [{"model": str(c.path), "data": str(data), "tokenizer": t, **r.to_dict()}
                  for c, r, t in zip(classifiers, reports, tokenizers)]

@@ -45,7 +45,7 @@ def sentiment(
     from rnncli.cli.views import sentiment as view
     from rnncli.cli.views.console import print_warning
     from rnncli.infer.sentiment import classify_lines
-    from rnncli.infer.tokenizer import open_tokenizer, tokenizer_file, trained_tokenizer
+    from rnncli.infer.tokenizer import tokenizer_file, tokenizer_for
     from rnncli.infer.unfamiliar import watched
     from rnncli.model.bundled import open_model, resolve_model
     from rnncli.text.inputs import open_input
@@ -53,10 +53,9 @@ def sentiment(
     fmt = output_format(fmt, "tsv")
     refuse_input_as_output(text, input_path, [resolve_model(model, "sentiment"), tokenizer and tokenizer_file(tokenizer)])
     classifier = open_model(model, "sentiment")
-    tokenizer = tokenizer or trained_tokenizer(classifier)  # the one that cut its training texts
-    refuse_input_as_output(text, input_path, [tokenizer_file(tokenizer)])
+    cutter = tokenizer_for(classifier, tokenizer, input_format.value)  # by default the one its training texts had
+    refuse_input_as_output(text, input_path, [cutter and cutter.model.path])
     source = open_input(text, input_path, print_warning)
-    cutter = open_tokenizer(tokenizer, input_format.value)
     lines = watched(source.lines, cutter.model.words, cutter.name, print_warning) if cutter else source.lines
     results = classify_lines(classifier, lines, input_format.value, source.source, input_waiting=source.input_waiting,
                              jobs=workers(jobs, source.interactive), tokenizer=cutter)

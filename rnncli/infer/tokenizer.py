@@ -23,7 +23,7 @@ from rnncli.model.encoding import Batch, length_groups
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.model.forward import tagger_forward
 from rnncli.model.bundled import BUNDLED, bundled_models, model_spec, open_model, resolve_model
-from rnncli.model.config import DEFAULT_TOKENIZER
+from rnncli.model.config import DEFAULT_TOKENIZER, shown
 from rnncli.model.model_file import ModelFile
 from rnncli.text.multiword import Expander
 from rnncli.text.segmentation import Segment, boundary_candidates, decode, windows
@@ -151,10 +151,19 @@ def open_tokenizer(spec: str, input_format: str = "text") -> Tokenizer | None:
     if spec == "treebank" or input_format not in ("text", "lines"):
         return None
     if spec not in BUNDLED["tokenizer"] and "/" not in spec and not spec.endswith(".safetensors") \
-            and not Path(spec).exists() and spec not in (p.stem for p in bundled_models()):
+            and not _may_exist(Path(spec)) and spec not in (p.stem for p in bundled_models()):
         raise RnnCliError(f"unknown tokenizer {spec!r}; use {', '.join(BUNDLED['tokenizer'])}, treebank or the path "
                           "of a tokenizer model", EXIT_USAGE)
     return Tokenizer(open_model(spec, "tokenizer"))
+
+
+def _may_exist(path: Path) -> bool:
+    """Path.exists, except that a path that cannot even be looked up (a name too long) may:
+    reading it then says what is wrong."""
+    try:
+        return path.exists()
+    except OSError:
+        return True
 
 
 def _named(spec: str) -> bool:
@@ -169,21 +178,39 @@ def recorded_tokenizer(spec: str) -> str:
     the model finds it from any folder."""
     if _named(spec):
         return spec
-    path = Path(spec).resolve()
+    path = Path(spec).expanduser().resolve()
     return next((p.stem for p in bundled_models() if p.resolve() == path), str(path))
 
 
 def trained_tokenizer(model: ModelFile) -> str:
-    """The tokenizer that cut a sentiment model's training texts, as its file records it, so
-    that raw text reaches the model as its training texts did; the default tokenizer for a
-    model that records none or kept its data's own tokens (`none`). A recorded file that is
-    gone is an error that says so."""
+    """The tokenizer that cut a sentiment model's training texts, as its file records it; the
+    default tokenizer for a model that records none or kept its data's own tokens (`none`)."""
     training = model.meta.get("training")
     data = training.get("data") if isinstance(training, dict) else None
     spec = data.get("tokenizer") if isinstance(data, dict) else None
-    if not isinstance(spec, str) or spec in ("", "none"):
-        return DEFAULT_TOKENIZER
-    if not _named(spec) and not Path(spec).exists():
-        raise RnnCliError(f"{model.path}: its training texts were cut by the tokenizer {spec}, which is not there; "
-                          "name the tokenizer to cut text with (--tokenizer)", EXIT_USAGE)
-    return spec
+    return DEFAULT_TOKENIZER if not isinstance(spec, str) or spec in ("", "none") else spec
+
+
+def tokenizer_for(model: ModelFile, spec: str | None, input_format: str = "text") -> Tokenizer | None:
+    """The tokenizer that cuts raw text for a sentiment model: `spec` when given, else the one
+    that cut its training texts (trained_tokenizer), so that raw text reaches the model as its
+    training texts did; None as open_tokenizer gives it (treebank, input that needs none). A
+    recorded tokenizer that cannot be opened is an error that says where it came from."""
+    if spec is not None:
+        return open_tokenizer(spec, input_format)
+    if input_format not in ("text", "lines"):
+        return None
+    recorded = trained_tokenizer(model)
+    try:
+        return open_tokenizer(recorded, input_format)
+    except RnnCliError as e:
+        raise RnnCliError(f"{model.path}: its training texts were cut by the tokenizer {shown(recorded, 120)}, "
+                          f"which cannot be used here ({_quoted(str(e))}); name another (--tokenizer, or "
+                          "tokenizer= in Python)") from None
+
+
+def _quoted(message: str, limit: int = 200) -> str:
+    """A message inside another: control characters escaped, its middle cut out beyond `limit`
+    characters (it may start with a long path and end with what is wrong)."""
+    text = repr(message)[1:-1]
+    return text if len(text) <= limit else text[:limit // 2 - 2] + "..." + text[-(limit // 2 - 1):]

@@ -148,11 +148,61 @@ def test_a_tokenizer_file_is_recorded_by_its_absolute_path_and_missed_when_gone(
     assert Sentiment(str(model)).tokenizer.model.path == tmp_path / "tok.safetensors"
     (tmp_path / "tok.safetensors").unlink()
     result = CliRunner().invoke(app, ["sentiment", "-m", str(model), "good"])
-    assert result.exit_code == 2 and result.stdout == ""
+    assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr == (f"rnncli: error: {model}: its training texts were cut by the tokenizer "
-                             f"{tmp_path / 'tok.safetensors'}, which is not there; name the tokenizer to cut text "
-                             "with (--tokenizer); see 'rnncli sentiment --help'\n")
+                             f"'{tmp_path / 'tok.safetensors'}', which cannot be used here ({tmp_path / 'tok.safetensors'}"
+                             ": no such file); name another (--tokenizer, or tokenizer= in Python)\n")
     assert CliRunner().invoke(app, ["sentiment", "-m", str(model), "--tokenizer", "lstm", "good"]).exit_code == 0
+    assert CliRunner().invoke(app, ["sentiment", "-m", str(model), "-I", "tokens", "good"]).exit_code == 0  # needs none
+
+
+def recording(tmp_path, tokenizer, name="m.safetensors"):
+    """A copy of the bundled sentiment-lstm-small whose file records `tokenizer` as its training texts'."""
+    from rnncli.model.bundled import resolve_model
+    from rnncli.model.model_file import read_tensors
+    from safetensors.numpy import save
+
+    meta, tensors = read_tensors(resolve_model("lstm-small", "sentiment"))
+    meta = json.loads(json.dumps(meta))
+    meta["training"]["data"]["tokenizer"] = tokenizer
+    (tmp_path / name).write_bytes(save(dict(tensors), metadata={"rnncli": json.dumps(meta)}))
+    return tmp_path / name
+
+
+@pytest.mark.parametrize("recorded, message", [
+    ("/x" * 3000, "File name too long"), ("a" * 300, "File name too long"),
+    ("bogus", "unknown tokenizer 'bogus'"), ("tagger-lstm", "a tagger model, but this command needs a tokenizer"),
+    ("/tmp/no\x1b[31m\nsuch", "no such file"),
+], ids=["long-path", "long-name", "unknown", "a-tagger", "control-characters"])
+def test_a_recorded_tokenizer_that_cannot_be_used_is_one_clear_line(tmp_path, recorded, message):
+    from rnncli.api import Sentiment
+
+    model = recording(tmp_path, recorded)
+    for args in (["sentiment", "-m", str(model), "good"], ["eval", "sentiment", "-m", str(model), "-d", str(TINY_SENTIMENT)]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 1 and "Traceback" not in result.output and result.stderr.count("\n") == 1
+        assert result.stderr.startswith(f"rnncli: error: {model}: its training texts were cut by the tokenizer ")
+        assert message in result.stderr and "\x1b" not in result.stderr
+    with pytest.raises(RnnCliError) as raised:
+        Sentiment(str(model))
+    assert message in str(raised.value) and "\x1b" not in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_a_recorded_tokenizer_file_is_never_the_report(tmp_path):
+    tokenizer = tmp_path / "tok.safetensors"
+    tokenizer.write_bytes(open_tokenizer("rnn").model.path.read_bytes())
+    model = recording(tmp_path, str(tokenizer))
+    result = CliRunner().invoke(app, ["eval", "sentiment", "-m", str(model), "-d", str(TINY_SENTIMENT),
+                                      "--report", str(tokenizer)])
+    assert result.exit_code == 1 and f"is the same file as sentiment-lstm-small's tokenizer {tokenizer}" in result.stderr
+    assert tokenizer.read_bytes() == open_tokenizer("rnn").model.path.read_bytes()
+
+
+def test_a_tokenizer_given_by_a_home_path_is_recorded_expanded(tmp_path, monkeypatch):
+    from rnncli.infer.tokenizer import recorded_tokenizer
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert recorded_tokenizer("~/tok.safetensors") == str(tmp_path / "tok.safetensors")
 
 
 def test_a_bundled_tokenizer_is_recorded_by_its_name_and_odd_records_read_as_the_default():

@@ -37,6 +37,8 @@ def show_sentiment(names: list[str], reports: list, documents: list[dict], data:
         if len(reports) == 1:
             sentiment_report(console, reports[0], names[0], str(data), documents[0]["tokenizer"])
         else:
+            if len({d["tokenizer"] for d in documents}) > 1:  # say which model read the texts how
+                names = [f"{name} ({d['tokenizer']})" for name, d in zip(names, documents)]
             compare_table(console, names, compare_sentiment(reports), str(data))
 
 
