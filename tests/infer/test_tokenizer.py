@@ -70,6 +70,16 @@ def test_decode_rules():
     assert decode("   ", [INSIDE] * 3) == [] and decode("", []) == []
 
 
+def test_whitespace_and_character_ids_agree_with_python_on_every_character():
+    from rnncli.text.segmentation import whitespace
+
+    every = "".join(map(chr, range(0x110000)))  # surrogates included: str holds them
+    assert np.array_equal(whitespace(every), np.array([ch.isspace() for ch in every]))
+    tokenizer = Tokenizer(open_model("lstm", "tokenizer"))
+    text = "Héllo wörld 😀 e\u0301\t\n日本語 ab\u00a0c\ud800" * 3
+    assert tokenizer.encoder.ids(text).tolist() == [tokenizer.encoder.id(ch) for ch in text]
+
+
 def test_windows_tile_the_text():
     for length in (0, 1, 299, 300, 301, 1000, 12345):
         cuts = windows(length, 300, 50)
