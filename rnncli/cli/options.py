@@ -82,7 +82,8 @@ TokenizerOption = Annotated[Optional[str], typer.Option(
     metavar="NAME", show_default=DEFAULT_TOKENIZER,
     help=f"How text (and lines) is cut into sentences and tokens: {TOKENIZERS}.")]
 SentimentTokenizer = Annotated[Optional[str], typer.Option(
-    "--tokenizer", metavar="NAME", show_default="the one that cut the model's training texts",
+    "--tokenizer", metavar="NAME", show_default="the one that cut the model's training texts: rnn for the bundled "
+                                                "ones",
     help=f"How text (and lines) is cut into sentences and tokens: {TOKENIZERS}.")]
 DATA_TOKENIZER = ("How each labelled text is read: as rnncli sentiment reads raw text, written as people write it "
                   "(SST's \"does n't\" as \"doesn't\", by NLTK's Treebank detokenizer) and cut by this tokenizer "

@@ -39,6 +39,15 @@ def test_golden_tags(name):
     assert [" ".join(tags) for tags in t.best([tokenize(s)[0] for s in GOLDEN_PTB], "xpos")] == list(GOLDEN_PTB.values())
 
 
+def test_the_bundled_sentiment_models_read_text_through_tokenizer_rnn():
+    """As `rnncli sentiment --help` says of its default --tokenizer."""
+    from rnncli.infer.tokenizer import trained_tokenizer
+
+    for name in ("lstm", "rnn", "lstm-small"):
+        model = load_model(resolve_model(name, "sentiment"))
+        assert trained_tokenizer(model) == "rnn" and tokenizer_for(model, None, "lines").name == "tokenizer-rnn"
+
+
 @pytest.mark.parametrize("name", ["lstm", "rnn", "lstm-small"])
 def test_golden_sentiment(name):
     classifier = Classifier(load_model(resolve_model(name, "sentiment"), task="sentiment"))
