@@ -11,7 +11,7 @@ from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.model.model_file import ModelFile, check_model, load_model, read_contents
 
 BUNDLED = {"tagger": ("lstm", "rnn", "lstm-small", "rnn-small"), "sentiment": ("lstm", "rnn", "lstm-small"),
-           "tokenizer": ("lstm", "rnn"), "lm": ("lstm", "rnn")}
+           "tokenizer": ("lstm", "rnn", "rnn-small"), "lm": ("lstm", "rnn")}
 
 
 def pretrained_dir() -> Path:

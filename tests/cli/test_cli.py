@@ -376,7 +376,7 @@ def test_models_at_80_columns_keep_every_name_whole(tiny_model):
     assert set(rows) == {"tagger-lstm", "tagger-rnn", "tagger-lstm-small", "tagger-rnn-small",
                          "sentiment-lstm", "sentiment-rnn",
                          "sentiment-lstm-small",
-                         "tokenizer-lstm", "tokenizer-rnn", "lm-lstm", "lm-rnn"}
+                         "tokenizer-lstm", "tokenizer-rnn", "tokenizer-rnn-small", "lm-lstm", "lm-rnn"}
     assert rows["tagger-lstm"][-2:] == ["95.88%", "95.87%"]  # dev and test, one line
     assert rows["tokenizer-lstm"][-2:] == ["99.06%", "99.07%"]  # Words F1
     # multiply-adds per token: (input + state) x 4 gates x state, per layer and direction, plus the heads
@@ -397,7 +397,8 @@ def test_readme_shows_what_models_prints():
 
 
 BUNDLED_NAMES = ["sentiment-lstm-small", "sentiment-lstm", "sentiment-rnn", "tagger-lstm-small", "tagger-lstm",
-                 "tagger-rnn-small", "tagger-rnn", "tokenizer-lstm", "tokenizer-rnn", "lm-lstm", "lm-rnn"]
+                 "tagger-rnn-small", "tagger-rnn", "tokenizer-lstm", "tokenizer-rnn-small", "tokenizer-rnn", "lm-lstm",
+                 "lm-rnn"]
 
 
 def pasted_command(lines: list[str]) -> str:

@@ -214,7 +214,7 @@ RNN_GOLDEN = {**BUNDLED_GOLDEN,  # tokenizer-rnn: the same but for a sentence en
                   ["Mail", "john.doe@example.com", "or", "see", "https://example.com/a?b=c"], ["now", "."]]}
 
 
-@pytest.mark.parametrize("name, golden", [("lstm", BUNDLED_GOLDEN), ("rnn", RNN_GOLDEN)])
+@pytest.mark.parametrize("name, golden", [("lstm", BUNDLED_GOLDEN), ("rnn", RNN_GOLDEN), ("rnn-small", BUNDLED_GOLDEN)])
 def test_golden_output_of_the_bundled_tokenizers(name, golden):
     from rnncli.infer.tokenizer import open_tokenizer
 

@@ -56,7 +56,7 @@ def test_long_sentences_run_in_windows_like_short_ones(tiny_model):
     assert long["upos"].shape[0] == MAX_TOKENS + 3
 
 
-@pytest.mark.parametrize("name", ["tagger-lstm", "tagger-rnn", "tokenizer-lstm", "tokenizer-rnn"])
+@pytest.mark.parametrize("name", ["tagger-lstm", "tagger-rnn", "tokenizer-lstm", "tokenizer-rnn", "tokenizer-rnn-small"])
 def test_bundled_models_match_torch(name):
     path = pretrained_dir() / f"{name}.safetensors"
     if not path.exists():
