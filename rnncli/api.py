@@ -60,8 +60,8 @@ class Tagger(NltkTagger):
     the path of a model file; `tagset` is "upos" (default when the model has it), "xpos" (the
     treebank's own tags; "ptb" as well where they are Penn Treebank tags), or "universal" (NLTK's 12 universal tags, from UPOS: a tag's probability is the sum of its
     UPOS tags'); `tokenizer` cuts running text (`tag_text`): "lstm" (the bundled
-    character-level tokenizer), "rnn", "treebank" (NLTK's Punkt and Treebank rules) or the path
-    of a tokenizer model."""
+    character-level tokenizer), "rnn", "rnn-small", "treebank" (NLTK's Punkt and Treebank
+    rules) or the path of a tokenizer model."""
 
     def __init__(self, model: str = "lstm", tagset: str | None = None, tokenizer: str = "lstm"):
         self.model: ModelFile = open_model(model, "tagger")

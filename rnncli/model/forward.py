@@ -124,6 +124,7 @@ def _direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, a
     gates = np.empty((B, W_hh_T.shape[1]), np.float32)  # (B, G)
     c = np.zeros((B, H), np.float32) if c is None else c  # LSTM cell state
     tmp = np.empty((B, H), np.float32)  # scratch
+    counts, starts = counts.tolist(), starts.tolist()  # Python ints: slicing with them costs less per step
     prev = None
     for t in (range(len(counts) - 1, -1, -1) if direction == "_reverse" else range(len(counts))):
         n = counts[t]  # sequences inside at step t
