@@ -14,7 +14,7 @@ from rnncli.model.forward import sentiment_forward
 from rnncli.model.model_file import ModelFile
 from rnncli.infer.parallel import Workers
 from rnncli.text.conllu import Sentence
-from rnncli.text.sentences import batched, read_sentences
+from rnncli.text.sentences import FIRST_BATCH, batched, read_sentences
 from rnncli.infer.tokenizer import Tokenizer
 
 MAX_TOKENS = 2000  # a longer text is read in windows of at most this many tokens (see Classifier)
@@ -91,7 +91,7 @@ def _classified(workers: Workers, sentences: Iterable[Sentence], batch_size: int
     """A result per text: its sentences' (or pieces') probabilities, weighted by their words."""
     labels = workers.engines["classifier"].labels
     texts, total, tokens = [], 0.0, 0  # the pieces of the text being read so far
-    groups = batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS)
+    groups = batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS, FIRST_BATCH)
     for group, group_probs in workers.ordered_map("classifier", "probabilities", groups, lambda g: [s.words for s in g],
                                                   input_waiting):
         for sentence, p in zip(group, group_probs):

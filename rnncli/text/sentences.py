@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from rnncli.infer.tokenizer import Tokenizer
 
 INPUT_FORMATS = ("text", "lines", "tokens", "conllu")
+FIRST_BATCH = 16  # sentences in a model's first batch, twice as many in each next one (see batched)
 
 T = TypeVar("T")
 
@@ -227,14 +228,19 @@ def _whitespace_tokens(piece: Piece) -> tuple[Piece, list[Segment]]:
 
 
 def batched(items: Iterable[T], size: int, input_waiting: Callable[[], bool] = lambda: True,
-            weight: Callable[[T], int] = lambda item: 0, max_weight: int = 0) -> Iterator[list[T]]:
+            weight: Callable[[T], int] = lambda item: 0, max_weight: int = 0, first: int | None = None
+            ) -> Iterator[list[T]]:
     """Groups of up to `size` items, closed as well once their `weight` adds up to `max_weight`
     (when given); a group is also closed early whenever no more input is waiting, so output
-    keeps pace with input that arrives slowly (a person, `tail -f`). When reading the items
-    fails (a line too long, a malformed row), the group read so far is handed on first: the
-    error stops the output after the records before it, not before the group they are in."""
+    keeps pace with input that arrives slowly (a person, `tail -f`). With `first`, the first
+    group holds at most `first` items and each next one twice as many, up to `size`, so that
+    the first results come out soon (`| head`, `| less`) while the rest go in full groups. When
+    reading the items fails (a line too long, a malformed row), the group read so far is handed
+    on first: the error stops the output after the records before it, not before the group they
+    are in."""
     group: list[T] = []
     total = 0
+    limit = size if first is None else min(first, size)
     items = iter(items)
     while True:
         try:
@@ -247,8 +253,8 @@ def batched(items: Iterable[T], size: int, input_waiting: Callable[[], bool] = l
             raise
         group.append(item)
         total += weight(item)
-        if len(group) >= size or (max_weight and total >= max_weight) or not input_waiting():
+        if len(group) >= limit or (max_weight and total >= max_weight) or not input_waiting():
             yield group
-            group, total = [], 0
+            group, total, limit = [], 0, min(2 * limit, size)
     if group:
         yield group

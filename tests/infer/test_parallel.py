@@ -301,3 +301,23 @@ def test_the_default_measures_from_the_command_start_while_that_is_recent(monkey
 def test_the_command_starts_the_measure():
     code = "from rnncli.cli import app; from rnncli.infer import parallel; print(parallel._started is not None)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO).stdout == "True\n"
+
+
+@pytest.mark.parametrize("task", ["tagger", "sentiment"])
+def test_the_first_results_come_from_a_small_batch(task, tiny_model, tiny_sentiment, monkeypatch):
+    """`rnncli tag --input big.txt | head` answers after FIRST_BATCH sentences, not a full
+    batch: the model's batches start small and double (text.sentences.batched)."""
+    from rnncli.infer.sentiment import Classifier, classify_lines
+    from rnncli.infer.tagger import Tagger, tag_lines
+    from rnncli.model.model_file import load_model
+    from rnncli.text.sentences import FIRST_BATCH
+
+    engine, run, path = {"tagger": (Tagger, tag_lines, tiny_model),
+                         "sentiment": (Classifier, classify_lines, tiny_sentiment)}[task]
+    sizes = []
+    probabilities = engine.probabilities
+    monkeypatch.setattr(engine, "probabilities",
+                        lambda self, texts: sizes.append(len(texts)) or probabilities(self, texts))
+    lines = [" ".join(WORDS[i % 7:i % 7 + 5]) + "\n" for i in range(300)]
+    assert len(list(run(load_model(path), lines, "tokens"))) == 300
+    assert sizes == [FIRST_BATCH, 2 * FIRST_BATCH, 4 * FIRST_BATCH, 8 * FIRST_BATCH, 300 - 15 * FIRST_BATCH]

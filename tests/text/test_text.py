@@ -91,3 +91,9 @@ def test_text_sentences_mark_space_after():
 def test_batches_close_early_when_no_input_is_waiting():
     assert list(batched(range(5), 2)) == [[0, 1], [2, 3], [4]]
     assert list(batched(range(3), 10, input_waiting=lambda: False)) == [[0], [1], [2]]
+
+
+def test_batches_may_start_small_and_double_up_to_their_size():
+    assert [len(g) for g in batched(range(20), 8, first=2)] == [2, 4, 8, 6]
+    assert [len(g) for g in batched(range(5), 8, first=16)] == [5]
+    assert [len(g) for g in batched(range(6), 8, lambda: True, lambda item: 1, 3, first=2)] == [2, 3, 1]  # weight too
