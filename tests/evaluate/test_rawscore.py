@@ -110,7 +110,7 @@ def test_the_text_must_be_the_same():
 
 
 def test_unknown_tokenizer(hand_tagger):
-    with pytest.raises(RnnCliError, match="unknown tokenizer 'udpipe'; use lstm, rnn, treebank or the path") as error:
+    with pytest.raises(RnnCliError, match="unknown tokenizer 'udpipe'; use lstm, rnn, rnn-small, treebank or the path") as error:
         open_tokenizer("udpipe")
     assert error.value.exit_code == 2
     assert open_tokenizer("treebank") is None and open_tokenizer("lstm", "conllu") is None
