@@ -148,11 +148,13 @@ class Sentiment:
         with one_blas_thread():
             results = iter(list(classify_lines(self.model, [line + "\n" for line in lines if line], "lines",
                                                tokenizer=self.tokenizer)))
-        return [replace(next(results) if line else self._empty(), line=number)  # its place among the texts
-                for number, line in enumerate(lines, start=1)]
+        found = [next(results) if line else None for line in lines]
+        return [replace(result if result is not None and result.probs else self._empty(), line=number)
+                for number, result in enumerate(found, start=1)]  # line: its place among the texts
 
     def _empty(self) -> SentimentResult:
-        """An empty text gets the model's answer for an unknown word."""
+        """A text without words (empty, blank, or nothing left once control characters are
+        dropped) gets the model's answer for an unknown word."""
         probs = Classifier(self.model).probabilities([[]])[0]
         return SentimentResult("", {label: float(p) for label, p in zip(self.labels, probs)})
 

@@ -58,6 +58,14 @@ def test_sentiment_predicts_one_result_per_text(tiny_sentiment):
     assert classifier.predict("a great film")[0].probs == pytest.approx(results[0].probs, abs=1e-6)
 
 
+def test_every_text_without_words_gets_the_same_answer(tiny_sentiment):
+    """Empty, blank, or only control characters (dropped as the CLI drops them): all read as
+    no words, the model's answer for an unknown word, not a result without a label for some."""
+    results = rnncli.Sentiment(str(tiny_sentiment)).predict(["", "   ", "\x00", "\x01\x7f", "a great film"])
+    assert [r.text for r in results[:4]] == [""] * 4 and [r.line for r in results] == [1, 2, 3, 4, 5]
+    assert all(r.label is not None and r.probs == results[0].probs for r in results[:4])
+
+
 def test_load_by_name_or_file(hand_tagger, tiny_sentiment):
     assert isinstance(rnncli.load("tagger-rnn"), rnncli.Tagger)
     assert isinstance(rnncli.load("sentiment-lstm"), rnncli.Sentiment)

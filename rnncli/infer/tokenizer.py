@@ -146,15 +146,16 @@ def tokenizer_file(spec: str) -> Path | None:
 
 def open_tokenizer(spec: str, input_format: str = "text") -> Tokenizer | None:
     """The tokenizer `spec` names: a tokenizer model (bundled name or path), or None for
-    `treebank` (Punkt and the Treebank rules) and for input that needs no tokenizer."""
+    `treebank` (Punkt and the Treebank rules) and for input that needs no tokenizer. A name
+    that names nothing is an error even then (a typo should not pass unnoticed)."""
     spec = model_spec(spec)
-    if spec == "treebank" or input_format not in ("text", "lines"):
+    if spec == "treebank":
         return None
     if spec not in BUNDLED["tokenizer"] and "/" not in spec and not spec.endswith(".safetensors") \
             and not _may_exist(Path(spec)) and spec not in (p.stem for p in bundled_models()):
         raise RnnCliError(f"unknown tokenizer {spec!r}; use {', '.join(BUNDLED['tokenizer'])}, treebank or the path "
                           "of a tokenizer model", EXIT_USAGE)
-    return Tokenizer(open_model(spec, "tokenizer"))
+    return Tokenizer(open_model(spec, "tokenizer")) if input_format in ("text", "lines") else None
 
 
 def _may_exist(path: Path) -> bool:

@@ -242,3 +242,12 @@ def test_an_out_name_that_is_not_utf8_is_saved(tmp_path):
     result = python(CLI, "train", "sentiment", "--train", TINY_TSV, "--dev", TINY_TSV, "--out", out, *TRAIN_TINY)
     assert result.returncode == 0, result.stderr  # was an internal error once trained: UnicodeEncodeError
     assert os.path.exists(out) and python(CLI, "info", out).returncode == 0
+
+
+@pytest.mark.parametrize("command, input_format", [("tag", "tokens"), ("tag", "conllu"), ("tag", "text"),
+                                                   ("sentiment", "tokens"), ("sentiment", "text")])
+def test_a_tokenizer_typo_is_an_error_even_where_no_tokenizer_is_needed(command, input_format):
+    """-I tokens and -I conllu need no tokenizer, but a misspelt --tokenizer was passed over
+    silently there: the user meant something, so it is refused as with -I text."""
+    result = run(command, "-I", input_format, "--tokenizer", "rnn-smal", "I study .")
+    assert result.exit_code == 2 and "unknown tokenizer 'rnn-smal'; use lstm, rnn, rnn-small, treebank" in result.output
