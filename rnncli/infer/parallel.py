@@ -225,8 +225,11 @@ class Workers:
     def ordered_map(self, engine: str, method: str, groups: Iterable[G], payload: Callable[[G], Any],
                     input_waiting: Callable[[], bool] = lambda: True) -> Iterator[tuple[G, Any]]:
         """(group, engine.method(payload(group))) for each group, in order, the calls in the
-        workers once they are started (see the module's docstring)."""
+        workers once they are started (see the module's docstring). The first result is waited
+        for once sent off, before more input is read (reading may mean cutting more text), so
+        that the first output comes as soon as one process would give it."""
         pending: deque[tuple[G, Future]] = deque()
+        handed_on = False  # whether a result has been yielded yet
         groups = iter(groups)
         while True:
             try:
@@ -257,8 +260,10 @@ class Workers:
                 pending.append((group, _done(self.here(engine, method, payload(group)))))  # it would only wait
             else:
                 pending.append((group, self.submit(engine, method, payload(group))))
-            while pending and (len(pending) >= 2 * self.jobs or pending[0][1].done() or not input_waiting()):
+            while pending and (len(pending) >= 2 * self.jobs or pending[0][1].done() or not input_waiting()
+                               or not handed_on):
                 done, future = pending.popleft()
+                handed_on = True
                 yield done, result(future)
         while pending:
             done, future = pending.popleft()

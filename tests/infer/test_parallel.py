@@ -38,17 +38,36 @@ def test_batches_come_back_in_order_from_the_workers():
 
 
 class Slow(Pids):
+    """0.3 s a batch, but for the first (batch [0]), which is quick."""
+
     def run(self, batch):
-        time.sleep(0.3)
+        time.sleep(0.3 if batch != [0] else 0.0)
         return super().run(batch)
 
 
 def test_when_the_workers_are_full_this_process_runs_the_next_batch_itself():
-    """Two workers hold three batches (one running each, one queued) while the oldest is not
-    done: this process would only wait, so it runs the fourth itself, and hands it on in its place."""
-    results = list(ordered_map(Slow(), "run", ([i] for i in range(4)), lambda g: g, jobs=2))
-    assert [batch for _, (_, batch) in results] == [[i] for i in range(4)]
-    assert [pid == os.getpid() for _, (pid, _) in results] == [False, False, False, True]
+    """The first batch is waited for and handed on; then two workers hold three batches (one
+    running each, one queued) while the oldest is not done: this process would only wait, so it
+    runs the next itself, and hands it on in its place."""
+    results = list(ordered_map(Slow(), "run", ([i] for i in range(5)), lambda g: g, jobs=2))
+    assert [batch for _, (_, batch) in results] == [[i] for i in range(5)]
+    assert [pid == os.getpid() for _, (pid, _) in results] == [False, False, False, False, True]
+
+
+def test_the_first_result_is_handed_on_before_more_input_is_read():
+    """`rnncli tag --input big.txt | head -1`: reading the next batch may mean cutting more text
+    (a second or more); the first result, done meanwhile in a worker, comes out first."""
+    read = []
+
+    def groups():
+        for i in range(4):
+            read.append(i)
+            yield [i]
+
+    results = ordered_map(Pids(), "run", groups(), lambda g: g, jobs=2)
+    first, _ = next(results)
+    assert first == [0] and read == [0, 1]  # the second batch was read (it starts the workers), no more
+    assert [group for group, _ in results] == [[1], [2], [3]]
 
 
 @pytest.mark.parametrize("groups, waiting", [([[1]], True), ([[1], [2], [3]], False)], ids=["one batch", "slow input"])
