@@ -134,6 +134,12 @@ def test_a_model_reads_raw_text_through_the_tokenizer_its_training_texts_went_th
     result = CliRunner().invoke(app, ["eval", "sentiment", "-m", str(models["rnn"]), "-m", str(models["none"]),
                                       "-d", str(TINY_SENTIMENT), "--json"])
     assert [d["tokenizer"] for d in json.loads(result.stdout)["models"]] == ["rnn", "lstm"]
+    table = CliRunner().invoke(app, ["eval", "sentiment", "-m", str(models["rnn"]), "-m", str(models["none"]),
+                                     "-d", str(TINY_SENTIMENT)], env={"COLUMNS": "200"}).stdout.splitlines()
+    assert table[0] == f"2 models on {TINY_SENTIMENT}" and "rnn (rnn)" in table[1] and "none (lstm)" in table[1]
+    same = CliRunner().invoke(app, ["eval", "sentiment", "-m", str(models["rnn"]), "-m", str(models["none"]),
+                                    "--tokenizer", "rnn-small", "-d", str(TINY_SENTIMENT)]).stdout
+    assert same.startswith(f"2 models on {TINY_SENTIMENT}, cut by tokenizer rnn-small\n")  # one for all: said once
 
 
 def test_a_tokenizer_file_is_recorded_by_its_absolute_path_and_missed_when_gone(tmp_path, monkeypatch):

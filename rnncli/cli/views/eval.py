@@ -37,9 +37,11 @@ def show_sentiment(names: list[str], reports: list, documents: list[dict], data:
         if len(reports) == 1:
             sentiment_report(console, reports[0], names[0], str(data), documents[0]["tokenizer"])
         else:
-            if len({d["tokenizer"] for d in documents}) > 1:  # say which model read the texts how
+            tokenizers = {d["tokenizer"] for d in documents}
+            if len(tokenizers) > 1:  # say which model read the texts how
                 names = [f"{name} ({d['tokenizer']})" for name, d in zip(names, documents)]
-            compare_table(console, names, compare_sentiment(reports), str(data))
+            read = f", {_read_as(tokenizers.pop())}" if len(tokenizers) == 1 else ""
+            compare_table(console, names, compare_sentiment(reports), f"{data}{read}")
 
 
 def show_tagger(names: list[str], reports: list, documents: list[dict], data: Path, tagset: str | None,
@@ -95,13 +97,17 @@ def compare_table(console: Console, names: list[str], rows: dict[str, list[float
     console.print(table)
 
 
+def _read_as(tokenizer: str) -> str:
+    """How a sentiment evaluation read its texts."""
+    return "its own tokens" if tokenizer == "none" else f"cut by tokenizer {tokenizer}"
+
+
 def sentiment_report(console: Console, report, model_name: str, data: str, tokenizer: str) -> None:
     from rich.table import Table
 
     r = report.report
-    read = "its own tokens" if tokenizer == "none" else f"cut by tokenizer {tokenizer}"
     console.print(Text.assemble((printable(model_name), "bold"), f" on {printable(data)}: {r.tokens:,} texts, "
-                                                                 f"{printable(read)}"))
+                                                                 f"{printable(_read_as(tokenizer))}"))
     console.print(Text.assemble("accuracy ", (f"{r.accuracy:.2%}", "bold")))
     table = Table(title="per label", title_justify="left", show_edge=False, header_style="bold")
     for column in ("label", "precision", "recall", "F1", "support"):
