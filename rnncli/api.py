@@ -149,8 +149,10 @@ class Sentiment:
             results = iter(list(classify_lines(self.model, [line + "\n" for line in lines if line], "lines",
                                                tokenizer=self.tokenizer)))
         found = [next(results) if line else None for line in lines]
-        return [replace(result if result is not None and result.probs else self._empty(), line=number)
-                for number, result in enumerate(found, start=1)]  # line: its place among the texts
+        wordless = [result is None or not result.probs for result in found]
+        empty = self._empty() if any(wordless) else None  # one answer for them all, computed once
+        return [replace(result, line=number) if not none else replace(empty, probs=dict(empty.probs), line=number)
+                for number, (result, none) in enumerate(zip(found, wordless), start=1)]  # line: its place
 
     def _empty(self) -> SentimentResult:
         """A text without words (empty, blank, or nothing left once control characters are
