@@ -13,8 +13,8 @@ from rnncli.cli.options import (AsJson, EvalTokenizer, LabelNames, Mismatches, M
 from rnncli.errors import EXIT_USAGE, RnnCliError
 
 SentimentData = Annotated[Path, typer.Option("--data", "-d", metavar="DATA", help=(
-    "Gold label<TAB>text TSV file, or nltk:movie_reviews, nltk:movie_review_sentences, nltk:pros_cons or "
-    "nltk:product_reviews[:SPLIT]."))]
+    "Gold label<TAB>text TSV file, or nltk:movie_reviews, nltk:movie_review_sentences, nltk:pros_cons, "
+    "nltk:product_reviews or nltk:opinion_lexicon[:SPLIT]."))]
 TaggedData = Annotated[Path, typer.Option("--data", "-d", metavar="DATA", help="Gold tagged data (CoNLL-U, "
                                                                              "token<TAB>tag, word/TAG or nltk:NAME); "
                                                                              "its tokenization is used unless --raw.")]

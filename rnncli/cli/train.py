@@ -83,8 +83,8 @@ TaggedTrainData = Annotated[Path, typer.Option(metavar="DATA", help=(
     "Training data: CoNLL-U (UPOS and XPOS), token<TAB>tag lines, word/TAG lines, or nltk:treebank or "
     "nltk:conll2000[:FILE]."))]
 LabelledTrainData = Annotated[list[Path], typer.Option(metavar="DATA", help=(
-    "Training data: label<TAB>text TSV, or nltk:movie_reviews, nltk:movie_review_sentences, nltk:pros_cons or "
-    "nltk:product_reviews, each with an optional :train, :dev or :test; repeat to join."))]
+    "Training data: label<TAB>text TSV, or nltk:movie_reviews, nltk:movie_review_sentences, nltk:pros_cons, "
+    "nltk:product_reviews or nltk:opinion_lexicon, each with an optional :train, :dev or :test; repeat to join."))]
 RawTrainData = Annotated[list[Path], typer.Option(metavar="DATA", help=(
     "Training data: CoNLL-U whose # text, SpaceAfter=No and # newpar spell out the raw text; repeat to join."))]
 EmbeddingsFrom = Annotated[list[str], typer.Option(metavar="TEXT", help=(

@@ -11,7 +11,11 @@
   Liu's camera, phone and player reviews) whose annotated opinions (`[+2]`, `[-1]`) add up to a
   positive or a negative sum (sentences without opinions, or whose opinions cancel, are left
   out); split by whole review, every tenth review from the ninth on dev, from the tenth on test,
-  so that no review has sentences on both sides.
+  so that no review has sentences on both sides;
+* `opinion_lexicon`: Hu and Liu's 2,006 positive and 4,783 negative words, each a one-word
+  text labelled by its list (what a word says on its own, for the words of other domains:
+  `delicious`, `overpriced`), less the 3 words on both lists; every tenth word of each list from the ninth on is dev, from the
+  tenth on test.
 
 Never `sentence_polarity`: it holds SST's sentences, test split included.
 """
@@ -83,8 +87,16 @@ def _product_reviews(nltk) -> Iterator[tuple[list[str], str, str]]:
                 number += 1
 
 
+def _opinion_lexicon(nltk) -> Iterator[tuple[list[str], str, str]]:
+    lexicon = nltk.corpus.opinion_lexicon
+    both = set(lexicon.positive()) & set(lexicon.negative())  # envious, enviously, enviousness
+    for words, label in ((lexicon.positive(), "positive"), (lexicon.negative(), "negative")):
+        for i, word in enumerate(w for w in words if w not in both):
+            yield [word], label, tenth_split(i)
+
+
 CORPORA = {"movie_reviews": _movie_reviews, "movie_review_sentences": _movie_review_sentences, "pros_cons": _pros_cons,
-           "product_reviews": _product_reviews}
+           "product_reviews": _product_reviews, "opinion_lexicon": _opinion_lexicon}
 NEEDS = {"product_reviews": "product_reviews_1 and product_reviews_2", "movie_review_sentences":
          "movie_reviews and opinion_lexicon"}  # the NLTK data a corpus reads, where not its own name
 

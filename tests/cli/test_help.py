@@ -89,6 +89,14 @@ def test_train_help_names_every_task():
     assert "  train  " not in screen and "Train a model of your own from data files." in help_screen((), 80)
 
 
+@pytest.mark.parametrize("path", [("train", "sentiment"), ("eval", "sentiment")], ids=" ".join)
+def test_sentiment_data_help_names_every_labelled_corpus(path):
+    from rnncli.data.corpora import CORPORA
+
+    screen = flat(help_screen(path, 80))
+    assert [name for name in CORPORA if f"nltk:{name}" not in screen] == []
+
+
 def test_help_of_a_real_process_at_80_columns():
     result = subprocess.run([sys.executable, "-m", "rnncli", "train", "tagger", "--help"], capture_output=True,
                             text=True, env={**os.environ, "COLUMNS": "80"}, timeout=60)

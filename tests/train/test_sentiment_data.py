@@ -44,7 +44,8 @@ def test_treebank_rules_as_the_tokenizer():
 
 @needs_nltk_data
 @pytest.mark.parametrize("name, sizes", [("pros_cons", (36_695, 4_585, 4_587)), ("product_reviews", (2_923, 325, 375)),
-                                         ("movie_review_sentences", (14_981, 1_748, 1_943))])
+                                         ("movie_review_sentences", (14_981, 1_748, 1_943)),
+                                         ("opinion_lexicon", (5_427, 678, 678))])
 def test_review_corpora_have_fixed_disjoint_splits(name, sizes):
     splits = [read_labelled(f"nltk:{name}:{split}") for split in ("train", "dev", "test")]
     assert tuple(len(s) for s in splits) == sizes
@@ -78,6 +79,20 @@ def test_movie_review_sentences_carry_their_reviews_label_where_the_lexicon_agre
     examples = read_labelled("nltk:movie_review_sentences:dev")  # of the 200 reviews cv800-cv899
     assert len(examples) == len(sentences) and 0.4 < sum(e.label == "positive" for e in examples) / len(examples) < 0.6
     assert len(read_labelled("nltk:movie_reviews:dev")) == 200
+
+
+@needs_nltk_data
+def test_opinion_lexicon_words_are_one_word_texts_labelled_by_their_list():
+    import nltk
+
+    examples = read_labelled("nltk:opinion_lexicon")
+    assert all(len(e.words) == 1 for e in examples)
+    labels = {e.words[0]: e.label for e in examples}
+    assert labels["delicious"] == "positive" and labels["overpriced"] == "negative"
+    lexicon = nltk.corpus.opinion_lexicon
+    on_both = set(lexicon.positive()) & set(lexicon.negative())
+    assert len(labels) == len(examples) == len(lexicon.positive()) + len(lexicon.negative()) - 2 * len(on_both)
+    assert on_both and not on_both & labels.keys()  # a word both lists hold says nothing on its own
 
 
 def test_the_corpora_tokens_are_put_back_together():
