@@ -112,7 +112,8 @@ def next_word(
 
 def generate(
     prime: Annotated[str, typer.Option(callback=from_argv, show_default=r'"\n", a line break: the start of a text',
-                                       help="Text to start from (the sample follows it).")] = "\n",
+                                       help="Text to start from (the sample follows it); `-`: what is piped "
+                                            "in, without its final line break.")] = "\n",
     length: Annotated[int, typer.Option(min=1, max=1_000_000, metavar="N", help="Characters to sample.")] = 300,
     temperature: Annotated[float, typer.Option(min=0.01, max=100.0, metavar="T", callback=finite,
                                                help="Below 1: safer text; above 1: wilder.")] = 0.8,
@@ -129,12 +130,13 @@ def generate(
     Examples:
       rnncli generate --prime "The " --length 200 --seed 1
       rnncli generate -m rnn --temperature 0.5
+      echo "ROMEO:" | rnncli generate --prime -
     """
     from rnncli.cli.views.lm import stream
     from rnncli.infer.lm import LanguageModel
     from rnncli.model.bundled import open_model
 
-    prime = composed(_capped(prime, "--prime"))
+    prime = composed(_piped().rstrip("\r\n") or "\n" if prime == "-" else _capped(prime, "--prime"))
     lm = LanguageModel(open_model(model, "lm"))
     _warn_if_unseen({model: lm}, prime)
     stream(lm.generate(prime, length, temperature, top_k, seed))

@@ -56,6 +56,16 @@ def test_the_library_gives_the_same_words(tiny_lm):
     assert isinstance(rnncli.load(tiny_lm.out), rnncli.LanguageModel) and model.bits_per_char(LM_TEXT[:300]) < 1
 
 
+def test_generate_reads_its_prime_from_stdin_given_dash(tiny_lm):
+    given = run("generate", "-m", tiny_lm.out, "--prime", "the cat", "--length", "30", "--seed", "1")
+    piped = run("generate", "-m", tiny_lm.out, "--prime", "-", "--length", "30", "--seed", "1", input="the cat\n")
+    assert piped.exit_code == 0 and piped.output == given.output
+    start = run("generate", "-m", tiny_lm.out, "--length", "30", "--seed", "1")
+    assert run("generate", "-m", tiny_lm.out, "--prime", "-", "--length", "30", "--seed", "1", input="").output \
+        == start.output  # nothing piped: the start of a text, as with no --prime
+    assert given.output != start.output
+
+
 def test_generate_help_spells_the_default_prime():
     """The default prime is a line break: --help showed it as a blank ("[default: " then a new line)."""
     out = runner.invoke(app, ["generate", "--help"])
