@@ -136,7 +136,7 @@ def generate(
     from rnncli.infer.lm import LanguageModel
     from rnncli.model.bundled import open_model
 
-    prime = composed(_piped().rstrip("\r\n") or "\n" if prime == "-" else _capped(prime, "--prime"))
+    prime = composed((_piped().rstrip("\r\n") or "\n") if prime == "-" else _capped(prime, "--prime"))
     lm = LanguageModel(open_model(model, "lm"))
     _warn_if_unseen({model: lm}, prime)
     stream(lm.generate(prime, length, temperature, top_k, seed))

@@ -12,10 +12,10 @@
   positive or a negative sum (sentences without opinions, or whose opinions cancel, are left
   out); split by whole review, every tenth review from the ninth on dev, from the tenth on test,
   so that no review has sentences on both sides;
-* `opinion_lexicon`: Hu and Liu's 2,006 positive and 4,783 negative words, each a one-word
-  text labelled by its list (what a word says on its own, for the words of other domains:
-  `delicious`, `overpriced`), less the 3 words on both lists; every tenth word of each list from the ninth on is dev, from the
-  tenth on test.
+* `opinion_lexicon`: Hu and Liu's 2,006 positive and 4,783 negative words less the 3 on both
+  lists, each a one-word text labelled by its list (what a word says on its own, for the words
+  of other domains: `delicious`, `overpriced`); every tenth word of each list from the ninth on
+  is dev, from the tenth on test.
 
 Never `sentence_polarity`: it holds SST's sentences, test split included.
 """
