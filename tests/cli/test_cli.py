@@ -434,6 +434,13 @@ def test_info_command_never_folds_a_line_continuation(tmp_path, monkeypatch):
     assert "--no-bidirectional" in recorded and shlex.split(pasted_command(lines)) == shlex.split(recorded)
 
 
+def test_info_shows_a_language_models_dev_bits_per_char_as_bits_not_percent():
+    """The history printed 3.0725 bits/char as 307.25%."""
+    history = json.loads(run("info", "lm-lstm", "--json").stdout)["training"]["history"]
+    screen = run("info", "lm-lstm").stdout
+    assert f"{history[0]['dev_bits_per_char']:.4f}" in screen and "%" not in screen.split("history", 1)[1]
+
+
 def test_info_at_80_columns(tiny_model):
     result = runner.invoke(app, ["info", "sentiment-rnn"], env={"COLUMNS": "80"})
     lines = [line.rstrip() for line in result.stdout.splitlines()]

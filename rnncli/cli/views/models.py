@@ -192,8 +192,9 @@ def model_info(console: Console, m: dict) -> None:
 
 
 def history_table(console: Console, history: list[dict], best_epoch, names: dict[str, str]) -> None:
-    """Per epoch: loss, dev scores as percentages, learning rate, time; the kept epoch marked;
-    each head named by `names` (tagsets.head_names)."""
+    """Per epoch: loss, dev scores (accuracies as percentages, a language model's bits per
+    character as they are), learning rate, time; the kept epoch marked; each head named by
+    `names` (tagsets.head_names)."""
     from rich.table import Table
 
     heads = [k for k in history[0] if k.startswith("dev_")]
@@ -205,6 +206,10 @@ def history_table(console: Console, history: list[dict], best_epoch, names: dict
         mark = "*" if e.get("epoch") == best_epoch else " "
         steps = f" ({e['steps']} batches)" if "steps" in e else ""
         table.add_row(f"{_words(e.get('epoch'))}{mark}{steps}", f"{e.get('loss', 0):.4f}",
-                      *(f"{e[k]:.2%}" if k in e else "-" for k in heads), f"{e.get('lr', 0):.2e}",
+                      *(_dev_score(k, e[k]) if k in e else "-" for k in heads), f"{e.get('lr', 0):.2e}",
                       f"{e.get('elapsed_s', 0):,.0f} s")
     console.print(table)
+
+
+def _dev_score(key: str, value: float) -> str:
+    return f"{value:.4f}" if key.endswith("bits_per_char") else f"{value:.2%}"
