@@ -113,7 +113,7 @@ def next_word(
 def generate(
     prime: Annotated[str, typer.Option(callback=from_argv, show_default=r'"\n", a line break: the start of a text',
                                        help="Text to start from (the sample follows it); `-`: what is piped "
-                                            "in, without its final line break.")] = "\n",
+                                            "in, without the line breaks at its end.")] = "\n",
     length: Annotated[int, typer.Option(min=1, max=1_000_000, metavar="N", help="Characters to sample.")] = 300,
     temperature: Annotated[float, typer.Option(min=0.01, max=100.0, metavar="T", callback=finite,
                                                help="Below 1: safer text; above 1: wilder.")] = 0.8,
@@ -147,8 +147,9 @@ def eval_lm(data: Annotated[Path, typer.Option("--data", "-d", metavar="TEXT", h
             model: ModelNames = ["lstm"], as_json: AsJson = False) -> None:  # noqa: B006
     """Bits per character and perplexity per word on running text.
 
-    Language models side by side on the same text. Perplexity per word is 2 ** (bits per character x characters / words), words
-    being whitespace-separated.
+    Language models side by side on the same text. Perplexity per word is 2 ** (bits per character x the text's
+    characters / its words), words being whitespace-separated; bits per character are measured on the characters
+    scored (all but a few at the ends of the streams the text is read in).
 
     \b
     Examples:

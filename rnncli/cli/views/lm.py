@@ -59,4 +59,4 @@ def show_eval(scores: dict[str, dict], as_json: bool) -> None:
         return
     for name, s in scores.items():
         sys.stdout.write(f"{name}\tbits/char {s['bits_per_char']:.3f}\tperplexity/word {s['perplexity_per_word']:.1f}"
-                         f"\t({s['characters']:,} characters, {s['words']:,} words)\n")
+                         f"\t({s['characters']:,} characters scored, {s['words']:,} words)\n")
