@@ -55,6 +55,18 @@ def nltk_missing(spec: str, name: str) -> RnnCliError:
                        f"(currently {os.environ.get('NLTK_DATA', 'unset')})")
 
 
+NLTK_READ_ERRORS = (OSError, ValueError, AssertionError)  # what NLTK's readers raise on a damaged corpus
+
+
+def nltk_unreadable(spec: str, name: str, exc: Exception) -> RnnCliError:
+    """The error for an NLTK corpus that is there but damaged (a file missing, binary data)."""
+    import os
+
+    problem = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+    return RnnCliError(f"{spec}: corpora/{name} under NLTK_DATA ({os.environ.get('NLTK_DATA', 'unset')}) cannot be "
+                       f"read ({problem}); reinstall it")
+
+
 @dataclass
 class Vocabularies:
     """What a model looks words up in, and the class names of each of its outputs."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from rnncli.data.common import nltk_missing
+from rnncli.data.common import NLTK_READ_ERRORS, nltk_missing, nltk_unreadable
 from rnncli.errors import RnnCliError
 
 SPLITS = ("train", "dev", "test")
@@ -116,3 +116,5 @@ def read_corpus(spec: str) -> list[tuple[str, str]]:
         return [(rejoined(words), label) for words, label, part in CORPORA[name](nltk) if not split or part == split]
     except LookupError:
         raise nltk_missing(spec, NEEDS.get(name, name)) from None
+    except NLTK_READ_ERRORS as e:
+        raise nltk_unreadable(spec, NEEDS.get(name, name), e) from None

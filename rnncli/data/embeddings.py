@@ -16,6 +16,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from rnncli.data.common import NLTK_READ_ERRORS
 from rnncli.errors import RnnCliError
 from rnncli.model.vocab import word_key
 
@@ -42,6 +43,10 @@ def corpus_sentences(source: str) -> Iterator[list[str]]:
             from rnncli.data.common import nltk_missing
 
             raise nltk_missing(source, name) from None
+        except NLTK_READ_ERRORS as e:
+            from rnncli.data.common import nltk_unreadable
+
+            raise nltk_unreadable(source, name, e) from None
         return
     from rnncli.text.decoding import decode_lines
     from rnncli.text.inputs import file_lines, open_file

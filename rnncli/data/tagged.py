@@ -193,7 +193,7 @@ def read_nltk_tagged(spec: str) -> list[TaggedSentence]:
                     "upos": [ptb_to_upos(t, w) for w, t in pairs], "xpos": [t for _, t in pairs]}, made))
     except LookupError:
         raise nltk_missing(spec, name) from None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, AssertionError) as exc:  # a file id it lacks, a damaged corpus
         raise RnnCliError(f"{spec}: {exc}") from None
     return sentences
 

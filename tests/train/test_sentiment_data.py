@@ -294,3 +294,26 @@ def test_a_corpus_missing_from_nltk_data_is_one_line_naming_what_it_needs(tmp_pa
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr == (f"rnncli: error: {spec}: not found; set NLTK_DATA to the folder that holds {needs} "
                              f"(currently {tmp_path})\n")
+
+
+@pytest.mark.parametrize("corpus, damage, problem", [
+    ("opinion_lexicon", "positive-words.txt", "No such file or directory"),
+    ("pros_cons", "IntegratedPros.txt", "Category Pros not found"),
+])
+def test_a_damaged_corpus_is_one_line_naming_it(tmp_path, corpus, damage, problem):
+    """A file missing from a corpus was an "internal error" (NLTK's OSError or ValueError)."""
+    import shutil
+    import subprocess
+    import sys
+
+    source = SHARED_DATA / "nltk_data" / "corpora" / corpus
+    if not source.is_dir():
+        pytest.skip("needs the NLTK data of ../shared/data (RNNCLI_DATA)")
+    shutil.copytree(source, tmp_path / "corpora" / corpus)
+    (tmp_path / "corpora" / corpus / damage).unlink()
+    env = {**os.environ, "NLTK_DATA": str(tmp_path), "HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "rnncli", "eval", "sentiment", "-m", "lstm", "-d",
+                             f"nltk:{corpus}:test"], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 1 and result.stdout == "" and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"rnncli: error: nltk:{corpus}:test: corpora/{corpus} under NLTK_DATA ({tmp_path}) "
+                                    "cannot be read (") and problem in result.stderr and "reinstall it" in result.stderr
