@@ -40,6 +40,10 @@ def read_labelled_run(specs: list[str | Path | None],
     sets = [None if spec is None else _read_labelled(str(spec)) for spec in specs]
     files = [(examples, str(spec)) for examples, spec in zip(sets, specs)
              if spec is not None and not str(spec).startswith("nltk:")]
+    if label_names is not None and not files and any(spec is not None for spec in specs):
+        corpus = next(str(spec) for spec in specs if spec is not None)
+        raise RnnCliError(f"{corpus}: label names were given, but NLTK's corpora name their labels "
+                          "(negative, positive); --label-names is for a TSV file's integer labels")
     name_labels([examples for examples, _ in files], label_names, [source for _, source in files])
     return sets
 

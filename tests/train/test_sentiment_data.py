@@ -95,6 +95,12 @@ def test_opinion_lexicon_words_are_one_word_texts_labelled_by_their_list():
     assert on_both and not on_both & labels.keys()  # a word both lists hold says nothing on its own
 
 
+@needs_nltk_data
+def test_label_names_for_a_corpus_alone_are_refused_not_ignored():
+    with pytest.raises(RnnCliError, match="nltk:opinion_lexicon:dev: label names were given, but NLTK's corpora"):
+        read_labelled("nltk:opinion_lexicon:dev", ["bad", "good"])
+
+
 def test_the_corpora_tokens_are_put_back_together():
     from rnncli.data.corpora import rejoined
 
