@@ -244,8 +244,13 @@ def load_model(path: str | os.PathLike, task: str | None = None) -> ModelFile:
         if not np.isfinite(weights[name]).all():
             raise _damaged(path, f"tensor {name} holds NaN or infinite values")
     if task is not None and config.task != task:
-        raise RnnCliError(f"{path}: a {config.task} model, but this command needs a {task} model")
+        raise RnnCliError(f"{path}: {_a(config.task)} model, but this command needs {_a(task)} model")
     return ModelFile(path, contents.meta, config, weights, words, chars, labels)
+
+
+def _a(task: str) -> str:
+    """The task with its article: "a tagger", "an lm"."""
+    return f"an {task}" if task == "lm" else f"a {task}"
 
 
 def check_model(path: Path, contents: Contents) -> tuple[ModelConfig, Vocab, Vocab | None, dict[str, list[str]]]:
