@@ -14,7 +14,7 @@ from rnncli.errors import EXIT_USAGE, RnnCliError
 
 SentimentData = Annotated[Path, typer.Option("--data", "-d", metavar="DATA", help=(
     "Gold label<TAB>text TSV file, or nltk:movie_reviews, nltk:movie_review_sentences, nltk:pros_cons, "
-    "nltk:product_reviews or nltk:opinion_lexicon[:SPLIT]."))]
+    "nltk:product_reviews or nltk:opinion_lexicon, each with an optional :train, :dev or :test."))]
 TaggedData = Annotated[Path, typer.Option("--data", "-d", metavar="DATA", help="Gold tagged data (CoNLL-U, "
                                                                              "token<TAB>tag, word/TAG or nltk:NAME); "
                                                                              "its tokenization is used unless --raw.")]

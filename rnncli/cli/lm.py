@@ -32,17 +32,18 @@ def _capped(text: str, source: str) -> str:
     return text
 
 
-def _piped() -> str:
+def _piped(hint: str = "give a text, or pipe one in") -> str:
     """What is piped in, read whole: UTF-8 text of at most MAX_PROMPT_BYTES, decoded as tag
     decodes its input (binary and UTF-16 are errors, with tag's messages and exit code, even
-    past the limit: /dev/zero is binary; other invalid bytes become U+FFFD with a warning)."""
+    past the limit: /dev/zero is binary; other invalid bytes become U+FFFD with a warning); on a
+    terminal, a usage error that says `hint`."""
     from rnncli.cli.views.console import print_warning
     from rnncli.text.decoding import decode_lines
 
     if sys.stdin is None:
         raise RnnCliError("no input: stdin is closed", EXIT_USAGE)
     if sys.stdin.isatty():
-        raise RnnCliError("give a text, or pipe one in", EXIT_USAGE)
+        raise RnnCliError(hint, EXIT_USAGE)
     data = sys.stdin.buffer.read(MAX_PROMPT_BYTES + 1)
     lines = data.split(b"\n")  # decode_lines counts lines for its messages
     text = "".join(decode_lines([line + b"\n" for line in lines[:-1]] + lines[-1:], "<stdin>", print_warning))
@@ -136,7 +137,9 @@ def generate(
     from rnncli.infer.lm import LanguageModel
     from rnncli.model.bundled import open_model
 
-    prime = composed((_piped().rstrip("\r\n") or "\n") if prime == "-" else _capped(prime, "--prime"))
+    if prime == "-":
+        prime = _piped("--prime -: pipe the prime in, or give it as --prime TEXT").rstrip("\r\n") or "\n"
+    prime = composed(_capped(prime, "--prime"))
     lm = LanguageModel(open_model(model, "lm"))
     _warn_if_unseen({model: lm}, prime)
     stream(lm.generate(prime, length, temperature, top_k, seed))
