@@ -104,11 +104,11 @@ NEEDS = {"product_reviews": "product_reviews_1 and product_reviews_2", "movie_re
 def read_corpus(spec: str) -> list[tuple[str, str]]:
     """(text, label) of each text of `nltk:NAME[:SPLIT]` (see the module's docstring): its tokens
     separated by spaces (see rejoined)."""
-    name, _, split = spec[len("nltk:"):].partition(":")
+    name, colon, split = spec[len("nltk:"):].partition(":")
     if name not in CORPORA:
         raise RnnCliError(f"{spec}: unknown corpus; labelled corpora: "
                           + ", ".join(f"nltk:{c}" for c in CORPORA))
-    if split and split not in SPLITS:
+    if colon and split not in SPLITS:  # `nltk:pros_cons:` too: a split left out by mistake
         raise RnnCliError(f"{spec}: unknown split {split!r}; use {', '.join(SPLITS)}")
     import nltk
 

@@ -108,7 +108,8 @@ def test_the_corpora_tokens_are_put_back_together():
 
 
 @pytest.mark.parametrize("spec, message", [("nltk:sentence_polarity", "unknown corpus"),
-                                           ("nltk:pros_cons:valid", "unknown split 'valid'")])
+                                           ("nltk:pros_cons:valid", "unknown split 'valid'"),
+                                           ("nltk:pros_cons:", "unknown split ''")])
 def test_unknown_corpora_and_splits_are_refused(spec, message):
     with pytest.raises(RnnCliError, match=message):
         read_labelled(spec)
