@@ -64,7 +64,8 @@ def eval_sentiment(data: SentimentData, model: ModelNames = ["lstm"], label_name
     check_report(report_path, data, model, "sentiment", () if tokenizer is None else (tokenizer,))
     classifiers = [open_model(m, "sentiment") for m in model]
     tokenizers = [tokenizer or trained_tokenizer(c) for c in classifiers]  # each model's own unless one is named
-    cutters = {t: None if t == "none" else tokenizer_for(c, tokenizer, "lines") for c, t in zip(classifiers, tokenizers)}
+    cutters = {t: None if t == "none" else tokenizer_for(c, tokenizer, "lines", ("treebank", "none"))
+               for c, t in zip(classifiers, tokenizers)}
     check_outputs([("--report", report_path)], [(f"{c.name}'s tokenizer", cutters[t].model.path)
                                                 for c, t in zip(classifiers, tokenizers) if cutters[t]])
     examples = read_labelled(data, split_label_names(label_names))

@@ -144,16 +144,17 @@ def tokenizer_file(spec: str) -> Path | None:
         return None
 
 
-def open_tokenizer(spec: str, input_format: str = "text") -> Tokenizer | None:
+def open_tokenizer(spec: str, input_format: str = "text", others: tuple[str, ...] = ("treebank",)) -> Tokenizer | None:
     """The tokenizer `spec` names: a tokenizer model (bundled name or path), or None for
     `treebank` (Punkt and the Treebank rules) and for input that needs no tokenizer. A name
-    that names nothing is an error even then (a typo should not pass unnoticed)."""
+    that names nothing is an error even then (a typo should not pass unnoticed), which lists
+    the bundled names and `others` (what else the caller takes: `none` where tokens are kept)."""
     spec = model_spec(spec)
     if spec == "treebank":
         return None
     if spec not in BUNDLED["tokenizer"] and "/" not in spec and not spec.endswith(".safetensors") \
             and not _may_exist(Path(spec)) and spec not in (p.stem for p in bundled_models()):
-        raise RnnCliError(f"unknown tokenizer {spec!r}; use {', '.join(BUNDLED['tokenizer'])}, treebank or the path "
+        raise RnnCliError(f"unknown tokenizer {spec!r}; use {', '.join(BUNDLED['tokenizer'] + others)} or the path "
                           "of a tokenizer model", EXIT_USAGE)
     return Tokenizer(open_model(spec, "tokenizer")) if input_format in ("text", "lines") else None
 
@@ -192,13 +193,15 @@ def trained_tokenizer(model: ModelFile) -> str:
     return DEFAULT_TOKENIZER if not isinstance(spec, str) or spec in ("", "none") else spec
 
 
-def tokenizer_for(model: ModelFile, spec: str | None, input_format: str = "text") -> Tokenizer | None:
+def tokenizer_for(model: ModelFile, spec: str | None, input_format: str = "text",
+                  others: tuple[str, ...] = ("treebank",)) -> Tokenizer | None:
     """The tokenizer that cuts raw text for a sentiment model: `spec` when given, else the one
     that cut its training texts (trained_tokenizer), so that raw text reaches the model as its
     training texts did; None as open_tokenizer gives it (treebank, input that needs none). A
-    recorded tokenizer that cannot be opened is an error that says where it came from."""
+    recorded tokenizer that cannot be opened is an error that says where it came from. `others`:
+    see open_tokenizer."""
     if spec is not None:
-        return open_tokenizer(spec, input_format)
+        return open_tokenizer(spec, input_format, others)
     if input_format not in ("text", "lines"):
         return None
     recorded = trained_tokenizer(model)

@@ -216,7 +216,7 @@ class SentimentTask(Task):
         specs = [*job.train, *job.dev, job.test]
         sets = read_labelled_run(specs, self.label_names)
         if self.tokenizer != "none":  # every split, so that dev and test are scored as users run the model
-            tokenizer = open_tokenizer(self.tokenizer, "lines")
+            tokenizer = open_tokenizer(self.tokenizer, "lines", ("treebank", "none"))
             sets = [s and as_the_pipeline_reads(s, tokenizer) for s in sets]
         trains, devs, test = sets[:len(job.train)], sets[len(job.train):-1], sets[-1]
         return Splits([e for examples in trains for e in examples], [e for examples in devs for e in examples], test)

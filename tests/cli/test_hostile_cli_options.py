@@ -251,3 +251,15 @@ def test_a_tokenizer_typo_is_an_error_even_where_no_tokenizer_is_needed(command,
     silently there: the user meant something, so it is refused as with -I text."""
     result = run(command, "-I", input_format, "--tokenizer", "rnn-smal", "I study .")
     assert result.exit_code == 2 and "unknown tokenizer 'rnn-smal'; use lstm, rnn, rnn-small, treebank" in result.output
+
+
+@pytest.mark.parametrize("args", [["eval", "sentiment", "-d", TINY_TSV],
+                                  ["train", "sentiment", "--train", TINY_TSV, "--dev", TINY_TSV, "--out"]],
+                         ids=["eval", "train"])
+def test_a_tokenizer_typo_where_none_is_a_choice_names_none_too(args, tmp_path):
+    """eval and train sentiment also take `--tokenizer none` (the data's own tokens): the
+    message listed every choice but that one."""
+    out = [tmp_path / "x.safetensors"] if args[-1] == "--out" else []
+    result = run(*args, *out, "--tokenizer", "rnn-smal")
+    assert result.exit_code == 2
+    assert "unknown tokenizer 'rnn-smal'; use lstm, rnn, rnn-small, treebank, none or the path" in result.output
