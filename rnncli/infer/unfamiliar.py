@@ -8,6 +8,7 @@ A character language model's prompt (`rnncli next`, `generate`) is checked the s
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Callable, Iterable, Iterator
 
 from rnncli.model.vocab import Vocab
@@ -18,9 +19,11 @@ LEAST = 5  # unseen characters needed before saying anything
 
 
 def unseen_share(vocab: Vocab, text: str) -> tuple[int, int]:
-    """(unseen, all) non-space characters of `text`, unseen meaning not in the tokenizer's vocabulary."""
+    """(unseen, all) non-space characters of `text`, unseen meaning letters, marks and digits
+    not in the model's vocabulary: what another script is written in (an unseen emoji, symbol or
+    control character is no other script)."""
     chars = [c for c in text if not c.isspace()]
-    return sum(c not in vocab.index for c in chars), len(chars)
+    return sum(c not in vocab.index and unicodedata.category(c)[0] in "LMN" for c in chars), len(chars)
 
 
 def fits_message(vocab: Vocab, name: str, text: str) -> str | None:
