@@ -33,6 +33,7 @@ from rnncli.model import tagsets
 from rnncli.model.bundled import describe, model_spec, open_model, resolve_model
 from rnncli.model.model_file import ModelFile
 from rnncli.nltk_interface import NltkTagger, register_if_loaded
+from rnncli.text.hygiene import clean
 from rnncli.text.pieces import LineTooLong
 
 
@@ -87,8 +88,9 @@ class Tagger(NltkTagger):
         """Tokenized sentences (your tokenization is kept) -> TaggedSentences with probabilities."""
         sentences = _items(sentences, "tag_sents() takes a list of sentences, each a list of tokens", "tag_text()")
         sentences = [_items(s, "each sentence is a list of tokens", "tag_text()") for s in sentences]
-        if any(not isinstance(t, str) or not t or any(c.isspace() for c in t) for s in sentences for t in s):
-            raise RnnCliError("tokens must be non-empty strings without whitespace")
+        if not all(isinstance(t, str) and t and " " not in clean(t) and not any(c.isspace() for c in t)
+                   for s in sentences for t in s):  # clean: a control character or U+200B would split a token
+            raise RnnCliError("tokens must be non-empty strings without whitespace or control characters")
         lines = [" ".join(s) + "\n" for s in sentences if s]  # a line without its newline would be a piece
         try:
             with one_blas_thread():

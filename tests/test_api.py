@@ -42,6 +42,9 @@ def test_tagged_sentences_carry_every_probability(hand_tagger):
 def test_tagger_refuses_what_it_cannot_do(hand_tagger, tiny_sentiment):
     with pytest.raises(RnnCliError, match="tokens must be non-empty strings without whitespace"):
         rnncli.Tagger(str(hand_tagger)).tag(["New York"])
+    for tokens in (["a\x00b", "fish"], ["\u200b", "fish"], ["a\x7fb"]):  # were cut in two or dropped: tags shifted
+        with pytest.raises(RnnCliError, match="without whitespace or control characters"):
+            rnncli.Tagger(str(hand_tagger)).tag(tokens)
     with pytest.raises(RnnCliError, match="a sentiment model, but this command needs a tagger model"):
         rnncli.Tagger(str(tiny_sentiment))
     with pytest.raises(RnnCliError, match="has no stts tags"):
