@@ -72,6 +72,9 @@ def evaluate_tagger(model: ModelFile, sentences: list[TaggedSentence], confusion
         gold = [t for s in sentences for t in s.tags[name]]
         predicted = [labels[j] for p in probs for j in p[name].argmax(-1)]
         reports[name] = score(gold, predicted, confusions)
+    if not reports:  # scoring nothing printed "0 tokens" and exited 0
+        raise RnnCliError(f"the data has none of the tag sets {model.name} predicts ({', '.join(model.labels)}) on "
+                          "every token: nothing to score; give data tagged with one of them")
     made = {name: how for s in sentences for name, how in s.made.items() if name in reports}
     return TaggerReport(reports, made, head_names(model.labels))
 
