@@ -67,6 +67,7 @@ class Tagger(NltkTagger):
     def __init__(self, model: str = "lstm", tagset: str | None = None, tokenizer: str = "lstm"):
         self.model: ModelFile = open_model(model, "tagger")
         self.tokenizer = open_tokenizer(tokenizer)
+        tagset = tagset.lower() if isinstance(tagset, str) else tagset  # "UPOS" reads as "upos"
         universal = tagset == "universal"
         self.tagset, self.head = tagsets.chosen_head(self.model.labels, "upos" if universal else tagset,
                                                      self.model.path)

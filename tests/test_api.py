@@ -49,6 +49,7 @@ def test_tagger_refuses_what_it_cannot_do(hand_tagger, tiny_sentiment):
         rnncli.Tagger(str(tiny_sentiment))
     with pytest.raises(RnnCliError, match="has no stts tags"):
         rnncli.Tagger(str(hand_tagger), tagset="stts")
+    assert rnncli.Tagger(str(hand_tagger), tagset="UPOS").tagset == "upos"  # any case, as NLTK users write it
     with pytest.raises(RnnCliError, match="an lm model, but this command needs a tagger model"):  # not "a lm"
         rnncli.Tagger("lm-lstm")
 
