@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from rnncli.data.common import NLTK_READ_ERRORS
+from rnncli.data.common import NLTK_READ_ERRORS, nltk_missing, nltk_unreadable
 from rnncli.errors import RnnCliError
 from rnncli.model.vocab import word_key
 
@@ -40,12 +40,8 @@ def corpus_sentences(source: str) -> Iterator[list[str]]:
             reader = getattr(nltk.corpus, name)
             yield from reader.sents()
         except LookupError:
-            from rnncli.data.common import nltk_missing
-
             raise nltk_missing(source, name) from None
         except NLTK_READ_ERRORS as e:
-            from rnncli.data.common import nltk_unreadable
-
             raise nltk_unreadable(source, name, e) from None
         return
     from rnncli.text.decoding import decode_lines
