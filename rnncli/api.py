@@ -19,6 +19,7 @@ imports torch. The forward pass runs numpy's OpenBLAS on one thread (see infer.b
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
@@ -174,18 +175,42 @@ class LanguageModel:
 
     def next_words(self, text: str, k: int = 5) -> list[tuple[str, float]]:
         """The k most probable next words after `text`, with their probabilities."""
+        _text(text, "text")
+        _whole(k, "k", 1, 100)
         with one_blas_thread():
-            return [(w.word, w.prob) for w in self._lm.next_words(text, k)]
+            return [(w.word, w.prob) for w in self._lm.next_words(text, int(k))]
 
     def generate(self, prime: str = "\n", length: int = 300, temperature: float = 0.8, top_k: int | None = None,
                  seed: int = 0) -> str:
-        """`length` characters sampled after `prime`; the same seed, the same text."""
+        """`length` characters sampled after `prime`; the same seed, the same text. The ranges
+        are `rnncli generate`'s."""
+        _text(prime, "prime")
+        _whole(length, "length", 1, 1_000_000)
+        _whole(seed, "seed", 0, 2**32 - 1)
+        if top_k is not None:
+            _whole(top_k, "top_k", 1, None)
+        if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not 0.01 <= temperature <= 100:
+            raise RnnCliError(f"temperature must be a number from 0.01 to 100, not {temperature!r}", EXIT_USAGE)
         with one_blas_thread():
-            return "".join(self._lm.generate(prime, length, temperature, top_k, seed))
+            return "".join(self._lm.generate(prime, int(length), float(temperature), top_k and int(top_k), int(seed)))
 
     def bits_per_char(self, text: str) -> float:
+        _text(text, "text")
         with one_blas_thread():
             return float(self._lm.scores(text)["bits_per_char"])
+
+
+def _text(value, name: str) -> None:
+    if not isinstance(value, str):
+        raise RnnCliError(f"{name} must be a str, not {type(value).__name__}", EXIT_USAGE)
+
+
+def _whole(value, name: str, least: int, most: int | None) -> None:
+    """A usage error unless `value` is an int from `least` to `most` (None: no limit)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least \
+            or (most is not None and value > most):
+        bounds = f"from {least:,} to {most:,}" if most is not None else f"of at least {least:,}"
+        raise RnnCliError(f"{name} must be a whole number {bounds}, not {value!r}", EXIT_USAGE)
 
 
 def _items(value, what: str, hint: str = "") -> list:

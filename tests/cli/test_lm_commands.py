@@ -2,10 +2,13 @@
 
 import json
 
+import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from conftest import LM_TEXT
 from rnncli.cli.app import app
+from rnncli.errors import RnnCliError
 
 runner = CliRunner()
 
@@ -54,6 +57,24 @@ def test_the_library_gives_the_same_words(tiny_lm):
     assert model.next_words("the cat", k=1)[0][0] == "sat"
     assert model.generate("the", 40, seed=2) == model.generate("the", 40, seed=2)
     assert isinstance(rnncli.load(tiny_lm.out), rnncli.LanguageModel) and model.bits_per_char(LM_TEXT[:300]) < 1
+
+
+def test_the_library_checks_its_arguments_as_the_cli_does(tiny_lm):
+    """generate("the", -1) gave "", seed=-1 a numpy error, next_words(["I"]) a TypeError."""
+    import rnncli
+
+    model = rnncli.LanguageModel(tiny_lm.out)
+    for call, message in [(lambda: model.generate("the", -1), "length must be a whole number from 1 to 1,000,000"),
+                          (lambda: model.generate("the", 5, seed=-1), "seed must be a whole number from 0"),
+                          (lambda: model.generate("the", 5, temperature=float("inf")), "temperature must be a number"),
+                          (lambda: model.generate("the", 5, top_k=0), "top_k must be a whole number of at least 1"),
+                          (lambda: model.generate(None), "prime must be a str, not NoneType"),
+                          (lambda: model.next_words(["the"]), "text must be a str, not list"),
+                          (lambda: model.next_words("the", "3"), "k must be a whole number from 1 to 100"),
+                          (lambda: model.bits_per_char(None), "text must be a str")]:
+        with pytest.raises(RnnCliError, match=message):
+            call()
+    assert model.generate("the", np.int64(20), seed=np.int64(2)) == model.generate("the", 20, seed=2)  # numpy ints
 
 
 def test_generate_reads_its_prime_from_stdin_given_dash(tiny_lm):
