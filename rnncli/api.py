@@ -19,13 +19,12 @@ imports torch. The forward pass runs numpy's OpenBLAS on one thread (see infer.b
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from rnncli import __all__  # noqa: F401  the public names, listed once (rnncli/__init__.py)
 from rnncli.errors import EXIT_USAGE, RnnCliError
-from rnncli.infer import lm
+from rnncli.infer import lm, sampling
 from rnncli.infer.blas import one_blas_thread
 from rnncli.infer.sentiment import Classifier, SentimentResult, classify_lines
 from rnncli.infer.tagger import TagResult, tag_lines
@@ -175,42 +174,25 @@ class LanguageModel:
 
     def next_words(self, text: str, k: int = 5) -> list[tuple[str, float]]:
         """The k most probable next words after `text`, with their probabilities."""
-        _text(text, "text")
-        _whole(k, "k", 1, 100)
+        text, k = sampling.check_text(text, "text"), sampling.check_whole(k, "k", 1, sampling.MAX_WORDS)
         with one_blas_thread():
-            return [(w.word, w.prob) for w in self._lm.next_words(text, int(k))]
+            return [(w.word, w.prob) for w in self._lm.next_words(text, k)]
 
     def generate(self, prime: str = "\n", length: int = 300, temperature: float = 0.8, top_k: int | None = None,
                  seed: int = 0) -> str:
         """`length` characters sampled after `prime`; the same seed, the same text. The ranges
-        are `rnncli generate`'s."""
-        _text(prime, "prime")
-        _whole(length, "length", 1, 1_000_000)
-        _whole(seed, "seed", 0, 2**32 - 1)
-        if top_k is not None:
-            _whole(top_k, "top_k", 1, None)
-        if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not 0.01 <= temperature <= 100:
-            raise RnnCliError(f"temperature must be a number from 0.01 to 100, not {temperature!r}", EXIT_USAGE)
+        are `rnncli generate`'s (infer.sampling)."""
+        prime = sampling.check_text(prime, "prime")
+        length = sampling.check_whole(length, "length", 1, sampling.MAX_LENGTH)
+        top_k = None if top_k is None else sampling.check_whole(top_k, "top_k", 1)
+        temperature, seed = sampling.check_temperature(temperature), sampling.check_whole(seed, "seed", 0,
+                                                                                          sampling.MAX_SEED)
         with one_blas_thread():
-            return "".join(self._lm.generate(prime, int(length), float(temperature), top_k and int(top_k), int(seed)))
+            return "".join(self._lm.generate(prime, length, temperature, top_k, seed))
 
     def bits_per_char(self, text: str) -> float:
-        _text(text, "text")
         with one_blas_thread():
-            return float(self._lm.scores(text)["bits_per_char"])
-
-
-def _text(value, name: str) -> None:
-    if not isinstance(value, str):
-        raise RnnCliError(f"{name} must be a str, not {type(value).__name__}", EXIT_USAGE)
-
-
-def _whole(value, name: str, least: int, most: int | None) -> None:
-    """A usage error unless `value` is an int from `least` to `most` (None: no limit)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least \
-            or (most is not None and value > most):
-        bounds = f"from {least:,} to {most:,}" if most is not None else f"of at least {least:,}"
-        raise RnnCliError(f"{name} must be a whole number {bounds}, not {value!r}", EXIT_USAGE)
+            return float(self._lm.scores(sampling.check_text(text, "text"))["bits_per_char"])
 
 
 def _items(value, what: str, hint: str = "") -> list:

@@ -10,6 +10,7 @@ import typer
 
 from rnncli.cli.options import AsJson, ModelNames, SentimentFormat, TextArgs, finite, from_argv, output_format
 from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.infer.sampling import MAX_LENGTH, MAX_SEED, MAX_TEMPERATURE, MAX_WORDS, MIN_TEMPERATURE
 from rnncli.text.hygiene import composed
 
 ModelOption = Annotated[str, typer.Option("--model", "-m", metavar="MODEL",
@@ -83,7 +84,7 @@ def _warn_if_unseen(models: dict, text: str) -> None:
 
 def next_word(
     text: TextArgs = None, model: ModelNames = ["lstm"],  # noqa: B006
-    k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many words.")] = 5,
+    k: Annotated[int, typer.Option("-k", min=1, max=MAX_WORDS, help="How many words.")] = 5,
     fmt: NextFormatOption = "auto",
 ) -> None:
     """The k most probable next words after TEXT.
@@ -115,12 +116,12 @@ def generate(
     prime: Annotated[str, typer.Option(callback=from_argv, show_default=r'"\n", a line break: the start of a text',
                                        help="Text to start from (the sample follows it); `-`: what is piped "
                                             "in, without the line breaks at its end.")] = "\n",
-    length: Annotated[int, typer.Option(min=1, max=1_000_000, metavar="N", help="Characters to sample.")] = 300,
-    temperature: Annotated[float, typer.Option(min=0.01, max=100.0, metavar="T", callback=finite,
+    length: Annotated[int, typer.Option(min=1, max=MAX_LENGTH, metavar="N", help="Characters to sample.")] = 300,
+    temperature: Annotated[float, typer.Option(min=MIN_TEMPERATURE, max=MAX_TEMPERATURE, metavar="T", callback=finite,
                                                help="Below 1: safer text; above 1: wilder.")] = 0.8,
     top_k: Annotated[Optional[int], typer.Option(min=1, metavar="K", help="Sample among the K most probable "
                                                                            "characters only.")] = None,
-    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, metavar="S", help="Same seed, same text.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, metavar="S", help="Same seed, same text.")] = 0,
     model: ModelOption = "lstm",
 ) -> None:
     """Sample text from a character language model.
