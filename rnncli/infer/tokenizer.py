@@ -13,6 +13,7 @@ both sides, and the cores tile the text, so no character is lost or labelled twi
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +27,7 @@ from rnncli.model.bundled import BUNDLED, bundled_models, model_spec, open_model
 from rnncli.model.config import DEFAULT_TOKENIZER, shown
 from rnncli.model.model_file import ModelFile
 from rnncli.text.multiword import Expander
-from rnncli.text.segmentation import Segment, boundary_candidates, decode, windows
+from rnncli.text.segmentation import SENTENCE, Paragraph, Segment, boundary_candidates, decode, segmentation_f1, windows
 from rnncli.model.vocab import Vocab
 
 if TYPE_CHECKING:
@@ -37,6 +38,17 @@ CATEGORIES = ("Cc", "Cf", "Cn", "Co", "Cs", "Ll", "Lm", "Lo", "Lt", "Lu", "Mc", 
 CATEGORY_ITEMS = tuple(f"<{c}>" for c in CATEGORIES)  # vocabulary items standing for unseen characters
 CORE, CONTEXT = 600, 50  # characters labelled per window, and seen on each side of them (the overlap: 1/6)
 BATCH_CHARS = 20_000  # padded characters per forward batch (memory: ~25 MB for the bundled tokenizer)
+SENTENCE_BIASES = tuple(b / 4 for b in range(-4, 9))  # -1.0 .. 2.0: the sentence biases `train tokenizer` tries
+
+
+def boundary_labels(probs: np.ndarray, sentence_bias: float = 0.0) -> np.ndarray:
+    """(N,) labels of a text's characters from their (N, labels) probabilities: the likeliest,
+    once the sentence label's log-probability is raised by `sentence_bias` (its probability
+    times exp(bias); see tune_sentence_bias)."""
+    if sentence_bias:
+        probs = probs.copy()
+        probs[:, SENTENCE] *= math.exp(sentence_bias)
+    return probs.argmax(-1)
 
 
 def char_key(ch: str) -> str:
@@ -92,6 +104,7 @@ class Tokenizer:
         self.model = model
         self.encoder = CharEncoder(model.words)
         self.expander = Expander(model.meta.get("multiword", {}))
+        self.sentence_bias = float(model.meta.get("sentence_bias", 0.0))  # see boundary_labels
 
     @property
     def name(self) -> str:
@@ -126,7 +139,11 @@ class Tokenizer:
 
     def segment(self, texts: list[str], workers: Workers | None = None) -> list[list[list[Segment]]]:
         """For each text (a paragraph), its sentences of tokens; offsets index the text."""
-        out = [decode(text, p.argmax(-1)) if text else [] for text, p in zip(texts, self.probabilities(texts, workers))]
+        return self.decoded(texts, self.probabilities(texts, workers), self.sentence_bias)
+
+    def decoded(self, texts: list[str], probs: list[np.ndarray], sentence_bias: float) -> list[list[list[Segment]]]:
+        """segment's result from the texts' probabilities, under a given sentence bias."""
+        out = [decode(text, boundary_labels(p, sentence_bias)) if text else [] for text, p in zip(texts, probs)]
         for text, sentences in zip(texts, out):
             for token in (t for s in sentences for t in s if t.multiword):
                 token.words = self.expander.expand(text[token.start:token.end])
@@ -218,3 +235,14 @@ def _quoted(message: str, limit: int = 200) -> str:
     characters (it may start with a long path and end with what is wrong)."""
     text = repr(message)[1:-1]
     return text if len(text) <= limit else text[:limit // 2 - 2] + "..." + text[-(limit // 2 - 1):]
+
+
+def tune_sentence_bias(tokenizer: Tokenizer, gold: list[Paragraph]) -> tuple[float, dict[float, float]]:
+    """The sentence bias (of SENTENCE_BIASES) under which the tokenizer's sentences match the
+    gold paragraphs' best, by sentence F1 (a tie goes to the bias nearest 0), and the F1 under
+    each. A tokenizer trained on pieces of text may end sentences too rarely or too often; one
+    bias on the sentence label's log-probability, fitted on dev, evens that out (boundary_labels)."""
+    texts = [p.text for p in gold]
+    probs = tokenizer.probabilities(texts)
+    curve = {b: segmentation_f1(gold, tokenizer.decoded(texts, probs, b))["sentences"] for b in SENTENCE_BIASES}
+    return max(SENTENCE_BIASES, key=lambda b: (curve[b], -abs(b))), curve

@@ -85,6 +85,7 @@ def describe(path: str | os.PathLike) -> dict:
         "parameters": sum(math.prod(t.shape) for t in contents.tensors.values()), "size_bytes": contents.size,
         "macs_per_token": config.macs_per_token(), "char_macs": config.char_macs(), "upper_hidden": config.upper_hidden,
         "upper_macs": config.upper_macs(),
+        "sentence_bias": meta.get("sentence_bias", 0.0) if config.task == "tokenizer" else None,
         "labels": {name: len(v) for name, v in labels.items()}, "label_names": labels,
         **{key: training.get(key) for key in lifted},
         "scores": meta.get("scores", {}), "recurrence": config.recurrence(), "rnncli_version": meta.get("rnncli_version"),

@@ -120,8 +120,9 @@ def interrupted(job: TrainJob, exc: KeyboardInterrupt) -> RnnCliError:
 
 def save(job: TrainJob, task: Task, config: ModelConfig, splits: Splits, fitted: Fitted, parameters: int,
          extra: dict) -> TrainResult:
-    """Write the model file, then score what was saved (rounded weights, numpy forward pass:
-    what users will run) on dev and test and write it again with the scores."""
+    """Write the model file, fit its decision settings on dev (Task.tune), then score what was
+    saved (rounded weights, numpy forward pass: what users will run) on dev and test and write
+    it again with the scores."""
     vocab = task.vocab
     meta = {
         "name": Path(job.out).stem,
@@ -140,6 +141,12 @@ def save(job: TrainJob, task: Task, config: ModelConfig, splits: Splits, fitted:
     }
     model_file.save_model(job.out, fitted.state, meta, dtype=job.dtype)
     saved = model_file.load_model(job.out)
+    settings, record = task.tune(saved, splits.dev)
+    if settings:
+        meta.update(settings)
+        meta["training"].update(record)
+        model_file.save_model(job.out, fitted.state, meta, dtype=job.dtype)
+        saved = model_file.load_model(job.out)
     scores = {"dev": task.evaluate(saved, splits.dev)}
     if splits.test is not None:
         scores["test"] = task.evaluate(saved, splits.test)

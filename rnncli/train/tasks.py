@@ -27,8 +27,8 @@ from rnncli.model.model_file import ModelFile
 from rnncli.text.multiword import Expander
 from rnncli.text.segmentation import LABELS, MULTIWORD_LABELS, Paragraph, has_multiword, segmentation_f1
 from rnncli.model.tagsets import default_head, head_names
-from rnncli.infer.tokenizer import (CATEGORY_ITEMS, CharEncoder, char_key, open_tokenizer, recorded_tokenizer,
-                                    tokenizer_file)
+from rnncli.infer.tokenizer import (CATEGORY_ITEMS, CharEncoder, Tokenizer, char_key, open_tokenizer,
+                                    recorded_tokenizer, tokenizer_file, tune_sentence_bias)
 from rnncli.train.job import TrainJob
 from rnncli.train.loop import accuracy, make_batches
 from rnncli.train.model import SentimentModel, TaggerModel, TokenizerModel, batch_tensors
@@ -121,6 +121,11 @@ class Task:
         """What the model file holds beside its config, vocabularies and labels (a tokenizer's
         multiword expansions)."""
         return {}
+
+    def tune(self, model: ModelFile, dev: list) -> tuple[dict, dict]:
+        """Settings of a saved model's decisions fitted on dev, for its file, and the record of
+        how they were chosen, for its training history (a tokenizer's sentence bias)."""
+        return {}, {}
 
     def describe_data(self, job: TrainJob, splits: Splits) -> dict:
         """What a model file records of its data."""
@@ -329,18 +334,18 @@ class TokenizerTask(TaggerTask):
         return self.encoder.batch(["".join(x.words) for x in items], config.upper_hidden > 0)
 
     def evaluate(self, model: ModelFile, items: list) -> dict[str, float]:
-        from rnncli.infer.tokenizer import Tokenizer
-
         gold = [x.paragraph for x in items]
         return segmentation_f1(gold, Tokenizer(model).segment([p.text for p in gold]))
 
     def metadata(self) -> dict:
         return {"multiword": self.expander.table} if self.multiword else {}
 
+    def tune(self, model: ModelFile, dev: list) -> tuple[dict, dict]:
+        bias, curve = tune_sentence_bias(Tokenizer(model), [x.paragraph for x in dev])
+        return {"sentence_bias": bias}, {"sentence_bias_dev": {f"{b:g}": round(f1, 6) for b, f1 in curve.items()}}
+
     def warnings(self, model: ModelFile, dev: list) -> list[str]:
         """A tokenizer that ends no sentence on dev but where each paragraph ends, while dev has more."""
-        from rnncli.infer.tokenizer import Tokenizer
-
         gold = [x.paragraph for x in dev]
         system = Tokenizer(model).segment([p.text for p in gold])
         if sum(len(s) for s in system) <= len(gold) < sum(len(p.sentences) for p in gold):

@@ -538,3 +538,13 @@ def test_candidates_options_warn_where_they_cannot_show(hand_tagger):
     assert result.exit_code == 0 and result.stdout == "I/PRON study/VERB\n"
     assert result.stderr == ("rnncli: warning: --top and --threshold show candidates in table, tsv and jsonl; "
                              "-f tags writes the best tag only\n")
+
+
+def test_info_shows_a_tokenizers_sentence_bias_and_whether_it_was_fitted(tiny_tokenizer):
+    fitted = runner.invoke(app, ["info", str(tiny_tokenizer)], env={"COLUMNS": "160"})
+    older = runner.invoke(app, ["info", "tokenizer-lstm"], env={"COLUMNS": "160"})
+    tagger = runner.invoke(app, ["info", "tagger-rnn-small"], env={"COLUMNS": "160"})
+    assert fitted.exit_code == older.exit_code == tagger.exit_code == 0
+    assert re.search(r"sentence bias +0 \(added to the sentence label's log-probability; fitted on dev\)", fitted.output)
+    assert re.search(r"sentence bias +0 \(none fitted\)", older.output)  # made before the bias was fitted
+    assert "sentence bias" not in tagger.output

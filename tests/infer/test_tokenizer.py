@@ -1,10 +1,13 @@
 """The character-level tokenizer: labels from CoNLL-U and back, a tiny trained tokenizer, the
-numpy/torch twin, windows over long text, streaming, multiword tokens in CoNLL-U output."""
+numpy/torch twin, windows over long text, streaming, multiword tokens in CoNLL-U output, the
+sentence bias fitted on dev."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,11 +16,11 @@ from conftest import EWT, TINY_TOKENIZER_DATA
 from rnncli.text.conllu import read_conllu
 from rnncli.data.common import read_paragraphs
 from rnncli.model.bundled import open_model
-from rnncli.model.model_file import load_model
+from rnncli.model.model_file import load_model, read_tensors
 from rnncli.text.segmentation import INSIDE, SENTENCE, TOKEN, WORD, decode, paragraphs, segmentation_f1, windows
 from rnncli.text.hygiene import clean, composed
 from rnncli.text.sentences import read_sentences
-from rnncli.infer.tokenizer import CORE, Tokenizer
+from rnncli.infer.tokenizer import CORE, SENTENCE_BIASES, Tokenizer, boundary_labels
 
 RNNCLI = [sys.executable, "-m", "rnncli"]
 
@@ -95,6 +98,64 @@ def test_a_tiny_tokenizer_learns_the_rule(tiny_tokenizer):
     gold = read_paragraphs(TINY_TOKENIZER_DATA)
     assert load_model(tiny_tokenizer).meta["scores"]["dev"] == segmentation_f1(
         gold, tokenizer.segment([p.text for p in gold]))
+
+
+def with_sentence_bias(source: Path, path: Path, bias) -> Path:
+    """A copy of a tokenizer model file with another sentence_bias in its metadata."""
+    from safetensors.numpy import save
+
+    meta, tensors = read_tensors(source)
+    path.write_bytes(save(tensors, metadata={"rnncli": json.dumps({**meta, "sentence_bias": bias})}))
+    return path
+
+
+def test_the_sentence_bias_moves_close_calls_only():
+    probs = np.array([[0.5, 0.1, 0.4, 0.0],  # inside, token, sentence, word
+                      [0.2, 0.1, 0.7, 0.0],
+                      [0.9, 0.05, 0.05, 0.0]], np.float32)
+    assert boundary_labels(probs).tolist() == [INSIDE, SENTENCE, INSIDE]
+    assert boundary_labels(probs, 0.5).tolist() == [SENTENCE, SENTENCE, INSIDE]  # 0.4 e^0.5 = 0.66 > 0.5
+    assert boundary_labels(probs, -1.5).tolist() == [INSIDE, INSIDE, INSIDE]  # 0.7 e^-1.5 = 0.16 < 0.2
+    assert probs[0, SENTENCE] == np.float32(0.4)  # the caller's probabilities are left as they were
+
+
+def test_a_tokenizer_ends_sentences_as_its_bias_says(tiny_tokenizer, tmp_path):
+    text = "The cat sat. We ran here. It ran today. We sat"
+    counts = {bias: len(Tokenizer(load_model(with_sentence_bias(tiny_tokenizer, tmp_path / "t.safetensors", bias)))
+                        .segment([text])[0]) for bias in (-10, 0, 10)}
+    assert counts[-10] == 1 and counts[0] == 4 and counts[10] > 4, counts
+
+
+def test_training_fits_the_sentence_bias_on_dev(tiny_tokenizer):
+    meta = load_model(tiny_tokenizer).meta
+    curve = {float(b): f1 for b, f1 in meta["training"]["sentence_bias_dev"].items()}
+    assert sorted(curve) == sorted(SENTENCE_BIASES)
+    best = max(curve.values())
+    assert curve[meta["sentence_bias"]] == best
+    assert abs(meta["sentence_bias"]) == min(abs(b) for b, f1 in curve.items() if f1 == best)  # ties: nearest 0
+
+
+def test_the_sentence_bias_is_the_one_that_ends_dev_sentences_best(tiny_tokenizer):
+    from rnncli.infer.tokenizer import tune_sentence_bias
+
+    gold = list(paragraphs(read_conllu("# text = Hi.\n1\tHi\t_\t_\t_\t_\t_\t_\t_\tSpaceAfter=No\n2\t.\t_\t_\t_\t_\t_\t_\t_\t_\n\n"
+                                       "# text = Yo\n1\tYo\t_\t_\t_\t_\t_\t_\t_\t_\n\n".splitlines(True))))
+    assert gold[0].text == "Hi. Yo"
+    probs = np.array([[0.9, 0.1, 0.0, 0.0], [0.29, 0.7, 0.01, 0.0],  # H i
+                      [0.1, 0.5, 0.4, 0.0],  # .: a sentence end once 0.4 e^bias > 0.5, from a bias of 0.25 on
+                      [1.0, 0.0, 0.0, 0.0], [0.9, 0.1, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]], np.float32)  # ' ' Y o
+    tokenizer = Tokenizer(load_model(tiny_tokenizer))
+    tokenizer.probabilities = lambda texts, workers=None: [probs]
+    bias, curve = tune_sentence_bias(tokenizer, gold)
+    assert bias == 0.25 and curve[bias] == 1.0 and curve[0.0] == 0.0 and curve[2.0] == 1.0
+
+
+@pytest.mark.parametrize("bias", ["high", None, 10.5, -11, float("nan"), float("inf"), [0.5]])
+def test_a_damaged_sentence_bias_is_refused(tiny_tokenizer, tmp_path, bias):
+    from rnncli.errors import RnnCliError
+
+    with pytest.raises(RnnCliError, match="damaged model file.*sentence_bias"):
+        load_model(with_sentence_bias(tiny_tokenizer, tmp_path / "t.safetensors", bias))
 
 
 def test_a_tokenizer_with_an_upper_layer_learns_the_rule(tmp_path):

@@ -160,6 +160,9 @@ def model_info(console: Console, m: dict) -> None:
             ("work", f"{m['macs_per_token']:,} multiply-adds per {'character' if m['task'] == 'tokenizer' else 'token'}"
                      + (f", {m['char_macs']:,} per character of a new word" if m["char_macs"] else "")
                      + (f", {m['upper_macs']:,} more where a token can end" if m["upper_macs"] else "")),
+            *((("sentence bias", f"{m['sentence_bias']:g} " + ("(added to the sentence label's log-probability; fitted on "
+                                                               "dev)" if "sentence_bias_dev" in training else "(none fitted)")),)
+              if m["sentence_bias"] is not None else ()),
             ("config", _key_values(_meaningful(m["config"]))),
             ("scores", split_scores(m["scores"], names) or "-"), ("", "")]
     rows += [("trained with", ""), *((k.replace("_", " "), _words(v)) for k, v in data.items()),
