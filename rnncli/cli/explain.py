@@ -35,8 +35,8 @@ Seed = Annotated[int, typer.Option(min=0, max=MAX_SEED, metavar="N", help="Synth
 Hidden = Annotated[int, typer.Option(min=1, max=1024, metavar="N", help="Synthetic: state size.")]
 ForgetBias = Annotated[float, typer.Option(min=-MAX_FORGET_BIAS, max=MAX_FORGET_BIAS, callback=finite, metavar="B",
                                            help="Synthetic: LSTM forget-gate bias (3: the gate is ~0.95 open).")]
-Clip = Annotated[Optional[float], typer.Option(min=0.0, callback=positive, metavar="NORM", help=(
-    "Synthetic: show gradient-norm clipping at this threshold."))]
+Clip = Annotated[Optional[float], typer.Option(callback=positive, metavar="NORM", help=(
+    "Synthetic: show gradient-norm clipping at this threshold (above 0)."))]
 Format = Annotated[ExplainFormat, typer.Option("--format", "-f", help="auto: a table on a terminal, tsv otherwise.")]
 Plot = Annotated[Optional[Path], typer.Option(metavar="FILE", help="Also draw norm against distance (log scale) to "
                                                                    f"this file ({PLOT_FILE}).")]

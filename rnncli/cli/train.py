@@ -48,8 +48,8 @@ MinSteps = Annotated[int, typer.Option(min=0, metavar="N", help=(
     "At least this many updates (batches): on small data the epochs are raised to reach it; 0: none. "
     "Not applied when --epochs is given and --min-steps is not."))]
 BatchSize = Annotated[int, typer.Option(min=1, max=65536, metavar="N", help="Sentences (texts) per step.")]
-LearningRate = Annotated[float, typer.Option(min=0.0, max=MAX_LR, callback=positive, metavar="LR",
-                                             help="Peak Adam learning rate (cosine decay).")]
+LearningRate = Annotated[float, typer.Option(max=MAX_LR, callback=positive, metavar="LR",
+                                             help="Peak Adam learning rate (cosine decay), above 0.")]
 MinWordCount = Annotated[int, typer.Option(min=1, metavar="N",
                                            help="Words seen fewer times get no embedding of their own.")]
 Seed = Annotated[int, typer.Option(min=0, max=MAX_SEED, metavar="N",

@@ -102,3 +102,12 @@ def test_help_of_a_real_process_at_80_columns():
                             text=True, env={**os.environ, "COLUMNS": "80"}, timeout=60)
     assert result.returncode == 0 and "--min-word-count N" in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("path, option", [(("train", "tagger"), "--lr"), (("train", "lm"), "--lr"),
+                                          (("explain-gradients",), "--clip")])
+def test_a_range_open_at_zero_is_not_shown_as_closed(path, option):
+    """0 is refused (must be above 0); the help said 0.0<=x."""
+    screen = flat(help_screen(path, 200))
+    said = screen[screen.index(option) + len(option):].split(" --", 1)[0]  # the option's own help
+    assert "above 0" in said and "0.0<=x" not in said
