@@ -31,7 +31,7 @@ def check_choices(name: str, values: Sequence[str], allowed: Sequence[str]) -> t
     """`values` as a tuple if there are some and each is one of `allowed`, else a usage error."""
     values = (values,) if isinstance(values, str) else tuple(values)
     bad = [v for v in values if v not in allowed]
-    if bad or not values:
-        what = f"unknown value {bad[0]!r}" if bad else "give at least one"
-        raise RnnCliError(f"{name}: {what}; use {', '.join(allowed)}", EXIT_USAGE)
+    if bad or not values:  # worded for the CLI's option and the library's argument alike
+        what = f"unknown {name} {bad[0]!r}" if bad else f"no {name} given"
+        raise RnnCliError(f"{what}; use {', '.join(allowed)}", EXIT_USAGE)
     return values

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.errors import RnnCliError
 from rnncli.explain.budget import UNROLLED, WEIGHTS, check_fits
+from rnncli.explain.checks import check_choices
 from rnncli.explain.experiment_common import DEFAULT_CELLS
 from rnncli.explain.stats import summary_with_verdict
 from rnncli.model.config import GATES
@@ -124,11 +125,7 @@ def synthetic(cell: str, length: int, radius: float, activation: str = "tanh", h
 def synthetic_cells(cells: str, length: int, radius: float, activation: str = "tanh", hidden: int = 32,
                     seed: int = 0, clip: float | None = None, forget_bias: float = 0.0) -> list[SyntheticResult]:
     """`synthetic` for each of a comma-separated list of cells (`rnn,lstm,gru`)."""
-    names = [c.strip() for c in cells.split(",") if c.strip()]
-    bad = [c for c in names if c not in DEFAULT_CELLS]
-    if bad or not names:
-        raise RnnCliError(f"--cell: unknown cell {bad[0] if bad else cells!r}; use {', '.join(DEFAULT_CELLS)}",
-                          EXIT_USAGE)
+    names = check_choices("cell", [c.strip() for c in cells.split(",") if c.strip()], DEFAULT_CELLS)
     names = list(dict.fromkeys(names))  # each cell once, as the experiments take them
     for c in names:
         check_memory(c, length, hidden)  # all before the first run

@@ -78,6 +78,16 @@ def test_empty_items_in_lists_are_usage_errors(tmp_path, args, option, value, wh
                              f"see '{command} --help'\n")
 
 
+@pytest.mark.parametrize("args, message", [
+    (["experiment", "memory", "--steps", "1", "--cell", "foo"], "unknown cell 'foo'; use rnn, lstm, gru"),
+    (["explain-gradients", "--synthetic", "--cell", "lstm,foo"], "unknown cell 'foo'; use rnn, lstm, gru"),
+], ids=["memory", "explain"])
+def test_an_unknown_cell_is_named_as_a_cell(args, message):
+    """It was `cell: unknown value 'foo'`, named after the library's argument."""
+    result = run(*args)
+    assert result.exit_code == 2 and result.stderr.startswith(f"rnncli: error: {message}"), result.stderr
+
+
 # --- invalid UTF-8 in arguments: U+FFFD and a warning, in every command -----------------------
 
 @pytest.mark.parametrize("args", [["tag", "-f", "jsonl"], ["sentiment", "-f", "jsonl"],
