@@ -26,6 +26,7 @@ from rnncli.errors import RnnCliError
 
 Named = tuple[str, "str | os.PathLike | None"]  # (option, path), e.g. ("--out", "model.safetensors")
 MAX_TEMP_STEM = 200  # a temporary file's name must stay under the usual 255-byte limit
+MODEL_OUTPUTS = ("--out",)  # the outputs that are model files (see _check_replaceable)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -69,8 +70,35 @@ def _check_one(option: str, path: Path) -> None:
         raise RnnCliError(f"{option} {path}: permission denied")
 
 
-def check_outputs(outputs: list[Named], inputs: list[Named]) -> None:
-    """Raise RnnCliError (exit 1) unless every output can be written without touching an input."""
+def _holds_a_model(path: Path) -> bool:
+    """Whether a file starts as an rnncli model or checkpoint file does: a safetensors header
+    (its length in 8 bytes, then JSON) whose metadata names rnncli. Only the start is read."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8 + 4096)
+    except OSError:
+        return False
+    n = int.from_bytes(head[:8], "little") if len(head) >= 8 else 0
+    return n >= 2 and head[8:9] == b"{" and b'"rnncli"' in head[8:8 + n]
+
+
+def _check_replaceable(option: str, path: Path) -> None:
+    """An existing output file is replaced only by its own kind: a model (MODEL_OUTPUTS) only an
+    earlier model, anything else (a report, a plot, a log) anything but a model. Else it is
+    someone's data, a typo away from the output's name, and is kept."""
+    if not path.is_file():
+        return
+    if option in MODEL_OUTPUTS and not _holds_a_model(path):
+        raise RnnCliError(f"{option} {path} exists and is not an rnncli model file; rnncli replaces only an earlier "
+                          "model there: choose another path, or move that file")
+    if option not in MODEL_OUTPUTS and _holds_a_model(path):
+        raise RnnCliError(f"{option} {path} is an rnncli model file; choose another output path (only a new model "
+                          "replaces a model)")
+
+
+def check_outputs(outputs: list[Named], inputs: list[Named], kind: bool = True) -> None:
+    """Raise RnnCliError (exit 1) unless every output can be written without touching an input
+    or, with `kind`, replacing a file of another kind (_check_replaceable)."""
     outputs = [(option, Path(path)) for option, path in outputs if path is not None]
     inputs = [(option, Path(path)) for option, path in inputs if _is_file_input(path)]
     for i, (option, path) in enumerate(outputs):
@@ -79,6 +107,8 @@ def check_outputs(outputs: list[Named], inputs: list[Named]) -> None:
                 raise RnnCliError(f"{option} {path} is the same file as {other_option} {other}; "
                                   "choose another output path (rnncli never overwrites its inputs)")
         _check_one(option, path)
+        if kind:
+            _check_replaceable(option, path)
 
 
 def _temp_stem(path: Path) -> str:

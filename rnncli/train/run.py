@@ -27,14 +27,15 @@ from rnncli.train.tasks import Splits, Task
 
 
 def check_job_outputs(job: TrainJob, extra_inputs: list[tuple[str, str | None]] = ()) -> None:
-    """The model file, its checkpoint, the metrics log and the plot can be written, and none of
+    """The model file, its checkpoint, the metrics log and the plot can be written, none of
     them is an input (the data, the task's own inputs (Task.extra_inputs), or the checkpoint
-    being resumed)."""
+    being resumed), and none would replace a file of another kind (files.check_outputs)."""
     inputs = ([("--train", p) for p in job.train] + [("--dev", p) for p in job.dev] + [("--test", job.test)]
               + list(extra_inputs))
     outputs = [("--out", job.out), ("--metrics-log", job.metrics_log), ("--plot", job.plot)]
     check_outputs(outputs, inputs + [("--resume", job.resume)])
-    check_outputs([("the checkpoint", job.checkpoint)], inputs + outputs)  # --resume may (should) be the checkpoint
+    check_outputs([("the checkpoint", job.checkpoint)], inputs + outputs,  # --resume may (should) be the checkpoint
+                  kind=False)  # an existing one is resumed or kept (_train)
 
 
 def train(job: TrainJob, task: Task, callbacks: Callbacks | None = None) -> TrainResult:

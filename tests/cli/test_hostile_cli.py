@@ -99,6 +99,37 @@ def test_a_fresh_run_never_overwrites_an_interrupted_runs_checkpoint(data):
     assert resumed.exit_code == 1 and "damaged" in resumed.stderr and "would overwrite" not in resumed.stderr
 
 
+def test_training_replaces_an_earlier_model_but_no_other_file(data, tiny_model):
+    out = data / "notes.safetensors"
+    out.write_text("my notes, saved under a model's name")
+    args = ["train", "tagger", "--train", data / "train.conllu", "--dev", data / "train.conllu", "--out", out, *TRAIN_TINY]
+    refused = run(*args)
+    assert refused.exit_code == 1 and refused.stderr.startswith(
+        f"rnncli: error: --out {out} exists and is not an rnncli model file"), refused.stderr
+    assert out.read_text() == "my notes, saved under a model's name"
+    shutil.copy(tiny_model, out)  # an earlier run's model: retraining replaces it
+    replaced = run(*args)
+    assert replaced.exit_code == 0, replaced.stderr
+    assert out.read_bytes() != tiny_model.read_bytes() and run("info", out).exit_code == 0
+
+
+def test_no_report_plot_or_log_is_written_over_a_model_even_one_not_in_use(data, tiny_model):
+    """`eval tokenizer --report pretrained/tokenizer-lstm.safetensors` wrote its JSON over that
+    bundled model, which the run did not read (the default tokenizer is another)."""
+    other = data / "other.safetensors"
+    shutil.copy(tiny_model, other)
+    gold = data / "train.conllu"
+    for args, option in ((["eval", "tokenizer", "--data", gold, "--report", other], "--report"),
+                         (["eval", "tagger", "-m", tiny_model, "--data", gold, "--report", other], "--report"),
+                         (["train", "tagger", "--train", gold, "--dev", gold, "--out", data / "m.safetensors",
+                           "--metrics-log", other, *TRAIN_TINY], "--metrics-log"),
+                         (["explain-gradients", "--task", "tagger", "-m", tiny_model, "a b", "--plot", other], "--plot")):
+        result = run(*args)
+        assert result.exit_code == 1 and result.stderr.startswith(
+            f"rnncli: error: {option} {other} is an rnncli model file; choose another output path"), result.stderr
+    assert unchanged(other, tiny_model) and not (data / "m.safetensors").exists()
+
+
 @pytest.mark.parametrize("kind", ["tagger", "sentiment"])
 def test_eval_report_is_never_the_data_or_a_model(data, tiny_model, kind):
     gold = data / ("train.conllu" if kind == "tagger" else "train.tsv")
@@ -135,8 +166,9 @@ def test_explain_plot_is_never_a_model(tmp_path, tiny_model):
 
 def test_raw_text_reports_never_overwrite_the_tokenizer(data, tiny_model):
     from rnncli.model.bundled import resolve_model
+    from rnncli.model.config import DEFAULT_TOKENIZER
 
-    bundled = resolve_model("lstm", "tokenizer")
+    bundled = resolve_model(DEFAULT_TOKENIZER, "tokenizer")  # what eval tokenizer reads by default
     mine = data / "tok.safetensors"
     shutil.copy(bundled, mine)
     for args in (["eval", "tokenizer", "--tokenizer", mine, "--report", mine],

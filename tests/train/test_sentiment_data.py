@@ -144,22 +144,22 @@ def test_a_model_reads_raw_text_through_the_tokenizer_its_training_texts_went_th
     from rnncli.train import SentimentTask, train
 
     models = {t: train(tiny_sentiment_job(tmp_path / f"{t}.safetensors"), SentimentTask(tokenizer=t)).out
-              for t in ("rnn", "none", "treebank")}
-    assert load_model(models["rnn"]).meta["training"]["data"]["tokenizer"] == "rnn"
-    assert Sentiment(str(models["rnn"])).tokenizer.name == "tokenizer-rnn"
-    assert Sentiment(str(models["none"])).tokenizer.name == "tokenizer-lstm"  # its data's own tokens: the default
+              for t in ("lstm", "none", "treebank")}  # lstm: not the default tokenizer, rnn
+    assert load_model(models["lstm"]).meta["training"]["data"]["tokenizer"] == "lstm"
+    assert Sentiment(str(models["lstm"])).tokenizer.name == "tokenizer-lstm"
+    assert Sentiment(str(models["none"])).tokenizer.name == "tokenizer-rnn"  # its data's own tokens: the default
     assert Sentiment(str(models["treebank"])).tokenizer is None  # Punkt and the Treebank rules
-    assert Sentiment(str(models["rnn"]), tokenizer="lstm").tokenizer.name == "tokenizer-lstm"
-    for args, used in (([], "tokenizer-rnn"), (["--tokenizer", "lstm"], "tokenizer-lstm")):
-        result = CliRunner().invoke(app, ["sentiment", "-m", str(models["rnn"]), *args, FOREIGN])
+    assert Sentiment(str(models["lstm"]), tokenizer="rnn").tokenizer.name == "tokenizer-rnn"
+    for args, used in (([], "tokenizer-lstm"), (["--tokenizer", "rnn"], "tokenizer-rnn")):
+        result = CliRunner().invoke(app, ["sentiment", "-m", str(models["lstm"]), *args, FOREIGN])
         assert result.exit_code == 0 and f"by the tokenizer {used} " in result.stderr
-    result = CliRunner().invoke(app, ["eval", "sentiment", "-m", str(models["rnn"]), "-m", str(models["none"]),
+    result = CliRunner().invoke(app, ["eval", "sentiment", "-m", str(models["lstm"]), "-m", str(models["none"]),
                                       "-d", str(TINY_SENTIMENT), "--json"])
-    assert [d["tokenizer"] for d in json.loads(result.stdout)["models"]] == ["rnn", "lstm"]
-    table = CliRunner().invoke(app, ["eval", "sentiment", "-m", str(models["rnn"]), "-m", str(models["none"]),
+    assert [d["tokenizer"] for d in json.loads(result.stdout)["models"]] == ["lstm", "rnn"]
+    table = CliRunner().invoke(app, ["eval", "sentiment", "-m", str(models["lstm"]), "-m", str(models["none"]),
                                      "-d", str(TINY_SENTIMENT)], env={"COLUMNS": "200"}).stdout.splitlines()
-    assert table[0] == f"2 models on {TINY_SENTIMENT}" and "rnn (rnn)" in table[1] and "none (lstm)" in table[1]
-    same = CliRunner().invoke(app, ["eval", "sentiment", "-m", str(models["rnn"]), "-m", str(models["none"]),
+    assert table[0] == f"2 models on {TINY_SENTIMENT}" and "lstm (lstm)" in table[1] and "none (rnn)" in table[1]
+    same = CliRunner().invoke(app, ["eval", "sentiment", "-m", str(models["lstm"]), "-m", str(models["none"]),
                                     "--tokenizer", "rnn-small", "-d", str(TINY_SENTIMENT)]).stdout
     assert same.startswith(f"2 models on {TINY_SENTIMENT}, cut by tokenizer rnn-small\n")  # one for all: said once
 
