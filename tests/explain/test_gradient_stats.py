@@ -11,7 +11,7 @@ import torch
 from conftest import SHARED_DATA, TINY_SENTIMENT, TINY_TRAIN
 from rnncli.explain.corpus import corpus_grad_norms, corpus_statistics, explain_corpus, read_corpus
 from rnncli.explain.sentence import explain
-from rnncli.explain.stats import CLEAR_FACTOR, decay_summary, quartiles, summary_with_verdict, verdict
+from rnncli.explain.stats import CLEAR_FACTOR, decay_summary, quartiles, summary_line, summary_with_verdict, verdict
 from rnncli.explain.synthetic import synthetic
 from rnncli.explain.unroll import lstm_gates, unroll
 from rnncli.model.bundled import open_model
@@ -206,3 +206,10 @@ def test_a_batch_of_equal_length_sentences_unrolls_like_the_fused_modules(cell):
         u = unroll(net.rnn, cell, "tanh", 2, True, 5, net.word_emb(batch["words"]))
     torch.testing.assert_close(u.top, fused, atol=1e-10, rtol=0)
     assert len(u.h) == 4 and u.h[0].shape == (3, 5)
+
+
+def test_the_summary_line_says_why_there_is_no_decay_factor():
+    one_token = summary_line(summary_with_verdict([8e-4]), 1)
+    vanished = summary_line(summary_with_verdict([0.0, 0.0, 1e-3]), 3)
+    assert one_token.startswith("no decay factor (one token: no step back);")  # it said "zero gradient"
+    assert vanished.startswith("no decay factor (zero gradient);")
