@@ -36,7 +36,6 @@ import limits  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 COLD_TARGET_S = 0.3
 COLD_TARGET_MB = 100
-DEFAULT_TOKENIZER = "lstm"  # what `rnncli tag` and `rnncli sentiment` cut text with by default
 
 
 @dataclass

@@ -32,6 +32,7 @@ from rnncli.data.common import read_conllu_file  # noqa: E402
 from rnncli.data.tagged import read_tagged_conllu  # noqa: E402
 from rnncli.evaluate.scores import evaluate_tagger  # noqa: E402
 from rnncli.model.bundled import BUNDLED, open_model  # noqa: E402
+from rnncli.model.config import DEFAULT_TOKENIZER  # noqa: E402
 from rnncli.evaluate.raw import METRICS, score, segmentation  # noqa: E402
 from rnncli.text.segmentation import raw_text  # noqa: E402
 from rnncli.infer.tagger import tag_lines  # noqa: E402
@@ -40,7 +41,7 @@ from rnncli.infer.tokenizer import open_tokenizer  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OFFICIAL = REPO / "tests" / "vendor" / "conll18_ud_eval.py"
-DEFAULT_TAGGER, DEFAULT_TOKENIZER = "lstm", "lstm"  # what `rnncli tag` runs on text by default
+DEFAULT_TAGGER = "lstm"  # what `rnncli tag` runs on text by default (with DEFAULT_TOKENIZER in front)
 SHARE_TARGET = 0.20  # the tokenizer's share of the whole pipeline's time, default tagger and tokenizer (issue 18)
 HEADER = (f"{'tagger':<17} {'gold-token':>10} | {'Tokens':>6} {'Sents':>6} {'Words':>6} {'UPOS':>6} {'XPOS':>6} | "
           f"{'tok s':>5} {'pipeline s':>10} {'tok share':>9}  target")
@@ -53,8 +54,9 @@ def parse_args() -> argparse.Namespace:
                         help="folder holding ud-ewt/ (default: $RNNCLI_DATA, else ../shared/data; see DATA.md)")
     parser.add_argument("--repeat", type=int, default=3, metavar="N", help="timed runs of each step (default: 3)")
     parser.add_argument("--split", nargs="+", default=["test", "dev"], choices=["test", "dev"])
-    parser.add_argument("--tokenizer", nargs="+", default=["lstm", "treebank"],
-                        help="tokenizers to compare: lstm, rnn, treebank or model paths (default: lstm treebank)")
+    parser.add_argument("--tokenizer", nargs="+", default=[DEFAULT_TOKENIZER, "treebank"],
+                        help=f"tokenizers to compare: {', '.join(BUNDLED['tokenizer'])}, treebank or model paths "
+                             f"(default: {DEFAULT_TOKENIZER} treebank)")
     return parser.parse_args()
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import bench  # noqa: I001  (sets OPENBLAS_NUM_THREADS and puts the checkout on sys.path first)
 from bench import COLD_TARGET_MB, COLD_TARGET_S, HERE, Bench, job_benches, machine_cells, model_macs, print_table
+from rnncli.model.config import DEFAULT_TOKENIZER  # what `rnncli tag` and `rnncli sentiment` cut text with by default
 
 SENTENCE = "What a great film"
 RAW_TARGETS = {"lstm": 1.0, "lstm-small": 0.5}  # the most time/VADER, default options, raw lines (issue 18)
@@ -75,7 +76,7 @@ def own_tokenizer(model: str) -> str:
     try:
         return trained_tokenizer(open_model(model, "sentiment"))
     except RnnCliError:
-        return bench.DEFAULT_TOKENIZER
+        return DEFAULT_TOKENIZER
 
 
 def line_benches(models: list[str], jobs: list[int], lines: Path, scratch: Path, name: str,

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import bench  # noqa: I001  (sets OPENBLAS_NUM_THREADS and puts the checkout on sys.path first)
 from bench import COLD_TARGET_MB, COLD_TARGET_S, HERE, Bench, job_benches, machine_cells, model_macs, print_table
+from rnncli.model.config import DEFAULT_TOKENIZER  # what `rnncli tag` and `rnncli sentiment` cut text with by default
 import ud_score
 
 SENTENCE = "I study at night"
@@ -60,7 +61,7 @@ def write_raw_text(test_path: Path, out: Path) -> int:
 def raw_benches(models: list[str], jobs: list[int], busy: int, nltk_model: Path, text_path: Path,
                 scratch: Path) -> list[Bench]:
     args = ["--input", str(text_path), "-f", "conllu"]
-    char_macs = model_macs(bench.DEFAULT_TOKENIZER, "tokenizer", text_path.read_text(encoding="utf-8"))
+    char_macs = model_macs(DEFAULT_TOKENIZER, "tokenizer", text_path.read_text(encoding="utf-8"))
     benches = [b for model in models for b in job_benches(
         "tag", model, args, jobs, busy, macs=model_macs(model, "tagger"), char_macs=char_macs,
         target=RAW_TARGETS.get(model))]
@@ -138,7 +139,8 @@ def print_tables(tables: dict[str, list[Bench]], test_path: Path, chars: int, re
     print_table("\n  ".join([
         f"Raw text (the headline): EWT test's raw text, {chars:,} characters, through "
         "`rnncli tag --input FILE -f conllu`,",
-        "default options (--jobs auto, the lstm tokenizer) and -j N; NLTK's whole pipeline beside it; whole process.",
+        f"default options (--jobs auto, the {DEFAULT_TOKENIZER} tokenizer) and -j N; NLTK's whole pipeline beside it; "
+        "whole process.",
         "Tokens, Sents, UPOS: F1 % by conll18_ud_eval.py. GMAC/s: tagger MACs/token x words/s + tokenizer MACs/char x "
         "chars/s;", "of sgemm: its share of one core's sgemm rate. Target: time/NLTK, default options"]),
                 ["command", "wall s", "time/NLTK", "chars/s", "peak RSS", "Tokens", "Sents", "UPOS", "GMAC/s",

@@ -28,6 +28,7 @@ from rnncli.infer import lm, sampling
 from rnncli.infer.blas import one_blas_thread
 from rnncli.infer.sentiment import Classifier, SentimentResult, classify_lines
 from rnncli.infer.tagger import TagResult, tag_lines
+from rnncli.model.config import DEFAULT_TOKENIZER
 from rnncli.infer.tokenizer import open_tokenizer, tokenizer_for
 from rnncli.model import tagsets
 from rnncli.model.bundled import describe, model_spec, open_model, resolve_model
@@ -60,11 +61,11 @@ class Tagger(NltkTagger):
     """A part-of-speech tagger: `model` is a bundled name (`lstm`, `rnn`, `tagger-lstm`) or
     the path of a model file; `tagset` is "upos" (default when the model has it), "xpos" (the
     treebank's own tags; "ptb" as well where they are Penn Treebank tags), or "universal" (NLTK's 12 universal tags, from UPOS: a tag's probability is the sum of its
-    UPOS tags'); `tokenizer` cuts running text (`tag_text`): "lstm" (the bundled
-    character-level tokenizer), "rnn", "rnn-small", "treebank" (NLTK's Punkt and Treebank
-    rules) or the path of a tokenizer model."""
+    UPOS tags'); `tokenizer` cuts running text (`tag_text`): "rnn" (the bundled
+    character-level tokenizer, the default), "lstm", "rnn-small", "treebank" (NLTK's Punkt and
+    Treebank rules) or the path of a tokenizer model."""
 
-    def __init__(self, model: str = "lstm", tagset: str | None = None, tokenizer: str = "lstm"):
+    def __init__(self, model: str = "lstm", tagset: str | None = None, tokenizer: str = DEFAULT_TOKENIZER):
         self.model: ModelFile = open_model(model, "tagger")
         self.tokenizer = open_tokenizer(tokenizer)
         tagset = tagset.lower() if isinstance(tagset, str) else tagset  # "UPOS" reads as "upos"

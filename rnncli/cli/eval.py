@@ -57,7 +57,6 @@ def eval_sentiment(data: SentimentData, model: ModelNames = ["lstm"], label_name
     from rnncli.cli.views.eval import show_sentiment
     from rnncli.data.labelled import as_the_pipeline_reads, read_labelled
     from rnncli.evaluate.scores import evaluate_sentiment
-    from rnncli.files import check_outputs
     from rnncli.infer.tokenizer import tokenizer_for, trained_tokenizer
     from rnncli.model.bundled import open_model
 
@@ -66,8 +65,6 @@ def eval_sentiment(data: SentimentData, model: ModelNames = ["lstm"], label_name
     tokenizers = [tokenizer or trained_tokenizer(c) for c in classifiers]  # each model's own unless one is named
     cutters = {t: None if t == "none" else tokenizer_for(c, tokenizer, "lines", ("treebank", "none"))
                for c, t in zip(classifiers, tokenizers)}
-    check_outputs([("--report", report_path)], [(f"{c.name}'s tokenizer", cutters[t].model.path)
-                                                for c, t in zip(classifiers, tokenizers) if cutters[t]])
     examples = read_labelled(data, split_label_names(label_names))
     read = {t: examples if t == "none" else as_the_pipeline_reads(examples, cutter) for t, cutter in cutters.items()}
     reports = [evaluate_sentiment(c, read[t]) for c, t in zip(classifiers, tokenizers)]

@@ -49,13 +49,24 @@ def test_the_bundled_sentiment_models_read_text_through_tokenizer_rnn():
 
 
 def test_the_tokenizer_help_names_every_bundled_tokenizer_and_ranks_their_work_as_their_speed():
-    """--tokenizer's help says rnn is 1.7x and rnn-small 3.4x as fast as lstm (the model card
-    measures them); what they compute per character is ordered so, by more than those ratios."""
+    """--tokenizer's help says lstm is half as fast as rnn and rnn-small 1.4x as fast (README,
+    "Tokenization", measures them); what they compute per character is ordered so, by about those ratios or more."""
     from rnncli.cli.options import TOKENIZERS
 
     assert [name for name in BUNDLED["tokenizer"] if f"{name} (" in TOKENIZERS] == list(BUNDLED["tokenizer"])
+    assert "half as fast" in TOKENIZERS and "1.4x as fast as rnn" in TOKENIZERS
     macs = {name: load_model(resolve_model(name, "tokenizer")).config.macs_per_token() for name in BUNDLED["tokenizer"]}
-    assert macs["lstm"] > 1.7 * macs["rnn"] and macs["lstm"] > 3.4 * macs["rnn-small"]
+    assert macs["lstm"] > 1.8 * macs["rnn"] and macs["rnn"] > 1.4 * macs["rnn-small"]
+
+
+def test_the_default_tokenizer_is_the_bundled_rnn_with_its_sentence_bias_fitted_on_dev():
+    from rnncli.infer.tokenizer import open_tokenizer
+    from rnncli.model.config import DEFAULT_TOKENIZER
+
+    tokenizer = open_tokenizer(DEFAULT_TOKENIZER)
+    assert DEFAULT_TOKENIZER == "rnn" and tokenizer.name == "tokenizer-rnn" and tokenizer.sentence_bias == 0.75
+    curve = tokenizer.model.meta["training"]["sentence_bias_dev"]
+    assert max(curve.values()) == curve["0.75"] > curve["0.5"] > curve["0"]
 
 
 @pytest.mark.parametrize("name", ["lstm", "rnn", "lstm-small"])
@@ -96,18 +107,23 @@ def test_tagger_accuracy_on_ewt_test(name, upos, ptb):
         assert report.accuracy["xpos"] >= ptb
 
 
+SST2_RIGHT = {"lstm": 1568, "rnn": 1548, "lstm-small": 1559}  # of SST-2 test's 1,821, on the default path
+
+
 @needs_data
 @pytest.mark.parametrize("name, target", [("lstm", SST2_TARGETS["lstm"]), ("rnn", SST2_TARGETS["rnn"]),
                                           ("lstm-small", SST2_TARGETS["lstm-small"])])
 def test_sentiment_accuracy_on_sst2_test_as_people_write_it(name, target):
-    """SST-2 test detokenized and cut by the tokenizer the model was trained with, as
-    `rnncli sentiment` reads a raw line by default: the model file's own test score, and the
-    model card's."""
+    """SST-2 test detokenized and cut by the tokenizer the model records (`rnn`), as `rnncli
+    sentiment` reads a raw line by default: the model card's figure, and within one text of the
+    model file's own test score, made through the 20-epoch tokenizer-rnn bundled before."""
     model = load_model(resolve_model(name, "sentiment"))
     tokenizer = tokenizer_for(model, None, "lines")
     examples = as_the_pipeline_reads(read_sentiment_tsv(SHARED_DATA / "sst2" / "test.tsv"), tokenizer)
     report = evaluate_sentiment(model, examples)
-    assert report.accuracy["label"] == pytest.approx(model.meta["scores"]["test"]["label"], abs=1e-6)
+    right = round(report.accuracy["label"] * len(examples))
+    assert (len(examples), right) == (1821, SST2_RIGHT[name])
+    assert abs(right - model.meta["scores"]["test"]["label"] * len(examples)) <= 1 + 1e-6
     assert report.accuracy["label"] >= target
 
 
