@@ -545,6 +545,21 @@ def test_info_shows_a_tokenizers_sentence_bias_and_whether_it_was_fitted(tiny_to
     older = runner.invoke(app, ["info", "tokenizer-lstm"], env={"COLUMNS": "160"})
     tagger = runner.invoke(app, ["info", "tagger-rnn-small"], env={"COLUMNS": "160"})
     assert fitted.exit_code == older.exit_code == tagger.exit_code == 0
-    assert re.search(r"sentence bias +0 \(added to the sentence label's log-probability; fitted on dev\)", fitted.output)
+    assert re.search(r"sentence bias +0 \(added to the sentence label's log-probability; fitted on dev, Sentences F1 by "
+                     r"bias: -1 100.00%, -0.75 100.00%, .*, 1.75 100.00%, 2 100.00%\)", " ".join(fitted.output.split()))
     assert re.search(r"sentence bias +0 \(none fitted\)", older.output)  # made before the bias was fitted
     assert "sentence bias" not in tagger.output
+
+
+def test_info_leaves_out_what_a_damaged_sentence_bias_record_holds(tiny_tokenizer, tmp_path):
+    from safetensors.numpy import save
+
+    from rnncli.model.model_file import read_tensors
+
+    meta, tensors = read_tensors(tiny_tokenizer)
+    meta["training"]["sentence_bias_dev"] = {"x": 0.5, "nan": 0.9, "1e400": 0.9, "0.5": "high", "0.25": 0.8}
+    damaged = tmp_path / "damaged.safetensors"
+    damaged.write_bytes(save(tensors, metadata={"rnncli": json.dumps(meta)}))
+    result = runner.invoke(app, ["info", str(damaged)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "fitted on dev, Sentences F1 by bias: 0.25 80.00%)" in " ".join(result.output.split())

@@ -3,10 +3,13 @@ size and scores, and everything one model file says about itself; or the same as
 
 from __future__ import annotations
 
+import math
+
 from rich.text import Text
 
 from rnncli.cli.views.console import Console, stdout_console
 from rnncli.cli.views.formats import split_scores, write_json
+from rnncli.model.config import is_number
 from rnncli.model.tagsets import display, head_names
 from rnncli.text.hygiene import printable
 
@@ -89,6 +92,23 @@ def _words(value) -> str:
     return "-" if value is None else str(value)
 
 
+def _sentence_bias(bias: float, curve: dict | None) -> str:
+    """A tokenizer's sentence bias, and the dev Sentences F1 under each bias tried when it was
+    fitted (the training record's sentence_bias_dev: bias -> F1), in the order of the biases."""
+    if not isinstance(curve, dict):
+        return f"{bias:g} (none fitted)"
+    tried = sorted((float(b), f1) for b, f1 in curve.items() if _is_float(b) and is_number(f1))  # a damaged record: left out
+    return (f"{bias:g} (added to the sentence label's log-probability; fitted on dev, Sentences F1 by bias: "
+            + ", ".join(f"{b:g} {100 * f1:.2f}%" for b, f1 in tried) + ")")
+
+
+def _is_float(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
 def _key_values(values: dict) -> str:
     return ", ".join(f"{k.replace('_', ' ')} {_words(v)}" for k, v in values.items())
 
@@ -160,15 +180,14 @@ def model_info(console: Console, m: dict) -> None:
             ("work", f"{m['macs_per_token']:,} multiply-adds per {'character' if m['task'] == 'tokenizer' else 'token'}"
                      + (f", {m['char_macs']:,} per character of a new word" if m["char_macs"] else "")
                      + (f", {m['upper_macs']:,} more where a token can end" if m["upper_macs"] else "")),
-            *((("sentence bias", f"{m['sentence_bias']:g} " + ("(added to the sentence label's log-probability; fitted on "
-                                                               "dev)" if "sentence_bias_dev" in training else "(none fitted)")),)
+            *((("sentence bias", _sentence_bias(m["sentence_bias"], training.get("sentence_bias_dev"))),)
               if m["sentence_bias"] is not None else ()),
             ("config", _key_values(_meaningful(m["config"]))),
             ("scores", split_scores(m["scores"], names) or "-"), ("", "")]
     rows += [("trained with", ""), *((k.replace("_", " "), _words(v)) for k, v in data.items()),
              ("seed", _words(m["seed"])), ("options", _key_values(training.get("options") or {}) or "-"),
              *((k.replace("_", " "), _key_values(v) if isinstance(v, dict) else _words(v))
-               for k, v in training.items() if k not in ("options", "history", "parameters")),
+               for k, v in training.items() if k not in ("options", "history", "parameters", "sentence_bias_dev")),
              ("best epoch", _words(m["best_epoch"])), ("wall time", f"{_words(m['wall_time_s'])} s")]
     key_width = max(len(k) for k, _ in rows)
     command = shell_lines(m["command"] or "?", console.width - key_width - 2)
