@@ -13,7 +13,6 @@ both sides, and the cores tile the text, so no character is lost or labelled twi
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +26,8 @@ from rnncli.model.bundled import BUNDLED, bundled_models, model_spec, open_model
 from rnncli.model.config import DEFAULT_TOKENIZER, shown
 from rnncli.model.model_file import ModelFile
 from rnncli.text.multiword import Expander
-from rnncli.text.segmentation import SENTENCE, Paragraph, Segment, boundary_candidates, decode, segmentation_f1, windows
+from rnncli.text.segmentation import (Paragraph, Segment, boundary_candidates, boundary_labels, decode, segmentation_f1,
+                                      windows)
 from rnncli.model.vocab import Vocab
 
 if TYPE_CHECKING:
@@ -39,16 +39,6 @@ CATEGORY_ITEMS = tuple(f"<{c}>" for c in CATEGORIES)  # vocabulary items standin
 CORE, CONTEXT = 600, 50  # characters labelled per window, and seen on each side of them (the overlap: 1/6)
 BATCH_CHARS = 20_000  # padded characters per forward batch (memory: ~25 MB for the bundled tokenizer)
 SENTENCE_BIASES = tuple(b / 4 for b in range(-4, 9))  # -1.0 .. 2.0: the sentence biases `train tokenizer` tries
-
-
-def boundary_labels(probs: np.ndarray, sentence_bias: float = 0.0) -> np.ndarray:
-    """(N,) labels of a text's characters from their (N, labels) probabilities: the likeliest,
-    once the sentence label's log-probability is raised by `sentence_bias` (its probability
-    times exp(bias); see tune_sentence_bias)."""
-    if sentence_bias:
-        probs = probs.copy()
-        probs[:, SENTENCE] *= math.exp(sentence_bias)
-    return probs.argmax(-1)
 
 
 def char_key(ch: str) -> str:
@@ -104,7 +94,7 @@ class Tokenizer:
         self.model = model
         self.encoder = CharEncoder(model.words)
         self.expander = Expander(model.meta.get("multiword", {}))
-        self.sentence_bias = float(model.meta.get("sentence_bias", 0.0))  # see boundary_labels
+        self.sentence_bias = float(model.meta.get("sentence_bias", 0.0))  # see segmentation.boundary_labels
 
     @property
     def name(self) -> str:
@@ -241,7 +231,7 @@ def tune_sentence_bias(tokenizer: Tokenizer, gold: list[Paragraph]) -> tuple[flo
     """The sentence bias (of SENTENCE_BIASES) under which the tokenizer's sentences match the
     gold paragraphs' best, by sentence F1 (a tie goes to the bias nearest 0), and the F1 under
     each. A tokenizer trained on pieces of text may end sentences too rarely or too often; one
-    bias on the sentence label's log-probability, fitted on dev, evens that out (boundary_labels)."""
+    bias on the sentence label's log-probability, fitted on dev, evens that out (segmentation.boundary_labels)."""
     texts = [p.text for p in gold]
     probs = tokenizer.probabilities(texts)
     curve = {b: segmentation_f1(gold, tokenizer.decoded(texts, probs, b))["sentences"] for b in SENTENCE_BIASES}

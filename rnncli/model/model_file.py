@@ -27,14 +27,13 @@ from rnncli.model.config import ModelConfig, is_int, is_number, json_type, shown
 from rnncli.model.tagsets import HEADS
 from rnncli.errors import RnnCliError
 from rnncli.files import write_atomic
-from rnncli.text.segmentation import LABELS as SEGMENT_LABELS, MULTIWORD_LABELS
+from rnncli.text.segmentation import LABELS as SEGMENT_LABELS, MULTIWORD_LABELS, check_sentence_bias
 from rnncli.model.vocab import Vocab
 
 FORMAT = "rnncli-model"
 FORMAT_VERSION = 1
 MAX_HEADER = 100_000_000  # bytes; safetensors' own limit
 MAX_PIPE_DATA = 2 << 30  # bytes of tensor data rnncli reads from a pipe, whose size it cannot know beforehand
-MAX_SENTENCE_BIAS = 10.0  # a tokenizer's sentence_bias (infer.tokenizer.boundary_labels) lies within this of 0
 DTYPES = {"F16": "<f2", "F32": "<f4", "F64": "<f8", "I32": "<i4", "I64": "<i8", "U8": "u1", "BOOL": "?"}
 WEIGHT_DTYPES = ("F16", "F32")  # what model files hold; training checkpoints hold the others too
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight rows per state unit
@@ -320,9 +319,7 @@ def _check_tokenizer(meta: dict, labels: dict[str, list[str]], config: ModelConf
             isinstance(k, str) and isinstance(v, list) and v and all(isinstance(w, str) and w for w in v)
             for k, v in table.items()):
         raise ValueError(f"multiword is {shown(table)}, not an object of token -> list of words")
-    bias = meta.get("sentence_bias", 0.0)
-    if not is_number(bias) or not -MAX_SENTENCE_BIAS <= bias <= MAX_SENTENCE_BIAS:
-        raise ValueError(f"sentence_bias is {shown(bias)}, not a number from {-MAX_SENTENCE_BIAS} to {MAX_SENTENCE_BIAS}")
+    check_sentence_bias(meta.get("sentence_bias", 0.0))
 
 
 def _check_labels(task: str, labels: dict[str, list[str]]) -> None:

@@ -12,11 +12,13 @@ label per character:
                    (German `im` = `in dem`, French `du` = `de le`); its words come from an
                    expander (text/multiword.py). Only models trained on such data have it.
 
-The same labels, predicted, turn back into sentences of tokens and words (`decode`).
+The same labels, predicted, turn back into sentences of tokens and words (`decode`); a
+tokenizer's probabilities become labels by `boundary_labels`, under its sentence bias.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -31,6 +33,23 @@ LABELS = ("inside", "token", "sentence", "word")
 MULTIWORD_LABELS = LABELS + ("multiword",)
 _NEWDOC, _NEWPAR = re.compile(r"# newdoc(\s|\Z)"), re.compile(r"# newpar(\s|\Z)")
 INSIDE, TOKEN, SENTENCE, WORD, MULTIWORD = range(5)
+MAX_SENTENCE_BIAS = 10.0  # a tokenizer's sentence bias (boundary_labels) lies within this of 0
+
+
+def boundary_labels(probs: np.ndarray, sentence_bias: float = 0.0) -> np.ndarray:
+    """(N,) labels of a text's characters from their (N, labels) probabilities: the likeliest,
+    once the sentence label's log-probability is raised by `sentence_bias` (its probability
+    times exp(bias); `train tokenizer` fits it on dev, see infer.tokenizer.tune_sentence_bias)."""
+    if sentence_bias:
+        probs = probs.copy()
+        probs[:, SENTENCE] *= math.exp(sentence_bias)
+    return probs.argmax(-1)
+
+
+def check_sentence_bias(value) -> None:
+    """Raise ValueError unless `value` can be a tokenizer model file's `sentence_bias`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not abs(value) <= MAX_SENTENCE_BIAS:
+        raise ValueError(f"sentence_bias is {value!r:.40}, not a number from {-MAX_SENTENCE_BIAS} to {MAX_SENTENCE_BIAS}")
 
 
 @dataclass

@@ -17,10 +17,11 @@ from rnncli.text.conllu import read_conllu
 from rnncli.data.common import read_paragraphs
 from rnncli.model.bundled import open_model
 from rnncli.model.model_file import load_model, read_tensors
-from rnncli.text.segmentation import INSIDE, SENTENCE, TOKEN, WORD, decode, paragraphs, segmentation_f1, windows
+from rnncli.text.segmentation import (INSIDE, SENTENCE, TOKEN, WORD, boundary_labels, decode, paragraphs, segmentation_f1,
+                                      windows)
 from rnncli.text.hygiene import clean, composed
 from rnncli.text.sentences import read_sentences
-from rnncli.infer.tokenizer import CORE, SENTENCE_BIASES, Tokenizer, boundary_labels
+from rnncli.infer.tokenizer import CORE, SENTENCE_BIASES, Tokenizer
 
 RNNCLI = [sys.executable, "-m", "rnncli"]
 
