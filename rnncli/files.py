@@ -13,7 +13,9 @@ left by a process that no longer runs are removed the next time the same output 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import re
 import stat
@@ -27,6 +29,7 @@ from rnncli.errors import RnnCliError
 Named = tuple[str, "str | os.PathLike | None"]  # (option, path), e.g. ("--out", "model.safetensors")
 MAX_TEMP_STEM = 200  # a temporary file's name must stay under the usual 255-byte limit
 MODEL_OUTPUTS = ("--out",)  # the outputs that are model files (see _check_replaceable)
+MAX_HEADER = 100_000_000  # bytes of a safetensors header read to tell what a file holds (safetensors' own limit)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -70,30 +73,41 @@ def _check_one(option: str, path: Path) -> None:
         raise RnnCliError(f"{option} {path}: permission denied")
 
 
-def _holds_a_model(path: Path) -> bool:
-    """Whether a file starts as an rnncli model or checkpoint file does: a safetensors header
-    (its length in 8 bytes, then JSON) whose metadata names rnncli. Only the start is read."""
+def _weights(path: Path) -> str | None:
+    """What weights an existing file holds, by its safetensors header (its length in 8 bytes,
+    then that much JSON): "rnncli" for an rnncli model or checkpoint, "safetensors" for other
+    weights, None for anything else, "unreadable" when it cannot be read."""
     try:
         with open(path, "rb") as f:
-            head = f.read(8 + 4096)
+            n = int.from_bytes(f.read(8), "little")
+            header = f.read(n) if 2 <= n <= MAX_HEADER else b""
     except OSError:
-        return False
-    n = int.from_bytes(head[:8], "little") if len(head) >= 8 else 0
-    return n >= 2 and head[8:9] == b"{" and b'"rnncli"' in head[8:8 + n]
+        return "unreadable"
+    try:
+        parsed = json.loads(header)
+    except ValueError:  # not JSON, or not UTF-8
+        return None
+    if not isinstance(parsed, dict):
+        return None
+    meta = parsed.get("__metadata__")
+    return "rnncli" if isinstance(meta, dict) and "rnncli" in meta else "safetensors"
 
 
 def _check_replaceable(option: str, path: Path) -> None:
     """An existing output file is replaced only by its own kind: a model (MODEL_OUTPUTS) only an
-    earlier model, anything else (a report, a plot, a log) anything but a model. Else it is
+    earlier model, anything else (a report, a plot, a log) no weights at all. Else it is
     someone's data, a typo away from the output's name, and is kept."""
     if not path.is_file():
         return
-    if option in MODEL_OUTPUTS and not _holds_a_model(path):
-        raise RnnCliError(f"{option} {path} exists and is not an rnncli model file; rnncli replaces only an earlier "
+    kind = _weights(path)
+    if option in MODEL_OUTPUTS and kind != "rnncli":
+        raise RnnCliError(f"{option} {path} exists and is not an rnncli model file"
+                          f"{' (it cannot be read)' if kind == 'unreadable' else ''}; rnncli replaces only an earlier "
                           "model there: choose another path, or move that file")
-    if option not in MODEL_OUTPUTS and _holds_a_model(path):
-        raise RnnCliError(f"{option} {path} is an rnncli model file; choose another output path (only a new model "
-                          "replaces a model)")
+    if option not in MODEL_OUTPUTS and kind is not None:
+        what = {"rnncli": "an rnncli model file", "safetensors": "a safetensors weights file",
+                "unreadable": "a file that cannot be read (it may hold weights)"}[kind]
+        raise RnnCliError(f"{option} {path} is {what}; choose another output path (only a new model replaces a model)")
 
 
 def check_outputs(outputs: list[Named], inputs: list[Named], kind: bool = True) -> None:
@@ -159,14 +173,20 @@ def remove_stale_temps(path: str | os.PathLike) -> None:
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    path = Path(path)
+    """Write `data` to `path` by a rename, so that no reader ever sees half a file. Through a
+    symlink the file it points to is replaced (the link stays), and a replaced file keeps its
+    permissions; a new one gets the usual ones (0666 less the umask)."""
+    path = Path(os.path.realpath(path)) if Path(path).is_symlink() else Path(path)
+    mode = 0o666 & ~_umask()
+    with contextlib.suppress(OSError):
+        mode = stat.S_IMODE(os.stat(path).st_mode)
     try:
         remove_stale_temps(path)
         fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise RnnCliError(f"{path}: cannot write ({exc.strerror})") from None
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; the result is as readable as any other file
+        os.fchmod(fd, mode)  # mkstemp makes 0600
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

@@ -77,14 +77,14 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print the full report or d
 ReportFile = Annotated[Optional[Path], typer.Option("--report", metavar="FILE",
                                                     help="Also write the full report to this JSON file.")]
 TOKENIZERS = ("rnn (the bundled character-level recurrent tokenizer, a vanilla RNN), lstm (its LSTM twin: as "
-              "accurate, half as fast), rnn-small (a smaller vanilla RNN: 1.4x as fast as rnn, less accurate), "
+              "accurate, half as fast), rnn-small (a smaller vanilla RNN: faster, less accurate), "
               "treebank (NLTK's Punkt and Treebank rules) or the path of a tokenizer model")
 TokenizerOption = Annotated[Optional[str], typer.Option(
     metavar="NAME", show_default=DEFAULT_TOKENIZER,
     help=f"How text (and lines) is cut into sentences and tokens: {TOKENIZERS}.")]
 SentimentTokenizer = Annotated[Optional[str], typer.Option(
-    "--tokenizer", metavar="NAME", show_default="the one that cut the model's training texts: rnn for the bundled "
-                                                "ones",
+    "--tokenizer", metavar="NAME", show_default="the one the model records as having cut its training texts: rnn "
+                                                "for the bundled ones",
     help=f"How text (and lines) is cut into sentences and tokens: {TOKENIZERS}.")]
 DATA_TOKENIZER = ("How each labelled text is read: as rnncli sentiment reads raw text, written as people write it "
                   "(SST's \"does n't\" as \"doesn't\", by NLTK's Treebank detokenizer) and cut by this tokenizer "

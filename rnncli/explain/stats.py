@@ -79,9 +79,9 @@ def summary_line(summary: dict, steps: int) -> str:
     """One sequence's verdict (VERDICT_RULE) with the factor and reach it rests on, in words
     (a decay_summary with its verdict, of a sequence of `steps` steps)."""
     factor = summary["decay_factor"]
-    if factor is None and steps < 2:
-        text = "no decay factor (one token: no step back)"
-    elif factor is None:
+    if steps < 2:
+        return "no decay factor (one token: no step back)"
+    if factor is None:
         text = "no decay factor (zero gradient)"
     else:
         text = f"{summary['verdict']}: x{factor:.3f} per step back"

@@ -7,6 +7,7 @@ and stored in every model file's metadata.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import asdict, dataclass, field, fields
 
 TASKS = ("tagger", "sentiment", "tokenizer", "lm")
@@ -147,7 +148,11 @@ def is_int(value) -> bool:
 
 
 def is_number(value) -> bool:
-    return (is_int(value) or isinstance(value, float)) and math.isfinite(value)
+    """An int (not a bool) or a float, finite and within a float's range (math.isfinite would
+    overflow on a larger int; comparing one with a float does not)."""
+    if is_int(value):
+        return abs(value) <= sys.float_info.max
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def check_field(name: str, value) -> None:

@@ -319,7 +319,7 @@ def _check_tokenizer(meta: dict, labels: dict[str, list[str]], config: ModelConf
             isinstance(k, str) and isinstance(v, list) and v and all(isinstance(w, str) and w for w in v)
             for k, v in table.items()):
         raise ValueError(f"multiword is {shown(table)}, not an object of token -> list of words")
-    check_sentence_bias(meta.get("sentence_bias", 0.0))
+    check_sentence_bias(meta.get("sentence_bias", 0.0), _object(meta, "training").get("sentence_bias_dev"))
 
 
 def _check_labels(task: str, labels: dict[str, list[str]]) -> None:

@@ -46,10 +46,29 @@ def boundary_labels(probs: np.ndarray, sentence_bias: float = 0.0) -> np.ndarray
     return probs.argmax(-1)
 
 
-def check_sentence_bias(value) -> None:
-    """Raise ValueError unless `value` can be a tokenizer model file's `sentence_bias`."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not abs(value) <= MAX_SENTENCE_BIAS:
-        raise ValueError(f"sentence_bias is {value!r:.40}, not a number from {-MAX_SENTENCE_BIAS} to {MAX_SENTENCE_BIAS}")
+def _is_bias(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and abs(value) <= MAX_SENTENCE_BIAS
+
+
+def _is_bias_name(key: str) -> bool:
+    """A bias as the fit records it (f"{bias:g}": `-0.25`, `1`), and nothing else (`1_0`, `nan`)."""
+    try:
+        return f"{float(key):g}" == key and _is_bias(float(key))
+    except ValueError:
+        return False
+
+
+def check_sentence_bias(value, curve=None) -> None:
+    """Raise ValueError unless `value` can be a tokenizer model file's `sentence_bias` and
+    `curve` (None, or the training record's bias -> dev Sentences F1) its fit's record."""
+    if not _is_bias(value):
+        text = repr(value)
+        raise ValueError(f"sentence_bias is {text if len(text) <= 40 else text[:37] + '...'}, not a number from "
+                         f"{-MAX_SENTENCE_BIAS:g} to {MAX_SENTENCE_BIAS:g}")
+    if curve is not None and not (isinstance(curve, dict) and curve and all(
+            _is_bias_name(b) and not isinstance(f1, bool) and isinstance(f1, (int, float)) and 0 <= f1 <= 1
+            for b, f1 in curve.items())):
+        raise ValueError("training.sentence_bias_dev is not an object of sentence bias -> F1 from 0 to 1")
 
 
 @dataclass

@@ -551,15 +551,40 @@ def test_info_shows_a_tokenizers_sentence_bias_and_whether_it_was_fitted(tiny_to
     assert "sentence bias" not in tagger.output
 
 
-def test_info_leaves_out_what_a_damaged_sentence_bias_record_holds(tiny_tokenizer, tmp_path):
+@pytest.mark.parametrize("curve", [{"x": 0.5}, {"nan": 0.9}, {"1_0": 0.5}, {"1e400": 0.9}, {"0.5": "high"},
+                                   {"0.5": 1.5}, {"0.5": True}, {}, [0.5]])
+def test_a_damaged_sentence_bias_record_is_refused_on_load(tiny_tokenizer, tmp_path, curve):
+    """`info` printed NaN into its JSON, read `1_0` as 10 and showed an F1 of 150%."""
     from safetensors.numpy import save
 
     from rnncli.model.model_file import read_tensors
 
     meta, tensors = read_tensors(tiny_tokenizer)
-    meta["training"]["sentence_bias_dev"] = {"x": 0.5, "nan": 0.9, "1e400": 0.9, "0.5": "high", "0.25": 0.8}
+    meta["training"]["sentence_bias_dev"] = curve
     damaged = tmp_path / "damaged.safetensors"
     damaged.write_bytes(save(tensors, metadata={"rnncli": json.dumps(meta)}))
-    result = runner.invoke(app, ["info", str(damaged)], env={"COLUMNS": "200"})
-    assert result.exit_code == 0, result.output
-    assert "fitted on dev, Sentences F1 by bias: 0.25 80.00%)" in " ".join(result.output.split())
+    for args in (["info", str(damaged)], ["tag", "--tokenizer", str(damaged), "a b."]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1 and result.stderr == (
+            f"rnncli: error: {damaged}: damaged model file (training.sentence_bias_dev is not an object of sentence "
+            "bias -> F1 from 0 to 1)\n"), result.output
+
+
+@pytest.mark.parametrize("field", ["scores", "wall_time_s"])
+def test_a_whole_number_beyond_a_floats_range_in_the_metadata_is_damage(tiny_tokenizer, tmp_path, field):
+    """`math.isfinite` overflowed on it: an internal error in every command that read the file."""
+    from safetensors.numpy import save
+
+    from rnncli.model.model_file import read_tensors
+
+    meta, tensors = read_tensors(tiny_tokenizer)
+    if field == "scores":
+        meta["scores"]["dev"]["tokens"] = 10 ** 400
+    else:
+        meta["training"]["wall_time_s"] = 10 ** 400
+    path = tmp_path / "big.safetensors"
+    path.write_bytes(save(tensors, metadata={"rnncli": json.dumps(meta)}))
+    for args in (["info", str(path)], ["tag", "--tokenizer", str(path), "-f", "tsv", "a b."]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1 and result.stderr.startswith(f"rnncli: error: {path}: damaged model file (")
+        assert "internal error" not in result.output and result.stderr.count("\n") == 1, result.output

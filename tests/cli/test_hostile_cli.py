@@ -130,6 +130,62 @@ def test_no_report_plot_or_log_is_written_over_a_model_even_one_not_in_use(data,
     assert unchanged(other, tiny_model) and not (data / "m.safetensors").exists()
 
 
+def test_weights_are_recognised_however_their_header_is_laid_out(data, tiny_model):
+    """A model whose header's JSON began with 5,000 spaces still loads, but the first check of
+    what an output would replace read only 4 KB: a report replaced it. Other safetensors
+    weights (someone's model from elsewhere) are kept from reports too."""
+    import json
+
+    import numpy as np
+    from safetensors.numpy import save
+
+    from rnncli.model.model_file import read_tensors
+
+    meta, tensors = read_tensors(tiny_model)
+    raw = save(tensors, metadata={"rnncli": json.dumps(meta)})
+    n = int.from_bytes(raw[:8], "little")
+    header = b"{" + b" " * 5000 + raw[9:8 + n]
+    padded, other = data / "padded.safetensors", data / "other.safetensors"
+    padded.write_bytes(len(header).to_bytes(8, "little") + header + raw[8 + n:])
+    other.write_bytes(save({"w": np.zeros(2, np.float32)}))
+    assert run("info", padded).exit_code == 0  # a model, as rnncli reads it
+    gold = data / "train.conllu"
+    for target, what in ((padded, "an rnncli model file"), (other, "a safetensors weights file")):
+        before = target.read_bytes()
+        result = run("eval", "tokenizer", "--data", gold, "--report", target)
+        assert result.exit_code == 1 and result.stderr.startswith(
+            f"rnncli: error: --report {target} is {what}; choose another output path"), result.stderr
+        assert target.read_bytes() == before
+    train = ["train", "tagger", "--train", gold, "--dev", gold, *TRAIN_TINY]
+    refused = run(*train, "--out", other)
+    assert refused.exit_code == 1 and "exists and is not an rnncli model file" in refused.stderr
+    assert run(*train, "--out", padded).exit_code == 0  # an earlier model: replaced
+
+
+def test_a_replaced_output_keeps_its_permissions_and_a_symlink_stays_one(data):
+    """Reports were written as new files: a private (0600) report became 0644, and a symlink
+    was replaced by a file, its target left as it was."""
+    import stat
+
+    report, link = data / "report.json", data / "link.json"
+    report.write_text("{}")
+    report.chmod(0o600)
+    link.symlink_to(report)
+    result = run("eval", "tokenizer", "--data", data / "train.conllu", "--report", link)
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink() and '"sentence_boundaries"' in report.read_text()
+    assert stat.S_IMODE(report.stat().st_mode) == 0o600
+    fresh = data / "fresh.json"
+    assert run("eval", "tokenizer", "--data", data / "train.conllu", "--report", fresh).exit_code == 0
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @pytest.mark.parametrize("kind", ["tagger", "sentiment"])
 def test_eval_report_is_never_the_data_or_a_model(data, tiny_model, kind):
     gold = data / ("train.conllu" if kind == "tagger" else "train.tsv")

@@ -151,12 +151,15 @@ def test_the_sentence_bias_is_the_one_that_ends_dev_sentences_best(tiny_tokenize
     assert bias == 0.25 and curve[bias] == 1.0 and curve[0.0] == 0.0 and curve[2.0] == 1.0
 
 
-@pytest.mark.parametrize("bias", ["high", None, 10.5, -11, float("nan"), float("inf"), [0.5]])
+@pytest.mark.parametrize("bias", ["high", None, True, 10.5, -11, float("nan"), float("inf"), [0.5], 10 ** 400],
+                         ids=["string", "null", "true", "10.5", "-11", "nan", "inf", "list", "10^400"])
 def test_a_damaged_sentence_bias_is_refused(tiny_tokenizer, tmp_path, bias):
     from rnncli.errors import RnnCliError
 
-    with pytest.raises(RnnCliError, match="damaged model file.*sentence_bias"):
+    with pytest.raises(RnnCliError, match="damaged model file.*sentence_bias") as refused:
         load_model(with_sentence_bias(tiny_tokenizer, tmp_path / "t.safetensors", bias))
+    shown = str(refused.value).split("sentence_bias is ", 1)[1].split(", not a number")[0]
+    assert shown == repr(bias) or (len(repr(bias)) > 40 and shown == repr(bias)[:37] + "...")  # cut, and said so
 
 
 def test_a_tokenizer_with_an_upper_layer_learns_the_rule(tmp_path):

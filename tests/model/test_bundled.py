@@ -49,14 +49,14 @@ def test_the_bundled_sentiment_models_read_text_through_tokenizer_rnn():
 
 
 def test_the_tokenizer_help_names_every_bundled_tokenizer_and_ranks_their_work_as_their_speed():
-    """--tokenizer's help says lstm is half as fast as rnn and rnn-small 1.4x as fast (README,
-    "Tokenization", measures them); what they compute per character is ordered so, by about those ratios or more."""
+    """--tokenizer's help says lstm is half as fast as rnn and rnn-small faster (README,
+    "Tokenization", measures them); what they compute per character is ordered so."""
     from rnncli.cli.options import TOKENIZERS
 
     assert [name for name in BUNDLED["tokenizer"] if f"{name} (" in TOKENIZERS] == list(BUNDLED["tokenizer"])
-    assert "half as fast" in TOKENIZERS and "1.4x as fast as rnn" in TOKENIZERS
+    assert "half as fast" in TOKENIZERS and "rnn-small (a smaller vanilla RNN: faster" in TOKENIZERS
     macs = {name: load_model(resolve_model(name, "tokenizer")).config.macs_per_token() for name in BUNDLED["tokenizer"]}
-    assert macs["lstm"] > 1.8 * macs["rnn"] and macs["rnn"] > 1.4 * macs["rnn-small"]
+    assert macs["lstm"] > 1.8 * macs["rnn"] and macs["rnn"] > 3 * macs["rnn-small"]
 
 
 def test_the_default_tokenizer_is_the_bundled_rnn_with_its_sentence_bias_fitted_on_dev():

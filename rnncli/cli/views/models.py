@@ -3,13 +3,10 @@ size and scores, and everything one model file says about itself; or the same as
 
 from __future__ import annotations
 
-import math
-
 from rich.text import Text
 
 from rnncli.cli.views.console import Console, stdout_console
 from rnncli.cli.views.formats import split_scores, write_json
-from rnncli.model.config import is_number
 from rnncli.model.tagsets import display, head_names
 from rnncli.text.hygiene import printable
 
@@ -97,16 +94,9 @@ def _sentence_bias(bias: float, curve: dict | None) -> str:
     fitted (the training record's sentence_bias_dev: bias -> F1), in the order of the biases."""
     if not isinstance(curve, dict):
         return f"{bias:g} (none fitted)"
-    tried = sorted((float(b), f1) for b, f1 in curve.items() if _is_float(b) and is_number(f1))  # a damaged record: left out
+    tried = sorted((float(b), f1) for b, f1 in curve.items())  # checked on load (segmentation.check_sentence_bias)
     return (f"{bias:g} (added to the sentence label's log-probability; fitted on dev, Sentences F1 by bias: "
             + ", ".join(f"{b:g} {100 * f1:.2f}%" for b, f1 in tried) + ")")
-
-
-def _is_float(text: str) -> bool:
-    try:
-        return math.isfinite(float(text))
-    except ValueError:
-        return False
 
 
 def _key_values(values: dict) -> str:
