@@ -32,7 +32,7 @@ from rnncli.data.common import read_conllu_file  # noqa: E402
 from rnncli.data.tagged import read_tagged_conllu  # noqa: E402
 from rnncli.evaluate.scores import evaluate_tagger  # noqa: E402
 from rnncli.model.bundled import BUNDLED, open_model  # noqa: E402
-from rnncli.model.config import DEFAULT_TOKENIZER  # noqa: E402
+from rnncli.model.config import DEFAULT_MODEL, DEFAULT_TOKENIZER  # noqa: E402
 from rnncli.evaluate.raw import METRICS, score, segmentation  # noqa: E402
 from rnncli.text.segmentation import raw_text  # noqa: E402
 from rnncli.infer.tagger import tag_lines  # noqa: E402
@@ -41,7 +41,6 @@ from rnncli.infer.tokenizer import open_tokenizer  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OFFICIAL = REPO / "tests" / "vendor" / "conll18_ud_eval.py"
-DEFAULT_TAGGER = "lstm"  # what `rnncli tag` runs on text by default (with DEFAULT_TOKENIZER in front)
 SHARE_TARGET = 0.20  # the tokenizer's share of the whole pipeline's time, default tagger and tokenizer (issue 18)
 HEADER = (f"{'tagger':<17} {'gold-token':>10} | {'Tokens':>6} {'Sents':>6} {'Words':>6} {'UPOS':>6} {'XPOS':>6} | "
           f"{'tok s':>5} {'pipeline s':>10} {'tok share':>9}  target")
@@ -89,7 +88,7 @@ def official_f1(gold: Path, sentences) -> dict[str, float]:
 def share_target(tagger: str, tokenizer: str, share: float) -> str:
     """The issue's target, for the default tagger with the default tokenizer: the tokenizer's
     share of the pipeline's time at most SHARE_TARGET."""
-    if (tagger, tokenizer) != (f"tagger-{DEFAULT_TAGGER}", DEFAULT_TOKENIZER):
+    if (tagger, tokenizer) != (f"tagger-{DEFAULT_MODEL}", DEFAULT_TOKENIZER):
         return ""
     return f"{'met' if share <= SHARE_TARGET else 'missed'} <= {SHARE_TARGET:.0%}"
 
@@ -118,7 +117,7 @@ def split_table(args: argparse.Namespace, split: str, taggers: list, check: tupl
         print(f"\nEWT {split}: {len(gold):,} sentences, {len(gold_segmentation.words):,} words; raw text "
               f"{len(text):,} characters, {name} tokenizer; F1 and accuracy in %, times in s (median of "
               f"{args.repeat});\ntok share: the tokenizer's share of the pipeline's time (target: <= "
-              f"{SHARE_TARGET:.0%} with the default tagger, {DEFAULT_TAGGER}, and tokenizer, {DEFAULT_TOKENIZER})")
+              f"{SHARE_TARGET:.0%} with the default tagger, {DEFAULT_MODEL}, and tokenizer, {DEFAULT_TOKENIZER})")
         print(HEADER)
         print("-" * len(HEADER))
         for tagger in taggers:

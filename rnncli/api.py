@@ -28,7 +28,7 @@ from rnncli.infer import lm, sampling
 from rnncli.infer.blas import one_blas_thread
 from rnncli.infer.sentiment import Classifier, SentimentResult, classify_lines
 from rnncli.infer.tagger import TagResult, tag_lines
-from rnncli.model.config import DEFAULT_TOKENIZER
+from rnncli.model.config import DEFAULT_MODEL, DEFAULT_TOKENIZER
 from rnncli.infer.tokenizer import open_tokenizer, tokenizer_for
 from rnncli.model import tagsets
 from rnncli.model.bundled import describe, model_spec, open_model, resolve_model
@@ -65,7 +65,7 @@ class Tagger(NltkTagger):
     character-level tokenizer, the default), "lstm", "rnn-small", "treebank" (NLTK's Punkt and
     Treebank rules) or the path of a tokenizer model."""
 
-    def __init__(self, model: str = "lstm", tagset: str | None = None, tokenizer: str = DEFAULT_TOKENIZER):
+    def __init__(self, model: str = DEFAULT_MODEL, tagset: str | None = None, tokenizer: str = DEFAULT_TOKENIZER):
         self.model: ModelFile = open_model(model, "tagger")
         self.tokenizer = open_tokenizer(tokenizer)
         tagset = tagset.lower() if isinstance(tagset, str) else tagset  # "UPOS" reads as "upos"
@@ -137,7 +137,7 @@ class Sentiment:
     the path of a model file; `tokenizer` as for Tagger, by default the one that cut the model's
     training texts (infer.tokenizer.tokenizer_for)."""
 
-    def __init__(self, model: str = "lstm", tokenizer: str | None = None):
+    def __init__(self, model: str = DEFAULT_MODEL, tokenizer: str | None = None):
         self.model: ModelFile = open_model(model, "sentiment")
         self.tokenizer = tokenizer_for(self.model, tokenizer)
         self.labels = self.model.labels["label"]
@@ -169,7 +169,7 @@ class LanguageModel:
     """A character language model: `model` is a bundled name (`lstm`, `rnn`, `lm-lstm`) or the
     path of a model file."""
 
-    def __init__(self, model: str = "lstm"):
+    def __init__(self, model: str = DEFAULT_MODEL):
         self.model: ModelFile = open_model(model, "lm")
         self._lm = lm.LanguageModel(self.model)
 

@@ -11,6 +11,7 @@ import typer
 from rnncli.cli.options import (AsJson, EvalTokenizer, LabelNames, Mismatches, ModelNames,
                                 ReportFile, Tagset, TokenizerOption, split_label_names, tokenizer_name)
 from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.model.config import DEFAULT_MODEL
 
 SentimentData = Annotated[Path, typer.Option("--data", "-d", metavar="DATA", help=(
     "Gold label<TAB>text TSV file, or nltk:movie_reviews, nltk:movie_review_sentences, nltk:pros_cons, "
@@ -41,7 +42,7 @@ def check_report(report_path: Optional[Path], data: Path, models: list[str], tas
                   + [("--tokenizer", tokenizer_file(t)) for t in tokenizers if t != "none"])
 
 
-def eval_sentiment(data: SentimentData, model: ModelNames = ["lstm"], label_names: LabelNames = None,  # noqa: B006
+def eval_sentiment(data: SentimentData, model: ModelNames = [DEFAULT_MODEL], label_names: LabelNames = None,  # noqa: B006
                    tokenizer: EvalTokenizer = None, as_json: AsJson = False,
                    report_path: ReportFile = None) -> None:
     """Accuracy, per-label precision/recall/F1, confusion matrix.
@@ -73,7 +74,7 @@ def eval_sentiment(data: SentimentData, model: ModelNames = ["lstm"], label_name
     show_sentiment([c.name for c in classifiers], reports, documents, data, as_json, report_path)
 
 
-def eval_tagger(data: TaggedData, model: ModelNames = ["lstm"], tagset: ReportTagset = None,  # noqa: B006
+def eval_tagger(data: TaggedData, model: ModelNames = [DEFAULT_MODEL], tagset: ReportTagset = None,  # noqa: B006
                 confusions: Confusions = 10, raw: Raw = False, tokenizer: TokenizerOption = None,
                 mismatches: Mismatches = None, as_json: AsJson = False, report_path: ReportFile = None) -> None:
     """UPOS and XPOS accuracy, per-tag precision/recall/F1, confusions.

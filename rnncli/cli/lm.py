@@ -10,6 +10,7 @@ import typer
 
 from rnncli.cli.options import AsJson, ModelNames, SentimentFormat, TextArgs, finite, from_argv, output_format
 from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.model.config import DEFAULT_MODEL
 from rnncli.infer.sampling import MAX_LENGTH, MAX_SEED, MAX_TEMPERATURE, MAX_WORDS, MIN_TEMPERATURE
 from rnncli.text.hygiene import composed
 
@@ -83,7 +84,7 @@ def _warn_if_unseen(models: dict, text: str) -> None:
 
 
 def next_word(
-    text: TextArgs = None, model: ModelNames = ["lstm"],  # noqa: B006
+    text: TextArgs = None, model: ModelNames = [DEFAULT_MODEL],  # noqa: B006
     k: Annotated[int, typer.Option("-k", min=1, max=MAX_WORDS, help="How many words.")] = 5,
     fmt: NextFormatOption = "auto",
 ) -> None:
@@ -122,7 +123,7 @@ def generate(
     top_k: Annotated[Optional[int], typer.Option(min=1, metavar="K", help="Sample among the K most probable "
                                                                            "characters only.")] = None,
     seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, metavar="S", help="Same seed, same text.")] = 0,
-    model: ModelOption = "lstm",
+    model: ModelOption = DEFAULT_MODEL,
 ) -> None:
     """Sample text from a character language model.
 
@@ -148,7 +149,7 @@ def generate(
 
 def eval_lm(data: Annotated[Path, typer.Option("--data", "-d", metavar="TEXT", help=(
         "Running text: a UTF-8 file, a CoNLL-U file's raw text, or FILE@A-B for a fraction of one."))],
-            model: ModelNames = ["lstm"], as_json: AsJson = False) -> None:  # noqa: B006
+            model: ModelNames = [DEFAULT_MODEL], as_json: AsJson = False) -> None:  # noqa: B006
     """Bits per character and perplexity per word on running text.
 
     Language models side by side on the same text. Perplexity per word is 2 ** (bits per character x the text's

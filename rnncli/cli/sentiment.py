@@ -8,6 +8,7 @@ import typer
 
 from rnncli.cli.options import (InputFile, Jobs, ModelName, SentimentFormat, SentimentInput, TextArgs,
                                 SentimentTokenizer, output_format, refuse_input_as_output, workers)
+from rnncli.model.config import DEFAULT_MODEL
 
 SentimentInputFormat = Annotated[SentimentInput, typer.Option("--input-format", "-I",
                                                               help="What the input is (see above).")]
@@ -20,7 +21,7 @@ def sentiment(
     input_path: InputFile = None,
     input_format: SentimentInputFormat = "lines",
     fmt: SentimentFormatOption = "auto",
-    model: ModelName = "lstm",
+    model: ModelName = DEFAULT_MODEL,
     tokenizer: SentimentTokenizer = None,
     jobs: Jobs = None,
 ) -> None:

@@ -9,6 +9,7 @@ import typer
 from rnncli.cli.options import (InputFile, InputFormat, Jobs, ModelName, TagFormat, Tagset, TextArgs,
                                 TokenizerOption, finite, output_format, refuse_input_as_output, tokenizer_name,
                                 workers)
+from rnncli.model.config import DEFAULT_MODEL
 
 TagInputFormat = Annotated[InputFormat, typer.Option("--input-format", "-I", help="What the input is (see above).")]
 TagFormatOption = Annotated[TagFormat, typer.Option("--format", "-f", help="auto: a table on a terminal, tsv "
@@ -25,7 +26,7 @@ Threshold = Annotated[Optional[float], typer.Option(
 
 
 def tag(text: TextArgs = None, input_path: InputFile = None, input_format: TagInputFormat = "text",
-        fmt: TagFormatOption = "auto", tagset: TagsetOption = None, model: ModelName = "lstm",
+        fmt: TagFormatOption = "auto", tagset: TagsetOption = None, model: ModelName = DEFAULT_MODEL,
         tokenizer: TokenizerOption = None, top: Top = None, threshold: Threshold = None, jobs: Jobs = None) -> None:
     """Part-of-speech tags, with each token's probability.
 

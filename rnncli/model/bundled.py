@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.model.config import default_model
 from rnncli.model.model_file import ModelFile, check_model, load_model, read_contents
 
 BUNDLED = {"tagger": ("lstm", "rnn", "lstm-small", "rnn-small"), "sentiment": ("lstm", "rnn", "lstm-small"),
@@ -78,7 +79,7 @@ def describe(path: str | os.PathLike) -> dict:
     lifted = ("data", "seed", "command", "wall_time_s", "best_epoch")
     return {
         "name": meta.get("name") or path.stem, "path": str(path), "bundled": path.parent == pretrained_dir(),
-        "task": config.task, "cell": config.cell,
+        "default": path.parent == pretrained_dir() and path.stem == default_model(config.task), "task": config.task, "cell": config.cell,
         "activation": config.activation if config.cell == "rnn" else None, "layers": config.layers,
         "hidden": config.hidden, "bidirectional": config.bidirectional, "char": config.char,
         "pooling": config.pooling if config.task == "sentiment" else None,

@@ -14,7 +14,13 @@ TASKS = ("tagger", "sentiment", "tokenizer", "lm")
 CELLS = ("lstm", "gru", "rnn")
 ACTIVATIONS = ("tanh", "relu", "linear")
 POOLINGS = ("max", "mean", "final", "attention")
+DEFAULT_MODEL = "lstm"  # the bundled tagger, classifier and language model that run unless told otherwise
 DEFAULT_TOKENIZER = "rnn"  # the bundled tokenizer that cuts raw text unless told otherwise
+
+
+def default_model(task: str) -> str:
+    """The bundled model of a task that runs unless told otherwise: its full name (`tagger-lstm`)."""
+    return f"{task}-{DEFAULT_TOKENIZER if task == 'tokenizer' else DEFAULT_MODEL}"
 CHOICES = {"task": TASKS, "cell": CELLS, "activation": ACTIVATIONS, "pooling": POOLINGS}
 OPTIONAL = ("pooling", "upper_hidden")  # absent from files where they mean nothing (or older ones): the defaults
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight blocks per recurrent cell

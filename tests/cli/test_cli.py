@@ -371,8 +371,9 @@ def test_models_at_80_columns_keep_every_name_whole(tiny_model):
     result = runner.invoke(app, ["models"], env={"COLUMNS": "80"})
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80 and "…" not in result.stdout
-    assert lines[-2].startswith("MAC/tok: ") and lines[-1].startswith("dev/test: ")  # the notes, each one line
-    rows = {line.split()[0]: line.split() for line in lines[1:-2]}
+    assert lines[-3].startswith("*: its task's default") and lines[-2].startswith("MAC/tok: ")  # the notes, each
+    assert lines[-1].startswith("dev/test: ")  # one line
+    rows = {line.split()[0]: [cell for cell in line.split() if cell != "*"] for line in lines[1:-3]}
     assert set(rows) == {"tagger-lstm", "tagger-rnn", "tagger-lstm-small", "tagger-rnn-small",
                          "sentiment-lstm", "sentiment-rnn",
                          "sentiment-lstm-small",
@@ -384,10 +385,30 @@ def test_models_at_80_columns_keep_every_name_whole(tiny_model):
     assert rows["tokenizer-lstm"][5] == "148k" and rows["sentiment-rnn"][5] == "105k"
     for columns in ("80", "60"):  # a name too long for the table: two lines per model
         lines = runner.invoke(app, ["models", str(tiny_model)], env={"COLUMNS": columns}).stdout.splitlines()
-        assert str(tiny_model) in lines and "tagger-lstm" in lines
-        assert lines[lines.index("tagger-lstm") + 1].split() == [
+        assert str(tiny_model) in lines and "tagger-lstm *" in lines
+        assert lines[lines.index("tagger-lstm *") + 1].split() == [
             "tagger,", "lstm", "2x256", "bi,", "2.7M", "MAC/tok,", "7.9", "MB;", "dev", "95.88%,", "test",
-            "95.87%"][:len(lines[lines.index("tagger-lstm") + 1].split())]
+            "95.87%"][:len(lines[lines.index("tagger-lstm *") + 1].split())]
+
+
+def test_models_marks_each_tasks_default_the_one_the_commands_run():
+    import inspect
+
+    import rnncli
+    from rnncli.cli import eval as eval_commands, lm, sentiment, tag
+    from rnncli.model.config import DEFAULT_MODEL, TASKS, default_model
+
+    listed = json.loads(run("models", "--json").stdout)
+    assert {m["name"] for m in listed if m["default"]} == {default_model(task) for task in TASKS}
+    assert rnncli.Tagger().model.name == default_model("tagger") and rnncli.Sentiment().model.name == default_model(
+        "sentiment") and rnncli.Tagger().tokenizer.name == default_model("tokenizer")
+    for command in (tag.tag, sentiment.sentiment, lm.next_word, lm.generate, lm.eval_lm, eval_commands.eval_tagger,
+                    eval_commands.eval_sentiment):  # no command names a default of its own
+        assert inspect.signature(command).parameters["model"].default in (DEFAULT_MODEL, [DEFAULT_MODEL])
+    table = run("models").stdout
+    assert "tagger-lstm *" in table and "tagger-rnn *" not in table and "tokenizer-rnn *" in table
+    assert run("info", "tokenizer-rnn").stdout.count("(the default tokenizer)") == 1
+    assert "(the default" not in run("info", "tokenizer-lstm").stdout
 
 
 def test_readme_shows_what_models_prints():

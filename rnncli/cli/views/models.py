@@ -40,7 +40,7 @@ def primary_score(task: str, scores: dict[str, float]) -> float | None:
 def models_table(console: Console, models: list[dict]) -> None:
     """One row per model: the name one types (bundled) or the path (a file), its work per
     token (multiply-adds: what sets its speed on any machine), file size, and the saved
-    model's first score on dev and test. The names are never cut: where the table would not
+    model's first score on dev and test; each task's default is marked. The names are never cut: where the table would not
     fit the terminal, each model takes two lines instead."""
     from rich.padding import Padding
     from rich.table import Table
@@ -49,7 +49,7 @@ def models_table(console: Console, models: list[dict]) -> None:
     rows = []
     for m in models:
         first = [primary_score(m["task"], m["scores"].get(split, {})) for split in ("dev", "test")]
-        rows.append((printable(m["name"] if m.get("bundled") else m["path"]), m["task"],
+        rows.append((printable(m["name"] if m.get("bundled") else m["path"]) + (" *" if m.get("default") else ""), m["task"],
                      f"{m['cell']} {m['layers']}x{m['hidden']}" + (" bi" if m["bidirectional"] else ""),
                      _count(m["macs_per_token"]) + ("+" if m["upper_macs"] else ""), f"{m['size_bytes'] / 1e6:.1f} MB",
                      *("-" if v is None else f"{v:.3f}" if m["task"] == "lm" else f"{v:.2%}" for v in first)))
@@ -66,7 +66,9 @@ def models_table(console: Console, models: list[dict]) -> None:
             console.print(Text(name, style="bold"), soft_wrap=True)
             console.print(Padding(f"{task}, {cell}, {macs} MAC/tok, {size}; dev {dev}, test {test}", (0, 0, 0, 4)))
     upper = ["+: more multiply-adds where a token can end"] if any(m["upper_macs"] for m in models) else []
-    for line in ("MAC/tok: multiply-adds per token (per character: tokenizer, lm)", *upper,
+    default = ["*: its task's default, what runs unless --model (or --tokenizer) names another"] \
+        if any(m.get("default") for m in models) else []
+    for line in (*default, "MAC/tok: multiply-adds per token (per character: tokenizer, lm)", *upper,
                  "dev/test: tagger UPOS, sentiment accuracy, tokenizer Words F1, lm bits/char"):
         console.print(Text(line, style="dim"))
 
@@ -158,7 +160,8 @@ def model_info(console: Console, m: dict) -> None:
     data = {k: data[k] for k in sorted(data, key=lambda k: (["train", "dev", "test"] + [k]).index(k))}
     names = head_names(m["label_names"])
     outputs = {k: "labels" if k == "label" else f"{names[k]} tags" for k in m["label_names"]}
-    rows = [("model", m["name"]), ("file", m["path"]), ("task", m["task"]),
+    rows = [("model", m["name"] + (f" (the default {m['task']})" if m.get("default") else "")), ("file", m["path"]),
+            ("task", m["task"]),
             ("cell", m["cell"] + (f" ({m['activation']})" if m["activation"] else "")),
             ("recurrence", m["recurrence"]),
             ("shape", f"{m['layers']} layer(s) x {m['hidden']} per direction, "
