@@ -57,7 +57,8 @@ def resolve_model(spec: str, task: str | None = None) -> Path:
     except (FileNotFoundError, NotADirectoryError):
         if "/" in spec or spec.endswith(".safetensors"):
             raise RnnCliError(f"{spec}: no such file") from None
-        raise RnnCliError(f"no model named {spec!r}: use one of {', '.join(names)} or the path of a model file") from None
+        raise RnnCliError(f"no model named {spec!r}: use one of {', '.join(names)} or the path of a model file",
+                          EXIT_USAGE) from None
     except OSError:
         pass  # reading it says what is wrong
     return path

@@ -198,16 +198,19 @@ def test_usage_errors_exit_2(args, message):
     assert "Traceback" not in result.output
 
 
-def test_model_errors_exit_1(tmp_path, tiny_model):
+def test_model_errors_exit_1_and_an_unknown_name_2(tmp_path, tiny_model):
+    """A model file that cannot be read is an error (1); a name that names no model is a
+    usage error (2), as an unknown tokenizer is."""
     text_file = tmp_path / "notes.txt"
     text_file.write_text("hello", encoding="utf-8")
     damaged = tmp_path / "damaged.safetensors"
     damaged.write_bytes(tiny_model.read_bytes()[:5000])
-    for model, message in [("gpt5", "no model named 'gpt5': use one of lstm, rnn, lstm-small, rnn-small or the path of a model file"),
-                           (text_file, "damaged model file"), (damaged, "damaged model file"),
-                           (tmp_path, "is a folder")]:
+    for model, message, code in [
+            ("gpt5", "no model named 'gpt5': use one of lstm, rnn, lstm-small, rnn-small or the path of a model file", 2),
+            (tmp_path / "gone.safetensors", "gone.safetensors: no such file", 1), (text_file, "damaged model file", 1),
+            (damaged, "damaged model file", 1), (tmp_path, "is a folder", 1)]:
         result = run("tag", "--model", model, "hi")
-        assert result.exit_code == 1, model
+        assert result.exit_code == code, model
         assert result.stderr.startswith("rnncli: error: ") and message in result.stderr
         assert result.stderr.count("\n") == 1 and result.stdout == ""
 
@@ -364,7 +367,7 @@ def test_models_and_info(tiny_model):
     assert "rnncli train tagger" in info.stdout
     assert json.loads(run("info", tiny_model, "--json").stdout)["recurrence"].startswith("i,f,o = sigmoid")
     missing = run("info", "nope")
-    assert missing.exit_code == 1 and "no model named 'nope'" in missing.stderr
+    assert missing.exit_code == 2 and "no model named 'nope'" in missing.stderr
 
 
 def test_models_at_80_columns_keep_every_name_whole(tiny_model):
