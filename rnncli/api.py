@@ -99,7 +99,7 @@ class Tagger(NltkTagger):
                 tagged = iter(self._results(tag_lines(self.model, lines, "tokens")))
         except LineTooLong as exc:
             number = [i for i, s in enumerate(sentences, start=1) if s][exc.line - 1]
-            raise RnnCliError(f"sentence {number} has more than {exc.limit:,} words; rnncli tags at most that many "
+            raise RnnCliError(f"sentence {number} has more than {exc.limit:,} {exc.unit}; rnncli tags at most that many "
                               "as one sentence: split it, or pass running text to tag_text()", EXIT_USAGE) from None
         return [next(tagged) if s else TaggedSentence("", self.tagset, []) for s in sentences]
 

@@ -118,6 +118,34 @@ def test_many_short_paragraphs_in_flat_memory(tiny_model, tiny_tokenizer, tmp_pa
     assert peaks[1] - peaks[0] < 10, f"{peaks[0]:.0f} MB for 300 KB of paragraphs, {peaks[1]:.0f} MB for 900 KB"
 
 
+@pytest.mark.parametrize("tokenizer, sizes", [("treebank", (4_000_000, 12_000_000)), ("tiny", (2_500_000,))])
+def test_a_word_without_end_is_cut_like_a_sentence_in_flat_memory(tiny_model, tiny_tokenizer, tokenizer, sizes):
+    """Letters without whitespace were one sentence of one word that grew as it was read (374 MB
+    for 60 MB of `a`, nothing out before the end): the word limit never came. A sentence now
+    also ends once MAX_HELD_CHARS characters of it are held, and a model's batch counts such
+    sentences by their characters (batch_weight); every character comes out, once."""
+    from rnncli.text.pieces import MAX_HELD_CHARS
+
+    args = ["tag", "-m", tiny_model, "-f", "tsv", "--tokenizer", tiny_tokenizer if tokenizer == "tiny" else tokenizer]
+    peaks = []
+    for size in sizes:
+        peak, rc, stdout = peak_mb(args, b"a" * size)
+        sentences = [s for s in stdout.split(b"\n\n") if s.strip()]
+        assert rc == 0 and b"".join(row.split(b"\t")[0] for row in stdout.splitlines() if row) == b"a" * size
+        assert len(sentences) >= size // MAX_HELD_CHARS
+        peaks.append(peak)
+    assert len(peaks) == 1 or peaks[1] - peaks[0] < 8, f"{peaks[0]:.0f} MB for 4 MB of letters, {peaks[1]:.0f} for 12"
+
+
+def test_a_line_of_letters_beyond_what_is_held_is_refused():
+    from rnncli.text.pieces import MAX_HELD_CHARS
+
+    result = run("tag", "-I", "lines", "--tokenizer", "treebank", input=b"a" * (MAX_HELD_CHARS + 150_000) + b"\n")
+    assert result.returncode == 1 and result.stdout == b""
+    assert result.stderr == (b"rnncli: error: <stdin>:1: a line of more than 1,000,000 characters; rnncli reads at "
+                             b"most that many as one sentence: break the line, or use -I text\n")
+
+
 @pytest.mark.parametrize("how", ["stdin", "--input"])
 def test_dev_zero_is_refused_at_once(tiny_model, how):
     started = time.monotonic()

@@ -14,12 +14,12 @@ from rnncli.model.forward import sentiment_forward
 from rnncli.model.model_file import ModelFile
 from rnncli.infer.parallel import Workers
 from rnncli.text.conllu import Sentence
-from rnncli.text.sentences import FIRST_BATCH, batched, read_sentences
+from rnncli.text.sentences import FIRST_BATCH, batch_weight, batched, read_sentences
 from rnncli.infer.tokenizer import Tokenizer
 
 MAX_TOKENS = 2000  # a longer text is read in windows of at most this many tokens (see Classifier)
 BATCH_TOKENS = 4000  # padded tokens per forward batch (memory: ~100 MB peak for the LSTM)
-BATCH_WORDS = 10_000  # words of input held at once (with text.MAX_SENTENCE_CHARS, what bounds memory)
+BATCH_WORDS = 10_000  # words of input held at once (sentences.batch_weight; with MAX_SENTENCE_CHARS, what bounds memory)
 
 
 def windows(tokens: list[str]) -> list[list[str]]:
@@ -91,7 +91,7 @@ def _classified(workers: Workers, sentences: Iterable[Sentence], batch_size: int
     """A result per text: its sentences' (or pieces') probabilities, weighted by their words."""
     labels = workers.engines["classifier"].labels
     texts, total, tokens = [], 0.0, 0  # the pieces of the text being read so far
-    groups = batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS, FIRST_BATCH)
+    groups = batched(sentences, batch_size, input_waiting, batch_weight, BATCH_WORDS, FIRST_BATCH)
     for group, group_probs in workers.ordered_map("classifier", "probabilities", groups, lambda g: [s.words for s in g],
                                                   input_waiting):
         for sentence, p in zip(group, group_probs):

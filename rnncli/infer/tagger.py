@@ -13,12 +13,12 @@ from rnncli.errors import RnnCliError
 from rnncli.model.forward import tagger_forward
 from rnncli.model.model_file import ModelFile
 from rnncli.infer.parallel import Workers
-from rnncli.text.sentences import FIRST_BATCH, batched, read_sentences
+from rnncli.text.sentences import FIRST_BATCH, batch_weight, batched, read_sentences
 from rnncli.infer.tokenizer import Tokenizer
 
 MAX_TOKENS = 500  # longer sentences run in consecutive windows of this many tokens
 BATCH_TOKENS = 4000  # padded tokens per forward batch (memory: ~100 MB peak for the LSTM)
-BATCH_WORDS = 10_000  # words of input held at once (with MAX_SENTENCE_CHARS, what bounds memory)
+BATCH_WORDS = 10_000  # words of input held at once (sentences.batch_weight; with MAX_SENTENCE_CHARS, what bounds memory)
 
 
 class Tagger:
@@ -95,7 +95,7 @@ def tag_sentences(workers: Workers, sentences: Iterable[Sentence], batch_size: i
     """Tag a stream of CoNLL-U sentences in small batches, filling UPOS and XPOS; yields as it goes.
     The batches are tagged by workers' "tagger" (in worker processes once they are started)."""
     labels = workers.engines["tagger"].model.labels
-    groups = batched(sentences, batch_size, input_waiting, lambda s: len(s.rows), BATCH_WORDS, FIRST_BATCH)
+    groups = batched(sentences, batch_size, input_waiting, batch_weight, BATCH_WORDS, FIRST_BATCH)
     for group, group_probs in workers.ordered_map("tagger", "probabilities", groups, lambda g: [s.words for s in g],
                                                   input_waiting):
         for sentence, probs in zip(group, group_probs):

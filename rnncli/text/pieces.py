@@ -2,8 +2,9 @@
 
 A line or a sentence of running text longer than MAX_SENTENCE_CHARS is cut at whitespace
 into pieces (split_long), each marked `continued` but the last; once tokenized, the pieces
-are joined again into one sentence of at most MAX_SENTENCE_WORDS words (rejoined). So memory
-stays bounded and time linear whatever the lengths of lines and sentences.
+are joined again into one sentence of at most MAX_SENTENCE_WORDS words and MAX_HELD_CHARS
+characters (rejoined). So memory stays bounded and time linear whatever the lengths of lines,
+sentences and words (a "word" of endless letters is cut like a sentence of endless words).
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from rnncli.text.segmentation import Segment
 
 MAX_SENTENCE_CHARS = 100_000  # a longer sentence or line is read in pieces of at most this size, cut at whitespace
 MAX_SENTENCE_WORDS = 10_000  # the most words of one sentence (or line) held at once; see read_sentences
+MAX_HELD_CHARS = 10 * MAX_SENTENCE_CHARS  # the most characters of one sentence (or line) held at once
 _LAST_SPACE = re.compile(r"(?s).*\s")  # matched within a window: up to its last whitespace
 
 
 class LineTooLong(RnnCliError):
-    """A line of `lines` or `tokens` input with more than `limit` words (one record per line)."""
+    """A line of `lines` or `tokens` input with more than `limit` words, or characters (`unit`),
+    than rnncli holds as one record (one record per line)."""
 
-    def __init__(self, source: str, line: int, limit: int):
-        super().__init__(f"{source}:{line}: a line of more than {limit:,} words; rnncli reads at most that many "
+    def __init__(self, source: str, line: int, limit: int, unit: str = "words"):
+        super().__init__(f"{source}:{line}: a line of more than {limit:,} {unit}; rnncli reads at most that many "
                          "as one sentence: break the line, or use -I text")
-        self.line, self.limit = line, limit
+        self.line, self.limit, self.unit = line, limit, unit
 
 
 @dataclass
@@ -89,14 +92,16 @@ def line_sentences(lines: Iterable[str]) -> Iterator[Piece]:
 
 
 def rejoined(tokenized: Iterable[tuple[Piece, list[Segment]]], max_words: int, per_line: bool,
-             source: str) -> Iterator[tuple[Piece, list[Segment]]]:
+             source: str, max_chars: int = MAX_HELD_CHARS) -> Iterator[tuple[Piece, list[Segment]]]:
     """The pieces of a sentence or line too long to read at once, joined again into one (of at
-    most about `max_words` words, what bounds memory): a longer line is an error (one record per
-    input line), a longer sentence of running text ends there and the next one begins."""
+    most about `max_words` words and `max_chars` characters, what bounds memory): a longer line
+    is an error (one record per input line), a longer sentence of running text ends there and
+    the next one begins."""
     held, held_words = None, 0  # the pieces of the sentence so far, joined, and their words
     for piece, tokens in tokenized:
         words = sum(len(token.words) for token in tokens)
-        if held is not None and held_words + words > max_words and not per_line:
+        if held is not None and not per_line and (held_words + words > max_words
+                                                  or len(held[0].text) + len(piece.text) > max_chars):
             held[0].continued = False  # the sentence ends here
             yield held
             held = None
@@ -105,6 +110,8 @@ def rejoined(tokenized: Iterable[tuple[Piece, list[Segment]]], max_words: int, p
             held = None
         if words > max_words and per_line:
             raise LineTooLong(source, piece.line, max_words)
+        if len(piece.text) > max_chars and per_line:
+            raise LineTooLong(source, piece.line, max_chars, "characters")
         while words > max_words and tokens[0].start >= 0:  # running text: sentences of max_words at most
             head, (piece, tokens) = _cut(piece, tokens, max_words)
             words -= sum(len(token.words) for token in head[1])

@@ -13,7 +13,7 @@ import re
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 from rnncli.errors import RnnCliError
-from rnncli.text.conllu import Sentence, read_conllu
+from rnncli.text.conllu import FORM, Sentence, read_conllu
 from rnncli.text.hygiene import clean
 from rnncli.text.pieces import (MAX_SENTENCE_CHARS, MAX_SENTENCE_WORDS, Piece, append_part, line_sentences, rejoined,
                                 split_long)
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 INPUT_FORMATS = ("text", "lines", "tokens", "conllu")
 FIRST_BATCH = 16  # sentences in a model's first batch, twice as many in each next one (see batched)
+CHARS_PER_WORD = 100  # in a model's batch, a sentence weighs a word per this many characters where that is more
 
 T = TypeVar("T")
 
@@ -225,6 +226,13 @@ def _whitespace_tokens(piece: Piece) -> tuple[Piece, list[Segment]]:
         tokens.append(Segment(start, start + len(word), [word]))
         start += len(word) + 1
     return piece, tokens
+
+
+def batch_weight(sentence: Sentence) -> int:
+    """What a sentence weighs in a model's batch (batched's `weight`): its words, or a word per
+    CHARS_PER_WORD characters of them where that is more, so that a batch's limit in words also
+    bounds the characters it holds (sentences of one word of endless letters, see pieces)."""
+    return max(len(sentence.rows), sum(len(row[FORM]) for row in sentence.rows) // CHARS_PER_WORD)
 
 
 def batched(items: Iterable[T], size: int, input_waiting: Callable[[], bool] = lambda: True,
