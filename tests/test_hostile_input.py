@@ -685,6 +685,40 @@ def test_running_text_for_eval_lm_that_is_not_text_is_refused(tiny_lm, tmp_path,
     assert result.returncode == 1 and message in result.stderr and result.stdout == b""
 
 
+def test_running_text_for_eval_lm_is_read_in_bounded_memory(tiny_lm, tmp_path):
+    """`eval lm --data <(yes hello world)` grew without end (2.3 GB after 20 s): running text is
+    read up to MAX_TEXT_CHARS characters, lines joined in blocks as they come, then refused."""
+    from rnncli.data.running import MAX_TEXT_CHARS
+
+    words = subprocess.Popen(["yes", "hello world"], stdout=subprocess.PIPE)
+    try:
+        result = subprocess.run([sys.executable, "-c", "import resource, subprocess, sys\n"
+                                 "r = subprocess.run(sys.argv[1:], stdin=sys.stdin, capture_output=True)\n"
+                                 "sys.stdout.buffer.write(r.stderr + b'%d' % resource.getrusage("
+                                 "resource.RUSAGE_CHILDREN).ru_maxrss)\n",
+                                 *RNNCLI, "eval", "lm", "-m", str(tiny_lm.out), "--data", "/dev/stdin"],
+                                stdin=words.stdout, capture_output=True, timeout=60)
+    finally:
+        words.kill()
+        words.wait()
+    *message, kb = result.stdout.rsplit(b"\n", 1)
+    assert message == [f"rnncli: error: /dev/stdin: more than {MAX_TEXT_CHARS:,} characters of text; rnncli reads "
+                       "at most that many as one text: give a part of it".encode()]
+    assert int(kb) / 1024 < MAX_TEXT_CHARS / 1e6 * 4, f"{int(kb) / 1024:.0f} MB"  # a few bytes a character
+
+
+def test_a_text_file_longer_than_rnncli_reads_is_refused(tiny_lm, tmp_path, monkeypatch):
+    from rnncli.data import running
+
+    monkeypatch.setattr(running, "MAX_TEXT_CHARS", 1000)
+    path = tmp_path / "text.txt"
+    for text, code in (("the cat sat. " * 76, 0), ("the cat sat. " * 77 + "\n", 1)):  # 988 and 1,002 characters
+        path.write_text(text, encoding="utf-8")
+        result = invoke("eval", "lm", "-m", tiny_lm.out, "--data", path, files=[path])
+        assert result.exit_code == code, result.output
+    assert "more than 1,000 characters of text" in result.stderr
+
+
 def test_next_with_stdin_closed_says_so(tiny_lm):
     result = subprocess.run([*RNNCLI, "next", "-m", str(tiny_lm.out)], stdin=None, capture_output=True, timeout=30,
                             preexec_fn=lambda: os.close(0))

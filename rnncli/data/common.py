@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from rnncli.errors import RnnCliError
 from rnncli.model.vocab import Vocab, word_key
@@ -23,8 +24,13 @@ def read_lines(path: str | Path) -> list[str]:
     """The lines of a data file of any kind (regular, a FIFO, `<(...)`), read once, as UTF-8
     without a BOM; binary or UTF-16 data, invalid UTF-8 and overlong lines are errors that
     name file:line."""
+    return list(iter_lines(path))
+
+
+def iter_lines(path: str | Path) -> Iterator[str]:
+    """read_lines, a line at a time (for a reader that stops early: a stream may not end)."""
     lines, _ = file_lines(open_file(path), str(path), split_long=False)
-    return list(decode_lines(lines, str(path), lambda message: None, strict=True))
+    return decode_lines(lines, str(path), lambda message: None, strict=True)
 
 
 def require_sentences(lines: list[str], path: str | Path, expected: str) -> None:

@@ -6,22 +6,26 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rnncli.data.common import read_lines, read_paragraphs
+from rnncli.data.common import iter_lines, read_paragraphs
 from rnncli.errors import EXIT_USAGE, RnnCliError
 
 RANGE = re.compile(r"^(.*)@([0-9.]+)-([0-9.]+)$")  # FILE@A-B: the fraction A to B of the file's characters
+MAX_TEXT_CHARS = 20_000_000  # characters of one text read at most (a file, or a stream that may not end)
+CHUNK_CHARS = 1 << 20  # characters of a regular file read at a time
 
 
 def read_text(spec: str) -> str:
     """A UTF-8 text file (a CoNLL-U file: the raw text it spells out, a paragraph a line), or
     `FILE@A-B`: its characters from fraction A to fraction B (`input.txt@0-0.9`,
-    `input.txt@0.9-1`, as nanoGPT splits tinyshakespeare)."""
+    `input.txt@0.9-1`, as nanoGPT splits tinyshakespeare). A file of more than MAX_TEXT_CHARS
+    characters is refused."""
     match = RANGE.match(spec)
     path, low, high = (match.group(1), float(match.group(2)), float(match.group(3))) if match else (spec, 0.0, 1.0)
     if not 0 <= low < high <= 1:
         raise RnnCliError(f"{spec}: the range must be A-B with 0 <= A < B <= 1", EXIT_USAGE)
     try:
-        text = "\n".join(p.text for p in read_paragraphs(path)) if path.endswith(".conllu") else _read_whole(path)
+        text = _joined((p.text for p in read_paragraphs(path)), "\n", path) if path.endswith(".conllu") \
+            else _read_whole(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise RnnCliError(f"{path}: cannot read it as UTF-8 text ({exc})") from None
     return text[int(len(text) * low): int(len(text) * high)]
@@ -31,10 +35,27 @@ def read_text(spec: str) -> str:
 def _read_whole(path: str) -> str:
     """A regular file whole, however long its lines (running text may have none); anything else
     (a FIFO, `<(...)`, a device such as /dev/zero) through read_lines, which stops at binary data
-    and at an overlong line instead of reading without end."""
+    and at an overlong line instead of reading without end. At most MAX_TEXT_CHARS characters."""
     if not Path(path).is_file():
-        return "\n".join(read_lines(path))
-    text = Path(path).read_text(encoding="utf-8")
-    if "\0" in text:
-        raise RnnCliError(f"{path}: input looks binary (NUL byte); expected UTF-8 text")
-    return text
+        return _joined(iter_lines(path), "\n", path)
+    with open(path, encoding="utf-8") as f:
+        return _joined(iter(lambda: f.read(CHUNK_CHARS), ""), "", path)
+
+
+def _joined(parts, separator: str, path: str) -> str:
+    """The parts joined, refused as soon as they pass MAX_TEXT_CHARS characters (what bounds
+    memory: scoring a text holds a few bytes more per character) or hold a NUL byte. Many short
+    parts (lines) are joined in blocks as they come: a str per line would cost more than its text."""
+    blocks, recent, count = [], [], 0
+    for part in parts:
+        if "\0" in part:
+            raise RnnCliError(f"{path}: input looks binary (NUL byte); expected UTF-8 text")
+        recent.append(part)
+        count += len(part) + len(separator)
+        if count > MAX_TEXT_CHARS + len(separator):
+            raise RnnCliError(f"{path}: more than {MAX_TEXT_CHARS:,} characters of text; rnncli reads at most that "
+                              "many as one text: give a part of it")
+        if len(recent) == 4096:
+            blocks.append(separator.join(recent))
+            recent = []
+    return separator.join(blocks + recent)

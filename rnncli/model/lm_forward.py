@@ -113,12 +113,11 @@ class CharLanguageModel:
     def nats(self, text: str) -> tuple[float, int]:
         """Total negative log-likelihood (nats) of `text`'s characters after its first, and how
         many were scored; the text is read as `stream_rows` contiguous streams side by side."""
-        ids = np.array(self.ids(text), dtype=np.int64)
+        ids = np.fromiter((self.index.get(ch, 1) for ch in text), np.int32, len(text))  # (N,): 4 bytes a character
         rows = stream_rows(len(ids))
         length = (len(ids) - 1) // rows
-        streams = ids[: rows * length + 1]
-        x = np.stack([streams[r * length: (r + 1) * length] for r in range(rows)])  # (R, L)
-        y = np.stack([streams[r * length + 1: (r + 1) * length + 1] for r in range(rows)])  # (R, L)
+        x = ids[: rows * length].reshape(rows, length)  # (R, L): views, stream r is x[r] and y[r]
+        y = ids[1: rows * length + 1].reshape(rows, length)  # (R, L): its next characters
         state, total = self.start(rows), 0.0
         for t in range(length):
             logp, state = self.step(x[:, t], state)

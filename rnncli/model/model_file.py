@@ -24,10 +24,9 @@ import numpy as np
 from rnncli import __version__
 from rnncli.model.char_cache import CharCache
 from rnncli.model.config import ModelConfig, is_int, is_number, json_type, shown
-from rnncli.model.tagsets import HEADS
+from rnncli.model.task_checks import check_task
 from rnncli.errors import RnnCliError
 from rnncli.files import write_atomic
-from rnncli.text.segmentation import LABELS as SEGMENT_LABELS, MULTIWORD_LABELS, check_sentence_bias
 from rnncli.model.vocab import Vocab
 
 FORMAT = "rnncli-model"
@@ -290,13 +289,7 @@ def _check_meta(meta: dict, tensors: dict[str, Tensor]) -> tuple[ModelConfig, Vo
     for name, n in config.heads.items():
         if len(labels[name]) != n:
             raise ValueError(f"labels.{name} has {len(labels[name])} labels, config.heads.{name} says {n}")
-    _check_labels(config.task, labels)
-    if (config.task == "lm") == bool(config.heads):
-        raise ValueError("a language model has no labelled outputs; every other model has one or more")
-    if config.task == "sentiment" and (list(labels) != ["label"] or len(labels["label"]) < 2):
-        raise ValueError("a sentiment model has one output, label, with two labels or more")
-    if config.task == "tokenizer":
-        _check_tokenizer(meta, labels, config)
+    check_task(meta, config, words, labels)
     training = _object(meta, "training")
     for key, (ok, expected) in TRAINING_FIELDS.items():
         if training.get(key) is not None and not ok(training[key]):
@@ -306,36 +299,6 @@ def _check_meta(meta: dict, tensors: dict[str, Tensor]) -> tuple[ModelConfig, Vo
             raise ValueError(f"scores.{split} is {shown(scores)}, not an object of numbers")
     _check_tensors(config, tensors)
     return config, words, chars, labels
-
-
-def _check_tokenizer(meta: dict, labels: dict[str, list[str]], config: ModelConfig) -> None:
-    """One output, boundary, with the segmentation labels (and `multiword` with a table of
-    expansions: lower-cased token -> its words), and no character features."""
-    if labels not in ({"boundary": list(SEGMENT_LABELS)}, {"boundary": list(MULTIWORD_LABELS)}) or config.char:
-        raise ValueError(f"a tokenizer has one output, boundary, with the labels {', '.join(SEGMENT_LABELS)} "
-                         "(and multiword), and no character features")
-    table = meta.get("multiword", {})
-    if not isinstance(table, dict) or not all(
-            isinstance(k, str) and isinstance(v, list) and v and all(isinstance(w, str) and w for w in v)
-            for k, v in table.items()):
-        raise ValueError(f"multiword is {shown(table)}, not an object of token -> list of words")
-    check_sentence_bias(meta.get("sentence_bias", 0.0), _object(meta, "training").get("sentence_bias_dev"))
-
-
-def _check_labels(task: str, labels: dict[str, list[str]]) -> None:
-    """Labels that every output format can hold: printable and not empty (a newline or tab would
-    break TSV and CoNLL-U); a tagger's are tags, without whitespace or a slash (`-f tags` writes
-    word/TAG), of the outputs upos and xpos."""
-    heads = sorted(set(HEADS.values()))  # the outputs, each once (ptb is another name of xpos)
-    if task == "tagger" and set(labels) - set(heads):
-        raise ValueError(f"a tagger's outputs are {' and/or '.join(heads)}, not "
-                         f"{', '.join(map(shown, sorted(set(labels) - set(heads))))}")
-    for name, items in labels.items():
-        bad = next((label for label in items if not label or not label.isprintable()
-                    or (task == "tagger" and ("/" in label or any(c.isspace() for c in label)))), None)
-        if bad is not None:
-            rule = "a tag is printable, without whitespace or a slash" if task == "tagger" else "printable, not empty"
-            raise ValueError(f"labels.{name} holds {shown(bad)} ({rule})")
 
 
 def _object(meta: dict, key: str) -> dict:

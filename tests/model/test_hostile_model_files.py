@@ -366,3 +366,28 @@ def test_a_model_from_a_pipe_loads(tmp_path, tiny_model):
     with fed_fifo(tmp_path / "model.fifo", [tiny_model.read_bytes()]) as fifo:
         result = runner.invoke(app, ["tag", "-m", str(fifo), "-f", "tags", "I study at night"])
     assert result.exit_code == 0 and result.stdout.count("/") == 4, result.output
+
+
+@pytest.mark.parametrize("entry", ["ab", ""])
+def test_a_language_models_vocabulary_is_single_characters(tmp_path, tiny_lm, entry):
+    """An entry of vocab.words that is not one character was an internal TypeError from next,
+    generate and eval lm, and passed info and models."""
+    path = edit(Path(tiny_lm.out), tmp_path / "lm.safetensors", lambda m, t: m["vocab"]["words"].__setitem__(2, entry))
+    text = tmp_path / "text.txt"
+    text.write_text("the cat sat on the mat\n", encoding="utf-8")
+    for args in (["next", "-m", str(path), "the"], ["generate", "-m", str(path), "--length", "5"],
+                 ["eval", "lm", "-m", str(path), "--data", str(text)], ["info", str(path)], ["models", str(path)]):
+        refused(args, "a language model's vocabulary is single characters", path)
+
+
+def test_generate_writes_no_control_character_but_tab_and_line_feed(tmp_path, tiny_lm):
+    """A language model's characters are whatever its training text held: ESC and BEL were written
+    to the terminal as they came (a crafted model could drive it); they come as U+FFFD now."""
+    def change(meta, tensors):
+        words = meta["vocab"]["words"]
+        words[2], words[3] = "\x1b", "\x07"  # its two most frequent characters
+    path = edit(Path(tiny_lm.out), tmp_path / "lm.safetensors", change)
+    result = runner.invoke(app, ["generate", "-m", str(path), "--length", "80", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout and "\ufffd" in result.stdout
+    assert result.stdout.endswith("\n")

@@ -45,9 +45,9 @@ def show_next(text: str, ranked: list[tuple[str, list]], fmt: str) -> None:
 
 
 def stream(characters) -> None:
-    """Sampled text, written as it comes."""
+    """Sampled text, written as it comes (control characters but tab and line feed as U+FFFD)."""
     for ch in characters:
-        sys.stdout.write(ch)
+        sys.stdout.write(printable(ch, running=True))
         sys.stdout.flush()
     sys.stdout.write("\n")
 
