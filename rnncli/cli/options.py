@@ -16,7 +16,7 @@ import typer
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.model import tagsets
-from rnncli.model.config import ACTIVATIONS, CELLS, DEFAULT_TOKENIZER, POOLINGS
+from rnncli.model.config import ACTIVATIONS, CELLS, DEFAULT_TOKENIZER, POOLINGS, shown
 from rnncli.text.sentences import INPUT_FORMATS
 
 
@@ -69,10 +69,23 @@ ModelName = Annotated[str, typer.Option("--model", "-m", metavar="MODEL",
                                              "see rnncli models) or the path of a model file.")]
 ModelNames = Annotated[list[str], typer.Option("--model", "-m", metavar="MODEL", help=(
     "A bundled model (see rnncli models) or the path of a model file; repeat to compare models on the same data."))]
-Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", min=0, max=MAX_THREADS, metavar="N", show_default="auto",
-                                             help=(
-    "Worker processes for file and piped input (0: one per CPU; auto: one per CPU left idle while the input is "
-    "read, up to 4, once it fills a second batch); text typed at a terminal is answered by one."))]
+def jobs_value(value: str | int | None) -> int | None:
+    """--jobs: `auto` (None) or a count of workers from 0 to MAX_THREADS."""
+    if value is None or isinstance(value, int) or value.strip().lower() == "auto":
+        return None if value is None or isinstance(value, str) else value
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if not 0 <= count <= MAX_THREADS:
+        raise typer.BadParameter(f"{shown(value)} is not auto or a whole number from 0 to {MAX_THREADS}")
+    return count
+
+
+Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", parser=jobs_value, metavar="N|auto",
+                                             show_default="auto", help=(
+    "Worker processes for file and piped input, at most one per CPU (0: one per CPU; auto: one per CPU left idle "
+    "while the input is read, up to 4, once it fills a second batch); text typed at a terminal is answered by one."))]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the full report or description as JSON.")]
 ReportFile = Annotated[Optional[Path], typer.Option("--report", metavar="FILE",
                                                     help="Also write the full report to this JSON file.")]
@@ -224,9 +237,24 @@ def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path]
 
 def workers(jobs: int | None, interactive: bool) -> int | None:
     """--jobs: 0 is one per CPU, None as many as CPUs are free when workers are first wanted
-    (parallel.FreeCores); a person typing gets one (answers line by line, no workers to start)."""
+    (parallel.FreeCores), more than the CPUs as many as the CPUs (at_most_cores); a person
+    typing gets one (answers line by line, no workers to start)."""
     from rnncli.infer.parallel import cores
 
     if interactive:
         return 1
-    return cores() if jobs == 0 else jobs
+    return cores() if jobs == 0 else None if jobs is None else at_most_cores(jobs, "--jobs", "using")
+
+
+def at_most_cores(count: int, option: str, doing: str) -> int:
+    """`count` threads or processes (--threads, --jobs), capped at the CPUs this process may
+    use, with a warning: more only wait for each other, in more memory (64 training threads on
+    2 cores took 177 s for what 2 did in 13 s; 32 workers took 1.3 GB and longer than 1)."""
+    from rnncli.cli.views.console import print_warning
+    from rnncli.infer.parallel import cores
+
+    available = cores()
+    if count <= available:
+        return count
+    print_warning(f"{option} {count} is more than the {available} CPU(s) this process may use; {doing} {available}")
+    return available

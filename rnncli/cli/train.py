@@ -12,8 +12,8 @@ from typing import Annotated, Optional
 import typer
 
 from rnncli.cli.options import (DEFAULT_TOKENIZER, MAX_LR, MAX_SEED, MAX_SIZE, MAX_THREADS, PLOT_FILE, Activation,
-                                Cell, DataTokenizer, Dtype, LabelNames, Pooling, TrainDevice, finite, positive,
-                                require, split_label_names)
+                                Cell, DataTokenizer, Dtype, LabelNames, Pooling, TrainDevice, at_most_cores, finite,
+                                positive, require, split_label_names)
 from rnncli.data.locations import shell_word
 from rnncli.train.job import DEFAULTS  # (no torch)
 
@@ -136,7 +136,8 @@ def run_training(ctx: typer.Context, task: str, **task_options) -> None:
     from rnncli.train import TASKS, TrainJob, train
     from rnncli.train.distributed import end_process
 
-    ctx.params["threads"] = usable_threads(ctx.params["threads"])  # what the run uses, and the model file records
+    ctx.params["threads"] = at_most_cores(ctx.params["threads"], "--threads", "training with")  # what the run uses,
+    # and what the model file records
     if "min_steps" in ctx.params and given(ctx, "epochs") and not given(ctx, "min_steps"):
         ctx.params["min_steps"] = 0  # --epochs N alone means N epochs (and the model file records so)
     values = {name: value.value if isinstance(value, Enum) else value for name, value in ctx.params.items()
@@ -151,20 +152,6 @@ def given(ctx: typer.Context, name: str) -> bool:
     """Whether the option was given on the command line (not its default)."""
     source = ctx.get_parameter_source(name)  # an enum of the click that typer carries: compared by name
     return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
-
-
-def usable_threads(threads: int) -> int:
-    """--threads, capped at the CPUs this process may use, with a warning: 64 threads on 2 cores
-    took 177 s for what 2 did in 13 s."""
-    from rnncli.cli.views.console import print_warning
-    from rnncli.infer.parallel import cores
-
-    available = cores()
-    if threads <= available:
-        return threads
-    print_warning(f"--threads {threads} is more than the {available} CPU(s) this process may use; "
-                  f"training with {available}")
-    return available
 
 
 def train_tagger(

@@ -58,6 +58,46 @@ def test_threads_are_capped_at_the_cpus(tmp_path, monkeypatch):
         torch.set_num_threads(before)
 
 
+@pytest.mark.parametrize("value, jobs", [("auto", None), ("AUTO", None), ("0", 2), ("1", 1), ("2", 2),
+                                         ("-1", "error"), ("x", "error"), ("1e3", "error"), ("257", "error"),
+                                         ("nan", "error"), ("", "error")])
+def test_jobs_takes_auto_as_its_help_says_and_whole_numbers(value, jobs, tiny_model, monkeypatch):
+    """`-j auto` was refused though --help shows auto as the default."""
+    from rnncli.infer.parallel import Workers
+
+    monkeypatch.setattr("rnncli.infer.parallel.cores", lambda: 2)
+    seen, original = [], Workers.__init__
+    monkeypatch.setattr(Workers, "__init__", lambda self, engines, jobs=1: seen.append(jobs) or original(self, engines,
+                                                                                                      jobs))
+    result = run("tag", "-m", tiny_model, "-j", value, "--tokenizer", "treebank", "-f", "tsv", input="I study .\n")
+    if jobs == "error":
+        assert result.exit_code == 2 and result.stderr == (
+            f"rnncli: error: Invalid value for '--jobs' / '-j': {value!r} is not auto or a whole number from 0 to "
+            "256; see 'rnncli tag --help'\n")
+    else:
+        assert result.exit_code == 0 and seen == [jobs], result.output
+
+
+@pytest.mark.parametrize("command", ["tag", "sentiment"])
+def test_jobs_are_capped_at_the_cpus(command, tiny_model, tiny_sentiment, monkeypatch):
+    """-j 32 on 2 cores started 32 workers: 1.3 GB, and slower than one process."""
+    from rnncli.infer.parallel import Workers
+
+    monkeypatch.setattr("rnncli.infer.parallel.cores", lambda: 2)
+    seen, original = [], Workers.__init__
+
+    def recorded(self, engines, jobs=1):
+        seen.append(jobs)
+        original(self, engines, jobs)
+
+    monkeypatch.setattr(Workers, "__init__", recorded)
+    model = tiny_model if command == "tag" else tiny_sentiment
+    result = run(command, "-m", model, "-j", "32", "--tokenizer", "treebank", "-f", "tsv", input="I study .\n" * 3)
+    assert result.exit_code == 0 and seen == [2], (seen, result.output)
+    assert result.stderr.splitlines() == ["rnncli: warning: --jobs 32 is more than the 2 CPU(s) this process may use; "
+                                          "using 2"]
+
+
 # --- comma-separated options refuse empty items, all in the same words ------------------------
 
 @pytest.mark.parametrize("args, option, value, what", [
