@@ -210,6 +210,15 @@ def test_a_batch_of_equal_length_sentences_unrolls_like_the_fused_modules(cell):
 
 def test_the_summary_line_says_why_there_is_no_decay_factor():
     one_token = summary_line(summary_with_verdict([8e-4]), 1)
-    vanished = summary_line(summary_with_verdict([0.0, 0.0, 1e-3]), 3)
+    nothing = summary_line(summary_with_verdict([0.0, 0.0, 0.0]), 3)
     assert one_token == "no decay factor (one token: no step back)"  # it said "zero gradient", and "0 of 0 steps back"
-    assert vanished.startswith("no decay factor (zero gradient);")
+    assert nothing.startswith("no decay factor (zero gradient);")
+
+
+def test_a_gradient_that_vanished_completely_vanishes():
+    """A gradient that reached 0 before the first token (radius 0, or 10,000 steps of a vanilla
+    RNN) had no factor and no verdict, where 3,000 steps said "vanishes x0.949"."""
+    vanished = summary_with_verdict([0.0, 0.0, 1e-3])
+    assert vanished == {"decay_factor": 0.0, "reach": 0, "verdict": "vanishes"}
+    assert summary_line(vanished, 3) == "vanishes: x0.000 per step back; still >= 1e-3 of its maximum 0 of 2 steps back"
+    assert summary_with_verdict([1e-3, 0.0])["decay_factor"] is None  # no gradient where it starts: no factor
