@@ -375,7 +375,7 @@ def test_invalid_utf8_in_a_data_file_names_line_and_byte(tiny_sentiment, tmp_pat
     data.write_bytes(b"label\tsentence\n" + b"1\ta great film\n" * 2000 + b"0\ta bor\xffing film\n")
     result = invoke("eval", "sentiment", "-m", tiny_sentiment, "--data", data, files=[data])
     assert result.exit_code == 1
-    assert result.stderr == (f"rnncli: error: {data}:2002: not UTF-8 text (invalid byte 7 of the line); "
+    assert result.stderr == (f"rnncli: error: {data}:2002: not UTF-8 text (invalid byte 8 of the line); "
                              "convert it to UTF-8\n")
 
 
@@ -751,7 +751,7 @@ def test_a_piped_prompt_with_a_stray_byte_is_read_as_tag_reads_it(tiny_lm):
     U+FFFD with a warning naming the line: next now does the same."""
     result = run("next", "-m", tiny_lm.out, "-f", "jsonl", input=b"the end\nthe caf\xe9 cat", timeout=30)
     assert result.returncode == 0
-    assert result.stderr == b"rnncli: warning: <stdin>:2: invalid UTF-8 (byte 7) replaced by U+FFFD\n"
+    assert result.stderr == b"rnncli: warning: <stdin>:2: invalid UTF-8 (byte 8 of the line) replaced by U+FFFD\n"
     assert json.loads(result.stdout)["text"] == "the end\nthe caf\ufffd cat"
 
 

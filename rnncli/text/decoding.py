@@ -41,11 +41,11 @@ def decode_lines(chunks: Iterable[bytes], source: str, warn: Callable[[str], Non
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             if strict:
-                raise RnnCliError(f"{source}:{number}: not UTF-8 text (invalid byte {offset + exc.start} of the "
+                raise RnnCliError(f"{source}:{number}: not UTF-8 text (invalid byte {offset + exc.start + 1} of the "
                                   "line); convert it to UTF-8") from None
             line = raw.decode("utf-8", errors="replace")
             if not warned:
-                warn(f"{source}:{number}: invalid UTF-8 (byte {offset + exc.start}) replaced by U+FFFD")
+                warn(f"{source}:{number}: invalid UTF-8 (byte {offset + exc.start + 1} of the line) replaced by U+FFFD")
                 warned = True
         if index == 0 and not keep_bom and line.startswith("\ufeff"):
             line = line[1:]

@@ -131,7 +131,8 @@ def paragraphs(sentences: Iterable[Sentence], source: str = "<gold>") -> Iterato
     """The paragraphs of a treebank, each with its text and tokens. A sentence's text is its
     `# text` (or its tokens joined as SpaceAfter says); sentences of a paragraph are joined by
     one space, or none where the last token has SpaceAfter=No. Tokens must be found in the text
-    in order, separated only by whitespace: anything else is an error naming the sentence. A
+    in order, separated only by whitespace, and spell it to its end: anything else is an error
+    naming the sentence (a file cut in the middle of a sentence, a gold file that lost a row). A
     multiword token's words need not spell it (`im` = `in dem`)."""
     paragraph = None
     for sentence in sentences:
@@ -160,6 +161,9 @@ def paragraphs(sentences: Iterable[Sentence], source: str = "<gold>") -> Iterato
             found.append(Token(offset + position, offset + position + len(form), words, space,
                                spelled="".join(words) == form))
             position += len(form)
+        if text[position:].strip():
+            raise RnnCliError(f"{source}:{sentence.line}: the sentence's # text goes on after its last token "
+                              f"({text[position:].strip()[:20]!r}): its tokens do not spell it")
         paragraph.text += text
         paragraph.sentences.append(found)
     if paragraph is not None and paragraph.sentences:

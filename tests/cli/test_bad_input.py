@@ -26,7 +26,7 @@ def test_invalid_utf8_is_replaced_with_a_warning(tiny_model):
     result = tag(tiny_model, "-f", "tags", input=b"Hello \xff world.\n")
     assert result.exit_code == 0
     assert result.stdout.split()[1].startswith("\ufffd/")
-    assert result.stderr == "rnncli: warning: <stdin>:1: invalid UTF-8 (byte 6) replaced by U+FFFD\n"
+    assert result.stderr == "rnncli: warning: <stdin>:1: invalid UTF-8 (byte 7 of the line) replaced by U+FFFD\n"
 
 
 def test_binary_input_is_refused(tiny_model):

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from conftest import EWT, TINY_TOKENIZER_DATA
+from rnncli.errors import RnnCliError
 from rnncli.text.conllu import read_conllu
 from rnncli.data.common import read_paragraphs
 from rnncli.model.bundled import open_model
@@ -63,6 +64,16 @@ def test_a_token_that_does_not_match_its_text_is_an_error():
     bad = ["# text = I run\n", "1\tI\t_\t_\t_\t_\t_\t_\t_\t_\n", "2\tran\t_\t_\t_\t_\t_\t_\t_\t_\n", "\n"]
     with pytest.raises(Exception, match="token 'ran' does not match the sentence's # text"):
         list(paragraphs(read_conllu(bad), "bad.conllu"))
+
+
+def test_a_text_its_tokens_do_not_spell_to_the_end_is_the_gold_files_error():
+    """A `# text` longer than its tokens (a file cut in the middle of a sentence) was reported by
+    `eval tokenizer` as the system's tokens not spelling the gold text."""
+    bad = ["# text = Hello world\n", "1\tHello\t_\tINTJ\tUH\t_\t0\troot\t_\t_\n", "\n"]
+    with pytest.raises(RnnCliError, match=r"^bad.conllu:1: the sentence's # text goes on after its last token "
+                                          r"\('world'\): its tokens do not spell it$"):
+        list(paragraphs(read_conllu(bad), "bad.conllu"))
+    assert [p.text for p in paragraphs(read_conllu(["# text = Hello \n", *bad[1:]]))] == ["Hello "]  # a space may end it
 
 
 def test_decode_rules():
@@ -154,7 +165,6 @@ def test_the_sentence_bias_is_the_one_that_ends_dev_sentences_best(tiny_tokenize
 @pytest.mark.parametrize("bias", ["high", None, True, 10.5, -11, float("nan"), float("inf"), [0.5], 10 ** 400],
                          ids=["string", "null", "true", "10.5", "-11", "nan", "inf", "list", "10^400"])
 def test_a_damaged_sentence_bias_is_refused(tiny_tokenizer, tmp_path, bias):
-    from rnncli.errors import RnnCliError
 
     with pytest.raises(RnnCliError, match="damaged model file.*sentence_bias") as refused:
         load_model(with_sentence_bias(tiny_tokenizer, tmp_path / "t.safetensors", bias))
@@ -254,7 +264,6 @@ def test_odd_text(tiny_model, tiny_tokenizer, text):
 
 
 def test_a_tokenizer_file_is_checked(tiny_tokenizer, tiny_model):
-    from rnncli.errors import RnnCliError
     from rnncli.infer.tokenizer import open_tokenizer
 
     with pytest.raises(RnnCliError, match="a tagger model, but this command needs a tokenizer model"):

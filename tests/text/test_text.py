@@ -56,7 +56,7 @@ def test_decode_replaces_invalid_utf8_with_one_warning():
     warnings = []
     lines = list(decode_lines([b"ok\n", b"bad \xff\n", b"worse \xfe\n"], "in.txt", warnings.append))
     assert lines == ["ok\n", "bad \ufffd\n", "worse \ufffd\n"]
-    assert warnings == ["in.txt:2: invalid UTF-8 (byte 4) replaced by U+FFFD"]
+    assert warnings == ["in.txt:2: invalid UTF-8 (byte 5 of the line) replaced by U+FFFD"]
 
 
 def test_decode_rejects_binary_and_strips_bom():

@@ -59,4 +59,8 @@ def show_eval(scores: dict[str, dict], as_json: bool) -> None:
         return
     for name, s in scores.items():
         sys.stdout.write(f"{name}\tbits/char {s['bits_per_char']:.3f}\tperplexity/word {s['perplexity_per_word']:.1f}"
-                         f"\t({s['characters']:,} characters scored, {s['words']:,} words)\n")
+                         f"\t({_count(s['characters'], 'character')} scored, {_count(s['words'], 'word')})\n")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
