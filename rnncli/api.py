@@ -57,6 +57,11 @@ class TaggedSentence:
         return [(t.text, t.tag) for t in self.tokens]
 
 
+def _with_tokens(tagged: TaggedSentence, tokens: list[str]) -> TaggedSentence:
+    """A sentence tagged from the tokens as read (tag_tokens), with the tokens as given."""
+    return replace(tagged, tokens=[replace(t, text=token) for t, token in zip(tagged.tokens, tokens)])
+
+
 class Tagger(NltkTagger):
     """A part-of-speech tagger: `model` is a bundled name (`lstm`, `rnn`, `tagger-lstm`) or
     the path of a model file; `tagset` is "upos" (default when the model has it), "xpos" (the
@@ -87,13 +92,16 @@ class Tagger(NltkTagger):
         return [s.pairs() for s in self.tag_tokens(sentences)]
 
     def tag_tokens(self, sentences: Iterable[list[str]]) -> list[TaggedSentence]:
-        """Tokenized sentences (your tokenization is kept) -> TaggedSentences with probabilities."""
+        """Tokenized sentences (your tokenization is kept) -> TaggedSentences with probabilities.
+        As NLTK's taggers, any string is a token: one with whitespace inside (`500 000`, `New
+        York`) is read with `_` for each run of it, an empty one as `_`; each keeps its own text."""
         sentences = _items(sentences, "tag_sents() takes a list of sentences, each a list of tokens", "tag_text()")
         sentences = [_items(s, "each sentence is a list of tokens", "tag_text()") for s in sentences]
-        if not all(isinstance(t, str) and t and " " not in clean(t) and not any(c.isspace() for c in t)
-                   for s in sentences for t in s):  # clean: a control character or U+200B would split a token
-            raise RnnCliError("tokens must be non-empty strings without whitespace or control characters")
-        lines = [" ".join(s) + "\n" for s in sentences if s]  # a line without its newline would be a piece
+        bad = next((type(t).__name__ for s in sentences for t in s if not isinstance(t, str)), None)
+        if bad is not None:
+            raise RnnCliError(f"tokens are strings, not {bad}", EXIT_USAGE)
+        lines = [" ".join("_".join(clean(t).split()) or "_" for t in s) + "\n"  # clean: control characters,
+                 for s in sentences if s]  # U+200B are spaces; a line without its newline would be a piece
         try:
             with one_blas_thread():
                 tagged = iter(self._results(tag_lines(self.model, lines, "tokens")))
@@ -101,7 +109,7 @@ class Tagger(NltkTagger):
             number = [i for i, s in enumerate(sentences, start=1) if s][exc.line - 1]
             raise RnnCliError(f"sentence {number} has more than {exc.limit:,} {exc.unit}; rnncli tags at most that many "
                               "as one sentence: split it, or pass running text to tag_text()", EXIT_USAGE) from None
-        return [next(tagged) if s else TaggedSentence("", self.tagset, []) for s in sentences]
+        return [_with_tokens(next(tagged), s) if s else TaggedSentence("", self.tagset, []) for s in sentences]
 
     def tag_text(self, text: str) -> list[TaggedSentence]:
         """Running text -> its sentences, split and tokenized as `rnncli tag` does, tagged."""
