@@ -59,7 +59,7 @@ class TaggedSentence:
 
 def _with_tokens(tagged: TaggedSentence, tokens: list[str]) -> TaggedSentence:
     """A sentence tagged from the tokens as read (tag_tokens), with the tokens as given."""
-    return replace(tagged, tokens=[replace(t, text=token) for t, token in zip(tagged.tokens, tokens)])
+    return replace(tagged, tokens=[replace(t, text=token) for t, token in zip(tagged.tokens, tokens, strict=True)])
 
 
 class Tagger(NltkTagger):
@@ -100,8 +100,9 @@ class Tagger(NltkTagger):
         bad = next((type(t).__name__ for s in sentences for t in s if not isinstance(t, str)), None)
         if bad is not None:
             raise RnnCliError(f"tokens are strings, not {bad}", EXIT_USAGE)
-        lines = [" ".join("_".join(clean(t).split()) or "_" for t in s) + "\n"  # clean: control characters,
-                 for s in sentences if s]  # U+200B are spaces; a line without its newline would be a piece
+        lines = [" ".join("_".join(clean(t).replace("\ufeff", " ").split()) or "_" for t in s) + "\n"
+                 for s in sentences if s]  # clean: control characters, U+200B are spaces (U+FEFF too: a BOM
+        # would be dropped at the start); a line without its newline would be a piece
         try:
             with one_blas_thread():
                 tagged = iter(self._results(tag_lines(self.model, lines, "tokens")))

@@ -49,6 +49,9 @@ def test_any_string_is_a_token_as_in_nltk(hand_tagger):
         pairs = tagger.tag(tokens)
         assert [word for word, _ in pairs] == tokens and pairs[1] == ("fish", "NOUN")
     assert tagger.tag(["New York"])[0][1] == tagger.tag(["New_York"])[0][1]  # read alike
+    bom = tagger.tag_sents([["\ufeff", "dog", "fish"], ["\ufeffI", "fish"]])  # a line's leading BOM was dropped:
+    assert [[w for w, _ in s] for s in bom] == [["\ufeff", "dog", "fish"], ["\ufeffI", "fish"]]  # a token lost
+    assert bom[0][2] == ("fish", "NOUN") and [t for _, t in bom[1]] == [t for _, t in tagger.tag(["I", "fish"])]
     with pytest.raises(RnnCliError, match="^tokens are strings, not NoneType$"):
         tagger.tag([None])
 

@@ -73,10 +73,8 @@ def jobs_value(value: str | int | None) -> int | None:
     """--jobs: `auto` (None) or a count of workers from 0 to MAX_THREADS."""
     if value is None or isinstance(value, int) or value.strip().lower() == "auto":
         return None if value is None or isinstance(value, str) else value
-    try:
-        count = int(value)
-    except ValueError:
-        count = -1
+    digits = value.strip()
+    count = int(digits) if digits.isascii() and digits.isdigit() else -1  # not int()'s `+1`, `1_0`, `２`
     if not 0 <= count <= MAX_THREADS:
         raise typer.BadParameter(f"{shown(value)} is not auto or a whole number from 0 to {MAX_THREADS}")
     return count

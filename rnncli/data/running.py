@@ -36,9 +36,9 @@ def _read_whole(path: str) -> str:
     """A regular file whole, however long its lines (running text may have none); anything else
     (a FIFO, `<(...)`, a device such as /dev/zero) through read_lines, which stops at binary data
     and at an overlong line instead of reading without end. At most MAX_TEXT_CHARS characters."""
-    if not Path(path).is_file():
-        return _joined(iter_lines(path), "\n", path)
-    with open(path, encoding="utf-8") as f:
+    if not Path(path).is_file():  # lines with their line ends, read as a regular file is (universal newlines)
+        return _joined((line.replace("\r\n", "\n").replace("\r", "\n") for line in iter_lines(path)), "", path)
+    with open(path, encoding="utf-8-sig") as f:  # a BOM is not text, as read_lines drops it
         return _joined(iter(lambda: f.read(CHUNK_CHARS), ""), "", path)
 
 
@@ -54,7 +54,7 @@ def _joined(parts, separator: str, path: str) -> str:
         count += len(part) + len(separator)
         if count > MAX_TEXT_CHARS + len(separator):
             raise RnnCliError(f"{path}: more than {MAX_TEXT_CHARS:,} characters of text; rnncli reads at most that "
-                              "many as one text: give a part of it")
+                              "many as one text (FILE@A-B included): split the file")
         if len(recent) == 4096:
             blocks.append(separator.join(recent))
             recent = []

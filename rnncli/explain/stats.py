@@ -52,8 +52,9 @@ def decay_summary(norms: list[float]) -> dict:
     """`decay_factor`: the factor |g| is multiplied by per step back in time, on average: the
     geometric mean of the successive ratios |g_(t-1)| / |g_t|, which is
     (|g_1| / |g_T|) ** (1 / (T - 1)) for a sequence of T steps (distance 0 = the last step T);
-    < 1 the gradient shrinks going back, > 1 it grows; 0 when it has shrunk to nothing by the
-    first step (it vanished below what a float holds); None for one step or no gradient at the last.
+    < 1 the gradient shrinks going back, > 1 it grows. Where it has shrunk below what a float
+    holds (0 from some step back on), the factor is that of the steps before it vanished; 0 when
+    it is 0 one step back already. None for one step, or no gradient at the last.
     `reach`: the largest distance k (steps back from the last step) at which |g| is still at
     least KEEP_RATIO (1e-3) of its largest value in the sequence, so 0..T-1; T-1 when it is still
     that high at the first token (then the text's length, not the network, set the limit). The summaries of
@@ -65,9 +66,10 @@ def decay_summary(norms: list[float]) -> dict:
     reach = len(n) - 1 - int(above[0])
     if len(n) < 2 or n[-1] <= 0:
         return {"decay_factor": None, "reach": reach}
-    if n[0] <= 0:  # vanished completely: log(0) has no factor, but the limit of one is 0
+    first = int(np.nonzero(n > 0)[0][0])  # the furthest step back whose gradient a float still holds
+    if first == len(n) - 1:  # 0 one step back: gone at once
         return {"decay_factor": 0.0, "reach": reach}
-    return {"decay_factor": float(math.exp(math.log(n[0] / n[-1]) / (len(n) - 1))), "reach": reach}
+    return {"decay_factor": float(math.exp(math.log(n[first] / n[-1]) / (len(n) - 1 - first))), "reach": reach}
 
 
 def summary_with_verdict(norms: list[float]) -> dict:

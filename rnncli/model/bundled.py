@@ -75,12 +75,13 @@ def describe(path: str | os.PathLike) -> dict:
     recorded besides the fields lifted to the top: options, history, embeddings, ...)."""
     path = Path(path)
     contents = read_contents(path, data=False)
+    bundled = path.resolve().parent == pretrained_dir().resolve()  # however the path is spelled
     config, _, _, labels = check_model(path, contents)
     meta, training = contents.meta, contents.meta.get("training", {})
     lifted = ("data", "seed", "command", "wall_time_s", "best_epoch")
     return {
-        "name": meta.get("name") or path.stem, "path": str(path), "bundled": path.parent == pretrained_dir(),
-        "default": path.parent == pretrained_dir() and path.stem == default_model(config.task), "task": config.task, "cell": config.cell,
+        "name": meta.get("name") or path.stem, "path": str(path), "bundled": bundled,
+        "default": bundled and path.resolve().stem == default_model(config.task), "task": config.task, "cell": config.cell,
         "activation": config.activation if config.cell == "rnn" else None, "layers": config.layers,
         "hidden": config.hidden, "bidirectional": config.bidirectional, "char": config.char,
         "pooling": config.pooling if config.task == "sentiment" else None,

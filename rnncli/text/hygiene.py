@@ -24,14 +24,15 @@ def clean(text: str) -> str:
 
 
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_UNPRINTABLE_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # all but tab and line feed
+_UNPRINTABLE_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")  # all but tab and
+# line feed, and lone surrogates (no character: written as \udxxx)
 
 
 def printable(text: str, running: bool = False) -> str:
     """`text` for display: control characters (C0, DEL, C1) and line or paragraph separators
     become U+FFFD, so that a word read from CoNLL-U stays in its line and column; in `running`
     text (what a language model writes) tabs and line breaks stay, the rest (an escape
-    sequence that would drive the terminal) goes as well."""
+    sequence that would drive the terminal) goes as well, and so do lone surrogates."""
     return (_UNPRINTABLE_IN_TEXT if running else _UNPRINTABLE).sub("\ufffd", text)
 
 

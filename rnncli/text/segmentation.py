@@ -28,6 +28,7 @@ import numpy as np
 
 from rnncli.text.conllu import FORM, ID, MISC, Sentence
 from rnncli.errors import RnnCliError
+from rnncli.text.hygiene import clean
 
 LABELS = ("inside", "token", "sentence", "word")
 MULTIWORD_LABELS = LABELS + ("multiword",)
@@ -161,7 +162,7 @@ def paragraphs(sentences: Iterable[Sentence], source: str = "<gold>") -> Iterato
             found.append(Token(offset + position, offset + position + len(form), words, space,
                                spelled="".join(words) == form))
             position += len(form)
-        if text[position:].strip():
+        if clean(text[position:]).strip():  # whitespace as rnncli reads it (U+200B too) may end it
             raise RnnCliError(f"{source}:{sentence.line}: the sentence's # text goes on after its last token "
                               f"({text[position:].strip()[:20]!r}): its tokens do not spell it")
         paragraph.text += text

@@ -412,6 +412,11 @@ def test_models_marks_each_tasks_default_the_one_the_commands_run():
     assert "tagger-lstm *" in table and "tagger-rnn *" not in table and "tokenizer-rnn *" in table
     assert run("info", "tokenizer-rnn").stdout.count("(the default tokenizer)") == 1
     assert "(the default" not in run("info", "tokenizer-lstm").stdout
+    bundled = REPO / "pretrained" / "tagger-lstm.safetensors"
+    for spelled in (bundled, REPO / "pretrained" / ".." / "pretrained" / bundled.name,
+                    os.path.relpath(bundled)):  # the same file however its path is spelled
+        described = json.loads(run("info", spelled, "--json").stdout)
+        assert described["bundled"] and described["default"], spelled
 
 
 def test_readme_shows_what_models_prints():

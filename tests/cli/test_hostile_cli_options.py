@@ -60,7 +60,8 @@ def test_threads_are_capped_at_the_cpus(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("value, jobs", [("auto", None), ("AUTO", None), ("0", 2), ("1", 1), ("2", 2),
                                          ("-1", "error"), ("x", "error"), ("1e3", "error"), ("257", "error"),
-                                         ("nan", "error"), ("", "error")])
+                                         ("nan", "error"), ("", "error"), (" 2", 2), ("+1", "error"), ("1_0", "error"),
+                                         ("\uff12", "error"), ("\u0663", "error")])  # int() takes the last four
 def test_jobs_takes_auto_as_its_help_says_and_whole_numbers(value, jobs, tiny_model, monkeypatch):
     """`-j auto` was refused though --help shows auto as the default."""
     from rnncli.infer.parallel import Workers

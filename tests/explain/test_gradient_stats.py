@@ -217,8 +217,12 @@ def test_the_summary_line_says_why_there_is_no_decay_factor():
 
 def test_a_gradient_that_vanished_completely_vanishes():
     """A gradient that reached 0 before the first token (radius 0, or 10,000 steps of a vanilla
-    RNN) had no factor and no verdict, where 3,000 steps said "vanishes x0.949"."""
+    RNN) had no factor and no verdict, where 3,000 steps said "vanishes x0.949". Gone one step
+    back, its factor is 0; gone further back (a float's underflow), the factor of the steps it
+    was still there (a GRU halving per step was reported as x0.000)."""
     vanished = summary_with_verdict([0.0, 0.0, 1e-3])
     assert vanished == {"decay_factor": 0.0, "reach": 0, "verdict": "vanishes"}
     assert summary_line(vanished, 3) == "vanishes: x0.000 per step back; still >= 1e-3 of its maximum 0 of 2 steps back"
+    halving = summary_with_verdict([0.0, 0.0, 0.125, 0.25, 0.5, 1.0])
+    assert halving["decay_factor"] == pytest.approx(0.5) and halving["verdict"] == "vanishes"
     assert summary_with_verdict([1e-3, 0.0])["decay_factor"] is None  # no gradient where it starts: no factor

@@ -385,9 +385,10 @@ def test_generate_writes_no_control_character_but_tab_and_line_feed(tmp_path, ti
     to the terminal as they came (a crafted model could drive it); they come as U+FFFD now."""
     def change(meta, tensors):
         words = meta["vocab"]["words"]
-        words[2], words[3] = "\x1b", "\x07"  # its two most frequent characters
+        words[2], words[3], words[4] = "\x1b", "\x07", "\ud800"  # its three most frequent characters
     path = edit(Path(tiny_lm.out), tmp_path / "lm.safetensors", change)
     result = runner.invoke(app, ["generate", "-m", str(path), "--length", "80", "--seed", "1"])
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout and "\ufffd" in result.stdout
+    assert "\\ud800" not in result.stdout and "\ud800" not in result.stdout  # a lone surrogate was written as \ud800
     assert result.stdout.endswith("\n")
