@@ -703,7 +703,7 @@ def test_running_text_for_eval_lm_is_read_in_bounded_memory(tiny_lm, tmp_path):
         words.wait()
     *message, kb = result.stdout.rsplit(b"\n", 1)
     assert message == [f"rnncli: error: /dev/stdin: more than {MAX_TEXT_CHARS:,} characters of text; rnncli reads "
-                       "at most that many as one text: give a part of it".encode()]
+                       "at most that many as one text (FILE@A-B included): split the file".encode()]
     assert int(kb) / 1024 < MAX_TEXT_CHARS / 1e6 * 4, f"{int(kb) / 1024:.0f} MB"  # a few bytes a character
 
 
