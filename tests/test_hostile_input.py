@@ -290,6 +290,15 @@ def test_a_line_too_long_to_hold_is_one_text(tiny_sentiment):
     assert second.startswith("positive\t") and second.endswith("\tok great film")
 
 
+def test_a_long_line_comes_back_as_it_was_written(tiny_sentiment):
+    """The pieces of a long line were joined by a space each: a word cut between two pieces
+    came back with a space inside it."""
+    line = "a" * 250_000 + " great" * 20_000
+    result = invoke("sentiment", "-m", tiny_sentiment, "-f", "tsv", "--tokenizer", "treebank", input=line + "\n")
+    assert result.exit_code == 0 and result.stdout.count("\n") == 1
+    assert result.stdout.rstrip("\n").split("\t")[2] == line
+
+
 # --- 15: special files, folders, permissions, UTF-16 ----------------------------------------
 
 

@@ -13,7 +13,7 @@ from rnncli.errors import RnnCliError
 from rnncli.model.forward import sentiment_forward
 from rnncli.model.model_file import ModelFile
 from rnncli.infer.parallel import Workers
-from rnncli.text.conllu import Sentence
+from rnncli.text.conllu import MISC, Sentence
 from rnncli.text.sentences import FIRST_BATCH, batch_weight, batched, read_sentences
 from rnncli.infer.tokenizer import Tokenizer
 
@@ -102,6 +102,8 @@ def _classified(workers: Workers, sentences: Iterable[Sentence], batch_size: int
             texts.append(sentence.text)
             total, tokens = total + p.astype(np.float64) * weight, tokens + weight
             if not sentence.continued:
-                yield SentimentResult(" ".join(texts), {label: float(q) for label, q in zip(labels, total / tokens)},
+                yield SentimentResult("".join(texts), {label: float(q) for label, q in zip(labels, total / tokens)},
                                       sentence.line)
                 texts, total, tokens = [], 0.0, 0
+            elif not sentence.rows or "SpaceAfter=No" not in sentence.rows[-1][MISC].split("|"):
+                texts.append(" ")  # the pieces of a text are joined as they were cut: a word cut in two stays one
