@@ -71,9 +71,11 @@ ModelNames = Annotated[list[str], typer.Option("--model", "-m", metavar="MODEL",
     "A bundled model (see rnncli models) or the path of a model file; repeat to compare models on the same data."))]
 def jobs_value(value: str | int | None) -> int | None:
     """--jobs: `auto` (None) or a count of workers from 0 to MAX_THREADS."""
-    if value is None or isinstance(value, int) or value.strip().lower() == "auto":
-        return None if value is None or isinstance(value, str) else value
+    if value is None or isinstance(value, int):  # the default, or a value set from Python
+        return value
     digits = value.strip()
+    if digits.lower() == "auto":
+        return None
     count = int(digits) if digits.isascii() and digits.isdigit() else -1  # not int()'s `+1`, `1_0`, `２`
     if not 0 <= count <= MAX_THREADS:
         raise typer.BadParameter(f"{shown(value)} is not auto or a whole number from 0 to {MAX_THREADS}")

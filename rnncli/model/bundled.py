@@ -81,7 +81,8 @@ def describe(path: str | os.PathLike) -> dict:
     lifted = ("data", "seed", "command", "wall_time_s", "best_epoch")
     return {
         "name": meta.get("name") or path.stem, "path": str(path), "bundled": bundled,
-        "default": bundled and path.resolve().stem == default_model(config.task), "task": config.task, "cell": config.cell,
+        "default": bundled and path.resolve().stem == default_model(config.task),
+        "task": config.task, "cell": config.cell,
         "activation": config.activation if config.cell == "rnn" else None, "layers": config.layers,
         "hidden": config.hidden, "bidirectional": config.bidirectional, "char": config.char,
         "pooling": config.pooling if config.task == "sentiment" else None,

@@ -40,8 +40,8 @@ def primary_score(task: str, scores: dict[str, float]) -> float | None:
 def models_table(console: Console, models: list[dict]) -> None:
     """One row per model: the name one types (bundled) or the path (a file), its work per
     token (multiply-adds: what sets its speed on any machine), file size, and the saved
-    model's first score on dev and test; each task's default is marked. The names are never cut: where the table would not
-    fit the terminal, each model takes two lines instead."""
+    model's first score on dev and test; each task's default is marked. The names are never
+    cut: where the table would not fit the terminal, each model takes two lines instead."""
     from rich.padding import Padding
     from rich.table import Table
 
@@ -49,7 +49,8 @@ def models_table(console: Console, models: list[dict]) -> None:
     rows = []
     for m in models:
         first = [primary_score(m["task"], m["scores"].get(split, {})) for split in ("dev", "test")]
-        rows.append((printable(m["name"] if m.get("bundled") else m["path"]) + (" *" if m.get("default") else ""), m["task"],
+        name = printable(m["name"] if m.get("bundled") else m["path"]) + (" *" if m.get("default") else "")
+        rows.append((name, m["task"],
                      f"{m['cell']} {m['layers']}x{m['hidden']}" + (" bi" if m["bidirectional"] else ""),
                      _count(m["macs_per_token"]) + ("+" if m["upper_macs"] else ""), f"{m['size_bytes'] / 1e6:.1f} MB",
                      *("-" if v is None else f"{v:.3f}" if m["task"] == "lm" else f"{v:.2%}" for v in first)))
