@@ -34,6 +34,9 @@ def decode_lines(chunks: Iterable[bytes], source: str, warn: Callable[[str], Non
     for index, raw in enumerate(chunks):
         if index == 0 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise utf16_error(source, 1)
+        if index == 0 and raw.count(b"\r") > raw.count(b"\r\n") + raw.endswith(b"\r"):
+            warn(f"{source}: line ends that are a CR alone (classic Mac OS) are read as spaces within a line; "
+                 "convert them first (tr '\\r' '\\n')")
         nul = raw.find(b"\x00")
         if nul >= 0:
             raise binary_error(source, number, raw, nul)

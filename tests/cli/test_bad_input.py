@@ -63,3 +63,14 @@ def test_malformed_conllu_names_the_line(tiny_model):
     result = tag(tiny_model, "-I", "conllu", input="1\tI\t_\t_\t_\t_\t_\t_\t_\t_\n2\tam\n")
     assert result.exit_code == 1
     assert result.stderr == "rnncli: error: <stdin>:2: expected 10 tab-separated CoNLL-U columns, found 2\n"
+
+
+@pytest.mark.parametrize("data, warned", [(b"I run.\rYou sleep.\rWe eat.\r", True), (b"I run.\r\nYou sleep.\r\n", False),
+                                          (b"I run.\r", False), (b"I run.\nYou\rsleep.\n", False)])
+def test_line_ends_of_a_cr_alone_are_named(tiny_model, data, warned):
+    """Classic Mac OS line ends (a CR alone) read as one line, silently: one record for the whole
+    file. They still read so (a CR is a space), with a warning that says how to convert them."""
+    result = tag(tiny_model, "-I", "lines", "-f", "tags", input=data)
+    assert result.exit_code == 0
+    assert result.stderr == ("rnncli: warning: <stdin>: line ends that are a CR alone (classic Mac OS) are read as "
+                             "spaces within a line; convert them first (tr '\\r' '\\n')\n" if warned else "")
