@@ -25,7 +25,7 @@ from rnncli import __version__
 from rnncli.model.char_cache import CharCache
 from rnncli.model.config import ModelConfig, is_int, is_number, json_type, shown
 from rnncli.model.task_checks import check_task
-from rnncli.errors import RnnCliError
+from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.files import write_atomic
 from rnncli.model.vocab import Vocab
 
@@ -243,7 +243,7 @@ def load_model(path: str | os.PathLike, task: str | None = None) -> ModelFile:
         if not np.isfinite(weights[name]).all():
             raise _damaged(path, f"tensor {name} holds NaN or infinite values")
     if task is not None and config.task != task:
-        raise RnnCliError(f"{path}: {_a(config.task)} model, but this command needs {_a(task)} model")
+        raise RnnCliError(f"{path}: {_a(config.task)} model, but this command needs {_a(task)} model", EXIT_USAGE)
     return ModelFile(path, contents.meta, config, weights, words, chars, labels)
 
 
