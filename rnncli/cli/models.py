@@ -30,7 +30,19 @@ def models(files: ModelFiles = None, as_json: AsJson = False) -> None:
     from rnncli.cli.views.models import show_models
     from rnncli.model.bundled import bundled_models, describe
 
-    show_models([describe(p) for p in bundled_models() + list(files or [])], as_json)
+    bundled = bundled_models()
+    resolved = {p.resolve() for p in bundled}
+    show_models([describe(p) for p in bundled + [f for f in files or [] if not _among(f, resolved)]], as_json)
+
+
+def _among(path: Path, resolved: set[Path]) -> bool:
+    """Whether `path` is one of the `resolved` paths however it is spelled (a bundled model given
+    by its path is listed once); a path that cannot be resolved (a symlink loop) is not, and
+    describing it says what is wrong."""
+    try:
+        return path.resolve() in resolved
+    except (OSError, RuntimeError):
+        return False
 
 
 def info(model: DescribedModel, as_json: AsJson = False) -> None:

@@ -419,6 +419,19 @@ def test_models_marks_each_tasks_default_the_one_the_commands_run():
         assert described["bundled"] and described["default"], spelled
 
 
+def test_models_lists_a_bundled_model_given_by_its_path_once(tmp_path):
+    """`rnncli models pretrained/tagger-lstm.safetensors` listed it twice."""
+    bundled = REPO / "pretrained" / "tagger-lstm.safetensors"
+    (tmp_path / "link.safetensors").symlink_to(bundled)
+    listed = json.loads(run("models", bundled, os.path.relpath(bundled), tmp_path / "link.safetensors", "--json").stdout)
+    assert [m["name"] for m in listed].count("tagger-lstm") == 1 and len(listed) == len(json.loads(
+        run("models", "--json").stdout))
+    (tmp_path / "a.safetensors").symlink_to(tmp_path / "b.safetensors")
+    (tmp_path / "b.safetensors").symlink_to(tmp_path / "a.safetensors")
+    loop = run("models", tmp_path / "a.safetensors")
+    assert loop.exit_code == 1 and loop.stderr.count("\n") == 1 and "cannot read the model file" in loop.stderr
+
+
 def test_readme_shows_what_models_prints():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     shown = readme.split("$ rnncli models\n", 1)[1].split("```", 1)[0]
