@@ -75,13 +75,14 @@ def describe(path: str | os.PathLike) -> dict:
     recorded besides the fields lifted to the top: options, history, embeddings, ...)."""
     path = Path(path)
     contents = read_contents(path, data=False)
-    bundled = path.resolve().parent == pretrained_dir().resolve()  # however the path is spelled
+    resolved = path.resolve()  # bundled or not, however the path is spelled
+    bundled = resolved.parent == pretrained_dir().resolve()
     config, _, _, labels = check_model(path, contents)
     meta, training = contents.meta, contents.meta.get("training", {})
     lifted = ("data", "seed", "command", "wall_time_s", "best_epoch")
     return {
         "name": meta.get("name") or path.stem, "path": str(path), "bundled": bundled,
-        "default": bundled and path.resolve().stem == default_model(config.task),
+        "default": bundled and resolved.stem == default_model(config.task),
         "task": config.task, "cell": config.cell,
         "activation": config.activation if config.cell == "rnn" else None, "layers": config.layers,
         "hidden": config.hidden, "bidirectional": config.bidirectional, "char": config.char,

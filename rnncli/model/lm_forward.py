@@ -54,9 +54,10 @@ class CharLanguageModel:
         self.model, self.config, self.w = model, model.config, model.weights
         self.index = {ch: i for i, ch in enumerate(model.words.items)}
 
-    def ids(self, text: str) -> list[int]:
-        """Character ids; a character the model never saw is <unk> (1)."""
-        return [self.index.get(ch, 1) for ch in text]
+    def ids(self, text: str) -> np.ndarray:
+        """(N,) character ids, 4 bytes each (a text to score may be long); a character the model
+        never saw is <unk> (1)."""
+        return np.fromiter((self.index.get(ch, 1) for ch in text), np.int32, len(text))
 
     def start(self, batch: int = 1) -> State:
         zeros = lambda: np.zeros((batch, self.config.hidden), dtype=np.float32)  # noqa: E731
@@ -84,7 +85,7 @@ class CharLanguageModel:
         model a layer at a time (forward.one_stream: 2-3x faster than step by step), in chunks
         (memory flat on a long prompt)."""
         state = state or self.start(1)
-        ids, top = np.array(self.ids(text), dtype=np.int64), None
+        ids, top = self.ids(text), None
         for begin in range(0, len(ids), CHUNK):
             top, state = one_stream(self.w, "rnn", self.config.cell, "tanh", ids[begin:begin + CHUNK], state)
         return (None if top is None else self._log_probs(top[-1:])[0]), state
@@ -113,7 +114,7 @@ class CharLanguageModel:
     def nats(self, text: str) -> tuple[float, int]:
         """Total negative log-likelihood (nats) of `text`'s characters after its first, and how
         many were scored; the text is read as `stream_rows` contiguous streams side by side."""
-        ids = np.fromiter((self.index.get(ch, 1) for ch in text), np.int32, len(text))  # (N,): 4 bytes a character
+        ids = self.ids(text)  # (N,)
         rows = stream_rows(len(ids))
         length = (len(ids) - 1) // rows
         x = ids[: rows * length].reshape(rows, length)  # (R, L): views, stream r is x[r] and y[r]

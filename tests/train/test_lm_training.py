@@ -57,7 +57,7 @@ def test_numpy_forward_matches_torch(tiny_lm, cell, tmp_path):
     lm = CharLanguageModel(model)
     ids = lm.ids("the cat sat on")
     with torch.no_grad():
-        expected = torch.log_softmax(net(torch.tensor([ids]))["next"][0], -1).numpy()  # (T, V)
+        expected = torch.log_softmax(net(torch.from_numpy(ids[None].astype("int64")))["next"][0], -1).numpy()  # (T, V)
     state, got = lm.start(1), []
     for i in ids:
         logp, state = lm.step(np.array([i]), state)
@@ -75,7 +75,7 @@ def test_a_prompt_read_a_layer_at_a_time_matches_torch_and_the_step_by_step_read
     lm = CharLanguageModel(model)
     text = "the cat sat on the mat; " * 8
     with torch.no_grad():
-        expected = torch.log_softmax(net(torch.tensor([lm.ids(text)]))["next"][0, -1], -1).numpy()  # (V,)
+        expected = torch.log_softmax(net(torch.from_numpy(lm.ids(text)[None].astype("int64")))["next"][0, -1], -1).numpy()
     stepped_state = lm.start(1)
     for i in lm.ids(text):
         stepped, stepped_state = lm.step(np.array([i]), stepped_state)
