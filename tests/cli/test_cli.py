@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from conftest import FIXTURES, TINY_TRAIN
 from rnncli import __version__
 from rnncli.cli.app import app
+from rnncli.model.bundled import pretrained_dir
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
@@ -412,8 +413,8 @@ def test_models_marks_each_tasks_default_the_one_the_commands_run():
     assert "tagger-lstm *" in table and "tagger-rnn *" not in table and "tokenizer-rnn *" in table
     assert run("info", "tokenizer-rnn").stdout.count("(the default tokenizer)") == 1
     assert "(the default" not in run("info", "tokenizer-lstm").stdout
-    bundled = REPO / "pretrained" / "tagger-lstm.safetensors"
-    for spelled in (bundled, REPO / "pretrained" / ".." / "pretrained" / bundled.name,
+    bundled = pretrained_dir() / "tagger-lstm.safetensors"  # the installed copy, not necessarily this checkout's
+    for spelled in (bundled, bundled.parent / ".." / bundled.parent.name / bundled.name,
                     os.path.relpath(bundled)):  # the same file however its path is spelled
         described = json.loads(run("info", spelled, "--json").stdout)
         assert described["bundled"] and described["default"], spelled
@@ -421,7 +422,7 @@ def test_models_marks_each_tasks_default_the_one_the_commands_run():
 
 def test_models_lists_a_bundled_model_given_by_its_path_once(tmp_path):
     """`rnncli models pretrained/tagger-lstm.safetensors` listed it twice."""
-    bundled = REPO / "pretrained" / "tagger-lstm.safetensors"
+    bundled = pretrained_dir() / "tagger-lstm.safetensors"
     (tmp_path / "link.safetensors").symlink_to(bundled)
     listed = json.loads(run("models", bundled, os.path.relpath(bundled), tmp_path / "link.safetensors", "--json").stdout)
     assert [m["name"] for m in listed].count("tagger-lstm") == 1 and len(listed) == len(json.loads(
