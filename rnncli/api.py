@@ -161,7 +161,9 @@ class Sentiment:
         with one_blas_thread():
             results = iter(list(classify_lines(self.model, [line + "\n" for line in lines if line], "lines",
                                                tokenizer=self.tokenizer)))
-        found = [next(results) if line else None for line in lines]
+        found = [(next(results) if line else None) for line in lines]
+        found = [replace(result, text=" ".join(clean(line).split()), cut=0) if result and result.cut else result
+                 for line, result in zip(lines, found)]  # the caller holds the text whole: so does its result
         wordless = [result is None or not result.probs for result in found]
         empty = self._empty() if any(wordless) else None  # one answer for them all, computed once
         return [replace(result, line=number) if not none else replace(empty, probs=dict(empty.probs), line=number)

@@ -90,8 +90,11 @@ def test_a_long_line_in_bounded_memory(tiny_model, tiny_sentiment, tiny_tokenize
     if command == "tag":
         tokens = [row.split(b"\t")[0] for row in stdout.splitlines() if row]
         assert b"".join(tokens) == word.encode() * (len(line) // (len(word) + 1))  # every character, once
-    else:  # one text, one answer, however it was read
-        assert stdout.count(b"\n") == 1 and len(stdout) > len(line)
+    else:  # one text, one answer, however it was read; its echo cut (infer.sentiment.ECHO_CHARS)
+        from rnncli.infer.sentiment import ECHO_CHARS
+
+        assert stdout.count(b"\n") == 1 and stdout.endswith("…\n".encode()) == (len(line) > ECHO_CHARS)
+        assert len(stdout) < ECHO_CHARS + 100
 
 
 def test_memory_is_flat_in_the_length_of_a_line(tiny_model):
@@ -282,12 +285,42 @@ def test_windows_are_averaged_by_length(tiny_sentiment):
 
 
 def test_a_line_too_long_to_hold_is_one_text(tiny_sentiment):
-    words = ["great"] * 20_000 + ["terrible", "boring"] * 65_000  # 1.2 MB: read in pieces
+    words = ["great"] * 20_000 + ["terrible", "boring"] * 50_000  # 920 KB: read in pieces
     result = invoke("sentiment", "-m", tiny_sentiment, "-f", "tsv", input=" ".join(words) + "\nok great film\n")
-    assert result.exit_code == 0
+    assert result.exit_code == 0 and result.stderr == ""
     first, second = result.stdout.splitlines()
     assert first.startswith("negative\t") and first.split("\t")[2] == " ".join(words)
     assert second.startswith("positive\t") and second.endswith("\tok great film")
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "jsonl"])
+def test_a_text_too_long_to_echo_is_echoed_cut_and_read_whole(tiny_sentiment, fmt, monkeypatch):
+    """A text's echo was held whole: 188 MB for a 3.3 MB line. Now its first ECHO_CHARS
+    characters come back, marked cut, and its label still reads the rest (a smaller
+    ECHO_CHARS here; test_a_long_line_in_bounded_memory has the real one)."""
+    monkeypatch.setattr("rnncli.infer.sentiment.ECHO_CHARS", 1200)
+    line = "great " * 200 + "terrible " * 2000  # all that is echoed is positive; the text is negative
+    result = invoke("sentiment", "-m", tiny_sentiment, "-f", fmt, input=line + "\nok great film\n")
+    assert result.exit_code == 0
+    assert result.stderr.count("warning") == 1
+    assert f"line 1: a text of {len(line.rstrip()):,} characters is echoed cut to its first 1,200" in result.stderr
+    if fmt == "jsonl":
+        first, second = map(json.loads, result.stdout.splitlines())
+        assert first["label"] == "negative" and first["cut"] == len(line.rstrip()) - 1200
+        assert first["text"] == line[:1200] and "cut" not in second and second["text"] == "ok great film"
+    else:
+        first, second = result.stdout.splitlines()
+        assert first.startswith("negative\t") and first.split("\t")[2] == line[:1200] + "…"
+        assert second.endswith("\tok great film")
+
+
+def test_the_library_gives_a_text_too_long_to_echo_back_whole(tiny_sentiment, monkeypatch):
+    from rnncli.api import Sentiment
+
+    monkeypatch.setattr("rnncli.infer.sentiment.ECHO_CHARS", 1200)
+    text = "great " * 200 + "terrible " * 2000
+    result, = Sentiment(str(tiny_sentiment)).predict(text)
+    assert result.text == text.strip() and result.cut == 0 and result.label == "negative"
 
 
 def test_a_long_line_comes_back_as_it_was_written(tiny_sentiment):

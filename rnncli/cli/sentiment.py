@@ -35,7 +35,9 @@ def sentiment(
 
     Output (-f): tsv: label, prob, text (an empty line for a blank line). jsonl:
     {"text", "label", "prob", "probs"}, and "line", the input line number, for lines
-    and tokens (a blank line: label and prob null). table: for people.
+    and tokens (a blank line: label and prob null). table: for people. A text over
+    1,000,000 characters is echoed cut, marked at its end (jsonl: "cut", the characters
+    left out); its label reads it all.
 
     \b
     Examples:

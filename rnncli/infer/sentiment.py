@@ -14,12 +14,14 @@ from rnncli.model.forward import sentiment_forward
 from rnncli.model.model_file import ModelFile
 from rnncli.infer.parallel import Workers
 from rnncli.text.conllu import MISC, Sentence
+from rnncli.text.pieces import MAX_HELD_CHARS
 from rnncli.text.sentences import FIRST_BATCH, batch_weight, batched, read_sentences
 from rnncli.infer.tokenizer import Tokenizer
 
 MAX_TOKENS = 2000  # a longer text is read in windows of at most this many tokens (see Classifier)
 BATCH_TOKENS = 4000  # padded tokens per forward batch (memory: ~100 MB peak for the LSTM)
 BATCH_WORDS = 10_000  # words of input held at once (sentences.batch_weight; with MAX_SENTENCE_CHARS, what bounds memory)
+ECHO_CHARS = MAX_HELD_CHARS  # the most characters of a text kept to echo with its result (SentimentResult.cut)
 
 
 def windows(tokens: list[str]) -> list[list[str]]:
@@ -65,6 +67,7 @@ class SentimentResult:
     text: str
     probs: dict[str, float]  # label -> probability, in the model's label order; {} for a blank line
     line: int = 0  # the input line (-I lines and tokens; the text's place in Sentiment.predict), 0 where unknown
+    cut: int = 0  # characters of the text left out of `text` after its first ECHO_CHARS (its label reads them all)
 
     @property
     def label(self) -> str | None:
@@ -90,20 +93,44 @@ def _classified(workers: Workers, sentences: Iterable[Sentence], batch_size: int
                 input_waiting: Callable[[], bool]) -> Iterator[SentimentResult]:
     """A result per text: its sentences' (or pieces') probabilities, weighted by their words."""
     labels = workers.engines["classifier"].labels
-    texts, total, tokens = [], 0.0, 0  # the pieces of the text being read so far
+    echo, total, tokens = _Echo(), 0.0, 0  # the text being read so far: what is echoed, its probabilities
     groups = batched(sentences, batch_size, input_waiting, batch_weight, BATCH_WORDS, FIRST_BATCH)
     for group, group_probs in workers.ordered_map("classifier", "probabilities", groups, lambda g: [s.words for s in g],
                                                   input_waiting):
         for sentence, p in zip(group, group_probs):
-            if not sentence.rows and not texts:
+            if not sentence.rows and echo.empty:
                 yield SentimentResult("", {}, sentence.line)
                 continue
             weight = max(len(sentence.rows), 1)
-            texts.append(sentence.text)
+            echo.add(sentence.text)
             total, tokens = total + p.astype(np.float64) * weight, tokens + weight
             if not sentence.continued:
-                yield SentimentResult("".join(texts), {label: float(q) for label, q in zip(labels, total / tokens)},
-                                      sentence.line)
-                texts, total, tokens = [], 0.0, 0
+                yield SentimentResult(echo.text(), {label: float(q) for label, q in zip(labels, total / tokens)},
+                                      sentence.line, echo.cut)
+                echo, total, tokens = _Echo(), 0.0, 0
             elif not sentence.rows or "SpaceAfter=No" not in sentence.rows[-1][MISC].split("|"):
-                texts.append(" ")  # the pieces of a text are joined as they were cut: a word cut in two stays one
+                echo.add(" ")  # the pieces of a text are joined as they were cut: a word cut in two stays one
+
+
+class _Echo:
+    """The text of a line (or sentence) read in pieces, to echo with its result: its first
+    ECHO_CHARS characters, the rest only counted, so that memory stays bounded however long it is."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+        self.held = 0  # characters in parts
+        self.cut = 0  # characters after them, not held
+
+    @property
+    def empty(self) -> bool:
+        return not self.parts
+
+    def add(self, part: str) -> None:
+        kept = part[:max(ECHO_CHARS - self.held, 0)]
+        if kept:
+            self.parts.append(kept)
+            self.held += len(kept)
+        self.cut += len(part) - len(kept)
+
+    def text(self) -> str:
+        return "".join(self.parts)

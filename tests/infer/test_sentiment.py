@@ -96,6 +96,21 @@ def test_sentiment_command_formats(tiny_sentiment):
     assert "positive" in table.stdout and "negative 0." in table.stdout and "a great movie" in table.stdout
 
 
+def test_each_view_marks_a_text_echoed_cut(capsys, monkeypatch):
+    from rnncli.cli.views import sentiment as view
+    from rnncli.infer.sentiment import ECHO_CHARS, SentimentResult
+
+    monkeypatch.setenv("COLUMNS", "200")
+    cut, whole = SentimentResult("so good", {"negative": 0.1, "positive": 0.9}, 4, cut=12), SentimentResult("ok", {})
+    for fmt, mark in [("tsv", "so good…\n"), ("table", "so good…"), ("jsonl", '"cut": 12}')]:
+        view.show([cut, whole], fmt)
+        out, err = capsys.readouterr()
+        assert mark in out.splitlines(keepends=True)[0] and "…" not in out.split("so good")[1][1:]
+        assert err.count("line 4: a text of 19 characters is echoed cut to its first 7") == 1
+    help_text = runner.invoke(app, ["sentiment", "--help"], env={"COLUMNS": "200"}).stdout
+    assert f"A text over {ECHO_CHARS:,} characters is echoed cut" in " ".join(help_text.split())
+
+
 def test_sentiment_errors(tiny_sentiment, tiny_model):
     wrong = runner.invoke(app, ["sentiment", "-m", str(tiny_model), "great"])
     assert wrong.exit_code == 2 and "a tagger model, but this command needs a sentiment model" in wrong.stderr
