@@ -439,6 +439,14 @@ def test_readme_shows_what_models_prints():
     assert run("models").stdout == shown
 
 
+def test_readme_states_the_sentiment_window_and_echo_bound():
+    from rnncli.infer.sentiment import ECHO_CHARS, MAX_TOKENS
+
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert f"past {MAX_TOKENS} tokens in equal windows of at most {MAX_TOKENS} " in readme
+    assert f"a text over {ECHO_CHARS:,} characters is echoed cut" in readme
+
+
 BUNDLED_NAMES = ["sentiment-lstm-small", "sentiment-lstm", "sentiment-rnn", "tagger-lstm-small", "tagger-lstm",
                  "tagger-rnn-small", "tagger-rnn", "tokenizer-lstm", "tokenizer-rnn-small", "tokenizer-rnn", "lm-lstm",
                  "lm-rnn"]
