@@ -100,9 +100,9 @@ class Tagger(NltkTagger):
         bad = next((type(t).__name__ for s in sentences for t in s if not isinstance(t, str)), None)
         if bad is not None:
             raise RnnCliError(f"tokens are strings, not {bad}", EXIT_USAGE)
-        lines = [" ".join("_".join(clean(t).replace("\ufeff", " ").split()) or "_" for t in s) + "\n"
-                 for s in sentences if s]  # clean: control characters, U+200B are spaces (U+FEFF too: a BOM
-        # would be dropped at the start); a line without its newline would be a piece
+        lines = [" ".join("_".join(clean(t).split()) or "_" for t in s) + "\n"
+                 for s in sentences if s]  # clean: control characters, U+200B, U+FEFF are spaces (a BOM would be
+        # dropped at the start); a line without its newline would be a piece
         try:
             with one_blas_thread():
                 tagged = iter(self._results(tag_lines(self.model, lines, "tokens")))
@@ -161,7 +161,7 @@ class Sentiment:
         with one_blas_thread():
             results = iter(list(classify_lines(self.model, [line + "\n" for line in lines if line], "lines",
                                                tokenizer=self.tokenizer)))
-        found = [(next(results) if line else None) for line in lines]
+        found = [next(results) if line else None for line in lines]
         found = [replace(result, text=" ".join(clean(line).split()), cut=0) if result and result.cut else result
                  for line, result in zip(lines, found)]  # the caller holds the text whole: so does its result
         wordless = [result is None or not result.probs for result in found]

@@ -276,13 +276,86 @@ def test_windows_are_averaged_by_length(tiny_sentiment):
     from rnncli.model.model_file import load_model
     from rnncli.infer.sentiment import MAX_TOKENS, Classifier, windows
 
-    third = (2 * MAX_TOKENS + 1) // 3
-    assert [len(w) for w in windows(["a"] * (2 * MAX_TOKENS + 1))] == [third + 1, third + 1, third]
-    assert [len(w) for w in windows(["a"] * MAX_TOKENS)] == [MAX_TOKENS]
+    M = MAX_TOKENS
+    for n, sizes in [(0, [0]), (M, [M]), (M + 1, [M // 2 + 1, M // 2]), (2 * M, [M, M]),
+                     (2 * M + 1, [M, M // 2 + 1, M // 2]), (5 * M + 3, [M, M, M, M, M // 2 + 2, M // 2 + 1])]:
+        cut = windows([str(i) for i in range(n)])
+        assert [len(w) for w in cut] == sizes and sum(cut, []) == [str(i) for i in range(n)]
     classifier = Classifier(load_model(tiny_sentiment))
     good, bad = ["great", "film"] * (MAX_TOKENS // 2), ["boring", "film"] * (MAX_TOKENS // 2)
     probs = classifier.probabilities([good + bad, good, bad])
     np.testing.assert_allclose(probs[0], (probs[1] + probs[2]) / 2, atol=1e-6)
+
+
+def test_a_text_read_in_pieces_is_read_as_one(tiny_sentiment):
+    """A line too long to hold comes in pieces of MAX_SENTENCE_CHARS; each piece was classified
+    alone and the pieces averaged, so the label hung on where the line was cut ("not" + 100,000
+    spaces + "good" was positive, "not good" negative). Now the windows run across the pieces."""
+    import numpy as np
+
+    from rnncli.infer.sentiment import Classifier, classify_lines
+    from rnncli.model.model_file import load_model
+
+    model = load_model(tiny_sentiment)
+    rng = np.random.default_rng(0)
+    words = list(rng.choice(["great", "boring", "film", "not", "a", "terrible", "fun", "movie"], 40_000))
+    line = " ".join(words[:20_000]) + " " * 100_000 + " ".join(words[20_000:])  # three pieces or more
+    (result,) = classify_lines(model, [line + "\n"], "tokens")
+    whole = Classifier(model).probabilities([words])[0]
+    np.testing.assert_allclose([result.probs[k] for k in model.labels["label"]], whole, atol=1e-6)
+    assert result.text == " ".join(words) and result.line == 1
+
+
+@pytest.mark.parametrize("filler", ["\x01", "\u200b"])
+def test_a_line_that_begins_with_a_piece_without_words_is_one_record(tiny_sentiment, filler):
+    """150,000 control characters (or zero-width spaces) before a line's words made a piece
+    without words, which got a blank record of its own: the output no longer lined up with the
+    input, and Sentiment.predict gave each text the next one's result."""
+    from rnncli.api import Sentiment
+
+    data = filler * 150_000 + " good film\nbad movie\n"
+    result = invoke("sentiment", "-m", tiny_sentiment, "-f", "jsonl", "--tokenizer", "treebank", input=data)
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    short = [json.loads(line) for line in invoke("sentiment", "-m", tiny_sentiment, "-f", "jsonl", "--tokenizer",
+                                                 "treebank", input="good film\nbad movie\n").stdout.splitlines()]
+    assert result.exit_code == 0 and records == short
+    model = Sentiment(str(tiny_sentiment), tokenizer="treebank")
+    got = model.predict([filler * 150_000 + " awful", "good", "great film"])
+    assert [r.text for r in got] == ["awful", "good", "great film"] and [r.line for r in got] == [1, 2, 3]
+    assert [r.probs for r in got] == [r.probs for r in model.predict(["awful", "good", "great film"])]
+
+
+def test_pieces_without_words_neither_weigh_nor_echo(tiny_sentiment):
+    """A million zero-width spaces after "great film" came as ten pieces without words: each
+    weighed as one unknown word (0.56 for a text that alone gets 0.999) and echoed a space."""
+    line = "great film " + "\u200b" * 1_000_000
+    tail, alone = (invoke("sentiment", "-m", tiny_sentiment, "-f", "tsv", "--tokenizer", "treebank", input=text + "\n")
+                   for text in (line, "great film"))
+    assert tail.exit_code == 0 and tail.stdout == alone.stdout and alone.stdout.endswith("\tgreat film\n")
+
+
+def test_a_byte_order_mark_inside_the_input_is_no_text(tiny_sentiment):
+    """`cat a.txt b.txt` puts b's byte order mark at the start of a line: it was read as part of
+    the first word ("\ufeffbad", an unknown word) and echoed."""
+    result = invoke("sentiment", "-m", tiny_sentiment, "-f", "tsv", "--tokenizer", "treebank",
+                    input="\ufeffbad\nbad\n\ufeffbad\nso\ufeffbad\n")
+    rows = result.stdout.splitlines()
+    assert result.exit_code == 0 and rows[0] == rows[1] == rows[2] and rows[0].endswith("\tbad")
+    assert rows[3].endswith("\tso bad")
+
+
+def test_a_long_word_is_not_cut_between_a_letter_and_its_marks(tiny_sentiment):
+    """A line of 600,000 decomposed é (e + U+0301) and no space is cut into pieces of 100,000
+    characters; a cut between an e and its accent left a bare mark at a piece's start, which
+    NFC then could not compose: the echo had 6 characters too many."""
+    from rnncli.text.pieces import split_long
+
+    for unit in ("e\u0301", "e\u0301\u0302"):
+        pieces = split_long(unit * 300_001)
+        assert "".join(pieces) == unit * 300_001 and all(p.startswith("e") for p in pieces)
+    result = invoke("sentiment", "-m", tiny_sentiment, "-f", "jsonl", "--tokenizer", "treebank",
+                    input="e\u0301" * 600_000 + "\n")
+    assert result.exit_code == 0 and json.loads(result.stdout)["text"] == "é" * 600_000
 
 
 def test_a_line_too_long_to_hold_is_one_text(tiny_sentiment):

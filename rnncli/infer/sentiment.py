@@ -3,7 +3,7 @@ Many-to-one: the model reads the whole text and answers once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
@@ -15,24 +15,30 @@ from rnncli.model.model_file import ModelFile
 from rnncli.infer.parallel import Workers
 from rnncli.text.conllu import MISC, Sentence
 from rnncli.text.pieces import MAX_HELD_CHARS
-from rnncli.text.sentences import FIRST_BATCH, batch_weight, batched, read_sentences
+from rnncli.text.sentences import CHARS_PER_WORD, FIRST_BATCH, batched, read_sentences
 from rnncli.infer.tokenizer import Tokenizer
 
 MAX_TOKENS = 200  # a longer text is read in windows of at most this many tokens (see Classifier)
 BATCH_TOKENS = 4000  # padded tokens per forward batch (memory: ~100 MB peak for the LSTM)
-BATCH_WORDS = 10_000  # words of input held at once (sentences.batch_weight; with MAX_SENTENCE_CHARS, what bounds memory)
+BATCH_WORDS = 10_000  # words of input held at once (_Unit.weight; with MAX_SENTENCE_CHARS, what bounds memory)
 ECHO_CHARS = MAX_HELD_CHARS  # the most characters of a text kept to echo with its result (SentimentResult.cut)
 
 
 def windows(tokens: list[str]) -> list[list[str]]:
-    """`tokens` in the fewest windows of at most MAX_TOKENS, of equal length (give or take one),
-    so that no window is a short leftover that the model reads without context."""
-    count = -(-len(tokens) // MAX_TOKENS)
-    if count <= 1:
-        return [tokens]
-    size, extra = divmod(len(tokens), count)
-    bounds = [i * size + min(i, extra) for i in range(count + 1)]
-    return [tokens[a:b] for a, b in zip(bounds, bounds[1:])]
+    """`tokens` in windows of MAX_TOKENS from the start, the last two evened out (give or take
+    one), so that no window is a short leftover that the model reads without context. A text
+    read in pieces gets the same windows (_TextWindows), whatever its pieces."""
+    out, rest = _leading_windows(tokens)  # rest: at most 2 * MAX_TOKENS
+    if len(rest) <= MAX_TOKENS:
+        return out + [rest]
+    half = (len(rest) + 1) // 2
+    return out + [rest[:half], rest[half:]]
+
+
+def _leading_windows(tokens: list[str]) -> tuple[list[list[str]], list[str]]:
+    """The windows of MAX_TOKENS that `windows` cuts before the last two, and the tokens after them."""
+    full = max(0, -(-len(tokens) // MAX_TOKENS) - 2)
+    return [tokens[i * MAX_TOKENS:(i + 1) * MAX_TOKENS] for i in range(full)], tokens[full * MAX_TOKENS:]
 
 
 class Classifier:
@@ -44,11 +50,11 @@ class Classifier:
 
     def probabilities(self, texts: list[list[str]]) -> np.ndarray:
         """(texts, labels) probabilities; an empty text gets the model's answer for <unk>. A
-        text longer than MAX_TOKENS is read in windows; its probabilities are the windows'
+        text longer than MAX_TOKENS is read in windows (see windows); its probabilities are the windows'
         average, weighted by window length, so every part of the text counts as much as its
         share of the words. The models were trained on sentences and snippets: on whole film
         reviews (movie_reviews' 1,800 train and dev reviews, median 731 tokens) windows of 200
-        scored best of 20-2000 in the mean over the three bundled models (pretrained/README.md,
+        scored best of 100-2000 in the mean over the three bundled models (pretrained/README.md,
         "Long texts")."""
         pieces = [(i, window or ["<unk>"]) for i, tokens in enumerate(texts) for window in windows(tokens)]
         out = np.zeros((len(texts), len(self.labels)), np.float64)
@@ -69,7 +75,8 @@ class SentimentResult:
     text: str
     probs: dict[str, float]  # label -> probability, in the model's label order; {} for a blank line
     line: int = 0  # the input line (-I lines and tokens; the text's place in Sentiment.predict), 0 where unknown
-    cut: int = 0  # characters of the text left out of `text` after its first ECHO_CHARS (its label reads them all)
+    cut: int = 0  # characters left out of `text` after its first ECHO_CHARS (its label reads them all), counted
+    # in the text as read: NFC, each run of whitespace one space (text.hygiene.clean)
 
     @property
     def label(self) -> str | None:
@@ -79,12 +86,12 @@ class SentimentResult:
 def classify_lines(model: ModelFile, lines: Iterable[str], input_format: str = "lines", source: str = "<stdin>",
                    input_waiting: Callable[[], bool] = lambda: True, batch_size: int = 256,
                    tokenizer: Tokenizer | None = None, jobs: int | None = 1) -> Iterator[SentimentResult]:
-    """One result per input line (`lines`, `tokens`; a blank line gets one without a label) or
-    per sentence (`text`), as input arrives. A line or sentence too long to hold whole comes
-    from read_sentences in pieces; their probabilities are combined as the windows of one text
-    are (see Classifier). `tokenizer`: see text.read_sentences. With jobs > 1 (None: as many as
-    cores are free), the tokenizer's and the classifier's batches run in worker processes
-    (parallel.Workers)."""
+    """One result per input line (`lines`, `tokens`; a blank line, or one without words, gets one
+    without a label) or per sentence (`text`), as input arrives. A line or sentence too long to
+    hold whole comes from read_sentences in pieces, and is read in the windows that the whole
+    text would be (see windows and Classifier). `tokenizer`: see text.read_sentences. With
+    jobs > 1 (None: as many as cores are free), the tokenizer's and the classifier's batches
+    run in worker processes (parallel.Workers)."""
     workers = Workers({"classifier": Classifier(model), "tokenizer": tokenizer}, jobs)
     sentences = read_sentences(lines, input_format, source, per_line=False, input_waiting=input_waiting,
                                max_words=None, tokenizer=tokenizer, workers=workers)
@@ -93,25 +100,64 @@ def classify_lines(model: ModelFile, lines: Iterable[str], input_format: str = "
 
 def _classified(workers: Workers, sentences: Iterable[Sentence], batch_size: int,
                 input_waiting: Callable[[], bool]) -> Iterator[SentimentResult]:
-    """A result per text: its sentences' (or pieces') probabilities, weighted by their words."""
+    """A result per text, however many pieces it came in: its windows' probabilities (see
+    windows), weighted by their words."""
     labels = workers.engines["classifier"].labels
-    echo, total, tokens = _Echo(), 0.0, 0  # the text being read so far: what is echoed, its probabilities
-    groups = batched(sentences, batch_size, input_waiting, batch_weight, BATCH_WORDS, FIRST_BATCH)
-    for group, group_probs in workers.ordered_map("classifier", "probabilities", groups, lambda g: [s.words for s in g],
-                                                  input_waiting):
-        for sentence, p in zip(group, group_probs):
-            if not sentence.rows and echo.empty:
-                yield SentimentResult("", {}, sentence.line)
-                continue
-            weight = max(len(sentence.rows), 1)
-            echo.add(sentence.text)
-            total, tokens = total + p.astype(np.float64) * weight, tokens + weight
-            if not sentence.continued:
-                yield SentimentResult(echo.text(), {label: float(q) for label, q in zip(labels, total / tokens)},
-                                      sentence.line, echo.cut)
-                echo, total, tokens = _Echo(), 0.0, 0
-            elif not sentence.rows or "SpaceAfter=No" not in sentence.rows[-1][MISC].split("|"):
-                echo.add(" ")  # the pieces of a text are joined as they were cut: a word cut in two stays one
+    total, words = 0.0, 0  # the probabilities of the text being read, summed by words, and its words so far
+    groups = batched(_TextWindows().read(sentences), batch_size, input_waiting, lambda unit: unit.weight, BATCH_WORDS,
+                     FIRST_BATCH)
+    for group, group_probs in workers.ordered_map("classifier", "probabilities", groups,
+                                                  lambda g: [w for unit in g for w in unit.windows], input_waiting):
+        at = 0
+        for unit in group:
+            for window in unit.windows:
+                total, words = total + group_probs[at].astype(np.float64) * len(window), words + len(window)
+                at += 1
+            if unit.done is not None:
+                probs = {label: float(q) for label, q in zip(labels, total / words)} if words else {}
+                yield replace(unit.done, probs=probs)
+                total, words = 0.0, 0
+
+
+@dataclass
+class _Unit:
+    """What one piece of input adds: the windows it fills, and, where it ends a text, that text's
+    result but its probabilities."""
+
+    windows: list[list[str]]
+    done: SentimentResult | None = None
+
+    @property
+    def weight(self) -> int:
+        """Its words, or a word per CHARS_PER_WORD characters where that is more (see sentences.batch_weight)."""
+        return sum(max(len(w), sum(map(len, w)) // CHARS_PER_WORD) for w in self.windows)
+
+
+class _TextWindows:
+    """Texts read in pieces (read_sentences' `continued`) cut into windows as they come: a
+    window of MAX_TOKENS goes out once more than two windows' worth is held, and a text's last
+    tokens are evened out at its end, as `windows` cuts the whole text. Memory stays bounded
+    however long a text is: between pieces, at most 2 * MAX_TOKENS of its words are held, and
+    ECHO_CHARS of its characters."""
+
+    def __init__(self):
+        self.held: list[str] = []  # the text's tokens not yet in a window
+        self.echo, self.gap = _Echo(), False  # what is echoed; whether a space goes before the next piece
+
+    def read(self, sentences: Iterable[Sentence]) -> Iterator[_Unit]:
+        for sentence in sentences:
+            if sentence.text:
+                self.echo.add(" " * (self.gap and not self.echo.empty) + sentence.text)
+            self.held += sentence.words
+            if sentence.continued:
+                ready, self.held = _leading_windows(self.held)
+                # the pieces of a text are joined as they were cut: a word cut in two stays one
+                self.gap = not sentence.rows or "SpaceAfter=No" not in sentence.rows[-1][MISC].split("|")
+                yield _Unit(ready)
+            else:
+                yield _Unit(windows(self.held) if self.held else [],
+                            SentimentResult(self.echo.text(), {}, sentence.line, self.echo.cut))
+                self.held, self.echo, self.gap = [], _Echo(), False
 
 
 class _Echo:

@@ -8,12 +8,14 @@ import re
 import select
 import stat
 import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.text.decoding import binary_error, decode_lines
+from rnncli.text.segmentation import COMBINING
 
 CHUNK_BYTES = 1 << 16
 MAX_LINE_BYTES = 1 << 20  # a longer line is handed on in pieces (or refused, see ByteLines)
@@ -102,12 +104,20 @@ class ByteLines:
         cut = max(line.rfind(b" ", MAX_LINE_BYTES // 2, MAX_LINE_BYTES),
                   line.rfind(b"\t", MAX_LINE_BYTES // 2, MAX_LINE_BYTES)) + 1
         if not cut:
-            cut = MAX_LINE_BYTES
-            while line[cut] & 0xC0 == 0x80:  # not inside a UTF-8 character
-                cut -= 1
+            cut = _character_start(line, MAX_LINE_BYTES)
+            while cut > MAX_LINE_BYTES // 2 and unicodedata.category(
+                    bytes(line[cut:cut + 4]).decode("utf-8", "ignore")[:1] or "x") in COMBINING:
+                cut = _character_start(line, cut - 1)  # nor between a letter and its marks (pieces.split_long)
         piece = bytes(line[:cut])
         del line[:cut]
         return piece
+
+
+def _character_start(data: bytearray, at: int) -> int:
+    """The start of the UTF-8 character that byte `at` of `data` is part of."""
+    while data[at] & 0xC0 == 0x80:
+        at -= 1
+    return at
 
 
 def open_file(path: str | Path) -> int:

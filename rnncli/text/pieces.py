@@ -10,11 +10,12 @@ sentences and words (a "word" of endless letters is cut like a sentence of endle
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from rnncli.errors import RnnCliError
-from rnncli.text.segmentation import Segment
+from rnncli.text.segmentation import COMBINING, Segment
 
 MAX_SENTENCE_CHARS = 100_000  # a longer sentence or line is read in pieces of at most this size, cut at whitespace
 MAX_SENTENCE_WORDS = 10_000  # the most words of one sentence (or line) held at once; see read_sentences
@@ -46,11 +47,14 @@ class Piece:
 
 def split_long(text: str, limit: int = MAX_SENTENCE_CHARS) -> list[str]:
     """`text` in pieces of at most `limit` characters, each cut after whitespace where the
-    second half of its window has some."""
+    second half of its window has some, else not before a combining mark (a letter and its
+    marks stay in one piece, to be composed: text.hygiene.composed)."""
     pieces, start = [], 0
     while len(text) - start > limit:
         space = _LAST_SPACE.match(text, start + limit // 2, start + limit)
         end = space.end() if space else start + limit
+        while not space and end > start + limit // 2 and unicodedata.category(text[end]) in COMBINING:
+            end -= 1
         pieces.append(text[start:end])
         start = end
     pieces.append(text[start:])
