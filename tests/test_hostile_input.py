@@ -182,6 +182,23 @@ def test_long_lines_come_in_bounded_pieces():
         assert all(p.decode("utf-8") for p in pieces)  # never cut inside a character
 
 
+@pytest.mark.parametrize("head", [b"a", b""], ids=["after-a-letter", "alone"])
+def test_a_long_run_of_continuation_bytes_is_cut_and_read(tiny_sentiment, head):
+    """A line of a million bytes 0x80-0xBF (invalid UTF-8) past MAX_LINE_BYTES: looking back for
+    a character's start, the cut walked to the line's start and handed on an empty piece
+    forever (100% CPU, no output), or ran off the buffer (IndexError)."""
+    import io
+
+    from rnncli.text.inputs import MAX_LINE_BYTES, ByteLines
+
+    data = head + b"\x80" * (MAX_LINE_BYTES + 200_000) + b"\nok\n"
+    pieces = list(ByteLines(None, "x", io.BytesIO(data).read1))
+    assert b"".join(pieces) == data and max(map(len, pieces)) <= MAX_LINE_BYTES
+    result = invoke("sentiment", "-m", tiny_sentiment, "-f", "tsv", "--tokenizer", "treebank", input=data)
+    assert result.exit_code == 0 and result.stdout.count("\n") == 2 and result.stdout.endswith("\tok\n")
+    assert result.stderr.count("invalid UTF-8") == 1
+
+
 @pytest.mark.parametrize("content, message", [
     (b"1\t" + b"x" * (1 << 20) + b"\t_" * 8 + b"\n\n", "big:1: line too long for CoNLL-U (a row holds one token)"),
     (b"1\tI\t_\t_\t_\t_\t_\t_\t_\t_\n\n1\t" + b"x " * (1 << 20) + b"\n", "big:3: line longer than 1,048,576 bytes"),
@@ -270,7 +287,7 @@ def test_sentiment_is_not_decided_by_the_first_window(tiny_sentiment):
     assert first_window.stdout.startswith("positive\t")
 
 
-def test_windows_are_averaged_by_length(tiny_sentiment):
+def test_windows_are_combined_by_a_geometric_mean_weighted_by_length(tiny_sentiment):
     import numpy as np
 
     from rnncli.model.model_file import load_model
@@ -282,9 +299,15 @@ def test_windows_are_averaged_by_length(tiny_sentiment):
         cut = windows([str(i) for i in range(n)])
         assert [len(w) for w in cut] == sizes and sum(cut, []) == [str(i) for i in range(n)]
     classifier = Classifier(load_model(tiny_sentiment))
-    good, bad = ["great", "film"] * (MAX_TOKENS // 2), ["boring", "film"] * (MAX_TOKENS // 2)
-    probs = classifier.probabilities([good + bad, good, bad])
-    np.testing.assert_allclose(probs[0], (probs[1] + probs[2]) / 2, atol=1e-6)
+    good, bad = ["great", "film"] * (M // 2), ["boring", "film"] * (M // 2)  # a window each
+    probs = classifier.probabilities([good + good + bad, good, bad, good + bad[:M // 2]]).astype(np.float64)
+    mean = np.exp((2 * np.log(probs[1]) + np.log(probs[2])) / 3)  # windows: good, good, bad
+    np.testing.assert_allclose(probs[0], mean / mean.sum(), atol=1e-6)
+    assert not np.allclose(probs[0], (2 * probs[1] + probs[2]) / 3, atol=1e-3)  # not the arithmetic mean
+    np.testing.assert_array_equal(classifier.probabilities([good])[0], probs[1])  # one window: its own answer
+    halves = classifier.probabilities([good[:3 * M // 4], good[3 * M // 4:] + bad[:M // 2]]).astype(np.float64)
+    mean = np.exp(np.log(halves).mean(axis=0))  # 1.5 M tokens: two windows of 0.75 M
+    np.testing.assert_allclose(probs[3], mean / mean.sum(), atol=1e-6)
 
 
 def test_a_text_read_in_pieces_is_read_as_one(tiny_sentiment):
@@ -356,6 +379,23 @@ def test_a_long_word_is_not_cut_between_a_letter_and_its_marks(tiny_sentiment):
     result = invoke("sentiment", "-m", tiny_sentiment, "-f", "jsonl", "--tokenizer", "treebank",
                     input="e\u0301" * 600_000 + "\n")
     assert result.exit_code == 0 and json.loads(result.stdout)["text"] == "é" * 600_000
+
+
+@pytest.mark.parametrize("separator", ["\x01", "\u3000", " "])
+def test_tokens_cut_for_length_come_back_whole(tiny_model, separator):
+    """-I tokens keeps the tokens as they are, but a line cut into pieces of 100,000
+    characters inside a word (no whitespace near the cut: words joined by control characters,
+    or one word of 150,000 letters) gave its two halves as two tokens; Tagger.tag then failed
+    (zip() argument 2 is shorter than argument 1)."""
+    from rnncli.api import Tagger
+
+    words = [f"w{i:099d}" for i in range(3000)]
+    line = separator.join(words[:1000]) + " " + "a" * 150_000 + " " + separator.join(words[1000:])
+    result = invoke("tag", "-m", tiny_model, "-I", "tokens", "-f", "conllu", input=line + "\n")
+    forms = [row.split("\t")[1] for row in result.stdout.splitlines() if row[:1].isdigit()]
+    assert result.exit_code == 0 and forms == words[:1000] + ["a" * 150_000] + words[1000:]
+    tagged = Tagger(str(tiny_model)).tag(["x", "a" * 150_000, "y"])
+    assert [len(word) for word, _ in tagged] == [1, 150_000, 1]
 
 
 def test_a_line_too_long_to_hold_is_one_text(tiny_sentiment):

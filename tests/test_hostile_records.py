@@ -40,8 +40,10 @@ def test_the_pieces_of_a_line_join_without_a_made_up_space():
     # inputs.ByteLines hands on a line too long to hold in pieces, each but the last without "\n"
     sentences = list(read_sentences(["\n", "aaaa bbbb ", "cccc dd", "dd\n", "\n"], "tokens"))
     assert [(s.line, s.comment("sent_id"), s.words, s.text) for s in sentences] == [
-        (1, "1", [], ""), (2, "2", ["aaaa", "bbbb", "cccc", "dd", "dd"], "aaaa bbbb cccc dddd"), (3, "3", [], "")]
-    assert sentences[1].rows[3][9] == "SpaceAfter=No"  # cut inside a word: the text is kept as written
+        (1, "1", [], ""), (2, "2", ["aaaa", "bbbb", "cccc", "dddd"], "aaaa bbbb cccc dddd"), (3, "3", [], "")]
+    assert [row[9] for row in sentences[1].rows] == ["_"] * 4  # cut inside a word: one token again, as written
+    pieces = list(read_sentences(["aaaa", " bbbb\n"], "tokens"))  # cut just before whitespace: no word to join
+    assert [(s.words, s.text) for s in pieces] == [(["aaaa", "bbbb"], "aaaa bbbb")]
 
 
 def test_running_text_without_whitespace_keeps_every_character(hand_tagger):

@@ -114,10 +114,13 @@ class ByteLines:
 
 
 def _character_start(data: bytearray, at: int) -> int:
-    """The start of the UTF-8 character that byte `at` of `data` is part of."""
-    while data[at] & 0xC0 == 0x80:
+    """The start of the UTF-8 character that byte `at` of `data` is part of: at most 3 bytes
+    back (a character has at most 4), else `at` itself (invalid UTF-8: a run of continuation
+    bytes, decoded later as U+FFFD, is cut anywhere)."""
+    start = at
+    while at > max(start - 3, 1) and data[at] & 0xC0 == 0x80:
         at -= 1
-    return at
+    return at if data[at] & 0xC0 != 0x80 else start
 
 
 def open_file(path: str | Path) -> int:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from rnncli.errors import RnnCliError
+from rnncli.text.hygiene import clean
 from rnncli.text.segmentation import COMBINING, Segment
 
 MAX_SENTENCE_CHARS = 100_000  # a longer sentence or line is read in pieces of at most this size, cut at whitespace
@@ -43,6 +44,7 @@ class Piece:
     newpar: bool = False  # it starts a paragraph
     sent_id: str | None = None  # lines and tokens input: from the line number (otherwise numbered in order)
     line: int = 0  # lines and tokens input: the input line it comes from
+    cut_in_word: bool = False  # continued, cut for length inside a run of non-whitespace: its last token goes on
 
 
 def split_long(text: str, limit: int = MAX_SENTENCE_CHARS) -> list[str]:
@@ -70,29 +72,36 @@ def _line_pieces(lines: Iterable[str]) -> Iterator[tuple[str, bool]]:
             yield piece, i < len(pieces) - 1 or not line.endswith("\n")
 
 
-def _numbered_lines(pieces: Iterable[tuple[str, bool]]) -> Iterator[tuple[int, str, bool]]:
-    """Each input line as (line number, piece, goes on): its pieces with text in them, or one
-    empty piece for a blank line. A piece is held back until the next shows whether the line
-    really goes on (a blank piece that ends a line ends the piece before it)."""
-    number, held = 1, None
+def _numbered_lines(pieces: Iterable[tuple[str, bool]]) -> Iterator[tuple[int, str, bool, bool]]:
+    """Each input line as (line number, piece, goes on, cut in a word): its pieces with text in
+    them, or one empty piece for a blank line. A piece is held back until the next shows
+    whether the line really goes on (a blank piece that ends a line ends the piece before it),
+    and whether the two meet without whitespace between them (a line cut for length inside a
+    word: control characters, U+200B and U+FEFF count as whitespace, see text.hygiene.clean)."""
+    number, held, blank = 1, None, False  # blank: whitespace-only pieces came after the held one
     for text, goes_on in pieces:
         if text.strip():
             if held is not None:
-                yield number, held, True
-            held = text
+                yield number, held, True, not (blank or _space_like(held[-1]) or _space_like(text[0]))
+            held, blank = text, False
+        else:
+            blank = blank or bool(text)
         if not goes_on:
-            yield number, "" if held is None else held, False
-            number, held = number + 1, None
+            yield number, "" if held is None else held, False, False
+            number, held, blank = number + 1, None, False
     if held is not None:  # the last line, without a final newline
-        yield number, held, False
+        yield number, held, False, False
+
+
+def _space_like(ch: str) -> bool:
+    return clean(ch).isspace()
 
 
 def line_sentences(lines: Iterable[str]) -> Iterator[Piece]:
     """One piece per input line (an empty one for a blank line), numbered by line: a line too
     long to hold whole comes in several pieces of that line, each but the last `continued`."""
-    for number, text, continued in _numbered_lines(_line_pieces(lines)):
-        yield Piece(text, continued, space_after=not continued or text[-1:].isspace(), sent_id=str(number),
-                    line=number)
+    for number, text, continued, in_word in _numbered_lines(_line_pieces(lines)):
+        yield Piece(text, continued, not in_word, sent_id=str(number), line=number, cut_in_word=in_word)
 
 
 def rejoined(tokenized: Iterable[tuple[Piece, list[Segment]]], max_words: int, per_line: bool,
@@ -144,13 +153,18 @@ def _cut(piece: Piece, tokens: list[Segment], max_words: int
 
 def _join(first: Piece, first_tokens: list[Segment], second: Piece, second_tokens: list[Segment]
           ) -> tuple[Piece, list[Segment]]:
-    """Two consecutive pieces of one sentence as one piece, token offsets moved along."""
+    """Two consecutive pieces of one sentence as one piece, token offsets moved along; where the
+    cut fell inside a token (no whitespace there), its two halves are one token again."""
     glue = " " if first.space_after and first.text and second.text else ""
     shift = len(first.text) + len(glue)
-    tokens = first_tokens + [t if t.start < 0 else Segment(t.start + shift, t.end + shift, t.words)
-                             for t in second_tokens]
+    moved = [t if t.start < 0 else Segment(t.start + shift, t.end + shift, t.words) for t in second_tokens]
+    if first.cut_in_word and first_tokens and moved and first_tokens[-1].end == len(first.text) == moved[0].start:
+        head, tail = first_tokens[-1], moved[0]
+        words = head.words[:-1] + [head.words[-1] + tail.words[0]] + tail.words[1:]
+        first_tokens, moved = first_tokens[:-1] + [Segment(head.start, tail.end, words)], moved[1:]
+    tokens = first_tokens + moved
     piece = Piece(first.text + glue + second.text, second.continued, second.space_after, first.newpar,
-                  first.sent_id, first.line)
+                  first.sent_id, first.line, second.cut_in_word)
     return piece, tokens
 
 
