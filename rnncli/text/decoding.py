@@ -23,20 +23,26 @@ def binary_error(source: str, number: int, data: bytes, at: int) -> RnnCliError:
     return RnnCliError(f"{source}:{number}: input looks binary (NUL byte); expected UTF-8 text")
 
 
+def _lone_crs(raw: bytes) -> int:
+    """CRs not followed by a line feed, but one that ends the chunk (its LF may start the next)."""
+    return raw.count(b"\r") - raw.count(b"\r\n") - raw.endswith(b"\r")
+
+
 def decode_lines(chunks: Iterable[bytes], source: str, warn: Callable[[str], None], keep_bom: bool = False,
                  strict: bool = False) -> Iterator[str]:
     """Decode input lines (or pieces of long lines, see inputs.ByteLines) as UTF-8. Binary
     data (NUL bytes) and UTF-16 are errors; other invalid bytes are replaced by U+FFFD with one
     warning, so a stray byte does not lose a whole file (`strict`: an error naming file:line).
     A UTF-8 BOM is dropped unless `keep_bom`."""
-    warned = False
+    warned = cr_warned = False
     number, offset = 1, 0  # the line number, and where in its line this piece starts
     for index, raw in enumerate(chunks):
         if index == 0 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise utf16_error(source, 1)
-        if index == 0 and raw.count(b"\r") > raw.count(b"\r\n") + raw.endswith(b"\r"):
-            warn(f"{source}: line ends that are a CR alone (classic Mac OS) are read as spaces within a line; "
-                 "convert them first (tr '\\r' '\\n')")
+        if not cr_warned and b"\r" in raw and _lone_crs(raw) > (index > 0):  # past line 1, one may be a stray
+            warn(f"{source}:{number}: line ends that are a CR alone (classic Mac OS) are read as spaces within a "
+                 "line; convert them first (tr '\\r' '\\n')")
+            cr_warned = True
         nul = raw.find(b"\x00")
         if nul >= 0:
             raise binary_error(source, number, raw, nul)
