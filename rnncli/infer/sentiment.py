@@ -76,14 +76,22 @@ class WindowMean:
     above the arithmetic one for each of them (pretrained/README.md, "Long texts")."""
 
     def __init__(self):
-        self.log_sum: np.ndarray | float = 0.0  # (labels,) sum of words * log p
+        self.log_sum: np.ndarray | float = 0.0  # (labels,) sum of words * log p, from the second window on
         self.words = 0
-        self.only: np.ndarray | None = None  # (labels,) the first window's probabilities
+        self.only: np.ndarray | None = None  # (labels,) the first window's probabilities, while it is the only one
 
     def add(self, probs: np.ndarray, words: int) -> None:
-        self.only = probs if self.words == 0 else None
-        self.log_sum = self.log_sum + np.log(np.maximum(probs, TINY)).astype(np.float64) * words
+        if self.only is not None:  # a second window: the first joins the sum
+            self.log_sum, self.only = self._weighted_log(self.only, self.words), None
+        if self.words == 0:
+            self.only = probs
+        else:
+            self.log_sum = self.log_sum + self._weighted_log(probs, words)
         self.words += words
+
+    @staticmethod
+    def _weighted_log(probs: np.ndarray, words: int) -> np.ndarray:
+        return np.log(np.maximum(probs, TINY)).astype(np.float64) * words
 
     def probabilities(self) -> np.ndarray:
         if self.only is not None:
