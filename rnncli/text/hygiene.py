@@ -10,17 +10,18 @@ import unicodedata
 SPACES = ("Cc", "Zl", "Zp")  # Unicode categories read as a space: controls, line and paragraph separators
 ZERO_WIDTH_SPACE = "\u200b"  # a format character (Cf) that is a word break, unlike ZWJ, ZWNJ, soft hyphen, RLM
 BOM = "\ufeff"  # a byte order mark inside text (files joined by cat): no text; as a no-break space, long obsolete
+SPACE_FORMATS = (ZERO_WIDTH_SPACE, BOM)  # the format characters read as a space
 
 
 def clean(text: str) -> str:
     """Text as every tokenizer reads it. Control characters (and line separators, the zero-width
-    space, a byte order mark) become spaces: they are not text, and would break tabular output. Other format
-    characters are text and stay: a soft hyphen, ZWNJ in a Persian word, ZWJ in an emoji
-    sequence, a right-to-left mark. The text is then in NFC (see composed), so that decomposed
+    space, a byte order mark) become spaces: they are not text, and would break tabular output.
+    Other format characters are text and stay: a soft hyphen, ZWNJ in a Persian word, ZWJ in an
+    emoji sequence, a right-to-left mark. The text is then in NFC (see composed), so that decomposed
     and composed input are cut, tagged and classified alike."""
     if text.isprintable() or text.replace("\n", "").isprintable():  # the usual line, at C speed
         return composed(text)
-    return composed("".join(" " if (unicodedata.category(ch) in SPACES and ch != "\n") or ch in (ZERO_WIDTH_SPACE, BOM)
+    return composed("".join(" " if (unicodedata.category(ch) in SPACES and ch != "\n") or ch in SPACE_FORMATS
                             else ch for ch in text))
 
 
