@@ -30,6 +30,9 @@ Named = tuple[str, "str | os.PathLike | None"]  # (option, path), e.g. ("--out",
 MAX_TEMP_STEM = 200  # a temporary file's name must stay under the usual 255-byte limit
 MODEL_OUTPUTS = ("--out",)  # the outputs that are model files (see _check_replaceable)
 MAX_HEADER = 100_000_000  # bytes of a safetensors header read to tell what a file holds (safetensors' own limit)
+OWN_KINDS = {"--report": "a JSON report", "--plot": "an image", "--metrics-log": "a metrics log (JSON lines)"}
+IMAGE_STARTS = (b"\x89PNG", b"%PDF", b"%!PS", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # PNG PDF PS/EPS JPEG TIFF
+MAX_REPORT_BYTES = 100_000_000  # a longer file is no report of ours
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -95,8 +98,8 @@ def _weights(path: Path) -> str | None:
 
 def _check_replaceable(option: str, path: Path) -> None:
     """An existing output file is replaced only by its own kind: a model (MODEL_OUTPUTS) only an
-    earlier model, anything else (a report, a plot, a log) no weights at all. Else it is
-    someone's data, a typo away from the output's name, and is kept."""
+    earlier model, a report, plot or metrics log (OWN_KINDS) only an earlier one, and no weights
+    at all. Else it is someone's data, a typo away from the output's name, and is kept."""
     if not path.is_file():
         return
     kind = _weights(path)
@@ -108,6 +111,28 @@ def _check_replaceable(option: str, path: Path) -> None:
         what = {"rnncli": "an rnncli model file", "safetensors": "a safetensors weights file",
                 "unreadable": "a file that cannot be read (it may hold weights)"}[kind]
         raise RnnCliError(f"{option} {path} is {what}; choose another output path (only a new model replaces a model)")
+    if option in OWN_KINDS and not _holds_own_kind(option, path):
+        what = OWN_KINDS[option]
+        raise RnnCliError(f"{option} {path} exists and is not {what}; rnncli "
+                          f"{'adds only to' if option == '--metrics-log' else 'replaces only'} {what} there: "
+                          "choose another path, or move that file")
+
+
+def _holds_own_kind(option: str, path: Path) -> bool:
+    """Whether an existing file is empty or what `option` writes (OWN_KINDS): a report a JSON
+    object, a plot an image (by its first bytes), a metrics log JSON lines (by its first)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+            if not head:
+                return True
+            if option == "--plot":
+                return head.startswith(IMAGE_STARTS) or head[8:12] == b"WEBP" or b"<svg" in head
+            f.seek(0)
+            text = f.readline(MAX_REPORT_BYTES) if option == "--metrics-log" else f.read(MAX_REPORT_BYTES + 1)
+        return len(text) <= MAX_REPORT_BYTES and isinstance(json.loads(text), dict)
+    except (OSError, ValueError):  # unreadable, not UTF-8, not JSON
+        return False
 
 
 def check_outputs(outputs: list[Named], inputs: list[Named], kind: bool = True) -> None:

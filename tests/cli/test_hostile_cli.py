@@ -162,6 +162,42 @@ def test_weights_are_recognised_however_their_header_is_laid_out(data, tiny_mode
     assert run(*train, "--out", padded).exit_code == 0  # an earlier model: replaced
 
 
+def test_a_report_plot_or_log_replaces_only_its_own_kind(data, tiny_model):
+    """`eval --report notes.md` wrote its JSON over the notes (exit 0), `--plot notes.png` a PNG
+    over a text file, `--metrics-log notes.txt` added JSON lines to it: only model files were
+    kept. Now each replaces (or adds to) only an earlier one of its kind, or an empty file."""
+    from rnncli.files import _holds_own_kind
+
+    notes = data / "notes.md"
+    notes.write_text("my notes\n")
+    gold = data / "train.conllu"
+    for args, option, what in (
+            (["eval", "tagger", "-m", tiny_model, "--data", gold, "--report", notes], "--report", "a JSON report"),
+            (["train", "tagger", "--train", gold, "--dev", gold, "--out", data / "m.safetensors", "--metrics-log",
+              notes, *TRAIN_TINY], "--metrics-log", "a metrics log (JSON lines)"),
+            (["explain-gradients", "--task", "tagger", "-m", tiny_model, "a b", "--plot", notes], "--plot",
+             "an image")):
+        result = run(*args)
+        assert result.exit_code == 1 and result.stderr.startswith(
+            f"rnncli: error: {option} {notes} exists and is not {what}; rnncli "), result.stderr
+    assert notes.read_text() == "my notes\n" and not (data / "m.safetensors").exists()
+    report = data / "report.json"
+    for content in ("", '{"model": "old"}'):
+        report.write_text(content)
+        assert run("eval", "tagger", "-m", tiny_model, "--data", gold, "--report", report).exit_code == 0
+        assert '"upos"' in report.read_text()
+    kinds = {"--plot": [b"\x89PNG\r\n", b"%PDF-1.4", b'<?xml version="1.0"?>\n<svg xmlns=', b""],
+             "--metrics-log": [b'{"epoch": 1, "loss": 0.5}\n{"epoch": 2', b""]}
+    for option, contents in kinds.items():
+        for content in contents:
+            (data / "old").write_bytes(content)
+            assert _holds_own_kind(option, data / "old"), (option, content)
+        (data / "old").write_bytes(b"GIF89a, or a list of things to do\n")
+        assert not _holds_own_kind(option, data / "old")
+    (data / "old").write_bytes(b'["a JSON list is no report of ours"]')
+    assert not _holds_own_kind("--report", data / "old")
+
+
 def test_a_replaced_output_keeps_its_permissions_and_a_symlink_stays_one(data):
     """Reports were written as new files: a private (0600) report became 0644, and a symlink
     was replaced by a file, its target left as it was."""
