@@ -828,14 +828,18 @@ def test_a_data_file_without_sentences_says_so(tiny_model, tiny_sentiment, tmp_p
 
 
 @pytest.mark.parametrize("data, message", [("/dev/zero", b"looks binary"), ("nul", b"looks binary"),
-                                           ("latin1", b"cannot read it as UTF-8"), ("dir", b"is a folder")],
-                         ids=["dev-zero", "nul", "latin1", "dir"])
+                                           ("latin1", b"latin1.txt:2: not UTF-8 text; convert it to UTF-8"),
+                                           ("utf16", b"utf16.txt:1: input looks like UTF-16"),
+                                           ("dir", b"is a folder")],
+                         ids=["dev-zero", "nul", "latin1", "utf16", "dir"])
 def test_running_text_for_eval_lm_that_is_not_text_is_refused(tiny_lm, tmp_path, data, message):
     """`eval lm --data` reads running text whole: a device that never ends, NUL bytes, another
     encoding or a folder end in one line on stderr, at once (a device was read without end)."""
-    paths = {"nul": tmp_path / "nul.txt", "latin1": tmp_path / "latin1.txt", "dir": tmp_path}
+    paths = {"nul": tmp_path / "nul.txt", "latin1": tmp_path / "latin1.txt", "utf16": tmp_path / "utf16.txt",
+             "dir": tmp_path}
     paths["nul"].write_bytes(b"some text\x00more text\n")
-    paths["latin1"].write_bytes("caf\u00e9 au lait\n".encode("latin-1"))
+    paths["latin1"].write_bytes("a first line\ncaf\u00e9 au lait\n".encode("latin-1"))  # the error names line 2
+    paths["utf16"].write_bytes("some text\n".encode("utf-16"))
     path = paths.get(data, data)
     result = run("eval", "lm", "-m", tiny_lm.out, "--data", path, files=[path], timeout=30)
     assert result.returncode == 1 and message in result.stderr and result.stdout == b""

@@ -3,11 +3,13 @@ fraction of either (`FILE@A-B`)."""
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 
 from rnncli.data.common import iter_lines, read_paragraphs
 from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.text.decoding import binary_error, utf16_error
 
 RANGE = re.compile(r"^(.*)@([0-9.]+)-([0-9.]+)$")  # FILE@A-B: the fraction A to B of the file's characters
 MAX_TEXT_CHARS = 20_000_000  # characters of one text read at most (a file, or a stream that may not end)
@@ -26,8 +28,10 @@ def read_text(spec: str) -> str:
     try:
         text = _joined((p.text for p in read_paragraphs(path)), "\n", path) if path.endswith(".conllu") \
             else _read_whole(path)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RnnCliError(f"{path}: cannot read it as UTF-8 text ({exc})") from None
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
+    except OSError as exc:
+        raise RnnCliError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     return text[int(len(text) * low): int(len(text) * high)]
 
 
@@ -41,6 +45,26 @@ def _read_whole(path: str) -> str:
         return _joined((line.replace("\r\n", "\n").replace("\r", "\n") for line in iter_lines(path)), "", path)
     with open(path, encoding="utf-8-sig") as f:  # a BOM is not text, as read_lines drops it
         return _joined(iter(lambda: f.read(CHUNK_CHARS), ""), "", path)
+
+
+def _not_utf8(path: str) -> RnnCliError:
+    """The error for a file that is not UTF-8 text, as data files' errors say it
+    (text.decoding): UTF-16, binary data, or the line of the first invalid byte."""
+    decoder, number = codecs.getincrementaldecoder("utf-8")(), 1
+    with open(path, "rb") as f:
+        for index, chunk in enumerate(iter(lambda: f.read(CHUNK_CHARS), b"")):
+            if index == 0 and chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
+                return utf16_error(path, 1)
+            nul = chunk.find(b"\0")
+            if nul >= 0:
+                return binary_error(path, number + chunk.count(b"\n", 0, nul), chunk, nul)
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:  # exc.start counts up to 3 bytes held from the chunk before
+                number += chunk.count(b"\n", 0, max(exc.start - 3, 0))
+                return RnnCliError(f"{path}:{number}: not UTF-8 text; convert it to UTF-8 (iconv -t UTF-8)")
+            number += chunk.count(b"\n")
+    return RnnCliError(f"{path}: not UTF-8 text (it ends inside a character); convert it to UTF-8")
 
 
 def _joined(parts, separator: str, path: str) -> str:
