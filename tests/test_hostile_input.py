@@ -845,6 +845,18 @@ def test_running_text_for_eval_lm_that_is_not_text_is_refused(tiny_lm, tmp_path,
     assert result.returncode == 1 and message in result.stderr and result.stdout == b""
 
 
+def test_piped_running_text_with_a_line_over_a_megabyte_is_read(tiny_lm, tmp_path):
+    """`eval lm --data <(cat book.txt)` refused a book on one line ("line longer than 1,048,576
+    bytes; expected one record per line") that it reads from the file itself."""
+    text = b"the cat sat on the mat and " * 50_000  # 1.35 MB, no line end
+    path = tmp_path / "book.txt"
+    path.write_bytes(text)
+    piped = run("eval", "lm", "-m", tiny_lm.out, "--data", "/dev/stdin", input=text)
+    whole = run("eval", "lm", "-m", tiny_lm.out, "--data", path)
+    assert piped.returncode == 0 == whole.returncode, piped.stderr
+    assert piped.stdout.split(b"\t")[1:] == whole.stdout.split(b"\t")[1:] and b"(1,349,984 characters scored" in whole.stdout
+
+
 def test_running_text_for_eval_lm_is_read_in_bounded_memory(tiny_lm, tmp_path):
     """`eval lm --data <(yes hello world)` grew without end (2.3 GB after 20 s): running text is
     read up to MAX_TEXT_CHARS characters, lines joined in blocks as they come, then refused."""

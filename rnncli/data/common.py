@@ -27,9 +27,10 @@ def read_lines(path: str | Path) -> list[str]:
     return list(iter_lines(path))
 
 
-def iter_lines(path: str | Path) -> Iterator[str]:
-    """read_lines, a line at a time (for a reader that stops early: a stream may not end)."""
-    lines, _ = file_lines(open_file(path), str(path), split_long=False)
+def iter_lines(path: str | Path, split_long: bool = False) -> Iterator[str]:
+    """read_lines, a line at a time (for a reader that stops early: a stream may not end); with
+    `split_long`, a line too long to hold comes in pieces (running text) instead of an error."""
+    lines, _ = file_lines(open_file(path), str(path), split_long=split_long)
     return decode_lines(lines, str(path), lambda message: None, strict=True)
 
 

@@ -38,11 +38,12 @@ def read_text(spec: str) -> str:
 
 def _read_whole(path: str) -> str:
     """A regular file whole, however long its lines (running text may have none); anything else
-    (a FIFO, `<(...)`, a device such as /dev/zero) a line at a time (iter_lines), which stops at
-    binary data and at an overlong line instead of reading without end. At most MAX_TEXT_CHARS
-    characters either way."""
+    (a FIFO, `<(...)`, a device such as /dev/zero) a line (or a piece of a long one) at a time
+    (iter_lines), which stops at binary data instead of reading without end. At most
+    MAX_TEXT_CHARS characters either way."""
     if not Path(path).is_file():  # lines with their line ends, read as a regular file is (universal newlines)
-        return _joined((line.replace("\r\n", "\n").replace("\r", "\n") for line in iter_lines(path)), "", path)
+        lines = iter_lines(path, split_long=True)  # a line over MAX_LINE_BYTES in pieces: running text may have none
+        return _joined((line.replace("\r\n", "\n").replace("\r", "\n") for line in lines), "", path)
     with open(path, encoding="utf-8-sig") as f:  # a BOM is not text, as read_lines drops it
         return _joined(iter(lambda: f.read(CHUNK_CHARS), ""), "", path)
 
