@@ -66,7 +66,8 @@ def _prompt(words: Optional[list[str]]) -> str:
         text = _capped(argument_text(" ".join(words), print_warning), "<argument>")
     else:
         text = _piped()
-    text = composed(text.rstrip("\r\n"))  # NFC, as the models' training text (and as tag looks words up)
+    text = composed(text.rstrip("\r\n").replace("\r\n", "\n").replace("\r", " "))  # NFC, as the models' training
+    # text (and as tag looks words up); a CR line end is a line end, a CR alone a space (as decode_lines warns)
     if not text.strip():
         raise RnnCliError("the text is empty; give some words to read", EXIT_USAGE)
     return text

@@ -102,3 +102,13 @@ def test_a_model_given_twice_is_shown_twice_as_eval_shows_it(tiny_lm):
     assert len(jsonl) == 2 and jsonl[0] == jsonl[1]
     table = run("next", "-m", tiny_lm.out, "-m", tiny_lm.out, "-k", "1", "-f", "table", "the cat").output
     assert table.count("sat") == 2
+
+
+def test_a_cr_reads_as_the_warning_says(tiny_lm):
+    """`next` warned that a CR alone reads as a space, but scored it as an unknown character
+    ("The cat\\rsat on": "the" 0.264, with a space 0.205); a CR LF is a line end."""
+    spaced, crlf_line = (run("next", "-m", tiny_lm.out, "-f", "tsv", input=text).stdout
+                         for text in ("The cat sat on", "The cat\nsat on"))
+    lone = run("next", "-m", tiny_lm.out, "-f", "tsv", input="The cat\rsat on")
+    assert lone.stdout == spaced and "CR alone" in lone.stderr and "read as spaces" in lone.stderr
+    assert run("next", "-m", tiny_lm.out, "-f", "tsv", input="The cat\r\nsat on").stdout == crlf_line != spaced
