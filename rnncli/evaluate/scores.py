@@ -34,6 +34,8 @@ class TaggerReport:
     gold_from: dict[str, str] = field(default_factory=dict)  # scored tag set -> how rnncli made gold tags the
     # data lacks (TaggedSentence.made: upos from PTB tags, data.tagged.UPOS_FROM_PTB)
     names: dict[str, str] = field(default_factory=dict)  # tag set -> its name in reports (tagsets.head_names)
+    unknown: dict[str, dict[str, int]] = field(default_factory=dict)  # tag set -> gold tags the model never
+    # predicts (not among its labels), with their counts: each one an error, whatever the model does
 
     @property
     def accuracy(self) -> dict[str, float]:
@@ -43,7 +45,8 @@ class TaggerReport:
         """Per tag set its scores, and `NAME_from` for gold tags that rnncli made (gold_from)."""
         return {**{name: {"accuracy": r.accuracy, "tokens": r.tokens, "per_tag": r.per_tag,
                           "confusions": [list(c) for c in r.confusions]} for name, r in self.tagsets.items()},
-                **{f"{name}_from": how for name, how in self.gold_from.items()}}
+                **{f"{name}_from": how for name, how in self.gold_from.items()},
+                **{f"{name}_unknown_gold": tags for name, tags in self.unknown.items() if tags}}
 
 
 def score(gold: list[str], predicted: list[str], confusions: int = 10) -> TagSetReport:
@@ -64,7 +67,7 @@ def score(gold: list[str], predicted: list[str], confusions: int = 10) -> TagSet
 def evaluate_tagger(model: ModelFile, sentences: list[TaggedSentence], confusions: int = 10) -> TaggerReport:
     tagger = Tagger(model)
     words = [s.words for s in sentences]
-    reports = {}
+    reports, unknown = {}, {}
     probs = tagger.probabilities(words)
     for name, labels in model.labels.items():
         if not all(name in s.tags and "_" not in s.tags[name] for s in sentences):
@@ -72,11 +75,13 @@ def evaluate_tagger(model: ModelFile, sentences: list[TaggedSentence], confusion
         gold = [t for s in sentences for t in s.tags[name]]
         predicted = [labels[j] for p in probs for j in p[name].argmax(-1)]
         reports[name] = score(gold, predicted, confusions)
+        known = set(labels)
+        unknown[name] = dict(Counter(t for t in gold if t not in known).most_common())
     if not reports:  # scoring nothing printed "0 tokens" and exited 0
         raise RnnCliError(f"the data has none of the tag sets {model.name} predicts ({', '.join(model.labels)}) on "
                           "every token: nothing to score; give data tagged with one of them")
     made = {name: how for s in sentences for name, how in s.made.items() if name in reports}
-    return TaggerReport(reports, made, head_names(model.labels))
+    return TaggerReport(reports, made, head_names(model.labels), {name: tags for name, tags in unknown.items() if tags})
 
 
 def evaluate_raw(gold: list[Sentence], model: ModelFile | None = None, tokenizer: Tokenizer | None = None,

@@ -228,6 +228,20 @@ def test_eval_tagger(tiny_model):
     assert bad.exit_code == 1 and "nope.conllu: no such file" in bad.stderr
 
 
+def test_eval_tagger_warns_of_gold_tags_the_model_never_predicts(tiny_model, tmp_path):
+    """Gold tags of another tag set (or a typo) scored 0% and said nothing."""
+    clean = run("eval", "tagger", "-m", tiny_model, "-d", TINY_TRAIN)
+    assert clean.exit_code == 0 and clean.stderr == ""
+    data = tmp_path / "foo.conllu"
+    data.write_text(TINY_TRAIN.read_text(encoding="utf-8").replace("\tNOUN\t", "\tFOO\t"), encoding="utf-8")
+    foo = TINY_TRAIN.read_text(encoding="utf-8").count("\tNOUN\t")
+    result = run("eval", "tagger", "-m", tiny_model, "-d", data, "--json")
+    assert result.exit_code == 0 and result.stderr == (
+        f"rnncli: warning: {foo:,} of the gold UPOS tags (1 kind: FOO) are tags {tiny_model.stem} never predicts: "
+        "each counts as an error\n")
+    assert json.loads(result.stdout)["upos_unknown_gold"] == {"FOO": foo} and "upos_unknown_gold" not in clean.stdout
+
+
 def test_eval_tagger_per_tag_table_of_the_tag_set_the_data_has(tiny_model, tmp_path):
     # PTB-only gold data (word/TAG): the per-tag table is PTB's, not silently left out
     ptb = tmp_path / "ptb.txt"

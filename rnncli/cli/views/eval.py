@@ -50,6 +50,7 @@ def show_tagger(names: list[str], reports: list, documents: list[dict], data: Pa
     when scored), or a warning when no model's tags of that set were scored."""
     from rnncli.evaluate.scores import compare_taggers
 
+    unknown_gold_warnings(names, reports)
     if write_report(documents, data, as_json, report_path):
         scored = [name for name in ("upos", "xpos") if any(name in r.tagsets for r in reports)]
         head = tagsets.HEADS[tagset] if tagset else tagsets.default_head(scored or ["upos"])
@@ -155,6 +156,16 @@ def tagger_report(console: Console, report, model_name: str, data: str, tagset: 
         for gold, predicted, count in chosen.confusions:
             errors.add_row(gold, predicted, f"{count:,}")
         console.print(errors)
+
+
+def unknown_gold_warnings(names: list[str], reports: list) -> None:
+    """A warning (stderr) for each model and tag set whose gold tags hold some it never predicts
+    (TaggerReport.unknown): data tagged with another tag set, or a typo, scores near 0% silently."""
+    for model, report in zip(names, reports):
+        for name, tags in report.unknown.items():
+            shown = ", ".join(printable(tag) for tag in list(tags)[:5]) + (", ..." if len(tags) > 5 else "")
+            print_warning(f"{sum(tags.values()):,} of the gold {display(name)} tags ({len(tags):,} kind{'s' if len(tags) > 1 else ''}: {shown}) "
+                          f"are tags {model} never predicts: each counts as an error")
 
 
 def gold_notes(console: Console, reports: list) -> None:
