@@ -74,8 +74,8 @@ Resume = Annotated[Optional[Path], typer.Option("--resume", metavar="CKPT", help
                                                 "its checkpoint (the --out file's name + .ckpt).")]
 MetricsLog = Annotated[Optional[Path], typer.Option("--metrics-log", metavar="FILE",
                                                     help="Append one JSON line per epoch to this file.")]
-Plot = Annotated[Optional[Path], typer.Option("--plot", metavar="FILE", help="Draw learning curves (loss, dev "
-                                              f"accuracy) to this file ({PLOT_FILE}).")]
+Plot = Annotated[Optional[Path], typer.Option("--plot", metavar="FILE", help="Draw learning curves (training loss, "
+                                              f"and the dev scores by epoch) to this file ({PLOT_FILE}).")]
 
 
 # options of one task

@@ -198,6 +198,17 @@ def test_a_report_plot_or_log_replaces_only_its_own_kind(data, tiny_model):
     assert not _holds_own_kind("--report", data / "old")
 
 
+def test_a_plot_named_as_another_image_format_is_refused(data, tiny_model):
+    """--plot curves.gif wrote a PNG under a .gif name."""
+    result = run("explain-gradients", "--task", "tagger", "-m", tiny_model, "a b", "--plot", data / "curves.gif")
+    assert result.exit_code == 1 and "rnncli draws PNG, SVG or PDF (by the extension), not GIF" in result.stderr
+    assert not (data / "curves.gif").exists()
+
+
+def test_info_gives_a_language_models_work_per_character(tiny_lm):
+    assert "multiply-adds per character" in run("info", tiny_lm.out).stdout
+
+
 def test_a_replaced_output_keeps_its_permissions_and_a_symlink_stays_one(data):
     """Reports were written as new files: a private (0600) report became 0644, and a symlink
     was replaced by a file, its target left as it was."""
