@@ -183,6 +183,10 @@ def read_nltk_tagged(spec: str) -> list[TaggedSentence]:
 
     try:
         reader = getattr(nltk.corpus, name)
+        if fileid and fileid not in reader.fileids():
+            shown = ", ".join(reader.fileids()[:6]) + (", ..." if len(reader.fileids()) > 6 else "")
+            raise RnnCliError(f"{spec}: nltk:{name} has no file {fileid!r} (it has {shown}); tagged NLTK corpora "
+                              "name a file there, not a split")
         fileids = [fileid or NLTK_TAGGED[name]] if (fileid or NLTK_TAGGED[name]) else reader.fileids()
         tagged = reader.tagged_sents(fileids)
         sentences, made = [], {"upos": UPOS_FROM_PTB}

@@ -250,6 +250,9 @@ def test_nltk_corpora(monkeypatch):
     assert len(read_tagged("nltk:conll2000:test.txt")) == 2012
     with pytest.raises(RnnCliError, match="unknown corpus"):
         read_tagged("nltk:brown")
+    with pytest.raises(RnnCliError, match=r"nltk:conll2000:test: nltk:conll2000 has no file 'test' \(it has "
+                                          r"train.txt, test.txt\); tagged NLTK corpora name a file there, not a split"):
+        read_tagged("nltk:conll2000:test")  # was: No such file or directory: '.../conll2000/test'
 
 
 @pytest.mark.parametrize("values, message", [
