@@ -112,3 +112,13 @@ def test_a_cr_reads_as_the_warning_says(tiny_lm):
     lone = run("next", "-m", tiny_lm.out, "-f", "tsv", input="The cat\rsat on")
     assert lone.stdout == spaced and "CR alone" in lone.stderr and "read as spaces" in lone.stderr
     assert run("next", "-m", tiny_lm.out, "-f", "tsv", input="The cat\r\nsat on").stdout == crlf_line != spaced
+
+
+@pytest.mark.parametrize("content, what", [("", "empty"), ("a", "one character")])
+def test_eval_lm_names_a_text_too_short_to_score(tiny_lm, tmp_path, content, what):
+    """An empty data file was a usage error (exit 2) that did not name the file."""
+    data = tmp_path / "short.txt"
+    data.write_text(content)
+    result = run("eval", "lm", "-m", tiny_lm.out, "--data", data)
+    assert result.exit_code == 1 and result.stderr == (
+        f"rnncli: error: {data}: {what}; a text to score needs at least two\n")
