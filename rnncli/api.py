@@ -203,6 +203,7 @@ class LanguageModel:
             return "".join(self._lm.generate(prime, length, temperature, top_k, seed))
 
     def bits_per_char(self, text: str) -> float:
+        """The model's mean bits per character on `text` (as `rnncli eval lm` scores a text)."""
         with one_blas_thread():
             return float(self._lm.scores(sampling.check_text(text, "text"))["bits_per_char"])
 
