@@ -46,7 +46,7 @@ class TaggerReport:
         return {**{name: {"accuracy": r.accuracy, "tokens": r.tokens, "per_tag": r.per_tag,
                           "confusions": [list(c) for c in r.confusions]} for name, r in self.tagsets.items()},
                 **{f"{name}_from": how for name, how in self.gold_from.items()},
-                **{f"{name}_unknown_gold": tags for name, tags in self.unknown.items() if tags}}
+                **{f"{name}_unknown_gold": tags for name, tags in self.unknown.items()}}
 
 
 def score(gold: list[str], predicted: list[str], confusions: int = 10) -> TagSetReport:
@@ -76,12 +76,14 @@ def evaluate_tagger(model: ModelFile, sentences: list[TaggedSentence], confusion
         predicted = [labels[j] for p in probs for j in p[name].argmax(-1)]
         reports[name] = score(gold, predicted, confusions)
         known = set(labels)
-        unknown[name] = dict(Counter(t for t in gold if t not in known).most_common())
+        found = Counter(t for t in gold if t not in known)
+        if found:
+            unknown[name] = dict(found.most_common())
     if not reports:  # scoring nothing printed "0 tokens" and exited 0
         raise RnnCliError(f"the data has none of the tag sets {model.name} predicts ({', '.join(model.labels)}) on "
                           "every token: nothing to score; give data tagged with one of them")
     made = {name: how for s in sentences for name, how in s.made.items() if name in reports}
-    return TaggerReport(reports, made, head_names(model.labels), {name: tags for name, tags in unknown.items() if tags})
+    return TaggerReport(reports, made, head_names(model.labels), unknown)
 
 
 def evaluate_raw(gold: list[Sentence], model: ModelFile | None = None, tokenizer: Tokenizer | None = None,

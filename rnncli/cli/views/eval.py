@@ -164,8 +164,9 @@ def unknown_gold_warnings(names: list[str], reports: list) -> None:
     for model, report in zip(names, reports):
         for name, tags in report.unknown.items():
             shown = ", ".join(printable(tag) for tag in list(tags)[:5]) + (", ..." if len(tags) > 5 else "")
-            print_warning(f"{sum(tags.values()):,} of the gold {display(name)} tags ({len(tags):,} kind{'s' if len(tags) > 1 else ''}: {shown}) "
-                          f"are tags {model} never predicts: each counts as an error")
+            kinds = f"{len(tags):,} kind{'s' if len(tags) > 1 else ''}"
+            print_warning(f"{sum(tags.values()):,} of the gold {display(name)} tags ({kinds}: {shown}) are tags "
+                          f"{model} never predicts: each counts as an error")
 
 
 def gold_notes(console: Console, reports: list) -> None:
