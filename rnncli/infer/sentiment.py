@@ -15,7 +15,7 @@ from rnncli.model.model_file import ModelFile
 from rnncli.infer.parallel import Workers
 from rnncli.text.conllu import MISC, Sentence
 from rnncli.text.pieces import MAX_HELD_CHARS
-from rnncli.text.sentences import CHARS_PER_WORD, FIRST_BATCH, batched, read_sentences
+from rnncli.text.sentences import FIRST_BATCH, batched, read_sentences, words_weight
 from rnncli.infer.tokenizer import Tokenizer
 
 MAX_TOKENS = 200  # a longer text is read in windows of at most this many tokens (see Classifier)
@@ -160,8 +160,8 @@ class _Unit:
 
     @property
     def weight(self) -> int:
-        """Its words, or a word per CHARS_PER_WORD characters where that is more (see sentences.batch_weight)."""
-        return sum(max(len(w), sum(map(len, w)) // CHARS_PER_WORD) for w in self.windows)
+        """What its windows weigh in a batch (sentences.words_weight)."""
+        return sum(words_weight(len(w), sum(map(len, w))) for w in self.windows)
 
 
 class _TextWindows:

@@ -229,10 +229,15 @@ def _whitespace_tokens(piece: Piece) -> tuple[Piece, list[Segment]]:
 
 
 def batch_weight(sentence: Sentence) -> int:
-    """What a sentence weighs in a model's batch (batched's `weight`): its words, or a word per
-    CHARS_PER_WORD characters of them where that is more, so that a batch's limit in words also
+    """What a sentence weighs in a model's batch (batched's `weight`): see words_weight."""
+    return words_weight(len(sentence.rows), sum(len(row[FORM]) for row in sentence.rows))
+
+
+def words_weight(words: int, chars: int) -> int:
+    """What `words` words of `chars` characters weigh in a batch: their count, or a word per
+    CHARS_PER_WORD characters where that is more, so that a batch's limit in words also
     bounds the characters it holds (sentences of one word of endless letters, see pieces)."""
-    return max(len(sentence.rows), sum(len(row[FORM]) for row in sentence.rows) // CHARS_PER_WORD)
+    return max(words, chars // CHARS_PER_WORD)
 
 
 def batched(items: Iterable[T], size: int, input_waiting: Callable[[], bool] = lambda: True,

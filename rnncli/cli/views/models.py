@@ -171,7 +171,7 @@ def model_info(console: Console, m: dict) -> None:
                       + (", character features" if m["char"] else "") + (f", {m['pooling']} pooling" if m["pooling"] else "")),
             *((f"{outputs[k]} ({len(v)})", " ".join(v)) for k, v in m["label_names"].items()),
             ("parameters", f"{m['parameters']:,}" if m["parameters"] else "?"), ("size", f"{m['size_bytes']:,} bytes"),
-            ("work", f"{m['macs_per_token']:,} multiply-adds per {'character' if m['task'] in ('tokenizer', 'lm') else 'token'}"
+            ("work", f"{m['macs_per_token']:,} multiply-adds per {_unit_of_work(m['task'])}"
                      + (f", {m['char_macs']:,} per character of a new word" if m["char_macs"] else "")
                      + (f", {m['upper_macs']:,} more where a token can end" if m["upper_macs"] else "")),
             *((("sentence bias", _sentence_bias(m["sentence_bias"], training.get("sentence_bias_dev"))),)
@@ -229,3 +229,8 @@ def history_table(console: Console, history: list[dict], best_epoch, names: dict
 
 def _dev_score(key: str, value: float) -> str:
     return f"{value:.4f}" if key.endswith("bits_per_char") else f"{value:.2%}"
+
+
+def _unit_of_work(task: str) -> str:
+    """What a model's multiply-adds are counted per: a character for those that read characters."""
+    return "character" if task in ("tokenizer", "lm") else "token"
