@@ -73,18 +73,17 @@ def parse_args() -> argparse.Namespace:
 
 class CharSteps:
     """Counts the characters the character network reads (useful steps, padding left out), by
-    wrapping forward.run_recurrent."""
+    wrapping forward.char_features."""
 
     def __init__(self):
         self.count = 0
-        run_recurrent = forward.run_recurrent
+        char_features = forward.char_features
 
-        def counted(w, prefix, config, layers, x, lengths):
-            if prefix == "char_rnn":
-                self.count += int(lengths.sum())
-            return run_recurrent(w, prefix, config, layers, x, lengths)
+        def counted(config, w, chars, lengths):
+            self.count += int(lengths.sum())
+            return char_features(config, w, chars, lengths)
 
-        forward.run_recurrent = counted
+        forward.char_features = counted
 
 
 def tag_all(path: Path, sentences: list) -> int:

@@ -17,7 +17,7 @@ The recurrent loop is the hot spot, so it is written for speed (same results):
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 import numpy as np
 
@@ -83,6 +83,17 @@ def _cell_weights(w: Weights, prefix: str, layer: int, direction: str, cell: str
     return _PREPARED[key]
 
 
+Product = Callable[..., np.ndarray]  # (M, K) @ (K, N) -> out (M, N): np.matmul or _rows_apart
+
+
+def _rows_apart(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """a (M, K) @ b (K, N) -> out (M, N), each row a function of its own row of a alone, which one
+    product does not promise (OpenBLAS's AVX-512 and Haswell kernels round a row by its company):
+    a product per row, about twice the time, for the character network, cached per word."""
+    np.matmul(a[:, None, :], b, out=out[:, None, :])  # (M, 1, K) @ (K, N) -> (M, 1, N)
+    return out
+
+
 def _input_part(w: Weights, prefix: str, layer: int, direction: str, cell: str, x: np.ndarray) -> np.ndarray:
     """(N, I) -> (N, G): the input part of every step at once, x W_ih_T + b_x (see CellWeights)."""
     weights = _cell_weights(w, prefix, layer, direction, cell)
@@ -94,21 +105,21 @@ def _input_part(w: Weights, prefix: str, layer: int, direction: str, cell: str, 
 _TABLES: dict[tuple[int, str, str], np.ndarray] = {}  # (id of W_ih, cell, direction) -> table, dropped with W_ih
 
 
-def _input_table(w: Weights, prefix: str, direction: str, cell: str) -> np.ndarray:
+def _input_table(w: Weights, prefix: str, direction: str, cell: str, embedding: str = "word_emb") -> np.ndarray:
     """(V, G): the first layer's input part for each vocabulary item, when its input is the
-    embedding alone (a tokenizer's characters): a row lookup then replaces a matrix product
-    per character. Made once per set of weights."""
+    embedding alone (a tokenizer's characters, a tagger's character network): a row lookup
+    then replaces a matrix product per character. Made once per set of weights."""
     W_ih = w[f"{prefix}.weight_ih_l0{direction}"]
     key = (id(W_ih), cell, direction)
     if key not in _TABLES:
-        _TABLES[key] = _input_part(w, prefix, 0, direction, cell, w["word_emb.weight"])
+        _TABLES[key] = _input_part(w, prefix, 0, direction, cell, w[f"{embedding}.weight"])
         weakref.finalize(W_ih, _TABLES.pop, key, None)
     return _TABLES[key]
 
 
 def _direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, activation: str,
                xw: np.ndarray, counts: np.ndarray, starts: np.ndarray, out: np.ndarray,
-               h0: np.ndarray | None = None, c: np.ndarray | None = None) -> None:
+               h0: np.ndarray | None = None, c: np.ndarray | None = None, product: Product = np.matmul) -> None:
     """One layer, one direction over the packed input part xw (N, G) (see _input_part): step t's
     rows are xw[starts[t]:starts[t] + counts[t]],
     the sequences still inside at step t, longest first (so each step's rows are a prefix of the step
@@ -116,7 +127,7 @@ def _direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, a
     output, zeros at first). The reverse direction runs from the last step down to the first, each
     sequence starting from a zero state at its own last token. A forward run may start from the
     state h0 (B, H) instead, and take c (B, H) as the LSTM's cell state buffer: its start (zeros,
-    or h0's), then its last."""
+    or h0's), then its last. `product` multiplies the states by W_hh_T (np.matmul, or _rows_apart)."""
     weights = _cell_weights(w, prefix, layer, direction, cell)
     W_hh_T = weights.W_hh_T
     H = W_hh_T.shape[0]
@@ -137,22 +148,22 @@ def _direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, a
             m = min(counts[prev], n)  # of which the first m have a state from the step before
             h_prev = out[starts[prev]:starts[prev] + m]  # (m, H)
         if cell == "rnn":
-            _rnn_step(activation, W_hh_T, xt, h_prev, m, tmp[:n], h)
+            _rnn_step(activation, W_hh_T, xt, h_prev, m, tmp[:n], h, product)
         elif cell == "lstm":
-            _lstm_step(weights, xt, h_prev, m, gates[:n], c[:n], tmp[:n], h)
+            _lstm_step(weights, xt, h_prev, m, gates[:n], c[:n], tmp[:n], h, product)
         else:
-            _gru_step(W_hh_T, weights.b_h, xt, h_prev, m, gates[:n], tmp[:n], h)
+            _gru_step(W_hh_T, weights.b_h, xt, h_prev, m, gates[:n], tmp[:n], h, product)
         prev = t
 
 
 def _rnn_step(activation: str, W_hh_T: np.ndarray, xt: np.ndarray, h_prev: np.ndarray | None, m: int,
-              a: np.ndarray, h: np.ndarray) -> None:
+              a: np.ndarray, h: np.ndarray, product: Product) -> None:
     """One vanilla RNN step over n sequences, the first m going on from h_prev (m, H) and the rest
     from a zero state: xt (n, G) is the step's input part, a (n, H) scratch, h (n, H) where the
     states go. The step works in the contiguous scratch and copies its result once: numpy's
     elementwise passes are about twice as slow on h, a column slice of the layer's output."""
     if m:
-        np.matmul(h_prev, W_hh_T, out=a[:m])
+        product(h_prev, W_hh_T, out=a[:m])
         a[:m] += xt[:m]
     if m < len(a):
         a[m:] = xt[m:]  # h_{t-1} = 0
@@ -161,14 +172,14 @@ def _rnn_step(activation: str, W_hh_T: np.ndarray, xt: np.ndarray, h_prev: np.nd
 
 
 def _lstm_step(weights: CellWeights, xt: np.ndarray, h_prev: np.ndarray | None, m: int, g: np.ndarray,
-               cn: np.ndarray, tn: np.ndarray, h: np.ndarray) -> None:
+               cn: np.ndarray, tn: np.ndarray, h: np.ndarray, product: Product) -> None:
     """One LSTM step (see _rnn_step): g (n, G) the gates, cn (n, H) the cell state and tn (n, H)
     scratch, all views of _direction's buffers. The gates' affine map after tanh runs over the
     whole contiguous block with per-column vectors, not over the sigmoid gates' column slices:
     numpy walks those row by row (about 4x slower)."""
     H = weights.W_hh_T.shape[0]
     if m:
-        np.matmul(h_prev, weights.W_hh_T, out=g[:m])
+        product(h_prev, weights.W_hh_T, out=g[:m])
         g[:m] += xt[:m]
     g[m:] = xt[m:]
     np.tanh(g, out=g)
@@ -183,12 +194,12 @@ def _lstm_step(weights: CellWeights, xt: np.ndarray, h_prev: np.ndarray | None, 
 
 
 def _gru_step(W_hh_T: np.ndarray, b_h: np.ndarray, xt: np.ndarray, h_prev: np.ndarray | None, m: int,
-              g: np.ndarray, tn: np.ndarray, h: np.ndarray) -> None:
+              g: np.ndarray, tn: np.ndarray, h: np.ndarray, product: Product) -> None:
     """One GRU step (see _rnn_step): g (n, G) the gates and tn (n, H) scratch, views of
     _direction's buffers."""
     H = W_hh_T.shape[0]
     if m:
-        np.matmul(h_prev, W_hh_T, out=g[:m])
+        product(h_prev, W_hh_T, out=g[:m])
     g[m:] = 0.0
     g += b_h
     rz = g[:, :2 * H]  # r, z, n
@@ -205,18 +216,6 @@ def _gru_step(W_hh_T: np.ndarray, b_h: np.ndarray, xt: np.ndarray, h_prev: np.nd
     if m:
         np.multiply(z[:m], h_prev, out=h[:m])  # z * h_{t-1}; rows [m, n) stay 0
     h += tn
-
-
-def run_direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, activation: str,
-                  x: np.ndarray) -> np.ndarray:
-    """One layer, one direction over x (B, T, I) -> (B, T, H), from zero initial state; the
-    reverse direction reads x from t = T-1 down to 0 (every row as T long)."""
-    B, T, F = x.shape
-    out = np.zeros((T * B, w[f"{prefix}.weight_hh_l{layer}{direction}"].shape[1]), np.float32)
-    packed = np.ascontiguousarray(x.transpose(1, 0, 2), np.float32).reshape(T * B, F)
-    _direction(w, prefix, layer, direction, cell, activation, _input_part(w, prefix, layer, direction, cell, packed),
-               np.full(T, B), np.arange(T + 1) * B, out)
-    return out.reshape(T, B, -1).transpose(1, 0, 2)
 
 
 def _first_input(w: Weights, prefix: str, cell: str, ids: np.ndarray) -> np.ndarray:
@@ -264,32 +263,24 @@ class Packed:
 
 
 def _run_packed(w: Weights, prefix: str, config: ModelConfig, layers: int, x: np.ndarray | None, packed: Packed,
-                inverse: np.ndarray | None = None) -> np.ndarray:
+                inverse: np.ndarray | None = None, embedding: str = "word_emb", product: Product = np.matmul) -> np.ndarray:
     """Packed (N, I) -> (N, D*H) through `layers` recurrent layers. With `inverse` (N,), x holds
     the distinct inputs (P, I), packed row n reading x[inverse[n]], and the first layer's input
-    part is computed once per distinct input; x None: the inputs are the word embedding's rows
-    inverse, whose input part is read from a table (_input_table)."""
+    part is computed once per distinct input; x None: the inputs are the `embedding`'s rows
+    inverse, whose input part is read from a table (_input_table). `product` as in _direction."""
     for layer in range(layers):
         H = w[f"{prefix}.weight_hh_l{layer}"].shape[1]
         out = np.zeros((len(packed.rows), H * config.directions), np.float32)  # (N, D*H)
         for d, direction in enumerate(["", "_reverse"][:config.directions]):
             if x is None:
-                xw = _input_table(w, prefix, direction, config.cell)[inverse]  # (N, G)
+                xw = _input_table(w, prefix, direction, config.cell, embedding)[inverse]  # (N, G)
             else:
                 xw = _input_part(w, prefix, layer, direction, config.cell, np.ascontiguousarray(x, np.float32))
                 xw = xw if inverse is None or layer else xw[inverse]  # (N, G)
             _direction(w, prefix, layer, direction, config.cell, config.activation, xw, packed.counts, packed.starts,
-                       out[:, d * H:(d + 1) * H])
+                       out[:, d * H:(d + 1) * H], product=product)
         x = out
     return x
-
-
-def run_recurrent(w: Weights, prefix: str, config: ModelConfig, layers: int, x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """(B, T, I) -> (B, T, D*H), the numpy twin of `model.run_recurrent`; rows past a
-    sequence's length are zeros. Only the real steps are computed (packed)."""
-    B, T, _ = x.shape
-    packed = Packed(lengths, T)
-    return packed.pad(_run_packed(w, prefix, config, layers, x[packed.rows, packed.steps], packed), B, T)
 
 
 def final_states(out: np.ndarray, lengths: np.ndarray, hidden: int, bidirectional: bool) -> np.ndarray:
@@ -300,9 +291,13 @@ def final_states(out: np.ndarray, lengths: np.ndarray, hidden: int, bidirectiona
 
 
 def char_features(config: ModelConfig, w: Weights, chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The character network's features of U words: char ids (U, L), lengths (U,) -> (U, D*Hc)."""
-    ch = run_recurrent(w, "char_rnn", config, 1, w["char_emb.weight"][chars], lengths)  # (U, L, D*Hc)
-    return final_states(ch, lengths, config.char_hidden, config.bidirectional)
+    """The character network's features of U words: char ids (U, L), lengths (U,) -> (U, D*Hc).
+    A word's features depend on its characters alone, not on the other words computed with it
+    (input parts from a table, state products by _rows_apart): so the character cache, and
+    batches run in other processes, give the bytes of a run without them."""
+    packed = Packed(lengths, chars.shape[1])
+    ch = _run_packed(w, "char_rnn", config, 1, None, packed, chars[packed.rows, packed.steps], "char_emb", _rows_apart)
+    return final_states(packed.pad(ch, *chars.shape), lengths, config.char_hidden, config.bidirectional)  # (U, D*Hc)
 
 
 def _packed_states(config: ModelConfig, w: Weights, batch: Batch, char_cache: CharCache | None

@@ -88,3 +88,24 @@ def test_sentiment_output_is_the_same_with_and_without_the_cache():
         outputs.append("".join(sentiment_tsv(r.text, r.label, r.probs) for r in results))
     assert len(model.char_cache) > 0
     assert outputs[0] == outputs[1]
+
+
+def test_a_words_features_do_not_depend_on_the_words_computed_with_it():
+    """What makes the cache (and batches run in other processes) give the bytes of a run without
+    it: one matrix product over many words rounds a word's row by its company on some CPUs
+    (OpenBLAS's AVX-512 and Haswell kernels), so the character network multiplies row by row."""
+    from rnncli.model.forward import char_features
+    model = load_model(resolve_model("tagger-lstm", "tagger"), "tagger")
+    words = sorted({word for line in LINES for word in line.split()})
+    ids = [model.chars.ids(word) for word in words]
+    def features(chosen):  # the chosen words' features, computed in one call
+        chars = np.zeros((len(chosen), max(len(ids[i]) for i in chosen)), np.int64)
+        for row, i in enumerate(chosen):
+            chars[row, :len(ids[i])] = ids[i]
+        return char_features(model.config, model.weights, chars, np.array([len(ids[i]) for i in chosen]))
+    together = features(list(range(len(words))))
+    reversed_half = features(list(range(len(words)))[::-2])
+    for row, i in enumerate(range(len(words))[::-2]):
+        assert np.array_equal(reversed_half[row], together[i]), words[i]
+    for i in (0, 5, len(words) - 1):
+        assert np.array_equal(features([i])[0], together[i]), words[i]

@@ -6,7 +6,7 @@ import torch
 
 from rnncli.model.config import ModelConfig
 from rnncli.model.encoding import encode
-from rnncli.model.forward import tagger_forward
+from rnncli.model.forward import Packed, _run_packed, tagger_forward
 from rnncli.model.bundled import pretrained_dir
 from rnncli.model.model_file import load_model
 from rnncli.train.model import TaggerModel, batch_tensors, numpy_state
@@ -68,12 +68,17 @@ def test_bundled_models_match_torch(name):
     assert_same(tagger_forward(loaded.config, loaded.weights, batch), torch_probs(model, batch), batch.lengths)
 
 
+def run_recurrent(w, prefix: str, config: ModelConfig, layers: int, x: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """(B, T, I) -> (B, T, D*H) through the packed loop, the numpy twin of `model.run_recurrent`;
+    rows past a sequence's length are zeros."""
+    packed = Packed(lengths, x.shape[1])
+    return packed.pad(_run_packed(w, prefix, config, layers, x[packed.rows, packed.steps], packed), *x.shape[:2])
+
+
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_padding_and_batch_order_do_not_matter(cell):
     """Only each sequence's own steps are computed: garbage in the padding, and the other
     sequences of the batch in any order, leave its states unchanged; rows past its length are 0."""
-    from rnncli.model.forward import run_recurrent
-
     torch.manual_seed(0)
     config = ModelConfig(task="tagger", cell=cell, words=10, embedding_dim=6, char=False, hidden=5, layers=2,
                          heads={"upos": 3})
@@ -91,16 +96,15 @@ def test_padding_and_batch_order_do_not_matter(cell):
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
-def test_run_direction_reverse_reads_the_whole_row_backwards(cell):
-    from rnncli.model.forward import run_direction
-
+def test_the_reverse_direction_reads_each_row_backwards_from_its_own_end(cell):
     torch.manual_seed(0)
     config = ModelConfig(task="tagger", cell=cell, words=10, embedding_dim=6, char=False, hidden=5, layers=1,
                          heads={"upos": 3})
     w = numpy_state(TaggerModel(config))
-    w_reversed = {k.replace("_reverse", ""): v for k, v in w.items() if k.endswith("_reverse")}
+    w_reversed = dict(w, **{k.replace("_reverse", ""): v for k, v in w.items() if k.endswith("_reverse")})
     x = np.random.default_rng(1).standard_normal((2, 4, 6)).astype(np.float32)
-    backwards = run_direction(w, "rnn", 0, "_reverse", cell, "tanh", x)
-    forwards = run_direction(w_reversed, "rnn", 0, "", cell, "tanh", x[:, ::-1])
-    np.testing.assert_allclose(backwards, forwards[:, ::-1], atol=1e-6, rtol=0)
-    assert backwards.shape == (2, 4, 5)
+    lengths = np.array([4, 3])
+    backwards = run_recurrent(w, "rnn", config, 1, x, lengths)[..., 5:]  # (B, T, H): the reverse half
+    for b, n in enumerate(lengths):
+        forwards = run_recurrent(w_reversed, "rnn", config, 1, x[b:b + 1, :n][:, ::-1], lengths[b:b + 1])[0, :, :5]
+        np.testing.assert_allclose(backwards[b, :n], forwards[::-1], atol=1e-6, rtol=0)
