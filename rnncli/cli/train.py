@@ -15,7 +15,8 @@ from rnncli.cli.options import (DEFAULT_TOKENIZER, MAX_LR, MAX_SEED, MAX_SIZE, M
                                 Cell, DataTokenizer, Dtype, LabelNames, Pooling, TrainDevice, at_most_cores, finite,
                                 positive, require, split_label_names)
 from rnncli.data.locations import shell_word
-from rnncli.train.job import DEFAULTS  # (no torch)
+from rnncli.infer.tokenizer import CONTEXT, CORE
+from rnncli.train.job import DEFAULTS, MIN_PIECE  # (no torch)
 
 TAGGER, SENTIMENT, TOKENIZER, LM = DEFAULTS["tagger"], DEFAULTS["sentiment"], DEFAULTS["tokenizer"], DEFAULTS["lm"]
 
@@ -34,6 +35,9 @@ UpperHidden = Annotated[int, typer.Option(min=0, max=MAX_SIZE, metavar="N", help
     "One more recurrent layer of N per direction that reads only the characters where a token can end "
     "(about one in five in English; few in a script written without spaces, where the layers below decide), "
     "above --layers over every character; 0: none."))]
+PieceChars = Annotated[int, typer.Option(min=MIN_PIECE, max=1_000_000, metavar="N", help=(
+    "Training text is cut at whitespace into pieces of at most N characters, each read from a zero state "
+    f"(the bundled tokenizers read windows of up to {CORE + 2 * CONTEXT} characters)."))]
 EmbeddingDim = Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N", help="Word embedding size.")]
 Char = Annotated[bool, typer.Option("--char/--no-char", help="Character-level recurrent features per word.")]
 CharHidden = Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N",
@@ -215,7 +219,7 @@ def train_tokenizer(
     ctx: typer.Context, train: RawTrainData, dev: DevData, out: Out, test: TestData = None,
     cell: CellOption = "lstm", activation: ActivationOption = "tanh", layers: Layers = TOKENIZER["layers"],
     hidden: Hidden = TOKENIZER["hidden"], upper_hidden: UpperHidden = TOKENIZER["upper_hidden"],
-    embedding_dim: CharEmbeddingDim = TOKENIZER["embedding_dim"],
+    embedding_dim: CharEmbeddingDim = TOKENIZER["embedding_dim"], piece_chars: PieceChars = TOKENIZER["piece_chars"],
     bidirectional: Bidirectional = True, dropout: Dropout = TOKENIZER["dropout"],
     word_dropout: CharDropout = TOKENIZER["word_dropout"], epochs: Epochs = TOKENIZER["epochs"],
     min_steps: MinSteps = TOKENIZER["min_steps"],

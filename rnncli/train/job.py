@@ -12,6 +12,9 @@ from rnncli.model.config import ModelConfig
 from rnncli.errors import EXIT_USAGE, RnnCliError
 
 
+MIN_PIECE = 20  # characters: the shortest training piece a tokenizer may be given
+
+
 @dataclass(frozen=True)
 class TrainJob:
     """One training run: data, architecture, optimisation and run control."""
@@ -34,6 +37,8 @@ class TrainJob:
     word_dropout: float = 0.1
     pooling: str = "max"  # sentiment only
     upper_hidden: int = 0  # tokenizer only: a layer over the characters where a token can end (0: none)
+    piece_chars: int | None = None  # tokenizer only: training text is cut at whitespace into pieces of at most
+    # this many characters (each read from a zero state, as inference reads its windows); None for other tasks
     # optimisation
     epochs: int = 30
     min_steps: int = 0  # at least this many updates: epochs are raised to reach it (small data)
@@ -61,7 +66,7 @@ class TrainJob:
                     "bidirectional", "dropout", "word_dropout", "upper_hidden")
     # What a checkpoint must agree on to be resumed (and what a model file records as its options).
     OPTIMISATION = ("epochs", "min_steps", "batch_size", "lr", "min_lr_ratio", "weight_decay", "clip", "seed",
-                    "min_word_count", "dtype")
+                    "min_word_count", "dtype", "piece_chars")
 
     def __post_init__(self):
         """Types and ranges, so that a library caller gets a clear error, not one from torch."""
@@ -76,6 +81,12 @@ class TrainJob:
                 raise RnnCliError(f"{name} must be a whole number >= 0, not {value!r}", EXIT_USAGE)
         if self.upper_hidden and self.task not in ("", "tokenizer"):
             raise RnnCliError(f"upper_hidden is for tokenizers, not a {self.task} model", EXIT_USAGE)
+        if self.piece_chars is not None:
+            if self.task not in ("", "tokenizer"):
+                raise RnnCliError(f"piece_chars is for tokenizers, not a {self.task} model", EXIT_USAGE)
+            if isinstance(self.piece_chars, bool) or not isinstance(self.piece_chars, int) or self.piece_chars < MIN_PIECE:
+                raise RnnCliError(f"piece_chars must be a whole number >= {MIN_PIECE}, not {self.piece_chars!r}",
+                                  EXIT_USAGE)
         for name, low, high, low_open in (("lr", 0.0, 10.0, True), ("clip", 0.0, math.inf, True),
                                           ("dropout", 0.0, 0.99, False), ("word_dropout", 0.0, 0.99, False),
                                           ("min_lr_ratio", 0.0, 1.0, False), ("weight_decay", 0.0, 1.0, False)):
@@ -127,7 +138,7 @@ class TrainJob:
 
     def options(self) -> dict:
         """The optimisation and run-control options, as a model file records them."""
-        record = {name: getattr(self, name) for name in self.OPTIMISATION}
+        record = {name: getattr(self, name) for name in self.OPTIMISATION if getattr(self, name) is not None}
         return {**record, "max_time": self.max_time, "patience": self.patience, "threads": self.threads,
                 "device": self.device, "checkpoint": self.checkpoint, "resume": self.resume}
 
@@ -142,7 +153,7 @@ DEFAULTS: dict[str, dict] = {
     # characters in, a segmentation label per character out; min_word_count counts characters
     "tokenizer": {"layers": 2, "hidden": 64, "upper_hidden": 0, "embedding_dim": 32, "char": False, "char_hidden": 32, "dropout": 0.1,
                   "word_dropout": 0.02, "epochs": 10, "min_steps": 1000, "batch_size": 32, "lr": 3e-3,
-                  "min_word_count": 3},
+                  "min_word_count": 3, "piece_chars": 250},
     # a character language model: batch_size streams side by side; "words" are characters. lr 6e-3 over 3e-3:
     # 1.470 against 1.553 nats/char on tinyshakespeare's last 10% at --max-time 300 (README, "Language models")
     "lm": {"layers": 2, "hidden": 256, "embedding_dim": 64, "char": False, "bidirectional": False, "dropout": 0.1,

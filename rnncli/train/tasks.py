@@ -281,10 +281,7 @@ class CharSequence:
     paragraph: Paragraph | None = None  # dev and test: the whole gold paragraph, for scoring
 
 
-TRAIN_WINDOW = 250  # training text is cut at whitespace into pieces of at most this many characters
-
-
-def pieces(paragraph: Paragraph, size: int = TRAIN_WINDOW) -> list[CharSequence]:
+def pieces(paragraph: Paragraph, size: int) -> list[CharSequence]:
     """A paragraph as training items of at most `size` characters, cut after whitespace."""
     text, labels = paragraph.text, [MULTIWORD_LABELS[k] for k in paragraph.labels()]
     out, start = [], 0
@@ -314,7 +311,7 @@ class TokenizerTask(TaggerTask):
         paragraphs = [p for spec in job.train for p in read_paragraphs(spec)]
         self.multiword = has_multiword(paragraphs)
         self.expander = Expander.learn(paragraphs)
-        train = [item for p in paragraphs for item in pieces(p)]
+        train = [item for p in paragraphs for item in pieces(p, job.piece_chars)]
         return Splits(train, [item for spec in job.dev for item in whole(spec)], whole(job.test) if job.test else None)
 
     def vocabularies(self, train: list, job: TrainJob, warn: Warn) -> Vocabularies:

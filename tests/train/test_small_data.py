@@ -53,3 +53,24 @@ def test_a_tokenizer_that_ends_no_sentence_is_warned_about(tiny_tokenizer, tmp_p
     deaf = save_model(tmp_path / "deaf.safetensors", tensors, meta, dtype="float32")
     (warning,) = task.warnings(load_model(deaf), dev)
     assert "ends no sentence on dev" in warning and "--min-steps" in warning
+
+
+def test_piece_chars_cuts_the_training_text_and_is_only_for_tokenizers(tmp_path):
+    import pytest
+
+    from rnncli.errors import RnnCliError
+
+    def job(**values):
+        return TrainJob.for_task("tokenizer", train=TINY_TOKENIZER_DATA, dev=TINY_TOKENIZER_DATA,
+                                 out=tmp_path / "x.safetensors", **values)
+
+    default, short = (TokenizerTask().read(j, print).train for j in (job(), job(piece_chars=20)))
+    assert job().piece_chars == 250 and max(len(item.words) for item in short) <= 20
+    assert "".join(c for item in short for c in item.words) == "".join(c for item in default for c in item.words)
+    assert len(short) > len(default)
+    assert job(piece_chars=40).options()["piece_chars"] == 40
+    assert "piece_chars" not in tiny_tagger_job(tmp_path / "t.safetensors").options()
+    with pytest.raises(RnnCliError, match="piece_chars must be a whole number >= 20"):
+        job(piece_chars=19)
+    with pytest.raises(RnnCliError, match="piece_chars is for tokenizers"):
+        tiny_tagger_job(tmp_path / "t.safetensors", piece_chars=300)
