@@ -737,7 +737,8 @@ def test_cat_into_tag_gives_back_the_same_bytes(tiny_model, tmp_path):
     ("label\tsentence\n1\ta great film\n1\ta wonderful story\n", None, 0, "accuracy 100.00%"),
     ("label\tsentence\n0\ta boring film\n1\ta great film\n2\tok\n", None, 1,
      "the data has labels that tiny-sentiment does not know: 0, 1, 2; its labels are negative, positive; "
-     "name integer labels with --label-names"),
+     "name integer labels with --label-names, in the order 0,1,... (0 and 1 are read as negative and positive only "
+     "where they are the data's only labels)"),
     ("label\tsentence\nneg\ta boring film\npos\ta great film\n", None, 1,
      "the data has labels that tiny-sentiment does not know: neg, pos; its labels are negative, positive; "
      "relabel the data with the model's labels"),

@@ -13,6 +13,8 @@ from rnncli.cli.options import (AsJson, EvalTokenizer, LabelNames, Mismatches, M
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.model.config import DEFAULT_MODEL
 
+CONFUSIONS = 10  # listed by default
+
 SentimentData = Annotated[Path, typer.Option("--data", "-d", metavar="DATA", help=(
     "Gold label<TAB>text TSV file, or nltk:movie_reviews, nltk:movie_review_sentences, nltk:pros_cons, "
     "nltk:product_reviews or nltk:opinion_lexicon, each with an optional :train, :dev or :test."))]
@@ -23,7 +25,8 @@ RawData = Annotated[Path, typer.Option("--data", "-d", help="Gold CoNLL-U whose 
                                                             "# newpar) is cut and scored.")]
 ReportTagset = Annotated[Optional[Tagset], typer.Option("--tagset", "-t", show_default="upos if the data has it",
                                                         help="Tag set of the per-tag table.")]
-Confusions = Annotated[int, typer.Option(min=0, metavar="N", help="How many of the most frequent confusions to list.")]
+Confusions = Annotated[Optional[int], typer.Option(min=0, metavar="N", show_default=str(CONFUSIONS),
+                                                  help="How many of the most frequent confusions to list.")]
 Raw = Annotated[bool, typer.Option("--raw", help=(
     "Start from the raw text instead (rebuilt from the gold CoNLL-U's # text, SpaceAfter and # newpar): cut and "
     "tag it as `rnncli tag -I text` does, and score on characters as the CoNLL 2018 shared task does: Tokens, "
@@ -75,7 +78,7 @@ def eval_sentiment(data: SentimentData, model: ModelNames = [DEFAULT_MODEL], lab
 
 
 def eval_tagger(data: TaggedData, model: ModelNames = [DEFAULT_MODEL], tagset: ReportTagset = None,  # noqa: B006
-                confusions: Confusions = 10, raw: Raw = False, tokenizer: TokenizerOption = None,
+                confusions: Confusions = None, raw: Raw = False, tokenizer: TokenizerOption = None,
                 mismatches: Mismatches = None, as_json: AsJson = False, report_path: ReportFile = None) -> None:
     """UPOS and XPOS accuracy, per-tag precision/recall/F1, confusions.
 
@@ -96,13 +99,16 @@ def eval_tagger(data: TaggedData, model: ModelNames = [DEFAULT_MODEL], tagset: R
 
     if not raw and (tokenizer is not None or mismatches is not None):
         raise RnnCliError("--tokenizer and --mismatches are for raw text: add --raw", EXIT_USAGE)
+    if raw and (tagset is not None or confusions is not None):
+        raise RnnCliError("--tagset and --confusions are for the gold tokens' scores: leave out --raw (which scores "
+                          "UPOS and XPOS F1 from raw text, with no per-tag table)", EXIT_USAGE)
     check_report(report_path, data, model, "tagger", (tokenizer_name(tokenizer),) if raw else ())
     taggers = [open_model(m, "tagger") for m in model]
     if raw:
         eval_raw(data, taggers, tokenizer, mismatches, as_json, report_path)
         return
     sentences = read_tagged(data)
-    reports = [evaluate_tagger(t, sentences, confusions) for t in taggers]
+    reports = [evaluate_tagger(t, sentences, CONFUSIONS if confusions is None else confusions) for t in taggers]
     documents = [{"model": str(t.path), "data": str(data), **r.to_dict()} for t, r in zip(taggers, reports)]
     show_tagger([t.name for t in taggers], reports, documents, data, tagset.value if tagset else None, as_json,
                 report_path)

@@ -12,7 +12,7 @@ from typing import Callable
 from rnncli.data.common import Vocabularies, build_vocabularies, nltk_missing, read_lines, require_sentences
 from rnncli.errors import RnnCliError
 from rnncli.model import tagsets
-from rnncli.text.conllu import UPOS, XPOS, read_conllu
+from rnncli.text.conllu import UPOS, XPOS, Sentence, read_conllu
 
 
 UPOS_FROM_PTB = "ptb rules"  # how NLTK's corpora get their UPOS tags: from their PTB tags, by ptb_to_upos
@@ -25,6 +25,15 @@ class TaggedSentence:
     made: dict[str, str] = field(default_factory=dict)  # tag set -> how rnncli made tags the data lacks
 
 
+def require_upos(sentence: Sentence, path: str | Path) -> None:
+    """Training and scoring a tagger need every word's gold UPOS tag: the first word without one
+    is an error, at its line."""
+    row = next((r for r in sentence.word_rows if r[UPOS] in ("", "_")), None)
+    if row is not None:
+        raise RnnCliError(f"{path}:{sentence.row_line(row)}: a word without a UPOS tag ({row[1]!r}); training "
+                          "and scoring need gold tags in column 4")
+
+
 def read_tagged_conllu(path: str | Path, lines: list[str] | None = None) -> list[TaggedSentence]:
     """Words with their UPOS and XPOS tags; fails on the first malformed line, with file:line."""
     lines = read_lines(path) if lines is None else lines
@@ -34,10 +43,7 @@ def read_tagged_conllu(path: str | Path, lines: list[str] | None = None) -> list
         rows = sentence.word_rows
         if not rows:
             continue
-        for row in rows:
-            if row[UPOS] in ("", "_"):
-                raise RnnCliError(f"{path}:{sentence.line}: sentence has a word without a UPOS tag; "
-                                  "training and scoring need gold tags in column 4")
+        require_upos(sentence, path)
         sentences.append(TaggedSentence(
             [r[1] for r in rows], {"upos": [r[UPOS] for r in rows], "xpos": [r[XPOS] for r in rows]}))
     if not sentences:

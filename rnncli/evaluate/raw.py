@@ -225,6 +225,16 @@ def token_mismatches(gold: Segmentation, system: Segmentation) -> Counter:
     return found
 
 
+def _all_tagged(gold: Segmentation, name: str) -> None:
+    """A tag set is scored where gold has it: then every gold word must have its tag (a word
+    without one, `_`, would count as a tag no system gives)."""
+    untagged = next((w for w in gold.words if w.tags[name] == "_"), None)
+    if untagged is not None:
+        sentence = bisect.bisect_right([start for start, _ in gold.sentences], untagged.start) - 1
+        raise RnnCliError(f"{gold.places[sentence]}: a word without a{'n' * (name == 'xpos')} {name.upper()} tag "
+                          f"({untagged.form!r}), where other words have one; tag every word, or none")
+
+
 def score(gold: Segmentation, system: Segmentation, mismatches: int = 10) -> RawScores:
     """The scores of `system` against `gold`, with the `mismatches` most frequent tokenization
     mismatches. Both must hold the same characters (whitespace aside)."""
@@ -242,6 +252,7 @@ def score(gold: Segmentation, system: Segmentation, mismatches: int = 10) -> Raw
               "Words": Score(len(pairs), len(gold.words), len(system.words))}
     for name in TAG_COLUMNS:
         if any(w.tags[name] != "_" for w in system.words) and any(w.tags[name] != "_" for w in gold.words):
+            _all_tagged(gold, name)
             correct = sum(g.tags[name] == s.tags[name] for g, s in pairs)
             scores[name.upper()] = Score(correct, len(gold.words), len(system.words), len(pairs))
     gold_ends = {end for _, end in gold.sentences}

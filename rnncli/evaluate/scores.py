@@ -126,6 +126,8 @@ def evaluate_sentiment(model: ModelFile, examples: list) -> SentimentReport:
     if unknown:
         hint = ("name integer labels with --label-names, in the order 0,1,..."
                 if all(label.isdecimal() for label in unknown) else "relabel the data with the model's labels")
+        if {"0", "1"} & set(unknown):
+            hint += " (0 and 1 are read as negative and positive only where they are the data's only labels)"
         raise RnnCliError(f"the data has labels that {model.name} does not know: {', '.join(unknown)}; its labels are "
                           f"{', '.join(labels)}; {hint}")
     probs = Classifier(model).probabilities([e.words for e in examples])
@@ -146,9 +148,10 @@ def compare_sentiment(reports: list[SentimentReport]) -> dict[str, list[float]]:
     return rows
 
 
-def compare_raw(reports: list[RawScores]) -> dict[str, list[float]]:
-    """Rows of a side-by-side table: each metric's F1, one value per model."""
-    return {f"{name} F1": [r.scores[name].f1 if name in r.scores else 0.0 for r in reports]
+def compare_raw(reports: list[RawScores]) -> dict[str, list[float | None]]:
+    """Rows of a side-by-side table: each metric's F1, one value per model (None: not scored,
+    the model has no such tags)."""
+    return {f"{name} F1": [r.scores[name].f1 if name in r.scores else None for r in reports]
             for name in METRICS if any(name in r.scores for r in reports)}
 
 
@@ -157,12 +160,13 @@ def _name(reports: list[TaggerReport], tagset: str) -> str:
     return next((r.names[tagset] for r in reports if tagset in r.names), display(tagset))
 
 
-def compare_taggers(reports: list[TaggerReport], head: str) -> dict[str, list[float]]:
-    """Rows of a side-by-side table: accuracy per tag set, then each tag's F1 in `head`."""
-    rows = {f"{_name(reports, name)} accuracy": [r.tagsets[name].accuracy if name in r.tagsets else 0.0
+def compare_taggers(reports: list[TaggerReport], head: str) -> dict[str, list[float | None]]:
+    """Rows of a side-by-side table: accuracy per tag set, then each tag's F1 in `head`, one
+    value per model (None: not scored, the model has no such tags)."""
+    rows = {f"{_name(reports, name)} accuracy": [r.tagsets[name].accuracy if name in r.tagsets else None
                                                   for r in reports]
             for name in ("upos", "xpos") if any(name in r.tagsets for r in reports)}
     for tag in sorted({t for r in reports if head in r.tagsets for t in r.tagsets[head].per_tag}):
-        rows[f"{tag} F1"] = [r.tagsets[head].per_tag.get(tag, {}).get("f1", 0.0) if head in r.tagsets else 0.0
+        rows[f"{tag} F1"] = [r.tagsets[head].per_tag.get(tag, {}).get("f1", 0.0) if head in r.tagsets else None
                              for r in reports]
     return rows

@@ -25,6 +25,7 @@ from rnncli.model.model_file import ModelFile
 
 BEAM = 24  # partial words kept at each character
 MAX_WORD = 20  # characters: a longer word is not looked for
+MAX_EXPONENT = 1000  # bits: a perplexity per word of 2 ** bits_per_word past this is not given (a float ends near 2 ** 1024)
 
 
 def ends_word(ch: str) -> bool:
@@ -136,10 +137,14 @@ class LanguageModel:
         return nats / max(count, 1) / np.log(2), count
 
     def scores(self, text: str) -> dict:
-        """Bits per character and perplexity per (whitespace-separated) word of `text`."""
+        """Bits per character, and per (whitespace-separated) word with its perplexity, of `text`.
+        Per word: None for a text without words; the perplexity also None where it is beyond a
+        float (2 ** bits_per_word past 2 ** 1000: a long text without spaces)."""
         if len(text) < 2:
             raise RnnCliError("a text to score needs at least two characters", EXIT_USAGE)
         bits, count = self.bits_per_char(text)
-        words = max(len(text.split()), 1)
-        return {"bits_per_char": float(bits), "perplexity_per_word": float(2 ** (bits * len(text) / words)),
+        words = len(text.split())
+        per_word = float(bits) * len(text) / words if words else None
+        perplexity = 2.0 ** per_word if per_word is not None and per_word <= MAX_EXPONENT else None
+        return {"bits_per_char": float(bits), "bits_per_word": per_word, "perplexity_per_word": perplexity,
                 "characters": count, "words": words}

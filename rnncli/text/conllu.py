@@ -37,6 +37,10 @@ class Sentence:
     def word_rows(self) -> list[list[str]]:
         return [row for row in self.rows if _WORD_ID.match(row[ID])]
 
+    def row_line(self, row: list[str]) -> int:
+        """The line number of one of its rows (the comments come first), for messages."""
+        return self.line + len(self.comments) + next(i for i, r in enumerate(self.rows) if r is row)
+
     @property
     def words(self) -> list[str]:
         return [row[FORM] for row in self.word_rows]

@@ -479,9 +479,9 @@ def pasted_command(lines: list[str]) -> str:
 @pytest.mark.parametrize("model", BUNDLED_NAMES)
 def test_info_command_pastes_back_whole_at_any_width(columns, model):
     # absolute data paths (tagger-lstm-small's) are wider than the value column at 60: Rich folded them mid-word
-    lines = [line.rstrip() for line in runner.invoke(app, ["info", model],
-                                                      env={"COLUMNS": str(columns)}).stdout.splitlines()]
+    lines = runner.invoke(app, ["info", model], env={"COLUMNS": str(columns)}).stdout.splitlines()
     assert max(len(line) for line in lines) <= columns  # no line wrapped by the terminal or by Rich
+    assert all(line == line.rstrip() for line in lines)  # Rich's padding after a "\\" made a shell read "\\ "
     recorded = json.loads(run("info", model, "--json").stdout)["command"]
     assert shlex.split(pasted_command(lines)) == shlex.split(recorded)
 

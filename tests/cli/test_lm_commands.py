@@ -38,7 +38,21 @@ def test_eval_lm_reports_bits_per_char_and_word_perplexity(tiny_lm, tmp_path):
     out = run("eval", "lm", "--data", tmp_path / "t.txt", "-m", tiny_lm.out, "--json")
     scores = json.loads(out.output)[tiny_lm.out]
     assert scores["bits_per_char"] < 1.0 and scores["words"] == len(LM_TEXT[:500].split())
-    assert scores["perplexity_per_word"] == 2 ** (scores["bits_per_char"] * 500 / scores["words"])
+    assert scores["bits_per_word"] == scores["bits_per_char"] * 500 / scores["words"]
+    assert scores["perplexity_per_word"] == 2 ** scores["bits_per_word"]
+
+
+@pytest.mark.parametrize("text, shown", [("x" * 3000, "perplexity/word 2^"), (" \n\n  \n", "perplexity/word -")],
+                         ids=["a long text without spaces", "no words"])
+def test_eval_lm_json_stays_json_where_a_word_perplexity_is_beyond_a_float_or_has_no_words(tiny_lm, tmp_path, text,
+                                                                                           shown):
+    (tmp_path / "t.txt").write_text(text, encoding="utf-8")
+    out = run("eval", "lm", "--data", tmp_path / "t.txt", "-m", tiny_lm.out, "--json")
+    scores = json.loads(out.output, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))[tiny_lm.out]
+    assert out.exit_code == 0 and scores["perplexity_per_word"] is None and "Warning" not in out.output
+    assert (scores["bits_per_word"] is None) == (scores["words"] == 0)
+    table = run("eval", "lm", "--data", tmp_path / "t.txt", "-m", tiny_lm.out)
+    assert table.exit_code == 0 and shown in table.output
 
 
 def test_train_lm_writes_a_model_that_next_reads(tmp_path):

@@ -18,6 +18,7 @@ from rnncli.cli.app import app
 from rnncli.text.conllu import read_conllu
 from rnncli.data.common import read_conllu_file
 from rnncli.errors import RnnCliError
+from rnncli.model.model_file import read_tensors, save_model
 from rnncli.evaluate.raw import METRICS, score, segmentation
 from rnncli.text.segmentation import raw_text
 from rnncli.text.sentences import read_sentences
@@ -267,3 +268,44 @@ def test_eval_tokenizer_counts_one_in_the_singular(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"treebank tokenizer on {gold}: 1 sentence, 2 words\n")
     assert "tokenization mismatches: 1 gold token in 1 kind; the most frequent:" in result.stdout
+
+
+def upos_only(tagger: Path, out: Path) -> Path:
+    """The hand tagger without its XPOS head: a model with one tag set."""
+    meta, tensors = read_tensors(tagger)
+    config = dict(meta["config"], heads={"upos": meta["config"]["heads"]["upos"]})
+    tensors = {k: v for k, v in tensors.items() if not k.startswith("heads.xpos")}
+    return save_model(out, tensors, dict(meta, name="upos-only", config=config,
+                                         labels={"upos": meta["labels"]["upos"]}), dtype="float32")
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["gold tokens", "raw text"])
+def test_a_tag_set_a_model_lacks_is_not_scored_zero_beside_one_that_has_it(hand_tagger, tmp_path, raw):
+    """Side by side, the model without an XPOS head showed 0.00% and a difference of -100 points."""
+    one = upos_only(hand_tagger, tmp_path / "upos-only.safetensors")
+    args = ["--raw", "--tokenizer", "treebank"] if raw else []
+    result = run("eval", "tagger", *args, "-m", hand_tagger, "-m", one, "--data", GOLD, env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.stdout.splitlines() if ("XPOS F1" if raw else "PTB accuracy") in line)
+    cells = [cell.strip() for cell in row.split("│")]
+    assert cells[2:] == ["-", "-"] and cells[1].endswith("%") and "0.00%" not in row
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--tagset", "ptb"], "--tagset and --confusions are for the gold tokens' scores: leave out --raw"),
+    (["--confusions", "3"], "--tagset and --confusions are for the gold tokens' scores"),
+], ids=["tagset", "confusions"])
+def test_raw_refuses_the_options_of_gold_token_scores(hand_tagger, args, message):
+    result = run("eval", "tagger", "--raw", "-m", hand_tagger, "--data", GOLD, *args)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_a_gold_file_that_tags_some_words_and_not_others_is_an_error_at_the_word(hand_tagger, tmp_path):
+    """`_` was counted as a gold tag: UPOS 50% for a model that tagged both words right."""
+    gold = tmp_path / "g.conllu"
+    gold.write_text("# text = I study\n1\tI\t_\tPRON\tPRP\t_\t_\t_\t_\t_\n2\tstudy\t_\t_\tVBP\t_\t_\t_\t_\t_\n\n",
+                    encoding="utf-8")
+    raw = run("eval", "tagger", "--raw", "-m", hand_tagger, "--tokenizer", "treebank", "--data", gold)
+    assert raw.exit_code == 1 and f"{gold}:1: a word without a UPOS tag ('study'), where other words" in raw.stderr
+    tokens = run("eval", "tagger", "-m", hand_tagger, "--data", gold)
+    assert tokens.exit_code == 1 and f"{gold}:3: a word without a UPOS tag ('study')" in tokens.stderr

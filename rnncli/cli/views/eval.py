@@ -72,6 +72,8 @@ def show_raw(names: list[str | None], reports: list, documents: list[dict], data
     tokenizer alone (names == [None])."""
     from rnncli.evaluate.scores import compare_raw
 
+    if names[0] is not None and not any(tags in r.scores for r in reports for tags in ("UPOS", "XPOS")):
+        print_warning(f"{data}: no gold UPOS or XPOS tags (or no model gives them): only the tokenization is scored")
     if write_report(documents, data, as_json, report_path):
         console = stdout_console()
         if len(reports) == 1:
@@ -81,8 +83,9 @@ def show_raw(names: list[str | None], reports: list, documents: list[dict], data
             raw_mismatches(console, reports[0])
 
 
-def compare_table(console: Console, names: list[str], rows: dict[str, list[float]], data: str) -> None:
-    """Models side by side on the same data; the last column is the second model minus the first."""
+def compare_table(console: Console, names: list[str], rows: dict[str, list[float | None]], data: str) -> None:
+    """Models side by side on the same data; the last column is the second model minus the first.
+    A value None (a model without such tags) shows as -, and leaves no difference."""
     from rich.table import Table
 
     console.print(f"{len(names)} models on {printable(data)}")
@@ -92,9 +95,11 @@ def compare_table(console: Console, names: list[str], rows: dict[str, list[float
         table.add_column(name, justify="right")
     table.add_column(f"{names[1]} - {names[0]}", justify="right")
     for label, values in rows.items():
-        best = max(values)
-        cells = [Text(f"{v:.2%}", style="bold" if v == best and len(set(values)) > 1 else "") for v in values]
-        table.add_row(label, *cells, f"{(values[1] - values[0]) * 100:+.2f}")
+        scored = [v for v in values if v is not None]
+        best = max(scored)
+        cells = [Text("-") if v is None else Text(f"{v:.2%}", style="bold" if v == best and len(set(scored)) > 1 else "")
+                 for v in values]
+        table.add_row(label, *cells, "-" if None in values[:2] else f"{(values[1] - values[0]) * 100:+.2f}")
     console.print(table)
 
 

@@ -53,13 +53,20 @@ def stream(characters) -> None:
 
 
 def show_eval(scores: dict[str, dict], as_json: bool) -> None:
-    """`scores`: model name -> {"bits_per_char", "perplexity_per_word", "characters", "words"}."""
+    """`scores`: model name -> LanguageModel.scores' fields (per word: None where there is none)."""
     if as_json:
         sys.stdout.write(json.dumps(scores, indent=2) + "\n")
         return
     for name, s in scores.items():
-        sys.stdout.write(f"{name}\tbits/char {s['bits_per_char']:.3f}\tperplexity/word {s['perplexity_per_word']:.1f}"
+        sys.stdout.write(f"{name}\tbits/char {s['bits_per_char']:.3f}\tperplexity/word {_perplexity(s)}"
                          f"\t({_count(s['characters'], 'character')} scored, {_count(s['words'], 'word')})\n")
+
+
+def _perplexity(scores: dict) -> str:
+    """The perplexity per word, 2^N where it is beyond a float, - for a text without words."""
+    if scores["perplexity_per_word"] is not None:
+        return f"{scores['perplexity_per_word']:.1f}"
+    return "-" if scores["bits_per_word"] is None else f"2^{scores['bits_per_word']:.0f}"
 
 
 def _count(n: int, noun: str) -> str:

@@ -198,13 +198,21 @@ def model_info(console: Console, m: dict) -> None:
         for key, value in part:
             shown = "\n".join(map(printable, command)) if key == "trained with" and not below else printable(value)
             grid.add_row(key, Text(shown))
-        console.print(grid)
+        _print_unpadded(console, grid)
         if first and below:
             console.print(Text("\n".join(map(printable, command))), soft_wrap=True)  # a word wider still: unfolded
     history = training.get("history") or []
     if history:
         console.print()
         history_table(console, history, m["best_epoch"], names)
+
+
+def _print_unpadded(console: Console, table) -> None:
+    """A table without the spaces Rich pads its lines with: a line of the training command must
+    end in its backslash to paste back into a shell."""
+    with console.capture() as captured:
+        console.print(table)
+    console.file.write("\n".join(line.rstrip() for line in captured.get().split("\n")))
 
 
 def history_table(console: Console, history: list[dict], best_epoch, names: dict[str, str]) -> None:
@@ -224,7 +232,7 @@ def history_table(console: Console, history: list[dict], best_epoch, names: dict
         table.add_row(f"{_words(e.get('epoch'))}{mark}{steps}", f"{e.get('loss', 0):.4f}",
                       *(_dev_score(k, e[k]) if k in e else "-" for k in heads), f"{e.get('lr', 0):.2e}",
                       f"{e.get('elapsed_s', 0):,.0f} s")
-    console.print(table)
+    _print_unpadded(console, table)
 
 
 def _dev_score(key: str, value: float) -> str:
