@@ -33,7 +33,7 @@ MAX_HEADER = 100_000_000  # bytes of a safetensors header read to tell what a fi
 OWN_KINDS = {"--report": "a JSON report", "--plot": "an image", "--metrics-log": "a metrics log (JSON lines)"}
 IMAGE_STARTS = (b"\x89PNG", b"%PDF", b"%!PS", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # PNG PDF PS/EPS JPEG TIFF
 MAX_REPORT_BYTES = 100_000_000  # a longer file is no report of ours
-OTHER_IMAGES = (".gif", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".eps", ".ps", ".ico")  # --plot: not drawn
+PLOT_SUFFIXES = ("", ".png", ".svg", ".pdf")  # what --plot draws, by the file's extension (none: PNG)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -147,11 +147,11 @@ def check_outputs(outputs: list[Named], inputs: list[Named], kind: bool = True) 
                 raise RnnCliError(f"{option} {path} is the same file as {other_option} {other}; "
                                   "choose another output path (rnncli never overwrites its inputs)")
         _check_one(option, path)
-        if option == "--plot" and path.suffix.lower() in OTHER_IMAGES:
-            raise RnnCliError(f"--plot {path}: rnncli draws PNG, SVG or PDF (by the extension), not "
-                              f"{path.suffix[1:].upper()}; name the file .png, .svg or .pdf")
         if kind:
             _check_replaceable(option, path)
+        if option == "--plot" and path.suffix.lower() not in PLOT_SUFFIXES:
+            raise RnnCliError(f"--plot {path}: rnncli draws PNG, SVG or PDF by the file's extension, and knows no "
+                              f"{path.suffix}; name the file .png, .svg or .pdf")
 
 
 def _temp_stem(path: Path) -> str:

@@ -15,14 +15,13 @@ from rnncli.model.config import DEFAULT_MODEL
 
 CONFUSIONS = 10  # listed by default
 
-SentimentData = Annotated[Path, typer.Option("--data", "-d", metavar="DATA", help=(
+SentimentData = Annotated[Path, typer.Option("--data", "-d", readable=False, metavar="DATA", help=(
     "Gold label<TAB>text TSV file, or nltk:movie_reviews, nltk:movie_review_sentences, nltk:pros_cons, "
     "nltk:product_reviews or nltk:opinion_lexicon, each with an optional :train, :dev or :test."))]
-TaggedData = Annotated[Path, typer.Option("--data", "-d", metavar="DATA", help="Gold tagged data (CoNLL-U, "
-                                                                             "token<TAB>tag, word/TAG or nltk:NAME); "
-                                                                             "its tokenization is used unless --raw.")]
-RawData = Annotated[Path, typer.Option("--data", "-d", help="Gold CoNLL-U whose raw text (# text, SpaceAfter, "
-                                                            "# newpar) is cut and scored.")]
+TaggedData = Annotated[Path, typer.Option("--data", "-d", readable=False, metavar="DATA", help=(
+    "Gold tagged data (CoNLL-U, token<TAB>tag, word/TAG or nltk:NAME); its tokenization is used unless --raw."))]
+RawData = Annotated[Path, typer.Option("--data", "-d", readable=False, help=(
+    "Gold CoNLL-U whose raw text (# text, SpaceAfter, # newpar) is cut and scored."))]
 ReportTagset = Annotated[Optional[Tagset], typer.Option("--tagset", "-t", show_default="upos if the data has it",
                                                         help="Tag set of the per-tag table.")]
 Confusions = Annotated[Optional[int], typer.Option(min=0, metavar="N", show_default=str(CONFUSIONS),

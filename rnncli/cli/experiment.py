@@ -22,8 +22,8 @@ MemorySteps = Annotated[int, typer.Option(min=1, max=100_000, metavar="N",
 MemoryHidden = Annotated[int, typer.Option(min=1, max=1024, metavar="N", help="State size of every cell.")]
 FirstSeed = Annotated[int, typer.Option(min=0, max=MAX_SEED, metavar="N", help="First random seed.")]
 Seeds = Annotated[int, typer.Option(min=1, max=100, metavar="N", help="Seeds to average over (seed, seed+1, ...).")]
-MemoryPlot = Annotated[Optional[Path], typer.Option(metavar="FILE", help="Also draw accuracy against distance to "
-                                                                         f"this file ({PLOT_FILE}).")]
+MemoryPlot = Annotated[Optional[Path], typer.Option(readable=False, metavar="FILE", help=(
+    f"Also draw accuracy against distance to this file ({PLOT_FILE})."))]
 Depths = Annotated[str, typer.Option(metavar="N,N,...", help="Numbers of stacked RNN layers, comma-separated.")]
 BitTask = Annotated[str, typer.Option(help="parity: of all bits; xor: of the first and last bit.")]
 Bits = Annotated[int, typer.Option(min=2, max=64, metavar="N", help="Bits per sequence.")]
@@ -91,7 +91,7 @@ ClueDistances = Annotated[str, typer.Option("--distances", metavar="N,N,...", he
     "Words of other text between the clue's sentence and the one that needs it, comma-separated."))]
 Fillers = Annotated[int, typer.Option(min=2, max=1000, metavar="N", help=(
     "Runs of other text per distance and seed, each put after every country."))]
-FillerFile = Annotated[Optional[Path], typer.Option("--filler", metavar="FILE", help=(
+FillerFile = Annotated[Optional[Path], typer.Option("--filler", readable=False, metavar="FILE", help=(
     "Other text to draw from (UTF-8, or CoNLL-U): by default public-domain speeches that ship with rnncli."))]
 
 

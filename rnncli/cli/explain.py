@@ -19,7 +19,7 @@ Models = Annotated[list[str], typer.Option("--model", "-m", metavar="MODEL", sho
                                            help="Model to explain (name or file); repeat to compare.")]
 Saliency = Annotated[bool, typer.Option(help="Add gradient x input per token: which words drove the prediction.")]
 Corpus = Annotated[Optional[Path], typer.Option(
-    "--input", "-i", metavar="FILE", help="Statistics over many sentences of this file (CoNLL-U, "
+    "--input", "-i", readable=False, metavar="FILE", help="Statistics over many sentences of this file (CoNLL-U, "
                                           "label<TAB>text TSV, or one sentence per line) instead of one text.")]
 MaxSentences = Annotated[int, typer.Option(min=1, max=100_000, metavar="N",
                                            help="With --input: the first N sentences.")]
@@ -38,8 +38,8 @@ ForgetBias = Annotated[float, typer.Option(min=-MAX_FORGET_BIAS, max=MAX_FORGET_
 Clip = Annotated[Optional[float], typer.Option(callback=positive, metavar="NORM", help=(
     "Synthetic: show gradient-norm clipping at this threshold (above 0)."))]
 Format = Annotated[ExplainFormat, typer.Option("--format", "-f", help="auto: a table on a terminal, tsv otherwise.")]
-Plot = Annotated[Optional[Path], typer.Option(metavar="FILE", help="Also draw norm against distance (log scale) to "
-                                                                   f"this file ({PLOT_FILE}).")]
+Plot = Annotated[Optional[Path], typer.Option(readable=False, metavar="FILE", help=(
+    f"Also draw norm against distance (log scale) to this file ({PLOT_FILE})."))]
 
 
 def explain_gradients(

@@ -148,7 +148,7 @@ def generate(
     stream(lm.generate(prime, length, temperature, top_k, seed))
 
 
-def eval_lm(data: Annotated[Path, typer.Option("--data", "-d", metavar="TEXT", help=(
+def eval_lm(data: Annotated[Path, typer.Option("--data", "-d", readable=False, metavar="TEXT", help=(
         "Running text: a UTF-8 file, a CoNLL-U file's raw text, or FILE@A-B for a fraction of one."))],
             model: ModelNames = [DEFAULT_MODEL], as_json: AsJson = False) -> None:  # noqa: B006
     """Bits per character and perplexity per word on running text.

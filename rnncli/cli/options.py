@@ -62,7 +62,7 @@ def from_argv(param: typer.CallbackParam, value: Optional[str]) -> Optional[str]
 
 TextArgs = Annotated[Optional[list[str]], typer.Argument(show_default=False, metavar="[TEXT]...",
                                                          help="Text; `-` or nothing reads stdin when it is piped.")]
-InputFile = Annotated[Optional[Path], typer.Option("--input", "-i", metavar="FILE",
+InputFile = Annotated[Optional[Path], typer.Option("--input", "-i", readable=False, metavar="FILE",
                                                    help="Read text from this file (`-`: stdin).")]
 ModelName = Annotated[str, typer.Option("--model", "-m", metavar="MODEL",
                                         help="A bundled model (lstm, rnn, lstm-small, and rnn-small for tagging; "
@@ -87,7 +87,7 @@ Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", parser=jobs_value, 
     "Worker processes for file and piped input, at most one per CPU (0: one per CPU; auto: one per CPU left idle "
     "while the input is read, up to 4, once it fills a second batch); text typed at a terminal is answered by one."))]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the full report or description as JSON.")]
-ReportFile = Annotated[Optional[Path], typer.Option("--report", metavar="FILE",
+ReportFile = Annotated[Optional[Path], typer.Option("--report", readable=False, metavar="FILE",
                                                     help="Also write the full report to this JSON file.")]
 TOKENIZERS = ("rnn (the bundled character-level recurrent tokenizer, a vanilla RNN), lstm (its LSTM twin: as "
               "accurate, half as fast), rnn-small (a smaller vanilla RNN: faster, less accurate), "

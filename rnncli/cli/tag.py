@@ -31,9 +31,10 @@ def tag(text: TextArgs = None, input_path: InputFile = None, input_format: TagIn
     """Part-of-speech tags, with each token's probability.
 
     Input (-I): text is running text, split into sentences and tokenized. From a pipe,
-    a sentence is tagged once the next one has begun, so the last one waits for a blank
-    line or the end of the input (at a terminal, each line is tagged as you type it; use
-    -I lines for line-by-line answers from a pipe, e.g. after tail -f). lines: one
+    a sentence is tagged once up to 650 characters after it have arrived (then nothing
+    more can move its end), or at a blank line or the end of the input (at a terminal,
+    each line is tagged as you type it; use -I lines for line-by-line answers from a
+    pipe, e.g. after tail -f). lines: one
     sentence per line. tokens: one sentence per line, tokens separated by whitespace and
     kept as they are. conllu: CoNLL-U, every column and comment kept. With lines and
     tokens, each input line gives one record, a blank line an empty one, so that the

@@ -21,12 +21,12 @@ from rnncli.train.job import DEFAULTS, MIN_PIECE  # (no torch)
 TAGGER, SENTIMENT, TOKENIZER, LM = DEFAULTS["tagger"], DEFAULTS["sentiment"], DEFAULTS["tokenizer"], DEFAULTS["lm"]
 
 # options of every task
-Out = Annotated[Path, typer.Option("--out", "-o", metavar="FILE",
+Out = Annotated[Path, typer.Option("--out", "-o", readable=False, metavar="FILE",
                                    help="Model file to write (.safetensors); its checkpoint is FILE.ckpt.")]
-DevData = Annotated[list[Path], typer.Option(metavar="DATA", help=(
+DevData = Annotated[list[Path], typer.Option(readable=False, metavar="DATA", help=(
     "Dev data, same formats: picks the best epoch; repeat to join (e.g. one set per domain)."))]
-TestData = Annotated[Optional[Path], typer.Option(metavar="DATA", help="Test data, same formats: scored once at the "
-                                                                     "end, never used for choices.")]
+TestData = Annotated[Optional[Path], typer.Option(readable=False, metavar="DATA", help=(
+    "Test data, same formats: scored once at the end, never used for choices."))]
 CellOption = Annotated[Cell, typer.Option(help="Recurrent cell.")]
 ActivationOption = Annotated[Activation, typer.Option(help="Nonlinearity of the vanilla rnn cell.")]
 Layers = Annotated[int, typer.Option(min=1, max=8, metavar="N", help="Recurrent layers.")]
@@ -74,22 +74,22 @@ Threads = Annotated[int, typer.Option(min=1, max=MAX_THREADS, metavar="N", help=
     "on 2 cores, but the weights then depend on the thread count."))]
 Device = Annotated[TrainDevice, typer.Option(help="Where to train: auto is a CUDA GPU when torch sees one, "
                                                  "else the CPU.")]
-Resume = Annotated[Optional[Path], typer.Option("--resume", metavar="CKPT", help="Continue an interrupted run from "
-                                                "its checkpoint (the --out file's name + .ckpt).")]
-MetricsLog = Annotated[Optional[Path], typer.Option("--metrics-log", metavar="FILE",
+Resume = Annotated[Optional[Path], typer.Option("--resume", readable=False, metavar="CKPT", help=(
+    "Continue an interrupted run from its checkpoint (the --out file's name + .ckpt)."))]
+MetricsLog = Annotated[Optional[Path], typer.Option("--metrics-log", readable=False, metavar="FILE",
                                                     help="Append one JSON line per epoch to this file.")]
-Plot = Annotated[Optional[Path], typer.Option("--plot", metavar="FILE", help="Draw learning curves (training loss, "
-                                              f"and the dev scores by epoch) to this file ({PLOT_FILE}).")]
+Plot = Annotated[Optional[Path], typer.Option("--plot", readable=False, metavar="FILE", help=(
+    f"Draw learning curves (training loss, and the dev scores by epoch) to this file ({PLOT_FILE})."))]
 
 
 # options of one task
-TaggedTrainData = Annotated[Path, typer.Option(metavar="DATA", help=(
+TaggedTrainData = Annotated[Path, typer.Option(readable=False, metavar="DATA", help=(
     "Training data: CoNLL-U (UPOS and XPOS), token<TAB>tag lines, word/TAG lines, or nltk:treebank or "
     "nltk:conll2000[:FILE]."))]
-LabelledTrainData = Annotated[list[Path], typer.Option(metavar="DATA", help=(
+LabelledTrainData = Annotated[list[Path], typer.Option(readable=False, metavar="DATA", help=(
     "Training data: label<TAB>text TSV, or nltk:movie_reviews, nltk:movie_review_sentences, nltk:pros_cons, "
     "nltk:product_reviews or nltk:opinion_lexicon, each with an optional :train, :dev or :test; repeat to join."))]
-RawTrainData = Annotated[list[Path], typer.Option(metavar="DATA", help=(
+RawTrainData = Annotated[list[Path], typer.Option(readable=False, metavar="DATA", help=(
     "Training data: CoNLL-U whose # text, SpaceAfter=No and # newpar spell out the raw text; repeat to join."))]
 EmbeddingsFrom = Annotated[list[str], typer.Option(metavar="TEXT", help=(
     "Pretrain word vectors (PPMI + SVD) on unlabelled text: a text file, or nltk:movie_reviews with NLTK_DATA "
@@ -98,7 +98,7 @@ PoolingOption = Annotated[Pooling, typer.Option(help="How the states over time b
 CharEmbeddingDim = Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N", help="Character embedding size.")]
 CharDropout = Annotated[float, typer.Option("--char-dropout", min=0.0, max=0.9, callback=finite, metavar="P",
                                             help="Probability of replacing a character by <unk> in training.")]
-TextTrainData = Annotated[list[Path], typer.Option(metavar="TEXT", help=(
+TextTrainData = Annotated[list[Path], typer.Option(readable=False, metavar="TEXT", help=(
     "Training text: UTF-8 files of running text, or FILE@A-B for the fraction A to B of one (input.txt@0-0.9); "
     "repeat to join."))]
 Streams = Annotated[int, typer.Option("--batch-size", min=1, max=65536, metavar="N",

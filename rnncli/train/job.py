@@ -113,13 +113,16 @@ class TrainJob:
 
     @classmethod
     def for_task(cls, task: str, **values) -> "TrainJob":
-        """A job with `task`'s defaults, overridden by `values` (unknown names are an error)."""
+        """A job with `task`'s defaults, overridden by `values` (unknown names are an error);
+        `epochs` given without `min_steps` runs that many epochs (no minimum of updates)."""
         if task not in DEFAULTS:
             raise RnnCliError(f"unknown task {task!r}; use {', '.join(DEFAULTS)}", EXIT_USAGE)
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise TypeError(f"unknown training options: {', '.join(unknown)}")
+        if "epochs" in values and "min_steps" not in values:
+            values["min_steps"] = 0  # epochs=N alone means N epochs, as --epochs N does
         values = {**DEFAULTS[task], **values, "task": task}
         for name in ("train", "dev"):
             given = values[name]

@@ -660,3 +660,15 @@ def test_a_whole_number_beyond_a_floats_range_in_the_metadata_is_damage(tiny_tok
         result = runner.invoke(app, args)
         assert result.exit_code == 1 and result.stderr.startswith(f"rnncli: error: {path}: damaged model file (")
         assert "internal error" not in result.output and result.stderr.count("\n") == 1, result.output
+
+
+def test_the_help_says_how_long_a_piped_sentence_waits_as_the_tokenizer_decides():
+    """It said a sentence is tagged once the next one has begun: it waits for the text after it
+    to fill the tokenizer's window (CONTEXT) past its block (CORE), as the README says."""
+    from rnncli.infer.tokenizer import CONTEXT, CORE
+
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert f"tagged once up to {CORE + CONTEXT} characters after it have arrived" in readme
+    for command in ("tag", "sentiment"):
+        shown = " ".join(runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"}).stdout.split())
+        assert f"once up to {CORE + CONTEXT} characters after it have arrived" in shown, command

@@ -198,11 +198,13 @@ def test_a_report_plot_or_log_replaces_only_its_own_kind(data, tiny_model):
     assert not _holds_own_kind("--report", data / "old")
 
 
-def test_a_plot_named_as_another_image_format_is_refused(data, tiny_model):
-    """--plot curves.gif wrote a PNG under a .gif name."""
-    result = run("explain-gradients", "--task", "tagger", "-m", tiny_model, "a b", "--plot", data / "curves.gif")
-    assert result.exit_code == 1 and "rnncli draws PNG, SVG or PDF (by the extension), not GIF" in result.stderr
-    assert not (data / "curves.gif").exists()
+@pytest.mark.parametrize("name", ["curves.gif", "curves.txt", "curves.JPG"])
+def test_a_plot_named_as_another_kind_of_file_is_refused(data, tiny_model, name):
+    """--plot curves.gif (and curves.txt) wrote a PNG under that name."""
+    result = run("explain-gradients", "--task", "tagger", "-m", tiny_model, "a b", "--plot", data / name)
+    suffix = name[name.index("."):]
+    assert result.exit_code == 1 and f"draws PNG, SVG or PDF by the file's extension, and knows no {suffix};" in result.stderr
+    assert not (data / name).exists()
 
 
 def test_info_gives_a_language_models_work_per_character(tiny_lm):
@@ -667,3 +669,19 @@ def test_explain_gradients_corpus_input_is_checked(tmp_path, tiny_model):
         result = run("explain-gradients", "--task", "tagger", "-m", tiny_model, "--input", path)
         assert result.exit_code == 1 and result.stderr.startswith("rnncli: error: ") and message in result.stderr
     assert binary.read_bytes() == b"\x7fELF\x00\x01" * 100
+
+
+def test_an_unreadable_file_is_ours_to_report_with_exit_1_not_a_usage_error():
+    """Typer's paths are checked for reading at parse time by default: an unreadable --data was
+    `Invalid value ... is not readable` with exit 2, where rnncli's readers say
+    `FILE: cannot read it (Permission denied)` with exit 1 (a bad input file, as the README's
+    exit codes say). Root reads anything, so the parameters are checked, not a file."""
+    import typer.main
+
+    def commands(group):
+        for name, command in group.commands.items():
+            yield from commands(command) if hasattr(command, "commands") else [(name, command)]
+
+    paths = [(name, p) for name, command in commands(typer.main.get_command(app)) for p in command.params
+             if hasattr(p.type, "readable")]
+    assert len(paths) > 20 and [(name, p.name) for name, p in paths if p.type.readable] == []

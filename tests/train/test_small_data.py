@@ -74,3 +74,13 @@ def test_piece_chars_cuts_the_training_text_and_is_only_for_tokenizers(tmp_path)
         job(piece_chars=19)
     with pytest.raises(RnnCliError, match="piece_chars is for tokenizers"):
         tiny_tagger_job(tmp_path / "t.safetensors", piece_chars=300)
+
+
+def test_epochs_given_to_the_library_alone_mean_that_many_epochs(tmp_path):
+    """TrainJob.for_task(epochs=1) kept the tagger's 1000-step minimum and ran 8 epochs; the CLI's
+    --epochs alone already meant that many."""
+    job = TrainJob.for_task("tagger", train=TINY_TRAIN, dev=TINY_TRAIN, out=tmp_path / "m.safetensors", epochs=1)
+    assert job.min_steps == 0
+    assert TrainJob.for_task("tagger", train=TINY_TRAIN, dev=TINY_TRAIN, out=tmp_path / "m.safetensors").min_steps == 1000
+    assert TrainJob.for_task("tagger", train=TINY_TRAIN, dev=TINY_TRAIN, out=tmp_path / "m.safetensors", epochs=1,
+                             min_steps=50).min_steps == 50

@@ -10,6 +10,8 @@ from rnncli.cli.views.formats import split_scores, write_json
 from rnncli.model.tagsets import display, head_names
 from rnncli.text.hygiene import printable
 
+NO_COMMAND = "(none recorded: trained through the Python API, rnncli.train.train; the options below)"
+
 
 def show_models(described: list[dict], as_json: bool) -> None:
     """The descriptions (model.bundled.describe) of several models: a table, or JSON."""
@@ -184,12 +186,12 @@ def model_info(console: Console, m: dict) -> None:
                for k, v in training.items() if k not in ("options", "history", "parameters", "sentence_bias_dev")),
              ("best epoch", _words(m["best_epoch"])), ("wall time", f"{_words(m['wall_time_s'])} s")]
     key_width = max(len(k) for k, _ in rows)
-    command = shell_lines(m["command"] or "?", console.width - key_width - 2)
+    command = shell_lines(m["command"] or NO_COMMAND, console.width - key_width - 2)
     # A line wider than the value column would be folded by Rich, mid-word or before its " \\", and
     # would no longer paste back: then the command goes under its label, at the console's width.
     below = max(map(len, command)) > console.width - key_width - 2
     if below:
-        command = shell_lines(m["command"] or "?", console.width)
+        command = shell_lines(m["command"] or NO_COMMAND, console.width)
     split = rows.index(("trained with", "")) + 1
     for first, part in ((True, rows[:split]), (False, rows[split:])):
         grid = Table.grid(padding=(0, 2))
