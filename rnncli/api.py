@@ -26,7 +26,7 @@ from rnncli import __all__  # noqa: F401  the public names, listed once (rnncli/
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.infer import lm, sampling
 from rnncli.infer.blas import one_blas_thread
-from rnncli.infer.sentiment import Classifier, SentimentResult, classify_lines
+from rnncli.infer.sentiment import SentimentResult, classify_lines
 from rnncli.infer.tagger import TagResult, tag_lines
 from rnncli.model.config import DEFAULT_MODEL, DEFAULT_TOKENIZER
 from rnncli.infer.tokenizer import open_tokenizer, tokenizer_for
@@ -152,7 +152,9 @@ class Sentiment:
         self.labels = self.model.labels["label"]
 
     def predict(self, texts: str | Iterable[str]) -> list[SentimentResult]:
-        """One result (text, probs, label) per text; a text is read whole, however long."""
+        """One result (text, probs, label) per text; a text is read whole, however long. A text
+        without words (empty, blank, or nothing left once control characters are dropped) gets
+        no answer, as the CLI's blank record: probs {} and label None."""
         texts = [texts] if isinstance(texts, str) else _items(texts, "predict() takes a str or a list of them")
         wrong = [type(t).__name__ for t in texts if not isinstance(t, str)]
         if wrong:
@@ -164,16 +166,9 @@ class Sentiment:
         found = [next(results) if line else None for line in lines]
         found = [replace(result, text=" ".join(clean(line).split()), cut=0) if result and result.cut else result
                  for line, result in zip(lines, found)]  # the caller holds the text whole: so does its result
-        wordless = [result is None or not result.probs for result in found]
-        empty = self._empty() if any(wordless) else None  # one answer for them all, computed once
-        return [replace(result, line=number) if not none else replace(empty, probs=dict(empty.probs), line=number)
-                for number, (result, none) in enumerate(zip(found, wordless), start=1)]  # line: its place
-
-    def _empty(self) -> SentimentResult:
-        """A text without words (empty, blank, or nothing left once control characters are
-        dropped) gets the model's answer for an unknown word."""
-        probs = Classifier(self.model).probabilities([[]])[0]
-        return SentimentResult("", {label: float(p) for label, p in zip(self.labels, probs)})
+        return [replace(result, line=number) if result is not None and result.probs else
+                SentimentResult("", {}, line=number)
+                for number, result in enumerate(found, start=1)]  # line: its place in the list
 
 
 class LanguageModel:
