@@ -3,6 +3,7 @@ sentences of a file (--input), or with random weights (--synthetic)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -13,7 +14,8 @@ from rnncli.cli.options import (MAX_FORGET_BIAS, MAX_RADIUS, MAX_SEED, PLOT_FILE
 from rnncli.errors import EXIT_USAGE, RnnCliError
 
 ExplainedText = Annotated[Optional[list[str]], typer.Argument(
-    show_default="a long-dependency sentence", metavar="[TEXT]...", help="Text to explain.")]
+    show_default="a long-dependency sentence", metavar="[TEXT]...",
+    help="Text to explain; `-` or nothing reads stdin when it is piped (an empty pipe: the default sentence).")]
 Task = Annotated[ExplainTask, typer.Option(help="sentiment: the label; tagger: the last token's tag.")]
 Models = Annotated[list[str], typer.Option("--model", "-m", metavar="MODEL", show_default="rnn and lstm",
                                            help="Model to explain (name or file); repeat to compare.")]
@@ -92,14 +94,18 @@ def explain_gradients(
 
 def explain_one_text(fmt: str, specs: list[str], task: str, text: Optional[list[str]],
                      saliency: bool) -> dict[str, list[float]]:
-    """The models' gradient norms per token of the TEXT arguments (None: the library's
-    long-dependency sentence), shown; returns each model's norms for --plot."""
+    """The models' gradient norms per token of the TEXT arguments, or of what is piped in
+    (neither: the library's long-dependency sentence), shown; returns each model's norms for --plot."""
     from rnncli.cli.views import explain as view
+    from rnncli.cli.lm import piped_text
     from rnncli.cli.views.console import print_warning
     from rnncli.explain.sentence import explain_models
     from rnncli.text.inputs import argument_text
 
-    joined = argument_text(" ".join(text), print_warning) if text else None
+    if text == ["-"] or (not text and sys.stdin is not None and not sys.stdin.isatty()):
+        joined = piped_text() or None
+    else:
+        joined = argument_text(" ".join(text), print_warning) if text else None
     tokens, explanations = explain_models(specs, task, joined, saliency)
     view.show_text(tokens, explanations, fmt, task, saliency)
     return {e.name: e.grad_norms for e in explanations}

@@ -34,7 +34,7 @@ def _capped(text: str, source: str) -> str:
     return text
 
 
-def _piped(hint: str = "give a text, or pipe one in") -> str:
+def piped_text(hint: str = "give a text, or pipe one in") -> str:
     """What is piped in, read whole: UTF-8 text of at most MAX_PROMPT_BYTES, decoded as tag
     decodes its input (binary and UTF-16 are errors, with tag's messages and exit code, even
     past the limit: /dev/zero is binary; other invalid bytes become U+FFFD with a warning); on a
@@ -65,7 +65,7 @@ def _prompt(words: Optional[list[str]]) -> str:
     if words and words != ["-"]:
         text = _capped(argument_text(" ".join(words), print_warning), "<argument>")
     else:
-        text = _piped()
+        text = piped_text()
     text = composed(text.rstrip("\r\n").replace("\r\n", "\n").replace("\r", " "))  # NFC, as the models' training
     # text (and as tag looks words up); a CR line end is a line end, a CR alone a space (as decode_lines warns)
     if not text.strip():
@@ -141,7 +141,7 @@ def generate(
     from rnncli.model.bundled import open_model
 
     if prime == "-":
-        prime = _piped("--prime -: pipe the prime in, or give it as --prime TEXT").rstrip("\r\n") or "\n"
+        prime = piped_text("--prime -: pipe the prime in, or give it as --prime TEXT").rstrip("\r\n") or "\n"
     prime = composed(_capped(prime, "--prime"))
     lm = LanguageModel(open_model(model, "lm"))
     _warn_if_unseen({model: lm}, prime)
