@@ -68,8 +68,11 @@ def experiment_tanh(depths: Depths = "1,3", task: BitTask = "parity", length: Bi
     """Why tanh: stacked linear RNN layers collapse into one.
 
     Vanilla RNNs of 1 and 3 layers with the linear activation and with tanh, trained on
-    a task no linear map can do. The linear stacks stay at chance at every depth (the
-    trained network is checked to be one affine map of its input); tanh learns.
+    a task no linear map can do. The linear stacks stay at chance at every depth: the
+    probability they give the right answer stays at 0.5 and their loss at ln 2 = 0.693
+    (the trained network is checked to be one affine map of its input); tanh learns.
+    Their accuracy (the likelier answer, by a hair) lands anywhere: on parity a linear
+    rule is right on 2 of every 8 patterns, or 6.
 
     \b
     Examples:

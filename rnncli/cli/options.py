@@ -44,7 +44,7 @@ MAX_SIZE = 2048  # state and embedding sizes: a 2-layer BiLSTM of 2048 already h
 MAX_LR = 10.0
 MAX_RADIUS = 100.0
 MAX_FORGET_BIAS = 50.0
-PLOT_FILE = "PNG, or SVG/PDF by the file's extension; needs matplotlib"
+PLOT_FILE = "PNG (.png or no extension), or SVG/PDF by the file's extension; needs matplotlib"
 
 
 def from_argv(param: typer.CallbackParam, value: Optional[str]) -> Optional[str]:

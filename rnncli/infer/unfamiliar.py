@@ -33,7 +33,8 @@ def fits_message(vocab: Vocab, name: str, text: str) -> str | None:
         return None
     return (f"{unseen} of the first {total} characters were never seen by the tokenizer {name} (another script?): "
             "its tokens and sentences will be poor; use --tokenizer with one trained on this language "
-            "(rnncli train tokenizer), or --tokenizer treebank")
+            "(rnncli train tokenizer on a UD treebank of it), or --tokenizer treebank for a script written with "
+            "spaces between words (not Chinese or Japanese)")
 
 
 def prompt_message(vocab: Vocab, name: str, text: str) -> str | None:

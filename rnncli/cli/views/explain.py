@@ -99,7 +99,8 @@ def gradient_table(console: Console, tokens: list[str], explanations: list, sali
         used += width
     for models in tables:
         _gradient_columns(console, tokens, models, saliency, low, high)
-    console.print(Text(f"{GRADIENT_NOTE}; bars are log-scaled over 12 decades"
+    console.print(Text(f"{GRADIENT_NOTE}; bars on a log scale from the smallest |g_t| in the table (no bar) to the "
+                       "largest (a full bar), over at most 12 decades"
                        + ("; g×x: gradient x input of the prediction" if saliency else "") + ".", style="dim"))
     for e in explanations:
         p = e.prediction
