@@ -139,12 +139,16 @@ class LanguageModel:
     def scores(self, text: str) -> dict:
         """Bits per character, and per (whitespace-separated) word with its perplexity, of `text`.
         Per word: None for a text without words; the perplexity also None where it is beyond a
-        float (2 ** bits_per_word past 2 ** 1000: a long text without spaces)."""
+        float (2 ** bits_per_word past 2 ** 1000: a long text without spaces). `unknown`: the
+        scored characters the model never saw, which it is scored on as <unk> (predicting <unk>
+        counts as right for any of them: the more there are, the less its bits mean)."""
         if len(text) < 2:
             raise RnnCliError("a text to score needs at least two characters", EXIT_USAGE)
         bits, count = self.bits_per_char(text)
         words = len(text.split())
         per_word = float(bits) * len(text) / words if words else None
         perplexity = 2.0 ** per_word if per_word is not None and per_word <= MAX_EXPONENT else None
+        index = self.lm.index
+        unknown = sum(ch not in index for ch in text[1:count + 1])
         return {"bits_per_char": float(bits), "bits_per_word": per_word, "perplexity_per_word": perplexity,
-                "characters": count, "words": words}
+                "characters": count, "words": words, "unknown": unknown}

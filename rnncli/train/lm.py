@@ -121,7 +121,12 @@ class LanguageModelTask(Task):
 
     def vocabularies(self, train: list, job: TrainJob, warn: Warn) -> Vocabularies:
         counts = Counter(self.text)
-        self.vocab = Vocabularies(Vocab.build(counts, job.min_word_count), Vocab([], specials=True), {})
+        chars = Vocab.build(counts, job.min_word_count)
+        kept = sum(counts[ch] for ch in chars.items if ch in counts)
+        if kept < len(self.text) / 2:  # a model of <unk>: its bits/char would say nothing
+            raise RnnCliError(f"with --min-char-count {job.min_word_count}, {len(self.text) - kept:,} of the "
+                              f"{len(self.text):,} training characters would be <unk> (rarer characters); lower it")
+        self.vocab = Vocabularies(chars, Vocab([], specials=True), {})
         self.index = {ch: i for i, ch in enumerate(self.vocab.words.items)}
         return self.vocab
 

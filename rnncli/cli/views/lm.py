@@ -12,9 +12,11 @@ import sys
 
 from rich.table import Table
 
-from rnncli.cli.views.console import stdout_console
+from rnncli.cli.views.console import print_warning, stdout_console
 from rnncli.cli.views.formats import bar, json_prob, prob_text
 from rnncli.text.hygiene import printable
+
+UNKNOWN_SHARE = 0.01  # of the scored characters unknown to a model, past which eval lm warns
 
 
 def show_next(text: str, ranked: list[tuple[str, list]], fmt: str) -> None:
@@ -54,6 +56,11 @@ def stream(characters) -> None:
 
 def show_eval(scores: dict[str, dict], as_json: bool) -> None:
     """`scores`: model name -> LanguageModel.scores' fields (per word: None where there is none)."""
+    for name, s in scores.items():
+        if s["unknown"] > UNKNOWN_SHARE * s["characters"]:
+            print_warning(f"{name}: {_count(s['unknown'], 'character')} of the {s['characters']:,} scored are ones it "
+                          "never saw, scored as <unk> (predicting <unk> counts as right for any of them): its "
+                          "bits/char is not comparable with a model that knows them")
     if as_json:
         sys.stdout.write(json.dumps(scores, indent=2) + "\n")
         return
