@@ -5,6 +5,7 @@ a model is built with."""
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +23,14 @@ from rnncli.text.segmentation import Paragraph
 
 def read_lines(path: str | Path) -> list[str]:
     """The lines of a data file of any kind (regular, a FIFO, `<(...)`), read once, as UTF-8
-    without a BOM; binary or UTF-16 data, invalid UTF-8 and overlong lines are errors that
-    name file:line."""
-    return list(iter_lines(path))
+    without a BOM; binary or UTF-16 data, invalid UTF-8, overlong lines and a carriage return
+    inside a line (lines ended by CR alone, as old Mac files are) are errors that name file:line."""
+    lines = list(iter_lines(path))
+    at = next((n for n, line in enumerate(lines, start=1) if "\r" in line.rstrip("\r\n")), None)
+    if at is not None:
+        raise RnnCliError(f"{path}:{at}: a carriage return (CR) inside the line: are the file's lines ended by CR "
+                          f"alone (old Mac style)? Convert them: tr '\\r' '\\n' < {shlex.quote(str(path))} > new-file")
+    return lines
 
 
 def iter_lines(path: str | Path, split_long: bool = False) -> Iterator[str]:

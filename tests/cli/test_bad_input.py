@@ -77,3 +77,18 @@ def test_line_ends_of_a_cr_alone_are_named(tiny_model, data, warned):
     assert result.exit_code == 0
     assert result.stderr == (f"rnncli: warning: <stdin>:{warned}: line ends that are a CR alone (classic Mac OS) are "
                              "read as spaces within a line; convert them first (tr '\\r' '\\n')\n" if warned else "")
+
+
+@pytest.mark.parametrize("command, content", [
+    (["eval", "tagger"], b"1\tThe\tthe\tDET\tDT\t_\t2\tdet\t_\t_\r2\tcat\tcat\tNOUN\tNN\t_\t0\troot\t_\t_\r\r"),
+    (["eval", "sentiment"], b"1\tgood\r0\tbad\r"),
+], ids=["conllu", "tsv"])
+def test_a_data_file_with_lines_ended_by_a_cr_alone_says_so_and_how_to_convert(tmp_path, command, content):
+    """It said `expected 10 tab-separated CoNLL-U columns, found 19`, and nothing about the CRs."""
+    data = tmp_path / "cr.data"
+    data.write_bytes(content)
+    result = runner.invoke(app, [*command, "--data", str(data)])
+    assert result.exit_code == 1 and f"{data}:1: a carriage return (CR) inside the line" in result.stderr
+    assert f"tr '\\r' '\\n' < {data} > new-file" in result.stderr
+    data.write_bytes(content.replace(b"\r", b"\r\n"))  # CRLF is fine
+    assert "carriage return" not in runner.invoke(app, [*command, "--data", str(data)]).stderr
