@@ -99,8 +99,11 @@ def read_tagged(spec: str | Path) -> list[TaggedSentence]:
     if looks_like_conllu(lines):
         return read_tagged_conllu(spec, lines)
     require_sentences(lines, spec, "CoNLL-U, token<TAB>tag or word/TAG lines")
-    first = next((line for line in lines if line.strip()), "")
-    sentences = (read_vertical if len(first.split("\t")) == 2 else read_slash_tagged)(lines, spec)
+    first = next((line for line in lines if line.strip()), "").rstrip("\r\n").split("\t")
+    if len(first) == 10:  # CoNLL-U with something wrong in its first row: its reader says what
+        return read_tagged_conllu(spec, lines)
+    tabbed = len(first) > 1 and not all("/" in field for field in first)  # word/TAG lines hold no tab-separated columns
+    sentences = (read_vertical if tabbed else read_slash_tagged)(lines, spec)
     tags = {t for s in sentences for t in s.tags["tag"]}
     name = "upos" if tags <= tagsets.UPOS else "xpos"
     return [TaggedSentence(s.words, {name: s.tags["tag"]}) for s in sentences]

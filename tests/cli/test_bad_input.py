@@ -92,3 +92,15 @@ def test_a_data_file_with_lines_ended_by_a_cr_alone_says_so_and_how_to_convert(t
     assert f"tr '\\r' '\\n' < {data} > new-file" in result.stderr
     data.write_bytes(content.replace(b"\r", b"\r\n"))  # CRLF is fine
     assert "carriage return" not in runner.invoke(app, [*command, "--data", str(data)]).stderr
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"The\tDET\tDT\n\n", ":1: expected token<TAB>tag, found 3 column(s)"),
+    (b"-1\tThe\tthe\tDET\tDT\t_\t2\tdet\t_\t_\n\n", ":1: bad ID '-1'"),
+], ids=["three columns", "conllu with a bad first ID"])
+def test_a_bad_first_line_of_tagged_data_is_named_in_its_own_format(tmp_path, content, message):
+    """The format was guessed from the first line, and a bad one was called a bad word/TAG token."""
+    data = tmp_path / "gold.data"
+    data.write_bytes(content)
+    result = runner.invoke(app, ["eval", "tagger", "--data", str(data)])
+    assert result.exit_code == 1 and f"{data}{message}" in result.stderr and "word/TAG" not in result.stderr
