@@ -41,6 +41,10 @@ class Sentence:
         """The line number of one of its rows (the comments come first), for messages."""
         return self.line + len(self.comments) + next(i for i, r in enumerate(self.rows) if r is row)
 
+    def comment_line(self, key: str) -> int:
+        """The line number of its `# key = ...` comment (its first line if it has none), for messages."""
+        return self.line + next((i for i, c in enumerate(self.comments) if c.startswith(f"# {key} = ")), 0)
+
     @property
     def words(self) -> list[str]:
         return [row[FORM] for row in self.word_rows]

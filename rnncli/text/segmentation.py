@@ -157,13 +157,13 @@ def paragraphs(sentences: Iterable[Sentence], source: str = "<gold>") -> Iterato
             while position < len(text) and text[position].isspace() and not text.startswith(form, position):
                 position += 1
             if not text.startswith(form, position):
-                raise RnnCliError(f"{source}:{sentence.line}: token {form!r} does not match the sentence's "
-                                  f"# text at character {position}")
+                raise RnnCliError(f"{source}:{sentence.comment_line('text')}: token {form!r} does not match the "
+                                  f"sentence's # text at character {position}")
             found.append(Token(offset + position, offset + position + len(form), words, space,
                                spelled="".join(words) == form))
             position += len(form)
         if clean(text[position:]).strip():  # whitespace as rnncli reads it (U+200B too) may end it
-            raise RnnCliError(f"{source}:{sentence.line}: the sentence's # text goes on after its last token "
+            raise RnnCliError(f"{source}:{sentence.comment_line('text')}: the sentence's # text goes on after its last token "
                               f"({text[position:].strip()[:20]!r}): its tokens do not spell it")
         paragraph.text += text
         paragraph.sentences.append(found)

@@ -114,8 +114,9 @@ class LanguageModelTask(Task):
 
     def check(self, splits: Splits, job: TrainJob) -> None:
         if not splits.train:
-            raise RnnCliError(f"{', '.join(job.train)}: too little text for {job.batch_size} streams of "
-                              f"{BPTT + 1} characters; give more text or a smaller --batch-size")
+            smaller = " or a smaller --batch-size" if job.batch_size > 1 else ""
+            raise RnnCliError(f"{', '.join(job.train)}: too little text for {job.batch_size} stream"
+                              f"{'s' * (job.batch_size > 1)} of {BPTT + 1} characters; give more text{smaller}")
         if len(splits.dev[0].words) < 2:
             raise RnnCliError(f"{', '.join(job.dev)}: a dev text needs at least two characters")
 

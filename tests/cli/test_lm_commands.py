@@ -157,3 +157,12 @@ def test_train_lm_refuses_a_vocabulary_that_leaves_most_of_the_text_unknown(tmp_
               "--min-char-count", "100000")
     assert out.exit_code == 1 and "training characters would be <unk>" in out.stderr
     assert not (tmp_path / "m.safetensors").exists()
+
+
+@pytest.mark.parametrize("streams, advice", [("4", "give more text or a smaller --batch-size"),
+                                             ("1", "1 stream of 101 characters; give more text")])
+def test_too_little_text_asks_for_a_smaller_batch_only_where_there_is_one(tmp_path, streams, advice):
+    (tmp_path / "t.txt").write_text("the cat sat on the mat. " * 3, encoding="utf-8")
+    out = run("train", "lm", "--train", tmp_path / "t.txt", "--dev", tmp_path / "t.txt", "--out",
+              tmp_path / "m.safetensors", "--batch-size", streams, "--epochs", "1")
+    assert out.exit_code == 1 and advice in out.stderr and (streams != "1" or "--batch-size" not in out.stderr)

@@ -61,9 +61,10 @@ def test_ewt_text_is_reproduced_character_for_character():
 
 
 def test_a_token_that_does_not_match_its_text_is_an_error():
-    bad = ["# text = I run\n", "1\tI\t_\t_\t_\t_\t_\t_\t_\t_\n", "2\tran\t_\t_\t_\t_\t_\t_\t_\t_\n", "\n"]
-    with pytest.raises(Exception, match="token 'ran' does not match the sentence's # text"):
-        list(paragraphs(read_conllu(bad), "bad.conllu"))
+    bad = ["# sent_id = 1\n", "# text = I run\n", "1\tI\t_\t_\t_\t_\t_\t_\t_\t_\n", "2\tran\t_\t_\t_\t_\t_\t_\t_\t_\n",
+           "\n"]
+    with pytest.raises(Exception, match="bad.conllu:2: token 'ran' does not match the sentence's # text"):
+        list(paragraphs(read_conllu(bad), "bad.conllu"))  # the line of the # text it does not match
 
 
 def test_a_text_its_tokens_do_not_spell_to_the_end_is_the_gold_files_error():
