@@ -78,7 +78,7 @@ class PpmiEmbeddings:
         V = len(words)
         rows, cols = [], []
         status(f"word vectors (PPMI + SVD): counting co-occurrences in {', '.join(self.sources)}")
-        sentences = (s for source in self.sources for s in corpus_sentences(source))
+        sentences = (s for source in self.sources for s in _not_empty(corpus_sentences(source), source))
         number = 0
         for number, sentence in enumerate(_chain(sentences, extra), start=1):
             if number % STATUS_EVERY == 0:
@@ -117,6 +117,17 @@ class PpmiEmbeddings:
         out[seen, :scaled.shape[1]] = scaled[seen]  # fewer columns when the text spans fewer dimensions
         status(f"word vectors ready for {int(seen.sum()):,} of {V:,} words ({time.monotonic() - started:.0f} s)")
         return out
+
+
+def _not_empty(sentences: Iterator[list[str]], source: str) -> Iterator[list[str]]:
+    """The sentences of one --embeddings-from source; one without any is an error (the vectors
+    would come from the training texts alone, silently)."""
+    found = False
+    for sentence in sentences:
+        found = found or bool(sentence)
+        yield sentence
+    if not found:
+        raise RnnCliError(f"--embeddings-from {source}: no text in it; give a file or corpus with sentences")
 
 
 def _std(values: np.ndarray) -> float:

@@ -120,3 +120,15 @@ def test_the_settings_do_change_a_blas_solver():
     digests = {subprocess.run([sys.executable, "-c", CONTROL], env={**os.environ, **setting}, capture_output=True,
                               text=True, check=True).stdout for setting in SETTINGS}
     assert len(digests) > 1
+
+
+def test_a_source_without_text_is_an_error_not_silently_the_training_texts(tmp_path):
+    from rnncli.errors import RnnCliError
+
+    (tmp_path / "empty.txt").write_text("\n\n", encoding="utf-8")
+    (tmp_path / "text.txt").write_text("the cat sat on the mat . the dog sat on the log .\n", encoding="utf-8")
+    words = ["<pad>", "<unk>", "the", "cat", "sat", "on", "mat", "dog", "log", "."]
+    extra = [["the", "cat", "sat"]] * 3
+    with pytest.raises(RnnCliError, match=r"--embeddings-from .*empty.txt: no text in it"):
+        PpmiEmbeddings([str(tmp_path / "text.txt"), str(tmp_path / "empty.txt")]).vectors(words, 4, extra)
+    assert PpmiEmbeddings([str(tmp_path / "text.txt")]).vectors(words, 4, extra).shape == (10, 4)
