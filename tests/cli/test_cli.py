@@ -389,9 +389,9 @@ def test_models_at_80_columns_keep_every_name_whole(tiny_model):
     result = runner.invoke(app, ["models"], env={"COLUMNS": "80"})
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80 and "…" not in result.stdout
-    assert lines[-3].startswith("*: its task's default") and lines[-2].startswith("MAC/tok: ")  # the notes, each
-    assert lines[-1].startswith("dev/test: ")  # one line
-    rows = {line.split()[0]: [cell for cell in line.split() if cell != "*"] for line in lines[1:-3]}
+    assert lines[-4].startswith("*: its task's default") and lines[-3].startswith("MAC/tok: ")  # the notes, each
+    assert lines[-2].startswith("dev/test: ") and lines[-1].startswith("as each file records them;")  # one line
+    rows = {line.split()[0]: [cell for cell in line.split() if cell != "*"] for line in lines[1:-4]}
     assert set(rows) == {"tagger-lstm", "tagger-rnn", "tagger-lstm-small", "tagger-rnn-small",
                          "sentiment-lstm", "sentiment-rnn",
                          "sentiment-lstm-small",

@@ -72,7 +72,8 @@ def models_table(console: Console, models: list[dict]) -> None:
     default = ["*: its task's default, what runs unless --model (or --tokenizer) names another"] \
         if any(m.get("default") for m in models) else []
     for line in (*default, "MAC/tok: multiply-adds per token (per character: tokenizer, lm)", *upper,
-                 "dev/test: tagger UPOS, sentiment accuracy, tokenizer Words F1, lm bits/char"):
+                 "dev/test: tagger UPOS, sentiment accuracy, tokenizer Words F1, lm bits/char",
+                 "as each file records them; rnncli eval scores a model as it runs now"):
         console.print(Text(line, style="dim"))
 
 
