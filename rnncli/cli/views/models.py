@@ -54,7 +54,7 @@ def models_table(console: Console, models: list[dict]) -> None:
         name = printable(m["name"] if m.get("bundled") else m["path"]) + (" *" if m.get("default") else "")
         rows.append((name, m["task"],
                      f"{m['cell']} {m['layers']}x{m['hidden']}" + (" bi" if m["bidirectional"] else ""),
-                     _count(m["macs_per_token"]) + ("+" if m["upper_macs"] else ""), f"{m['size_bytes'] / 1e6:.1f} MB",
+                     _count(m["macs_per_token"]) + ("+" if m["upper_macs"] else ""), _size(m["size_bytes"]),
                      *("-" if v is None else f"{v:.3f}" if m["task"] == "lm" else f"{v:.2%}" for v in first)))
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
     if sum(widths) + 2 * (len(headers) - 1) <= console.width:
@@ -75,6 +75,11 @@ def models_table(console: Console, models: list[dict]) -> None:
                  "dev/test: tagger UPOS, sentiment accuracy, tokenizer Words F1, lm bits/char",
                  "as each file records them; rnncli eval scores a model as it runs now"):
         console.print(Text(line, style="dim"))
+
+
+def _size(size_bytes: int) -> str:
+    """A file's size: in kB under 100 kB (a small tokenizer is not "0.0 MB"), else in MB."""
+    return f"{size_bytes / 1e3:.0f} kB" if size_bytes < 100_000 else f"{size_bytes / 1e6:.1f} MB"
 
 
 def _count(n: int) -> str:
