@@ -162,16 +162,13 @@ def _rnn_step(activation: str, W_hh_T: np.ndarray, xt: np.ndarray, h_prev: np.nd
     from a zero state: xt (n, G) is the step's input part, a (n, H) scratch, h (n, H) where the
     states go. The step works in the contiguous scratch and copies its result once: numpy's
     elementwise passes are about twice as slow on h, a column slice of the layer's output."""
-    if m == len(a):  # every sequence goes on (most steps): no slices to take
-        product(h_prev, W_hh_T, out=a)
-        np.add(a, xt, out=a)
-    else:
-        if m:
-            product(h_prev, W_hh_T, out=a[:m])
-            a[:m] += xt[:m]
+    if m:
+        product(h_prev, W_hh_T, out=a[:m])
+        a[:m] += xt[:m]
+    if m < len(a):
         a[m:] = xt[m:]  # h_{t-1} = 0
     _activate(activation, a)
-    np.copyto(h, a)
+    h[...] = a
 
 
 def _lstm_step(weights: CellWeights, xt: np.ndarray, h_prev: np.ndarray | None, m: int, g: np.ndarray,
