@@ -30,8 +30,9 @@ def sentiment(
     Input (-I): lines: each line is one text (several arguments are one text). text:
     running text, one answer per sentence; from a pipe a sentence is answered once up to
     650 characters after it have arrived, or at a blank line or the end of the input.
-    tokens: like lines, tokens separated by whitespace and kept. With lines and tokens each input line gives one record, a
-    blank line an empty one, so that the output lines up with the input (paste).
+    tokens: like lines, tokens separated by whitespace and kept. With lines and tokens
+    each input line gives one record, a blank line an empty one, so that the output
+    lines up with the input (paste).
 
     Output (-f): tsv: label, prob, text (an empty line for a blank line). jsonl:
     {"text", "label", "prob", "probs"}, and "line", the input line number, for lines

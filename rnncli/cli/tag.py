@@ -34,9 +34,8 @@ def tag(text: TextArgs = None, input_path: InputFile = None, input_format: TagIn
     a sentence is tagged once up to 650 characters after it have arrived (then nothing
     more can move its end), or at a blank line or the end of the input (at a terminal,
     each line is tagged as you type it; use -I lines for line-by-line answers from a
-    pipe, e.g. after tail -f). lines: one
-    sentence per line. tokens: one sentence per line, tokens separated by whitespace and
-    kept as they are. conllu: CoNLL-U, every column and comment kept. With lines and
+    pipe, e.g. after tail -f). lines: one sentence per line. tokens: one sentence per
+    line, tokens separated by whitespace and kept as they are. conllu: CoNLL-U, every column and comment kept. With lines and
     tokens, each input line gives one record, a blank line an empty one, so that the
     output lines up with the input (paste).
 

@@ -25,7 +25,7 @@ class TaggedSentence:
     made: dict[str, str] = field(default_factory=dict)  # tag set -> how rnncli made tags the data lacks
 
 
-def require_upos(sentence: Sentence, path: str | Path) -> None:
+def _require_upos(sentence: Sentence, path: str | Path) -> None:
     """Training and scoring a tagger need every word's gold UPOS tag: the first word without one
     is an error, at its line."""
     row = next((r for r in sentence.word_rows if r[UPOS] in ("", "_")), None)
@@ -43,7 +43,7 @@ def read_tagged_conllu(path: str | Path, lines: list[str] | None = None) -> list
         rows = sentence.word_rows
         if not rows:
             continue
-        require_upos(sentence, path)
+        _require_upos(sentence, path)
         sentences.append(TaggedSentence(
             [r[1] for r in rows], {"upos": [r[UPOS] for r in rows], "xpos": [r[XPOS] for r in rows]}))
     if not sentences:
