@@ -166,3 +166,10 @@ def test_too_little_text_asks_for_a_smaller_batch_only_where_there_is_one(tmp_pa
     out = run("train", "lm", "--train", tmp_path / "t.txt", "--dev", tmp_path / "t.txt", "--out",
               tmp_path / "m.safetensors", "--batch-size", streams, "--epochs", "1")
     assert out.exit_code == 1 and advice in out.stderr and (streams != "1" or "--batch-size" not in out.stderr)
+
+
+def test_eval_lm_shows_a_model_given_twice_twice_as_the_other_evals_do(tiny_lm, tmp_path):
+    (tmp_path / "t.txt").write_text(LM_TEXT[:300], encoding="utf-8")
+    out = run("eval", "lm", "--data", tmp_path / "t.txt", "-m", tiny_lm.out, "-m", "rnn", "-m", tiny_lm.out)
+    rows = [line.split("\t")[0] for line in out.stdout.splitlines()]
+    assert out.exit_code == 0 and rows == [tiny_lm.out, "rnn", tiny_lm.out]

@@ -54,8 +54,10 @@ def stream(characters) -> None:
     sys.stdout.write("\n")
 
 
-def show_eval(scores: dict[str, dict], as_json: bool) -> None:
-    """`scores`: model name -> LanguageModel.scores' fields (per word: None where there is none)."""
+def show_eval(names: list[str], scores: dict[str, dict], as_json: bool) -> None:
+    """`scores`: model name -> LanguageModel.scores' fields (per word: None where there is none);
+    a row for each of `names`, the models in the order given (one given twice: twice, as eval
+    tagger and eval sentiment show it; JSON, keyed by name, once)."""
     for name, s in scores.items():
         if s["unknown"] > UNKNOWN_SHARE * s["characters"]:
             print_warning(f"{name}: {_count(s['unknown'], 'character')} of the {s['characters']:,} scored are ones it "
@@ -64,7 +66,7 @@ def show_eval(scores: dict[str, dict], as_json: bool) -> None:
     if as_json:
         sys.stdout.write(json.dumps(scores, indent=2) + "\n")
         return
-    for name, s in scores.items():
+    for name, s in ((name, scores[name]) for name in names):
         sys.stdout.write(f"{name}\tbits/char {s['bits_per_char']:.3f}\tperplexity/word {_perplexity(s)}"
                          f"\t({_count(s['characters'], 'character')} scored, {_count(s['words'], 'word')})\n")
 
