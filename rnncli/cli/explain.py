@@ -15,7 +15,8 @@ from rnncli.errors import EXIT_USAGE, RnnCliError
 
 ExplainedText = Annotated[Optional[list[str]], typer.Argument(
     show_default="a long-dependency sentence", metavar="[TEXT]...",
-    help="Text to explain; `-` or nothing reads stdin when it is piped (an empty pipe: the default sentence).")]
+    help="Text to explain; `-` or nothing reads stdin when it is piped (a pipe without words: the default "
+         "sentence).")]
 Task = Annotated[ExplainTask, typer.Option(help="sentiment: the label; tagger: the last token's tag.")]
 Models = Annotated[list[str], typer.Option("--model", "-m", metavar="MODEL", show_default="rnn and lstm",
                                            help="Model to explain (name or file); repeat to compare.")]
@@ -103,7 +104,8 @@ def explain_one_text(fmt: str, specs: list[str], task: str, text: Optional[list[
     from rnncli.text.inputs import argument_text
 
     if text == ["-"] or (not text and sys.stdin is not None and not sys.stdin.isatty()):
-        joined = piped_text() or None
+        piped = piped_text()
+        joined = piped if piped.strip() else None
     else:
         joined = argument_text(" ".join(text), print_warning) if text else None
     tokens, explanations = explain_models(specs, task, joined, saliency)

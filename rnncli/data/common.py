@@ -27,10 +27,13 @@ def read_lines(path: str | Path) -> list[str]:
     inside a line (lines ended by CR alone, as old Mac files are) are errors that name file:line."""
     lines = list(iter_lines(path))
     at = next((n for n, line in enumerate(lines, start=1) if "\r" in line.rstrip("\r\n")), None)
-    if at is not None:
-        raise RnnCliError(f"{path}:{at}: a carriage return (CR) inside the line: are the file's lines ended by CR "
-                          f"alone (old Mac style)? Convert them: tr '\\r' '\\n' < {shlex.quote(str(path))} > new-file")
-    return lines
+    if at is None:
+        return lines
+    if len(lines) > 1:  # lines that end in LF, one with a CR inside its text
+        raise RnnCliError(f"{path}:{at}: a carriage return (CR) inside the line's text; remove it or make it a "
+                          f"space: tr '\\r' ' ' < {shlex.quote(str(path))} > new-file")
+    raise RnnCliError(f"{path}:1: lines ended by a carriage return (CR) alone (old Mac style); convert them: "
+                      f"tr '\\r' '\\n' < {shlex.quote(str(path))} > new-file")
 
 
 def iter_lines(path: str | Path, split_long: bool = False) -> Iterator[str]:

@@ -100,10 +100,11 @@ def read_tagged(spec: str | Path) -> list[TaggedSentence]:
         return read_tagged_conllu(spec, lines)
     require_sentences(lines, spec, "CoNLL-U, token<TAB>tag or word/TAG lines")
     first = next((line for line in lines if line.strip()), "").rstrip("\r\n").split("\t")
-    if len(first) == 10:  # CoNLL-U with something wrong in its first row: its reader says what
+    fields = [field for field in first if field.strip()]
+    slashed = all("/" in field for field in fields)  # word/TAG tokens, whatever whitespace is between them
+    if len(first) == 10 and not slashed:  # CoNLL-U with something wrong in its first row: its reader says what
         return read_tagged_conllu(spec, lines)
-    tabbed = len(first) > 1 and not all("/" in field for field in first)  # word/TAG lines hold no tab-separated columns
-    sentences = (read_vertical if tabbed else read_slash_tagged)(lines, spec)
+    sentences = (read_slash_tagged if slashed or len(first) < 2 else read_vertical)(lines, spec)
     tags = {t for s in sentences for t in s.tags["tag"]}
     name = "upos" if tags <= tagsets.UPOS else "xpos"
     return [TaggedSentence(s.words, {name: s.tags["tag"]}) for s in sentences]

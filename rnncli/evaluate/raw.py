@@ -231,8 +231,9 @@ def _all_tagged(gold: Segmentation, name: str) -> None:
     untagged = next((w for w in gold.words if w.tags[name] == "_"), None)
     if untagged is not None:
         sentence = bisect.bisect_right([start for start, _ in gold.sentences], untagged.start) - 1
-        raise RnnCliError(f"{gold.places[sentence]}: a word without a{'n' * (name == 'xpos')} {name.upper()} tag "
-                          f"({untagged.form!r}), where other words have one; tag every word, or none")
+        raise RnnCliError(f"{gold.places[sentence]}: the sentence that starts here has a word without a"
+                          f"{'n' * (name == 'xpos')} {name.upper()} tag ({untagged.form!r}), where other words have "
+                          "one; tag every word, or none")
 
 
 def score(gold: Segmentation, system: Segmentation, mismatches: int = 10) -> RawScores:

@@ -88,7 +88,7 @@ def test_a_data_file_with_lines_ended_by_a_cr_alone_says_so_and_how_to_convert(t
     data = tmp_path / "cr.data"
     data.write_bytes(content)
     result = runner.invoke(app, [*command, "--data", str(data)])
-    assert result.exit_code == 1 and f"{data}:1: a carriage return (CR) inside the line" in result.stderr
+    assert result.exit_code == 1 and f"{data}:1: lines ended by a carriage return (CR) alone" in result.stderr
     assert f"tr '\\r' '\\n' < {data} > new-file" in result.stderr
     data.write_bytes(content.replace(b"\r", b"\r\n"))  # CRLF is fine
     assert "carriage return" not in runner.invoke(app, [*command, "--data", str(data)]).stderr
@@ -104,3 +104,25 @@ def test_a_bad_first_line_of_tagged_data_is_named_in_its_own_format(tmp_path, co
     data.write_bytes(content)
     result = runner.invoke(app, ["eval", "tagger", "--data", str(data)])
     assert result.exit_code == 1 and f"{data}{message}" in result.stderr and "word/TAG" not in result.stderr
+
+
+def test_a_cr_inside_a_texts_line_is_named_with_a_fix_that_keeps_the_lines(tmp_path):
+    """Converting CRs to line ends (the old-Mac advice) would have cut the text off its label."""
+    data = tmp_path / "gold.tsv"
+    data.write_bytes(b"positive\tgreat\rfun movie\nnegative\tboring and dull\n")
+    result = runner.invoke(app, ["eval", "sentiment", "--data", str(data)])
+    assert result.exit_code == 1 and f"{data}:1: a carriage return (CR) inside the line's text" in result.stderr
+    assert f"tr '\\r' ' ' < {data} > new-file" in result.stderr
+
+
+@pytest.mark.parametrize("content, tokens", [
+    (b"The/DET\tcat/NOUN\tsat/VERB\ton/ADP\tthe/DET\tmat/NOUN\tand/CCONJ\tslept/VERB\tall/DET\tday/NOUN\n", 10),
+    (b"The/DET\tcat/NOUN\tsat/VERB\t\nA/DET dog/NOUN ran/VERB\n", 6),
+], ids=["ten tab-separated tokens", "a trailing tab"])
+def test_word_tag_lines_with_tabs_are_still_word_tag(content, tokens, tmp_path):
+    """Read as CoNLL-U (10 fields) or as token<TAB>tag (a trailing empty field) after the format guess changed."""
+    data = tmp_path / "gold.txt"
+    data.write_bytes(content)
+    result = runner.invoke(app, ["eval", "tagger", "-m", "lstm-small", "--data", str(data), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["upos"]["tokens"] == tokens

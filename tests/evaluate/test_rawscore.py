@@ -306,6 +306,7 @@ def test_a_gold_file_that_tags_some_words_and_not_others_is_an_error_at_the_word
     gold.write_text("# text = I study\n1\tI\t_\tPRON\tPRP\t_\t_\t_\t_\t_\n2\tstudy\t_\t_\tVBP\t_\t_\t_\t_\t_\n\n",
                     encoding="utf-8")
     raw = run("eval", "tagger", "--raw", "-m", hand_tagger, "--tokenizer", "treebank", "--data", gold)
-    assert raw.exit_code == 1 and f"{gold}:1: a word without a UPOS tag ('study'), where other words" in raw.stderr
+    assert raw.exit_code == 1 and (f"{gold}:1: the sentence that starts here has a word without a UPOS tag ('study'), "
+                                   "where other words") in raw.stderr
     tokens = run("eval", "tagger", "-m", hand_tagger, "--data", gold)
     assert tokens.exit_code == 1 and f"{gold}:3: a word without a UPOS tag ('study')" in tokens.stderr

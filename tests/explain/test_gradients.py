@@ -209,9 +209,10 @@ def test_explain_gradients_reads_a_piped_text_as_tag_does(tiny_model):
     dash = runner.invoke(app, [*args, "-"], input="I study at night\n")
     assert piped.exit_code == dash.exit_code == 0 and piped.stdout == dash.stdout
     assert [line.split("\t")[1] for line in piped.stdout.splitlines()[1:]] == ["I", "study", "at", "night"]
-    empty = runner.invoke(app, args, input="")
-    assert empty.exit_code == 0 and empty.stdout.splitlines()[1].split("\t")[1] == "I"  # the built-in sentence
-    assert len(empty.stdout.splitlines()) > 10
+    for nothing in ("", "\n", "  \n\n"):  # no words piped: the built-in sentence
+        empty = runner.invoke(app, args, input=nothing)
+        assert empty.exit_code == 0 and empty.stdout.splitlines()[1].split("\t")[1] == "I"
+        assert len(empty.stdout.splitlines()) > 10
 
 
 def test_the_readme_says_what_the_default_sentence_shows():

@@ -110,3 +110,12 @@ def test_training_on_cuda_gives_a_model_numpy_runs(tmp_path):
                             batch_size=2, hidden=16, layers=1, epochs=3, device="cuda")
     result = train(job, LanguageModelTask())
     assert result.scores["dev"]["bits_per_char"] < 3.0
+
+
+@pytest.mark.parametrize("spec", ["t.txt@1.2.3-1", "t.txt@.-1", "t.txt@0.5.-1"])
+def test_a_malformed_fraction_is_no_internal_error(tmp_path, spec):
+    """`FILE@1.2.3-1` reached float() and was an internal error (ValueError)."""
+    (tmp_path / "t.txt").write_text("abcdefghij", encoding="utf-8")
+    with pytest.raises(RnnCliError, match="no such file"):
+        read_text(str(tmp_path / spec))
+    assert read_text(f"{tmp_path}/t.txt@.5-1.") == "fghij"

@@ -276,3 +276,19 @@ def test_a_job_must_match_its_task(tmp_path):
     job = TrainJob.for_task("tagger", train=TINY_TRAIN, dev=TINY_TRAIN, out=tmp_path / "m.safetensors")
     with pytest.raises(RnnCliError, match="a tagger job given to the sentiment task"):
         train(job, SentimentTask())
+
+
+def test_a_checkpoint_from_before_piece_chars_still_resumes(tmp_path):
+    """The resume check compared every option, and piece_chars (None for a tagger) was missing from
+    checkpoints made before the option: none of them could be resumed."""
+    from conftest import tiny_tagger_job
+    from rnncli.model.model_file import read_tensors
+    from rnncli.train import TaggerTask, train
+
+    with pytest.raises(RnnCliError, match="interrupted"):
+        train(tiny_tagger_job(tmp_path / "m.safetensors", epochs=3), TaggerTask(), StopAfter(1))
+    checkpoint = tmp_path / "m.safetensors.ckpt"
+    meta, _ = read_tensors(checkpoint)
+    assert "piece_chars" not in meta["checkpoint"]["fingerprint"]["options"]  # as before the option
+    job = tiny_tagger_job(tmp_path / "m.safetensors", epochs=3, resume=checkpoint)
+    assert train(job, TaggerTask()).out
