@@ -11,7 +11,8 @@ from rnncli.data.common import iter_lines, read_paragraphs
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.text.decoding import binary_error, utf16_error
 
-RANGE = re.compile(r"^(.*)@([0-9]*\.?[0-9]+|[0-9]+\.)-([0-9]*\.?[0-9]+|[0-9]+\.)$")  # FILE@A-B: the fraction A to B of the file's characters
+# FILE@A-B: the fraction A to B of the file's characters, A and B numbers float() reads (0.9, .9, 1.)
+RANGE = re.compile(r"^(.*)@([0-9]*\.?[0-9]+|[0-9]+\.)-([0-9]*\.?[0-9]+|[0-9]+\.)$")
 MAX_TEXT_CHARS = 20_000_000  # characters of one text read at most (a file, or a stream that may not end)
 CHUNK_CHARS = 1 << 20  # characters of a regular file read at a time
 

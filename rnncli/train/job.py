@@ -139,10 +139,14 @@ class TrainJob:
         values.update({} if task == "tokenizer" else {"upper_hidden": 0})
         return ModelConfig(task=task, words=words, chars=chars, heads=heads, **values)
 
+    def optimisation(self) -> dict:
+        """The OPTIMISATION options that apply (piece_chars: tokenizers only): what a checkpoint
+        must agree on, and the first part of what a model file records."""
+        return {name: getattr(self, name) for name in self.OPTIMISATION if getattr(self, name) is not None}
+
     def options(self) -> dict:
         """The optimisation and run-control options, as a model file records them."""
-        record = {name: getattr(self, name) for name in self.OPTIMISATION if getattr(self, name) is not None}
-        return {**record, "max_time": self.max_time, "patience": self.patience, "threads": self.threads,
+        return {**self.optimisation(), "max_time": self.max_time, "patience": self.patience, "threads": self.threads,
                 "device": self.device, "checkpoint": self.checkpoint, "resume": self.resume}
 
 

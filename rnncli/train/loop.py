@@ -201,8 +201,7 @@ class _Run:
         self.best, self.best_state, self.best_epoch, self.history, self.done, self.elapsed = -math.inf, None, 0, [], 0, 0.0
         self.skip, self.total_loss, self.n = 0, 0.0, 0  # within the first epoch run: batches already done, their loss
         # What a checkpoint must agree on to be resumed: options that shape the run, the data, the model.
-        self.fingerprint = {"options": {name: getattr(job, name) for name in job.OPTIMISATION
-                                        if getattr(job, name) is not None},  # (piece_chars: tokenizers only)
+        self.fingerprint = {"options": job.optimisation(),
                             "train": data_digest(train), "dev": data_digest(dev), "config": model.config.to_dict()}
         if job.resume:
             progress, self.best_state = checkpoints.load(job.resume, model, self.optimizer, self.schedule, self.rng,
