@@ -26,8 +26,8 @@ from rnncli.model.bundled import BUNDLED, bundled_models, model_spec, open_model
 from rnncli.model.config import DEFAULT_TOKENIZER, shown
 from rnncli.model.model_file import ModelFile
 from rnncli.text.multiword import Expander
-from rnncli.text.segmentation import (Paragraph, Segment, boundary_candidates, boundary_labels, decode, segmentation_f1,
-                                      windows)
+from rnncli.text.segmentation import (Paragraph, Segment, boundary_candidates, boundary_labels, decode_texts,
+                                      segmentation_f1, windows)
 from rnncli.model.vocab import Vocab
 
 if TYPE_CHECKING:
@@ -133,7 +133,8 @@ class Tokenizer:
 
     def decoded(self, texts: list[str], probs: list[np.ndarray], sentence_bias: float) -> list[list[list[Segment]]]:
         """segment's result from the texts' probabilities, under a given sentence bias."""
-        out = [decode(text, boundary_labels(p, sentence_bias)) if text else [] for text, p in zip(texts, probs)]
+        labels = boundary_labels(np.concatenate(probs), sentence_bias) if texts else np.zeros(0, np.int64)  # (chars,)
+        out = decode_texts(texts, labels)
         for text, sentences in zip(texts, out):
             for token in (t for s in sentences for t in s if t.multiword):
                 token.words = self.expander.expand(text[token.start:token.end])

@@ -271,10 +271,57 @@ def decode(text: str, labels: Sequence[int] | np.ndarray) -> list[list[Segment]]
     `multiword` label on a token's first character marks it (Segment.multiword). No end falls
     just before a combining mark (see past_marks). The text's last token always ends a
     sentence. Linear time; the loop runs over tokens, not characters."""
-    if not text:
-        return []
-    space = whitespace(text)
-    labels = past_marks(text, np.asarray(labels), space)
+    return decode_texts([text], np.asarray(labels))[0]
+
+
+def decode_texts(texts: list[str], labels: np.ndarray) -> list[list[list[Segment]]]:
+    """decode for each of several texts, their labels (total characters,) one text's after
+    another: the texts are read as one, a space between each two (so that thousands of short
+    lines cost one pass of array operations, not thousands), and each text's last token ends
+    its last sentence. Offsets index each text."""
+    joined = " ".join(texts)
+    if not joined:
+        return [[] for _ in texts]
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)  # (K,)
+    text_starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])  # (K,) where each text starts in `joined`
+    inside = np.ones(len(joined), dtype=bool)  # not a separator
+    inside[text_starts[1:] - 1] = False
+    joined_labels = np.full(len(joined), INSIDE, dtype=np.int64)
+    joined_labels[inside] = labels
+    space = whitespace(joined)
+    joined_labels = past_marks(joined, joined_labels, space)
+    starts, ends, splits, sentence_ends, multi = _token_marks(joined_labels, space)
+    out: list[list[list[Segment]]] = [[] for _ in texts]
+    text_ends = (text_starts + lengths).tolist()
+    sentences, current, j, k, offset = out[0], [], 0, 0, 0
+    for start, end in zip(starts, ends):
+        while start >= text_ends[k]:  # the token is in a later text: the texts before it are done
+            if current:
+                sentences.append(current)
+            k += 1
+            sentences, current, offset = out[k], [], int(text_starts[k])
+        i = j
+        while i < len(splits) and splits[i] < end:  # splits fall inside tokens, in order
+            i += 1
+        if i == j:
+            word = [joined[start:end]]
+            current.append(Segment(start - offset, end - offset, word, start in multi and end - start > 1))
+        else:
+            cuts = [start, *splits[j:i], end]
+            current.append(Segment(start - offset, end - offset, [joined[a:b] for a, b in zip(cuts, cuts[1:])]))
+        j = i
+        if end in sentence_ends:
+            sentences.append(current)
+            current = []
+    if current:
+        sentences.append(current)
+    return out
+
+
+def _token_marks(labels: np.ndarray, space: np.ndarray) -> tuple[list[int], list[int], list[int], set[int], set[int]]:
+    """Where the tokens of a text with these labels (N,) and whitespace (N,) start and end (end
+    exclusive), where a word ends inside one, where sentences end, and which characters start
+    a multiword token."""
     not_space = ~space
     ends = labels == TOKEN  # becomes: a token's last character
     ends |= labels == SENTENCE
@@ -288,23 +335,7 @@ def decode(text: str, labels: Sequence[int] | np.ndarray) -> list[list[Segment]]
     splits = (np.flatnonzero(not_space & ~ends & (labels == WORD)) + 1).tolist()  # a word ends, its token goes on
     sentence_ends = set((np.flatnonzero(labels == SENTENCE) + 1).tolist())
     multi = set(np.flatnonzero(labels == MULTIWORD).tolist())
-    sentences, current, j = [], [], 0
-    for start, end in zip(np.flatnonzero(starts).tolist(), (np.flatnonzero(ends) + 1).tolist()):
-        k = j
-        while k < len(splits) and splits[k] < end:  # splits fall inside tokens, in order
-            k += 1
-        if k == j:
-            current.append(Segment(start, end, [text[start:end]], start in multi and end - start > 1))
-        else:
-            cuts = [start, *splits[j:k], end]
-            current.append(Segment(start, end, [text[a:b] for a, b in zip(cuts, cuts[1:])]))
-        j = k
-        if end in sentence_ends:
-            sentences.append(current)
-            current = []
-    if current:
-        sentences.append(current)
-    return sentences
+    return np.flatnonzero(starts).tolist(), (np.flatnonzero(ends) + 1).tolist(), splits, sentence_ends, multi
 
 
 def _f1(gold: set, system: set) -> float:

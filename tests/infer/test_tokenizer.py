@@ -18,8 +18,8 @@ from rnncli.text.conllu import read_conllu
 from rnncli.data.common import read_paragraphs
 from rnncli.model.bundled import open_model
 from rnncli.model.model_file import load_model, read_tensors
-from rnncli.text.segmentation import (INSIDE, SENTENCE, TOKEN, WORD, boundary_labels, decode, paragraphs, segmentation_f1,
-                                      windows)
+from rnncli.text.segmentation import (INSIDE, MULTIWORD, SENTENCE, TOKEN, WORD, boundary_labels, decode, decode_texts,
+                                      paragraphs, segmentation_f1, windows)
 from rnncli.text.hygiene import clean, composed
 from rnncli.text.sentences import read_sentences
 from rnncli.infer.tokenizer import CORE, SENTENCE_BIASES, Tokenizer
@@ -86,6 +86,24 @@ def test_decode_rules():
     assert spelled(decode(text, labels)) == [[(0, 2, ("ab",)), (3, 6, ("c", "d."))], [(6, 8, ("ef",))]]
     assert decode("   ", [INSIDE] * 3) == [] and decode("", []) == []
 
+
+
+def test_texts_decoded_together_as_each_alone():
+    """decode_texts reads many texts as one (a space between them): each text's tokens, words,
+    sentence ends and multiword marks are as decode gives them for that text alone, also where
+    a text starts with a combining mark, ends inside a token or holds only whitespace."""
+    rng = np.random.default_rng(0)
+    alphabet = ["a", "b", " ", "\u0301", ".", "'", "\t", "\u3000", "é", "X"]
+    texts = ["", " ", "\u0301a", "a\u0301", "ab", "a \u0301"]
+    texts += ["".join(rng.choice(alphabet, rng.integers(0, 25))) for _ in range(400)]
+    labels = [rng.choice([INSIDE, INSIDE, TOKEN, SENTENCE, WORD, MULTIWORD], len(t)) for t in texts]
+    alone = [[[(t.start, t.end, tuple(t.words), t.multiword) for t in s] for s in decode(text, lab)]
+             for text, lab in zip(texts, labels)]
+    together = decode_texts(texts, np.concatenate(labels))
+    assert [[[(t.start, t.end, tuple(t.words), t.multiword) for t in s] for s in sentences]
+            for sentences in together] == alone
+    assert any(len(sentences) > 1 for sentences in alone) and any(not sentences for sentences in alone[1:])
+    assert decode_texts(["", ""], np.zeros(0, np.int64)) == [[], []]
 
 def test_whitespace_and_character_ids_agree_with_python_on_every_character():
     from rnncli.text.segmentation import whitespace
