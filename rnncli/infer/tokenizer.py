@@ -52,6 +52,7 @@ class CharEncoder:
     def __init__(self, vocab: Vocab):
         self.vocab = vocab
         self.cache: dict[str, int] = {}
+        self.ascii = np.array([self.id(chr(c)) for c in range(128)], dtype=np.int64)  # (128,) ids of ASCII
 
     def id(self, ch: str) -> int:
         found = self.cache.get(ch)
@@ -66,6 +67,8 @@ class CharEncoder:
 
     def ids(self, text: str) -> np.ndarray:
         """(N,) ids of the text's characters (those not yet cached looked up one by one)."""
+        if text.isascii():
+            return self.ascii[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
         ids = np.array([self.cache.get(ch, -1) for ch in text], dtype=np.int64)  # (N,)
         for i in np.flatnonzero(ids < 0).tolist():
             ids[i] = self.id(text[i])

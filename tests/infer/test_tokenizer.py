@@ -113,6 +113,8 @@ def test_whitespace_and_character_ids_agree_with_python_on_every_character():
     tokenizer = Tokenizer(open_model("lstm", "tokenizer"))
     text = "Héllo wörld 😀 e\u0301\t\n日本語 ab\u00a0c\ud800" * 3
     assert tokenizer.encoder.ids(text).tolist() == [tokenizer.encoder.id(ch) for ch in text]
+    ascii_text = "".join(map(chr, range(128))) * 2  # read through a table of ASCII's ids
+    assert tokenizer.encoder.ids(ascii_text).tolist() == [tokenizer.encoder.id(ch) for ch in ascii_text]
 
 
 def test_windows_tile_the_text():
