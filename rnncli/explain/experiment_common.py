@@ -6,7 +6,8 @@ prints nothing and reports each step to a callable.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -20,6 +21,19 @@ if sorted(DEFAULT_CELLS) != sorted(CELLS):
 MAX_DISTANCE = 1000  # every step of the unrolled test batch is kept for its gradient
 MAX_TEST_SIZE = 10_000
 Progress = Callable[[str, int, int, float], None]  # (cell or activation, distance or depth, step, loss)
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Torch on one thread while an experiment runs, as before after: its networks are tiny, so
+    more threads only wait on each other (on a machine where another job holds a core, 4-14x
+    slower), and one thread gives the same numbers on any number of cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def random_stream(*keys: int) -> torch.Generator:

@@ -24,8 +24,8 @@ from torch import nn
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.explain.budget import INFERENCE, TRAINING, UNROLLED, WEIGHTS, check_fits, chunks
 from rnncli.explain.checks import check_choices, check_count, check_number
-from rnncli.explain.experiment_common import (DEFAULT_CELLS, MAX_DISTANCE, MAX_TEST_SIZE, Progress, random_stream,
-                                              train_adam)
+from rnncli.explain.experiment_common import (DEFAULT_CELLS, MAX_DISTANCE, MAX_TEST_SIZE, Progress, one_thread,
+                                              random_stream, train_adam)
 from rnncli.explain.stats import QUARTILE_POINTS, decay_summary, quartiles
 from rnncli.explain.unroll import unroll
 from rnncli.model.config import GATES
@@ -229,9 +229,11 @@ def memory_experiment(cells: Sequence[str] = DEFAULT_CELLS, distances: Sequence[
                 "seeds": seed_list, "batch_size": batch_size, "lr": lr, "clip": clip, "symbols": symbols,
                 "distractors": distractors, "test_size": test_size, "forget_bias": forget_bias}
     runs, wall = [], {}
-    for cell in cells:
-        started = time.monotonic()
-        runs += [memory_run(cell, d, seed_list, steps, hidden, batch_size, lr, clip, symbols, distractors, test_size,
-                            forget_bias, progress) for d in distances]
-        wall[cell] = time.monotonic() - started
-    return MemoryResult(settings, 1 / symbols, runs, wall, torch.get_num_threads())
+    with one_thread():
+        for cell in cells:
+            started = time.monotonic()
+            runs += [memory_run(cell, d, seed_list, steps, hidden, batch_size, lr, clip, symbols, distractors,
+                                test_size, forget_bias, progress) for d in distances]
+            wall[cell] = time.monotonic() - started
+        threads = torch.get_num_threads()
+    return MemoryResult(settings, 1 / symbols, runs, wall, threads)

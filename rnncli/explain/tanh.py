@@ -19,7 +19,8 @@ from torch import nn
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.explain.checks import check_choices, check_count, check_number
-from rnncli.explain.experiment_common import MAX_DISTANCE, MAX_TEST_SIZE, Progress, random_stream, train_adam
+from rnncli.explain.experiment_common import (MAX_DISTANCE, MAX_TEST_SIZE, Progress, one_thread, random_stream,
+                                              train_adam)
 from rnncli.train.model import ACTIVATION_FUNCTIONS, ElmanRNN
 
 TASKS = ("parity", "xor")
@@ -138,6 +139,16 @@ def tanh_experiment(depths: Sequence[int] = (1, 3), activations: Sequence[str] =
     settings = {"task": task, "length": length, "depths": list(depths), "activations": list(activations),
                 "steps": steps, "hidden": hidden, "seed": seed, "batch_size": batch_size, "lr": lr, "clip": clip,
                 "test_size": test_size}
+    with one_thread():
+        runs = _tanh_runs(depths, activations, task, length, steps, hidden, seed, batch_size, lr, clip, test_size,
+                          progress)
+    return TanhResult(settings, 0.5, runs)
+
+
+def _tanh_runs(depths: Sequence[int], activations: Sequence[str], task: str, length: int, steps: int, hidden: int,
+               seed: int, batch_size: int, lr: float, clip: float, test_size: int,
+               progress: Progress | None) -> list[TanhRun]:
+    """tanh_experiment's runs, its options checked."""
     x, y = bit_batch(test_size, length, task, random_stream(seed, 1))
     runs = []
     for activation in activations:
@@ -157,4 +168,4 @@ def tanh_experiment(depths: Sequence[int] = (1, 3), activations: Sequence[str] =
             runs.append(TanhRun(activation, depth, float(((z > 0).float() == y).float().mean()),
                                 float(p_correct.mean()), float(nn.functional.binary_cross_entropy_with_logits(z, y)),
                                 float(z.std()), error, weights, singular, time.monotonic() - started))
-    return TanhResult(settings, 0.5, runs)
+    return runs

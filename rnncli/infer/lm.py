@@ -8,7 +8,10 @@ it (P(" study" | "I") is the word "study"), and punctuation right after the text
 its own. The next word is never the rest of the text's last word: after a text that ends
 inside a word ("I study at"), the first character is a space or punctuation, so the words
 proposed are those after "at" (" the", " night", "."), never "tached". An empty text gives
-the words that start a text.
+the words that start a text. A text (or a prime to generate from) is read as the start of a
+paragraph, after a line break, as the models read their training text (a paragraph a line):
+"The" alone is then a text's first word, not the middle of a stream; whitespace a model never
+saw (a tab) reads as a space.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ MAX_EXPONENT = 1000  # bits: a perplexity per word of 2 ** bits_per_word past th
 
 
 def ends_word(ch: str) -> bool:
-    """A space, a line break or a punctuation mark: what ends a word (and starts no word but itself)."""
-    return ch.isspace() or unicodedata.category(ch).startswith("P")
+    """A space, a line break, a punctuation mark or a symbol (`$`, `+`): what ends a word (and
+    starts no word but itself)."""
+    return ch.isspace() or unicodedata.category(ch)[0] in "PS"
 
 
 @dataclass
@@ -52,13 +56,21 @@ class LanguageModel:
         self.chars = model.words.items  # id -> character; 0 and 1 are <pad> and <unk>
         self.ends = np.array([i > 1 and ends_word(ch) for i, ch in enumerate(self.chars)])  # (V,)
 
+    def as_read(self, text: str) -> str:
+        """What the model reads for a text: whitespace it never saw as a space, and a paragraph's
+        start (a line break first) where it knows line breaks; an empty text, a line break."""
+        index = self.lm.index
+        text = "".join(" " if ch.isspace() and ch not in index else ch for ch in text)
+        start = "\n" if "\n" in index else ""
+        return text if text and text.startswith(start) else "\n" + text
+
     def next_words(self, text: str, k: int = 5, beam: int = BEAM) -> list[NextWord]:
         """The k most probable next words after `text`, most probable first; after a text that
         ends inside a word, the words that follow it (a space or punctuation first)."""
         if k < 1:
             raise RnnCliError(f"k must be at least 1, not {k}", EXIT_USAGE)
         inside = bool(text) and not ends_word(text[-1])  # the first character must end the text's last word
-        logp, state = self.lm.read(text or "\n")
+        logp, state = self.lm.read(self.as_read(text))
         words, done = [""], {}
         scores = np.zeros(1)  # (W,) log-probability of each partial word
         logp = logp[None]  # (W, V)
@@ -98,7 +110,7 @@ class LanguageModel:
         if not temperature > 0:
             raise RnnCliError(f"temperature must be above 0, not {temperature}", EXIT_USAGE)
         rng = np.random.default_rng(seed)
-        logp, state = self.lm.read(prime or "\n")
+        logp, state = self.lm.read(self.as_read(prime))
         for _ in range(length):
             scores = logp / temperature
             scores[:2] = -np.inf

@@ -27,6 +27,14 @@ def test_next_prints_tsv_and_jsonl_when_piped(tiny_lm):
     assert run("next", "-m", tiny_lm.out, input="the dog\n").output.split("\t")[2] == "sat"
 
 
+
+def test_next_table_shows_a_long_texts_end_above_it(tiny_lm):
+    text = "the dog sat on the log. " * 200 + "the cat"
+    out = run("next", "-m", tiny_lm.out, "-f", "table", text)
+    title, *rest = out.output.splitlines()
+    assert out.exit_code == 0 and title.strip() == "… " + text[-60:] + " …" and len(out.output.splitlines()) < 15
+    assert run("next", "-m", tiny_lm.out, "-f", "table", "the cat").output.splitlines()[0].strip() == "the cat …"
+
 def test_generate_is_the_same_for_the_same_seed(tiny_lm):
     one = run("generate", "-m", tiny_lm.out, "--prime", "the", "--length", "50", "--seed", "3")
     two = run("generate", "-m", tiny_lm.out, "--prime", "the", "--length", "50", "--seed", "3")
@@ -120,12 +128,15 @@ def test_a_model_given_twice_is_shown_twice_as_eval_shows_it(tiny_lm):
 
 def test_a_cr_reads_as_the_warning_says(tiny_lm):
     """`next` warned that a CR alone reads as a space, but scored it as an unknown character
-    ("The cat\\rsat on": "the" 0.264, with a space 0.205); a CR LF is a line end."""
+    ("The cat\\rsat on": "the" 0.264, with a space 0.205); a CR LF is one line end, which this
+    model (its text has none) reads as a space, as it reads all whitespace it never saw."""
     spaced, crlf_line = (run("next", "-m", tiny_lm.out, "-f", "tsv", input=text).stdout
                          for text in ("The cat sat on", "The cat\nsat on"))
     lone = run("next", "-m", tiny_lm.out, "-f", "tsv", input="The cat\rsat on")
     assert lone.stdout == spaced and "CR alone" in lone.stderr and "read as spaces" in lone.stderr
-    assert run("next", "-m", tiny_lm.out, "-f", "tsv", input="The cat\r\nsat on").stdout == crlf_line != spaced
+    two_spaces = run("next", "-m", tiny_lm.out, "-f", "tsv", input="The cat  sat on").stdout
+    crlf = run("next", "-m", tiny_lm.out, "-f", "tsv", input="The cat\r\nsat on").stdout
+    assert crlf == crlf_line == spaced != two_spaces
 
 
 @pytest.mark.parametrize("content, what", [("", "empty"), ("a", "one character")])

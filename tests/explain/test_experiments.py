@@ -198,3 +198,20 @@ def test_experiment_commands(tmp_path):
         bad = runner.invoke(app, ["experiment", *args])
         assert bad.exit_code == 2 and message in bad.stderr and "Traceback" not in bad.output
         assert bad.stderr.startswith("rnncli: error: ") and bad.stderr.count("\n") == 1  # one line, nothing before
+
+
+def test_the_experiments_train_on_one_thread_and_leave_torchs_setting_as_it_was():
+    """Their networks are tiny: more threads only wait on each other (4-14x slower where another
+    job holds a core), and one thread gives the same numbers on any machine."""
+    seen = []
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        result = memory_experiment(cells=("rnn",), distances=(2,), steps=2, hidden=4, batch_size=4, test_size=8,
+                                   progress=lambda *_: seen.append(torch.get_num_threads()))
+        assert result.threads == 1 and torch.get_num_threads() == 2
+        tanh_experiment(depths=(1,), activations=("tanh",), steps=2, test_size=8,
+                        progress=lambda *_: seen.append(torch.get_num_threads()))
+        assert seen == [1] * 4 and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -13,6 +13,18 @@ def test_a_plausible_word_follows_i_study_at(name):
     assert [w.word for w in words] == ["the", "a"]
 
 
+@pytest.mark.parametrize("name", ["lstm", "rnn"])
+def test_a_text_is_read_as_a_paragraph_start(name):
+    """"The" alone is a text's first word, read after a line break as the models read their
+    training text: words follow it (read from a fresh state without one, punctuation did)."""
+    lm = LanguageModel(open_model(name, "lm"))
+    words = lm.next_words("The", k=5)
+    assert sum(w.word.isalpha() for w in words) >= 4 and (name != "lstm" or words[0].word == "world")  # README
+    assert all(w.word.isdigit() for w in lm.next_words("It costs $", k=3))  # a symbol ends a word: numbers follow
+    assert [(w.word, w.prob) for w in words] == [(w.word, w.prob) for w in lm.next_words("\nThe", k=5)]
+    assert "".join(lm.generate("The ", 40, seed=1)) == "".join(lm.generate("\nThe ", 40, seed=1))
+
+
 def test_the_model_card_scores_are_the_files():
     lstm, rnn = (open_model(name, "lm").meta["scores"] for name in ("lstm", "rnn"))
     assert round(lstm["dev"]["bits_per_char"], 3) == 2.251 and round(rnn["dev"]["bits_per_char"], 3) == 2.397

@@ -20,7 +20,7 @@ def test_the_next_word_is_the_one_the_text_always_has(lm):
 
 
 def test_a_word_ends_at_a_space_or_punctuation_and_punctuation_is_a_word(lm):
-    assert ends_word(" ") and ends_word(".") and ends_word("\n") and not ends_word("a")
+    assert ends_word(" ") and ends_word(".") and ends_word("\n") and ends_word("$") and not ends_word("a")
     (first,) = lm.next_words("the cat sat on the mat", k=1)
     assert first.word == "."  # after "mat" the text always has a full stop
 
@@ -45,3 +45,9 @@ def test_a_text_that_ends_inside_a_word_gets_the_words_after_it(lm):
     words = lm.next_words("the cat sat on th", k=5)
     assert "e" not in [w.word for w in words] and sum(w.prob for w in words) < 0.01
     assert lm.next_words("the cat sat", k=1)[0].word == lm.next_words("the cat sat ", k=1)[0].word == "on"
+
+
+def test_whitespace_the_model_never_saw_reads_as_a_space(lm):
+    assert "\t" not in lm.lm.index and "\n" not in lm.lm.index  # its text has no line breaks: none put first
+    assert lm.as_read("the\tcat") == "the cat" and lm.as_read("\nthe") == " the" and lm.as_read("") == "\n"
+    assert [w.word for w in lm.next_words("the\tcat", k=3)] == [w.word for w in lm.next_words("the cat", k=3)]

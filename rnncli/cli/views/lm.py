@@ -17,6 +17,7 @@ from rnncli.cli.views.formats import bar, json_prob, prob_text
 from rnncli.text.hygiene import printable
 
 UNKNOWN_SHARE = 0.01  # of the scored characters unknown to a model, past which eval lm warns
+TITLE_CHARS = 60  # of the text, its end, above the next-word table
 
 
 def show_next(text: str, ranked: list[tuple[str, list]], fmt: str) -> None:
@@ -31,7 +32,8 @@ def show_next(text: str, ranked: list[tuple[str, list]], fmt: str) -> None:
             record = {"model": name, "text": text, "words": [{"word": w.word, "prob": json_prob(w.prob)} for w in words]}
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     else:
-        table = Table(title=printable(text) + " …", title_justify="left")
+        shown = ("… " if len(text) > TITLE_CHARS else "") + text[-TITLE_CHARS:]  # a long text's end: where words follow
+        table = Table(title=printable(shown) + " …", title_justify="left")
         table.add_column("#", justify="right")
         for name, _ in ranked:
             table.add_column(name)
