@@ -10,7 +10,8 @@ from typing import Annotated, Optional
 import typer
 
 from rnncli.cli.options import (MAX_FORGET_BIAS, MAX_RADIUS, MAX_SEED, PLOT_FILE, Activation, ExplainFormat,
-                                ExplainTask, check_plot, finite, name_list, output_format, positive, require)
+                                ExplainTask, check_plot, finite, name_list, output_format, positive, refuse_unused,
+                                require)
 from rnncli.errors import EXIT_USAGE, RnnCliError
 
 ExplainedText = Annotated[Optional[list[str]], typer.Argument(
@@ -23,7 +24,8 @@ Models = Annotated[list[str], typer.Option("--model", "-m", metavar="MODEL", sho
 Saliency = Annotated[bool, typer.Option(help="Add gradient x input per token: which words drove the prediction.")]
 Corpus = Annotated[Optional[Path], typer.Option(
     "--input", "-i", readable=False, metavar="FILE", help="Statistics over many sentences of this file (CoNLL-U, "
-                                          "label<TAB>text TSV, or one sentence per line) instead of one text.")]
+                                          "label<TAB>text TSV, or one sentence per line; `-`: stdin) instead of one "
+                                          "text.")]
 MaxSentences = Annotated[int, typer.Option(min=1, max=100_000, metavar="N",
                                            help="With --input: the first N sentences.")]
 Synthetic = Annotated[bool, typer.Option(help="Random weights instead of a trained model.")]
@@ -40,13 +42,19 @@ ForgetBias = Annotated[float, typer.Option(min=-MAX_FORGET_BIAS, max=MAX_FORGET_
                                            help="Synthetic: LSTM forget-gate bias (3: the gate is ~0.95 open).")]
 Clip = Annotated[Optional[float], typer.Option(callback=positive, metavar="NORM", help=(
     "Synthetic: show gradient-norm clipping at this threshold (above 0)."))]
-Format = Annotated[ExplainFormat, typer.Option("--format", "-f", help="auto: a table on a terminal, tsv otherwise.")]
+Format = Annotated[ExplainFormat, typer.Option("--format", "-f", help=(
+    "auto: a table on a terminal, tsv otherwise. tsv holds the norms (per token, per distance) only; json holds "
+    "every figure: decay factors, reach, verdicts, predictions, clipping."))]
 Plot = Annotated[Optional[Path], typer.Option(readable=False, metavar="FILE", help=(
     f"Also draw norm against distance (log scale) to this file ({PLOT_FILE})."))]
 
 
+SYNTHETIC_ONLY = ("length", "cells", "radius", "activation", "seed", "hidden", "forget_bias", "clip")
+MODEL_ONLY = ("task", "model", "saliency", "max_sentences")  # the options of a trained model's explanation
+
+
 def explain_gradients(
-    text: ExplainedText = None, task: Task = "sentiment", model: Models = [], saliency: Saliency = False,  # noqa: B006
+    ctx: typer.Context, text: ExplainedText = None, task: Task = "sentiment", model: Models = [], saliency: Saliency = False,  # noqa: B006
     corpus: Corpus = None, max_sentences: MaxSentences = 500, synthetic: Synthetic = False, length: Length = 50,
     cells: Cells = "rnn,lstm", radius: Radius = 1.0, activation: SyntheticActivation = "tanh", seed: Seed = 0,
     hidden: Hidden = 32, forget_bias: ForgetBias = 3.0, clip: Clip = None, fmt: Format = "auto", plot: Plot = None,
@@ -77,6 +85,12 @@ def explain_gradients(
         raise RnnCliError("--synthetic uses random inputs; give no text or --input with it", EXIT_USAGE)
     if corpus is not None and text:
         raise RnnCliError("give either TEXT or --input FILE, not both", EXIT_USAGE)
+    if synthetic:
+        refuse_unused(ctx, MODEL_ONLY, "to a trained model, not with --synthetic")
+    else:
+        refuse_unused(ctx, SYNTHETIC_ONLY, "only with --synthetic")
+    refuse_unused(ctx, ("max_sentences",) if corpus is None else ("saliency",),
+                  "only with --input" if corpus is None else "to one text, not with --input")
     require("torch", "train")
     specs = model or ["rnn", "lstm"]
     if plot is not None:

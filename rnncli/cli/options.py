@@ -117,6 +117,20 @@ LabelNames = Annotated[Optional[str], typer.Option(metavar="NAMES", show_default
 # --- checks and conversions of option values -----------------------------------------
 
 
+def given(ctx: typer.Context, name: str) -> bool:
+    """Whether the option was given on the command line (not its default)."""
+    source = ctx.get_parameter_source(name)  # an enum of the click that typer carries: compared by name
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def refuse_unused(ctx: typer.Context, names: tuple[str, ...], where: str) -> None:
+    """A usage error that names the options of `names` given on the command line, which would
+    do nothing here: each applies only `where` ("only with --synthetic")."""
+    used = [max(p.opts, key=len) for p in ctx.command.params if p.name in names and given(ctx, p.name)]
+    if used:
+        raise RnnCliError(f"{', '.join(used)} {'applies' if len(used) == 1 else 'apply'} {where}", EXIT_USAGE)
+
+
 def output_format(choice: Enum, when_piped: str) -> str:
     """`auto`: a table for a person at a terminal, `when_piped` for a program."""
     if choice.value != "auto":

@@ -13,7 +13,7 @@ import typer
 
 from rnncli.cli.options import (DEFAULT_TOKENIZER, MAX_LR, MAX_SEED, MAX_SIZE, MAX_THREADS, PLOT_FILE, Activation,
                                 Cell, DataTokenizer, Dtype, LabelNames, Pooling, TrainDevice, at_most_cores, finite,
-                                positive, require, split_label_names)
+                                given, positive, require, split_label_names)
 from rnncli.data.locations import shell_word
 from rnncli.infer.tokenizer import CONTEXT, CORE
 from rnncli.train.job import DEFAULTS, MIN_PIECE  # (no torch)
@@ -150,12 +150,6 @@ def run_training(ctx: typer.Context, task: str, **task_options) -> None:
     with TrainingProgress() as progress:
         train(job, TASKS[task](**task_options), progress)
     end_process()  # under torchrun, now: see its docstring
-
-
-def given(ctx: typer.Context, name: str) -> bool:
-    """Whether the option was given on the command line (not its default)."""
-    source = ctx.get_parameter_source(name)  # an enum of the click that typer carries: compared by name
-    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
 
 
 def train_tagger(

@@ -58,7 +58,7 @@ def read_labelled(spec: str | Path, label_names: list[str] | None = None) -> lis
 
 def _read_labelled(spec: str) -> list[LabelledText]:
     if not spec.startswith("nltk:"):
-        return _read_tsv(spec)
+        return read_tsv(spec)
     from rnncli.data.corpora import read_corpus
 
     return [LabelledText(text_words(text), label, text) for text, label in read_corpus(spec)]
@@ -71,8 +71,10 @@ def read_sentiment_tsv(path: str | Path, label_names: list[str] | None = None) -
     return read_labelled_run([path], label_names)[0]
 
 
-def _read_tsv(path: str) -> list[LabelledText]:
-    lines = read_lines(path)
+def read_tsv(path: str, lines: list[str] | None = None) -> list[LabelledText]:
+    """The labelled texts of a TSV file (see read_sentiment_tsv), its labels as written; from its
+    `lines` when they were read already (stdin, a pipe: they cannot be read twice)."""
+    lines = read_lines(path) if lines is None else lines
     require_sentences(lines, path, "label<TAB>text lines")
     rows = []
     for number, line in enumerate(lines, start=1):

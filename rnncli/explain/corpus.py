@@ -170,20 +170,22 @@ def corpus_statistics(name: str, cell: str, task: str, norms: list[list[float]],
 
 
 def read_corpus(path: str) -> list[list[str]]:
-    """Tokenized sentences of a file: CoNLL-U (its words), a label<TAB>text TSV (its texts,
-    split on whitespace), or plain text, one sentence per line (tokenized like other input)."""
+    """Tokenized sentences of a file (`-`: stdin), read once: CoNLL-U (its words), a label<TAB>text
+    TSV (its texts, split on whitespace), or plain text, one sentence per line (tokenized like
+    other input)."""
     from rnncli.data.common import read_lines
-    from rnncli.data.labelled import read_sentiment_tsv
+    from rnncli.data.labelled import read_tsv
     from rnncli.data.tagged import looks_like_conllu, read_tagged_conllu
     from rnncli.text.hygiene import clean
     from rnncli.text.rules import tokenize
 
     lines = read_lines(path)
+    path = "<stdin>" if path == "-" else path
     if looks_like_conllu(lines):
         return [s.words for s in read_tagged_conllu(path, lines)]
     first = next((line for line in lines if line.strip()), "")
     if len(first.rstrip("\r\n").split("\t")) == 2:
-        return [e.words for e in read_sentiment_tsv(path)]
+        return [e.words for e in read_tsv(path, lines)]
     sentences = [t for t in (tokenize(" ".join(clean(line).split()))[0] for line in lines if line.strip()) if t]
     if not sentences:
         raise RnnCliError(f"{path}: no sentences to explain; give a file with some text")

@@ -1,7 +1,10 @@
 """explain-gradients: analytic checks on synthetic weights, unrolled == fused, the CLI."""
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -153,6 +156,36 @@ def test_corpus_mode_through_the_cli(tiny_model, tmp_path):
     both = runner.invoke(app, ["explain-gradients", "--input", str(TINY_TRAIN), "some text"])
     assert both.exit_code == 2 and "not both" in both.stderr
 
+
+def test_a_corpus_is_read_once_from_stdin_or_a_pipe(tiny_model, tmp_path):
+    """`--input -` was "-: no such file"; a TSV through a pipe (`<(...)`) was read twice, and the
+    second read found it empty."""
+    args = ["explain-gradients", "--task", "tagger", "-m", str(tiny_model), "-f", "json", "--input"]
+    from_file = json.loads(runner.invoke(app, [*args, str(TINY_TRAIN)]).stdout)["models"]
+    with open(TINY_TRAIN, "rb") as stdin:
+        piped = subprocess.run([sys.executable, "-m", "rnncli", *args, "-"], stdin=stdin, capture_output=True)
+    assert piped.returncode == 0 and json.loads(piped.stdout)["models"] == from_file, piped.stderr
+    tsv = tmp_path / "t.tsv"
+    tsv.write_text("1\tI study at night .\n0\tWe eat .\n", encoding="utf-8")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["cp", str(tsv), str(fifo)])
+    through_pipe = runner.invoke(app, [*args, str(fifo)])
+    writer.wait()
+    assert through_pipe.exit_code == 0, through_pipe.stderr
+    assert json.loads(through_pipe.stdout)["models"] == json.loads(runner.invoke(app, [*args, str(tsv)]).stdout)["models"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--radius", "2", "--clip", "5", "Good film"], "--radius, --clip apply only with --synthetic"),
+    (["--synthetic", "-m", "lstm", "--task", "tagger"], "--task, --model apply to a trained model, not with --synthetic"),
+    (["--max-sentences", "5", "Good film"], "--max-sentences applies only with --input"),
+    (["--saliency", "--input", "x.txt"], "--saliency applies to one text, not with --input"),
+])
+def test_an_option_that_would_do_nothing_is_a_usage_error(args, message):
+    """They were ignored without a word; a default given on purpose is refused as well."""
+    result = runner.invoke(app, ["explain-gradients", *args])
+    assert result.exit_code == 2 and message in result.stderr
 
 def test_lstm_gates_table_fits_80_columns(tiny_model):
     result = runner.invoke(app, ["explain-gradients", "--task", "tagger", "-m", str(tiny_model), "-m", str(tiny_model),
