@@ -25,7 +25,8 @@ Seeds = Annotated[int, typer.Option(min=1, max=100, metavar="N", help="Seeds to 
 MemoryPlot = Annotated[Optional[Path], typer.Option(readable=False, metavar="FILE", help=(
     f"Also draw accuracy against distance to this file ({PLOT_FILE})."))]
 Depths = Annotated[str, typer.Option(metavar="N,N,...", help="Numbers of stacked RNN layers, comma-separated.")]
-BitTask = Annotated[str, typer.Option(help="parity: of all bits; xor: of the first and last bit.")]
+BitTask = Annotated[str, typer.Option(metavar="<parity|xor>",
+                                      help="parity: of all bits; xor: of the first and last bit.")]
 Bits = Annotated[int, typer.Option(min=2, max=64, metavar="N", help="Bits per sequence.")]
 TanhSteps = Annotated[int, typer.Option(min=1, max=100_000, metavar="N", help="Training steps per network.")]
 TanhSeed = Annotated[int, typer.Option(min=0, max=MAX_SEED, metavar="N", help="Random seed.")]
