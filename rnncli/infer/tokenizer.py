@@ -132,16 +132,32 @@ class Tokenizer:
 
     def segment(self, texts: list[str], workers: Workers | None = None) -> list[list[list[Segment]]]:
         """For each text (a paragraph), its sentences of tokens; offsets index the text."""
-        return self.decoded(texts, self.probabilities(texts, workers), self.sentence_bias)
+        return self.from_labels(texts, self.labels(texts, workers))
 
-    def decoded(self, texts: list[str], probs: list[np.ndarray], sentence_bias: float) -> list[list[list[Segment]]]:
-        """segment's result from the texts' probabilities, under a given sentence bias."""
-        labels = boundary_labels(np.concatenate(probs), sentence_bias) if texts else np.zeros(0, np.int64)  # (chars,)
+    def labels(self, texts: list[str], workers: Workers | None = None) -> np.ndarray:
+        """(characters,) int8: the label of each character of the texts, one text's after
+        another, under the model's sentence bias: what segment decodes, and what a worker
+        process sends back (a byte a character; segments are slow to unpickle)."""
+        return _labels(self.probabilities(texts, workers), self.sentence_bias)
+
+    def from_labels(self, texts: list[str], labels: np.ndarray) -> list[list[list[Segment]]]:
+        """segment's result from the texts' labels (see labels)."""
         out = decode_texts(texts, labels)
         for text, sentences in zip(texts, out):
             for token in (t for s in sentences for t in s if t.multiword):
                 token.words = self.expander.expand(text[token.start:token.end])
         return out
+
+    def decoded(self, texts: list[str], probs: list[np.ndarray], sentence_bias: float) -> list[list[list[Segment]]]:
+        """segment's result from the texts' probabilities, under a given sentence bias."""
+        return self.from_labels(texts, _labels(probs, sentence_bias))
+
+
+def _labels(probs: list[np.ndarray], sentence_bias: float) -> np.ndarray:
+    """The texts' probabilities (characters, labels) each -> their labels (all characters,) int8."""
+    if not probs:
+        return np.zeros(0, np.int8)
+    return boundary_labels(np.concatenate(probs), sentence_bias).astype(np.int8)
 
 
 def tokenizer_file(spec: str) -> Path | None:

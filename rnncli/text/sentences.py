@@ -121,11 +121,11 @@ def _segmented_lines(pieces: Iterable[Piece], tokenizer: Tokenizer, input_waitin
     groups = map(_cleaned, batched(pieces, 1000, input_waiting, lambda piece: len(piece.text), FLUSH_CHARS))
     payload = lambda group: [piece.text for piece in group]  # noqa: E731
     if workers is None:
-        segmented = ((group, tokenizer.segment(payload(group))) for group in groups)
-    else:
-        segmented = workers.ordered_map("tokenizer", "segment", groups, payload, input_waiting)
-    for group, group_sentences in segmented:
-        for piece, sentences in zip(group, group_sentences):
+        labelled = ((group, tokenizer.labels(payload(group))) for group in groups)
+    else:  # labels come back from the workers: a byte a character, where segments would be slow to unpickle
+        labelled = workers.ordered_map("tokenizer", "labels", groups, payload, input_waiting)
+    for group, labels in labelled:
+        for piece, sentences in zip(group, tokenizer.from_labels(payload(group), labels)):
             yield piece, [token for sentence in sentences for token in sentence]
 
 
