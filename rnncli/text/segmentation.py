@@ -304,8 +304,8 @@ def decode_texts(texts: list[str], labels: np.ndarray) -> list[list[list[Segment
         while i < len(splits) and splits[i] < end:  # splits fall inside tokens, in order
             i += 1
         if i == j:
-            word = [joined[start:end]]
-            current.append(Segment(start - offset, end - offset, word, start in multi and end - start > 1))
+            whole = [joined[start:end]]  # the token is one word
+            current.append(Segment(start - offset, end - offset, whole, start in multi and end - start > 1))
         else:
             cuts = [start, *splits[j:i], end]
             current.append(Segment(start - offset, end - offset, [joined[a:b] for a, b in zip(cuts, cuts[1:])]))
