@@ -33,7 +33,7 @@ from rnncli.infer.tokenizer import open_tokenizer, tokenizer_for
 from rnncli.model import tagsets
 from rnncli.model.bundled import describe, model_spec, open_model, resolve_model
 from rnncli.model.model_file import ModelFile
-from rnncli.nltk_interface import NltkTagger, register_if_loaded
+from rnncli.nltk_interface import NltkTagger, register_with_nltk
 from rnncli.text.hygiene import clean
 from rnncli.text.pieces import LineTooLong
 
@@ -65,8 +65,9 @@ def _with_tokens(tagged: TaggedSentence, tokens: list[str]) -> TaggedSentence:
 class Tagger(NltkTagger):
     """A part-of-speech tagger: `model` is a bundled name (`lstm`, `rnn`, `tagger-lstm`) or
     the path of a model file; `tagset` is "upos" (default when the model has it), "xpos" (the
-    treebank's own tags; "ptb" as well where they are Penn Treebank tags), or "universal" (NLTK's 12 universal tags, from UPOS: a tag's probability is the sum of its
-    UPOS tags'); `tokenizer` cuts running text (`tag_text`): "rnn" (the bundled
+    treebank's own tags; "ptb" as well where they are Penn Treebank tags), or "universal" (NLTK's
+    12 universal tags, mapped from the Penn Treebank tags as NLTK maps them, or from UPOS for a
+    model without them: a tag's probability is the sum of those it is mapped from); `tokenizer` cuts running text (`tag_text`): "rnn" (the bundled
     character-level tokenizer, the default), "lstm", "rnn-small", "treebank" (NLTK's Punkt and
     Treebank rules) or the path of a tokenizer model."""
 
@@ -75,13 +76,13 @@ class Tagger(NltkTagger):
         self.tokenizer = open_tokenizer(tokenizer)
         tagset = tagset.lower() if isinstance(tagset, str) else tagset  # "UPOS" reads as "upos"
         universal = tagset == "universal"
-        self.tagset, self.head = tagsets.chosen_head(self.model.labels, "upos" if universal else tagset,
-                                                     self.model.path)
+        source, table = tagsets.universal_source(self.model.labels) if universal else (tagset, {})
+        self.tagset, self.head = tagsets.chosen_head(self.model.labels, source, self.model.path)
         self.labels = self.model.labels[self.head]
-        self.mapping = [tagsets.UPOS_TO_UNIVERSAL.get(label, "X") for label in self.labels] if universal else None
+        self.mapping = [table.get(label, "X") for label in self.labels] if universal else None
         if universal:
             self.tagset, self.labels = "universal", sorted(set(self.mapping))
-        register_if_loaded()
+        register_with_nltk()
 
     def tag(self, tokens: list[str]) -> list[tuple[str, str]]:
         """One tokenized sentence -> (word, tag) pairs (NLTK's TaggerI.tag)."""
@@ -132,7 +133,7 @@ class Tagger(NltkTagger):
         return out
 
     def _tag_probs(self, probs) -> dict[str, float]:
-        """Each tag of the tag set -> its probability (universal: summed over its UPOS tags)."""
+        """Each tag of the tag set -> its probability (universal: summed over the tags mapped to it)."""
         if self.mapping is None:
             return {label: float(p) for label, p in zip(self.labels, probs)}
         summed = dict.fromkeys(self.labels, 0.0)

@@ -5,11 +5,13 @@ NLTK's scoring methods (`accuracy`, `evaluate`, `confusion`, `evaluate_per_tag`,
 `recall`, `f_measure`) are NLTK's own, called on the rnncli tagger; `choose_tag` and
 `tag_one` and `_taggers` let it be the `backoff=` of NLTK's sequential taggers (`UnigramTagger(train,
 backoff=tagger)`). The tagger is registered as a virtual subclass of TaggerI as soon as nltk
-is loaded, so `isinstance(tagger, TaggerI)` holds.
+is loaded, before or after the tagger was made, so `isinstance(tagger, TaggerI)` holds.
 """
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import sys
 
 SCORING = ("accuracy", "evaluate", "confusion", "evaluate_per_tag", "precision", "recall", "f_measure",
@@ -25,10 +27,33 @@ def _tagger_interface():
     return TaggerI
 
 
-def register_if_loaded() -> None:
-    """Register with TaggerI now when the caller has loaded nltk already (no import otherwise)."""
+def register_with_nltk() -> None:
+    """Register with TaggerI now when the caller has loaded nltk already, else as soon as it is
+    loaded (_RegisterWhenLoaded); nltk is never imported here."""
     if "nltk.tag.api" in sys.modules:
         _tagger_interface()
+    elif not any(isinstance(finder, _RegisterWhenLoaded) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _RegisterWhenLoaded())
+
+
+class _RegisterWhenLoaded(importlib.abc.MetaPathFinder):
+    """An import hook that, once, lets nltk.tag.api load as usual and then registers the rnncli
+    taggers with its TaggerI (a tagger made before `import nltk` is an NLTK tagger too)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "nltk.tag.api":
+            return None
+        sys.meta_path.remove(self)  # once, and not for the lookup below
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            run = spec.loader.exec_module
+
+            def exec_module(module) -> None:
+                run(module)
+                _tagger_interface()
+
+            spec.loader.exec_module = exec_module
+        return spec
 
 
 def _scoring(name: str):

@@ -182,6 +182,34 @@ def test_tagger_registers_with_nltk_loaded_after_it(hand_tagger):
     assert result.stdout == "1.0 True\n", result.stderr
 
 
+def test_a_tagger_made_before_nltk_is_imported_is_an_nltk_tagger(hand_tagger):
+    """isinstance was False until one of NLTK's methods had been called."""
+    code = (f"import rnncli\nt = rnncli.Tagger({str(hand_tagger)!r})\nimport nltk\n"
+            "from nltk.tag.api import TaggerI\nprint(isinstance(t, TaggerI), issubclass(rnncli.Tagger, TaggerI))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout == "True True\n", result.stderr
+
+
+def test_universal_tags_of_penn_treebank_tags_are_nltks_mapping():
+    """A model with PTB tags gives the universal tags NLTK's own map gives its PTB tags (from UPOS,
+    `$` was X where NLTK says `.`, `that` PRON where NLTK says DET, `n't` PRT where NLTK says ADV)."""
+    from rnncli.model.tagsets import PTB_TO_UNIVERSAL
+
+    try:
+        from nltk.tag.mapping import tagset_mapping
+
+        nltk_map = {tag: u for tag, u in tagset_mapping("en-ptb", "universal").items() if "|" not in tag}
+    except LookupError:  # NLTK's universal_tagset data is not installed
+        nltk_map = None
+    assert nltk_map is None or nltk_map == PTB_TO_UNIVERSAL
+    words = ["It", "costs", "$", "5", "that", "I", "do", "n't", "have", "."]
+    ptb = rnncli.Tagger("lstm", tagset="ptb").tag(words)
+    universal = rnncli.Tagger("lstm", tagset="universal").tag_tokens([words])[0]
+    assert [t.tag for t in universal.tokens] == [PTB_TO_UNIVERSAL.get(tag, "X") for _, tag in ptb]
+    assert [t.tag for t in universal.tokens][2:5] == [".", "NUM", "DET"] and universal.tokens[7].tag == "ADV"
+    assert all(abs(sum(t.probs.values()) - 1) < 1e-5 for t in universal.tokens)
+
+
 def test_universal_tagset_is_nltks_twelve_tags(hand_tagger):
     tagger = rnncli.Tagger(str(hand_tagger), tagset="universal")
     assert tagger.tag(["They", "can", "fish", "."]) == [("They", "PRON"), ("can", "VERB"), ("fish", "NOUN"),

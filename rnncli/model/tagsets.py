@@ -21,6 +21,16 @@ XPOS_SETS = {"PTB": frozenset({"NN", "DT", "IN", "PRP"}), "STTS": frozenset({"NN
 UPOS_TO_UNIVERSAL = {"ADJ": "ADJ", "ADP": "ADP", "ADV": "ADV", "AUX": "VERB", "CCONJ": "CONJ", "DET": "DET",
                      "INTJ": "X", "NOUN": "NOUN", "NUM": "NUM", "PART": "PRT", "PRON": "PRON", "PROPN": "NOUN",
                      "PUNCT": ".", "SCONJ": "ADP", "SYM": "X", "VERB": "VERB", "X": "X"}
+# NLTK's map of Penn Treebank tags to those 12 (its universal_tagset/en-ptb.map), so that a PTB tag maps as
+# nltk.tag.mapping.map_tag("en-ptb", "universal", tag) maps it; a tag it lacks is X there too
+PTB_TO_UNIVERSAL = {**dict.fromkeys(["!", "#", "$", "''", "(", ")", ",", "-LRB-", "-RRB-", ".", ":", "?", "``"], "."),
+                    **dict.fromkeys(["FW", "LS", "RN", "SYM", "UH", "WH"], "X"),
+                    "CC": "CONJ", "CD": "NUM", "DT": "DET", "EX": "DET", "PDT": "DET", "WDT": "DET", "IN": "ADP",
+                    **dict.fromkeys(["JJ", "JJR", "JJRJR", "JJS"], "ADJ"), "MD": "VERB",
+                    **dict.fromkeys(["NN", "NNP", "NNPS", "NNS", "NP"], "NOUN"), "POS": "PRT", "PRT": "PRT",
+                    "RP": "PRT", "TO": "PRT", **dict.fromkeys(["PRP", "PRP$", "WP", "WP$"], "PRON"),
+                    **dict.fromkeys(["RB", "RBR", "RBS", "WRB"], "ADV"),
+                    **dict.fromkeys(["VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "VP"], "VERB")}
 DISPLAY = {"upos": "UPOS", "xpos": "XPOS", "label": "accuracy", "bits_per_char": "bits/char"}  # how reports name a head
 
 
@@ -66,3 +76,13 @@ def chosen_head(heads: Iterable[str], tagset: str | None, path) -> tuple[str, st
         raise RnnCliError(f"{path}: this model's XPOS tags are {xpos_name(labels[head])}, not Penn Treebank tags; "
                           "use --tagset xpos", EXIT_USAGE)
     return name, head
+
+
+def universal_source(labels: dict) -> tuple[str, dict[str, str]]:
+    """The tag set NLTK's universal tags are read from for a model with these labels ({head:
+    its tags}), and its tag -> universal tag: Penn Treebank tags where the model has them
+    (mapped as NLTK maps them, so that `tagset="universal"` agrees with `nltk.pos_tag`'s),
+    else UPOS."""
+    if "xpos" in labels and xpos_name(labels["xpos"]) == "PTB":
+        return "ptb", PTB_TO_UNIVERSAL
+    return "upos", UPOS_TO_UNIVERSAL
