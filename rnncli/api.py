@@ -67,9 +67,10 @@ class Tagger(NltkTagger):
     the path of a model file; `tagset` is "upos" (default when the model has it), "xpos" (the
     treebank's own tags; "ptb" as well where they are Penn Treebank tags), or "universal" (NLTK's
     12 universal tags, mapped from the Penn Treebank tags as NLTK maps them, or from UPOS for a
-    model without them: a tag's probability is the sum of those it is mapped from); `tokenizer` cuts running text (`tag_text`): "rnn" (the bundled
-    character-level tokenizer, the default), "lstm", "rnn-small", "treebank" (NLTK's Punkt and
-    Treebank rules) or the path of a tokenizer model."""
+    model without them: a tag's probability is the sum of those it is mapped from); `tokenizer`
+    cuts running text (`tag_text`): "rnn" (the bundled character-level tokenizer, the default),
+    "lstm", "rnn-small", "treebank" (NLTK's Punkt and Treebank rules) or the path of a
+    tokenizer model."""
 
     def __init__(self, model: str = DEFAULT_MODEL, tagset: str | None = None, tokenizer: str = DEFAULT_TOKENIZER):
         self.model: ModelFile = open_model(model, "tagger")

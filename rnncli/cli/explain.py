@@ -54,8 +54,9 @@ MODEL_ONLY = ("task", "model", "saliency", "max_sentences")  # the options of a 
 
 
 def explain_gradients(
-    ctx: typer.Context, text: ExplainedText = None, task: Task = "sentiment", model: Models = [], saliency: Saliency = False,  # noqa: B006
-    corpus: Corpus = None, max_sentences: MaxSentences = 500, synthetic: Synthetic = False, length: Length = 50,
+    ctx: typer.Context, text: ExplainedText = None, task: Task = "sentiment", model: Models = [],  # noqa: B006
+    saliency: Saliency = False, corpus: Corpus = None, max_sentences: MaxSentences = 500, synthetic: Synthetic = False,
+    length: Length = 50,
     cells: Cells = "rnn,lstm", radius: Radius = 1.0, activation: SyntheticActivation = "tanh", seed: Seed = 0,
     hidden: Hidden = 32, forget_bias: ForgetBias = 3.0, clip: Clip = None, fmt: Format = "auto", plot: Plot = None,
 ) -> None:

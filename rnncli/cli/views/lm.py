@@ -32,7 +32,7 @@ def show_next(text: str, ranked: list[tuple[str, list]], fmt: str) -> None:
             record = {"model": name, "text": text, "words": [{"word": w.word, "prob": json_prob(w.prob)} for w in words]}
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     else:
-        shown = ("… " if len(text) > TITLE_CHARS else "") + text[-TITLE_CHARS:]  # a long text's end: where words follow
+        shown = ("… " if len(text) > TITLE_CHARS else "") + text[-TITLE_CHARS:]  # a long text's end: words follow it
         table = Table(title=printable(shown) + " …", title_justify="left")
         table.add_column("#", justify="right")
         for name, _ in ranked:
