@@ -70,6 +70,11 @@ class NltkTagger:
 
     _last: tuple[tuple[str, ...], list[str]] = ((), [])  # the sentence choose_tag tagged last, and its tags
 
+    def __setstate__(self, state: dict) -> None:
+        """An unpickled tagger (in another process) is registered with TaggerI as a new one is."""
+        self.__dict__.update(state)
+        register_with_nltk()
+
     @property
     def _taggers(self) -> list:
         """As NLTK's SequentialBackoffTagger: this tagger ends a backoff chain."""

@@ -2,6 +2,7 @@
 NLTK's tagger interface, sentiment, loading by name, and a light `import rnncli`."""
 
 import json
+import pickle
 import re
 import subprocess
 import sys
@@ -188,12 +189,17 @@ def test_a_tagger_made_before_nltk_is_imported_is_an_nltk_tagger(hand_tagger):
             "from nltk.tag.api import TaggerI\nprint(isinstance(t, TaggerI), issubclass(rnncli.Tagger, TaggerI))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout == "True True\n", result.stderr
+    pickled = pickle.dumps(rnncli.Tagger(str(hand_tagger)))  # and one unpickled in a fresh process
+    code = ("import pickle, sys\nt = pickle.loads(sys.stdin.buffer.read())\nimport nltk\n"
+            "from nltk.tag.api import TaggerI\nprint(isinstance(t, TaggerI))")
+    result = subprocess.run([sys.executable, "-c", code], input=pickled, capture_output=True, timeout=60)
+    assert result.stdout == b"True\n", result.stderr
 
 
 def test_universal_tags_of_penn_treebank_tags_are_nltks_mapping():
     """A model with PTB tags gives the universal tags NLTK's own map gives its PTB tags (from UPOS,
     `$` was X where NLTK says `.`, `that` PRON where NLTK says DET, `n't` PRT where NLTK says ADV)."""
-    from rnncli.model.tagsets import PTB_TO_UNIVERSAL
+    from rnncli.model.tagsets import NLTK_PTB_TO_UNIVERSAL, PTB_TO_UNIVERSAL
 
     try:
         from nltk.tag.mapping import tagset_mapping
@@ -201,13 +207,15 @@ def test_universal_tags_of_penn_treebank_tags_are_nltks_mapping():
         nltk_map = {tag: u for tag, u in tagset_mapping("en-ptb", "universal").items() if "|" not in tag}
     except LookupError:  # NLTK's universal_tagset data is not installed
         nltk_map = None
-    assert nltk_map is None or nltk_map == PTB_TO_UNIVERSAL
+    assert nltk_map is None or nltk_map == NLTK_PTB_TO_UNIVERSAL == {tag: PTB_TO_UNIVERSAL[tag] for tag in nltk_map}
     words = ["It", "costs", "$", "5", "that", "I", "do", "n't", "have", "."]
     ptb = rnncli.Tagger("lstm", tagset="ptb").tag(words)
     universal = rnncli.Tagger("lstm", tagset="universal").tag_tokens([words])[0]
     assert [t.tag for t in universal.tokens] == [PTB_TO_UNIVERSAL.get(tag, "X") for _, tag in ptb]
     assert [t.tag for t in universal.tokens][2:5] == [".", "NUM", "DET"] and universal.tokens[7].tag == "ADV"
     assert all(abs(sum(t.probs.values()) - 1) < 1e-5 for t in universal.tokens)
+    hyphen = rnncli.Tagger("lstm", tagset="universal").tag(["a", "well", "-", "known", "author"])[2]
+    assert hyphen == ("-", ".")  # EWT's HYPH, which NLTK's map lacks (X there), is punctuation as its UPOS says
 
 
 def test_universal_tagset_is_nltks_twelve_tags(hand_tagger):

@@ -125,8 +125,10 @@ def given(ctx: typer.Context, name: str) -> bool:
 
 def refuse_unused(ctx: typer.Context, names: tuple[str, ...], where: str) -> None:
     """A usage error that names the options of `names` given on the command line, which would
-    do nothing here: each applies only `where` ("only with --synthetic")."""
-    used = [max(p.opts, key=len) for p in ctx.command.params if p.name in names and given(ctx, p.name)]
+    do nothing here: each applies only `where` ("only with --synthetic"). A flag turned off
+    (`--no-saliency`) is no request, and passes."""
+    used = [max(p.opts, key=len) for p in ctx.command.params if p.name in names and given(ctx, p.name)
+            and not (getattr(p, "is_flag", False) and not ctx.params.get(p.name))]
     if used:
         raise RnnCliError(f"{', '.join(used)} {'applies' if len(used) == 1 else 'apply'} {where}", EXIT_USAGE)
 

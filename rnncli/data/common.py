@@ -25,10 +25,18 @@ from rnncli.text.segmentation import Paragraph
 def read_lines(path: str | Path) -> list[str]:
     """The lines of a data file of any kind (regular, a FIFO, `<(...)`), read once, as UTF-8
     without a BOM; binary or UTF-16 data, invalid UTF-8, overlong lines and a carriage return
-    inside a line (lines ended by CR alone, as old Mac files are) are errors that name file:line.
-    `-` reads stdin."""
-    lines = list(iter_lines(path))
-    path = "<stdin>" if str(path) == "-" else path
+    inside a line (lines ended by CR alone, as old Mac files are) are errors that name file:line."""
+    return _checked(list(iter_lines(path)), path)
+
+
+def read_stdin_lines() -> list[str]:
+    """read_lines of stdin, named `<stdin>` in messages."""
+    lines, _ = file_lines(_stdin(), "<stdin>", split_long=False)
+    return _checked(list(decode_lines(lines, "<stdin>", lambda message: None, strict=True)), "<stdin>")
+
+
+def _checked(lines: list[str], path: str | Path) -> list[str]:
+    """The lines, unless a carriage return is inside one (read_lines)."""
     at = next((n for n, line in enumerate(lines, start=1) if "\r" in line.rstrip("\r\n")), None)
     if at is None:
         return lines
@@ -42,9 +50,8 @@ def read_lines(path: str | Path) -> list[str]:
 def iter_lines(path: str | Path, split_long: bool = False) -> Iterator[str]:
     """read_lines, a line at a time (for a reader that stops early: a stream may not end); with
     `split_long`, a line too long to hold comes in pieces (running text) instead of an error."""
-    fd, source = (_stdin(), "<stdin>") if str(path) == "-" else (open_file(path), str(path))
-    lines, _ = file_lines(fd, source, split_long=split_long)
-    return decode_lines(lines, source, lambda message: None, strict=True)
+    lines, _ = file_lines(open_file(path), str(path), split_long=split_long)
+    return decode_lines(lines, str(path), lambda message: None, strict=True)
 
 
 def _stdin() -> int:

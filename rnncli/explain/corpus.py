@@ -173,13 +173,13 @@ def read_corpus(path: str) -> list[list[str]]:
     """Tokenized sentences of a file (`-`: stdin), read once: CoNLL-U (its words), a label<TAB>text
     TSV (its texts, split on whitespace), or plain text, one sentence per line (tokenized like
     other input)."""
-    from rnncli.data.common import read_lines
+    from rnncli.data.common import read_lines, read_stdin_lines
     from rnncli.data.labelled import read_tsv
     from rnncli.data.tagged import looks_like_conllu, read_tagged_conllu
     from rnncli.text.hygiene import clean
     from rnncli.text.rules import tokenize
 
-    lines = read_lines(path)
+    lines = read_stdin_lines() if path == "-" else read_lines(path)
     path = "<stdin>" if path == "-" else path
     if looks_like_conllu(lines):
         return [s.words for s in read_tagged_conllu(path, lines)]

@@ -69,7 +69,8 @@ class LanguageModel:
         ends inside a word, the words that follow it (a space or punctuation first)."""
         if k < 1:
             raise RnnCliError(f"k must be at least 1, not {k}", EXIT_USAGE)
-        inside = bool(text) and not ends_word(text[-1])  # the first character must end the text's last word
+        last = text[-1:]  # unless it ends a word (a character the model never saw does not), a space or
+        inside = bool(last) and not (ends_word(last) and (last.isspace() or last in self.lm.index))  # punctuation first
         logp, state = self.lm.read(self.as_read(text))
         words, done = [""], {}
         scores = np.zeros(1)  # (W,) log-probability of each partial word

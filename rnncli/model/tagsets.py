@@ -23,14 +23,18 @@ UPOS_TO_UNIVERSAL = {"ADJ": "ADJ", "ADP": "ADP", "ADV": "ADV", "AUX": "VERB", "C
                      "PUNCT": ".", "SCONJ": "ADP", "SYM": "X", "VERB": "VERB", "X": "X"}
 # NLTK's map of Penn Treebank tags to those 12 (its universal_tagset/en-ptb.map), so that a PTB tag maps as
 # nltk.tag.mapping.map_tag("en-ptb", "universal", tag) maps it; a tag it lacks is X there too
-PTB_TO_UNIVERSAL = {**dict.fromkeys(["!", "#", "$", "''", "(", ")", ",", "-LRB-", "-RRB-", ".", ":", "?", "``"], "."),
-                    **dict.fromkeys(["FW", "LS", "RN", "SYM", "UH", "WH"], "X"),
-                    "CC": "CONJ", "CD": "NUM", "DT": "DET", "EX": "DET", "PDT": "DET", "WDT": "DET", "IN": "ADP",
-                    **dict.fromkeys(["JJ", "JJR", "JJRJR", "JJS"], "ADJ"), "MD": "VERB",
-                    **dict.fromkeys(["NN", "NNP", "NNPS", "NNS", "NP"], "NOUN"), "POS": "PRT", "PRT": "PRT",
-                    "RP": "PRT", "TO": "PRT", **dict.fromkeys(["PRP", "PRP$", "WP", "WP$"], "PRON"),
-                    **dict.fromkeys(["RB", "RBR", "RBS", "WRB"], "ADV"),
-                    **dict.fromkeys(["VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "VP"], "VERB")}
+NLTK_PTB_TO_UNIVERSAL = {**dict.fromkeys(["!", "#", "$", "''", "(", ")", ",", "-LRB-", "-RRB-", ".", ":", "?"], "."),
+                         "``": ".",
+                         **dict.fromkeys(["FW", "LS", "RN", "SYM", "UH", "WH"], "X"),
+                         "CC": "CONJ", "CD": "NUM", "DT": "DET", "EX": "DET", "PDT": "DET", "WDT": "DET", "IN": "ADP",
+                         **dict.fromkeys(["JJ", "JJR", "JJRJR", "JJS"], "ADJ"), "MD": "VERB",
+                         **dict.fromkeys(["NN", "NNP", "NNPS", "NNS", "NP"], "NOUN"), "POS": "PRT", "PRT": "PRT",
+                         "RP": "PRT", "TO": "PRT", **dict.fromkeys(["PRP", "PRP$", "WP", "WP$"], "PRON"),
+                         **dict.fromkeys(["RB", "RBR", "RBS", "WRB"], "ADV"),
+                         **dict.fromkeys(["VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "VP"], "VERB")}
+# and the tags UD English EWT adds to PTB, which NLTK's map lacks, as their words' UPOS maps (a hyphen is
+# punctuation, not X): HYPH and NFP are PUNCT, AFX (`pre-`, `non-`) ADJ, ADD (e-mail, web addresses) and GW X
+PTB_TO_UNIVERSAL = {**NLTK_PTB_TO_UNIVERSAL, "HYPH": ".", "NFP": ".", "AFX": "ADJ", "ADD": "X", "GW": "X"}
 DISPLAY = {"upos": "UPOS", "xpos": "XPOS", "label": "accuracy", "bits_per_char": "bits/char"}  # how reports name a head
 
 

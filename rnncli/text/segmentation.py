@@ -279,10 +279,12 @@ def decode_texts(texts: list[str], labels: np.ndarray) -> list[list[list[Segment
     another: the texts are read as one, a space between each two (so that thousands of short
     lines cost one pass of array operations, not thousands), and each text's last token ends
     its last sentence. Offsets index each text."""
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)  # (K,)
+    if len(labels) != lengths.sum():
+        raise ValueError(f"{len(labels)} labels for {lengths.sum()} characters")
     joined = " ".join(texts)
     if not joined:
         return [[] for _ in texts]
-    lengths = np.array([len(t) for t in texts], dtype=np.int64)  # (K,)
     text_starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])  # (K,) where each text starts in `joined`
     inside = np.ones(len(joined), dtype=bool)  # not a separator
     inside[text_starts[1:] - 1] = False

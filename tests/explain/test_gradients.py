@@ -183,9 +183,12 @@ def test_a_corpus_is_read_once_from_stdin_or_a_pipe(tiny_model, tmp_path):
     (["--saliency", "--input", "x.txt"], "--saliency applies to one text, not with --input"),
 ])
 def test_an_option_that_would_do_nothing_is_a_usage_error(args, message):
-    """They were ignored without a word; a default given on purpose is refused as well."""
+    """They were ignored without a word; a default given on purpose is refused as well, but for
+    a flag turned off (`--no-saliency` asks for nothing)."""
     result = runner.invoke(app, ["explain-gradients", *args])
     assert result.exit_code == 2 and message in result.stderr
+    off = runner.invoke(app, ["explain-gradients", "--synthetic", "--no-saliency", "--length", "4", "-f", "json"])
+    assert off.exit_code == 0, off.stderr
 
 def test_lstm_gates_table_fits_80_columns(tiny_model):
     result = runner.invoke(app, ["explain-gradients", "--task", "tagger", "-m", str(tiny_model), "-m", str(tiny_model),

@@ -29,3 +29,11 @@ def test_the_model_card_scores_are_the_files():
     lstm, rnn = (open_model(name, "lm").meta["scores"] for name in ("lstm", "rnn"))
     assert round(lstm["dev"]["bits_per_char"], 3) == 2.251 and round(rnn["dev"]["bits_per_char"], 3) == 2.397
     assert round(lstm["test"]["bits_per_char"], 3) == 2.324 and round(rnn["test"]["bits_per_char"], 3) == 2.468
+
+
+def test_after_a_symbol_the_model_never_saw_no_word_is_glued_to_it():
+    """A symbol ends a word only where the model knows it: after an emoji (<unk> to it) the next
+    word came glued on ("ust", "ack")."""
+    lm = LanguageModel(open_model("lstm", "lm"))
+    assert "😀" not in lm.lm.index
+    assert not any(w.word[0].isalpha() for w in lm.next_words("I love it 😀", k=5))

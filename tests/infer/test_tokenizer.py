@@ -104,6 +104,8 @@ def test_texts_decoded_together_as_each_alone():
             for sentences in together] == alone
     assert any(len(sentences) > 1 for sentences in alone) and any(not sentences for sentences in alone[1:])
     assert decode_texts(["", ""], np.zeros(0, np.int64)) == [[], []]
+    with pytest.raises(ValueError, match="1 labels for 3 characters"):  # numpy would spread one label over three
+        decode("abc", [TOKEN])
 
 def test_whitespace_and_character_ids_agree_with_python_on_every_character():
     from rnncli.text.segmentation import whitespace
