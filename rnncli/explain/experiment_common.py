@@ -25,9 +25,9 @@ Progress = Callable[[str, int, int, float], None]  # (cell or activation, distan
 
 @contextmanager
 def one_thread() -> Iterator[None]:
-    """Torch on one thread while an experiment runs, as before after: its networks are tiny, so
-    more threads only wait on each other (on a machine where another job holds a core, 4-14x
-    slower), and one thread gives the same numbers on any number of cores."""
+    """Torch on one thread while an experiment runs, its setting restored after: the networks
+    are tiny, so more threads only wait on each other (on a machine where another job holds a
+    core, 4-14x slower), and one thread gives the same numbers on any number of cores."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

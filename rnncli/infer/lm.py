@@ -69,8 +69,10 @@ class LanguageModel:
         ends inside a word, the words that follow it (a space or punctuation first)."""
         if k < 1:
             raise RnnCliError(f"k must be at least 1, not {k}", EXIT_USAGE)
-        last = text[-1:]  # unless it ends a word (a character the model never saw does not), a space or
-        inside = bool(last) and not (ends_word(last) and (last.isspace() or last in self.lm.index))  # punctuation first
+        last = text[-1:]
+        # a space or punctuation first, unless the text ends in whitespace, or in punctuation or a symbol the
+        # model knows (after one it never saw, <unk> to it, the rest of a word would glue on: "😀ust")
+        inside = bool(last) and not (ends_word(last) and (last.isspace() or last in self.lm.index))
         logp, state = self.lm.read(self.as_read(text))
         words, done = [""], {}
         scores = np.zeros(1)  # (W,) log-probability of each partial word
