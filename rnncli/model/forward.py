@@ -31,6 +31,12 @@ Weights = dict[str, np.ndarray]
 TABLE_LIMIT = 1 << 20  # floats in a first layer's input table (_input_table): vocabularies of characters, not words
 
 
+def embedding_rows(w: Weights, rows: np.ndarray | slice = slice(None), name: str = "word_emb") -> np.ndarray:
+    """Rows of an embedding (..., E) as float32: a model file's word embedding is kept as stored
+    (model_file.EMBEDDING), and a row cast when read is the row cast on loading, bit for bit."""
+    return w[f"{name}.weight"][rows].astype(np.float32, copy=False)
+
+
 def softmax(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
@@ -112,7 +118,7 @@ def _input_table(w: Weights, prefix: str, direction: str, cell: str, embedding: 
     W_ih = w[f"{prefix}.weight_ih_l0{direction}"]
     key = (id(W_ih), cell, direction)
     if key not in _TABLES:
-        _TABLES[key] = _input_part(w, prefix, 0, direction, cell, w[f"{embedding}.weight"])
+        _TABLES[key] = _input_part(w, prefix, 0, direction, cell, embedding_rows(w, name=embedding))
         weakref.finalize(W_ih, _TABLES.pop, key, None)
     return _TABLES[key]
 
@@ -223,7 +229,7 @@ def _first_input(w: Weights, prefix: str, cell: str, ids: np.ndarray) -> np.ndar
     vocabulary is small enough for one (TABLE_LIMIT)."""
     if len(w["word_emb.weight"]) * w[f"{prefix}.weight_ih_l0"].shape[0] <= TABLE_LIMIT:
         return _input_table(w, prefix, "", cell)[ids]
-    return _input_part(w, prefix, 0, "", cell, w["word_emb.weight"][ids])
+    return _input_part(w, prefix, 0, "", cell, embedding_rows(w, ids))
 
 
 def one_stream(w: Weights, prefix: str, cell: str, activation: str, ids: np.ndarray,
@@ -310,7 +316,7 @@ def _packed_states(config: ModelConfig, w: Weights, batch: Batch, char_cache: Ch
     V = len(w["word_emb.weight"])  # a token's input is its (form, word id), and running text repeats them:
     forms = batch.char_index[packed.rows, packed.steps] if config.char else np.zeros_like(ids)  # (N,)
     inputs, inverse = np.unique(forms * V + ids, return_inverse=True)  # (P,) distinct, (N,) which one
-    x = w["word_emb.weight"][inputs % V]  # (P, E)
+    x = embedding_rows(w, inputs % V)  # (P, E)
     if config.char:
         if char_cache is None:
             per_word = char_features(config, w, batch.chars, batch.char_lengths)  # (U, D*Hc)

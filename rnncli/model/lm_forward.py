@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncli.model.forward import one_stream
+from rnncli.model.forward import embedding_rows, one_stream
 from rnncli.model.model_file import ModelFile
 
 CHUNK = 4096  # characters a prompt is read in at a time: (CHUNK, gates x hidden) floats of input part per layer
@@ -65,7 +65,7 @@ class CharLanguageModel:
 
     def step(self, ids: np.ndarray, state: State) -> tuple[np.ndarray, State]:
         """ids (B,) -> log-probabilities of the next character (B, V) and the new state."""
-        x = self.w["word_emb.weight"][ids]  # (B, E)
+        x = embedding_rows(self.w, ids)  # (B, E)
         new = []
         for k, (h, c) in enumerate(state):
             h, c = cell_step(self.config.cell, self.w, k, x, h, c)

@@ -35,6 +35,8 @@ MAX_HEADER = 100_000_000  # bytes; safetensors' own limit
 MAX_PIPE_DATA = 2 << 30  # bytes of tensor data rnncli reads from a pipe, whose size it cannot know beforehand
 DTYPES = {"F16": "<f2", "F32": "<f4", "F64": "<f8", "I32": "<i4", "I64": "<i8", "U8": "u1", "BOOL": "?"}
 WEIGHT_DTYPES = ("F16", "F32")  # what model files hold; training checkpoints hold the others too
+EMBEDDING = "word_emb.weight"  # kept as stored (float16 in the bundled files, 4 M numbers in a sentiment model's):
+# the forward passes cast the rows they read (embedding_rows), so that loading does not cast them all (50 ms)
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight rows per state unit
 TRAINING_FIELDS = {"command": (lambda v: isinstance(v, str), "a string"), "seed": (is_int, "an integer"),
                    "best_epoch": (is_int, "an integer"), "wall_time_s": (is_number, "a number"),
@@ -49,7 +51,7 @@ class ModelFile:
     path: Path
     meta: dict
     config: ModelConfig
-    weights: dict[str, np.ndarray]  # float32
+    weights: dict[str, np.ndarray]  # float32, but EMBEDDING as stored (read it through embedding_rows)
     words: Vocab
     chars: Vocab | None
     labels: dict[str, list[str]]  # head name -> class names, in output order
@@ -239,7 +241,8 @@ def load_model(path: str | os.PathLike, task: str | None = None) -> ModelFile:
     config, words, chars, labels = check_model(path, contents)
     weights = {}
     for name, t in contents.tensors.items():
-        weights[name] = _array(contents.data, t).astype(np.float32)
+        stored = _array(contents.data, t)
+        weights[name] = stored if name == EMBEDDING else stored.astype(np.float32)
         if not np.isfinite(weights[name]).all():
             raise _damaged(path, f"tensor {name} holds NaN or infinite values")
     if task is not None and config.task != task:
