@@ -176,6 +176,22 @@ def test_a_corpus_is_read_once_from_stdin_or_a_pipe(tiny_model, tmp_path):
     assert json.loads(through_pipe.stdout)["models"] == json.loads(runner.invoke(app, [*args, str(tsv)]).stdout)["models"]
 
 
+@pytest.mark.parametrize("stdin, message", [
+    (b"ab\x00\xff\n", "<stdin>:1: input looks binary (NUL byte)"),
+    (b"\xff\xfeh\x00i\x00\n\x00", "<stdin>:1: input looks binary"),  # UTF-16
+    (None, "<stdin>: not open"),  # stdin closed
+], ids=["NUL and bad bytes", "UTF-16", "closed"])
+def test_a_hostile_stdin_corpus_is_an_error_that_names_stdin(stdin, message):
+    command = [sys.executable, "-m", "rnncli", "explain-gradients", "--input", "-", "-f", "json"]
+    if stdin is None:
+        result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+                                preexec_fn=lambda: os.close(0))
+    else:
+        result = subprocess.run(command, input=stdin, capture_output=True, timeout=60)
+    stderr = result.stderr.decode(errors="replace")
+    assert result.returncode == 1 and message in stderr and "Traceback" not in stderr and result.stdout == b""
+
+
 @pytest.mark.parametrize("args, message", [
     (["--radius", "2", "--clip", "5", "Good film"], "--radius, --clip apply only with --synthetic"),
     (["--synthetic", "-m", "lstm", "--task", "tagger"], "--task, --model apply to a trained model, not with --synthetic"),
