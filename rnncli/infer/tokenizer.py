@@ -37,7 +37,7 @@ CATEGORIES = ("Cc", "Cf", "Cn", "Co", "Cs", "Ll", "Lm", "Lo", "Lt", "Lu", "Mc", 
               "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "Sc", "Sk", "Sm", "So", "Zl", "Zp", "Zs")
 CATEGORY_ITEMS = tuple(f"<{c}>" for c in CATEGORIES)  # vocabulary items standing for unseen characters
 CORE, CONTEXT = 600, 50  # characters labelled per window, and seen on each side of them (the overlap: 1/6)
-BATCH_CHARS = 20_000  # padded characters per forward batch (memory: ~25 MB for the bundled tokenizer)
+BATCH_CHARS = 40_000  # padded characters per forward batch (memory: ~65 MB for the bundled tokenizer)
 SENTENCE_BIASES = tuple(b / 4 for b in range(-4, 9))  # -1.0 .. 2.0: the sentence biases `train tokenizer` tries
 
 

@@ -124,20 +124,22 @@ def _input_table(w: Weights, prefix: str, direction: str, cell: str, embedding: 
 
 
 def _direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, activation: str,
-               xw: np.ndarray, counts: np.ndarray, starts: np.ndarray, out: np.ndarray,
-               h0: np.ndarray | None = None, c: np.ndarray | None = None, product: Product = np.matmul) -> None:
+               xw: np.ndarray, counts: np.ndarray, starts: np.ndarray, h0: np.ndarray | None = None,
+               c: np.ndarray | None = None, product: Product = np.matmul) -> np.ndarray:
     """One layer, one direction over the packed input part xw (N, G) (see _input_part): step t's
-    rows are xw[starts[t]:starts[t] + counts[t]],
-    the sequences still inside at step t, longest first (so each step's rows are a prefix of the step
-    before's). Writes the states into the same rows of out (N, H) (a column slice of the layer's
-    output, zeros at first). The reverse direction runs from the last step down to the first, each
-    sequence starting from a zero state at its own last token. A forward run may start from the
-    state h0 (B, H) instead, and take c (B, H) as the LSTM's cell state buffer: its start (zeros,
-    or h0's), then its last. `product` multiplies the states by W_hh_T (np.matmul, or _rows_apart)."""
+    rows are xw[starts[t]:starts[t] + counts[t]], the sequences still inside at step t, longest
+    first (so each step's rows are a prefix of the step before's). Returns the states (N, H), in
+    the same rows: for the vanilla cell (G = H) they are xw itself, overwritten step by step
+    (the caller hands xw over), for the others a new array. The reverse direction runs from the
+    last step down to the first, each sequence starting from a zero state at its own last token.
+    A forward run may start from the state h0 (B, H) instead, and take c (B, H) as the LSTM's
+    cell state buffer: its start (zeros, or h0's), then its last. `product` multiplies the
+    states by W_hh_T (np.matmul, or _rows_apart)."""
     weights = _cell_weights(w, prefix, layer, direction, cell)
     W_hh_T = weights.W_hh_T
     H = W_hh_T.shape[0]
     B = counts.max(initial=0)
+    out = xw if cell == "rnn" else np.zeros((len(xw), H), np.float32)  # (N, H) the states, zeros at first
     gates = np.empty((B, W_hh_T.shape[1]), np.float32)  # (B, G)
     c = np.zeros((B, H), np.float32) if c is None else c  # LSTM cell state
     tmp = np.empty((B, H), np.float32)  # scratch
@@ -154,27 +156,24 @@ def _direction(w: Weights, prefix: str, layer: int, direction: str, cell: str, a
             m = min(counts[prev], n)  # of which the first m have a state from the step before
             h_prev = out[starts[prev]:starts[prev] + m]  # (m, H)
         if cell == "rnn":
-            _rnn_step(activation, W_hh_T, xt, h_prev, m, tmp[:n], h, product)
+            _rnn_step(activation, W_hh_T, h_prev, m, tmp[:m], h, product)
         elif cell == "lstm":
             _lstm_step(weights, xt, h_prev, m, gates[:n], c[:n], tmp[:n], h, product)
         else:
             _gru_step(W_hh_T, weights.b_h, xt, h_prev, m, gates[:n], tmp[:n], h, product)
         prev = t
+    return out
 
 
-def _rnn_step(activation: str, W_hh_T: np.ndarray, xt: np.ndarray, h_prev: np.ndarray | None, m: int,
-              a: np.ndarray, h: np.ndarray, product: Product) -> None:
-    """One vanilla RNN step over n sequences, the first m going on from h_prev (m, H) and the rest
-    from a zero state: xt (n, G) is the step's input part, a (n, H) scratch, h (n, H) where the
-    states go. The step works in the contiguous scratch and copies its result once: numpy's
-    elementwise passes are about twice as slow on h, a column slice of the layer's output."""
+def _rnn_step(activation: str, W_hh_T: np.ndarray, h_prev: np.ndarray | None, m: int, a: np.ndarray,
+              h: np.ndarray, product: Product) -> None:
+    """One vanilla RNN step over n sequences, in place: h (n, H) holds the step's input part and
+    becomes its states, the first m going on from h_prev (m, H) and the rest from a zero state;
+    a (m, H) is scratch. (xt + h_prev W_hh_T is the same float as h_prev W_hh_T + xt.)"""
     if m:
-        product(h_prev, W_hh_T, out=a[:m])
-        a[:m] += xt[:m]
-    if m < len(a):
-        a[m:] = xt[m:]  # h_{t-1} = 0
-    _activate(activation, a)
-    h[...] = a
+        product(h_prev, W_hh_T, out=a)
+        h[:m] += a
+    _activate(activation, h)
 
 
 def _lstm_step(weights: CellWeights, xt: np.ndarray, h_prev: np.ndarray | None, m: int, g: np.ndarray,
@@ -242,10 +241,9 @@ def one_stream(w: Weights, prefix: str, cell: str, activation: str, ids: np.ndar
     x, last = None, []
     for layer, (h0, c0) in enumerate(state):
         xw = _first_input(w, prefix, cell, ids) if layer == 0 else _input_part(w, prefix, layer, "", cell, x)
-        x = np.zeros((len(ids), h0.shape[1]), np.float32)  # (T, H)
         c = np.zeros_like(h0) if c0 is None else c0.copy()  # (1, H)
-        _direction(w, prefix, layer, "", cell, activation, xw, np.ones(len(ids), np.int64),
-                   np.arange(len(ids) + 1), x, h0, c)
+        x = _direction(w, prefix, layer, "", cell, activation, xw, np.ones(len(ids), np.int64),
+                       np.arange(len(ids) + 1), h0, c)  # (T, H)
         last.append((x[-1:].copy(), c if cell == "lstm" else None))
     return x, last
 
@@ -275,17 +273,18 @@ def _run_packed(w: Weights, prefix: str, config: ModelConfig, layers: int, x: np
     part is computed once per distinct input; x None: the inputs are the `embedding`'s rows
     inverse, whose input part is read from a table (_input_table). `product` as in _direction."""
     for layer in range(layers):
-        H = w[f"{prefix}.weight_hh_l{layer}"].shape[1]
-        out = np.zeros((len(packed.rows), H * config.directions), np.float32)  # (N, D*H)
-        for d, direction in enumerate(["", "_reverse"][:config.directions]):
+        states = []  # (N, H) per direction
+        for direction in ["", "_reverse"][:config.directions]:
             if x is None:
                 xw = _input_table(w, prefix, direction, config.cell, embedding)[inverse]  # (N, G)
             else:
                 xw = _input_part(w, prefix, layer, direction, config.cell, np.ascontiguousarray(x, np.float32))
                 xw = xw if inverse is None or layer else xw[inverse]  # (N, G)
-            _direction(w, prefix, layer, direction, config.cell, config.activation, xw, packed.counts, packed.starts,
-                       out[:, d * H:(d + 1) * H], product=product)
-        x = out
+            states.append(_direction(w, prefix, layer, direction, config.cell, config.activation, xw, packed.counts,
+                                     packed.starts, product=product))
+            del xw  # the vanilla cell's states are xw: only the layer's states and input stay at once
+        x = None
+        x = states[0] if len(states) == 1 else np.concatenate(states, axis=1)  # (N, D*H)
     return x
 
 

@@ -189,7 +189,7 @@ def windows(length: int, size: int, context: int) -> list[tuple[int, int, int, i
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     """A token found in running text: its characters and words (several for a multiword token)."""
 
@@ -292,38 +292,37 @@ def decode_texts(texts: list[str], labels: np.ndarray) -> list[list[list[Segment
     joined_labels[inside] = labels
     space = whitespace(joined)
     joined_labels = past_marks(joined, joined_labels, space)
-    starts, ends, splits, sentence_ends, multi = _token_marks(joined_labels, space)
+    starts, ends, splits = _token_marks(joined_labels, space)  # (M,), (M,), (S,)
+    text_of = np.searchsorted(text_starts, starts, side="right") - 1  # (M,) the text each token is in
+    first_split, last_split = np.searchsorted(splits, starts), np.searchsorted(splits, ends)  # (M,) its splits
+    multiword = (joined_labels[starts] == MULTIWORD) & (ends - starts > 1)  # (M,)
+    segments = [_segment(joined, start, end, offset, splits[i:j], multi) for start, end, offset, i, j, multi in
+                zip(starts.tolist(), ends.tolist(), text_starts[text_of].tolist(), first_split.tolist(),
+                    last_split.tolist(), multiword.tolist())]
+    last = joined_labels[ends - 1] == SENTENCE  # (M,) the token ends its sentence: labelled so,
+    last[:-1] |= text_of[1:] != text_of[:-1]  # or its text's last token
+    if len(last):
+        last[-1] = True
     out: list[list[list[Segment]]] = [[] for _ in texts]
-    text_ends = (text_starts + lengths).tolist()
-    sentences, current, j, k, offset = out[0], [], 0, 0, 0
-    for start, end in zip(starts, ends):
-        while start >= text_ends[k]:  # the token is in a later text: the texts before it are done
-            if current:
-                sentences.append(current)
-            k += 1
-            sentences, current, offset = out[k], [], int(text_starts[k])
-        i = j
-        while i < len(splits) and splits[i] < end:  # splits fall inside tokens, in order
-            i += 1
-        if i == j:
-            whole = [joined[start:end]]  # the token is one word
-            current.append(Segment(start - offset, end - offset, whole, start in multi and end - start > 1))
-        else:
-            cuts = [start, *splits[j:i], end]
-            current.append(Segment(start - offset, end - offset, [joined[a:b] for a, b in zip(cuts, cuts[1:])]))
-        j = i
-        if end in sentence_ends:
-            sentences.append(current)
-            current = []
-    if current:
-        sentences.append(current)
+    sentence_start = 0
+    for end, k in zip((np.flatnonzero(last) + 1).tolist(), text_of[last].tolist()):
+        out[k].append(segments[sentence_start:end])
+        sentence_start = end
     return out
 
 
-def _token_marks(labels: np.ndarray, space: np.ndarray) -> tuple[list[int], list[int], list[int], set[int], set[int]]:
+def _segment(joined: str, start: int, end: int, offset: int, splits: list[int], multiword: bool) -> Segment:
+    """The token joined[start:end] as a Segment of its text (which starts at `offset`), cut into
+    words at `splits` (positions inside it); `multiword`: labelled so (one word only)."""
+    if not splits:
+        return Segment(start - offset, end - offset, [joined[start:end]], multiword)
+    cuts = [start, *splits, end]
+    return Segment(start - offset, end - offset, [joined[a:b] for a, b in zip(cuts, cuts[1:])])
+
+
+def _token_marks(labels: np.ndarray, space: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Where the tokens of a text with these labels (N,) and whitespace (N,) start and end (end
-    exclusive), where a word ends inside one, where sentences end, and which characters start
-    a multiword token."""
+    exclusive), (M,) each, in order, and where a word ends inside one (in order)."""
     not_space = ~space
     ends = labels == TOKEN  # becomes: a token's last character
     ends |= labels == SENTENCE
@@ -335,9 +334,7 @@ def _token_marks(labels: np.ndarray, space: np.ndarray) -> tuple[list[int], list
     np.logical_or(space[:-1], ends[:-1], out=starts[1:])
     starts &= not_space
     splits = (np.flatnonzero(not_space & ~ends & (labels == WORD)) + 1).tolist()  # a word ends, its token goes on
-    sentence_ends = set((np.flatnonzero(labels == SENTENCE) + 1).tolist())
-    multi = set(np.flatnonzero(labels == MULTIWORD).tolist())
-    return np.flatnonzero(starts).tolist(), (np.flatnonzero(ends) + 1).tolist(), splits, sentence_ends, multi
+    return np.flatnonzero(starts), np.flatnonzero(ends) + 1, splits
 
 
 def _f1(gold: set, system: set) -> float:

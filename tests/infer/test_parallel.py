@@ -150,10 +150,10 @@ def test_a_map_runs_its_last_batch_here_while_the_workers_run_the_others():
 
 
 def test_the_tokenizer_windows_run_in_the_workers_to_the_same_result():
-    from rnncli.infer.tokenizer import open_tokenizer
+    from rnncli.infer.tokenizer import BATCH_CHARS, open_tokenizer
 
     tokenizer = open_tokenizer("lstm")
-    texts = [" ".join(WORDS[i % 7:] + WORDS[:i % 7]) * 40 + "." for i in range(30)]  # 30 x ~3,300 characters
+    texts = [" ".join(WORDS[i % 7:] + WORDS[:i % 7]) * 40 + "." for i in range(5 * BATCH_CHARS // 3300)]  # ~3,300 characters each
     alone = tokenizer.segment(texts)
 
     class Counting(Workers):
