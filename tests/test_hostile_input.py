@@ -28,6 +28,7 @@ from rnncli.model.vocab import word_key
 runner = CliRunner()
 RNNCLI = [sys.executable, "-m", "rnncli"]
 TINY_SENTIMENT = FIXTURES / "tiny-sentiment.tsv"
+CONLLU_ROW = "1\tI\tI\tPRON\tPRP\t_\t0\troot\t_\t_\n"  # `yes` adds the blank line after it
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -828,6 +829,21 @@ def test_a_data_file_without_sentences_says_so(tiny_model, tiny_sentiment, tmp_p
     assert not (tmp_path / "m.safetensors").exists()
 
 
+@pytest.mark.parametrize("command", ["eval tagger", "eval tagger --raw", "eval tokenizer", "train tokenizer"])
+def test_a_conllu_file_of_empty_nodes_only_has_no_sentences(tiny_model, tmp_path, command):
+    """`eval tagger --raw` and `eval tokenizer` scored a file holding only an empty node (1.1) as
+    one sentence of no words (all F1 0, exit 0), where `eval tagger` said it has no sentences."""
+    path = tmp_path / "data.conllu"
+    path.write_text("1.1\tx\tx\tNOUN\tNN\t_\t_\t_\t_\t_\n\n", encoding="utf-8")
+    model = ["-m", tiny_model] if command.startswith("eval tagger") else []
+    data = ["--data", path] if command.startswith("eval") else ["--train", path, "--dev", path, "--out",
+                                                                 tmp_path / "m.safetensors", "--epochs", "1"]
+    result = invoke(*command.split(), *model, *data, files=[path])
+    assert result.exit_code == 1 and result.stderr.splitlines()[-1].startswith(
+        f"rnncli: error: {path}: no sentences found"), result.stderr
+    assert not (tmp_path / "m.safetensors").exists()
+
+
 @pytest.mark.parametrize("data, message", [("/dev/zero", b"looks binary"), ("nul", b"looks binary"),
                                            ("latin1", b"latin1.txt:2: not UTF-8 text; convert it to UTF-8"),
                                            ("utf16", b"utf16.txt:1: input looks like UTF-16"),
@@ -878,6 +894,35 @@ def test_running_text_for_eval_lm_is_read_in_bounded_memory(tiny_lm, tmp_path):
     assert message == [f"rnncli: error: /dev/stdin: more than {MAX_TEXT_CHARS:,} characters of text; rnncli reads "
                        "at most that many as one text (FILE@A-B included): split the file".encode()]
     assert int(kb) / 1024 < MAX_TEXT_CHARS / 1e6 * 4, f"{int(kb) / 1024:.0f} MB"  # a few bytes a character
+
+
+@pytest.mark.parametrize("task, record", [("tagger", CONLLU_ROW), ("tagger --raw", CONLLU_ROW),
+                                          ("tokenizer", CONLLU_ROW), ("sentiment", "positive\tgood")])
+def test_data_that_never_ends_is_refused_in_bounded_memory(tiny_model, tiny_sentiment, tiny_tokenizer, task, record):
+    """`eval tagger --data <(yes ...)` grew without end (2.8 GB after 60 s; a 5.8 MB file of
+    one-word sentences took 414 MB): data files are read whole, at most MAX_DATA_LINES lines
+    and MAX_DATA_CHARS characters, then refused, naming the line."""
+    from rnncli.data.common import MAX_DATA_CHARS, MAX_DATA_LINES
+
+    model = {"tagger": tiny_model, "sentiment": tiny_sentiment}.get(task.split()[0])
+    options = ["-m", str(model)] if model else ["--tokenizer", str(tiny_tokenizer)]
+    records = subprocess.Popen(["yes", record], stdout=subprocess.PIPE)  # a CoNLL-U row and a blank line, again and again
+    try:
+        result = subprocess.run([sys.executable, "-c", "import resource, subprocess, sys\n"
+                                 "r = subprocess.run(sys.argv[1:], stdin=sys.stdin, capture_output=True)\n"
+                                 "sys.stdout.buffer.write(r.stderr + b'%d %d' % (r.returncode, resource.getrusage("
+                                 "resource.RUSAGE_CHILDREN).ru_maxrss))\n",
+                                 *RNNCLI, "eval", *task.split(), *options, "--data", "/dev/stdin"],
+                                stdin=records.stdout, capture_output=True, timeout=120)
+    finally:
+        records.kill()
+        records.wait()
+    *message, status = result.stdout.rsplit(b"\n", 1)
+    code, kb = map(int, status.split())
+    assert code == 1 and message == [f"rnncli: error: /dev/stdin:{MAX_DATA_LINES + 1}: too large to read whole (more "
+                                     f"than {MAX_DATA_CHARS:,} characters or {MAX_DATA_LINES:,} lines; UD English "
+                                     "EWT's training file has 14 M and 0.25 M); give a part of it".encode()]
+    assert kb / 1024 < 400, f"{kb / 1024:.0f} MB"  # the lines held, not what parsing them takes (about 1 GB)
 
 
 @pytest.mark.parametrize("line_end", ["\n", "\r\n"])

@@ -21,18 +21,37 @@ from rnncli.text.decoding import decode_lines
 from rnncli.text.inputs import file_lines, open_file
 from rnncli.text.segmentation import Paragraph
 
+MAX_DATA_CHARS = 50_000_000  # characters of a data file read whole, at most (read_lines)
+MAX_DATA_LINES = 1_000_000  # and lines
+
 
 def read_lines(path: str | Path) -> list[str]:
     """The lines of a data file of any kind (regular, a FIFO, `<(...)`), read once, as UTF-8
-    without a BOM; binary or UTF-16 data, invalid UTF-8, overlong lines and a carriage return
-    inside a line (lines ended by CR alone, as old Mac files are) are errors that name file:line."""
-    return _checked(list(iter_lines(path)), path)
+    without a BOM; binary or UTF-16 data, invalid UTF-8, overlong lines, a carriage return
+    inside a line (lines ended by CR alone, as old Mac files are) and a file too large to hold
+    (_bounded) are errors that name file:line."""
+    return _checked(_bounded(iter_lines(path), path), path)
 
 
 def read_stdin_lines() -> list[str]:
     """read_lines of stdin, named `<stdin>` in messages."""
     lines, _ = file_lines(_stdin(), "<stdin>", split_long=False)
-    return _checked(list(decode_lines(lines, "<stdin>", lambda message: None, strict=True)), "<stdin>")
+    return _checked(_bounded(decode_lines(lines, "<stdin>", lambda message: None, strict=True), "<stdin>"), "<stdin>")
+
+
+def _bounded(lines: Iterator[str], path: str | Path) -> list[str]:
+    """The lines, unless there are more than MAX_DATA_LINES of them or MAX_DATA_CHARS characters:
+    data is read whole (to score or train on), and a stream that never ends (`yes |`) must
+    stop with an error while memory lasts (about 1 GB for as many one-token sentences)."""
+    held, chars = [], 0
+    for line in lines:
+        chars += len(line)
+        if chars > MAX_DATA_CHARS or len(held) >= MAX_DATA_LINES:
+            raise RnnCliError(f"{path}:{len(held) + 1}: too large to read whole (more than {MAX_DATA_CHARS:,} "
+                              f"characters or {MAX_DATA_LINES:,} lines; UD English EWT's training file has 14 M "
+                              "and 0.25 M); give a part of it")
+        held.append(line)
+    return held
 
 
 def _checked(lines: list[str], path: str | Path) -> list[str]:
@@ -74,7 +93,10 @@ def read_conllu_file(path: str | Path) -> list[Sentence]:
     """Every sentence of a CoNLL-U file, kept whole; fails on the first malformed line, with file:line."""
     lines = read_lines(path)
     require_sentences(lines, path, "CoNLL-U")
-    return list(read_conllu(lines, source=str(path)))
+    sentences = list(read_conllu(lines, source=str(path)))
+    if not any(s.word_rows for s in sentences):  # only empty nodes (1.1): nothing to read or score
+        raise RnnCliError(f"{path}: no sentences found: no word rows (IDs such as 1 or 1-2); expected CoNLL-U")
+    return sentences
 
 
 def read_paragraphs(path: str | Path) -> list[Paragraph]:
