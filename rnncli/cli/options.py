@@ -228,27 +228,34 @@ def check_plot(plot: Path, inputs: list[tuple[str, Optional[Path]]]) -> None:
 def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path], models: list = ()) -> None:
     """`rnncli tag -i f >> f` would read its own output for ever (and `> f` has emptied f):
     refuse, as cat does, when stdout is the input file, or one of the model files read
-    (`--model m.safetensors >> m.safetensors` would append text to the model)."""
+    (`--model m.safetensors >> m.safetensors` would append text to the model). A model file
+    that is stdin while the text comes from stdin too (`cat m | rnncli tag -m /dev/stdin`)
+    is refused as well: the model would take all of it and leave no text."""
+    models = [(str(path), path) for path in models if path is not None]
+    stdin_text = (input_path is None or str(input_path) == "-") and (not text or text == ["-"])
+    stdin = _identity(0) if stdin_text else None
+    for name, path in models:
+        if stdin is not None and _identity(path) == stdin:
+            raise RnnCliError(f"{name}: a model read from stdin, where the text comes from too; give the text as "
+                              "an argument or with --input", EXIT_USAGE)
+    out = _identity(sys.stdout, regular_only=True)
+    inputs = [("<stdin>", 0)] if stdin_text else [] if input_path is None else [(str(input_path), input_path)]
+    for name, path in inputs + models:
+        if out is not None and _identity(path) == out:
+            raise RnnCliError(f"{name}: input file is output file")
+
+
+def _identity(file, regular_only: bool = False) -> tuple[int, int] | None:
+    """(device, inode) of a path, a descriptor or a stream; None where it cannot be told (or,
+    with `regular_only`, is not a regular file)."""
     import stat
 
     try:
-        out = os.fstat(sys.stdout.fileno())
+        info = os.stat(file) if isinstance(file, (str, Path)) else os.fstat(file if isinstance(file, int) else
+                                                                          file.fileno())
     except (OSError, ValueError, AttributeError):
-        return
-    if not stat.S_ISREG(out.st_mode):
-        return
-    inputs = [(str(path), path) for path in models if path is not None]
-    if input_path is not None and str(input_path) != "-":
-        inputs.insert(0, (str(input_path), input_path))
-    elif not text or text == ["-"]:
-        inputs.insert(0, ("<stdin>", 0))
-    for name, path in inputs:
-        try:
-            inp = os.fstat(path) if path == 0 else os.stat(path)
-        except (OSError, ValueError):
-            continue
-        if (out.st_dev, out.st_ino) == (inp.st_dev, inp.st_ino):
-            raise RnnCliError(f"{name}: input file is output file")
+        return None
+    return None if regular_only and not stat.S_ISREG(info.st_mode) else (info.st_dev, info.st_ino)
 
 
 def workers(jobs: int | None, interactive: bool) -> int | None:

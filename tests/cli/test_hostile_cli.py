@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FIXTURES, TINY_TRAIN
+from conftest import FIXTURES, HERE, TINY_TRAIN
 from rnncli.cli.app import app
 
 runner = CliRunner()
@@ -685,3 +685,30 @@ def test_an_unreadable_file_is_ours_to_report_with_exit_1_not_a_usage_error():
     paths = [(name, p) for name, command in commands(typer.main.get_command(app)) for p in command.params
              if hasattr(p.type, "readable")]
     assert len(paths) > 20 and [(name, p.name) for name, p in paths if p.type.readable] == []
+
+
+@pytest.mark.parametrize("env", [{"FORCE_COLOR": "1"}, {"FORCE_COLOR": "1", "NO_COLOR": "1"}, {"TTY_COMPATIBLE": "1"}])
+@pytest.mark.parametrize("args", [["models"], ["tag", "-f", "table", "I go"], ["sentiment", "-f", "table", "Good"],
+                                  ["info", "tagger-rnn-small"]])
+def test_a_pipe_gets_no_escape_codes_whatever_the_environment_says(env, args):
+    """FORCE_COLOR or TTY_COMPATIBLE made Rich write bold and colour codes into piped output, NO_COLOR
+    or not: the README promises colour only on a terminal."""
+    result = subprocess.run([sys.executable, "-m", "rnncli", *args], capture_output=True, timeout=60,
+                            env={**os.environ, **env})
+    assert result.returncode == 0 and result.stdout and b"\x1b" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("command", ["tag", "sentiment"])
+def test_a_model_read_from_stdin_leaves_no_text_and_is_refused(command):
+    """`cat model | rnncli tag -m /dev/stdin` read the model from stdin, found no text left there
+    and exited 0 with no output; with the text given, the model may come from stdin."""
+    model = HERE.parent / "pretrained" / f"{'tagger-rnn-small' if command == 'tag' else 'sentiment-rnn'}.safetensors"
+    with open(model, "rb") as weights:
+        result = subprocess.run([sys.executable, "-m", "rnncli", command, "-m", "/dev/stdin"], stdin=weights,
+                                capture_output=True, timeout=60)
+    assert result.returncode == 2 and result.stderr.startswith(
+        b"rnncli: error: /dev/stdin: a model read from stdin, where the text comes from too"), result.stderr
+    with open(model, "rb") as weights:
+        result = subprocess.run([sys.executable, "-m", "rnncli", command, "-m", "/dev/stdin", "Good night"],
+                                stdin=weights, capture_output=True, timeout=60)
+    assert result.returncode == 0 and result.stdout, result.stderr

@@ -40,9 +40,10 @@ def _console_class() -> type:
     rich.console.Console.on_broken_pipe = _raise_broken_pipe
 
     class Console(rich.console.Console):
-        def __init__(self, **kwargs):
+        def __init__(self, **kwargs):  # a terminal is what is_terminal says, whatever FORCE_COLOR or TTY_COMPATIBLE say
+            stream = sys.stderr if kwargs.get("stderr") else sys.stdout
             super().__init__(markup=False, emoji=False, highlight=False, no_color="NO_COLOR" in os.environ,
-                             _environ=_sizes_checked(), **kwargs)
+                             force_terminal=is_terminal(stream), _environ=_sizes_checked(), **kwargs)
 
     return Console
 
@@ -76,8 +77,8 @@ def stderr_console() -> Console:
 
 
 def stdout_console() -> Console:
-    """Colour only on a terminal and never with NO_COLOR; the terminal's width, or COLUMNS, or
-    120 when neither says."""
+    """Colour only on a terminal (FORCE_COLOR does not make a pipe one) and never with NO_COLOR;
+    the terminal's width, or COLUMNS, or 120 when neither says."""
     fixed = not is_terminal(sys.stdout) and _size("COLUMNS") is None
     return _console_class()(soft_wrap=False, width=120 if fixed else None)
 
