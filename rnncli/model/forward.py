@@ -283,7 +283,7 @@ def _run_packed(w: Weights, prefix: str, config: ModelConfig, layers: int, x: np
             states.append(_direction(w, prefix, layer, direction, config.cell, config.activation, xw, packed.counts,
                                      packed.starts, product=product))
             del xw  # the vanilla cell's states are xw: only the layer's states and input stay at once
-        x = None
+        x = None  # the layer's input goes before its output is made
         x = states[0] if len(states) == 1 else np.concatenate(states, axis=1)  # (N, D*H)
     return x
 
