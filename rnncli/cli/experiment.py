@@ -78,7 +78,7 @@ def experiment_tanh(depths: Depths = "1,3", task: BitTask = "parity", length: Bi
     \b
     Examples:
       rnncli experiment tanh
-      rnncli experiment tanh --task xor --length 8 --depths 1,2,3
+      rnncli experiment tanh --task xor --depths 1,2,3
     """
     depths = int_list(depths, "--depths", 8)
     fmt = before_training(fmt, None)

@@ -13,6 +13,8 @@ from rnncli.cli.views.console import Console, stdout_console
 from rnncli.cli.views.formats import write_json_line
 from rnncli.text.hygiene import printable
 
+TASK_NAMES = {"parity": "the parity of", "xor": "the XOR of the first and last of"}  # experiment tanh's --task
+
 
 def show_memory(result, fmt: str) -> None:
     """The memory experiment's result (explain.memory.MemoryResult) in `fmt`."""
@@ -100,7 +102,7 @@ def tanh_table(console: Console, result) -> None:
     console.print(table)
     s = result.settings
     console.print(Text(
-        f"Task: {s['task']} of {s['length']} random bits; chance {result.chance:.0%}: p(correct) 0.50 and loss "
+        f"Task: {TASK_NAMES.get(s['task'], s['task'])} {s['length']} random bits; chance {result.chance:.0%}: p(correct) 0.50 and loss "
         "ln 2 = 0.693 are a coin flip (the accuracy of logits near 0 is noise around 50%). affine?: does the "
         "trained network's logit equal one affine map of the input bits (largest difference over the test "
         "inputs)? For the linear stacks it does, at every depth: stacked linear maps collapse into one (its "
