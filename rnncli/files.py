@@ -64,9 +64,11 @@ def _check_one(option: str, path: Path) -> None:
         raise RnnCliError(f"{option} {path}: not a regular file (a device, FIFO or socket); give a file path")
     if len(os.fsencode(path.name)) > 255:
         raise RnnCliError(f"{option} {path}: file name too long")
-    parent = path.parent
+    linked = path.is_symlink()  # written through (write_atomic): its target's folder is the one to check
+    parent = Path(os.path.realpath(path)).parent if linked else path.parent
     if not parent.is_dir():
-        raise RnnCliError(f"{option} {path}: folder {parent} does not exist")
+        raise RnnCliError(f"{option} {path}: folder {parent} does not exist" + (" (the link points there)" if linked
+                                                                               else ""))
     try:
         fd, probe = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=parent)
         os.close(fd)

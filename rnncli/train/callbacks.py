@@ -4,6 +4,7 @@ The loop calls them; it never prints. No torch here."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 
@@ -57,5 +58,11 @@ class MetricsLog(Callbacks):
         self.path = Path(path)
 
     def on_epoch_end(self, epoch: int, metrics: dict) -> None:
-        with open(self.path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(metrics) + "\n")
+        """Appends a line; after a last line left without its line end (a run killed while
+        writing, an edit), on a line of its own."""
+        with open(self.path, "a+b") as f:  # a+: read what is there, write at the end
+            size = f.seek(0, os.SEEK_END)
+            if size:
+                f.seek(size - 1)
+            unended = size > 0 and f.read(1) != b"\n"
+            f.write(b"\n" * unended + json.dumps(metrics).encode("utf-8") + b"\n")

@@ -229,6 +229,36 @@ def test_a_replaced_output_keeps_its_permissions_and_a_symlink_stays_one(data):
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~current_umask()
 
 
+@pytest.mark.parametrize("option", ["--out", "--plot", "--metrics-log"])
+def test_a_link_into_a_missing_folder_is_refused_before_training(data, option):
+    """An output that is a symlink to a file in a folder that does not exist passed the checks:
+    the whole run trained, then failed to write (an internal error for --metrics-log), and left
+    a checkpoint that blocked the next run."""
+    link = data / {"--out": "o.safetensors", "--plot": "p.png", "--metrics-log": "m.jsonl"}[option]
+    link.symlink_to(data / "missing" / link.name)
+    outputs = {"--out": data / "m.safetensors", option: link}
+    result = run("train", "tagger", "--train", data / "train.conllu", "--dev", data / "train.conllu", "--epochs", "1",
+                 "--hidden", "4", "--layers", "1", *(x for pair in outputs.items() for x in pair))
+    assert result.exit_code == 1 and result.stderr.strip().endswith(
+        f"{option} {link}: folder {data / 'missing'} does not exist (the link points there)"), result.stderr
+    assert "epoch" not in result.stderr and sorted(p.name for p in data.iterdir()) == sorted(
+        ["train.conllu", "train.tsv", link.name])
+
+
+def test_a_metrics_log_whose_last_line_has_no_end_gets_its_records_on_lines_of_their_own(data):
+    """A log whose last line was left without its line end (a run killed while writing, an edit)
+    got the next record glued onto it: two objects on one line, no longer JSON lines."""
+    import json
+
+    log = data / "m.jsonl"
+    log.write_text('{"epoch": 1}')
+    result = run("train", "tagger", "--train", data / "train.conllu", "--dev", data / "train.conllu", "--epochs", "1",
+                 "--hidden", "4", "--layers", "1", "--out", data / "m.safetensors", "--metrics-log", log)
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert records[0] == {"epoch": 1} and records[1]["epoch"] == 1 and len(records) == 2
+
+
 def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
