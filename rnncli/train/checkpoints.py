@@ -80,6 +80,10 @@ def _restore(meta: dict, tensors: dict[str, np.ndarray], model: torch.nn.Module,
             _, index, name = key.split(".", 2)
             t = torch.from_numpy(value)
             state.setdefault(int(index), {})[name] = t.reshape(()) if f"{index}.{name}" in scalars else t
+    for index, values in state.items():  # Adam's: how many steps were taken, and a running mean of squares
+        negative = next((name for name in ("step", "exp_avg_sq") if name in values and (values[name] < 0).any()), None)
+        if negative is not None:
+            raise ValueError(f"optim.{index}.{negative} is negative")
     optimizer.load_state_dict({"state": state, "param_groups": meta["optimizer_groups"]})
     schedule.load_state_dict(meta["scheduler"])
     torch.set_rng_state(torch.from_numpy(tensors["rng.torch"]))

@@ -235,8 +235,11 @@ def test_checkpoint_is_not_a_model(training_checkpoint):
         assert f"--resume {training_checkpoint}" in runner.invoke(app, args).stderr
 
 
-@pytest.mark.parametrize("case", ["NaN in the optimizer state", "progress missing", "a model file"])
+@pytest.mark.parametrize("case", ["NaN in the optimizer state", "progress missing", "a model file",
+                                  "a negative step count", "a negative mean of squares"])
 def test_damaged_checkpoint_is_refused_on_resume(tmp_path, training_checkpoint, tiny_model, case):
+    """(A step count of -1 was a ZeroDivisionError after the run had resumed; a negative mean of
+    squares trained to the end and then blamed the output file for its NaN.)"""
     from rnncli.train import TaggerTask, train
 
     if case == "a model file":
@@ -245,8 +248,11 @@ def test_damaged_checkpoint_is_refused_on_resume(tmp_path, training_checkpoint, 
         def change(meta, tensors):
             if case == "progress missing":
                 meta["checkpoint"].pop("progress")
-            else:
+            elif case == "NaN in the optimizer state":
                 tensors[next(k for k in tensors if k.startswith("optim."))][...] = np.nan
+            else:
+                name = "step" if "step" in case else "exp_avg_sq"
+                tensors[next(k for k in tensors if k.startswith("optim.") and k.endswith(f".{name}"))][...] = -1
         path = edit(training_checkpoint, tmp_path / "damaged.ckpt", change)
         message = "damaged training checkpoint"
     with pytest.raises(RnnCliError, match=message):
