@@ -28,7 +28,7 @@ from rnncli.model.vocab import word_key
 runner = CliRunner()
 RNNCLI = [sys.executable, "-m", "rnncli"]
 TINY_SENTIMENT = FIXTURES / "tiny-sentiment.tsv"
-CONLLU_ROW = "1\tI\tI\tPRON\tPRP\t_\t0\troot\t_\t_\n"  # `yes` adds the blank line after it
+CONLLU_ROW = "1\tI\tI\tPRON\tPRP\t_\t0\troot\t_\t_\n"  # `yes` adds the blank line after it, again and again
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -70,6 +70,24 @@ def peak_mb(args, data: bytes) -> tuple[float, int, bytes]:
     assert b"Traceback" not in out.stderr
     rc, kb, stdout = out.stdout.split(b" ", 2)
     return int(kb) / 1024, int(rc), stdout
+
+
+def endless_stdin(args, line: str) -> tuple[list[bytes], int, float]:
+    """`yes LINE | rnncli ARGS`, input that never ends: the lines rnncli wrote on stderr, its exit
+    code and its peak memory (MB)."""
+    feed = subprocess.Popen(["yes", line], stdout=subprocess.PIPE)
+    try:
+        result = subprocess.run([sys.executable, "-c", "import resource, subprocess, sys\n"
+                                 "r = subprocess.run(sys.argv[1:], stdin=sys.stdin, capture_output=True)\n"
+                                 "sys.stdout.buffer.write(r.stderr + b'%d %d' % (r.returncode, resource.getrusage("
+                                 "resource.RUSAGE_CHILDREN).ru_maxrss))\n", *RNNCLI, *map(str, args)],
+                                stdin=feed.stdout, capture_output=True, timeout=120)
+    finally:
+        feed.kill()
+        feed.wait()
+    *message, status = result.stdout.rsplit(b"\n", 1)
+    code, kb = map(int, status.split())
+    return message, code, kb / 1024
 
 
 # --- 10, 11, 12, 13: bounded memory, linear time ------------------------------------------
@@ -879,21 +897,11 @@ def test_running_text_for_eval_lm_is_read_in_bounded_memory(tiny_lm, tmp_path):
     read up to MAX_TEXT_CHARS characters, lines joined in blocks as they come, then refused."""
     from rnncli.data.running import MAX_TEXT_CHARS
 
-    words = subprocess.Popen(["yes", "hello world"], stdout=subprocess.PIPE)
-    try:
-        result = subprocess.run([sys.executable, "-c", "import resource, subprocess, sys\n"
-                                 "r = subprocess.run(sys.argv[1:], stdin=sys.stdin, capture_output=True)\n"
-                                 "sys.stdout.buffer.write(r.stderr + b'%d' % resource.getrusage("
-                                 "resource.RUSAGE_CHILDREN).ru_maxrss)\n",
-                                 *RNNCLI, "eval", "lm", "-m", str(tiny_lm.out), "--data", "/dev/stdin"],
-                                stdin=words.stdout, capture_output=True, timeout=60)
-    finally:
-        words.kill()
-        words.wait()
-    *message, kb = result.stdout.rsplit(b"\n", 1)
-    assert message == [f"rnncli: error: /dev/stdin: more than {MAX_TEXT_CHARS:,} characters of text; rnncli reads "
-                       "at most that many as one text (FILE@A-B included): split the file".encode()]
-    assert int(kb) / 1024 < MAX_TEXT_CHARS / 1e6 * 4, f"{int(kb) / 1024:.0f} MB"  # a few bytes a character
+    message, code, mb = endless_stdin(["eval", "lm", "-m", tiny_lm.out, "--data", "/dev/stdin"], "hello world")
+    assert code == 1 and message == [f"rnncli: error: /dev/stdin: more than {MAX_TEXT_CHARS:,} characters of text; "
+                                     "rnncli reads at most that many as one text (FILE@A-B included): split the file"
+                                     .encode()]
+    assert mb < MAX_TEXT_CHARS / 1e6 * 4, f"{mb:.0f} MB"  # a few bytes a character
 
 
 @pytest.mark.parametrize("task, record", [("tagger", CONLLU_ROW), ("tagger --raw", CONLLU_ROW),
@@ -905,24 +913,12 @@ def test_data_that_never_ends_is_refused_in_bounded_memory(tiny_model, tiny_sent
     from rnncli.data.common import MAX_DATA_CHARS, MAX_DATA_LINES
 
     model = {"tagger": tiny_model, "sentiment": tiny_sentiment}.get(task.split()[0])
-    options = ["-m", str(model)] if model else ["--tokenizer", str(tiny_tokenizer)]
-    records = subprocess.Popen(["yes", record], stdout=subprocess.PIPE)  # a CoNLL-U row and a blank line, again and again
-    try:
-        result = subprocess.run([sys.executable, "-c", "import resource, subprocess, sys\n"
-                                 "r = subprocess.run(sys.argv[1:], stdin=sys.stdin, capture_output=True)\n"
-                                 "sys.stdout.buffer.write(r.stderr + b'%d %d' % (r.returncode, resource.getrusage("
-                                 "resource.RUSAGE_CHILDREN).ru_maxrss))\n",
-                                 *RNNCLI, "eval", *task.split(), *options, "--data", "/dev/stdin"],
-                                stdin=records.stdout, capture_output=True, timeout=120)
-    finally:
-        records.kill()
-        records.wait()
-    *message, status = result.stdout.rsplit(b"\n", 1)
-    code, kb = map(int, status.split())
+    options = ["-m", model] if model else ["--tokenizer", tiny_tokenizer]
+    message, code, mb = endless_stdin(["eval", *task.split(), *options, "--data", "/dev/stdin"], record)
     assert code == 1 and message == [f"rnncli: error: /dev/stdin:{MAX_DATA_LINES + 1}: too large to read whole (more "
                                      f"than {MAX_DATA_CHARS:,} characters or {MAX_DATA_LINES:,} lines; UD English "
                                      "EWT's training file has 14 M and 0.25 M); give a part of it".encode()]
-    assert kb / 1024 < 400, f"{kb / 1024:.0f} MB"  # the lines held, not what parsing them takes (about 1 GB)
+    assert mb < 400, f"{mb:.0f} MB"  # the lines held, not what parsing them takes (about 1 GB)
 
 
 @pytest.mark.parametrize("line_end", ["\n", "\r\n"])
