@@ -67,8 +67,8 @@ def _check_one(option: str, path: Path) -> None:
     linked = path.is_symlink()  # written through (write_atomic): its target's folder is the one to check
     parent = Path(os.path.realpath(path)).parent if linked else path.parent
     if not parent.is_dir():
-        raise RnnCliError(f"{option} {path}: folder {parent} does not exist" + (" (the link points there)" if linked
-                                                                               else ""))
+        where = " (the link points there)" if linked else ""
+        raise RnnCliError(f"{option} {path}: folder {parent} does not exist{where}")
     try:
         fd, probe = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=parent)
         os.close(fd)

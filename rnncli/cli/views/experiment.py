@@ -102,8 +102,8 @@ def tanh_table(console: Console, result) -> None:
     console.print(table)
     s = result.settings
     console.print(Text(
-        f"Task: {TASK_NAMES.get(s['task'], s['task'])} {s['length']} random bits; chance {result.chance:.0%}: p(correct) 0.50 and loss "
-        "ln 2 = 0.693 are a coin flip (the accuracy of logits near 0 is noise around 50%). affine?: does the "
+        f"Task: {TASK_NAMES.get(s['task'], s['task'])} {s['length']} random bits; chance {result.chance:.0%}: "
+        "p(correct) 0.50 and loss ln 2 = 0.693 are a coin flip (the accuracy of logits near 0 is noise around 50%). affine?: does the "
         "trained network's logit equal one affine map of the input bits (largest difference over the test "
         "inputs)? For the linear stacks it does, at every depth: stacked linear maps collapse into one (its "
         "singular values shown), and no affine map of the bits can compute parity or XOR.", style="dim"))
