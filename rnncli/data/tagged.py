@@ -186,9 +186,11 @@ NLTK_TAGGED = {"treebank": None, "conll2000": "train.txt"}
 
 
 def read_nltk_tagged(spec: str) -> list[TaggedSentence]:
-    name, _, fileid = spec[5:].partition(":")
+    name, colon, fileid = spec[5:].partition(":")
     if name not in NLTK_TAGGED:
         raise RnnCliError(f"{spec}: unknown corpus; use one of {', '.join('nltk:' + n for n in NLTK_TAGGED)}")
+    if colon and not fileid:  # as nltk:movie_reviews: is refused (an empty split)
+        raise RnnCliError(f"{spec}: no file name after the colon; name a file of nltk:{name} there, or leave the colon out")
     import nltk
 
     try:

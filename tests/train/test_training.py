@@ -253,6 +253,8 @@ def test_nltk_corpora(monkeypatch):
     with pytest.raises(RnnCliError, match=r"nltk:conll2000:test: nltk:conll2000 has no file 'test' \(it has "
                                           r"train.txt, test.txt\); tagged NLTK corpora name a file there, not a split"):
         read_tagged("nltk:conll2000:test")  # was: No such file or directory: '.../conll2000/test'
+    with pytest.raises(RnnCliError, match="nltk:conll2000:: no file name after the colon"):
+        read_tagged("nltk:conll2000:")  # was: the whole corpus, where nltk:movie_reviews: is an error
 
 
 @pytest.mark.parametrize("values, message", [
