@@ -232,8 +232,10 @@ def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path]
     that is stdin while the text comes from stdin too (`cat m | rnncli tag -m /dev/stdin`)
     is refused as well: the model would take all of it and leave no text."""
     models = [(str(path), path) for path in models if path is not None]
-    stdin_text = (input_path is None or str(input_path) == "-") and (not text or text == ["-"])
-    stdin = _identity(0) if stdin_text else None
+    stdin = _identity(0)
+    stdin_text = (not text or text == ["-"]) and (input_path is None or str(input_path) == "-" or (
+        stdin is not None and _identity(input_path) == stdin))  # (--input /dev/stdin is stdin too)
+    stdin = stdin if stdin_text else None
     for name, path in models:
         if stdin is not None and _identity(path) == stdin:
             raise RnnCliError(f"{name}: a model read from stdin, where the text comes from too; give the text as "

@@ -60,9 +60,14 @@ class MetricsLog(Callbacks):
     def on_epoch_end(self, epoch: int, metrics: dict) -> None:
         """Appends a line; after a last line left without its line end (a run killed while
         writing, an edit), on a line of its own."""
-        with open(self.path, "a+b") as f:  # a+: read what is there, write at the end
-            size = f.seek(0, os.SEEK_END)
-            if size:
-                f.seek(size - 1)
-            unended = size > 0 and f.read(1) != b"\n"
-            f.write(b"\n" * unended + json.dumps(metrics).encode("utf-8") + b"\n")
+        with open(self.path, "ab") as f:  # (a log may be writable only: its last byte is read apart)
+            f.write(b"\n" * self._unended() + json.dumps(metrics).encode("utf-8") + b"\n")
+
+    def _unended(self) -> bool:
+        """Whether the log's last line lacks its line end (a log that cannot be read: as if ended)."""
+        try:
+            with open(self.path, "rb") as f:
+                size = f.seek(0, os.SEEK_END)
+                return size > 0 and f.seek(size - 1) >= 0 and f.read(1) != b"\n"
+        except OSError:
+            return False

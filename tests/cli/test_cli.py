@@ -182,9 +182,10 @@ def test_tags_format_writes_whitespace_inside_a_word_as_an_underscore(hand_tagge
     """A CoNLL-U form may hold a space (French Sequoia's `13 819`): `-f tags` wrote it as it was,
     and the line no longer split into its words."""
     path = tmp_path / "spaced.conllu"
-    path.write_text("1\t13 819\t_\t_\t_\t_\t_\t_\t_\t_\n2\ta\u00a0b\t_\t_\t_\t_\t_\t_\t_\t_\n\n", encoding="utf-8")
+    path.write_text("1\t13 819\t_\t_\t_\t_\t_\t_\t_\t_\n2\ta\u00a0b\t_\t_\t_\t_\t_\t_\t_\t_\n"
+                    "3\t\u3000\t_\t_\t_\t_\t_\t_\t_\t_\n\n", encoding="utf-8")
     line = run("tag", "-m", hand_tagger, "-f", "tags", "-I", "conllu", "--input", path).stdout
-    assert line == "13_819/NOUN a_b/NOUN\n"
+    assert line == "13_819/NOUN a_b/NOUN _/NOUN\n"  # a form of whitespace alone is `_`, not an empty word
 
 
 def test_bundled_models_by_name():

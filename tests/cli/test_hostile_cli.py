@@ -245,6 +245,21 @@ def test_a_link_into_a_missing_folder_is_refused_before_training(data, option):
         ["train.conllu", "train.tsv", link.name])
 
 
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files without read permission")
+def test_a_metrics_log_that_can_be_written_but_not_read_is_appended_to(tmp_path):
+    """Looking at the log's last byte opened it for reading too, which a write-only log refuses."""
+    from rnncli.train.callbacks import MetricsLog
+
+    log = tmp_path / "m.jsonl"
+    log.write_text('{"epoch": 1}\n')
+    log.chmod(0o200)
+    try:
+        MetricsLog(log).on_epoch_end(2, {"epoch": 2})
+    finally:
+        log.chmod(0o600)
+    assert log.read_text() == '{"epoch": 1}\n{"epoch": 2}\n'
+
+
 def test_a_metrics_log_whose_last_line_has_no_end_gets_its_records_on_lines_of_their_own(data):
     """A log whose last line was left without its line end (a run killed while writing, an edit)
     got the next record glued onto it: two objects on one line, no longer JSON lines."""
@@ -733,11 +748,12 @@ def test_a_model_read_from_stdin_leaves_no_text_and_is_refused(command):
     """`cat model | rnncli tag -m /dev/stdin` read the model from stdin, found no text left there
     and exited 0 with no output; with the text given, the model may come from stdin."""
     model = HERE.parent / "pretrained" / f"{'tagger-rnn-small' if command == 'tag' else 'sentiment-rnn'}.safetensors"
-    with open(model, "rb") as weights:
-        result = subprocess.run([sys.executable, "-m", "rnncli", command, "-m", "/dev/stdin"], stdin=weights,
-                                capture_output=True, timeout=60)
-    assert result.returncode == 2 and result.stderr.startswith(
-        b"rnncli: error: /dev/stdin: a model read from stdin, where the text comes from too"), result.stderr
+    for text in ([], ["--input", "/dev/stdin"]):
+        with open(model, "rb") as weights:
+            result = subprocess.run([sys.executable, "-m", "rnncli", command, "-m", "/dev/stdin", *text], stdin=weights,
+                                    capture_output=True, timeout=60)
+        assert result.returncode == 2 and result.stderr.startswith(
+            b"rnncli: error: /dev/stdin: a model read from stdin, where the text comes from too"), result.stderr
     with open(model, "rb") as weights:
         result = subprocess.run([sys.executable, "-m", "rnncli", command, "-m", "/dev/stdin", "Good night"],
                                 stdin=weights, capture_output=True, timeout=60)

@@ -54,8 +54,9 @@ def tagged_tsv(tokens: list[str], candidates: list[list[tuple[str, float]]],
 
 def tagged_tags(tokens: list[str], candidates: list[list[tuple[str, float]]]) -> str:
     """word/TAG word/TAG ...: whitespace inside a word (a CoNLL-U form may hold it: `13 819`)
-    written as `_`, so that the line splits back into its words."""
-    return " ".join(f"{'_'.join(printable(tok).split())}/{cands[0][0]}" for tok, cands in zip(tokens, candidates)) + "\n"
+    written as `_`, and a word of whitespace alone as `_`, so that the line splits back into its words."""
+    return " ".join(f"{'_'.join(printable(tok).split()) or '_'}/{cands[0][0]}"
+                    for tok, cands in zip(tokens, candidates)) + "\n"
 
 
 def tagged_json(text: str, tokens: list[str], candidates: list[list[tuple[str, float]]], tagset: str,
