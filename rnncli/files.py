@@ -19,6 +19,7 @@ import json
 import os
 import re
 import stat
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,6 +48,17 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def _is_file_input(path) -> bool:
     return path is not None and not str(path).startswith("nltk:") and str(path) != "-"
+
+
+def is_stdout(path: str | os.PathLike | int) -> bool:
+    """Whether `path` (or a descriptor) is the regular file stdout writes to: an input read so
+    (`rnncli next -m m >> m`) would have the output appended to it, as `cat f >> f` would."""
+    try:
+        out = os.fstat(sys.stdout.fileno())
+        read = os.fstat(path) if isinstance(path, int) else os.stat(path)
+    except (OSError, ValueError, AttributeError):  # no stdout, or not one with a file (pytest's capture)
+        return False
+    return stat.S_ISREG(out.st_mode) and (out.st_dev, out.st_ino) == (read.st_dev, read.st_ino)
 
 
 def _check_one(option: str, path: Path) -> None:

@@ -36,10 +36,12 @@ def check_report(report_path: Optional[Path], data: Path, models: list[str], tas
                  tokenizers: tuple[str, ...] = ()) -> None:
     """Before any scoring: the report can be written and is neither the data nor a model
     file (nor a tokenizer's, named in `tokenizers`)."""
-    from rnncli.files import check_outputs
+    from rnncli.files import check_outputs, is_stdout
     from rnncli.infer.tokenizer import tokenizer_file
     from rnncli.model.bundled import resolve_model
 
+    if is_stdout(data):  # `eval ... -d f >> f` would append the report to the data
+        raise RnnCliError(f"{data}: input file is output file")
     check_outputs([("--report", report_path)], [("--data", data)] + [("--model", resolve_model(m, task)) for m in models]
                   + [("--tokenizer", tokenizer_file(t)) for t in tokenizers if t != "none"])
 

@@ -240,24 +240,21 @@ def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path]
         if stdin is not None and _identity(path) == stdin:
             raise RnnCliError(f"{name}: a model read from stdin, where the text comes from too; give the text as "
                               "an argument or with --input", EXIT_USAGE)
-    out = _identity(sys.stdout, regular_only=True)
+    from rnncli.files import is_stdout
+
     inputs = [("<stdin>", 0)] if stdin_text else [] if input_path is None else [(str(input_path), input_path)]
     for name, path in inputs + models:
-        if out is not None and _identity(path) == out:
+        if is_stdout(path):
             raise RnnCliError(f"{name}: input file is output file")
 
 
-def _identity(file, regular_only: bool = False) -> tuple[int, int] | None:
-    """(device, inode) of a path, a descriptor or a stream; None where it cannot be told (or,
-    with `regular_only`, is not a regular file)."""
-    import stat
-
+def _identity(file: str | Path | int) -> tuple[int, int] | None:
+    """(device, inode) of a path or a descriptor; None where it cannot be told."""
     try:
-        info = os.stat(file) if isinstance(file, (str, Path)) else os.fstat(file if isinstance(file, int) else
-                                                                          file.fileno())
-    except (OSError, ValueError, AttributeError):
+        info = os.stat(file) if isinstance(file, (str, Path)) else os.fstat(file)
+    except (OSError, ValueError):
         return None
-    return None if regular_only and not stat.S_ISREG(info.st_mode) else (info.st_dev, info.st_ino)
+    return info.st_dev, info.st_ino
 
 
 def workers(jobs: int | None, interactive: bool) -> int | None:

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.files import is_stdout
 from rnncli.model.config import default_model
 from rnncli.model.model_file import ModelFile, check_model, load_model, read_contents
 
@@ -41,8 +42,15 @@ def model_spec(spec) -> str:
 def resolve_model(spec: str, task: str | None = None) -> Path:
     """`lstm`/`rnn` name a bundled model of `task`; full names (`tagger-lstm`) name a bundled
     model anywhere; anything else is a path. Reading it says what is wrong with a path that
-    exists (a folder, permission denied). A path may be a str or a pathlib.Path."""
-    spec = model_spec(spec)
+    exists (a folder, permission denied). A path may be a str or a pathlib.Path. A model file
+    that stdout appends to (`rnncli next -m m >> m`) is refused before anything is written."""
+    path = _resolved(model_spec(spec), task)
+    if is_stdout(path):
+        raise RnnCliError(f"{path}: input file is output file")
+    return path
+
+
+def _resolved(spec: str, task: str | None) -> Path:
     if task is not None and spec in BUNDLED.get(task, ()):
         path = pretrained_dir() / f"{task}-{spec}.safetensors"
         if not path.is_file():

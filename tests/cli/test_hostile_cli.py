@@ -758,3 +758,18 @@ def test_a_model_read_from_stdin_leaves_no_text_and_is_refused(command):
         result = subprocess.run([sys.executable, "-m", "rnncli", command, "-m", "/dev/stdin", "Good night"],
                                 stdin=weights, capture_output=True, timeout=60)
     assert result.returncode == 0 and result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("command, appended", [
+    ("next -m {model} The", "model"), ("generate -m {model} --length 5", "model"), ("info {model}", "model"),
+    ("eval lm -m {model} -d {data}", "model"), ("eval lm -d {data}@0-0.5", "data"),
+    ("eval tagger -m tagger-rnn-small -d {data}", "data"), ("eval tokenizer -d {data}", "data")])
+def test_an_input_that_stdout_appends_to_is_refused_and_kept(data, command, appended):
+    """`rnncli next -m m.safetensors >> m.safetensors` appended its words to the model and damaged
+    it, and `eval ... -d f >> f` appended the report to the gold data; `tag` refused this already."""
+    files = {"model": data / "lm.safetensors", "data": data / "train.conllu"}
+    shutil.copy(HERE.parent / "pretrained" / "lm-rnn.safetensors", files["model"])
+    before = files[appended].read_bytes()
+    result = shell(f"rnncli {command.format(**files)} >> {files[appended]}")
+    assert result.returncode == 1 and "input file is output file" in result.stderr, result.stderr
+    assert files[appended].read_bytes() == before
