@@ -227,10 +227,10 @@ def check_plot(plot: Path, inputs: list[tuple[str, Optional[Path]]]) -> None:
 
 def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path], models: list = ()) -> None:
     """`rnncli tag -i f >> f` would read its own output for ever (and `> f` has emptied f):
-    refuse, as cat does, when stdout is the input file, or one of the model files read
-    (`--model m.safetensors >> m.safetensors` would append text to the model). A model file
-    that is stdin while the text comes from stdin too (`cat m | rnncli tag -m /dev/stdin`)
-    is refused as well: the model would take all of it and leave no text."""
+    refuse, as cat does, when stdout is the input file (a model file that stdout appends to is
+    refused where it is resolved, model.bundled.resolve_model). A model file that is stdin
+    while the text comes from stdin too (`cat m | rnncli tag -m /dev/stdin`) is refused as
+    well: the model would take all of it and leave no text."""
     models = [(str(path), path) for path in models if path is not None]
     stdin = _identity(0)
     stdin_text = (not text or text == ["-"]) and (input_path is None or str(input_path) == "-" or (
@@ -243,7 +243,7 @@ def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path]
     from rnncli.files import is_stdout
 
     inputs = [("<stdin>", 0)] if stdin_text else [] if input_path is None else [(str(input_path), input_path)]
-    for name, path in inputs + models:
+    for name, path in inputs:
         if is_stdout(path):
             raise RnnCliError(f"{name}: input file is output file")
 
