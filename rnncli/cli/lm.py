@@ -163,13 +163,12 @@ def eval_lm(data: Annotated[Path, typer.Option("--data", "-d", readable=False, m
       rnncli eval lm --data input.txt@0.9-1 -m shakespeare.safetensors
     """
     from rnncli.cli.views.lm import show_eval
-    from rnncli.data.running import RANGE, read_text
+    from rnncli.data.running import read_text, text_file
     from rnncli.files import is_stdout
     from rnncli.infer.lm import LanguageModel
     from rnncli.model.bundled import open_model
 
-    ranged = RANGE.match(str(data))
-    if is_stdout(ranged.group(1) if ranged else data):  # `eval lm -d f >> f` would append the scores to the text
+    if is_stdout(text_file(str(data))):  # `eval lm -d f >> f` would append the scores to the text
         raise RnnCliError(f"{data}: input file is output file")
     text = read_text(str(data))
     if len(text) < 2:  # a data problem, named (infer.lm says it as the library's usage error)

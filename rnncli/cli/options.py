@@ -235,9 +235,8 @@ def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path]
     stdin = _identity(0)
     stdin_text = (not text or text == ["-"]) and (input_path is None or str(input_path) == "-" or (
         stdin is not None and _identity(input_path) == stdin))  # (--input /dev/stdin is stdin too)
-    stdin = stdin if stdin_text else None
     for name, path in models:
-        if stdin is not None and _identity(path) == stdin:
+        if stdin_text and stdin is not None and _identity(path) == stdin:
             raise RnnCliError(f"{name}: a model read from stdin, where the text comes from too; give the text as "
                               "an argument or with --input", EXIT_USAGE)
     from rnncli.files import is_stdout

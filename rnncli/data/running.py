@@ -17,6 +17,12 @@ MAX_TEXT_CHARS = 20_000_000  # characters of one text read at most (a file, or a
 CHUNK_CHARS = 1 << 20  # characters of a regular file read at a time
 
 
+def text_file(spec: str) -> str:
+    """The file a read_text spec reads: FILE of `FILE@A-B`, else the spec itself."""
+    match = RANGE.match(spec)
+    return match.group(1) if match else spec
+
+
 def read_text(spec: str) -> str:
     """A UTF-8 text file (a CoNLL-U file: the raw text it spells out, a paragraph a line), or
     `FILE@A-B`: its characters from fraction A to fraction B (`input.txt@0-0.9`,

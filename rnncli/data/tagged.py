@@ -190,7 +190,8 @@ def read_nltk_tagged(spec: str) -> list[TaggedSentence]:
     if name not in NLTK_TAGGED:
         raise RnnCliError(f"{spec}: unknown corpus; use one of {', '.join('nltk:' + n for n in NLTK_TAGGED)}")
     if colon and not fileid:  # as nltk:movie_reviews: is refused (an empty split)
-        raise RnnCliError(f"{spec}: no file name after the colon; name a file of nltk:{name} there, or leave the colon out")
+        raise RnnCliError(f"{spec}: no file name after the colon; name a file of nltk:{name} there, or leave "
+                          "the colon out")
     import nltk
 
     try:
