@@ -135,7 +135,7 @@ def explain_corpus_file(fmt: str, specs: list[str], task: str, corpus: Path,
     from rnncli.cli.views import explain as view
     from rnncli.explain.corpus import CORPUS_NOTE, explain_corpus, read_corpus
 
-    explanations = explain_corpus(specs, task, read_corpus(str(corpus)), max_sentences)
+    explanations = explain_corpus(specs, task, read_corpus(str(corpus), max_sentences), max_sentences)
     view.show_corpus(explanations, fmt, str(corpus), task, CORPUS_NOTE)
     return {e.name: [m for m in reversed(e.median) if m is not None] for e in explanations}
 

@@ -11,6 +11,7 @@ quartiles (`stats.verdict`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import islice
 
 import torch
 
@@ -169,10 +170,10 @@ def corpus_statistics(name: str, cell: str, task: str, norms: list[list[float]],
                              norms=[[v / n[-1] for v in n] for n in kept])
 
 
-def read_corpus(path: str) -> list[list[str]]:
+def read_corpus(path: str, limit: int | None = None) -> list[list[str]]:
     """Tokenized sentences of a file (`-`: stdin), read once: CoNLL-U (its words), a label<TAB>text
     TSV (its texts, split on whitespace), or plain text, one sentence per line (tokenized like
-    other input)."""
+    other input, and only up to the first `limit` sentences that have tokens)."""
     from rnncli.data.common import read_lines, read_stdin_lines
     from rnncli.data.labelled import read_tsv
     from rnncli.data.tagged import looks_like_conllu, read_tagged_conllu
@@ -186,7 +187,8 @@ def read_corpus(path: str) -> list[list[str]]:
     first = next((line for line in lines if line.strip()), "")
     if len(first.rstrip("\r\n").split("\t")) == 2:
         return [e.words for e in read_tsv(path, lines)]
-    sentences = [t for t in (tokenize(" ".join(clean(line).split()))[0] for line in lines if line.strip()) if t]
+    tokenized = (tokenize(" ".join(clean(line).split()))[0] for line in lines if line.strip())
+    sentences = list(islice((tokens for tokens in tokenized if tokens), limit))
     if not sentences:
         raise RnnCliError(f"{path}: no sentences to explain; give a file with some text")
     return sentences

@@ -9,6 +9,7 @@ damaged model files: test_hostile_model_files.py.)
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -773,3 +774,41 @@ def test_an_input_that_stdout_appends_to_is_refused_and_kept(data, command, appe
     result = shell(f"rnncli {command.format(**files)} >> {files[appended]}")
     assert result.returncode == 1 and "input file is output file" in result.stderr, result.stderr
     assert files[appended].read_bytes() == before
+
+
+def _on_a_terminal(args: list[str], env: dict[str, str]) -> bytes:
+    """What `rnncli ARGS` writes to stdout when stdout is a terminal (a pseudo-terminal)."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        result = subprocess.run([sys.executable, "-m", "rnncli", *args], stdout=terminal, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, timeout=60, env={**os.environ, "COLUMNS": "100", **env})
+        os.close(terminal)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the terminal's other end closed: all is read
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        os.close(controller)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _colours(out: bytes) -> set[int]:
+    """The colour parameters (foreground and background, 30-49 and 90-107) of the SGR escape codes in `out`."""
+    params = {int(p) for codes in re.findall(rb"\x1b\[([0-9;]*)m", out) for p in codes.split(b";") if p}
+    return {p for p in params if 30 <= p <= 49 or 90 <= p <= 107}
+
+
+@pytest.mark.parametrize("value, colour", [("", True), ("1", False), ("0", False)])
+def test_no_color_set_and_not_empty_turns_colour_off_on_a_terminal(value, colour):
+    """no-color.org: NO_COLOR turns colour off when it is set to a value that is not empty (bold
+    stays); set and empty, it used to turn colour off too."""
+    out = _on_a_terminal(["tag", "-f", "table", "I study at night."], {"NO_COLOR": value})
+    assert b"study" in out and b"\x1b[1m" in out and bool(_colours(out)) == colour

@@ -42,7 +42,7 @@ def _console_class() -> type:
     class Console(rich.console.Console):
         def __init__(self, **kwargs):  # a terminal is what is_terminal says, whatever FORCE_COLOR or TTY_COMPATIBLE say
             stream = sys.stderr if kwargs.get("stderr") else sys.stdout
-            super().__init__(markup=False, emoji=False, highlight=False, no_color="NO_COLOR" in os.environ,
+            super().__init__(markup=False, emoji=False, highlight=False, no_color=no_color(),
                              force_terminal=is_terminal(stream), _environ=_sizes_checked(), **kwargs)
 
     return Console
@@ -58,6 +58,11 @@ def __getattr__(name: str) -> type:
 def is_terminal(stream) -> bool:
     """Whether `stream` (sys.stdout or sys.stderr) is a terminal: the one place the CLI asks."""
     return stream.isatty()
+
+
+def no_color() -> bool:
+    """Whether NO_COLOR asks for no colour: set and not empty (no-color.org)."""
+    return os.environ.get("NO_COLOR", "") != ""
 
 
 def _size(name: str) -> int | None:
@@ -77,7 +82,7 @@ def stderr_console() -> Console:
 
 
 def stdout_console() -> Console:
-    """Colour only on a terminal (FORCE_COLOR does not make a pipe one) and never with NO_COLOR;
+    """Colour only on a terminal (FORCE_COLOR does not make a pipe one) and never with NO_COLOR (see no_color);
     the terminal's width, or COLUMNS, or 120 when neither says."""
     fixed = not is_terminal(sys.stdout) and _size("COLUMNS") is None
     return _console_class()(soft_wrap=False, width=120 if fixed else None)
@@ -91,7 +96,7 @@ def one_line(message: str) -> str:
 def print_error(message: str) -> None:
     """One line on stderr: `rnncli: error: ...`."""
     text = one_line(message)
-    if is_terminal(sys.stderr) and "NO_COLOR" not in os.environ:
+    if is_terminal(sys.stderr) and not no_color():
         from rich.text import Text
 
         try:
