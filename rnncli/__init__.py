@@ -6,7 +6,7 @@ A library first; `rnncli.cli.app` is a thin Typer layer over it. The public API 
     rnncli.Tagger("lstm").tag(["I", "study", "at", "night"])   # [('I', 'PRON'), ...]
     rnncli.Tagger("rnn").tag_text("I study at night.")         # sentences with each tag's probability
     rnncli.Sentiment("lstm").predict(["What a great film"])    # label and probabilities per text
-    rnncli.LanguageModel("lstm").next_words("I study at")     # [('the', 0.08), ...]
+    rnncli.LanguageModel("lstm").next_words("I study at")     # [('the', 0.23), ('a', 0.08), ...]
     rnncli.load("tagger-lstm")                                 # a bundled model or a file, by its task
     rnncli.explain_gradients("The film starts slow but ...")   # needs torch
 

@@ -20,7 +20,7 @@ imports torch. The forward pass runs numpy's OpenBLAS on one thread (see infer.b
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from rnncli import __all__  # noqa: F401  the public names, listed once (rnncli/__init__.py)
 from rnncli.errors import EXIT_USAGE, RnnCliError
@@ -70,11 +70,14 @@ class Tagger(NltkTagger):
     model without them: a tag's probability is the sum of those it is mapped from); `tokenizer`
     cuts running text (`tag_text`): "rnn" (the bundled character-level tokenizer, the default),
     "lstm", "rnn-small", "treebank" (NLTK's Punkt and Treebank rules) or the path of a
-    tokenizer model."""
+    tokenizer model (None: the default)."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, tagset: str | None = None, tokenizer: str = DEFAULT_TOKENIZER):
+    def __init__(self, model: str = DEFAULT_MODEL, tagset: str | None = None, tokenizer: str | None = None):
+        if tagset is not None and (not isinstance(tagset, str) or tagset.lower() not in tagsets.TAGSETS):
+            raise RnnCliError(f"tagset is one of {', '.join(tagsets.TAGSETS)} (or None: the model's default), not {tagset!r}",
+                              EXIT_USAGE)
         self.model: ModelFile = open_model(model, "tagger")
-        self.tokenizer = open_tokenizer(tokenizer)
+        self.tokenizer = open_tokenizer(DEFAULT_TOKENIZER if tokenizer is None else tokenizer)
         tagset = tagset.lower() if isinstance(tagset, str) else tagset  # "UPOS" reads as "upos"
         universal = tagset == "universal"
         source, table = tagsets.universal_source(self.model.labels) if universal else (tagset, {})
@@ -206,9 +209,9 @@ class LanguageModel:
 
 
 def _items(value, what: str, hint: str = "") -> list:
-    """`value` as a list, or a clear error when it is a str, bytes or not iterable at all (a
-    str would be taken one character at a time)."""
-    if not isinstance(value, (str, bytes)):
+    """`value` as a list, or a clear error when it is a str, bytes, a mapping (its keys would
+    be taken) or not iterable at all (a str would be taken one character at a time)."""
+    if not isinstance(value, (str, bytes, Mapping)):
         try:
             return list(value)
         except TypeError:

@@ -14,6 +14,7 @@ import rnncli
 from conftest import HAND_PTB, hand_probs
 from rnncli.cli.app import app
 from rnncli.errors import RnnCliError
+from rnncli.model import tagsets
 
 
 def test_import_rnncli_is_light():
@@ -61,12 +62,14 @@ def test_any_string_is_a_token_as_in_nltk(hand_tagger):
 
 
 def test_tagger_refuses_what_it_cannot_do(hand_tagger, tiny_sentiment):
-    with pytest.raises(RnnCliError, match="a sentiment model, but this command needs a tagger model"):
+    with pytest.raises(RnnCliError, match="a sentiment model, where a tagger model is needed"):
         rnncli.Tagger(str(tiny_sentiment))
-    with pytest.raises(RnnCliError, match="has no stts tags"):
+    with pytest.raises(RnnCliError, match="tagset is one of upos, xpos, ptb, universal"):
         rnncli.Tagger(str(hand_tagger), tagset="stts")
+    with pytest.raises(RnnCliError, match="^m.safetensors: this model has no xpos tags, only upos$"):
+        tagsets.chosen_head(["upos"], "xpos", "m.safetensors")  # a model of one head
     assert rnncli.Tagger(str(hand_tagger), tagset="UPOS").tagset == "upos"  # any case, as NLTK users write it
-    with pytest.raises(RnnCliError, match="an lm model, but this command needs a tagger model"):  # not "a lm"
+    with pytest.raises(RnnCliError, match="an lm model, where a tagger model is needed"):  # not "a lm"
         rnncli.Tagger("lm-lstm")
 
 
@@ -130,7 +133,12 @@ def _no_text(tokens):
     (lambda t, s: rnncli.load(""), "a model is a bundled model's name or the path of a model file, not ''"),
     (lambda t, s: rnncli.load(["tagger-rnn"]), "not ['tagger-rnn']"),
     (lambda t, s: rnncli.Tagger(b"lstm"), "a model is a bundled model's name or the path of a model file, not b'lstm'"),
-    (lambda t, s: rnncli.Tagger("lstm", tokenizer=None), "not None"),
+    (lambda t, s: rnncli.Tagger("lstm", tagset=5), "tagset is one of upos, xpos, ptb, universal (or None: the "
+                                                   "model's default), not 5"),
+    (lambda t, s: rnncli.Tagger("lstm", tagset=""), "tagset is one of upos, xpos, ptb, universal"),  # not the default
+    (lambda t, s: rnncli.Tagger("lstm", tagset="en-ptb"), "not 'en-ptb'"),
+    (lambda t, s: s.predict({"good": 1, "bad": 2}), "predict() takes a str or a list of them, not dict"),  # its keys
+    (lambda t, s: t.tag_sents({("a",): 1}), "not dict"),
     (lambda t, s: rnncli.explain_gradients(b"a film"), "explain_gradients() takes a str of text, not bytes"),
     (lambda t, s: rnncli.explain_gradients(["a", "film"]), "explain_gradients() takes a str of text, not list"),
     (lambda t, s: rnncli.explain_gradients("a film", models="rnn"), "models is a list of model names or paths, not str"),
@@ -250,3 +258,17 @@ def test_dir_lists_the_public_names_for_tab_completion():
     code = "import sys, rnncli; print(set(rnncli.__all__) <= set(dir(rnncli)), 'numpy' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout == "True False\n", result.stderr
+
+
+def test_tokenizer_none_is_the_default_for_tagger_as_for_sentiment(hand_tagger, tiny_sentiment):
+    """Tagger(tokenizer=None) said `a model is ... not None` where Sentiment took None as its default."""
+    assert rnncli.Tagger(str(hand_tagger), tokenizer=None).tokenizer.name == "tokenizer-rnn"
+    assert rnncli.Tagger(str(hand_tagger), tokenizer=None).tag_text("I go.")[0].pairs() == \
+        rnncli.Tagger(str(hand_tagger)).tag_text("I go.")[0].pairs()
+
+
+def test_the_package_docstring_shows_what_next_words_gives():
+    """rnncli/__init__.py's example: [('the', 0.23), ('a', 0.08), ...] (it said 0.08 for 'the')."""
+    words = rnncli.LanguageModel("lstm").next_words("I study at")
+    assert [(w, round(p, 2)) for w, p in words[:2]] == [("the", 0.23), ("a", 0.08)]
+    assert "[('the', 0.23), ('a', 0.08), ...]" in rnncli.__doc__

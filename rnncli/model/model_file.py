@@ -246,7 +246,7 @@ def load_model(path: str | os.PathLike, task: str | None = None) -> ModelFile:
         if not np.isfinite(weights[name]).all():
             raise _damaged(path, f"tensor {name} holds NaN or infinite values")
     if task is not None and config.task != task:
-        raise RnnCliError(f"{path}: {_a(config.task)} model, but this command needs {_a(task)} model", EXIT_USAGE)
+        raise RnnCliError(f"{path}: {_a(config.task)} model, where {_a(task)} model is needed", EXIT_USAGE)
     return ModelFile(path, contents.meta, config, weights, words, chars, labels)
 
 

@@ -15,6 +15,7 @@ from rnncli.errors import EXIT_USAGE, RnnCliError
 UPOS = frozenset({"ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
                   "SCONJ", "SYM", "VERB", "X"})  # Universal Dependencies' 17 part-of-speech tags
 HEADS = {"upos": "upos", "xpos": "xpos", "ptb": "xpos"}  # the user's tag set name -> the head that predicts it
+TAGSETS = (*HEADS, "universal")  # the tag sets the library's Tagger answers in (NLTK's universal ones mapped)
 # XPOS tag sets known by tags that only they have: name -> those tags
 XPOS_SETS = {"PTB": frozenset({"NN", "DT", "IN", "PRP"}), "STTS": frozenset({"NN", "ART", "APPR", "VAFIN"})}
 # NLTK's 12 universal tags (Petrov et al. 2012, `nltk.pos_tag(..., tagset="universal")`) from UD's 17
@@ -75,7 +76,8 @@ def chosen_head(heads: Iterable[str], tagset: str | None, path) -> tuple[str, st
     name = tagset or tagset_of(default_head(heads))
     head = HEADS.get(name)
     if head not in heads:
-        raise RnnCliError(f"{path}: this model has no {name} tags", EXIT_USAGE)
+        has = ", ".join(tagset_of(h) for h in heads)
+        raise RnnCliError(f"{path}: this model has no {name} tags, only {has}", EXIT_USAGE)
     if name == "ptb" and labels is not None and xpos_name(labels[head]) != "PTB":
         raise RnnCliError(f"{path}: this model's XPOS tags are {xpos_name(labels[head])}, not Penn Treebank tags; "
                           "use --tagset xpos", EXIT_USAGE)

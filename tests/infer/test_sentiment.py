@@ -113,7 +113,7 @@ def test_each_view_marks_a_text_echoed_cut(capsys, monkeypatch):
 
 def test_sentiment_errors(tiny_sentiment, tiny_model):
     wrong = runner.invoke(app, ["sentiment", "-m", str(tiny_model), "great"])
-    assert wrong.exit_code == 2 and "a tagger model, but this command needs a sentiment model" in wrong.stderr
+    assert wrong.exit_code == 2 and "a tagger model, where a sentiment model is needed" in wrong.stderr
     binary = runner.invoke(app, ["sentiment", "-m", str(tiny_sentiment)], input=b"\x00\x01")
     assert binary.exit_code == 1 and "input looks binary" in binary.stderr
     long = runner.invoke(app, ["sentiment", "-m", str(tiny_sentiment)], input="great " * 100_000 + "\n")

@@ -290,7 +290,7 @@ def test_odd_text(tiny_model, tiny_tokenizer, text):
 def test_a_tokenizer_file_is_checked(tiny_tokenizer, tiny_model):
     from rnncli.infer.tokenizer import open_tokenizer
 
-    with pytest.raises(RnnCliError, match="a tagger model, but this command needs a tokenizer model"):
+    with pytest.raises(RnnCliError, match="a tagger model, where a tokenizer model is needed"):
         open_tokenizer(str(tiny_model))
     assert open_tokenizer(str(tiny_tokenizer)).name == "tiny-tokenizer"
 

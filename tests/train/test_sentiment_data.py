@@ -199,7 +199,7 @@ def recording(tmp_path, tokenizer, name="m.safetensors"):
 
 @pytest.mark.parametrize("recorded, message", [
     ("/x" * 3000, "File name too long"), ("a" * 300, "File name too long"),
-    ("bogus", "unknown tokenizer 'bogus'"), ("tagger-lstm", "a tagger model, but this command needs a tokenizer"),
+    ("bogus", "unknown tokenizer 'bogus'"), ("tagger-lstm", "a tagger model, where a tokenizer model is needed"),
     ("/tmp/no\x1b[31m\nsuch", "no such file"),
 ], ids=["long-path", "long-name", "unknown", "a-tagger", "control-characters"])
 def test_a_recorded_tokenizer_that_cannot_be_used_is_one_clear_line(tmp_path, recorded, message):
