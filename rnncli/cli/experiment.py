@@ -73,7 +73,7 @@ def experiment_tanh(depths: Depths = "1,3", task: BitTask = "parity", length: Bi
     probability they give the right answer stays at 0.5 and their loss at ln 2 = 0.693
     (the trained network is checked to be one affine map of its input); tanh learns.
     Their accuracy (the likelier answer, by a hair) lands anywhere: on parity a linear
-    rule is right on 2 of every 8 patterns, or 6.
+    rule is right on 2 to 6 of every 8 patterns (25% to 75%).
 
     \b
     Examples:

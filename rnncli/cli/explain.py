@@ -13,6 +13,7 @@ from rnncli.cli.options import (MAX_FORGET_BIAS, MAX_RADIUS, MAX_SEED, PLOT_FILE
                                 ExplainTask, check_plot, finite, name_list, output_format, positive, refuse_unused,
                                 require)
 from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.explain.budget import CORPUS_MAX_TOKENS
 
 ExplainedText = Annotated[Optional[list[str]], typer.Argument(
     show_default="a long-dependency sentence", metavar="[TEXT]...",
@@ -27,7 +28,8 @@ Corpus = Annotated[Optional[Path], typer.Option(
                                           "label<TAB>text TSV, or one sentence per line; `-`: stdin) instead of one "
                                           "text.")]
 MaxSentences = Annotated[int, typer.Option(min=1, max=100_000, metavar="N",
-                                           help="With --input: the first N sentences.")]
+                                           help="With --input: the first N sentences (each read to its first "
+                                                f"{CORPUS_MAX_TOKENS} tokens).")]
 Synthetic = Annotated[bool, typer.Option(help="Random weights instead of a trained model.")]
 Length = Annotated[int, typer.Option(min=2, max=10_000, metavar="T", help="Synthetic: sequence length.")]
 Cells = Annotated[str, typer.Option("--cell", metavar="CELLS", help="Synthetic: cells to compare, "
@@ -136,6 +138,11 @@ def explain_corpus_file(fmt: str, specs: list[str], task: str, corpus: Path,
     from rnncli.explain.corpus import CORPUS_NOTE, explain_corpus, read_corpus
 
     explanations = explain_corpus(specs, task, read_corpus(str(corpus), max_sentences), max_sentences)
+    if explanations[0].cut:
+        from rnncli.cli.views.console import print_warning
+
+        print_warning(f"{explanations[0].cut:,} of the sentences are longer than {CORPUS_MAX_TOKENS} tokens: each "
+                      f"is read to its first {CORPUS_MAX_TOKENS}")
     view.show_corpus(explanations, fmt, str(corpus), task, CORPUS_NOTE)
     return {e.name: [m for m in reversed(e.median) if m is not None] for e in explanations}
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from rnncli.errors import EXIT_USAGE, RnnCliError
 
 MEMORY_LIMIT = 1 << 30  # bytes
+CORPUS_MAX_TOKENS = 100  # explain-gradients --input reads each sentence to its first CORPUS_MAX_TOKENS tokens
 UNROLLED = {"rnn": 64, "gru": 200, "lstm": 192}  # one `cell_step` at a time, float64, kept for the gradient
 WEIGHTS = 56  # bytes per recurrent weight (G*H x H) while they are made and scaled (synthetic), float64
 TRAINING = {"rnn": 28, "gru": 52, "lstm": 68}  # torch's fused modules (ElmanRNN for rnn), float32, with gradients

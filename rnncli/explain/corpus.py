@@ -16,6 +16,7 @@ from itertools import islice
 import torch
 
 from rnncli.errors import RnnCliError
+from rnncli.explain.budget import CORPUS_MAX_TOKENS
 from rnncli.explain.sentence import open_models, prediction_logp
 from rnncli.explain.stats import KEEP_RATIO, VERDICT_RULE, decay_summary, quartiles, verdict
 from rnncli.explain.unroll import unroll
@@ -24,7 +25,6 @@ from rnncli.model.model_file import ModelFile
 from rnncli.train.model import batch_tensors, model_from_file
 
 CORPUS_SENTENCES = 500  # default number of sentences (the first ones, in file order)
-CORPUS_MAX_TOKENS = 100  # longer sentences are cut to their first CORPUS_MAX_TOKENS tokens
 CORPUS_BATCH = 64  # sentences of one length unrolled together
 SPANS = ((0, 1), (1, 5), (5, 10), (10, 20), (20, 40))  # distance ranges of `CorpusExplanation.span_factor`
 CORPUS_NOTE = ("|g_t| at distance k = the norm of the gradient that reaches the first layer's left-to-right state "

@@ -279,8 +279,11 @@ def _check_meta(meta: dict, tensors: dict[str, Tensor]) -> tuple[ModelConfig, Vo
         if not isinstance(meta.get(key, ""), str):
             raise ValueError(f"{key} is a JSON {json_type(meta[key])}, not a string")
     vocab = _object(meta, "vocab")
-    words = Vocab.stored(vocab.get("words"), True, "vocab.words")
-    chars = Vocab.stored(vocab.get("chars"), True, "vocab.chars") if config.char else None
+    for key in ("words", "chars")[:1 + config.char]:
+        if key not in vocab:
+            raise ValueError(f"no vocab.{key} in the metadata")
+    words = Vocab.stored(vocab["words"], True, "vocab.words")
+    chars = Vocab.stored(vocab["chars"], True, "vocab.chars") if config.char else None
     for name, v in (("words", words), ("chars", chars)):
         if v is not None and len(v) != getattr(config, name):
             raise ValueError(f"vocab.{name} has {len(v)} entries, config.{name} says {getattr(config, name)}")

@@ -125,6 +125,9 @@ def test_linear_rnns_stay_at_chance_and_tanh_learns(tanh):
         assert linear.loss > 0.68 and abs(linear.p_correct - 0.5) < 0.05
         assert linear.logit_std < 0.1 * nonlinear.logit_std
         assert nonlinear.accuracy > 0.95 > linear.accuracy + 0.2 and nonlinear.loss < 0.2
+        # --help and README: a linear rule gets 2 to 6 of parity's 8 patterns (they said "2 or 6",
+        # which 0.39 is not); the test sequences are drawn at random, so the shares are near those
+        assert 0.2 < linear.accuracy < 0.8
 
 
 def test_the_help_example_on_xor_shows_what_the_help_says():

@@ -155,6 +155,21 @@ def test_corpus_mode_through_the_cli(tiny_model, tmp_path):
     assert max(len(line) for line in table.stdout.splitlines()) <= 80
     both = runner.invoke(app, ["explain-gradients", "--input", str(TINY_TRAIN), "some text"])
     assert both.exit_code == 2 and "not both" in both.stderr
+    assert table.stderr == ""  # no sentence of the file is longer than 100 tokens
+
+
+def test_sentences_cut_to_100_tokens_are_told(tiny_model, tmp_path):
+    """--input read each sentence to its first 100 tokens without a word (the count was only in
+    the JSON's `cut`); now stderr says so, and --help states the bound."""
+    text = tmp_path / "long.txt"
+    text.write_text("I study at night .\n" + "good " * 300 + "\n" + "night " * 101 + "\n")
+    result = runner.invoke(app, ["explain-gradients", "--task", "tagger", "-m", str(tiny_model), "--input", str(text),
+                                 "-f", "json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["models"]["tiny-lstm"]["cut"] == 2
+    assert result.stderr == ("rnncli: warning: 2 of the sentences are longer than 100 tokens: each is read to its "
+                             "first 100\n")
+    assert "each read to its first 100 tokens" in " ".join(runner.invoke(app, ["explain-gradients", "--help"],
+                                                                         env={"COLUMNS": "200"}).stdout.split())
 
 
 def test_a_corpus_is_read_once_from_stdin_or_a_pipe(tiny_model, tmp_path):

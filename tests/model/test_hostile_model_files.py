@@ -95,7 +95,9 @@ METADATA_CASES = {
     "vocab.words duplicated": (lambda m, t: m["vocab"]["words"].__setitem__(3, m["vocab"]["words"][2]), "vocab.words"),
     "vocab.words without specials": (lambda m, t: m["vocab"].update(words=m["vocab"]["words"][2:]), "<pad>"),
     "vocab.words longer than config.words": (lambda m, t: m["vocab"]["words"].append("zzz"), "vocab.words"),
-    "vocab.chars null": (lambda m, t: m["vocab"].update(chars=None), "vocab.chars"),
+    "vocab.chars null": (lambda m, t: m["vocab"].update(chars=None), "vocab.chars is a JSON null, not a list"),
+    "vocab.words missing": (lambda m, t: m["vocab"].pop("words"), "no vocab.words in the metadata"),  # not "null"
+    "vocab.chars missing": (lambda m, t: m["vocab"].pop("chars"), "no vocab.chars in the metadata"),
     "history of strings": (lambda m, t: m["training"].update(history=[{"epoch": "1"}]), "training.history"),
     "options a list": (lambda m, t: m["training"].update(options=[1]), "training.options"),
 }
