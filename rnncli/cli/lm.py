@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from rnncli.cli.options import AsJson, ModelNames, SentimentFormat, TextArgs, finite, from_argv, output_format
+from rnncli.cli.options import (AsJson, ModelNames, SentimentFormat, TextArgs, finite, from_argv, output_format,
+                                refuse_model_from_stdin)
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.model.config import DEFAULT_MODEL
 from rnncli.infer.sampling import MAX_LENGTH, MAX_SEED, MAX_TEMPERATURE, MAX_WORDS, MIN_TEMPERATURE
@@ -105,8 +106,9 @@ def next_word(
     """
     from rnncli.cli.views.lm import show_next
     from rnncli.infer.lm import LanguageModel
-    from rnncli.model.bundled import open_model
+    from rnncli.model.bundled import open_model, resolve_model
 
+    refuse_model_from_stdin([resolve_model(name, "lm") for name in model], not text or text == ["-"], "arguments")
     prefix = _prompt(text)
     models = {name: LanguageModel(open_model(name, "lm")) for name in dict.fromkeys(model)}
     _warn_if_unseen(models, prefix)
@@ -138,8 +140,9 @@ def generate(
     """
     from rnncli.cli.views.lm import stream
     from rnncli.infer.lm import LanguageModel
-    from rnncli.model.bundled import open_model
+    from rnncli.model.bundled import open_model, resolve_model
 
+    refuse_model_from_stdin([resolve_model(model, "lm")], prime == "-", "--prime TEXT")
     if prime == "-":
         prime = piped_text("--prime -: pipe the prime in, or give it as --prime TEXT").rstrip("\r\n") or "\n"
     prime = composed(_capped(prime, "--prime"))

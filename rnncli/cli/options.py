@@ -231,20 +231,27 @@ def refuse_input_as_output(text: Optional[list[str]], input_path: Optional[Path]
     refused where it is resolved, model.bundled.resolve_model). A model file that is stdin
     while the text comes from stdin too (`cat m | rnncli tag -m /dev/stdin`) is refused as
     well: the model would take all of it and leave no text."""
-    models = [(str(path), path) for path in models if path is not None]
     stdin = _identity(0)
     stdin_text = (not text or text == ["-"]) and (input_path is None or str(input_path) == "-" or (
         stdin is not None and _identity(input_path) == stdin))  # (--input /dev/stdin is stdin too)
-    for name, path in models:
-        if stdin_text and stdin is not None and _identity(path) == stdin:
-            raise RnnCliError(f"{name}: a model read from stdin, where the text comes from too; give the text as "
-                              "an argument or with --input", EXIT_USAGE)
+    refuse_model_from_stdin(models, stdin_text, "an argument or with --input")
     from rnncli.files import is_stdout
 
     inputs = [("<stdin>", 0)] if stdin_text else [] if input_path is None else [(str(input_path), input_path)]
     for name, path in inputs:
         if is_stdout(path):
             raise RnnCliError(f"{name}: input file is output file")
+
+
+def refuse_model_from_stdin(models: list, stdin_text: bool, instead: str) -> None:
+    """A model file (of `models`, paths or None) that is stdin, when the text is read from stdin
+    too (`stdin_text`), is a usage error: the model would take all of it and leave no text, or
+    the text the model. `instead`: where the text can be given instead."""
+    stdin = _identity(0)
+    for path in (p for p in models if p is not None):
+        if stdin_text and stdin is not None and _identity(path) == stdin:
+            raise RnnCliError(f"{path}: a model read from stdin, where the text comes from too; give the text as "
+                              f"{instead}", EXIT_USAGE)
 
 
 def _identity(file: str | Path | int) -> tuple[int, int] | None:

@@ -776,6 +776,25 @@ def test_an_input_that_stdout_appends_to_is_refused_and_kept(data, command, appe
     assert files[appended].read_bytes() == before
 
 
+@pytest.mark.parametrize("args, text, instead", [
+    (["next"], ["I study at"], "arguments"), (["next", "-"], ["I study at"], "arguments"),
+    (["generate", "--prime", "-"], ["--prime", "The ", "--length", "5"], "--prime TEXT")])
+def test_a_language_model_read_from_stdin_leaves_no_text_and_is_refused(args, text, instead):
+    """`cat m | rnncli next -m /dev/stdin` read the model's bytes as the text and said that the
+    text looked binary (exit 1): the usage error tag and sentiment give."""
+    model = HERE.parent / "pretrained" / "lm-rnn.safetensors"
+    with open(model, "rb") as weights:
+        result = subprocess.run([sys.executable, "-m", "rnncli", *args, "-m", "/dev/stdin"], stdin=weights,
+                                capture_output=True, timeout=60)
+    assert result.returncode == 2 and result.stderr.startswith(
+        b"rnncli: error: /dev/stdin: a model read from stdin, where the text comes from too; give the text as "
+        + instead.encode()), result.stderr
+    with open(model, "rb") as weights:
+        result = subprocess.run([sys.executable, "-m", "rnncli", args[0], "-m", "/dev/stdin", *text], stdin=weights,
+                                capture_output=True, timeout=60)
+    assert result.returncode == 0 and result.stdout, result.stderr
+
+
 def _on_a_terminal(args: list[str], env: dict[str, str]) -> bytes:
     """What `rnncli ARGS` writes to stdout when stdout is a terminal (a pseudo-terminal)."""
     import pty
