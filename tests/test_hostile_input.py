@@ -849,17 +849,30 @@ def test_a_data_file_without_sentences_says_so(tiny_model, tiny_sentiment, tmp_p
 
 @pytest.mark.parametrize("command", ["eval tagger", "eval tagger --raw", "eval tokenizer", "train tokenizer"])
 def test_a_conllu_file_of_empty_nodes_only_has_no_sentences(tiny_model, tmp_path, command):
-    """`eval tagger --raw` and `eval tokenizer` scored a file holding only an empty node (1.1) as
+    """`eval tagger --raw` and `eval tokenizer` scored a file holding only an empty node (0.1) as
     one sentence of no words (all F1 0, exit 0), where `eval tagger` said it has no sentences."""
     path = tmp_path / "data.conllu"
-    path.write_text("1.1\tx\tx\tNOUN\tNN\t_\t_\t_\t_\t_\n\n", encoding="utf-8")
+    path.write_text("0.1\tx\tx\tNOUN\tNN\t_\t_\t_\t_\t_\n\n", encoding="utf-8")
     model = ["-m", tiny_model] if command.startswith("eval tagger") else []
     data = ["--data", path] if command.startswith("eval") else ["--train", path, "--dev", path, "--out",
                                                                  tmp_path / "m.safetensors", "--epochs", "1"]
     result = invoke(*command.split(), *model, *data, files=[path])
-    assert result.exit_code == 1 and result.stderr.splitlines()[-1].startswith(
-        f"rnncli: error: {path}: no sentences found"), result.stderr
+    assert result.exit_code == 1 and result.stderr.splitlines()[-1] == (
+        f"rnncli: error: {path}:1: a sentence of empty nodes alone (8.1), without a word"), result.stderr
     assert not (tmp_path / "m.safetensors").exists()
+
+
+@pytest.mark.parametrize("command", ["tag", "eval tokenizer"])
+def test_conllu_of_empty_nodes_out_of_place_is_refused(tmp_path, command):
+    """`tag -I conllu` echoed a sentence of the empty node 1.1 alone (no word: invalid CoNLL-U,
+    and a record without tokens in jsonl), exit 0."""
+    path = tmp_path / "in.conllu"
+    path.write_text("1\tI\t_\t_\t_\t_\t_\t_\t_\t_\n\n1.1\tgone\t_\t_\t_\t_\t_\t_\t_\t_\n\n", encoding="utf-8")
+    args = ["-I", "conllu", "-f", "jsonl", "-i", path] if command == "tag" else ["-d", path]
+    result = invoke(*command.split(), *args, files=[path])
+    assert result.exit_code == 1 and result.stderr.splitlines()[-1] == (
+        f"rnncli: error: {path}:3: empty node 1.1 out of sequence; expected 0.1 (an empty node n.k comes right "
+        "after word n)"), result.stderr
 
 
 @pytest.mark.parametrize("data, message", [("/dev/zero", b"looks binary"), ("nul", b"looks binary"),

@@ -93,10 +93,7 @@ def read_conllu_file(path: str | Path) -> list[Sentence]:
     """Every sentence of a CoNLL-U file, kept whole; fails on the first malformed line, with file:line."""
     lines = read_lines(path)
     require_sentences(lines, path, "CoNLL-U")
-    sentences = list(read_conllu(lines, source=str(path)))
-    if not any(s.word_rows for s in sentences):  # only empty nodes (1.1): nothing to read or score
-        raise RnnCliError(f"{path}: no sentences found: no word rows (IDs such as 1 or 1-2); expected CoNLL-U")
-    return sentences
+    return list(read_conllu(lines, source=str(path)))  # (which refuses a sentence without a word)
 
 
 def read_paragraphs(path: str | Path) -> list[Paragraph]:

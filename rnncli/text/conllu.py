@@ -169,9 +169,12 @@ class _Ids:
         self.source = source
         self.words = 0  # word rows so far
         self.range_end, self.range_line = 0, 0  # the last range's last word, and its line
+        self.empty = (0, 0)  # the last empty node's word and number (8.1: (8, 1))
+        self.first_line = 0  # the sentence's first row
 
     def check(self, token_id: str, number: int) -> None:
         where = f"{self.source}:{number}"
+        self.first_line = self.first_line or number
         if _WORD_ID.match(token_id):
             if int(token_id) != self.words + 1:
                 raise RnnCliError(f"{where}: word ID {token_id} out of sequence; expected {self.words + 1}")
@@ -184,11 +187,24 @@ class _Ids:
             if first <= self.range_end:
                 raise RnnCliError(f"{where}: multiword token {token_id} overlaps the one before it")
             self.range_end, self.range_line = last, number
-        elif not _EMPTY_ID.match(token_id):
+        elif _EMPTY_ID.match(token_id):
+            word, node = (int(x) for x in token_id.split("."))
+            expected = (self.words, self.empty[1] + 1 if self.empty[0] == self.words else 1)
+            if (word, node) != expected:
+                raise RnnCliError(f"{where}: empty node {token_id} out of sequence; expected {expected[0]}.{expected[1]} "
+                                  f"(an empty node n.k comes right after word n)")
+            self.empty = expected
+        elif re.fullmatch(r"0(-[0-9]+)?", token_id):
+            raise RnnCliError(f"{where}: bad ID {token_id!r}; word IDs start at 1")
+        elif re.fullmatch(r"[0-9]+\.0", token_id):
+            raise RnnCliError(f"{where}: bad ID {token_id!r}; empty nodes are numbered from 1 (8.1, 8.2)")
+        else:
             raise RnnCliError(f"{where}: bad ID {token_id!r}; expected an integer, a range like 3-4 or a decimal like 8.1")
 
     def end(self) -> None:
-        """At the sentence's end: a range must not reach past its last word."""
+        """At the sentence's end: it has a word, and a range does not reach past its last word."""
+        if not self.words:
+            raise RnnCliError(f"{self.source}:{self.first_line}: a sentence of empty nodes alone (8.1), without a word")
         if self.range_end > self.words:
             raise RnnCliError(f"{self.source}:{self.range_line}: multiword token goes past the sentence's last word "
                               f"({self.words})")
