@@ -763,10 +763,14 @@ def test_cat_into_tag_gives_back_the_same_bytes(tiny_model, tmp_path):
      "relabel the data with the model's labels"),
     ("label\tsentence\n0\ta boring film\n1\ta great film\n", "a,a", 2, "--label-names 'a,a': give distinct"),
     ("label\tsentence\n0\ta boring film\n1\ta great film\n", "negative,", 2, "--label-names 'negative,': give"),
-    ("label\tsentence\n0\ta boring film\n1\ta great film\n", "bad,good", 1, "does not know: bad, good"),
+    ("label\tsentence\n0\ta boring film\n1\ta great film\n", "bad,good", 2,
+     "--label-names: tiny-sentiment has no label 'bad', 'good'; its labels are negative, positive"),  # not "the data"
+    ("label\tsentence\n0\ta boring film\n1\ta great film\n", "negative", 1,
+     "gold.tsv: label 1 has no name; --label-names names label 0 only"),
     ("label\tsentence\n\u00b9\ta boring film\n1\ta great film\n", "negative,positive", 1,
      "the labels are not integers (\u00b9)"),  # str.isdigit() but not int(): was an internal error
-], ids=["one-class", "three-classes", "word-labels", "duplicate-names", "empty-name", "unknown-names", "superscript"])
+], ids=["one-class", "three-classes", "word-labels", "duplicate-names", "empty-name", "unknown-names", "too-few-names",
+        "superscript"])
 def test_eval_sentiment_labels(tiny_sentiment, tmp_path, content, label_names, code, message):
     data = tmp_path / "gold.tsv"
     data.write_text(content, encoding="utf-8")
@@ -787,7 +791,7 @@ def test_labels_are_named_the_same_way_in_every_file_of_a_run(tmp_path):
     ones = tmp_path / "ones.tsv"
     ones.write_text("1\tgood\n", encoding="utf-8")
     assert [e.label for e in read_labelled_run([ones])[0]] == ["positive"]
-    with pytest.raises(RnnCliError, match="label 2 has no name; 2 names were given"):
+    with pytest.raises(RnnCliError, match="label 2 has no name; --label-names names labels 0 and 1 only"):
         read_labelled_run([three], ["bad", "good"])
 
 

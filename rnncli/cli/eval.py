@@ -70,7 +70,13 @@ def eval_sentiment(data: SentimentData, model: ModelNames = [DEFAULT_MODEL], lab
     tokenizers = [tokenizer or trained_tokenizer(c) for c in classifiers]  # each model's own unless one is named
     cutters = {t: None if t == "none" else tokenizer_for(c, tokenizer, "lines", ("treebank", "none"))
                for c, t in zip(classifiers, tokenizers)}
-    examples = read_labelled(data, split_label_names(label_names))
+    names = split_label_names(label_names)
+    for c in classifiers:
+        unknown = [name for name in names or () if name not in c.labels["label"]]
+        if unknown:
+            raise RnnCliError(f"--label-names: {c.name} has no label {', '.join(map(repr, unknown))}; its labels are "
+                              f"{', '.join(c.labels['label'])}", EXIT_USAGE)
+    examples = read_labelled(data, names)
     read = {t: examples if t == "none" else as_the_pipeline_reads(examples, cutter) for t, cutter in cutters.items()}
     reports = [evaluate_sentiment(c, read[t]) for c, t in zip(classifiers, tokenizers)]
     documents = [{"model": str(c.path), "data": str(data), "tokenizer": t, **r.to_dict()}

@@ -125,7 +125,8 @@ def name_labels(sets: list[list[LabelledText]], label_names: list[str] | None, s
         for e in examples:
             k = int(e.label)
             if k >= len(label_names):
-                raise RnnCliError(f"{source}: label {k} has no name; {len(label_names)} names were given")
+                named = {1: "label 0", 2: "labels 0 and 1"}.get(len(label_names), f"labels 0 to {len(label_names) - 1}")
+                raise RnnCliError(f"{source}: label {k} has no name; --label-names names {named} only")
             e.label = label_names[k]
 
 

@@ -4,6 +4,7 @@ fraction of either (`FILE@A-B`)."""
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from pathlib import Path
 
@@ -30,7 +31,8 @@ def read_text(spec: str) -> str:
     characters is refused."""
     match = RANGE.match(spec)
     path, low, high = (match.group(1), float(match.group(2)), float(match.group(3))) if match else (spec, 0.0, 1.0)
-    if not 0 <= low < high <= 1:
+    named = spec.rpartition("@")[0]  # FILE of a FILE@RANGE whose range RANGE does not read (`@0.5`, `@-1-2`)
+    if not 0 <= low < high <= 1 or (not match and named and not os.path.lexists(spec) and os.path.lexists(named)):
         raise RnnCliError(f"{spec}: the range must be A-B with 0 <= A < B <= 1", EXIT_USAGE)
     try:
         text = _joined((p.text for p in read_paragraphs(path)), "\n", path) if path.endswith(".conllu") \

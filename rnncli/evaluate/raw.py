@@ -8,6 +8,10 @@ that a system that segments differently can still be scored.
   (`don't` = do + n't) on either side, by the longest common subsequence of their forms.
 - UPOS, XPOS: aligned words whose tags agree.
 
+Both sides are read in Unicode NFC, as rnncli reads all text (`rnncli tag` writes `é` for an
+input's `e` + U+0301): a gold file in NFD is scored as the same text (the official script, which
+compares code points as they are, would refuse such a pair).
+
 Precision is correct / system, recall correct / gold, F1 2 correct / (gold + system). Beyond the
 official figures: the tokenization mismatches (stretches between the places where both sides
 put a token boundary, where gold and system tokens differ), and sentence ends missed and
@@ -24,6 +28,7 @@ from typing import Iterable
 
 from rnncli.text.conllu import FORM, ID, UPOS, XPOS, Sentence
 from rnncli.errors import RnnCliError
+from rnncli.text.hygiene import composed
 
 TAG_COLUMNS = {"upos": UPOS, "xpos": XPOS}
 METRICS = ("Tokens", "Sentences", "Words", "UPOS", "XPOS")
@@ -63,9 +68,9 @@ def segmentation(sentences: Iterable[Sentence], source: str) -> Segmentation:
             first, dash, last = row[ID].partition("-")
             tags = {name: row[column] for name, column in TAG_COLUMNS.items()}
             if not dash and int(first) <= inside:
-                words.append(Word(*tokens[-1], row[FORM], tags, True))
+                words.append(Word(*tokens[-1], composed(row[FORM]), tags, True))
                 continue
-            form = "".join(c for c in row[FORM] if unicodedata.category(c) not in IGNORED)
+            form = "".join(c for c in composed(row[FORM]) if unicodedata.category(c) not in IGNORED)
             if not form:
                 raise RnnCliError(f"{source}:{sentence.line}: a token of only spaces or control characters "
                                   f"({row[FORM]!r})")

@@ -1,8 +1,8 @@
 """Segmentation as labels over characters: the tokenizer's view of a treebank.
 
 A gold CoNLL-U file becomes paragraphs of raw text (from `# newdoc`/`# newpar`, each
-sentence's `# text`, and `SpaceAfter=No`), reproduced character for character, with one
-label per character:
+sentence's `# text`, and `SpaceAfter=No`), reproduced character for character (in Unicode
+NFC, as rnncli reads all text), with one label per character:
 
     inside    (0)  any character that does not end a token or a word; whitespace
     token     (1)  the last character of a token
@@ -28,7 +28,7 @@ import numpy as np
 
 from rnncli.text.conllu import FORM, ID, MISC, Sentence
 from rnncli.errors import RnnCliError
-from rnncli.text.hygiene import clean
+from rnncli.text.hygiene import clean, composed
 
 LABELS = ("inside", "token", "sentence", "word")
 MULTIWORD_LABELS = LABELS + ("multiword",)
@@ -111,7 +111,7 @@ def has_multiword(paragraphs: Iterable[Paragraph]) -> bool:
 
 def _tokens(sentence: Sentence) -> Iterator[tuple[str, list[str], bool]]:
     """(token text, its words, space after) for each token: a multiword range with the words
-    it spans, or a word outside any range."""
+    it spans, or a word outside any range; in NFC, as rnncli reads text (hygiene.composed)."""
     rows = sentence.rows
     i = 0
     while i < len(rows):
@@ -120,11 +120,11 @@ def _tokens(sentence: Sentence) -> Iterator[tuple[str, list[str], bool]]:
         if "-" in row[ID]:
             first, last = (int(x) for x in row[ID].split("-"))
             words = [r[FORM] for r in rows[i + 1:] if r[ID].isdigit() and first <= int(r[ID]) <= last]
-            yield row[FORM], words, space
+            yield composed(row[FORM]), [composed(w) for w in words], space
             i += 1 + len(words)
         else:
             if row[ID].isdigit():
-                yield row[FORM], [row[FORM]], space
+                yield composed(row[FORM]), [composed(row[FORM])], space
             i += 1
 
 
@@ -152,6 +152,7 @@ def paragraphs(sentences: Iterable[Sentence], source: str = "<gold>") -> Iterato
         text = sentence.comment("text")
         if text is None:
             text = "".join(form + (" " if space else "") for form, _, space in tokens).rstrip()
+        text = composed(text)
         offset, position, found = len(paragraph.text), 0, []
         for form, words, space in tokens:
             while position < len(text) and text[position].isspace() and not text.startswith(form, position):

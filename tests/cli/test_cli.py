@@ -231,6 +231,7 @@ def test_eval_tagger(tiny_model):
     assert result.exit_code == 0, result.output
     assert "UPOS accuracy 100.00%" in result.stdout and "PTB accuracy" in result.stdout
     assert "NOUN" in result.stdout and "precision" in result.stdout
+    assert f"tiny-lstm on {TINY_TRAIN}: 72 words" in " ".join(result.stdout.split())  # words, not tokens (don't: 2)
     report = json.loads(run("eval", "tagger", "-m", tiny_model, "-d", TINY_TRAIN, "--json").stdout)
     assert report["upos"]["accuracy"] == 1.0 and report["upos"]["tokens"] == 72
     assert report["upos"]["per_tag"]["PRON"]["support"] == 8

@@ -310,3 +310,25 @@ def test_a_gold_file_that_tags_some_words_and_not_others_is_an_error_at_the_word
                                    "where other words") in raw.stderr
     tokens = run("eval", "tagger", "-m", hand_tagger, "--data", gold)
     assert tokens.exit_code == 1 and f"{gold}:3: a word without a UPOS tag ('study')" in tokens.stderr
+
+
+@pytest.mark.parametrize("text_form", ["NFD", "NFC"])
+def test_a_gold_file_in_nfd_is_scored_as_the_same_text(hand_tagger, tmp_path, text_form):
+    """A gold file spelling é as e + U+0301 (NFD) was refused: `the system's tokens do not spell
+    the gold text ... gold has 'éolé.', the system 'éolé.'`, since rnncli reads text in NFC; a
+    `# text` in NFC over forms in NFD was refused too. Both are now scored as the same text."""
+    import unicodedata
+
+    nfd = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
+    text = unicodedata.normalize(text_form, "Café olé. Très bien.")
+    gold = tmp_path / "nfd.conllu"
+    gold.write_text(f"# text = {text}\n" + "".join(
+        f"{i}\t{nfd(form)}\t_\t{tag}\t_\t_\t_\t_\t_\t{misc}\n" for i, (form, tag, misc) in enumerate(
+            [("Café", "NOUN", "_"), ("olé", "NOUN", "SpaceAfter=No"), (".", "PUNCT", "_"), ("Très", "ADV", "_"),
+             ("bien", "ADV", "SpaceAfter=No"), (".", "PUNCT", "_")], start=1)) + "\n", encoding="utf-8")
+    tokens = run("eval", "tokenizer", "--tokenizer", "treebank", "--data", gold, "--json")
+    assert tokens.exit_code == 0, tokens.output
+    assert json.loads(tokens.stdout)["scores"]["Tokens"]["gold"] == 6
+    tagged = run("eval", "tagger", "--raw", "-m", hand_tagger, "--tokenizer", "treebank", "--data", gold, "--json")
+    assert tagged.exit_code == 0, tagged.output
+    assert json.loads(tagged.stdout)["scores"]["Words"]["f1"] == 1.0

@@ -135,8 +135,8 @@ def tagger_report(console: Console, report, model_name: str, data: str, tagset: 
     """Accuracy per tag set, then per-tag precision/recall/F1 and confusions of one tag set."""
     from rich.table import Table
 
-    tokens = max((r.tokens for r in report.tagsets.values()), default=0)
-    console.print(Text.assemble((printable(model_name), "bold"), f" on {printable(data)}: {tokens:,} tokens"))
+    words = max((r.tokens for r in report.tagsets.values()), default=0)  # the words of gold tokens (don't: do, n't)
+    console.print(Text.assemble((printable(model_name), "bold"), f" on {printable(data)}: {words:,} words"))
     line = Text()
     for name, r in report.tagsets.items():
         line.append(f"{'   ' if line else ''}{report.names.get(name) or display(name)} accuracy ")
