@@ -120,8 +120,9 @@ def test_training_on_cuda_gives_a_model_numpy_runs(tmp_path):
 
 @pytest.mark.parametrize("spec", ["t.txt@1.2.3-1", "t.txt@.-1", "t.txt@0.5.-1"])
 def test_a_malformed_fraction_is_no_internal_error(tmp_path, spec):
-    """`FILE@1.2.3-1` reached float() and was an internal error (ValueError)."""
+    """`FILE@1.2.3-1` reached float() and was an internal error (ValueError); then it was `no such
+    file`, which FILE is not."""
     (tmp_path / "t.txt").write_text("abcdefghij", encoding="utf-8")
-    with pytest.raises(RnnCliError, match="no such file"):
+    with pytest.raises(RnnCliError, match="the range must be A-B with 0 <= A < B <= 1"):
         read_text(str(tmp_path / spec))
     assert read_text(f"{tmp_path}/t.txt@.5-1.") == "fghij"
