@@ -683,3 +683,16 @@ def test_the_help_says_how_long_a_piped_sentence_waits_as_the_tokenizer_decides(
     for command in ("tag", "sentiment"):
         shown = " ".join(runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"}).stdout.split())
         assert f"once up to {CORE + CONTEXT} characters after it have arrived" in shown, command
+
+
+@pytest.mark.parametrize("model, shown", [
+    ("tokenizer-rnn", "task tokenizer, cell rnn, activation tanh, characters 134, embedding dim 32, hidden 96, "
+                      "layers 2, bidirectional yes, dropout 0.1, char dropout 0.02"),
+    ("lm-rnn", "task lm, cell rnn, activation tanh, characters 112, embedding dim 64, hidden 200, layers 2, "
+               "bidirectional no, dropout 0.1")])
+def test_info_names_the_characters_of_a_tokenizer_and_a_language_model_as_such(model, shown):
+    """`info tokenizer-rnn` said `words 134, chars 2, char no, ..., word dropout 0.02`: a tokenizer
+    has no words, its vocabulary is of characters, and its word dropout is --char-dropout."""
+    result = runner.invoke(app, ["info", model], env={"COLUMNS": "400"})
+    config = next(line for line in result.stdout.splitlines() if line.split()[:1] == ["config"])
+    assert " ".join(config.split()[1:]) == shown

@@ -114,10 +114,15 @@ def _key_values(values: dict) -> str:
     return ", ".join(f"{k.replace('_', ' ')} {_words(v)}" for k, v in values.items())
 
 
+CHARACTER_TASKS = {"tokenizer": {"words": "characters", "word_dropout": "char_dropout"},  # their "words" are
+                   "lm": {"words": "characters"}}  # characters (the config's names -> what they are there)
+
+
 def _meaningful(config: dict) -> dict:
     """The config fields that mean something for this model (a file holds them all; `info
     --json` shows them all): no pooling but for sentiment, no character settings without
-    character features, no activation but for the vanilla RNN; the heads are shown as labels."""
+    character features, no activation but for the vanilla RNN; the heads are shown as labels.
+    A tokenizer's and a language model's "words" are characters, and named so."""
     unused = {"heads"}
     if config.get("task") != "sentiment":
         unused.add("pooling")
@@ -125,7 +130,10 @@ def _meaningful(config: dict) -> dict:
         unused |= {"char_dim", "char_hidden", "max_word_chars"}
     if config.get("cell") != "rnn":
         unused.add("activation")
-    return {k: v for k, v in config.items() if k not in unused}
+    names = CHARACTER_TASKS.get(config.get("task"), {})
+    if names:
+        unused |= {"chars", "char"} | ({"word_dropout"} - set(names))
+    return {names.get(k, k): v for k, v in config.items() if k not in unused}
 
 
 def shell_lines(command: str, width: int) -> list[str]:
