@@ -1074,8 +1074,8 @@ def test_a_prompt_in_a_script_the_model_never_saw_is_warned_about(tiny_lm, text)
     (as tag does for a tokenizer); the words still come."""
     result = invoke("next", "-m", tiny_lm.out, text)
     assert result.exit_code == 0 and result.stdout.count("\n") == 5
-    warning = (f"rnncli: warning: {len(text)} of the last {len(text)} characters of the text were never seen by the "
-               f"language model {tiny_lm.out} (another script?)")
+    warning = (f"rnncli: warning: {len(text)} of the last {len(text)} characters of the text are of a script the "
+               f"language model {tiny_lm.out} never saw (another language?)")
     assert result.stderr.startswith(warning) and result.stderr.count("\n") == 1
     assert invoke("generate", "-m", tiny_lm.out, "--prime", text, "--length", "3").stderr.startswith(warning)
     assert invoke("next", "-m", tiny_lm.out, "the cat sat on the mat 😀").stderr == ""  # one new character is fine

@@ -1,4 +1,4 @@
-"""Input that does not fit the tokenizer: mostly characters it never saw (another script).
+"""Input that does not fit the tokenizer: mostly characters of a script it never saw.
 
 Such text still runs (an unseen character reads as its Unicode category), but a Chinese
 sentence comes back as one token and Korean sentences are not split, so the user is told once,
@@ -18,12 +18,21 @@ SHARE = 0.3  # of the non-space characters unseen in training, above which the i
 LEAST = 5  # unseen characters needed before saying anything
 
 
+def script(ch: str) -> str:
+    """A character's script, near enough: the first word of its Unicode name (LATIN, CJK,
+    HANGUL, ARABIC, HIRAGANA, ...); Python has no Script property."""
+    return unicodedata.name(ch, "?").split(" ", 1)[0]
+
+
 def unseen_share(vocab: Vocab, text: str) -> tuple[int, int]:
     """(unseen, all) non-space characters of `text`, unseen meaning letters, marks and digits
-    not in the model's vocabulary: what another script is written in (an unseen emoji, symbol or
-    control character is no other script)."""
+    of a script none of the model's characters is in: another script (an unseen emoji, symbol or
+    control character is none; nor is a Han character rare in a Chinese model's training data,
+    left out of its vocabulary, or an accented Latin letter an English model never saw)."""
     chars = [c for c in text if not c.isspace()]
-    return sum(c not in vocab.index and unicodedata.category(c)[0] in "LMN" for c in chars), len(chars)
+    scripts = {script(item) for item in vocab.items if len(item) == 1}
+    return sum(c not in vocab.index and unicodedata.category(c)[0] in "LMN" and script(c) not in scripts
+               for c in chars), len(chars)
 
 
 def fits_message(vocab: Vocab, name: str, text: str) -> str | None:
@@ -31,22 +40,23 @@ def fits_message(vocab: Vocab, name: str, text: str) -> str | None:
     unseen, total = unseen_share(vocab, text)
     if unseen < LEAST or unseen <= SHARE * total:
         return None
-    return (f"{unseen} of the first {total} characters were never seen by the tokenizer {name} (another script?): "
-            "its tokens and sentences will be poor; use --tokenizer with one trained on this language "
+    return (f"{unseen} of the first {total} characters are of a script the tokenizer {name} never saw (another "
+            "language?): its tokens and sentences will be poor; use --tokenizer with one trained on this language "
             "(rnncli train tokenizer on a UD treebank of it), or --tokenizer treebank for a script written with "
             "spaces between words (not Chinese or Japanese)")
 
 
 def prompt_message(vocab: Vocab, name: str, text: str) -> str | None:
-    """What to tell the user when a language model's prompt is mostly characters the model
-    `name` never saw (another script), or None. A prompt is short, so there is no least number
-    of such characters, only their share (SHARE); of a long prompt, its last SAMPLE characters count."""
+    """What to tell the user when a language model's prompt is mostly characters of a script the
+    model `name` never saw (see unseen_share), or None. A prompt is short, so there is no least
+    number of such characters, only their share (SHARE); of a long prompt, its last SAMPLE
+    characters count."""
     unseen, total = unseen_share(vocab, text[-SAMPLE:])
     if not unseen or unseen <= SHARE * total:
         return None
-    return (f"{unseen} of the last {total} characters of the text were never seen by the language model {name} "
-            "(another script?): its next characters read as unknown, so what follows is poor; use a model trained "
-            "on this language (rnncli train lm)")
+    return (f"{unseen} of the last {total} characters of the text are of a script the language model {name} never "
+            "saw (another language?): its next characters read as unknown, so what follows is poor; use a model "
+            "trained on this language (rnncli train lm)")
 
 
 def watched(lines: Iterable[str], vocab: Vocab, name: str, warn: Callable[[str], None]) -> Iterator[str]:
