@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
 from rnncli import __all__  # noqa: F401  the public names, listed once (rnncli/__init__.py)
-from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.errors import EXIT_USAGE, RnnCliError, require
 from rnncli.infer import lm, sampling
 from rnncli.infer.blas import one_blas_thread
 from rnncli.infer.sentiment import SentimentResult, classify_lines
@@ -237,6 +237,7 @@ def explain_gradients(text: str | None = None, models: Iterable[str] = ("rnn", "
                       saliency: bool = False) -> list:
     """How the gradient of each model's prediction reaches earlier tokens (explain.sentence.Explanation
     per model: grad_norms, decay factor, reach, the LSTM's gates); needs torch."""
+    require("torch", "train", "explain_gradients()")
     from rnncli.explain.sentence import explain_models
 
     if text is not None and not isinstance(text, str):

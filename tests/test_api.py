@@ -272,3 +272,12 @@ def test_the_package_docstring_shows_what_next_words_gives():
     words = rnncli.LanguageModel("lstm").next_words("I study at")
     assert [(w, round(p, 2)) for w, p in words[:2]] == [("the", 0.23), ("a", 0.08)]
     assert "[('the', 0.23), ('a', 0.08), ...]" in rnncli.__doc__
+
+
+def test_explain_gradients_without_torch_says_what_to_install():
+    """Without torch it raised a raw ModuleNotFoundError; the CLI said what to install."""
+    code = ("import sys; sys.modules['torch'] = None; import rnncli\n"
+            "try:\n    rnncli.explain_gradients('a film')\nexcept rnncli.api.RnnCliError as e:\n    print(e)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout == "explain_gradients() needs torch, which is not installed: pip install 'rnncli[train]'\n", \
+        result.stderr

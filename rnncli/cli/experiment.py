@@ -10,7 +10,8 @@ from typing import Annotated, Optional
 import typer
 
 from rnncli.cli.options import (MAX_SEED, PLOT_FILE, ExplainFormat, ModelNames, check_plot, int_list, name_list,
-                                output_format, require)
+                                output_format)
+from rnncli.errors import require
 
 ExperimentFormat = Annotated[ExplainFormat, typer.Option("--format", "-f",
                                                          help="auto: a table on a terminal, tsv otherwise.")]

@@ -197,24 +197,6 @@ def name_list(text: str, option: str) -> list[str]:
     return list(dict.fromkeys(list_items(text, option, "names")))
 
 
-def require(module: str, extra: str) -> None:
-    """Import an optional dependency (torch, scipy) before the first module that needs it, and
-    turn a failure into one line: the extra to install when it is missing, what went wrong
-    when it is there but cannot be loaded (a broken install, or `ulimit -v` too low for
-    torch's shared libraries: OSError, MemoryError, ImportError)."""
-    import importlib
-
-    try:
-        importlib.import_module(module)
-    except Exception as exc:  # whatever loading its shared libraries raises
-        if isinstance(exc, ModuleNotFoundError) and exc.name == module:
-            raise RnnCliError(f"this command needs {module}, which is not installed: "
-                              f"pip install 'rnncli[{extra}]'") from None
-        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        raise RnnCliError(f"cannot load {module} ({what}); give the process more memory if it is limited "
-                          f"(ulimit -v), or reinstall it: pip install --force-reinstall 'rnncli[{extra}]'") from None
-
-
 def check_plot(plot: Path, inputs: list[tuple[str, Optional[Path]]]) -> None:
     """--plot FILE can be written, is none of the `inputs` ((option, path) pairs), and
     matplotlib is there: fail before the work, not after."""

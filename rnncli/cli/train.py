@@ -13,8 +13,9 @@ import typer
 
 from rnncli.cli.options import (DEFAULT_TOKENIZER, MAX_LR, MAX_SEED, MAX_SIZE, MAX_THREADS, PLOT_FILE, Activation,
                                 Cell, DataTokenizer, Dtype, LabelNames, Pooling, TrainDevice, at_most_cores, finite,
-                                given, positive, require, split_label_names)
+                                given, positive, split_label_names)
 from rnncli.data.locations import shell_word
+from rnncli.errors import require
 from rnncli.infer.tokenizer import CONTEXT, CORE
 from rnncli.train.job import DEFAULTS, MIN_PIECE  # (no torch)
 

@@ -6,6 +6,7 @@ import importlib.util
 import io
 import json
 import random
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -332,3 +333,21 @@ def test_a_gold_file_in_nfd_is_scored_as_the_same_text(hand_tagger, tmp_path, te
     tagged = run("eval", "tagger", "--raw", "-m", hand_tagger, "--tokenizer", "treebank", "--data", gold, "--json")
     assert tagged.exit_code == 0, tagged.output
     assert json.loads(tagged.stdout)["scores"]["Words"]["f1"] == 1.0
+
+
+@pytest.mark.skipif(shutil.which("awk") is None, reason="needs awk")
+def test_the_readmes_awk_line_gives_the_tree_the_official_script_reads(hand_tagger, tmp_path):
+    """The README's way to score `rnncli tag -f conllu` output with conll18_ud_eval.py (which
+    refuses HEAD `_`): its awk line gives the tests' dummy tree, multiword ranges and empty nodes
+    untouched."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    awk = next(line[2:] for line in readme.splitlines() if line.startswith("$ awk "))
+    raw = tmp_path / "raw.txt"
+    raw.write_text(raw_text(read_conllu_file(GOLD)), encoding="utf-8")
+    (tmp_path / "out.conllu").write_text(run("tag", "-m", hand_tagger, "-f", "conllu", "--input", raw).stdout,
+                                         encoding="utf-8")
+    subprocess.run(["bash", "-c", awk], cwd=tmp_path, check=True, timeout=60)
+    tree = (tmp_path / "tree.conllu").read_text(encoding="utf-8")
+    assert tree == with_dummy_trees((tmp_path / "out.conllu").read_text(encoding="utf-8")) and "\t0\troot\t" in tree
+    assert "-" in "".join(line.split("\t")[0] for line in tree.splitlines())  # the fixture has multiword tokens
+    assert official_counts(GOLD, tmp_path / "tree.conllu")["Tokens"][0] > 0
