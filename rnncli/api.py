@@ -74,8 +74,8 @@ class Tagger(NltkTagger):
 
     def __init__(self, model: str = DEFAULT_MODEL, tagset: str | None = None, tokenizer: str | None = None):
         if tagset is not None and (not isinstance(tagset, str) or tagset.lower() not in tagsets.TAGSETS):
-            raise RnnCliError(f"tagset is one of {', '.join(tagsets.TAGSETS)} (or None: the model's default), not {tagset!r}",
-                              EXIT_USAGE)
+            raise RnnCliError(f"tagset is one of {', '.join(tagsets.TAGSETS)} (or None: the model's default), "
+                              f"not {tagset!r}", EXIT_USAGE)
         self.model: ModelFile = open_model(model, "tagger")
         self.tokenizer = open_tokenizer(DEFAULT_TOKENIZER if tokenizer is None else tokenizer)
         tagset = tagset.lower() if isinstance(tagset, str) else tagset  # "UPOS" reads as "upos"

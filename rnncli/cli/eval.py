@@ -61,7 +61,7 @@ def eval_sentiment(data: SentimentData, model: ModelNames = [DEFAULT_MODEL], lab
     """
     from rnncli.cli.views.eval import show_sentiment
     from rnncli.data.labelled import as_the_pipeline_reads, read_labelled
-    from rnncli.evaluate.scores import evaluate_sentiment
+    from rnncli.evaluate.scores import check_label_names, evaluate_sentiment
     from rnncli.infer.tokenizer import tokenizer_for, trained_tokenizer
     from rnncli.model.bundled import open_model
 
@@ -72,10 +72,7 @@ def eval_sentiment(data: SentimentData, model: ModelNames = [DEFAULT_MODEL], lab
                for c, t in zip(classifiers, tokenizers)}
     names = split_label_names(label_names)
     for c in classifiers:
-        unknown = [name for name in names or () if name not in c.labels["label"]]
-        if unknown:
-            raise RnnCliError(f"--label-names: {c.name} has no label {', '.join(map(repr, unknown))}; its labels are "
-                              f"{', '.join(c.labels['label'])}", EXIT_USAGE)
+        check_label_names(c, names)
     examples = read_labelled(data, names)
     read = {t: examples if t == "none" else as_the_pipeline_reads(examples, cutter) for t, cutter in cutters.items()}
     reports = [evaluate_sentiment(c, read[t]) for c, t in zip(classifiers, tokenizers)]

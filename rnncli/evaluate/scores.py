@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from rnncli.text.conllu import Sentence
 from rnncli.data.tagged import TaggedSentence
-from rnncli.errors import RnnCliError
+from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.model.model_file import ModelFile
 from rnncli.evaluate.raw import METRICS, RawScores, score as score_segmentation, segmentation
 from rnncli.text.segmentation import raw_text
@@ -114,6 +114,15 @@ class SentimentReport:
     def to_dict(self) -> dict:
         return {"accuracy": self.report.accuracy, "texts": self.report.tokens, "per_label": self.report.per_tag,
                 "labels": self.labels, "confusion_matrix": self.matrix}
+
+
+def check_label_names(model: ModelFile, names: list[str] | None) -> None:
+    """--label-names (None: not given) must name labels of the model: a usage error before the
+    data is read, not "the data has labels the model does not know"."""
+    unknown = [name for name in names or () if name not in model.labels["label"]]
+    if unknown:
+        raise RnnCliError(f"--label-names: {model.name} has no label {', '.join(map(repr, unknown))}; its labels "
+                          f"are {', '.join(model.labels['label'])}", EXIT_USAGE)
 
 
 def evaluate_sentiment(model: ModelFile, examples: list) -> SentimentReport:

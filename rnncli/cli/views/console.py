@@ -82,8 +82,8 @@ def stderr_console() -> Console:
 
 
 def stdout_console() -> Console:
-    """Colour only on a terminal (FORCE_COLOR does not make a pipe one) and never with NO_COLOR (see no_color);
-    the terminal's width, or COLUMNS, or 120 when neither says."""
+    """Colour only on a terminal (FORCE_COLOR does not make a pipe one) and never with NO_COLOR
+    (see no_color); the terminal's width, or COLUMNS, or 120 when neither says."""
     fixed = not is_terminal(sys.stdout) and _size("COLUMNS") is None
     return _console_class()(soft_wrap=False, width=120 if fixed else None)
 
