@@ -163,7 +163,8 @@ def _whole_lines(lines: Iterable[str], source: str) -> Iterator[str]:
 class _Ids:
     """The ID column of one sentence's rows, checked as they come: word IDs 1, 2, 3 in sequence;
     a range `a-b` (a multiword token) just before its first word a, over at least two words,
-    not overlapping the one before and not past the sentence's last word; empty nodes `n.k`."""
+    not overlapping the one before and not past the sentence's last word; empty nodes `n.k` right
+    after word n (0: before the first), k = 1, 2, ...; at least one word."""
 
     def __init__(self, source: str):
         self.source = source
@@ -192,7 +193,7 @@ class _Ids:
             expected = (self.words, self.empty[1] + 1 if self.empty[0] == self.words else 1)
             if (word, node) != expected:
                 raise RnnCliError(f"{where}: empty node {token_id} out of sequence; expected {expected[0]}.{expected[1]} "
-                                  f"(an empty node n.k comes right after word n)")
+                                  "(an empty node n.k comes right after word n)")
             self.empty = expected
         elif re.fullmatch(r"0(-[0-9]+)?", token_id):
             raise RnnCliError(f"{where}: bad ID {token_id!r}; word IDs start at 1")
