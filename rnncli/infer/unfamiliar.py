@@ -9,6 +9,7 @@ A character language model's prompt (`rnncli next`, `generate`) is checked the s
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from typing import Callable, Iterable, Iterator
 
 from rnncli.model.vocab import Vocab
@@ -18,19 +19,32 @@ SHARE = 0.3  # of the non-space characters unseen in training, above which the i
 LEAST = 5  # unseen characters needed before saying anything
 
 
-def script(ch: str) -> str:
-    """A character's script, near enough: the first word of its Unicode name (LATIN, CJK,
-    HANGUL, ARABIC, HIRAGANA, ...); Python has no Script property."""
-    return unicodedata.name(ch, "?").split(" ", 1)[0]
+KNOWN_LETTERS = 10  # letters of a script in a model's vocabulary that make the script one it knows
+
+
+def script(ch: str) -> str | None:
+    """A character's script, near enough: the first word of the Unicode name of its compatibility
+    form (LATIN for `é`, `Ｉ` and `𝐈`; CJK, HANGUL, ARABIC, HIRAGANA, ...), None for a character
+    without a name; Python has no Script property."""
+    name = unicodedata.name(unicodedata.normalize("NFKC", ch)[:1] or ch, "")
+    return name.split(" ", 1)[0] or None
+
+
+def known_scripts(vocab: Vocab) -> set[str]:
+    """The scripts of which the model's vocabulary holds at least KNOWN_LETTERS letters (a Korean
+    tokenizer that kept three Han characters knows no Chinese)."""
+    counts = Counter(script(item) for item in vocab.items if len(item) == 1 and unicodedata.category(item)[0] == "L")
+    return {name for name, count in counts.items() if name and count >= KNOWN_LETTERS}
 
 
 def unseen_share(vocab: Vocab, text: str) -> tuple[int, int]:
     """(unseen, all) non-space characters of `text`, unseen meaning letters, marks and digits
-    of a script none of the model's characters is in: another script (an unseen emoji, symbol or
-    control character is none; nor is a Han character rare in a Chinese model's training data,
-    left out of its vocabulary, or an accented Latin letter an English model never saw)."""
+    not in the model's vocabulary and of no script it knows (known_scripts): another script. An
+    unseen emoji, symbol or control character is none; nor is a Han character rare in a Chinese
+    model's training data, left out of its vocabulary, or an accented or fullwidth Latin letter
+    an English model never saw."""
     chars = [c for c in text if not c.isspace()]
-    scripts = {script(item) for item in vocab.items if len(item) == 1}
+    scripts = known_scripts(vocab)
     return sum(c not in vocab.index and unicodedata.category(c)[0] in "LMN" and script(c) not in scripts
                for c in chars), len(chars)
 

@@ -64,11 +64,19 @@ def test_a_prompt_is_judged_by_its_share_of_unseen_characters_at_its_end():
 def test_rare_characters_of_a_script_the_tokenizer_knows_are_no_other_script():
     """A Chinese tokenizer trained on 500 sentences keeps only the Han characters it saw 3 times:
     ordinary Chinese drew "7 of the first 12 characters were never seen ... (another script?)",
-    advice to use the very tokenizer in use."""
+    advice to use the very tokenizer in use. A script is known from 10 letters of it on: a Korean
+    tokenizer that kept three Han characters still warns of Chinese."""
     from rnncli.model.vocab import Vocab
 
-    chinese = Vocab(["<pad>", "<unk>", "我", "们", "去", "学", "校", "。", "<Lo>"], True)
+    han = list("我们去学校他在家是的了不")
+    chinese = Vocab(["<pad>", "<unk>", *han, "。", "<Lo>"], True)
     assert fits_message(chinese, "zh-tok", "熊猫吃竹子，喜鹊叫喳喳。鳄鱼、蟒蛇和蜥蜴都是爬行动物。") is None
     assert fits_message(chinese, "zh-tok", "이 영화는 정말 좋았습니다. 배우들도 훌륭했습니다.").startswith(
         "21 of the first 23 characters are of a script the tokenizer zh-tok never saw")
+    korean = Vocab(["<pad>", "<unk>", *"이영화는정말좋았습니다배우들도훌륭했", *han[:3]], True)
+    assert fits_message(korean, "ko-tok", "我每天晚上在大学学习。这部电影非常好看。").startswith(
+        "17 of the first 20 characters are of a script the tokenizer ko-tok never saw")
     assert fits_message(VOCAB, "tokenizer-lstm", "Ça déçoit: naïveté, façade, œuvre, smörgåsbord, Ærø") is None
+    assert fits_message(VOCAB, "tokenizer-lstm", "ＩＳＴＵＤＹＡＴＮＩＧＨＴ 𝐈 𝐬𝐭𝐮𝐝𝐲 𝐚𝐭 𝐧𝐢𝐠𝐡𝐭") is None  # Latin, in other forms
+    for text in ("Я учусь ночью каждый день", "わたしはがくせいです", "Μελετώ τη νύχτα", "मैं रात को पढ़ता हूँ"):
+        assert fits_message(VOCAB, "tokenizer-lstm", text) is not None, text
