@@ -696,3 +696,5 @@ def test_info_names_the_characters_of_a_tokenizer_and_a_language_model_as_such(m
     result = runner.invoke(app, ["info", model], env={"COLUMNS": "400"})
     config = next(line for line in result.stdout.splitlines() if line.split()[:1] == ["config"])
     assert " ".join(config.split()[1:]) == shown
+    options = next(line for line in result.stdout.splitlines() if line.split()[:1] == ["options"])
+    assert "min char count" in options and "word" not in options  # --min-char-count, as the command line says

@@ -114,8 +114,9 @@ def _key_values(values: dict) -> str:
     return ", ".join(f"{k.replace('_', ' ')} {_words(v)}" for k, v in values.items())
 
 
-CHARACTER_TASKS = {"tokenizer": {"words": "characters", "word_dropout": "char_dropout"},  # their "words" are
-                   "lm": {"words": "characters"}}  # characters (the config's names -> what they are there)
+CHARACTER_TASKS = {  # their "words" are characters: the config's and options' names -> what they are there
+    "tokenizer": {"words": "characters", "word_dropout": "char_dropout", "min_word_count": "min_char_count"},
+    "lm": {"words": "characters", "min_word_count": "min_char_count"}}
 
 
 def _meaningful(config: dict) -> dict:
@@ -130,10 +131,15 @@ def _meaningful(config: dict) -> dict:
         unused |= {"char_dim", "char_hidden", "max_word_chars"}
     if config.get("cell") != "rnn":
         unused.add("activation")
-    names = CHARACTER_TASKS.get(config.get("task"), {})
-    if names:
-        unused |= {"chars", "char"} | ({"word_dropout"} - set(names))
-    return {names.get(k, k): v for k, v in config.items() if k not in unused}
+    if config.get("task") in CHARACTER_TASKS:
+        unused |= {"chars", "char"} | ({"word_dropout"} - set(CHARACTER_TASKS[config["task"]]))
+    return _as_named({k: v for k, v in config.items() if k not in unused}, config.get("task"))
+
+
+def _as_named(values: dict, task: str | None) -> dict:
+    """Config or option names as they read for a model of `task` (CHARACTER_TASKS)."""
+    names = CHARACTER_TASKS.get(task, {})
+    return {names.get(k, k): v for k, v in values.items()}
 
 
 def shell_lines(command: str, width: int) -> list[str]:
@@ -195,7 +201,8 @@ def model_info(console: Console, m: dict) -> None:
             ("config", _key_values(_meaningful(m["config"]))),
             ("scores", split_scores(m["scores"], names) or "-"), ("", "")]
     rows += [("trained with", ""), *((k.replace("_", " "), _words(v)) for k, v in data.items()),
-             ("seed", _words(m["seed"])), ("options", _key_values(training.get("options") or {}) or "-"),
+             ("seed", _words(m["seed"])),
+             ("options", _key_values(_as_named(training.get("options") or {}, m["task"])) or "-"),
              *((k.replace("_", " "), _key_values(v) if isinstance(v, dict) else _words(v))
                for k, v in training.items() if k not in ("options", "history", "parameters", "sentence_bias_dev")),
              ("best epoch", _words(m["best_epoch"])), ("wall time", f"{_words(m['wall_time_s'])} s")]
