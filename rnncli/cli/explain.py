@@ -140,8 +140,9 @@ def explain_corpus_file(fmt: str, specs: list[str], task: str, corpus: Path,
     if explanations[0].cut:
         from rnncli.cli.views.console import print_warning
 
-        print_warning(f"{explanations[0].cut:,} of the sentences are longer than {CORPUS_MAX_TOKENS} tokens: each "
-                      f"is read to its first {CORPUS_MAX_TOKENS}")
+        cut = explanations[0].cut
+        print_warning(f"{cut:,} of the sentences {'is' if cut == 1 else 'are'} longer than {CORPUS_MAX_TOKENS} tokens: "
+                      f"{'it is' if cut == 1 else 'each is'} read to its first {CORPUS_MAX_TOKENS}")
     view.show_corpus(explanations, fmt, str(corpus), task, CORPUS_NOTE)
     return {e.name: [m for m in reversed(e.median) if m is not None] for e in explanations}
 

@@ -14,14 +14,26 @@ from rnncli.text.decoding import binary_error, utf16_error
 
 # FILE@A-B: the fraction A to B of the file's characters, A and B numbers float() reads (0.9, .9, 1.)
 RANGE = re.compile(r"^(.*)@([0-9]*\.?[0-9]+|[0-9]+\.)-([0-9]*\.?[0-9]+|[0-9]+\.)$")
+RANGE_LIKE = re.compile(r".@[-0-9.]+$")  # what was meant as a range, read or not (`f@0.5`, `f@-1-2`)
 MAX_TEXT_CHARS = 20_000_000  # characters of one text read at most (a file, or a stream that may not end)
 CHUNK_CHARS = 1 << 20  # characters of a regular file read at a time
 
 
 def text_file(spec: str) -> str:
     """The file a read_text spec reads: FILE of `FILE@A-B`, else the spec itself."""
-    match = RANGE.match(spec)
+    match = _range(spec)
     return match.group(1) if match else spec
+
+
+def _range(spec: str) -> re.Match | None:
+    """The FILE@A-B match of a spec, None for a spec that names a file itself (`lit@0-0.5` that
+    exists is that file), and a usage error for a range that does not read as A-B (`f@0.5`)."""
+    if os.path.lexists(spec):
+        return None
+    match = RANGE.match(spec)
+    if match is None and RANGE_LIKE.search(spec):
+        raise RnnCliError(f"{spec}: the range must be A-B with 0 <= A < B <= 1", EXIT_USAGE)
+    return match
 
 
 def read_text(spec: str) -> str:
@@ -29,10 +41,9 @@ def read_text(spec: str) -> str:
     `FILE@A-B`: its characters from fraction A to fraction B (`input.txt@0-0.9`,
     `input.txt@0.9-1`, as nanoGPT splits tinyshakespeare). A file of more than MAX_TEXT_CHARS
     characters is refused."""
-    match = RANGE.match(spec)
+    match = _range(spec)
     path, low, high = (match.group(1), float(match.group(2)), float(match.group(3))) if match else (spec, 0.0, 1.0)
-    named = spec.rpartition("@")[0]  # FILE of a FILE@RANGE whose range RANGE does not read (`@0.5`, `@-1-2`)
-    if not 0 <= low < high <= 1 or (not match and named and not os.path.lexists(spec) and os.path.lexists(named)):
+    if not 0 <= low < high <= 1:
         raise RnnCliError(f"{spec}: the range must be A-B with 0 <= A < B <= 1", EXIT_USAGE)
     try:
         text = _joined((p.text for p in read_paragraphs(path)), "\n", path) if path.endswith(".conllu") \

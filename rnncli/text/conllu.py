@@ -171,7 +171,7 @@ class _Ids:
         self.words = 0  # word rows so far
         self.range_end, self.range_line = 0, 0  # the last range's last word, and its line
         self.empty = (0, 0)  # the last empty node's word and number (8.1: (8, 1))
-        self.first_line = 0  # the sentence's first row
+        self.first_line = self.last_line = 0  # the sentence's first row, and the row before this one
 
     def check(self, token_id: str, number: int) -> None:
         where = f"{self.source}:{number}"
@@ -191,6 +191,9 @@ class _Ids:
         elif _EMPTY_ID.match(token_id):
             word, node = (int(x) for x in token_id.split("."))
             expected = (self.words, self.empty[1] + 1 if self.empty[0] == self.words else 1)
+            if self.range_line and self.range_line == self.last_line:
+                raise RnnCliError(f"{where}: empty node {token_id} between a multiword token and its first word; "
+                                  "it goes before the token's line")
             if (word, node) != expected:
                 raise RnnCliError(f"{where}: empty node {token_id} out of sequence; expected {expected[0]}.{expected[1]} "
                                   "(an empty node n.k comes right after word n)")
@@ -201,11 +204,12 @@ class _Ids:
             raise RnnCliError(f"{where}: bad ID {token_id!r}; empty nodes are numbered from 1 (8.1, 8.2)")
         else:
             raise RnnCliError(f"{where}: bad ID {token_id!r}; expected an integer, a range like 3-4 or a decimal like 8.1")
+        self.last_line = number
 
     def end(self) -> None:
         """At the sentence's end: it has a word, and a range does not reach past its last word."""
         if not self.words:
-            raise RnnCliError(f"{self.source}:{self.first_line}: a sentence of empty nodes alone (8.1), without a word")
+            raise RnnCliError(f"{self.source}:{self.first_line}: a sentence of empty nodes alone, without a word")
         if self.range_end > self.words:
             raise RnnCliError(f"{self.source}:{self.range_line}: multiword token goes past the sentence's last word "
                               f"({self.words})")

@@ -168,6 +168,9 @@ def test_sentences_cut_to_100_tokens_are_told(tiny_model, tmp_path):
     assert result.exit_code == 0 and json.loads(result.stdout)["models"]["tiny-lstm"]["cut"] == 2
     assert result.stderr == ("rnncli: warning: 2 of the sentences are longer than 100 tokens: each is read to its "
                              "first 100\n")
+    one = runner.invoke(app, ["explain-gradients", "--task", "tagger", "-m", str(tiny_model), "--input", str(text),
+                              "--max-sentences", "2", "-f", "json"])
+    assert one.stderr == "rnncli: warning: 1 of the sentences is longer than 100 tokens: it is read to its first 100\n"
     assert "each read to its first 100 tokens" in " ".join(runner.invoke(app, ["explain-gradients", "--help"],
                                                                          env={"COLUMNS": "200"}).stdout.split())
 

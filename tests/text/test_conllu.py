@@ -57,13 +57,14 @@ def test_malformed_multiword_ranges_are_errors_naming_their_line(rows, line, mes
 
 
 @pytest.mark.parametrize("rows, line, message", [
-    (["0.1\tgone", "0.2\tgone"], 1, "a sentence of empty nodes alone (8.1), without a word"),
+    (["0.1\tgone", "0.2\tgone"], 1, "a sentence of empty nodes alone, without a word"),
+    (["1-2\tdu", "0.1\tx", "1\tde", "2\tle"], 2, "empty node 0.1 between a multiword token and its first word"),
     (["1\tI", "5.1\tgone"], 2, "empty node 5.1 out of sequence; expected 1.1"),
     (["1\tI", "1.2\tgone"], 2, "empty node 1.2 out of sequence; expected 1.1"),
     (["1\tI", "1.1\tx", "2\tgo", "1.2\ty"], 4, "empty node 1.2 out of sequence; expected 2.1"),
     (["0\tI"], 1, "bad ID '0'; word IDs start at 1"),
     (["1\tI", "1.0\tx"], 2, "bad ID '1.0'; empty nodes are numbered from 1 (8.1, 8.2)"),
-], ids=["alone", "far", "skipped", "behind", "zero", "dot-zero"])
+], ids=["alone", "in-a-range", "far", "skipped", "behind", "zero", "dot-zero"])
 def test_empty_nodes_follow_their_word_and_a_sentence_has_a_word(rows, line, message):
     """Found by an attacker: `tag -I conllu` echoed a sentence of the empty node 1.1 alone (no
     word rows: invalid CoNLL-U, and an empty record in jsonl) and an empty node 5.1 after word 1,

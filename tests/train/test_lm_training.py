@@ -24,11 +24,14 @@ def test_a_range_takes_that_fraction_of_the_file(tmp_path):
     assert read_text(f"{path}@0-0.9") == "012345678" and read_text(f"{path}@0.9-1") == "9"
     with pytest.raises(RnnCliError, match="0 <= A < B <= 1"):
         read_text(f"{path}@0.5-0.2")
-    for bad in ("@0.5", "@-0.1-0.5", "@0-", "@a-b"):  # a range it cannot read said `no such file`
+    for bad in ("@0.5", "@-0.1-0.5", "@0-"):  # a range it cannot read said `no such file`
         with pytest.raises(RnnCliError, match=f"^{re.escape(str(path) + bad)}: the range must be A-B with 0 <= A < B <= 1$"):
             read_text(f"{path}{bad}")
-    (tmp_path / "notes@home.txt").write_text("at home", encoding="utf-8")  # a file whose name holds @ is a file
-    assert read_text(str(tmp_path / "notes@home.txt")) == "at home"
+    (tmp_path / "notes@home.txt").write_text("at home", encoding="utf-8")  # a file whose name holds @ is a file,
+    (tmp_path / "lit@0-0.5").write_text("literally", encoding="utf-8")  # even where it reads as FILE@A-B
+    assert read_text(str(tmp_path / "notes@home.txt")) == "at home" and read_text(str(tmp_path / "lit@0-0.5")) == "literally"
+    with pytest.raises(RnnCliError, match="t.txt@work.txt: no such file"):  # no range meant
+        read_text(f"{path}@work.txt")
 
 
 def test_each_batch_row_continues_where_it_stopped():
