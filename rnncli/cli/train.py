@@ -110,11 +110,11 @@ MinCharCount = Annotated[int, typer.Option("--min-char-count", min=1, metavar="N
                                            help="Characters seen fewer times read as their Unicode category.")]
 
 
-def command_line(ctx: typer.Context, *words: str) -> str:
+def command_line(ctx: typer.Context, *words: str, portable: bool = True) -> str:
     """The command with every option spelled out, defaults included: what a model file records
     (without --resume, so that it runs the whole training again). Data paths read
     `"$RNNCLI_DATA"/...` and outputs are bare file names, so it pastes on another machine
-    (data/locations.py)."""
+    (data/locations.py); not `portable`, every path as given, to go on with a run here."""
     parts = [shlex.quote(word) for word in ("rnncli", *words)]
     for param in ctx.command.params:
         value = ctx.params.get(param.name)
@@ -128,7 +128,7 @@ def command_line(ctx: typer.Context, *words: str) -> str:
                 parts.append(param.opts[0])
             continue
         for item in value if isinstance(value, (list, tuple)) else [value]:  # a repeatable option, or one value
-            parts += [param.opts[0], shell_word(param.opts[0], item)]
+            parts += [param.opts[0], shell_word(param.opts[0], item) if portable else shlex.quote(str(item))]
     return " ".join(parts)
 
 
@@ -147,7 +147,8 @@ def run_training(ctx: typer.Context, task: str, **task_options) -> None:
         ctx.params["min_steps"] = 0  # --epochs N alone means N epochs (and the model file records so)
     values = {name: value.value if isinstance(value, Enum) else value for name, value in ctx.params.items()
               if name not in task_options}
-    job = TrainJob.for_task(task, command=command_line(ctx, "train", task), **values)
+    job = TrainJob.for_task(task, command=command_line(ctx, "train", task),
+                            here_command=command_line(ctx, "train", task, portable=False), **values)
     with TrainingProgress() as progress:
         train(job, TASKS[task](**task_options), progress)
     end_process()  # under torchrun, now: see its docstring

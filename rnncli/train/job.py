@@ -59,7 +59,8 @@ class TrainJob:
     resume: str | None = None  # a checkpoint to continue from
     metrics_log: str | None = None  # one JSON line per epoch
     plot: str | None = None  # learning curves (PNG)
-    command: str = ""  # the command line, recorded in the model file
+    command: str = ""  # the command line, recorded in the model file (portable: data/locations.py)
+    here_command: str = ""  # the same with every path as given: what Ctrl-C says continues the run here
     task: str = ""  # the task whose defaults filled the job (for_task), checked by train()
 
     ARCHITECTURE = ("cell", "activation", "layers", "hidden", "embedding_dim", "char", "char_dim", "char_hidden",

@@ -114,7 +114,7 @@ def interrupted(job: TrainJob, exc: KeyboardInterrupt) -> RnnCliError:
         kept = f"the run so far (epoch {exc.epoch} of {job.epochs}) is kept in {job.checkpoint}"
     else:
         kept = f"the last finished epoch is kept in {job.checkpoint}"
-    command = job.command or "rnncli train ..."
+    command = job.here_command or job.command or "rnncli train ..."
     return RnnCliError(f"interrupted; {kept}; continue with: {command} --resume {shlex.quote(job.checkpoint)}",
                        EXIT_INTERRUPTED)
 

@@ -556,10 +556,14 @@ def test_train_metrics_log_and_ctrl_c(tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(rnncli.train.run, "fit", interrupted)
-    result = run(*args)
+    result = run(*args, "--metrics-log", log)
     assert result.exit_code == 130
     assert f"the last finished epoch is kept in {out}.ckpt; continue with: rnncli train tagger" in result.stderr
     assert result.stderr.rstrip().endswith(f"--resume {out}.ckpt")
+    # the paths as given: the model file's command names outputs by file name only (for another
+    # machine), and the continue command said so too, which wrote the model into this folder
+    assert f" --out {out} " in result.stderr and f" --metrics-log {log} " in result.stderr
+    assert f" --train {TINY_TRAIN} " in result.stderr
     missing = run(*args, "--resume", tmp_path / "nope.ckpt")
     assert missing.exit_code == 2 and "no such checkpoint" in missing.stderr
 
