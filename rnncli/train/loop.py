@@ -293,13 +293,15 @@ class _Run:
 
     def warn_if_stuck(self, epoch: int) -> None:
         """Warn once when the dev metric has not moved at all for STUCK epochs: a model that
-        learned nothing (too few updates, too high or low a learning rate)."""
+        learned nothing (too few updates, too high or low a learning rate). A score of 100% that
+        stays is the top, not a model stuck below it."""
         scores = [m[f"dev_{self.task.metric}"] for m in self.history[-STUCK:]]
-        if not self.stuck_warned and len(scores) == STUCK and max(scores) - min(scores) < 1e-9:
+        top = not self.task.lower_is_better and scores[-1:] == [1.0]
+        if not self.stuck_warned and len(scores) == STUCK and max(scores) - min(scores) < 1e-9 and not top:
             self.stuck_warned = True
             self.callbacks.on_warning(
-                f"dev {self.task.metric} has stayed at {scores[-1]:.2%} for {STUCK} epochs (to epoch {epoch}): "
-                "the model is not learning; train longer (--min-steps, --epochs) or change --lr")
+                f"the dev {self.task.metric} score has stayed at {scores[-1]:.2%} for {STUCK} epochs (to epoch "
+                f"{epoch}): the model is not learning; train longer (--min-steps, --epochs) or change --lr")
 
     def save(self, rng: random.Random, **progress) -> None:
         """A training checkpoint of the run so far, where there is one to write (see checkpoints.save)."""

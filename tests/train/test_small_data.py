@@ -42,6 +42,15 @@ def test_a_dev_score_that_does_not_move_is_warned_about(tmp_path):
     assert len([w for w in heard.warnings if "has stayed at" in w and "for 5 epochs" in w]) == 1
 
 
+def test_a_dev_score_that_stays_at_100_percent_is_not_warned_about(tmp_path):
+    """Five epochs at 100% dev UPOS drew "the model is not learning": that is the top, not stuck."""
+    heard = Heard()
+    result = train(tiny_tagger_job(tmp_path / "m.safetensors", epochs=40), TaggerTask(), heard)
+    upos = [m["dev_upos"] for m in result.history]
+    assert any(upos[i:i + 5] == [1.0] * 5 for i in range(len(upos)))  # the case: 100% for 5 epochs
+    assert not [w for w in heard.warnings if "has stayed at" in w]
+
+
 def test_a_tokenizer_that_ends_no_sentence_is_warned_about(tiny_tokenizer, tmp_path):
     task = TokenizerTask()
     dev = task.read(TrainJob.for_task("tokenizer", train=TINY_TOKENIZER_DATA, dev=TINY_TOKENIZER_DATA,
