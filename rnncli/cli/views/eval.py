@@ -194,15 +194,16 @@ def raw_report(console: Console, report, model: str | None, data: str, tokenizer
     console.print(Text.assemble((printable(name), "bold"), f" on {printable(data)}{printable(how)}: "
                                 f"{counted(report.scores['Sentences'].gold, 'sentence')}, "
                                 f"{counted(report.scores['Words'].gold, 'word')}"))
+    tagged = any(s.aligned_accuracy is not None for s in report.scores.values())  # else no "aligned acc" column
     table = Table(show_edge=False, header_style="bold")
-    for column in ("metric", "precision", "recall", "F1", "aligned acc", "gold", "system"):
+    for column in ("metric", "precision", "recall", "F1", *("aligned acc",)[:tagged], "gold", "system"):
         table.add_column(column, justify="left" if column == "metric" else "right", no_wrap=True)
     for metric, s in report.scores.items():
-        aligned = "" if s.aligned_accuracy is None else f"{100 * s.aligned_accuracy:.2f}"
+        aligned = ("" if s.aligned_accuracy is None else f"{100 * s.aligned_accuracy:.2f}",)[:tagged]
         table.add_row(metric, f"{100 * s.precision:.2f}", f"{100 * s.recall:.2f}", Text(f"{100 * s.f1:.2f}", "bold"),
-                      aligned, f"{s.gold:,}", f"{s.system:,}")
+                      *aligned, f"{s.gold:,}", f"{s.system:,}")
     console.print(table)
-    if any(s.aligned_accuracy is not None for s in report.scores.values()):
+    if tagged:
         console.print(Text("aligned acc: tags right among the words aligned with gold words (tagging alone)",
                            style="dim"))
     raw_mismatches(console, report)
