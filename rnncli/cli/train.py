@@ -14,7 +14,7 @@ import typer
 from rnncli.cli.options import (DEFAULT_TOKENIZER, MAX_LR, MAX_SEED, MAX_SIZE, MAX_THREADS, PLOT_FILE, Activation,
                                 Cell, DataTokenizer, Dtype, LabelNames, Pooling, TrainDevice, at_most_cores, finite,
                                 given, positive, split_label_names)
-from rnncli.data.locations import shell_word
+from rnncli.data.locations import one_line_quote, shell_word
 from rnncli.errors import require
 from rnncli.infer.tokenizer import CONTEXT, CORE
 from rnncli.train.job import DEFAULTS, MIN_PIECE  # (no torch)
@@ -128,7 +128,7 @@ def command_line(ctx: typer.Context, *words: str, portable: bool = True) -> str:
                 parts.append(param.opts[0])
             continue
         for item in value if isinstance(value, (list, tuple)) else [value]:  # a repeatable option, or one value
-            parts += [param.opts[0], shell_word(param.opts[0], item) if portable else shlex.quote(str(item))]
+            parts += [param.opts[0], shell_word(param.opts[0], item) if portable else one_line_quote(str(item))]
     return " ".join(parts)
 
 

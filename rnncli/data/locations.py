@@ -67,3 +67,21 @@ def portable_command(command: str) -> str:
     for previous, word in zip(words, words[1:]):
         out.append(shell_word(previous, word) if previous in DATA_FLAGS + OUTPUT_FLAGS else shlex.quote(word))
     return " ".join(out)
+
+
+def one_line_quote(text: str) -> str:
+    """`text` as one shell word (shlex.quote) that stays on one line, and stays itself in a message
+    whose runs of whitespace are made one space (errors.one_line): where it holds more than single
+    spaces or characters not printed as they are, bash's $'...' with escapes (`$'a\\x20\\x20b'`)."""
+    if "  " not in text and all(c == " " or c.isprintable() and not c.isspace() for c in text):
+        return shlex.quote(text)
+    return "$'" + "".join(_escaped(c) for c in text) + "'"
+
+
+def _escaped(c: str) -> str:
+    """One character inside bash's $'...'."""
+    if c in "\\'":
+        return "\\" + c
+    if c.isprintable() and not c.isspace():
+        return c
+    return f"\\x{ord(c):02x}" if ord(c) < 0x80 else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"

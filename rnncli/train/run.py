@@ -16,6 +16,7 @@ import torch
 
 from rnncli.model import model_file
 from rnncli.model.config import ModelConfig
+from rnncli.data.locations import one_line_quote
 from rnncli.errors import EXIT_INTERRUPTED, EXIT_USAGE, RnnCliError
 from rnncli.files import check_outputs, output_lock
 from rnncli.train.callbacks import CallbackList, Callbacks, MetricsLog
@@ -108,15 +109,15 @@ def interrupted(job: TrainJob, exc: KeyboardInterrupt) -> RnnCliError:
     loop's Interrupted) it holds that very point; otherwise the last finished epoch."""
     if not Path(job.checkpoint).is_file():
         return RnnCliError("interrupted before the first epoch ended; nothing to resume", EXIT_INTERRUPTED)
+    checkpoint = one_line_quote(job.checkpoint)  # a path the message's even spacing leaves whole
     if isinstance(exc, Interrupted) and exc.step < exc.steps:
-        kept = f"the run so far (epoch {exc.epoch}, batch {exc.step} of {exc.steps}) is kept in {job.checkpoint}"
+        kept = f"the run so far (epoch {exc.epoch}, batch {exc.step} of {exc.steps}) is kept in {checkpoint}"
     elif isinstance(exc, Interrupted):
-        kept = f"the run so far (epoch {exc.epoch} of {job.epochs}) is kept in {job.checkpoint}"
+        kept = f"the run so far (epoch {exc.epoch} of {job.epochs}) is kept in {checkpoint}"
     else:
-        kept = f"the last finished epoch is kept in {job.checkpoint}"
+        kept = f"the last finished epoch is kept in {checkpoint}"
     command = job.here_command or job.command or "rnncli train ..."
-    return RnnCliError(f"interrupted; {kept}; continue with: {command} --resume {shlex.quote(job.checkpoint)}",
-                       EXIT_INTERRUPTED)
+    return RnnCliError(f"interrupted; {kept}; continue with: {command} --resume {checkpoint}", EXIT_INTERRUPTED)
 
 
 def save(job: TrainJob, task: Task, config: ModelConfig, splits: Splits, fitted: Fitted, parameters: int,

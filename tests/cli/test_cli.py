@@ -564,6 +564,16 @@ def test_train_metrics_log_and_ctrl_c(tmp_path, monkeypatch):
     # machine), and the continue command said so too, which wrote the model into this folder
     assert f" --out {out} " in result.stderr and f" --metrics-log {log} " in result.stderr
     assert f" --train {TINY_TRAIN} " in result.stderr
+    # and they paste back whole, through the error line's even spacing (a path of two spaces became one)
+    odd = tmp_path / "two  spaces' \u00a0dir" / "m.safetensors"
+    odd.parent.mkdir()
+    out = odd  # what `interrupted` writes its checkpoint beside
+    result = run(*[odd if a == tmp_path / "m.safetensors" else a for a in args])
+    assert result.exit_code == 130, result.output
+    command = result.stderr.rstrip("\n").split("continue with: ", 1)[1]
+    words = subprocess.run(["bash", "-c", "printf '%s\\0' " + command.removeprefix("rnncli ")], capture_output=True,
+                           text=True, check=True).stdout.split("\0")
+    assert words[words.index("--out") + 1] == str(odd) and words[words.index("--resume") + 1] == f"{odd}.ckpt"
     missing = run(*args, "--resume", tmp_path / "nope.ckpt")
     assert missing.exit_code == 2 and "no such checkpoint" in missing.stderr
 
