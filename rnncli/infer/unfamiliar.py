@@ -15,11 +15,13 @@ from typing import Callable, Iterable, Iterator
 from rnncli.model.vocab import Vocab
 
 SAMPLE = 2000  # characters looked at, from the start of the input
+LETTERS_AND_DIGITS = ("Lu", "Ll", "Lt", "Lm", "Lo", "Nd")
 SHARE = 0.3  # of the non-space characters unseen in training, above which the input does not fit
 LEAST = 5  # unseen characters needed before saying anything
 
 
-KNOWN_LETTERS = 10  # letters of a script in a model's vocabulary that make the script one it knows
+KNOWN_LETTERS = 10  # letters (or digits) of a script in a model's vocabulary that make it a script the model knows,
+KNOWN_SHARE = 0.1  # as does this share of the vocabulary's letters and digits
 
 
 def script(ch: str) -> str | None:
@@ -31,10 +33,13 @@ def script(ch: str) -> str | None:
 
 
 def known_scripts(vocab: Vocab) -> set[str]:
-    """The scripts of which the model's vocabulary holds at least KNOWN_LETTERS letters (a Korean
-    tokenizer that kept three Han characters knows no Chinese)."""
-    counts = Counter(script(item) for item in vocab.items if len(item) == 1 and unicodedata.category(item)[0] == "L")
-    return {name for name, count in counts.items() if name and count >= KNOWN_LETTERS}
+    """The scripts (DIGIT among them) of which the model's vocabulary holds at least KNOWN_LETTERS
+    letters or digits, or KNOWN_SHARE of all it holds: a Korean tokenizer that kept three Han
+    characters among a thousand Hangul ones knows no Chinese; a Chinese one that kept nine does."""
+    counts = Counter(script(item) for item in vocab.items
+                     if len(item) == 1 and unicodedata.category(item) in LETTERS_AND_DIGITS)
+    least = min(KNOWN_LETTERS, KNOWN_SHARE * sum(counts.values()))
+    return {name for name, count in counts.items() if name and count >= least}
 
 
 def unseen_share(vocab: Vocab, text: str) -> tuple[int, int]:

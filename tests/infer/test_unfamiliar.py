@@ -73,10 +73,13 @@ def test_rare_characters_of_a_script_the_tokenizer_knows_are_no_other_script():
     assert fits_message(chinese, "zh-tok", "熊猫吃竹子，喜鹊叫喳喳。鳄鱼、蟒蛇和蜥蜴都是爬行动物。") is None
     assert fits_message(chinese, "zh-tok", "이 영화는 정말 좋았습니다. 배우들도 훌륭했습니다.").startswith(
         "21 of the first 23 characters are of a script the tokenizer zh-tok never saw")
-    korean = Vocab(["<pad>", "<unk>", *"이영화는정말좋았습니다배우들도훌륭했", *han[:3]], True)
+    korean = Vocab(["<pad>", "<unk>", *(chr(0xAC00 + i) for i in range(0, 11172, 50)), *han[:3]], True)  # 224 Hangul
     assert fits_message(korean, "ko-tok", "我每天晚上在大学学习。这部电影非常好看。").startswith(
         "17 of the first 20 characters are of a script the tokenizer ko-tok never saw")
     assert fits_message(VOCAB, "tokenizer-lstm", "Ça déçoit: naïveté, façade, œuvre, smörgåsbord, Ærø") is None
     assert fits_message(VOCAB, "tokenizer-lstm", "ＩＳＴＵＤＹＡＴＮＩＧＨＴ 𝐈 𝐬𝐭𝐮𝐝𝐲 𝐚𝐭 𝐧𝐢𝐠𝐡𝐭") is None  # Latin, in other forms
+    assert fits_message(VOCAB, "tokenizer-lstm", "１２３４５ ６７８９０ ①②③④⑤⑥ people") is None  # digits, in other forms
+    nine = Vocab(["<pad>", "<unk>", *han[:9], "。", "<Lo>"], True)  # a tiny treebank's tokenizer: all it kept is Han
+    assert fits_message(nine, "zh-tok", "熊猫吃竹子，喜鹊叫喳喳。鳄鱼、蟒蛇和蜥蜴都是爬行动物。") is None
     for text in ("Я учусь ночью каждый день", "わたしはがくせいです", "Μελετώ τη νύχτα", "मैं रात को पढ़ता हूँ"):
         assert fits_message(VOCAB, "tokenizer-lstm", text) is not None, text
