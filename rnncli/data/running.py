@@ -12,7 +12,7 @@ from rnncli.data.common import iter_lines, read_paragraphs
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.text.decoding import binary_error, utf16_error
 
-# FILE@A-B: the fraction A to B of the file's characters, A and B numbers float() reads (0.9, .9, 1.)
+# FILE@A-B: the fraction A to B of the file's characters, A and B decimal numbers (0.9, .9, 1.; no exponent)
 RANGE = re.compile(r"^(.*)@([0-9]*\.?[0-9]+|[0-9]+\.)-([0-9]*\.?[0-9]+|[0-9]+\.)$")
 RANGE_LIKE = re.compile(r".@[-0-9.]+$")  # what was meant as a range, read or not (`f@0.5`, `f@-1-2`)
 MAX_TEXT_CHARS = 20_000_000  # characters of one text read at most (a file, or a stream that may not end)
@@ -33,6 +33,8 @@ def _range(spec: str) -> re.Match | None:
     match = RANGE.match(spec)
     if match is None and RANGE_LIKE.search(spec):
         raise RnnCliError(f"{spec}: the range must be A-B with 0 <= A < B <= 1", EXIT_USAGE)
+    if match is not None and not match.group(1):
+        raise RnnCliError(f"{spec}: give the file whose range to read, as FILE@A-B", EXIT_USAGE)
     return match
 
 

@@ -32,6 +32,8 @@ def test_a_range_takes_that_fraction_of_the_file(tmp_path):
     assert read_text(str(tmp_path / "notes@home.txt")) == "at home" and read_text(str(tmp_path / "lit@0-0.5")) == "literally"
     with pytest.raises(RnnCliError, match="t.txt@work.txt: no such file"):  # no range meant
         read_text(f"{path}@work.txt")
+    with pytest.raises(RnnCliError, match="^@0-0.5: give the file whose range to read"):  # it said `: no such file`
+        read_text("@0-0.5")
 
 
 def test_each_batch_row_continues_where_it_stopped():
