@@ -15,13 +15,11 @@ from typing import Callable, Iterable, Iterator
 from rnncli.model.vocab import Vocab
 
 SAMPLE = 2000  # characters looked at, from the start of the input
-LETTERS_AND_DIGITS = ("Lu", "Ll", "Lt", "Lm", "Lo", "Nd")
 SHARE = 0.3  # of the non-space characters unseen in training, above which the input does not fit
 LEAST = 5  # unseen characters needed before saying anything
-
-
-KNOWN_LETTERS = 10  # letters (or digits) of a script in a model's vocabulary that make it a script the model knows,
-KNOWN_SHARE = 0.1  # as does this share of the vocabulary's letters and digits
+KNOWN_LETTERS = 10  # letters or digits of a script in a model's vocabulary that make it a script the model knows
+KNOWN_SHARE = 0.1  # ... or this share of the vocabulary's letters and digits, if fewer
+LETTERS_AND_DIGITS = ("Lu", "Ll", "Lt", "Lm", "Lo", "Nd")  # Unicode categories
 
 
 def script(ch: str) -> str | None:
