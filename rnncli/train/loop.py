@@ -211,7 +211,8 @@ class _Run:
             self.skip, self.total_loss, self.n = (progress.get("step", 0), progress.get("loss_sum", 0.0),
                                                   progress.get("loss_n", 0))
         self.callbacks = callbacks if dist.main else Callbacks()
-        self.stuck_warned = False
+        self.stuck_warned = any(self.stuck(self.history[:end]) for end in range(STUCK, len(self.history) + 1))
+        # (a resumed run warned before it was stopped, if ever: not once more)
 
     def start(self, info: dict) -> None:
         """Tell the callbacks what the run is, and where a resumed one goes on; the clock starts."""
@@ -295,13 +296,18 @@ class _Run:
         """Warn once when the dev metric has not moved at all for STUCK epochs: a model that
         learned nothing (too few updates, too high or low a learning rate). A score of 100% that
         stays is the top, not a model stuck below it."""
-        scores = [m[f"dev_{self.task.metric}"] for m in self.history[-STUCK:]]
-        top = not self.task.lower_is_better and scores[-1:] == [1.0]
-        if not self.stuck_warned and len(scores) == STUCK and max(scores) - min(scores) < 1e-9 and not top:
+        if not self.stuck_warned and self.stuck(self.history):
             self.stuck_warned = True
             self.callbacks.on_warning(
-                f"the dev {self.task.metric} score has stayed at {scores[-1]:.2%} for {STUCK} epochs (to epoch "
-                f"{epoch}): the model is not learning; train longer (--min-steps, --epochs) or change --lr")
+                f"the dev {self.task.metric} score has stayed at {self.history[-1][f'dev_{self.task.metric}']:.2%} "
+                f"for {STUCK} epochs (to epoch {epoch}): the model is not learning; train longer (--min-steps, "
+                "--epochs) or change --lr")
+
+    def stuck(self, history: list[dict]) -> bool:
+        """Whether the dev metric of the last STUCK epochs of `history` stayed put, below 100%."""
+        scores = [m[f"dev_{self.task.metric}"] for m in history[-STUCK:]]
+        top = not self.task.lower_is_better and scores[-1:] == [1.0]
+        return len(scores) == STUCK and max(scores) - min(scores) < 1e-9 and not top
 
     def save(self, rng: random.Random, **progress) -> None:
         """A training checkpoint of the run so far, where there is one to write (see checkpoints.save)."""

@@ -42,6 +42,26 @@ def test_a_dev_score_that_does_not_move_is_warned_about(tmp_path):
     assert len([w for w in heard.warnings if "has stayed at" in w and "for 5 epochs" in w]) == 1
 
 
+def test_a_resumed_run_does_not_warn_again(tmp_path):
+    """The not-learning warning came again after a resume (the run had said it before Ctrl-C)."""
+    import pytest
+
+    from rnncli.errors import RnnCliError
+
+    class StopAt7(Heard):
+        def on_epoch_end(self, epoch: int, metrics: dict) -> None:
+            if epoch == 7:
+                raise KeyboardInterrupt
+
+    first, again = StopAt7(), Heard()
+    job = lambda **k: tiny_tagger_job(tmp_path / "m.safetensors", epochs=9, lr=1e-9, **k)  # noqa: E731
+    with pytest.raises(RnnCliError, match="interrupted"):
+        train(job(), TaggerTask(), first)
+    train(job(resume=tmp_path / "m.safetensors.ckpt"), TaggerTask(), again)
+    assert len([w for w in first.warnings if "has stayed at" in w]) == 1 and again.warnings == []
+    assert again.epochs == 9  # it did train on, and stayed put (lr 1e-9)
+
+
 def test_a_dev_score_that_stays_at_100_percent_is_not_warned_about(tmp_path):
     """Five epochs at 100% dev UPOS drew "the model is not learning": that is the top, not stuck."""
     heard = Heard()
