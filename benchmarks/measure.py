@@ -9,6 +9,9 @@ import os
 import sys
 import time
 
+if len(sys.argv) < 3 or sys.argv[1].startswith("-"):  # `measure.py --help` wrote its result to a file named --help
+    print(__doc__.strip(), file=sys.stderr)
+    sys.exit(0 if sys.argv[1:2] in (["-h"], ["--help"]) else 2)
 result_path, command = sys.argv[1], sys.argv[2:]
 start = time.perf_counter()
 pid = os.fork()
