@@ -34,8 +34,9 @@ class ByteLines:
     """The lines of a file descriptor (or of a `read(n)` function), read in chunks so that we
     know whether a whole line is already waiting before we block for the next one.
 
-    Each chunk is checked as it arrives (a NUL byte is binary input, refused at once) and only
-    the new chunk is searched for line ends: linear time, bounded memory. A line longer than
+    Each chunk is checked as it arrives (a NUL byte is binary input, refused once the whole lines
+    before its line are handed on, however the input was cut into chunks) and only the new chunk
+    is searched for line ends: linear time, bounded memory. A line longer than
     MAX_LINE_BYTES is handed on in pieces that do not end in a newline, cut after whitespace
     where there is any and never inside a UTF-8 character; with `split_long=False` such a
     line is an error instead."""
@@ -48,6 +49,7 @@ class ByteLines:
         self.line = bytearray()  # the start of the current line
         self.number = 1  # its line number
         self.eof = False
+        self.error: Exception | None = None  # binary input found, raised once the lines before it are handed on
 
     def waiting(self) -> bool:
         if self.eof or self.chunk.find(b"\n", self.pos) >= 0 or len(self.line) > MAX_LINE_BYTES or self.fd is None:
@@ -75,6 +77,8 @@ class ByteLines:
             self.chunk, self.pos = b"", 0
             while len(self.line) > MAX_LINE_BYTES:
                 yield self._cut()
+            if self.error is not None:
+                raise self.error
             chunk = self._read()
             if not chunk:
                 self.eof = True
@@ -84,7 +88,11 @@ class ByteLines:
                 return
             nul = chunk.find(b"\x00")
             if nul >= 0:
-                raise binary_error(self.source, self.number + chunk.count(b"\n", 0, nul), chunk, nul)
+                error = binary_error(self.source, self.number + chunk.count(b"\n", 0, nul), chunk, nul)
+                start = chunk.rfind(b"\n", 0, nul) + 1  # where the NUL's line begins in this chunk
+                if not start:
+                    raise error
+                self.error, chunk = error, chunk[:start]  # the whole lines before it are handed on first
             self.chunk = chunk
 
     def _read(self) -> bytes:
