@@ -127,4 +127,7 @@ def tag_raw(model_dir: str, path: str) -> None:
 COMMANDS = {"train": train, "tag": tag_text, "raw": tag_raw, "conllu": tag_conllu}
 
 if __name__ == "__main__":
+    if len(sys.argv) < 3 or sys.argv[1] not in COMMANDS:  # --help, or a command it does not have
+        print(__doc__.strip(), file=sys.stderr)
+        sys.exit(0 if sys.argv[1:2] in (["-h"], ["--help"]) else 2)
     COMMANDS[sys.argv[1]](*sys.argv[2:])

@@ -31,4 +31,7 @@ def score_lines(path: str) -> None:
 COMMANDS = {"text": score_text, "lines": score_lines}
 
 if __name__ == "__main__":
+    if len(sys.argv) < 3 or sys.argv[1] not in COMMANDS:  # --help, or a command it does not have
+        print(__doc__.strip(), file=sys.stderr)
+        sys.exit(0 if sys.argv[1:2] in (["-h"], ["--help"]) else 2)
     COMMANDS[sys.argv[1]](*sys.argv[2:])
