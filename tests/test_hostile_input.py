@@ -199,6 +199,17 @@ def test_nul_after_much_text_names_its_line_after_the_records_before_it(tiny_mod
             process = run("tag", "-m", tiny_model, "-I", "lines", "-f", "tsv", *args, stdin=stdin, timeout=60)
         assert process.returncode == 1 and [line.split(b"\t")[0] for line in process.stdout.splitlines() if line] \
             == [b"one", b"two"], process.stdout
+    # running text: the sentences read before it too, those of an unfinished paragraph included (the
+    # attack on this fix: they were held for splitting and lost, where a slow pipe gave some)
+    path.write_bytes(b"The dog runs.\n\nA cat sleeps.\nIt is \x00 here.\n")
+    for tokenizer in ("rnn", "treebank"):
+        for args in (["--input", str(path)], []):
+            with open(path, "rb") as stdin:
+                process = run("tag", "-m", tiny_model, "-f", "tags", "--tokenizer", tokenizer, *args, stdin=stdin)
+            assert process.returncode == 1 and process.stderr.endswith(b":4: input looks binary (NUL byte); expected "
+                                                                        b"UTF-8 text\n")
+            assert [[pair.rsplit(b"/", 1)[0] for pair in line.split()] for line in process.stdout.splitlines()] \
+                == [[b"The", b"dog", b"runs", b"."], [b"A", b"cat", b"sleeps", b"."]], (tokenizer, process.stdout)
 
 
 def test_long_lines_come_in_bounded_pieces():

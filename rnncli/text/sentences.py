@@ -77,7 +77,8 @@ def _running_text(lines: Iterable[str], per_line: bool) -> Iterator[Piece]:
     The text not yet handed on is split again only once it has grown by half since the last
     split."""
     buffer, checked, newpar = "", 0, False  # the paragraph's text not yet handed on; its length after the last split
-    for text, paragraph_ends in _paragraph_lines(lines, per_line):
+    parts = _UntilBadInput(_paragraph_lines(lines, per_line))
+    for text, paragraph_ends in parts:
         if text:
             buffer = append_part(buffer, text)
             if len(buffer) - checked > checked // 2:
@@ -90,6 +91,26 @@ def _running_text(lines: Iterable[str], per_line: bool) -> Iterator[Piece]:
             yield from _mark_paragraph(out, newpar)
             buffer, checked, newpar = "", 0, (newpar or bool(out)) and not per_line
     yield from _mark_paragraph(_split_text(buffer, final=True)[0], newpar)
+    parts.raise_error()
+
+
+class _UntilBadInput:
+    """The items of an iterable, ending early where reading it fails (RnnCliError: a NUL byte),
+    and `raise_error` raising that error once the caller has handed on what it holds: the
+    records of the text before bad input come out first, however fast the input arrived."""
+
+    def __init__(self, items: Iterable[T]):
+        self.items, self.error = items, None
+
+    def __iter__(self) -> Iterator[T]:
+        try:
+            yield from self.items
+        except RnnCliError as exc:
+            self.error = exc
+
+    def raise_error(self) -> None:
+        if self.error is not None:
+            raise self.error
 
 
 def _mark_paragraph(pieces: list[Piece], newpar: bool) -> list[Piece]:
@@ -104,7 +125,8 @@ def _segmented_text(lines: Iterable[str], tokenizer: Tokenizer, per_line: bool, 
     """Sentences of running text from a tokenizer model, with their tokens (offsets into the
     piece's text), the same however fast the text arrives (see segmented.SegmentedText)."""
     text = SegmentedText(tokenizer, per_line, workers)
-    for part, paragraph_ends in _paragraph_lines(lines, per_line, FLUSH_CHARS):
+    parts = _UntilBadInput(_paragraph_lines(lines, per_line, FLUSH_CHARS))
+    for part, paragraph_ends in parts:
         text.add(part, paragraph_ends)
         due = text.due()
         if due:
@@ -112,6 +134,7 @@ def _segmented_text(lines: Iterable[str], tokenizer: Tokenizer, per_line: bool, 
         elif text.worth_early() and not input_waiting():
             yield from text.flush("early")
     yield from text.flush("final")
+    parts.raise_error()
 
 
 def _segmented_lines(pieces: Iterable[Piece], tokenizer: Tokenizer, input_waiting: Callable[[], bool],
