@@ -95,9 +95,9 @@ def _running_text(lines: Iterable[str], per_line: bool) -> Iterator[Piece]:
 
 
 class _UntilBadInput:
-    """The items of an iterable, ending early where reading it fails (RnnCliError: a NUL byte),
-    and `raise_error` raising that error once the caller has handed on what it holds: the
-    records of the text before bad input come out first, however fast the input arrived."""
+    """The items of an iterable, ending early where reading it fails (a NUL byte, a line too
+    long, a malformed row), and `raise_error` raising that error once the caller has handed on
+    what it holds: the records of the input before it come out first, however fast it arrived."""
 
     def __init__(self, items: Iterable[T]):
         self.items, self.error = items, None
@@ -105,7 +105,7 @@ class _UntilBadInput:
     def __iter__(self) -> Iterator[T]:
         try:
             yield from self.items
-        except RnnCliError as exc:
+        except Exception as exc:  # noqa: BLE001  (raised again by raise_error)
             self.error = exc
 
     def raise_error(self) -> None:
@@ -277,16 +277,8 @@ def batched(items: Iterable[T], size: int, input_waiting: Callable[[], bool] = l
     group: list[T] = []
     total = 0
     limit = size if first is None else min(first, size)
-    items = iter(items)
-    while True:
-        try:
-            item = next(items)
-        except StopIteration:
-            break
-        except Exception:
-            if group:
-                yield group
-            raise
+    reader = _UntilBadInput(items)
+    for item in reader:
         group.append(item)
         total += weight(item)
         if len(group) >= limit or (max_weight and total >= max_weight) or not input_waiting():
@@ -294,3 +286,4 @@ def batched(items: Iterable[T], size: int, input_waiting: Callable[[], bool] = l
             group, total, limit = [], 0, min(2 * limit, size)
     if group:
         yield group
+    reader.raise_error()
