@@ -109,7 +109,8 @@ def experiment_clue(model: ModelNames = ["lm-rnn", "lm-lstm"], distances: ClueDi
     easy as": each language model scores 12 languages there, after each of 12 countries.
     Prints how often it picks the right one, its probability, and the gain: how much the
     clue raises the right language over that language's own prior (0: no trace of the
-    clue), with 95% intervals over the runs of text. Reads the models; trains nothing.
+    clue), with 95% intervals over the runs of text and the countries. Reads the
+    models; trains nothing.
 
     
     Examples:

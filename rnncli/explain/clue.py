@@ -18,8 +18,10 @@ filler the K x K log-probabilities M[clue, language] show what the clue does:
 The fillers are runs of N words from public-domain text (`resources/clue-filler.txt`, US
 State of the Union addresses 2005-2006, or a file of yours), starting at a sentence, never
 naming a country or language of the list, a fresh draw of fillers per seed. A 95%
-confidence interval comes from a two-stage bootstrap: the fillers resampled, then the
-countries within each (at 0 words, where every filler is empty, the countries alone).
+confidence interval comes from a bootstrap of the crossed design: fillers and countries
+resampled apart, each resample taking every pair of the ones drawn (`interval`). Each
+country appears before every filler, so its items are not independent: at 0 words, where
+every filler is empty, they are copies, and only the 12 countries vary.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ PAIRS = (("Korea", "Korean"), ("Italy", "Italian"), ("Germany", "German"), ("Spa
 CLUE = "I grew up in {country}."
 TARGET = "I will study until English is as easy as"
 ANSWER = " {language}."
-RESAMPLES = 1000  # bootstrap resamples of the fillers for each interval
+RESAMPLES = 1000  # bootstrap resamples for each interval
 MAX_DISTANCE = 1000  # filler words
 MAX_FILLERS = 1000
 CHUNK = 25  # fillers scored at once: 25 x 12 x 12 candidate rows, about 30 MB of states for a 2x200 LSTM
@@ -105,12 +107,19 @@ def measures(m: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def interval(values: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
-    """95% interval of the mean of `values` (F fillers, K countries): fillers resampled, then
-    the countries within each resampled filler (a two-stage bootstrap)."""
+    """95% interval of the mean of `values` (F fillers, K countries), the items being the
+    crossed pairs of the two: each resample draws F fillers and K countries, both with
+    replacement, and takes the mean over every pair of them (the two-way bootstrap of crossed
+    random effects), so that the 12 countries, not the F x K items, bound what the clue is
+    known to do for a country not among them. Counts stand for the drawn rows:
+    mean = c_f^T values c_k / (F K)."""
     f, k = values.shape
-    fillers = rng.integers(0, f, size=(RESAMPLES, f, 1))  # (R, F, 1)
-    countries = rng.integers(0, k, size=(RESAMPLES, f, k))  # (R, F, K)
-    low, high = np.quantile(values[fillers, countries].mean(axis=(1, 2)), [0.025, 0.975])
+    means = np.empty(RESAMPLES)
+    for r in range(RESAMPLES):
+        filler_counts = np.bincount(rng.integers(0, f, size=f), minlength=f)  # (F,)
+        country_counts = np.bincount(rng.integers(0, k, size=k), minlength=k)  # (K,)
+        means[r] = filler_counts @ values @ country_counts / (f * k)
+    low, high = np.quantile(means, [0.025, 0.975])
     return float(low), float(high)
 
 
@@ -128,6 +137,7 @@ class ClueRow:
     gain_ci: tuple[float, float]
     accuracy_per_seed: list[float]
     gain_per_seed: list[float]
+    gain_by_country: dict[str, float]  # each country's mean gain: one country can carry the mean
     characters: float  # mean characters from the end of the country's name to the answer
 
     def to_dict(self) -> dict:
@@ -149,8 +159,11 @@ class ClueResult:
             rows = [r for r in self.rows if r.model == name]
             kept = [r.distance for r in rows if r.gain_ci[0] > 0 and r.gain >= CLEAR_GAIN]
             if not kept:
+                top = max(rows, key=lambda r: max(r.gain_by_country.values()))
+                country, gain = max(top.gain_by_country.items(), key=lambda item: item[1])
                 lines.append(f"{name}: no clear trace of the clue at any distance (no gain of {CLEAR_GAIN:g} nats "
-                             "or more with its interval above 0).")
+                             f"or more with its interval above 0); the largest of one country: {country} {gain:+.3f} "
+                             f"at {top.distance} words.")
                 continue
             last = max(kept)
             best = max(rows, key=lambda r: r.accuracy)
@@ -202,4 +215,5 @@ def _row(name: str, distance: int, per_seed: list[dict], drawn: dict, seed: int,
     return ClueRow(name, distance, joined["gain"].size, float(joined["accuracy"].mean()),
                    interval(joined["accuracy"], rng), float(joined["p_right"].mean()), float(joined["gain"].mean()),
                    interval(joined["gain"], rng), [float(m["accuracy"].mean()) for m in per_seed],
-                   [float(m["gain"].mean()) for m in per_seed], float(gap))
+                   [float(m["gain"].mean()) for m in per_seed],
+                   {country: float(g) for (country, _), g in zip(PAIRS, joined["gain"].mean(axis=0))}, float(gap))

@@ -154,7 +154,7 @@ def clue_table(console: Console, result) -> None:
         + (f"seeds {seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else f"seed {seeds[0]}")
         + f"). acc.: the right language is the model's pick (chance {result.chance:.0%}); p(right): its probability "
         "among the 12; gain: log P(right | its clue) less that language's mean over all 12 clues, in nats (0: the clue "
-        "left no trace). 95%: intervals from resampling the runs of words, then the countries"
+        "left no trace). 95%: intervals from resampling the runs of words and the countries apart"
         + ("; seeds: the lowest and highest gain of one seed's draw. " if several else ". ")
         + f"Time: {result.wall_time_s:.0f} s.", style="dim"))
     for line in result.findings():
