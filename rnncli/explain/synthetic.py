@@ -34,6 +34,7 @@ class SyntheticResult:
     activation: str
     radius: float
     grad_norms: list[float]  # index t: |dL/dh_t|, t = 1..T (last = distance 0)
+    keep_bias: float | None = None  # gated cells: the bias of the gate that keeps the state (`forget_bias`)
     analytic: list[float] | None = None  # linear rnn: |(W_hh^T)^(T-t) u|
     clip: dict | None = None  # {"threshold", "norm_before", "norm_after", "scale"}
 
@@ -52,6 +53,8 @@ class SyntheticResult:
     def to_dict(self) -> dict:
         out = {"cell": self.cell, "activation": self.activation, "radius": self.radius,
                "grad_norms": self.grad_norms, **self.summary()}
+        if self.keep_bias is not None:
+            out["keep_gate_bias"] = self.keep_bias
         if self.analytic is not None:
             out["analytic_grad_norms"] = self.analytic
         if self.clip is not None:
@@ -75,7 +78,8 @@ def synthetic(cell: str, length: int, radius: float, activation: str = "tanh", h
               clip: float | None = None, input_scale: float = 0.1, forget_bias: float = 0.0) -> SyntheticResult:
     """Random weights with each recurrent block scaled to spectral radius `radius`, random
     inputs, and L = u . h_T for a random unit vector u; float64 throughout. `forget_bias`
-    is added to the LSTM's forget gate (trained LSTMs learn to keep it open). A run whose
+    is added to the gate that keeps the state, the LSTM's forget gate and the GRU's update
+    gate (trained gated cells learn to keep it open where their task needs it). A run whose
     memory estimate is over budget.MEMORY_LIMIT is refused (see `check_memory`)."""
     check_memory(cell, length, hidden)
     g = torch.Generator().manual_seed(seed)
@@ -86,8 +90,8 @@ def synthetic(cell: str, length: int, radius: float, activation: str = "tanh", h
     w_hh = torch.cat(blocks).requires_grad_(True)  # (G*H, H)
     b_ih = torch.zeros(gates * hidden, dtype=torch.float64)  # (G*H,)
     b_hh = None if cell == "rnn" else torch.zeros(gates * hidden, dtype=torch.float64)  # (G*H,)
-    if cell == "lstm":
-        b_ih[hidden:2 * hidden] = forget_bias  # torch gate order: input, forget, cell, output
+    if cell != "rnn":  # the gate that keeps the state: torch's second block (LSTM: i f g o; GRU: r z n)
+        b_ih[hidden:2 * hidden] = forget_bias  # f = 1 keeps c_(t-1); z = 1 keeps h_(t-1)
     xs = torch.randn(length, hidden, generator=g, dtype=torch.float64) * input_scale  # (T, H)
     xw = xs @ w_ih.T + b_ih  # (T, G*H)
     u = torch.randn(hidden, generator=g, dtype=torch.float64)  # (H,)
@@ -108,7 +112,7 @@ def synthetic(cell: str, length: int, radius: float, activation: str = "tanh", h
         steps = next(i for i, n in enumerate(reversed(norms)) if not math.isfinite(n))
         raise RnnCliError(f"{cell}: the gradient overflows float64 {steps} steps back at radius {radius:g}; "
                           "use a smaller --radius or --length")
-    result = SyntheticResult(cell, activation, radius, norms)
+    result = SyntheticResult(cell, activation, radius, norms, None if cell == "rnn" else forget_bias)
     if cell == "rnn" and activation == "linear":
         w_t, v, analytic = w_hh.detach().T, u.clone(), []
         for _ in range(length):

@@ -63,6 +63,17 @@ def test_synthetic_cells_get_the_verdict_of_their_factor():
     assert synthetic("lstm", 50, 1.0, forget_bias=3.0, seed=0).summary()["verdict"] == "holds"
 
 
+def test_a_gated_cell_keeps_its_gradient_as_far_as_its_keep_gate_is_open():
+    """The GRU's update gate takes the bias of the LSTM's forget gate: both hold with the gate
+    open (bias 3) and both vanish, faster than the vanilla RNN, with it half open (bias 0)."""
+    rnn = synthetic("rnn", 50, 1.0, seed=0)
+    for cell in ("lstm", "gru"):
+        open_gate, half_open = (synthetic(cell, 50, 1.0, forget_bias=b, seed=0) for b in (3.0, 0.0))
+        assert open_gate.summary()["verdict"] == "holds" and open_gate.to_dict()["keep_gate_bias"] == 3.0
+        assert half_open.summary()["decay_factor"] < rnn.summary()["decay_factor"] < open_gate.summary()["decay_factor"]
+    assert "keep_gate_bias" not in rnn.to_dict()
+
+
 # --- corpus statistics ---------------------------------------------------------------
 
 

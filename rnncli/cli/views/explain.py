@@ -4,6 +4,7 @@ LSTM's gates, each model's verdict; tsv and one-line JSON for programs."""
 
 from __future__ import annotations
 
+import math
 import sys
 
 from rich.text import Text
@@ -222,6 +223,13 @@ def synthetic_table(console: Console, results: list) -> None:
     first = results[0]
     console.print(Text(f"random weights, recurrent matrix scaled to spectral radius {first.radius}, activation "
                        f"{first.activation}; |g_t| = |dL/dh_t| for L = u . h_T; bars log-scaled.", style="dim"))
+    gated = [r for r in results if r.keep_bias is not None]
+    if gated:
+        bias = gated[0].keep_bias
+        console.print(Text(f"{', '.join(r.cell for r in gated)}: the gate that keeps the state (the LSTM's forget "
+                           f"gate, the GRU's update gate) has bias {bias:g} (--forget-bias), so it starts "
+                           f"{1 / (1 + math.exp(-bias)):.2f} open; a gated cell keeps its gradient only as far as "
+                           "that gate is open (at 0, half open, it vanishes too).", style="dim"))
     for r in results:
         console.print(Text.assemble((r.cell, "bold"), ": " + summary_line(r.summary(), T)))
         if r.analytic is not None:
