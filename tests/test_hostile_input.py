@@ -804,6 +804,25 @@ def test_eval_sentiment_labels(tiny_sentiment, tmp_path, content, label_names, c
     assert message in (result.stdout if code == 0 else result.stderr)
 
 
+def test_a_model_of_integer_labels_scores_data_that_lacks_one(tmp_path):
+    """A model trained on 0/1/2 scores a test file that holds only 0 and 1: they are its labels 0
+    and 1, not negative and positive (which it does not know)."""
+    from rnncli.train import SentimentTask, TrainJob, train
+
+    three = tmp_path / "three.tsv"
+    three.write_text("0\ta boring film\n1\tan ok film\n2\ta great film\n" * 4, encoding="utf-8")
+    out = tmp_path / "three.safetensors"
+    train(TrainJob.for_task("sentiment", train=three, dev=three, out=out, cell="rnn", embedding_dim=8, hidden=8,
+                            layers=1, char=False, epochs=1, batch_size=4, seed=1, min_word_count=1, dtype="float32",
+                            command="pytest"), SentimentTask())
+    two = tmp_path / "two.tsv"
+    two.write_text("label\tsentence\n0\ta boring film\n1\tan ok film\n", encoding="utf-8")
+    result = invoke("eval", "sentiment", "-m", out, "--data", two, "--tokenizer", "none", files=[two])
+    assert result.exit_code == 0 and "accuracy" in result.stdout, result.output
+    corpus = invoke("eval", "sentiment", "-m", out, "--data", "nltk:pros_cons:test", "--tokenizer", "none")
+    assert "--label-names" not in corpus.output  # NLTK's labels are names: not "label names were given"
+
+
 def test_labels_are_named_the_same_way_in_every_file_of_a_run(tmp_path):
     from rnncli.data.labelled import read_labelled_run
 

@@ -18,7 +18,7 @@ import torch
 from rnncli.errors import RnnCliError
 from rnncli.explain.budget import CORPUS_MAX_TOKENS
 from rnncli.explain.sentence import open_models, prediction_logp
-from rnncli.explain.stats import KEEP_RATIO, VERDICT_RULE, decay_summary, quartiles, verdict
+from rnncli.explain.stats import KEEP_RATIO, VERDICT_RULE, decay_summary, paired_factors, quartiles, verdict
 from rnncli.explain.unroll import unroll
 from rnncli.model.encoding import encode
 from rnncli.model.model_file import ModelFile
@@ -99,6 +99,20 @@ class CorpusExplanation:
         if self.skipped:
             text += f"; {self.skipped} sentences left out (no gradient at the last step)"
         return text
+
+    def against(self, other: CorpusExplanation) -> dict:
+        """This model's decay factors paired with `other`'s on the same sentences
+        (stats.paired_factors, `higher`: this model's factor is higher), with both names."""
+        return {"model": self.name, "against": other.name, **paired_factors(other.decay_factors, self.decay_factors)}
+
+    def paired_text(self, other: CorpusExplanation) -> str:
+        """One line: how often this model's gradient falls more slowly than `other`'s, sentence by sentence."""
+        p = self.against(other)
+        if not p["n"]:
+            return f"{self.name} against {other.name}: no sentence with a decay factor in both"
+        return (f"{self.name} against {other.name}, sentence by sentence: its gradient falls more slowly in "
+                f"{p['higher']} and faster in {p['lower']} of {p['n']} sentences (sign test p = "
+                f"{p['p_sign_test']:.2g}); median ratio of the factors x{p['median_ratio']:.3f}")
 
     def to_dict(self) -> dict:
         return {"model": self.name, "cell": self.cell, "task": self.task, "sentences": self.sentences,

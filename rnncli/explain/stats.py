@@ -4,7 +4,8 @@ A measurement is a list of gradient norms |g_t|, one per step, left to right, so
 last one is distance 0 (the predicting step). `decay_summary` turns it into a decay factor
 per step back and a reach; `verdict` names what a factor, or the quartiles of many factors,
 means ("vanishes", "holds", "explodes", by VERDICT_RULE); `quartiles` summarises many values
-(sentences, test sequences) by their median and quartiles.
+(sentences, test sequences) by their median and quartiles; `paired_factors` compares two
+models' factors on the same sentences.
 """
 
 from __future__ import annotations
@@ -92,3 +93,23 @@ def summary_line(summary: dict, steps: int) -> str:
         text = f"{summary['verdict']}: x{factor:.3f} per step back"
     first = " (the first token)" if summary["reach"] == steps - 1 else ""
     return text + f"; still >= 1e-3 of its maximum {summary['reach']} of {steps - 1} steps back{first}"
+
+
+def sign_test(higher: int, lower: int) -> float:
+    """Two-sided exact sign test: the probability, were each of n = higher + lower paired
+    differences as likely up as down, of a split at least as uneven as this one (1.0 for n = 0)."""
+    n = higher + lower
+    tail = sum(math.comb(n, k) for k in range(min(higher, lower) + 1))
+    return min(1.0, 2 * tail / 2**n) if n else 1.0
+
+
+def paired_factors(first: list[float | None], second: list[float | None]) -> dict:
+    """Two models' decay factors on the same sentences: on the sentences where both have a
+    positive finite factor (`n`), in how many `second`'s is higher (its gradient falls more
+    slowly going back) and in how many lower, the sign test's p (ties left out), and the median
+    of the per-sentence ratios second / first."""
+    pairs = [(a, b) for a, b in zip(first, second) if a and b and math.isfinite(a) and math.isfinite(b)]
+    higher, lower = sum(b > a for a, b in pairs), sum(b < a for a, b in pairs)
+    ratio = float(np.median([b / a for a, b in pairs])) if pairs else None
+    return {"n": len(pairs), "higher": higher, "lower": lower, "p_sign_test": sign_test(higher, lower),
+            "median_ratio": ratio}

@@ -74,6 +74,16 @@ def test_a_gated_cell_keeps_its_gradient_as_far_as_its_keep_gate_is_open():
     assert "keep_gate_bias" not in rnn.to_dict()
 
 
+def test_the_sign_test_and_paired_factors():
+    from rnncli.explain.stats import paired_factors, sign_test
+
+    assert sign_test(5, 0) == pytest.approx(2 / 32) and sign_test(0, 5) == sign_test(5, 0)
+    assert sign_test(3, 3) == 1.0 and sign_test(0, 0) == 1.0
+    assert sign_test(9, 1) == pytest.approx(2 * 11 / 1024)  # k = 0 or 1 of 10, both tails
+    out = paired_factors([0.5, 0.8, None, 0.0, 0.9, float("inf")], [0.6, 0.8, 0.7, 0.5, 0.45, 0.9])
+    assert out == {"n": 3, "higher": 1, "lower": 1, "p_sign_test": 1.0, "median_ratio": pytest.approx(1.0)}
+
+
 # --- corpus statistics ---------------------------------------------------------------
 
 

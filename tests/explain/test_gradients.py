@@ -156,6 +156,14 @@ def test_corpus_mode_through_the_cli(tiny_model, tmp_path):
     both = runner.invoke(app, ["explain-gradients", "--input", str(TINY_TRAIN), "some text"])
     assert both.exit_code == 2 and "not both" in both.stderr
     assert table.stderr == ""  # no sentence of the file is longer than 100 tokens
+    two = ["explain-gradients", "--task", "tagger", "-m", str(tiny_model), "-m", "rnn", "--input", str(TINY_TRAIN),
+           "--max-sentences", "5"]
+    paired = json.loads(runner.invoke(app, [*two, "-f", "json"]).stdout)["paired"]
+    assert [(p["model"], p["against"]) for p in paired] == [("tagger-rnn", "tiny-lstm")]
+    assert paired[0]["n"] == 5 and paired[0]["higher"] + paired[0]["lower"] <= 5 and paired[0]["median_ratio"] > 0
+    table = runner.invoke(app, [*two, "-f", "table"], env={"COLUMNS": "200"}).stdout
+    assert f"tagger-rnn against tiny-lstm, sentence by sentence: its gradient falls more slowly in {paired[0]['higher']}" \
+        in table
 
 
 def test_sentences_cut_to_100_tokens_are_told(tiny_model, tmp_path):

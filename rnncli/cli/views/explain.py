@@ -162,6 +162,11 @@ def corpus_table(console: Console, explanations: list, note: str) -> None:
     console.print(Text(note + ".", style="dim"))
     for e in explanations:
         console.print(Text.assemble((e.name, "bold"), f" ({e.cell}, {e.sentences} sentences): {e.summary_text()}"))
+    for e in explanations[1:]:
+        console.print(Text(printable(e.paired_text(explanations[0]))))
+    if any(e.reach()["censored"] for e in explanations):
+        console.print(Text("A reach that is its sentence's length says how long the sentence is, not how far the "
+                           "gradient goes: the decay factors compare the models.", style="dim"))
 
 
 def corpus_tsv(explanations: list) -> str:
@@ -260,7 +265,8 @@ def show_corpus(explanations: list, fmt: str, corpus: str, task: str, note: str)
     if fmt == "table":
         corpus_table(stdout_console(), explanations, note)
     elif fmt == "json":
-        write_json_line({"input": corpus, "task": task, "models": {e.name: e.to_dict() for e in explanations}})
+        write_json_line({"input": corpus, "task": task, "models": {e.name: e.to_dict() for e in explanations},
+                         "paired": [e.against(explanations[0]) for e in explanations[1:]]})
     else:
         sys.stdout.write(corpus_tsv(explanations))
 
