@@ -314,9 +314,29 @@ def test_a_twenty_thousand_row_conllu_sentence(tiny_model, tmp_path):
     (sentence,) = read_conllu(text.splitlines(keepends=True), "long.conllu")
     assert time.monotonic() - started < 1 and len(sentence.words) == 20_000  # quadratic: 31 s
     path = tmp_path / "long.conllu"
-    path.write_text(text, encoding="utf-8")
+    path.write_text("1\tfirst\t_\t_\t_\t_\t_\t_\t_\t_\n\n" + text, encoding="utf-8")
     result = invoke("tag", "-m", tiny_model, "-I", "conllu", "-f", "tags", "--input", path, files=[path])
-    assert result.exit_code == 0 and result.stdout.count("night/") == 20_000
+    assert result.exit_code == 1 and result.stdout.startswith("first/") and "night" not in result.stdout
+    assert f"long.conllu:10003: a sentence of more than 10,000 words; rnncli holds one sentence at a time" \
+        in result.stderr  # as a line of -I tokens: memory stays bounded (it grew by 2 KB a word, 1 GB and more)
+
+
+@pytest.mark.parametrize("rows, comment, unit", [
+    (["1\tw\t_\t_\t_\t_\t_\t_\t_\t_"] + [f"1.{k}\tw\t_\t_\t_\t_\t_\t_\t_\t_" for k in range(1, 40)], "", "lines"),
+    (["1\tw\t_\t_\t_\t_\t_\t_\t_\t_"], "# note = " + "x" * 300, "characters"),
+], ids=["empty-nodes", "comments"])
+def test_a_conllu_sentence_of_a_stream_is_bounded_in_lines_and_characters(monkeypatch, rows, comment, unit):
+    """Empty nodes and comments are not words, but they are held too: a sentence of a stream is
+    bounded in lines and characters as well (here the bounds are made small)."""
+    from rnncli.text import conllu
+    from rnncli.text.sentences import read_sentences
+
+    monkeypatch.setattr(conllu, "MAX_SENTENCE_LINES", 30)
+    monkeypatch.setattr(conllu, "MAX_SENTENCE_TEXT", 1_000)
+    block = "\n".join(([comment] * 5 if comment else []) + rows) + "\n\n"
+    with pytest.raises(RnnCliError, match=f"in.conllu:[0-9]+: a sentence of more than [0-9,]+ {unit}"):
+        list(read_sentences(("1\tok\t_\t_\t_\t_\t_\t_\t_\t_\n\n" + block).splitlines(keepends=True), "conllu",
+                            "in.conllu"))
 
 
 # --- 14: sentiment reads the whole text -------------------------------------------------

@@ -17,6 +17,8 @@ ID, FORM, LEMMA, UPOS, XPOS, FEATS, HEAD, DEPREL, DEPS, MISC = range(10)
 _WORD_ID = re.compile(r"[1-9][0-9]*\Z")
 _RANGE_ID = re.compile(r"[1-9][0-9]*-[1-9][0-9]*\Z")
 _EMPTY_ID = re.compile(r"(0|[1-9][0-9]*)\.[1-9][0-9]*\Z")
+MAX_SENTENCE_LINES = 30_000  # lines of one sentence of a stream (rows of words, ranges, empty nodes; comments)
+MAX_SENTENCE_TEXT = 10_000_000  # characters of those lines
 
 
 @dataclass
@@ -143,6 +145,25 @@ def read_conllu(lines: Iterable[str], source: str = "<input>",
         yield sentence
     elif sentence.comments:
         raise RnnCliError(f"{source}:{number}: comment lines at the end of the file without token rows")
+
+
+def bounded_sentences(lines: Iterable[str], source: str, max_words: int) -> Iterator[str]:
+    """The lines, each sentence (the lines between blank ones) held to `max_words` word rows,
+    MAX_SENTENCE_LINES lines and MAX_SENTENCE_TEXT characters: a stream is read a sentence at a
+    time, so a longer one is an error at the line that passes the bound, in bounded memory."""
+    words = count = chars = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            words = count = chars = 0
+        else:
+            count, chars = count + 1, chars + len(line)
+            words += bool(_WORD_ID.match(line.partition("\t")[0]))
+            if words > max_words or count > MAX_SENTENCE_LINES or chars > MAX_SENTENCE_TEXT:
+                limit, unit = ((max_words, "words") if words > max_words else (MAX_SENTENCE_LINES, "lines")
+                               if count > MAX_SENTENCE_LINES else (MAX_SENTENCE_TEXT, "characters"))
+                raise RnnCliError(f"{source}:{number}: a sentence of more than {limit:,} {unit}; rnncli holds "
+                                  "one sentence at a time: split it into shorter ones")
+        yield line
 
 
 def _whole_lines(lines: Iterable[str], source: str) -> Iterator[str]:

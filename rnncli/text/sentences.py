@@ -13,7 +13,7 @@ import re
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 from rnncli.errors import RnnCliError
-from rnncli.text.conllu import FORM, Sentence, read_conllu
+from rnncli.text.conllu import FORM, Sentence, bounded_sentences, read_conllu
 from rnncli.text.hygiene import clean
 from rnncli.text.pieces import (MAX_SENTENCE_CHARS, MAX_SENTENCE_WORDS, Piece, append_part, line_sentences, rejoined,
                                 split_long)
@@ -217,7 +217,7 @@ def read_sentences(lines: Iterable[str], input_format: str, source: str = "<stdi
     if input_format not in INPUT_FORMATS:
         raise RnnCliError(f"unknown input format {input_format!r}; use one of {', '.join(INPUT_FORMATS)}")
     if input_format == "conllu":
-        return read_conllu(lines, source, input_waiting)
+        return read_conllu(bounded_sentences(lines, source, max_words or MAX_SENTENCE_WORDS), source, input_waiting)
     return _sentences(_without_bom(lines), input_format, per_line, input_waiting or (lambda: True), tokenizer,
                       max_words, source, workers)
 
