@@ -843,6 +843,26 @@ def test_a_model_of_integer_labels_scores_data_that_lacks_one(tmp_path):
     assert "--label-names" not in corpus.output  # NLTK's labels are names: not "label names were given"
 
 
+def test_a_header_without_a_label_column_is_warned_of(tmp_path):
+    """`class<TAB>content` is not a header to the reader (only `label` marks one): it would train a
+    third label, "class", on one text. Training says so; a first row whose label recurs does not."""
+    from rnncli.train import SentimentTask, TrainJob
+
+    rows = "".join(f"{k % 2}\ta {'great' if k % 2 else 'dull'} film number {k}\n" for k in range(12))
+    warned = []
+    for first in ("class\tcontent\n", "1\tgood fun\n"):
+        data = tmp_path / "data.tsv"
+        data.write_text(first + rows, encoding="utf-8")
+        job = TrainJob.for_task("sentiment", train=data, dev=data, out=tmp_path / "m.safetensors")
+        said = []
+        SentimentTask(tokenizer="none").read(job, said.append)
+        warned.append(said)
+    assert warned[0] == [f"{tmp_path / 'data.tsv'}: the label 'class' of its first row occurs on no other row: if that "
+                         "row is a header, name its columns `label` and `sentence` (a header is recognised by its "
+                         "`label` column), or leave it out"] * 2  # as --train and as --dev
+    assert warned[1] == []
+
+
 def test_labels_are_named_the_same_way_in_every_file_of_a_run(tmp_path):
     from rnncli.data.labelled import read_labelled_run
 

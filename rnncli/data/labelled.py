@@ -130,6 +130,16 @@ def name_labels(sets: list[list[LabelledText]], label_names: list[str] | None, s
             e.label = label_names[k]
 
 
+def header_like(examples: list[LabelledText]) -> str | None:
+    """A warning when the first row of a file reads like a header that was not recognised as
+    one (`class<TAB>content`: only a `label` column marks a header): its label occurs on no
+    other row of a file of at least 10. None otherwise."""
+    if len(examples) < 10 or sum(e.label == examples[0].label for e in examples) > 1:
+        return None
+    return (f"the label {examples[0].label!r} of its first row occurs on no other row: if that row is a header, "
+            "name its columns `label` and `sentence` (a header is recognised by its `label` column), or leave it out")
+
+
 def build_sentiment_vocab(examples: list[LabelledText], min_word_count: int = 1, min_char_count: int = 2) -> Vocabularies:
     return build_vocabularies([e.words for e in examples], {"label": sorted({e.label for e in examples})},
                          min_word_count, min_char_count)

@@ -19,7 +19,7 @@ from torch import nn
 
 from rnncli.model.config import DEFAULT_TOKENIZER, ModelConfig
 from rnncli.data.common import Vocabularies, read_paragraphs
-from rnncli.data.labelled import as_the_pipeline_reads, build_sentiment_vocab, read_labelled_run
+from rnncli.data.labelled import as_the_pipeline_reads, build_sentiment_vocab, header_like, read_labelled_run
 from rnncli.data.tagged import TaggedSentence, build_tagger_vocab, read_tagged
 from rnncli.model.encoding import Batch, encode
 from rnncli.errors import RnnCliError
@@ -220,6 +220,10 @@ class SentimentTask(Task):
     def read(self, job: TrainJob, warn: Warn) -> Splits:
         specs = [*job.train, *job.dev, job.test]
         sets = read_labelled_run(specs, self.label_names)
+        for spec, examples in zip(specs, sets):
+            lone = None if examples is None or str(spec).startswith("nltk:") else header_like(examples)
+            if lone:
+                warn(f"{spec}: {lone}")
         if self.tokenizer != "none":  # every split, so that dev and test are scored as users run the model
             tokenizer = open_tokenizer(self.tokenizer, "lines", ("treebank", "none"))
             sets = [s and as_the_pipeline_reads(s, tokenizer) for s in sets]
