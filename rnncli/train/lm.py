@@ -109,8 +109,12 @@ class LanguageModelTask(Task):
         self.text = train
         dev = "\n".join(read_text(spec) for spec in job.dev)
         test = read_text(job.test) if job.test else None
-        return Splits(chunks(train, job.batch_size), [LmChunk(list(dev), 0)],
-                      None if test is None else [LmChunk(list(test), 0)])
+        streams = chunks(train, job.batch_size)
+        used = len(streams) * BPTT
+        if streams and used < 0.9 * len(train):  # each stream ends at its last whole chunk
+            warn(f"{used:,} of the {len(train):,} training characters are trained on: the text is cut into "
+                 f"{job.batch_size} streams of whole {BPTT}-character chunks; a smaller --batch-size leaves less out")
+        return Splits(streams, [LmChunk(list(dev), 0)], None if test is None else [LmChunk(list(test), 0)])
 
     def check(self, splits: Splits, job: TrainJob) -> None:
         if not splits.train:
