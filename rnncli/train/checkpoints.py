@@ -56,10 +56,8 @@ def load(path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimi
     if not isinstance(meta.get("fingerprint"), dict):
         raise RnnCliError(f"{path}: damaged training checkpoint (no fingerprint)")
     if meta["fingerprint"] != fingerprint:
-        changed = sorted(k for k in set(meta["fingerprint"]) | set(fingerprint)
-                         if meta["fingerprint"].get(k) != fingerprint.get(k))
-        raise RnnCliError(f"{path}: made by a different run (differs in {', '.join(changed)}); resume with the "
-                          "same data and options")
+        raise RnnCliError(f"{path}: made by a different run (differs in {_differences(meta['fingerprint'], fingerprint)}"
+                          "); resume with the same data and options")
     bad = next((k for k, v in tensors.items() if v.dtype.kind == "f" and not np.isfinite(v).all()), None)
     if bad is not None:
         raise RnnCliError(f"{path}: damaged training checkpoint (tensor {bad} holds NaN or infinite values)")
@@ -68,6 +66,22 @@ def load(path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimi
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, RuntimeError) as exc:  # what torch raises
         problem = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise RnnCliError(f"{path}: damaged training checkpoint ({problem})") from None
+
+
+def _differences(then: dict, now: dict) -> str:
+    """What differs between a checkpoint's fingerprint and this run's, in words: each option or
+    model setting by name with both values (the checkpoint's first), the data by its split."""
+    parts = []
+    for key in sorted(set(then) | set(now)):
+        old, new = then.get(key), now.get(key)
+        if old == new:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict):
+            parts += [f"{name} ({old.get(name)!r} there, {new.get(name)!r} here)"
+                      for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
+        else:
+            parts.append({"train": "the training data", "dev": "the dev data"}.get(key, key))
+    return ", ".join(parts)
 
 
 def _restore(meta: dict, tensors: dict[str, np.ndarray], model: torch.nn.Module, optimizer: torch.optim.Optimizer,
