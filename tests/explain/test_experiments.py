@@ -165,6 +165,16 @@ def test_a_linear_stack_is_one_affine_map_and_tanh_is_not(tanh):
         assert linear.affine_error < 1e-9 and len(linear.singular_values) == 3
         assert nonlinear.affine_error > 0.1 * nonlinear.logit_std
     json.dumps(tanh.to_dict())
+    from io import StringIO
+
+    from rich.console import Console
+
+    from rnncli.cli.views.experiment import tanh_table
+
+    console = Console(file=StringIO(), width=200)
+    tanh_table(console, tanh)
+    for depth in (1, 3):  # all three of the collapsed map's singular values: two looked like rank 2
+        assert " ".join(f"{v:.2g}" for v in tanh.run("linear", depth).singular_values) in console.file.getvalue()
 
 
 def test_the_composed_map_of_a_linear_rnn_is_the_product_of_its_matrices():

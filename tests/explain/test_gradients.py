@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from conftest import TINY_TRAIN
 from rnncli.cli.app import app
+from rnncli.errors import RnnCliError
 from rnncli.model.config import ModelConfig
 from rnncli.model.encoding import encode
 from rnncli.explain.sentence import explain
@@ -302,3 +303,18 @@ def test_the_readme_says_what_the_default_sentence_shows():
     rnn, lstm = shown["sentiment-rnn"]["decay_factor"], shown["sentiment-lstm"]["decay_factor"]
     readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8").split())
     assert lstm < rnn and f"(x{lstm:.3f} per step back against x{rnn:.3f};" in readme
+
+
+def test_norms_are_finite_while_the_gradient_is():
+    """At radius 100 the linear RNN's gradient is 1e300 after 150 steps: finite, though the sum of
+    its squares is not (the norm overflowed from step 78 on, and the message blamed the gradient)."""
+    import math
+
+    from rnncli.explain.synthetic import scaled_norm
+
+    assert scaled_norm(torch.full((4,), 1e160, dtype=torch.float64)) == pytest.approx(2e160)
+    assert scaled_norm(torch.zeros(3)) == 0.0 and scaled_norm(torch.tensor([math.inf])) == math.inf
+    result = synthetic("rnn", 150, 100.0, activation="linear", hidden=8)
+    assert math.isfinite(result.grad_norms[0]) and result.grad_norms[0] > 1e290 and result.matches_analytic
+    with pytest.raises(RnnCliError, match="rnn: the gradient overflows float64 15[0-9] steps back at radius 100"):
+        synthetic("rnn", 200, 100.0, activation="linear", hidden=8)

@@ -95,7 +95,7 @@ def tanh_table(console: Console, result) -> None:
         table.add_column(column, justify="left" if column in ("activation", "affine?") or "singular" in column
                          else "right", no_wrap="singular" not in column)
     for r in result.runs:
-        values = " ".join(f"{v:.2g}" for v in r.singular_values[:2])
+        values = " ".join(f"{v:.2g}" for v in r.singular_values[:4]) + (" ..." if len(r.singular_values) > 4 else "")
         table.add_row(r.activation, str(r.depth), f"{r.accuracy:.0%}", f"{r.p_correct:.2f}", f"{r.loss:.3f}",
                       f"yes ({r.affine_error:.0e})" if r.affine else f"no ({r.affine_error:.1g})",
                       values if r.activation == "linear" else "-")
