@@ -78,9 +78,15 @@ def plot_memory(path: Path, result) -> None:
     fig, ax = plt.subplots(figsize=(7, 4))
     for cell in result.settings["cells"]:
         runs = [r for r in result.runs if r.cell == cell]
-        ax.plot([r.distance for r in runs], [r.accuracy for r in runs], marker="o", label=cell)
+        line, = ax.plot([r.distance for r in runs], [r.accuracy for r in runs], marker="o", label=cell)
+        if len(result.settings["seeds"]) > 1:  # each seed's accuracy too: the mean hides a seed that failed
+            ax.scatter([r.distance for r in runs for _ in r.accuracies], [a for r in runs for a in r.accuracies],
+                       color=line.get_color(), alpha=0.35, s=14)
     ax.axhline(result.chance, linestyle="--", color="grey", label="chance")
     ax.set_xscale("log")
+    distances = sorted({r.distance for r in result.runs})
+    ax.set_xticks(distances, [str(d) for d in distances])  # the distances run, not 5x10^0, 6x10^0, ...
+    ax.minorticks_off()
     ax.set_xlabel("distance between the label and the end of the sequence (steps)")
     ax.set_ylabel("test accuracy")
     ax.set_ylim(0, 1.02)

@@ -257,3 +257,20 @@ def test_the_experiments_train_on_one_thread_and_leave_torchs_setting_as_it_was(
         assert seen == [1] * 4 and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_the_memory_plot_shows_each_seed_and_the_distances_run(memory, tmp_path):
+    """The x-axis is labelled with the distances run (it read 5x10^0, 6x10^0, ... 10^1), and with
+    several seeds each seed's accuracy is a point beside the mean's line."""
+    import dataclasses
+
+    pytest.importorskip("matplotlib")
+    from rnncli.plot import plot_memory
+
+    two = dataclasses.replace(memory, settings={**memory.settings, "seeds": [0, 1]},
+                              runs=[dataclasses.replace(r, accuracies=[r.accuracy, 0.25]) for r in memory.runs])
+    for result, name in ((memory, "one.svg"), (two, "two.svg")):
+        plot_memory(tmp_path / name, result)
+    one, two = ((tmp_path / name).read_text() for name in ("one.svg", "two.svg"))
+    assert "PathCollection" in two and "PathCollection" not in one
+    assert all(f"<!-- {d} -->" in one for d in TINY_MEMORY["distances"]) and "10^{0}" not in one
