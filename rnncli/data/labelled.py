@@ -83,16 +83,19 @@ def read_tsv(path: str, lines: list[str] | None = None) -> list[LabelledText]:
             rows.append((number, line.split("\t")))
     for number, fields in rows:
         if len(fields) != 2:
-            raise RnnCliError(f"{path}:{number}: expected 2 tab-separated columns (label, text), found {len(fields)}")
+            hint = ("; is it comma-separated? rnncli reads label<TAB>text" if len(fields) == 1 else
+                    "; a text with a tab in it? make the tab a space")
+            raise RnnCliError(f"{path}:{number}: expected 2 tab-separated columns (label, text), found {len(fields)}"
+                              + hint)
     header = [f.strip().lower() for f in rows[0][1]]
     label_col = 0
     if "label" in header:
         label_col = header.index("label")
         rows = rows[1:]
-    elif header[1] and " " not in rows[0][1][1].strip() and " " in rows[0][1][0].strip():
-        label_col = 1  # no header, text first
     elif any(name in header for name in _TEXT_COLUMNS):
         raise RnnCliError(f"{path}:1: a header without a `label` column")
+    elif _text_first(rows):
+        label_col = 1
     examples = []
     for number, fields in rows:
         label, text = fields[label_col].strip(), fields[1 - label_col]
@@ -105,6 +108,14 @@ def read_tsv(path: str, lines: list[str] | None = None) -> list[LabelledText]:
     if not examples:
         raise RnnCliError(f"{path}: no examples after the header")
     return examples
+
+
+def _text_first(rows: list[tuple[int, list[str]]]) -> bool:
+    """Whether a file without a header has its text first: the second column never holds a
+    space in the first 1,000 rows, and the first does (a first text of one word, `Awful<TAB>0`,
+    is not enough to tell)."""
+    sample = [fields for _, fields in rows[:1000]]
+    return any(" " in f[0].strip() for f in sample) and not any(" " in f[1].strip() for f in sample)
 
 
 def name_labels(sets: list[list[LabelledText]], label_names: list[str] | None, sources: list[str]) -> None:

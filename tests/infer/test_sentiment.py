@@ -32,6 +32,9 @@ def test_reader_names_sst_labels_and_finds_columns(tmp_path):
     assert [(e.label, e.words) for e in read_sentiment_tsv(text_first)] == [
         ("2", ["a", "fine", "film"]), ("0", ["an", "awful", "film"]), ("1", ["ok"])]
     assert [e.label for e in read_sentiment_tsv(text_first, ["bad", "meh", "good"])] == ["good", "bad", "meh"]
+    one_word_first = tmp_path / "awful.tsv"  # the first row alone cannot tell: the rows after it do
+    one_word_first.write_text("Awful\t0\nan awful film\t0\na fine film\t1\n", encoding="utf-8")
+    assert [e.label for e in read_sentiment_tsv(one_word_first)] == ["negative", "negative", "positive"]
     quotes = tmp_path / "q.tsv"
     quotes.write_text("label\tsentence\npos\tthe `` best '' film\n", encoding="utf-8")
     assert read_sentiment_tsv(quotes)[0].words == ["the", '"', "best", '"', "film"]
@@ -39,7 +42,9 @@ def test_reader_names_sst_labels_and_finds_columns(tmp_path):
 
 @pytest.mark.parametrize("content, message", [
     ("", "empty file"),
-    ("label\tsentence\n1\tgood\textra\n", r"x.tsv:2: expected 2 tab-separated columns"),
+    ("label\tsentence\n1\tgood\textra\n", r"x.tsv:2: expected 2 tab-separated columns \(label, text\), found 3; a "
+                                           r"text with a tab in it\? make the tab a space"),
+    ("label,sentence\n1,good\n", r"x.tsv:1: .*found 1; is it comma-separated\? rnncli reads label<TAB>text"),
     ("label\tsentence\n1\t   \n", r"x.tsv:2: empty text"),
     ("label\tsentence\n", "no examples after the header"),
 ])
