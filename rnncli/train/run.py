@@ -39,6 +39,20 @@ def check_job_outputs(job: TrainJob, extra_inputs: list[tuple[str, str | None]] 
                   kind=False)  # an existing one is resumed or kept (_train)
 
 
+def shared_texts(splits: Splits, share: float = 0.05) -> list[str]:
+    """A warning for dev and for test when at least `share` of their texts (sentences, labelled
+    texts) are training texts too, word for word: their scores would read high, and dev would
+    choose the epoch that best remembers the training data."""
+    seen = {tuple(item.words) for item in splits.train}
+    out = []
+    for name, items in (("dev", splits.dev), ("test", splits.test or [])):
+        shared = sum(tuple(item.words) in seen for item in items)
+        if items and shared >= max(1.0, share * len(items)):
+            out.append(f"{shared:,} of the {len(items):,} {name} texts are training texts too, word for word: "
+                       f"{name} scores will read high")
+    return out
+
+
 def train(job: TrainJob, task: Task, callbacks: Callbacks | None = None) -> TrainResult:
     """Train `task`'s model as `job` says; returns what was made. Bad data or options raise
     RnnCliError before the first epoch; Ctrl-C keeps the last epoch's checkpoint and says how
@@ -69,6 +83,8 @@ def _train(job: TrainJob, task: Task, callbacks: Callbacks | None) -> TrainResul
     deterministic()
     callbacks.on_status("reading the data")
     splits = task.read(job, callbacks.on_warning)
+    for message in shared_texts(splits):
+        callbacks.on_warning(message)
     seed_everything(job.seed)
     vocab = task.vocabularies(splits.train, job, callbacks.on_warning)
     task.check(splits, job)
