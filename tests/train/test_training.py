@@ -131,7 +131,7 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path, ctrl_
                f"pytest tiny --resume {checkpoint}")
     with pytest.raises(RnnCliError, match=re.escape(message)):
         run("mid", ctrl_c)
-    assert ctrl_c.warnings == ["Ctrl-C: stopping after this batch, with a checkpoint to resume from (Ctrl-C again: "
+    assert [w for w in ctrl_c.warnings if "training texts too" not in w] == ["Ctrl-C: stopping after this batch, with a checkpoint to resume from (Ctrl-C again: "
                                "at once)"]
     import signal
 
