@@ -115,10 +115,11 @@ def synthetic(cell: str, length: int, radius: float, activation: str = "tanh", h
     # every step, (G*H, H), stayed resident: T x G x H^2 numbers (4 GB at T = 2000, H = 512).
     norms = [scaled_norm(gr) for gr in torch.autograd.grad(loss, hs, retain_graph=True)]  # T tensors (H,)
     w_grad, = torch.autograd.grad(loss, [w_hh])  # (G*H, H)
-    if not all(math.isfinite(n) for n in norms + [scaled_norm(w_grad)]):
-        steps = next(i for i, n in enumerate(reversed(norms)) if not math.isfinite(n))
-        raise RnnCliError(f"{cell}: the gradient overflows float64 {steps} steps back at radius {radius:g}; "
-                          "use a smaller --radius or --length")
+    steps = next((i for i, n in enumerate(reversed(norms)) if not math.isfinite(n)), None)
+    if steps is not None or not math.isfinite(scaled_norm(w_grad)):
+        where = (f"the gradient overflows float64 {steps} steps back" if steps is not None else
+                 "the gradient of W_hh, a sum over the steps, overflows float64")
+        raise RnnCliError(f"{cell}: {where} at radius {radius:g}; use a smaller --radius or --length")
     result = SyntheticResult(cell, activation, radius, norms, None if cell == "rnn" else forget_bias)
     if cell == "rnn" and activation == "linear":
         w_t, v, analytic = w_hh.detach().T, u.clone(), []

@@ -318,3 +318,6 @@ def test_norms_are_finite_while_the_gradient_is():
     assert math.isfinite(result.grad_norms[0]) and result.grad_norms[0] > 1e290 and result.matches_analytic
     with pytest.raises(RnnCliError, match="rnn: the gradient overflows float64 15[0-9] steps back at radius 100"):
         synthetic("rnn", 200, 100.0, activation="linear", hidden=8)
+    with pytest.raises(RnnCliError, match="rnn: the gradient of W_hh, a sum over the steps, overflows float64 at "
+                                          "radius 10"):  # each step's is finite: it was an internal StopIteration
+        synthetic("rnn", 310, 10.0, activation="linear")
