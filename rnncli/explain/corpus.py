@@ -56,6 +56,7 @@ class CorpusExplanation:
     cut: int = 0  # sentences cut to max_tokens
     labels: dict = field(default_factory=dict)  # predicted label -> sentences (all, skipped ones too)
     norms: list[list[float]] = field(default_factory=list, repr=False)  # per sentence, normalised; not in JSON
+    kept: list[int] = field(default_factory=list, repr=False)  # each sentence's place among all those read
 
     @property
     def sentences(self) -> int:
@@ -103,7 +104,10 @@ class CorpusExplanation:
     def against(self, other: CorpusExplanation) -> dict:
         """This model's decay factors paired with `other`'s on the same sentences
         (stats.paired_factors, `higher`: this model's factor is higher), with both names."""
-        return {"model": self.name, "against": other.name, **paired_factors(other.decay_factors, self.decay_factors)}
+        mine, theirs = (dict(zip(e.kept, e.decay_factors)) for e in (self, other))
+        both = sorted(mine.keys() & theirs.keys())  # a sentence one of them left out is no pair
+        return {"model": self.name, "against": other.name,
+                **paired_factors([theirs[i] for i in both], [mine[i] for i in both])}
 
     def paired_text(self, other: CorpusExplanation) -> str:
         """One line: how often this model's gradient falls more slowly than `other`'s, sentence by sentence."""
@@ -165,7 +169,8 @@ def corpus_statistics(name: str, cell: str, task: str, norms: list[list[float]],
                       cut: int = 0) -> CorpusExplanation:
     """Median and quartiles by distance, and per-sentence decay factor and reach, of the
     per-step gradient norms of many sentences (each list left to right, last = distance 0)."""
-    kept = [n for n in norms if len(n) and n[-1] > 0]
+    places = [i for i, n in enumerate(norms) if len(n) and n[-1] > 0]
+    kept = [norms[i] for i in places]
     longest = max((len(n) for n in kept), default=0)
     median, q1, q3, counts = [], [], [], []
     for k in range(longest):
@@ -181,7 +186,7 @@ def corpus_statistics(name: str, cell: str, task: str, norms: list[list[float]],
     return CorpusExplanation(name, cell, task, [len(n) for n in kept], [s["decay_factor"] for s in summaries],
                              [s["reach"] for s in summaries], median, q1, q3, counts,
                              skipped=len(norms) - len(kept), cut=cut, labels=predicted,
-                             norms=[[v / n[-1] for v in n] for n in kept])
+                             norms=[[v / n[-1] for v in n] for n in kept], kept=places)
 
 
 def read_corpus(path: str, limit: int | None = None) -> list[list[str]]:

@@ -84,6 +84,18 @@ def test_the_sign_test_and_paired_factors():
     assert out == {"n": 3, "higher": 1, "lower": 1, "p_sign_test": 1.0, "median_ratio": pytest.approx(1.0)}
 
 
+def test_paired_factors_pair_the_same_sentences_when_a_model_leaves_one_out():
+    """A model with no gradient at a sentence's last step leaves it out; the pairs were made by
+    position, so every later sentence was paired with its neighbour's factor."""
+    from rnncli.explain.corpus import corpus_statistics
+
+    first = corpus_statistics("a", "rnn", "x", [[0.5, 1.0], [0.25, 1.0], [0.125, 1.0]])
+    second = corpus_statistics("b", "lstm", "x", [[1.0, 0.0], [0.5, 1.0], [0.25, 1.0]])  # leaves the first out
+    assert second.skipped == 1 and second.kept == [1, 2]
+    assert second.against(first) == {"model": "b", "against": "a", "n": 2, "higher": 2, "lower": 0,
+                                     "p_sign_test": 0.5, "median_ratio": pytest.approx(2.0)}
+
+
 # --- corpus statistics ---------------------------------------------------------------
 
 
