@@ -824,9 +824,10 @@ def test_eval_sentiment_labels(tiny_sentiment, tmp_path, content, label_names, c
     assert message in (result.stdout if code == 0 else result.stderr)
 
 
-def test_a_model_of_integer_labels_scores_data_that_lacks_one(tmp_path):
+def test_a_model_of_integer_labels_scores_data_that_lacks_one(tmp_path, tiny_sentiment):
     """A model trained on 0/1/2 scores a test file that holds only 0 and 1: they are its labels 0
-    and 1, not negative and positive (which it does not know)."""
+    and 1, not negative and positive (which it does not know), also beside a model of named labels,
+    which reads them as negative and positive; a label it lacks is the data's, not --label-names'."""
     from rnncli.train import SentimentTask, TrainJob, train
 
     three = tmp_path / "three.tsv"
@@ -841,6 +842,14 @@ def test_a_model_of_integer_labels_scores_data_that_lacks_one(tmp_path):
     assert result.exit_code == 0 and "accuracy" in result.stdout, result.output
     corpus = invoke("eval", "sentiment", "-m", out, "--data", "nltk:pros_cons:test", "--tokenizer", "none")
     assert "--label-names" not in corpus.output  # NLTK's labels are names: not "label names were given"
+    both = invoke("eval", "sentiment", "-m", out, "-m", tiny_sentiment, "--data", two, "--tokenizer", "none",
+                  "--json", files=[two])
+    assert both.exit_code == 0 and [d["texts"] for d in json.loads(both.stdout)["models"]] == [2, 2], both.output
+    four = tmp_path / "four.tsv"
+    four.write_text("0\ta boring film\n3\tthe best film\n", encoding="utf-8")
+    result = invoke("eval", "sentiment", "-m", out, "--data", four, "--tokenizer", "none", files=[four])
+    assert result.exit_code == 1 and "the data has labels that three does not know: 3; its labels are 0, 1, 2" \
+        in result.stderr and "--label-names names" not in result.stderr
 
 
 def test_a_header_without_a_label_column_is_warned_of(tmp_path):

@@ -32,12 +32,14 @@ def text_words(text: str) -> list[str]:
     return [PTB_QUOTES.get(w, w) for w in text.split()]
 
 
-def read_labelled_run(specs: list[str | Path | None],
-                      label_names: list[str] | None = None) -> list[list[LabelledText] | None]:
+def read_labelled_run(specs: list[str | Path | None], label_names: list[str] | None = None,
+                      as_written: bool = False) -> list[list[LabelledText] | None]:
     """The labelled texts of every data source of one run (train files, dev, test; None for
     none), each as read_labelled gives them, with labels named the same way in all of them
-    (see name_labels)."""
+    (see name_labels), or `as_written` (integers stay integers: for a model of labels 0, 1, 2)."""
     sets = [None if spec is None else _read_labelled(str(spec)) for spec in specs]
+    if as_written:
+        return sets
     files = [(examples, str(spec)) for examples, spec in zip(sets, specs)
              if spec is not None and not str(spec).startswith("nltk:")]
     if label_names is not None and not files and any(spec is not None for spec in specs):
@@ -48,12 +50,13 @@ def read_labelled_run(specs: list[str | Path | None],
     return sets
 
 
-def read_labelled(spec: str | Path, label_names: list[str] | None = None) -> list[LabelledText]:
+def read_labelled(spec: str | Path, label_names: list[str] | None = None, as_written: bool = False
+                  ) -> list[LabelledText]:
     """Labelled texts from a label/text TSV file (see read_sentiment_tsv) or from one of NLTK's
     review corpora by name (`nltk:movie_reviews`, `nltk:pros_cons`, `nltk:product_reviews`,
     each with an optional split, `nltk:pros_cons:dev`; see corpora.py). Several sources of one
-    run: read_labelled_run."""
-    return read_labelled_run([spec], label_names)[0]
+    run: read_labelled_run (`as_written` too)."""
+    return read_labelled_run([spec], label_names, as_written)[0]
 
 
 def _read_labelled(spec: str) -> list[LabelledText]:

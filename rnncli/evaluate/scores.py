@@ -125,15 +125,11 @@ def check_label_names(model: ModelFile, names: list[str] | None) -> None:
                           f"are {', '.join(model.labels['label'])}", EXIT_USAGE)
 
 
-def integer_label_names(models: list[ModelFile]) -> list[str] | None:
-    """The names of integer labels in data scored without --label-names: where every model's
-    labels are the integers 0..K-1 themselves (trained on 0/1/2), the integers as written, so
-    that a test file holding only 0 and 1 is not read as negative and positive; None otherwise
-    (the data's own rule, data.labelled.name_labels)."""
-    own = [model.labels["label"] for model in models]
-    if own and all(labels == [str(k) for k in range(len(labels))] for labels in own):
-        return max(own, key=len)
-    return None
+def integer_labels(model: ModelFile) -> bool:
+    """Whether a model's labels are integers (trained on 0/1/2, or named so): data is then read
+    with its integers as written, so that a test file holding only 0 and 1 is not read as
+    negative and positive (see data.labelled.name_labels)."""
+    return all(label.isdecimal() for label in model.labels["label"])
 
 
 def evaluate_sentiment(model: ModelFile, examples: list) -> SentimentReport:
