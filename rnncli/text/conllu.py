@@ -156,8 +156,8 @@ def bounded_sentences(lines: Iterable[str], source: str, max_words: int) -> Iter
         if not line.strip():
             words = count = chars = 0
         else:
-            count, chars = count + 1, chars + len(line)
-            words += bool(_WORD_ID.match(line.partition("\t")[0]))
+            count, chars = count + 1, chars + len(line.rstrip("\r\n"))  # CRLF or LF: the same bound
+            words += bool(_WORD_ID.match(line.partition("\t")[0].lstrip("\ufeff")))  # a BOM before the first
             if words > max_words or count > MAX_SENTENCE_LINES or chars > MAX_SENTENCE_TEXT:
                 limit, unit = ((max_words, "words") if words > max_words else (MAX_SENTENCE_LINES, "lines")
                                if count > MAX_SENTENCE_LINES else (MAX_SENTENCE_TEXT, "characters"))
