@@ -68,6 +68,9 @@ def load(path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimi
         raise RnnCliError(f"{path}: damaged training checkpoint ({problem})") from None
 
 
+_FROM_THE_DATA = ("words", "chars", "heads")  # model settings that the data decides, not an option
+
+
 def _differences(then: dict, now: dict) -> str:
     """What differs between a checkpoint's fingerprint and this run's, in words: each option or
     model setting by name with both values (the checkpoint's first), the data by its split."""
@@ -76,9 +79,9 @@ def _differences(then: dict, now: dict) -> str:
         old, new = then.get(key), now.get(key)
         if old == new:
             continue
-        if isinstance(old, dict) and isinstance(new, dict):
-            parts += [f"{name} ({old.get(name)!r} there, {new.get(name)!r} here)"
-                      for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
+        if isinstance(old, dict) and isinstance(new, dict):  # vocabulary and label counts follow from the data
+            parts += [f"{name} ({old.get(name)!r} there, {new.get(name)!r} here)" for name in sorted(set(old) | set(new))
+                      if old.get(name) != new.get(name) and name not in _FROM_THE_DATA]
         else:
             parts.append({"train": "the training data", "dev": "the dev data"}.get(key, key))
     return ", ".join(parts)

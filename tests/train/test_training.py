@@ -175,6 +175,11 @@ def test_a_checkpoint_is_not_resumed_on_other_data_of_the_same_size(tmp_path):
     job = tiny_tagger_job(tmp_path / "m.safetensors", train=other, epochs=3, resume=tmp_path / "m.safetensors.ckpt")
     with pytest.raises(RnnCliError, match=r"made by a different run \(differs in the training data\)"):
         train(job, TaggerTask())
+    smaller = tmp_path / "smaller.conllu"  # fewer words: the vocabulary's size follows, and is not an option
+    smaller.write_text(TINY_TRAIN.read_text().split("\n\n", 1)[1])
+    job = tiny_tagger_job(tmp_path / "m.safetensors", train=smaller, epochs=3, resume=tmp_path / "m.safetensors.ckpt")
+    with pytest.raises(RnnCliError, match=r"made by a different run \(differs in the training data\);"):
+        train(job, TaggerTask())
     job = tiny_tagger_job(tmp_path / "m.safetensors", epochs=3, lr=0.5, hidden=24, resume=tmp_path / "m.safetensors.ckpt")
     with pytest.raises(RnnCliError, match=r"differs in hidden \(16 there, 24 here\), lr \(0\.01 there, 0\.5 here\)\); "
                                           "resume with the same data and options"):  # it said "config, options"
