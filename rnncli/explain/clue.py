@@ -161,9 +161,10 @@ class ClueResult:
             if not kept:
                 top = max(rows, key=lambda r: max(r.gain_by_country.values()))
                 country, gain = max(top.gain_by_country.items(), key=lambda item: item[1])
+                largest = (f"; the largest of one country: {country} {gain:+.3f} at {top.distance} words"
+                           if gain >= 0.0005 else "")  # what shows as +0.001 or more
                 lines.append(f"{name}: no clear trace of the clue at any distance (no gain of {CLEAR_GAIN:g} nats "
-                             f"or more with its interval above 0); the largest of one country: {country} {gain:+.3f} "
-                             f"at {top.distance} words.")
+                             f"or more with its interval above 0){largest}.")
                 continue
             last = max(kept)
             best = max(rows, key=lambda r: r.accuracy)
@@ -174,7 +175,7 @@ class ClueResult:
 
     def to_dict(self) -> dict:
         return {"settings": self.settings, "chance": self.chance, "rows": [r.to_dict() for r in self.rows],
-                "wall_time_s": self.wall_time_s}
+                "findings": self.findings(), "wall_time_s": self.wall_time_s}
 
 
 def clue_experiment(models: Sequence[tuple[str, object]], distances: Sequence[int] = (0, 10, 20, 40),

@@ -160,7 +160,8 @@ def test_the_bundled_language_models_on_the_clue():
     assert 0 < rows["lm-lstm", 20].gain_by_country["Italy"] < lstm.gain_by_country["Italy"]  # fading with distance
     assert all(r.accuracy == pytest.approx(1 / K) for r in result.rows)  # the prior still picks the word
     assert all(line.startswith(f"{name}: no clear trace") for line, name in zip(result.findings(), ("lm-rnn", "lm-lstm")))
-    assert "Italy +0.3" in result.findings()[1]
+    assert "Italy +0.3" in result.findings()[1] and result.to_dict()["findings"] == result.findings()
+    assert result.findings()[0].endswith("with its interval above 0).")  # the RNN's largest, +0.000, is not named
 
 
 def test_scoring_in_chunks_changes_nothing(monkeypatch):
