@@ -317,7 +317,7 @@ def test_a_twenty_thousand_row_conllu_sentence(tiny_model, tmp_path):
     path.write_text("1\tfirst\t_\t_\t_\t_\t_\t_\t_\t_\n\n" + text, encoding="utf-8")
     result = invoke("tag", "-m", tiny_model, "-I", "conllu", "-f", "tags", "--input", path, files=[path])
     assert result.exit_code == 1 and result.stdout.startswith("first/") and "night" not in result.stdout
-    assert f"long.conllu:10003: a sentence of more than 10,000 words; rnncli holds one sentence at a time" \
+    assert "long.conllu:10003: a sentence of more than 10,000 words; rnncli holds one sentence at a time" \
         in result.stderr  # as a line of -I tokens: memory stays bounded (it grew by 2 KB a word, 1 GB and more)
     rows = "".join(f"{i}\tnight\t_\t_\t_\t_\t_\t_\t_\t_\r\n" for i in range(1, 10_002))
     path.write_text("\ufeff" + rows, encoding="utf-8")  # the BOM hid the first word from the count
