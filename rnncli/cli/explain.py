@@ -39,9 +39,10 @@ SyntheticActivation = Annotated[Activation, typer.Option(help="Synthetic: the rn
                                                               "with W_hh^k).")]
 Seed = Annotated[int, typer.Option(min=0, max=MAX_SEED, metavar="N", help="Synthetic: random seed.")]
 Hidden = Annotated[int, typer.Option(min=1, max=1024, metavar="N", help="Synthetic: state size.")]
-ForgetBias = Annotated[float, typer.Option(min=-MAX_FORGET_BIAS, max=MAX_FORGET_BIAS, callback=finite, metavar="B",
-                                           help="Synthetic: bias of the gate that keeps the state, the LSTM's forget gate and the GRU's update "
-                                                "gate (3: ~0.95 open; 0: half open).")]
+ForgetBias = Annotated[float, typer.Option(
+    min=-MAX_FORGET_BIAS, max=MAX_FORGET_BIAS, callback=finite, metavar="B", help=(
+        "Synthetic: bias of the gate that keeps the state, the LSTM's forget gate and the GRU's update gate (3: ~0.95 "
+        "open; 0: half open)."))]
 Clip = Annotated[Optional[float], typer.Option(callback=positive, metavar="NORM", help=(
     "Synthetic: show gradient-norm clipping at this threshold (above 0)."))]
 Format = Annotated[ExplainFormat, typer.Option("--format", "-f", help=(

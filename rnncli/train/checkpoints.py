@@ -56,8 +56,9 @@ def load(path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimi
     if not isinstance(meta.get("fingerprint"), dict):
         raise RnnCliError(f"{path}: damaged training checkpoint (no fingerprint)")
     if meta["fingerprint"] != fingerprint:
-        raise RnnCliError(f"{path}: made by a different run (differs in {_differences(meta['fingerprint'], fingerprint)}"
-                          "); resume with the same data and options")
+        differences = _differences(meta["fingerprint"], fingerprint)
+        raise RnnCliError(f"{path}: made by a different run (differs in {differences}); resume with the same data "
+                          "and options")
     bad = next((k for k, v in tensors.items() if v.dtype.kind == "f" and not np.isfinite(v).all()), None)
     if bad is not None:
         raise RnnCliError(f"{path}: damaged training checkpoint (tensor {bad} holds NaN or infinite values)")
