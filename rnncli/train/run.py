@@ -39,10 +39,12 @@ def check_job_outputs(job: TrainJob, extra_inputs: list[tuple[str, str | None]] 
                   kind=False)  # an existing one is resumed or kept (_train)
 
 
-def shared_texts(splits: Splits, share: float = 0.05) -> list[str]:
+def shared_texts(splits: Splits, share: float = 0.2) -> list[str]:
     """A warning for dev and for test when at least `share` of their texts (sentences, labelled
     texts) are training texts too, word for word: their scores would read high, and dev would
-    choose the epoch that best remembers the training data."""
+    choose the epoch that best remembers the training data. Short texts recur by nature (UD
+    English EWT's test shares 4.5% of its sentences with train, French Sequoia's 4.2%; the
+    bundled sentiment data 0.1%), hence the margin."""
     seen = {hash(tuple(item.words)) for item in splits.train}  # hashes: a language model's chunks are many
     out = []
     for name, items in (("dev", splits.dev), ("test", splits.test or [])):
