@@ -191,7 +191,9 @@ def open_input(texts: list[str] | None, input_path: Path | None, warn: Callable[
     text = argument_text(" ".join(texts), warn)
     if not text.strip():
         raise RnnCliError("the text is empty; give some words to read", EXIT_USAGE)
-    return Input(iter([line + "\n" for line in text.splitlines()]), "<argument>", lambda: True, False)
+    lines = text.split("\n")  # where stdin's lines end (\n, \r\n), not also at U+2028, \f, \x1c as splitlines
+    lines = lines[:-1] if text.endswith("\n") else lines
+    return Input(iter([line + "\n" for line in lines]), "<argument>", lambda: True, False)
 
 
 def argument_text(text: str, warn: Callable[[str], None], source: str = "<argument>") -> str:

@@ -831,3 +831,14 @@ def test_no_color_set_and_not_empty_turns_colour_off_on_a_terminal(value, colour
     stays); set and empty, it used to turn colour off too."""
     out = _on_a_terminal(["tag", "-f", "table", "I study at night."], {"NO_COLOR": value})
     assert b"study" in out and b"\x1b[1m" in out and bool(_colours(out)) == colour
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\r"])
+def test_an_argument_is_cut_into_lines_where_stdin_is(separator):
+    """str.splitlines cut an argument at U+2028, \\f, \\x1c, a lone CR ...: `tag "the big<LS><LS>dog runs"` gave
+    two sentences ("runs" a noun), the same text piped one. Only \\n (and \\r\\n) end a line."""
+    text = f"the big{separator}{separator}dog runs"
+    for command in (["tag", "-f", "tags"], ["sentiment", "-f", "jsonl"], ["tag", "-f", "tags", "-I", "lines"]):
+        given, piped = run(*command, text), run(*command, "-", input=text)
+        assert given.exit_code == piped.exit_code == 0 and given.stdout == piped.stdout, (command, given.stdout)
+        assert given.stdout.count("\n") == 1
