@@ -176,5 +176,7 @@ def eval_lm(data: Annotated[Path, typer.Option("--data", "-d", readable=False, m
     text = read_text(str(data))
     if len(text) < 2:  # a data problem, named (infer.lm says it as the library's usage error)
         raise RnnCliError(f"{data}: {'empty' if not text else 'one character'}; a text to score needs at least two")
-    scores = {name: LanguageModel(open_model(name, "lm")).scores(text) for name in dict.fromkeys(model)}
-    show_eval(model, scores, as_json)
+    files = {name: open_model(name, "lm") for name in dict.fromkeys(model)}
+    scores = {name: LanguageModel(f).scores(text) for name, f in files.items()}
+    documents = [{"model": str(files[name].path), "data": str(data), **scores[name]} for name in model]
+    show_eval(model, scores, documents, data, as_json)

@@ -1,6 +1,7 @@
 """`rnncli next`, `generate`, `eval lm` and `train lm` on a tiny language model."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -44,7 +45,7 @@ def test_generate_is_the_same_for_the_same_seed(tiny_lm):
 def test_eval_lm_reports_bits_per_char_and_word_perplexity(tiny_lm, tmp_path):
     (tmp_path / "t.txt").write_text(LM_TEXT[:500], encoding="utf-8")
     out = run("eval", "lm", "--data", tmp_path / "t.txt", "-m", tiny_lm.out, "--json")
-    scores = json.loads(out.output)[tiny_lm.out]
+    scores = json.loads(out.output)
     assert scores["bits_per_char"] < 1.0 and scores["words"] == len(LM_TEXT[:500].split())
     assert scores["bits_per_word"] == scores["bits_per_char"] * 500 / scores["words"]
     assert scores["perplexity_per_word"] == 2 ** scores["bits_per_word"]
@@ -56,7 +57,7 @@ def test_eval_lm_json_stays_json_where_a_word_perplexity_is_beyond_a_float_or_ha
                                                                                            shown):
     (tmp_path / "t.txt").write_text(text, encoding="utf-8")
     out = run("eval", "lm", "--data", tmp_path / "t.txt", "-m", tiny_lm.out, "--json")
-    scores = json.loads(out.stdout, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))[tiny_lm.out]
+    scores = json.loads(out.stdout, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
     assert out.exit_code == 0 and scores["perplexity_per_word"] is None and "RuntimeWarning" not in out.stderr
     assert (scores["bits_per_word"] is None) == (scores["words"] == 0)
     table = run("eval", "lm", "--data", tmp_path / "t.txt", "-m", tiny_lm.out)
@@ -154,11 +155,11 @@ def test_eval_lm_warns_when_the_text_is_mostly_characters_the_model_never_saw(ti
     predicting <unk> counts as right for any unknown character. It is counted and warned about."""
     (tmp_path / "t.txt").write_text("the cat sat. 日本語のテキストです。これは長い文章です。", encoding="utf-8")
     out = run("eval", "lm", "--data", tmp_path / "t.txt", "-m", tiny_lm.out, "--json")
-    scores = json.loads(out.stdout)[tiny_lm.out]
+    scores = json.loads(out.stdout)
     assert scores["unknown"] == 21 and "21 characters of the" in out.stderr and "not comparable" in out.stderr
     (tmp_path / "known.txt").write_text(LM_TEXT[:300], encoding="utf-8")
     known = run("eval", "lm", "--data", tmp_path / "known.txt", "-m", tiny_lm.out, "--json")
-    assert json.loads(known.stdout)[tiny_lm.out]["unknown"] == 0 and "never saw" not in known.stderr
+    assert json.loads(known.stdout)["unknown"] == 0 and "never saw" not in known.stderr
 
 
 def test_train_lm_refuses_a_vocabulary_that_leaves_most_of_the_text_unknown(tmp_path):
@@ -184,3 +185,8 @@ def test_eval_lm_shows_a_model_given_twice_twice_as_the_other_evals_do(tiny_lm, 
     out = run("eval", "lm", "--data", tmp_path / "t.txt", "-m", tiny_lm.out, "-m", "rnn", "-m", tiny_lm.out)
     rows = [line.split("\t")[0] for line in out.stdout.splitlines()]
     assert out.exit_code == 0 and rows == [tiny_lm.out, "rnn", tiny_lm.out]
+    as_json = json.loads(run("eval", "lm", "--data", tmp_path / "t.txt", "-m", tiny_lm.out, "-m", "rnn", "-m",
+                             tiny_lm.out, "--json").stdout)  # as eval tagger's: every model, with its path
+    names = [Path(m["model"]).name for m in as_json["models"]]
+    assert names == [Path(tiny_lm.out).name, "lm-rnn.safetensors", Path(tiny_lm.out).name]
+    assert as_json["data"] == str(tmp_path / "t.txt") and as_json["models"][0]["bits_per_char"] > 0

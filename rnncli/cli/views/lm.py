@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from rich.table import Table
 
 from rnncli.cli.views.console import print_warning, stdout_console
+from rnncli.cli.views.eval import write_report
 from rnncli.cli.views.formats import bar, json_prob, prob_text
 from rnncli.text.hygiene import printable
 
@@ -56,17 +58,18 @@ def stream(characters) -> None:
     sys.stdout.write("\n")
 
 
-def show_eval(names: list[str], scores: dict[str, dict], as_json: bool) -> None:
+def show_eval(names: list[str], scores: dict[str, dict], documents: list[dict], data: Path, as_json: bool) -> None:
     """`scores`: model name -> LanguageModel.scores' fields (per word: None where there is none);
     a row for each of `names`, the models in the order given (one given twice: twice, as eval
-    tagger and eval sentiment show it; JSON, keyed by name, once)."""
+    tagger and eval sentiment show it); JSON as theirs: `documents`, one per name, each with its
+    model's path and the data (one object for one model, {"data", "models": [...]} for several)."""
     for name, s in scores.items():
         if s["unknown"] > UNKNOWN_SHARE * s["characters"]:
             print_warning(f"{name}: {_count(s['unknown'], 'character')} of the {s['characters']:,} scored are ones it "
                           "never saw, scored as <unk> (predicting <unk> counts as right for any of them): its "
                           "bits/char is not comparable with a model that knows them")
     if as_json:
-        sys.stdout.write(json.dumps(scores, indent=2) + "\n")
+        write_report(documents, data, True, None)
         return
     for name, s in ((name, scores[name]) for name in names):
         sys.stdout.write(f"{name}\tbits/char {s['bits_per_char']:.3f}\tperplexity/word {_perplexity(s)}"
