@@ -4,6 +4,7 @@ pipeline cuts raw text (`as_the_pipeline_reads`), and the vocabularies of a clas
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 
 DEFAULT_LABEL_NAMES = ["negative", "positive"]  # for labels 0 and 1: SST-2, GLUE, IMDB convention
 _TEXT_COLUMNS = ("sentence", "text", "review", "phrase")
+_SPACED_OFF = re.compile(r"\s(?:n't|'s|'re|'ll|'ve|'m|'d|[.,!?;:])(?=\s|$)")  # SST's "does n't", "film ."
+_ATTACHED = re.compile(r"\w(?:n't\b|[,;!?](?=\s|$))")  # as people write: "doesn't", "great, but"
 
 
 @dataclass
@@ -25,6 +28,7 @@ class LabelledText:
     words: list[str]  # the tokens the model reads
     label: str
     given: str = ""  # the text as the data gives it (tokens separated by spaces, SST-style)
+    tokenized: bool = True  # `given` is tokenized, to be written as people write it (see looks_tokenized)
 
 
 def text_words(text: str) -> list[str]:
@@ -110,7 +114,21 @@ def read_tsv(path: str, lines: list[str] | None = None) -> list[LabelledText]:
         examples.append(LabelledText(words, label, text))
     if not examples:
         raise RnnCliError(f"{path}: no examples after the header")
+    tokenized = looks_tokenized([e.given for e in examples])
+    for e in examples:
+        e.tokenized = tokenized
     return examples
+
+
+def looks_tokenized(texts: list[str]) -> bool:
+    """Whether a file's texts are tokenized as SST's are ("it does n't feel like one ."): a tenth
+    or more split punctuation or a clitic off with a space, and at most one in a hundred have
+    them attached to a word ("great, but", "doesn't"). SST-2's files: 42-99% and none; raw
+    product reviews: 1% and 54%. Raw text stays as written: detokenizing it changed what users
+    write ("small :(" to "small:(", "can not" to "cannot")."""
+    spaced = sum(bool(_SPACED_OFF.search(t)) for t in texts)
+    attached = sum(bool(_ATTACHED.search(t)) for t in texts)
+    return spaced >= 0.1 * len(texts) and attached <= 0.01 * len(texts)
 
 
 def _text_first(rows: list[tuple[int, list[str]]]) -> bool:
@@ -173,16 +191,17 @@ def _detokenizer():
 
 
 def as_the_pipeline_reads(examples: list[LabelledText], tokenizer: Tokenizer | None) -> list[LabelledText]:
-    """The texts as `rnncli sentiment` reads them: each written as people write it (as_written),
-    then cut into tokens by `tokenizer` (None: Punkt and the Treebank rules) exactly as
+    """The texts as `rnncli sentiment` reads them: each written as people write it (as_written;
+    a text of raw text, not `tokenized`, as it is), then cut into tokens by `tokenizer` (None: Punkt and the Treebank rules) exactly as
     `rnncli sentiment -I lines` cuts an input line, so that training and scoring see what the
     model will see on raw text."""
     from rnncli.text.sentences import read_sentences
 
-    lines = [" ".join(as_written(e.given or " ".join(e.words)).split()) + "\n" for e in examples]
+    lines = [" ".join((as_written(text) if e.tokenized else text).split()) + "\n"
+             for e, text in ((e, e.given or " ".join(e.words)) for e in examples)]
     texts: list[list[str]] = [[]]
     for sentence in read_sentences(lines, "lines", "<data>", tokenizer=tokenizer, max_words=None):
         texts[-1] += sentence.words
         if not sentence.continued:
             texts.append([])
-    return [LabelledText(words or e.words, e.label, e.given) for e, words in zip(examples, texts)]
+    return [LabelledText(words or e.words, e.label, e.given, e.tokenized) for e, words in zip(examples, texts)]

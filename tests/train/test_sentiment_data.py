@@ -37,6 +37,26 @@ def test_texts_are_cut_as_rnncli_sentiment_cuts_a_raw_line():
     assert [e.label for e in cut] == ["positive"] * 3 and cut[0].given == given[0]
 
 
+def test_a_file_of_raw_text_is_cut_as_written(tmp_path):
+    """The detokenizer rewrote raw text too ("small :(" to "small:(", "can not" to "cannot"), so
+    training and eval read it otherwise than `rnncli sentiment` does; only a tokenized file
+    (SST's) is written as people write it."""
+    from rnncli.data.labelled import looks_tokenized
+
+    raw = ["Screen is small :(", "I can not believe it, really.", "Works fine ... not great!", "Great, thanks."]
+    path = tmp_path / "raw.tsv"
+    path.write_text("".join(f"0\t{t}\n" for t in raw), encoding="utf-8")
+    examples = read_labelled(path)
+    assert not any(e.tokenized for e in examples)
+    cut = as_the_pipeline_reads(examples, open_tokenizer("rnn", "lines"))
+    piped = CliRunner().invoke(app, ["tag", "-I", "lines", "-f", "tags"], input="".join(t + "\n" for t in raw))
+    assert [e.words for e in cut] == [[w.rsplit("/", 1)[0] for w in line.split()] for line in piped.stdout.splitlines()]
+    assert ":(" in cut[0].words and ["can", "not"] == cut[1].words[1:3]
+    assert looks_tokenized(["it does n't feel like one .", "a fine film", "great , but long"])
+    assert not looks_tokenized(["it doesn't feel like one.", "a fine film", "great, but long"] * 40)
+    assert not looks_tokenized(["a fine film", "good fun"])  # nothing to write otherwise: kept as it is
+
+
 def test_treebank_rules_as_the_tokenizer():
     (cut,) = as_the_pipeline_reads([LabelledText("does n't".split(), "negative", "does n't")], None)
     assert cut.words == ["does", "n't"]
