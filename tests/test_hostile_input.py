@@ -854,6 +854,12 @@ def test_a_model_of_integer_labels_scores_data_that_lacks_one(tmp_path, tiny_sen
     result = invoke("eval", "sentiment", "-m", out, "--data", four, "--tokenizer", "none", files=[four])
     assert result.exit_code == 1 and "the data has labels that three does not know: 3; its labels are 0, 1, 2" \
         in result.stderr and "--label-names names" not in result.stderr
+    named = tmp_path / "named.safetensors"  # trained with --label-names: its data's integers read with them
+    train(TrainJob.for_task("sentiment", train=three, dev=three, out=named, cell="rnn", embedding_dim=8, hidden=8,
+                            layers=1, char=False, epochs=1, batch_size=4, seed=1, min_word_count=1, dtype="float32",
+                            command="pytest"), SentimentTask(label_names=["bad", "ok", "good"]))
+    result = invoke("eval", "sentiment", "-m", named, "--data", two, "--tokenizer", "none", files=[two])
+    assert result.exit_code == 0 and "accuracy" in result.stdout, result.output  # it said: relabel the data
 
 
 def test_a_header_without_a_label_column_is_warned_of(tmp_path):

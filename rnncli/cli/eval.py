@@ -61,7 +61,7 @@ def eval_sentiment(data: SentimentData, model: ModelNames = [DEFAULT_MODEL], lab
     """
     from rnncli.cli.views.eval import show_sentiment
     from rnncli.data.labelled import as_the_pipeline_reads, read_labelled
-    from rnncli.evaluate.scores import check_label_names, evaluate_sentiment, integer_labels
+    from rnncli.evaluate.scores import check_label_names, evaluate_sentiment, label_reading
     from rnncli.infer.tokenizer import tokenizer_for, trained_tokenizer
     from rnncli.model.bundled import open_model
 
@@ -73,8 +73,8 @@ def eval_sentiment(data: SentimentData, model: ModelNames = [DEFAULT_MODEL], lab
     names = split_label_names(label_names)
     for c in classifiers:
         check_label_names(c, names)
-    kinds = [names is None and integer_labels(c) for c in classifiers]  # each model reads the labels its way
-    examples = {kind: read_labelled(data, names, as_written=kind) for kind in set(kinds)}
+    kinds = [label_reading(c, names, str(data)) for c in classifiers]  # each model reads the labels its way
+    examples = {kind: read_labelled(data, kind[0] and list(kind[0]), as_written=kind[1]) for kind in set(kinds)}
     read = {(t, kind): examples[kind] if t == "none" else as_the_pipeline_reads(examples[kind], cutters[t])
             for t, kind in set(zip(tokenizers, kinds))}
     reports = [evaluate_sentiment(c, read[t, kind]) for c, t, kind in zip(classifiers, tokenizers, kinds)]

@@ -125,11 +125,22 @@ def check_label_names(model: ModelFile, names: list[str] | None) -> None:
                           f"are {', '.join(model.labels['label'])}", EXIT_USAGE)
 
 
-def integer_labels(model: ModelFile) -> bool:
-    """Whether a model's labels are integers (trained on 0/1/2, or named so): data is then read
-    with its integers as written, so that a test file holding only 0 and 1 is not read as
-    negative and positive (see data.labelled.name_labels)."""
-    return all(label.isdecimal() for label in model.labels["label"])
+def label_reading(model: ModelFile, names: list[str] | None, data: str) -> tuple:
+    """How the integer labels of `data` are named for `model` (data.labelled.read_labelled's
+    arguments, hashable): by --label-names when given; else by the names it was trained with
+    (`train sentiment --label-names`, which its file records; not for NLTK's corpora, whose labels
+    are names); else, where its labels are integers (trained on 0/1/2), as written, so that a test
+    file holding only 0 and 1 is not read as negative and positive; else by the data's own rule
+    (data.labelled.name_labels)."""
+    training = model.meta.get("training")
+    recorded = training.get("data") if isinstance(training, dict) else None
+    trained = recorded.get("label_names") if isinstance(recorded, dict) else None
+    if names is None and isinstance(trained, list) and trained and all(isinstance(n, str) for n in trained) \
+            and not data.startswith("nltk:"):
+        names = trained
+    if names is not None:
+        return tuple(names), False
+    return None, all(label.isdecimal() for label in model.labels["label"])
 
 
 def evaluate_sentiment(model: ModelFile, examples: list) -> SentimentReport:

@@ -273,7 +273,7 @@ class SentimentTask(Task):
 
     def describe_data(self, job: TrainJob, splits: Splits) -> dict:
         return {"train": list(job.train), "dev": sources(job.dev), "test": job.test, "train_texts": len(splits.train),
-                "tokenizer": recorded_tokenizer(self.tokenizer)}
+                "tokenizer": recorded_tokenizer(self.tokenizer), "label_names": self.label_names}
 
 
 @dataclass
