@@ -96,17 +96,18 @@ TokenizerOption = Annotated[Optional[str], typer.Option(
     metavar="NAME", show_default=DEFAULT_TOKENIZER,
     help=f"How text (and lines) is cut into sentences and tokens: {TOKENIZERS}.")]
 SentimentTokenizer = Annotated[Optional[str], typer.Option(
-    "--tokenizer", metavar="NAME", show_default="the one the model records as having cut its training texts: rnn "
-                                                "for the bundled ones",
+    "--tokenizer", metavar="NAME", show_default="the one the model records as having cut its training texts (rnn "
+                                                "for the bundled ones, and for one trained on its data's own tokens)",
     help=f"How text (and lines) is cut into sentences and tokens: {TOKENIZERS}.")]
 DATA_TOKENIZER = ("How each labelled text is read: as rnncli sentiment reads raw text, written as people write it "
-                  "(SST's \"does n't\" as \"doesn't\", by NLTK's Treebank detokenizer) and cut by this tokenizer "
+                  "(SST's \"does n't\" as \"doesn't\", by NLTK's Treebank detokenizer; a file of raw text as it "
+                  "is) and cut by this tokenizer "
                   "(lstm, rnn, rnn-small, treebank or a tokenizer model's path); none: the data's own tokens, split on "
                   "spaces.")
 DataTokenizer = Annotated[str, typer.Option("--tokenizer", metavar="NAME", help=DATA_TOKENIZER)]
 EvalTokenizer = Annotated[Optional[str], typer.Option("--tokenizer", metavar="NAME", help=DATA_TOKENIZER,
                                                       show_default="each model's own, the one that cut its training "
-                                                                   "texts")]
+                                                                   "texts (rnn where they kept their own tokens)")]
 Mismatches = Annotated[Optional[int], typer.Option(
     min=0, metavar="N", show_default="10", help="How many of the most frequent tokenization mismatches to list.")]
 LabelNames = Annotated[Optional[str], typer.Option(metavar="NAMES", show_default="negative,positive for 0/1 labels",
