@@ -8,6 +8,7 @@ damaged model files: test_hostile_model_files.py.)
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -842,3 +843,15 @@ def test_an_argument_is_cut_into_lines_where_stdin_is(separator):
         given, piped = run(*command, text), run(*command, "-", input=text)
         assert given.exit_code == piped.exit_code == 0 and given.stdout == piped.stdout, (command, given.stdout)
         assert given.stdout.count("\n") == 1
+
+
+def test_jsonl_records_hold_no_line_break_a_reader_may_split_on():
+    """JSON leaves U+2028, U+2029 and NEL unescaped: `next -f jsonl 'a<LS>b'` wrote a record that
+    str.splitlines (and JavaScript) cut in two. Each command's records now escape them."""
+    text = "a\u2028b\u2029c\x85d"
+    for command in (["next", "-f", "jsonl", "-k", "1"], ["tag", "-f", "jsonl"], ["sentiment", "-f", "jsonl"]):
+        out = run(*command, text)
+        assert out.exit_code == 0 and len(out.stdout.splitlines()) == 1, (command, out.stdout)
+        assert all(ch not in out.stdout for ch in "\u2028\u2029\x85")
+        json.loads(out.stdout)
+    assert json.loads(run("next", "-f", "jsonl", "-k", "1", text).stdout)["text"] == text  # escaped, not changed

@@ -56,6 +56,18 @@ def short_floats(value, digits: int = 4):
     return value
 
 
+_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
+def jsonl_record(record: dict) -> str:
+    """A JSON Lines record, its text as UTF-8, with the line breaks that JSON leaves as they are
+    (U+2028, U+2029, NEL) escaped: a reader that splits on them (str.splitlines, JavaScript)
+    still gets one record a line."""
+    import json
+
+    return json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS) + "\n"
+
+
 def write_json_line(document) -> None:
     """One JSON document on one line, floats with 4 significant digits (explain-gradients, experiments)."""
     import json

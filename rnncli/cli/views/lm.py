@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from rich.table import Table
 
 from rnncli.cli.views.console import print_warning, stdout_console
 from rnncli.cli.views.eval import write_report
-from rnncli.cli.views.formats import bar, json_prob, prob_text
+from rnncli.cli.views.formats import bar, json_prob, jsonl_record, prob_text
 from rnncli.text.hygiene import printable
 
 UNKNOWN_SHARE = 0.01  # of the scored characters unknown to a model, past which eval lm warns
@@ -32,7 +31,7 @@ def show_next(text: str, ranked: list[tuple[str, list]], fmt: str) -> None:
     elif fmt == "jsonl":
         for name, words in ranked:
             record = {"model": name, "text": text, "words": [{"word": w.word, "prob": json_prob(w.prob)} for w in words]}
-            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            sys.stdout.write(jsonl_record(record))
     else:
         shown = ("… " if len(text) > TITLE_CHARS else "") + text[-TITLE_CHARS:]  # a long text's end: words follow it
         table = Table(title=printable(shown) + " …", title_justify="left")

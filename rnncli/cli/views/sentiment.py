@@ -14,7 +14,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from rnncli.cli.views.console import print_warning, stdout_console
-from rnncli.cli.views.formats import bar, json_prob, prob_text
+from rnncli.cli.views.formats import bar, json_prob, jsonl_record, prob_text
 from rnncli.text.hygiene import printable
 
 LABEL_STYLES = {"positive": "bold green", "negative": "bold red"}
@@ -32,14 +32,12 @@ def sentiment_tsv(text: str, label: str | None, probs: dict[str, float], cut: in
 
 
 def sentiment_json(text: str, label: str | None, probs: dict[str, float], line: int = 0, cut: int = 0) -> str:
-    import json
-
     record = {"line": line} if line else {}
     record.update({"text": text, "label": label, "prob": None if label is None else json_prob(probs[label]),
                    "probs": {k: json_prob(v) for k, v in probs.items()}})
     if cut:
         record["cut"] = cut
-    return json.dumps(record, ensure_ascii=False) + "\n"
+    return jsonl_record(record)
 
 
 def sentiment_row(console: Console, text: str, label: str, probs: dict[str, float], cut: int = 0) -> None:

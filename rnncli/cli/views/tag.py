@@ -21,7 +21,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from rnncli.cli.views.console import print_warning, stdout_console
-from rnncli.cli.views.formats import bar, json_prob, prob_text
+from rnncli.cli.views.formats import bar, json_prob, jsonl_record, prob_text
 from rnncli.text.hygiene import printable
 
 if TYPE_CHECKING:
@@ -63,8 +63,6 @@ def tagged_json(text: str, tokens: list[str], candidates: list[list[tuple[str, f
                 sent_id: str | None = None, line: int = 0,
                 multiwords: list[tuple[str, str] | None] | None = None) -> str:
     """One sentence's record; a word of a multiword token also has "multiword": {"id", "form"}."""
-    import json
-
     record = {"line": line} if line else {}
     record["text"] = printable(text)
     if sent_id is not None:
@@ -75,7 +73,7 @@ def tagged_json(text: str, tokens: list[str], candidates: list[list[tuple[str, f
     for word, token in zip(record["tokens"], multiwords or ()):
         if token is not None:
             word["multiword"] = {"id": token[0], "form": printable(token[1])}
-    return json.dumps(record, ensure_ascii=False) + "\n"
+    return jsonl_record(record)
 
 
 def short_prob(p: float) -> str:
