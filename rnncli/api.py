@@ -19,6 +19,7 @@ imports torch. The forward pass runs numpy's OpenBLAS on one thread (see infer.b
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
@@ -210,8 +211,9 @@ class LanguageModel:
 
 def _items(value, what: str, hint: str = "") -> list:
     """`value` as a list, or a clear error when it is a str, bytes, a mapping (its keys would
-    be taken) or not iterable at all (a str would be taken one character at a time)."""
-    if not isinstance(value, (str, bytes, Mapping)):
+    be taken), a set (in no order: a sentence's words would come in any) or not iterable at all
+    (a str would be taken one character at a time)."""
+    if not isinstance(value, (str, bytes, Mapping, Set)):
         try:
             return list(value)
         except TypeError:

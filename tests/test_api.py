@@ -139,6 +139,8 @@ def _no_text(tokens):
     (lambda t, s: rnncli.Tagger("lstm", tagset="en-ptb"), "not 'en-ptb'"),
     (lambda t, s: s.predict({"good": 1, "bad": 2}), "predict() takes a str or a list of them, not dict"),  # its keys
     (lambda t, s: t.tag_sents({("a",): 1}), "not dict"),
+    (lambda t, s: t.tag({"I", "run"}), "tag() takes a list of tokens, not set"),  # in any order: it was tagged so
+    (lambda t, s: s.predict(frozenset(["good"])), "not frozenset"),
     (lambda t, s: rnncli.explain_gradients(b"a film"), "explain_gradients() takes a str of text, not bytes"),
     (lambda t, s: rnncli.explain_gradients(["a", "film"]), "explain_gradients() takes a str of text, not list"),
     (lambda t, s: rnncli.explain_gradients("a film", models="rnn"), "models is a list of model names or paths, not str"),
