@@ -860,6 +860,16 @@ def test_a_model_of_integer_labels_scores_data_that_lacks_one(tmp_path, tiny_sen
                             command="pytest"), SentimentTask(label_names=["bad", "ok", "good"]))
     result = invoke("eval", "sentiment", "-m", named, "--data", two, "--tokenizer", "none", files=[two])
     assert result.exit_code == 0 and "accuracy" in result.stdout, result.output  # it said: relabel the data
+    words = tmp_path / "words.tsv"  # its labels written as its names: read as written, not "names were given"
+    words.write_text("bad\ta boring film\ngood\ta great film\n", encoding="utf-8")
+    result = invoke("eval", "sentiment", "-m", named, "-m", out, "--data", words, "--tokenizer", "none", files=[words])
+    assert "label names were given" not in result.stderr and "does not know: bad, good" in result.stderr
+    result = invoke("eval", "sentiment", "-m", named, "--data", words, "--tokenizer", "none", files=[words])
+    assert result.exit_code == 0 and "accuracy" in result.stdout, result.output
+    piped = subprocess.run([*RNNCLI, "eval", "sentiment", "-m", str(named), "-m", str(out), "-m", str(tiny_sentiment),
+                            "--data", "/dev/stdin", "--tokenizer", "none", "--json"], input=two.read_bytes(),
+                           capture_output=True, timeout=120)  # three ways of reading labels, one reading of a pipe
+    assert piped.returncode == 0 and [m["texts"] for m in json.loads(piped.stdout)["models"]] == [2, 2, 2], piped.stderr
 
 
 def test_a_header_without_a_label_column_is_warned_of(tmp_path):

@@ -60,7 +60,7 @@ def eval_sentiment(data: SentimentData, model: ModelNames = [DEFAULT_MODEL], lab
       rnncli eval sentiment -m my.safetensors -d nltk:movie_reviews:test --json
     """
     from rnncli.cli.views.eval import show_sentiment
-    from rnncli.data.labelled import as_the_pipeline_reads, read_labelled
+    from rnncli.data.labelled import as_the_pipeline_reads, named_as, read_labelled
     from rnncli.evaluate.scores import check_label_names, evaluate_sentiment, label_reading
     from rnncli.infer.tokenizer import tokenizer_for, trained_tokenizer
     from rnncli.model.bundled import open_model
@@ -73,8 +73,14 @@ def eval_sentiment(data: SentimentData, model: ModelNames = [DEFAULT_MODEL], lab
     names = split_label_names(label_names)
     for c in classifiers:
         check_label_names(c, names)
-    kinds = [label_reading(c, names, str(data)) for c in classifiers]  # each model reads the labels its way
-    examples = {kind: read_labelled(data, kind[0] and list(kind[0]), as_written=kind[1]) for kind in set(kinds)}
+    if names is not None:  # every model reads them so
+        kinds = [("given", tuple(names))] * len(classifiers)
+        examples = {kinds[0]: read_labelled(data, names)}
+    else:  # each model reads the labels its way, from one reading of the data (a pipe is read once)
+        kinds = [label_reading(c, str(data)) for c in classifiers]
+        written = read_labelled(data, as_written=True)
+        examples = {kind: written if kind[0] == "written" else named_as(written, kind[1] and list(kind[1]), str(data))
+                    for kind in set(kinds)}
     read = {(t, kind): examples[kind] if t == "none" else as_the_pipeline_reads(examples[kind], cutters[t])
             for t, kind in set(zip(tokenizers, kinds))}
     reports = [evaluate_sentiment(c, read[t, kind]) for c, t, kind in zip(classifiers, tokenizers, kinds)]

@@ -125,22 +125,20 @@ def check_label_names(model: ModelFile, names: list[str] | None) -> None:
                           f"are {', '.join(model.labels['label'])}", EXIT_USAGE)
 
 
-def label_reading(model: ModelFile, names: list[str] | None, data: str) -> tuple:
-    """How the integer labels of `data` are named for `model` (data.labelled.read_labelled's
-    arguments, hashable): by --label-names when given; else by the names it was trained with
-    (`train sentiment --label-names`, which its file records; not for NLTK's corpora, whose labels
-    are names); else, where its labels are integers (trained on 0/1/2), as written, so that a test
-    file holding only 0 and 1 is not read as negative and positive; else by the data's own rule
-    (data.labelled.name_labels)."""
+def label_reading(model: ModelFile, data: str) -> tuple[str, tuple[str, ...] | None]:
+    """How `model` reads the integer labels of `data` (no --label-names given), hashable: by the
+    names it was trained with ("trained": `train sentiment --label-names`, which its file
+    records; not for NLTK's corpora, whose labels are names), as written where its labels are
+    integers ("written": trained on 0/1/2, so that a test file holding only 0 and 1 is not read
+    as negative and positive), else by the data's own rule ("default": 0/1 as
+    negative/positive). Labels that are names stay as written in every case (data.labelled.named_as)."""
     training = model.meta.get("training")
     recorded = training.get("data") if isinstance(training, dict) else None
     trained = recorded.get("label_names") if isinstance(recorded, dict) else None
-    if names is None and isinstance(trained, list) and trained and all(isinstance(n, str) for n in trained) \
+    if isinstance(trained, list) and trained and all(isinstance(n, str) for n in trained) \
             and not data.startswith("nltk:"):
-        names = trained
-    if names is not None:
-        return tuple(names), False
-    return None, all(label.isdecimal() for label in model.labels["label"])
+        return "trained", tuple(trained)
+    return ("written" if all(label.isdecimal() for label in model.labels["label"]) else "default"), None
 
 
 def evaluate_sentiment(model: ModelFile, examples: list) -> SentimentReport:

@@ -55,6 +55,8 @@ def test_a_file_of_raw_text_is_cut_as_written(tmp_path):
     assert looks_tokenized(["it does n't feel like one .", "a fine film", "great , but long"])
     assert not looks_tokenized(["it doesn't feel like one.", "a fine film", "great, but long"] * 40)
     assert not looks_tokenized(["a fine film", "good fun"])  # nothing to write otherwise: kept as it is
+    assert not looks_tokenized(["love it !", "works great :) would buy again", "so cute . really"])  # chat
+    assert looks_tokenized(["`` Elling '' is great"] + ["a fine , funny film"] * 97 + ["Great, loved it."] * 2)
 
 
 def test_treebank_rules_as_the_tokenizer():
