@@ -888,8 +888,13 @@ def test_a_header_without_a_label_column_is_warned_of(tmp_path):
         warned.append(said)
     assert warned[0] == [f"{tmp_path / 'data.tsv'}: the label 'class' of its first row occurs on no other row: if that "
                          "row is a header, name its columns `label` and `sentence` (a header is recognised by its "
-                         "`label` column), or leave it out"] * 2  # as --train and as --dev
+                         "`label` column), or leave it out"]  # as --train (as --dev, a label training lacks)
     assert warned[1] == []
+    data.write_text("0\tthe worst film\n" + "".join(f"1\ta great film {k}\n" for k in range(11)), encoding="utf-8")
+    said = []
+    SentimentTask(tokenizer="none").read(TrainJob.for_task("sentiment", train=data, dev=data, out=tmp_path / "m"),
+                                         said.append)
+    assert said == []  # a first row of a rare class is no header: its 0 is named negative
 
 
 def test_labels_are_named_the_same_way_in_every_file_of_a_run(tmp_path):

@@ -179,7 +179,8 @@ def header_like(examples: list[LabelledText]) -> str | None:
     """A warning when the first row of a file reads like a header that was not recognised as
     one (`class<TAB>content`: only a `label` column marks a header): its label occurs on no
     other row of a file of at least 10. None otherwise."""
-    if len(examples) < 10 or sum(e.label == examples[0].label for e in examples) > 1:
+    if len(examples) < 10 or examples[0].label in DEFAULT_LABEL_NAMES \
+            or sum(e.label == examples[0].label for e in examples) > 1:  # (0 and 1 are named so: no header)
         return None
     return (f"the label {examples[0].label!r} of its first row occurs on no other row: if that row is a header, "
             "name its columns `label` and `sentence` (a header is recognised by its `label` column), or leave it out")
