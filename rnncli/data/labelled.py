@@ -205,10 +205,10 @@ def _detokenizer():
 
 
 def as_the_pipeline_reads(examples: list[LabelledText], tokenizer: Tokenizer | None) -> list[LabelledText]:
-    """The texts as `rnncli sentiment` reads them: each written as people write it (as_written;
-    a text of raw text, not `tokenized`, as it is), then cut into tokens by `tokenizer` (None: Punkt and the Treebank rules) exactly as
-    `rnncli sentiment -I lines` cuts an input line, so that training and scoring see what the
-    model will see on raw text."""
+    """The texts as `rnncli sentiment` reads them: each written as people write it (as_written; a text
+    of raw text, not `tokenized`, as it is), then cut into tokens by `tokenizer` (None: Punkt and
+    the Treebank rules) exactly as `rnncli sentiment -I lines` cuts an input line, so that training
+    and scoring see what the model will see on raw text."""
     from rnncli.text.sentences import read_sentences
 
     lines = [" ".join((as_written(text) if e.tokenized else text).split()) + "\n"

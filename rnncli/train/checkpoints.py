@@ -81,8 +81,9 @@ def _differences(then: dict, now: dict) -> str:
         if old == new:
             continue
         if isinstance(old, dict) and isinstance(new, dict):  # vocabulary and label counts follow from the data
-            parts += [f"{name} ({old.get(name)!r} there, {new.get(name)!r} here)" for name in sorted(set(old) | set(new))
-                      if old.get(name) != new.get(name) and name not in _FROM_THE_DATA]
+            changed = [name for name in sorted(set(old) | set(new))
+                       if old.get(name) != new.get(name) and name not in _FROM_THE_DATA]
+            parts += [f"{name} ({old.get(name)!r} there, {new.get(name)!r} here)" for name in changed]
         else:
             parts.append({"train": "the training data", "dev": "the dev data"}.get(key, key))
     return ", ".join(parts)
