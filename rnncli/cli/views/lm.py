@@ -13,7 +13,6 @@ from pathlib import Path
 from rich.table import Table
 
 from rnncli.cli.views.console import print_warning, stdout_console
-from rnncli.cli.views.eval import write_report
 from rnncli.cli.views.formats import bar, json_prob, jsonl_record, prob_text
 from rnncli.text.hygiene import printable
 
@@ -68,6 +67,8 @@ def show_eval(names: list[str], scores: dict[str, dict], documents: list[dict], 
                           "never saw, scored as <unk> (predicting <unk> counts as right for any of them): its "
                           "bits/char is not comparable with a model that knows them")
     if as_json:
+        from rnncli.cli.views.eval import write_report  # (not on next's and generate's path)
+
         write_report(documents, data, True, None)
         return
     for name, s in ((name, scores[name]) for name in names):
