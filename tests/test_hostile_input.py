@@ -836,10 +836,14 @@ def test_a_model_of_integer_labels_scores_data_that_lacks_one(tmp_path, tiny_sen
 
     three = tmp_path / "three.tsv"
     three.write_text("0\ta boring film\n1\tan ok film\n2\ta great film\n" * 4, encoding="utf-8")
-    out = tmp_path / "three.safetensors"
-    train(TrainJob.for_task("sentiment", train=three, dev=three, out=out, cell="rnn", embedding_dim=8, hidden=8,
-                            layers=1, char=False, epochs=1, batch_size=4, seed=1, min_word_count=1, dtype="float32",
-                            command="pytest"), SentimentTask())
+
+    def trained(out, label_names=None):  # a tiny model of labels 0/1/2, named or not
+        train(TrainJob.for_task("sentiment", train=three, dev=three, out=out, cell="rnn", embedding_dim=8, hidden=8,
+                                layers=1, char=False, epochs=1, batch_size=4, seed=1, min_word_count=1,
+                                dtype="float32", command="pytest"), SentimentTask(label_names=label_names))
+        return out
+
+    out = trained(tmp_path / "three.safetensors")
     two = tmp_path / "two.tsv"
     two.write_text("label\tsentence\n0\ta boring film\n1\tan ok film\n", encoding="utf-8")
     result = invoke("eval", "sentiment", "-m", out, "--data", two, "--tokenizer", "none", files=[two])
@@ -854,10 +858,7 @@ def test_a_model_of_integer_labels_scores_data_that_lacks_one(tmp_path, tiny_sen
     result = invoke("eval", "sentiment", "-m", out, "--data", four, "--tokenizer", "none", files=[four])
     assert result.exit_code == 1 and "the data has labels that three does not know: 3; its labels are 0, 1, 2" \
         in result.stderr and "--label-names names" not in result.stderr
-    named = tmp_path / "named.safetensors"  # trained with --label-names: its data's integers read with them
-    train(TrainJob.for_task("sentiment", train=three, dev=three, out=named, cell="rnn", embedding_dim=8, hidden=8,
-                            layers=1, char=False, epochs=1, batch_size=4, seed=1, min_word_count=1, dtype="float32",
-                            command="pytest"), SentimentTask(label_names=["bad", "ok", "good"]))
+    named = trained(tmp_path / "named.safetensors", ["bad", "ok", "good"])  # its data's integers read with them
     result = invoke("eval", "sentiment", "-m", named, "--data", two, "--tokenizer", "none", files=[two])
     assert result.exit_code == 0 and "accuracy" in result.stdout, result.output  # it said: relabel the data
     words = tmp_path / "words.tsv"  # its labels written as its names: read as written, not "names were given"

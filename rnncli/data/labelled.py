@@ -126,7 +126,8 @@ def looks_tokenized(texts: list[str]) -> bool:
     twenty attach a comma or a clitic to a word ("great, but", "doesn't"). SST-2's files: 34-69%
     and none; raw product reviews: 0.1% and 54%; chat that spaces off "!" or "." but no comma is
     raw. Raw text stays as written: detokenizing it changed what users write ("small :(" to
-    "small:(", "can not" to "cannot")."""
+    "small:(", "can not" to "cannot"). The clitics are English ones; text of another language
+    counts by its spaced commas (and is detokenized by NLTK's English rules, as all text was before)."""
     spaced = sum(bool(_SPACED_OFF.search(t)) for t in texts)
     attached = sum(bool(_ATTACHED.search(t)) for t in texts)
     return spaced >= 0.1 * len(texts) and attached <= 0.05 * len(texts)
