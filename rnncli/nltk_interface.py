@@ -85,7 +85,7 @@ class NltkTagger:
         sentence is tagged once (the network reads it both ways), then looked up."""
         key = tuple(tokens)
         if self._last[0] != key:
-            self._last = (key, [tag for _, tag in self.tag(list(tokens))])
+            self._last = (key, [tag for _, tag in self.tag(tokens)])  # tag refuses a set (no order)
         return self._last[1][index]
 
     def tag_one(self, tokens: list[str], index: int, history: list[str]) -> str:

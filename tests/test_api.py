@@ -186,6 +186,15 @@ def test_tagger_is_an_nltk_tagger_and_scores_as_one(hand_tagger):
                                                            ("night", "X")]
 
 
+def test_an_nltk_backoff_question_about_a_set_of_words_is_refused(hand_tagger):
+    """choose_tag tagged list(tokens): a set's words in whatever order the set holds them, where
+    Tagger.tag refuses a set."""
+    tagger = rnncli.Tagger(str(hand_tagger))
+    with pytest.raises(RnnCliError, match="not set"):
+        tagger.choose_tag({"I", "study"}, 0, [])
+    assert [tagger.choose_tag(("I", "study"), i, []) for i in (0, 1)] == ["PRON", "VERB"]
+
+
 def test_tagger_registers_with_nltk_loaded_after_it(hand_tagger):
     code = (f"import rnncli\nt = rnncli.Tagger({str(hand_tagger)!r})\n"
             "from nltk.tag.api import TaggerI\nprint(t.accuracy([[('I', 'PRON')]]), isinstance(t, TaggerI))")

@@ -5,6 +5,7 @@ and each task's defaults, in one place. No torch here: the CLI reads the default
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Set as AbstractSet
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -127,6 +128,9 @@ class TrainJob:
         values = {**DEFAULTS[task], **values, "task": task}
         for name in ("train", "dev"):
             given = values[name]
+            if isinstance(given, (AbstractSet, Mapping)):  # files joined in the order the set holds them: another model
+                raise RnnCliError(f"{name} is a file or a list of files, in the order to join them; not a "
+                                  f"{type(given).__name__}, which has no order", EXIT_USAGE)
             values[name] = (str(given),) if isinstance(given, (str, Path)) else tuple(str(g) for g in given)
         for name in ("out", "test", "resume", "metrics_log", "plot"):
             if values.get(name) is not None:

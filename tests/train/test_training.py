@@ -279,6 +279,19 @@ def test_train_jobs_are_checked_when_made(values, message):
     assert error.value.exit_code == 2
 
 
+@pytest.mark.parametrize("files", [{TINY_TRAIN, TINY_TRAIN.with_suffix(".b")}, frozenset({TINY_TRAIN}), {TINY_TRAIN: 1}])
+def test_a_job_refuses_data_files_in_no_order(files):
+    """A set of training files was joined in the order the set holds them, which the hash seed decides:
+    the same call trained other models from one run to the next."""
+    from rnncli.train import TrainJob
+
+    with pytest.raises(RnnCliError, match=f"train is a file or a list of files, in the order to join them; "
+                                          f"not a {type(files).__name__}") as error:
+        TrainJob.for_task("tagger", train=files, dev=TINY_TRAIN, out="m.safetensors")
+    assert error.value.exit_code == 2
+    assert TrainJob.for_task("tagger", train=[TINY_TRAIN], dev=(TINY_TRAIN,), out="m.safetensors").train == (str(TINY_TRAIN),)
+
+
 def test_a_job_must_match_its_task(tmp_path):
     from rnncli.train import SentimentTask, TrainJob, train
 
