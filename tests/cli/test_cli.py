@@ -588,6 +588,20 @@ def test_eval_compares_models_and_writes_a_report(tiny_model, tmp_path):
     assert document["data"] == str(TINY_TRAIN) and [m["upos"]["accuracy"] for m in document["models"]] == [1.0, 1.0]
 
 
+def test_eval_of_three_models_gives_each_one_after_the_first_its_difference(tiny_model, tmp_path):
+    """Only the second model had a difference column: a third one's was not shown."""
+    report = tmp_path / "report.json"
+    result = runner.invoke(app, ["eval", "tagger", "-m", str(tiny_model), "-m", str(tiny_model), "-m", "rnn-small",
+                                 "-d", str(TINY_TRAIN), "--report", str(report)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    header = next(line for line in result.stdout.splitlines() if "tagger-rnn-small - " in line)
+    assert header.count(f"- {Path(tiny_model).stem}") == 2
+    upos = [m["upos"]["accuracy"] for m in json.loads(report.read_text())["models"]]
+    row = [cell.strip() for cell in next(line for line in result.stdout.splitlines()
+                                          if line.strip().startswith("UPOS accuracy")).split("│")]
+    assert row[-2:] == ["+0.00", f"{(upos[2] - upos[0]) * 100:+.2f}"] and upos[2] != upos[0]
+
+
 def test_train_plot_needs_matplotlib(tmp_path):
     try:
         import matplotlib  # noqa: F401

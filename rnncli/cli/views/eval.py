@@ -84,7 +84,7 @@ def show_raw(names: list[str | None], reports: list, documents: list[dict], data
 
 
 def compare_table(console: Console, names: list[str], rows: dict[str, list[float | None]], data: str) -> None:
-    """Models side by side on the same data; the last column is the second model minus the first.
+    """Models side by side on the same data, then each model after the first minus the first.
     A value None (a model without such tags) shows as -, and leaves no difference."""
     from rich.table import Table
 
@@ -93,13 +93,15 @@ def compare_table(console: Console, names: list[str], rows: dict[str, list[float
     table.add_column("")
     for name in names:
         table.add_column(name, justify="right")
-    table.add_column(f"{names[1]} - {names[0]}", justify="right")
+    for name in names[1:]:
+        table.add_column(f"{name} - {names[0]}", justify="right")
     for label, values in rows.items():
         scored = [v for v in values if v is not None]
         best = max(scored)
         cells = [Text("-") if v is None else Text(f"{v:.2%}", style="bold" if v == best and len(set(scored)) > 1 else "")
                  for v in values]
-        table.add_row(label, *cells, "-" if None in values[:2] else f"{(values[1] - values[0]) * 100:+.2f}")
+        differences = ["-" if None in (v, values[0]) else f"{(v - values[0]) * 100:+.2f}" for v in values[1:]]
+        table.add_row(label, *cells, *differences)
     console.print(table)
 
 
