@@ -100,3 +100,17 @@ def test_imports_go_one_way(module):
     upward = sorted(m for m in imports(path) if m != "rnncli" and layer(m) > layer(module))
     assert not upward, f"{module} (layer {layer(module)}) imports {upward} from later layers"
     assert not (layer(module) == layer("rnncli.api") and any(m.startswith("rnncli.cli") for m in imports(path)))
+
+
+@pytest.mark.parametrize("package", sorted(p.parent for p in PACKAGE.rglob("__init__.py")
+                                           if p.parent != PACKAGE and "__pycache__" not in p.parts),
+                         ids=lambda p: p.name)
+def test_each_package_index_names_all_its_modules(package):
+    """A package's docstring is where a newcomer learns what lives in it: the language model's
+    modules were missing from most of them."""
+    import ast
+    import re
+
+    index = ast.get_docstring(ast.parse((package / "__init__.py").read_text())) or ""
+    modules = sorted(p.stem for p in package.glob("*.py") if p.stem != "__init__")
+    assert [m for m in modules if not re.search(rf"\b{m}\b", index)] == []

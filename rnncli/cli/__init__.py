@@ -8,9 +8,10 @@ Where things live:
   sentiment.py   rnncli sentiment
   explain.py     rnncli explain-gradients (one text, --input corpus, --synthetic)
   models.py      rnncli models, rnncli info
-  train.py       rnncli train tagger|sentiment|tokenizer
+  lm.py          rnncli next, rnncli generate, rnncli eval lm (a character language model)
+  train.py       rnncli train tagger|sentiment|tokenizer|lm
   eval.py        rnncli eval sentiment|tagger|tokenizer
-  experiment.py  rnncli experiment memory|tanh
+  experiment.py  rnncli experiment memory|tanh|clue
   streams.py     stdout and stderr that fail politely (full disk, closed pipe)
   views/         everything the user sees, one module per command (see views/__init__.py)
 

@@ -6,6 +6,8 @@
 - model_file.py: the file format (safetensors + JSON metadata): writing, and reading with every field checked.
 - bundled.py: the models shipped in pretrained/, and how a name or path on a command line finds a model.
 - forward.py: the numpy forward pass, the twin of train/model.py.
+- lm_forward.py: a character language model's forward pass, one step at a time, with its state.
 - char_cache.py: character features kept per word already seen.
 - tagsets.py: tag set names (upos, xpos/ptb).
+- task_checks.py: what a model file's metadata must hold for its task.
 """

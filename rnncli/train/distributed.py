@@ -62,17 +62,12 @@ class Distributed:
         return self.rank == 0
 
     def sum(self, values: list[float]) -> list[float]:
+        """Each value summed over the ranks."""
+        if self.world == 1:
+            return values
         t = torch.tensor(values, dtype=torch.float64, device=self.device)
         torch.distributed.all_reduce(t)
         return t.tolist()
-
-    def agree(self, flag: bool) -> bool:
-        """Rank 0's decision, for every rank (so that all stop at the same epoch)."""
-        if self.world == 1:
-            return flag
-        t = torch.tensor([1.0 if flag else 0.0], device=self.device)
-        torch.distributed.broadcast(t, 0)
-        return bool(t.item())
 
     def decide(self, value: int) -> int:
         """Rank 0's value, for every rank (a reason to stop between two batches)."""

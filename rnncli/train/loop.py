@@ -118,7 +118,7 @@ def accuracy(model: nn.Module, task, items: list, batch_size: int = 128, device:
         for name, k in hits.items():
             correct[name] += k
         total += n
-    if dist is not None and dist.world > 1:
+    if dist is not None:
         names = sorted(correct)
         counts = dist.sum([correct[name] for name in names] + [total])
         correct, total = dict(zip(names, counts[:-1])), counts[-1]
@@ -275,8 +275,7 @@ class _Run:
     def end_epoch(self, epoch: int, cut_at: int | None) -> None:
         """After an epoch (`cut_at`: the steps of one that --max-time cut short): its loss and dev
         scores in the history, the best state so far, a checkpoint, and the callbacks told."""
-        if self.dist.world > 1:
-            self.total_loss, self.n = self.dist.sum([self.total_loss, self.n])
+        self.total_loss, self.n = self.dist.sum([self.total_loss, self.n])
         dev_scores = self.task.dev_scores(self.model, self.dev, self.dist.device, self.dist)
         metrics = {"epoch": epoch, "loss": self.total_loss / max(self.n, 1), "lr": self.schedule.get_last_lr()[0],
                    **{f"dev_{k}": v for k, v in dev_scores.items()}, "elapsed_s": time.monotonic() - self.started}

@@ -29,3 +29,13 @@ def test_two_processes_match_the_single_process_metrics(tmp_path, tiny_model):
     assert ddp.meta["scores"]["dev"]["upos"] == single.meta["scores"]["dev"]["upos"] == 1.0
     sentence = [["I", "study", "at", "night", "."]]
     assert Tagger(ddp).best(sentence) == Tagger(single).best(sentence) == [["PRON", "VERB", "ADP", "NOUN", "PUNCT"]]
+
+
+def test_a_single_process_sums_and_decides_without_a_process_group(monkeypatch):
+    """The docstring promised a no-op at world 1, but `sum` called all_reduce, which fails without
+    torchrun's process group: only its callers' own guards kept training from calling it."""
+    from rnncli.train.distributed import Distributed
+
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    dist = Distributed("cpu")
+    assert dist.world == 1 and dist.sum([1.0, 2.5]) == [1.0, 2.5] and dist.decide(3) == 3 and dist.rank0(0.5) == 0.5

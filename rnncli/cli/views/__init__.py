@@ -8,6 +8,7 @@ writes it (tables for people, stable tsv/json/jsonl/tags/conllu for programs).
   explain.py     rnncli explain-gradients
   models.py      rnncli models and rnncli info
   eval.py        rnncli eval (and its --json / --report)
+  lm.py          rnncli next, generate and eval lm
   experiment.py  rnncli experiment
   progress.py    progress on stderr: training, and the experiments' step bar
 
