@@ -37,7 +37,8 @@ from rnncli.model import forward  # noqa: E402
 from rnncli.text.conllu import read_conllu  # noqa: E402
 from rnncli.model.bundled import resolve_model  # noqa: E402
 from rnncli.model.model_file import load_model  # noqa: E402
-from rnncli.infer.sentiment import BATCH_WORDS as SENTIMENT_WORDS, Classifier  # noqa: E402
+from rnncli.infer.sentiment import Classifier  # noqa: E402
+from rnncli.model.encoding import BATCH_WORDS as SENTIMENT_WORDS  # noqa: E402
 from rnncli.infer.parallel import Workers  # noqa: E402
 from rnncli.infer.tagger import Tagger, tag_sentences  # noqa: E402
 from rnncli.text.sentences import batched  # noqa: E402

@@ -7,7 +7,7 @@ P(s) P(t) P(u) P(d) P(y) P(end). Whitespace before the word counts too but is no
 it (P(" study" | "I") is the word "study"), and punctuation right after the text is a word of
 its own. The next word is never the rest of the text's last word: after a text that ends
 inside a word ("I study at"), the first character is a space or punctuation, so the words
-proposed are those after "at" (" the", " night", "."), never "tached". An empty text gives
+proposed are those after "at" ("the", "night", "."), never "tached". An empty text gives
 the words that start a text. A text (or a prime to generate from) is read as the start of a
 paragraph, after a line break, as the models read their training text (a paragraph a line):
 "The" alone is then a text's first word, not the middle of a stream; whitespace a model never

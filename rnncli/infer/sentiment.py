@@ -8,7 +8,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from rnncli.model.encoding import encode, length_groups
+from rnncli.model.encoding import BATCH_TOKENS, BATCH_WORDS, encode, length_groups
 from rnncli.errors import RnnCliError
 from rnncli.model.forward import sentiment_forward
 from rnncli.model.model_file import ModelFile
@@ -19,8 +19,6 @@ from rnncli.text.sentences import FIRST_BATCH, batched, read_sentences, words_we
 from rnncli.infer.tokenizer import Tokenizer
 
 MAX_TOKENS = 200  # a longer text is read in windows of at most this many tokens (see Classifier)
-BATCH_TOKENS = 4000  # padded tokens per forward batch (memory: ~100 MB peak for the LSTM)
-BATCH_WORDS = 10_000  # words of input held at once (_Unit.weight; with MAX_SENTENCE_CHARS, what bounds memory)
 TINY = np.finfo(np.float32).tiny  # the least probability whose log WindowMean takes (a softmax may give 0)
 ECHO_CHARS = MAX_HELD_CHARS  # the most characters of a text kept to echo with its result (SentimentResult.cut)
 

@@ -8,7 +8,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from rnncli.text.conllu import UPOS, XPOS, Sentence
-from rnncli.model.encoding import encode, length_groups
+from rnncli.model.encoding import BATCH_TOKENS, BATCH_WORDS, encode, length_groups
 from rnncli.errors import RnnCliError
 from rnncli.model.forward import tagger_forward
 from rnncli.model.model_file import ModelFile
@@ -17,8 +17,6 @@ from rnncli.text.sentences import FIRST_BATCH, batch_weight, batched, read_sente
 from rnncli.infer.tokenizer import Tokenizer
 
 MAX_TOKENS = 500  # longer sentences run in consecutive windows of this many tokens
-BATCH_TOKENS = 4000  # padded tokens per forward batch (memory: ~100 MB peak for the LSTM)
-BATCH_WORDS = 10_000  # words of input held at once (sentences.batch_weight; with MAX_SENTENCE_CHARS, what bounds memory)
 
 
 class Tagger:

@@ -10,6 +10,9 @@ import numpy as np
 from rnncli.model.vocab import Vocab, word_key
 from rnncli.text.hygiene import composed
 
+BATCH_TOKENS = 4000  # padded tokens per forward batch of a tagger or classifier (memory: ~100 MB peak for the LSTM)
+BATCH_WORDS = 10_000  # words of input held at once (with MAX_SENTENCE_CHARS, what bounds memory)
+
 
 @dataclass
 class Batch:

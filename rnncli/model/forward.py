@@ -9,9 +9,9 @@ The recurrent loop is the hot spot, so it is written for speed (same results):
   and the reverse direction runs backwards over the same rows (no reversed copies);
 * one nonlinearity pass over the whole gate block: the sigmoid gates' pre-activations are
   halved (exact in floating point: in their weights and biases, see CellWeights), so that
-  sigmoid(a) = tanh(a / 2) * 0.5 + 0.5 comes from the same tanh as the cell gate, and one
-  per-column affine map over the whole block finishes them; every step works in preallocated
-  buffers (`out=`).
+  sigmoid(a) = tanh(a / 2) * 0.5 + 0.5 comes from the same tanh as the cell gate; the LSTM's
+  gates are finished by one per-column affine map over the whole block, the GRU's r and z by
+  + 1 and * 0.5 over theirs; every step works in preallocated buffers (`out=`).
 """
 
 from __future__ import annotations
@@ -223,10 +223,15 @@ def _gru_step(W_hh_T: np.ndarray, b_h: np.ndarray, xt: np.ndarray, h_prev: np.nd
     h += tn
 
 
+def _fits_table(w: Weights, prefix: str) -> bool:
+    """Whether the first layer's input table (_input_table) of a vocabulary is small enough (TABLE_LIMIT)."""
+    return len(w["word_emb.weight"]) * w[f"{prefix}.weight_ih_l0"].shape[0] <= TABLE_LIMIT
+
+
 def _first_input(w: Weights, prefix: str, cell: str, ids: np.ndarray) -> np.ndarray:
     """ids (T,) -> (T, G): the first layer's input part, looked up in _input_table when the
     vocabulary is small enough for one (TABLE_LIMIT)."""
-    if len(w["word_emb.weight"]) * w[f"{prefix}.weight_ih_l0"].shape[0] <= TABLE_LIMIT:
+    if _fits_table(w, prefix):
         return _input_table(w, prefix, "", cell)[ids]
     return _input_part(w, prefix, 0, "", cell, embedding_rows(w, ids))
 
@@ -310,7 +315,7 @@ def _packed_states(config: ModelConfig, w: Weights, batch: Batch, char_cache: Ch
     """The top recurrent layer's states at the real tokens, packed (N, D*H), and where they go."""
     packed = Packed(batch.lengths, batch.words.shape[1])
     ids = batch.words[packed.rows, packed.steps]  # (N,)
-    if not config.char and len(w["word_emb.weight"]) * w["rnn.weight_ih_l0"].shape[0] <= TABLE_LIMIT:
+    if not config.char and _fits_table(w, "rnn"):
         return _run_packed(w, "rnn", config, config.layers, None, packed, ids), packed
     V = len(w["word_emb.weight"])  # a token's input is its (form, word id), and running text repeats them:
     forms = batch.char_index[packed.rows, packed.steps] if config.char else np.zeros_like(ids)  # (N,)
