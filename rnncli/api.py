@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
 from rnncli import __all__  # noqa: F401  the public names, listed once (rnncli/__init__.py)
+from rnncli.checks import MAX_SEED, check_whole
 from rnncli.errors import EXIT_USAGE, RnnCliError, require
 from rnncli.infer import lm, sampling
 from rnncli.infer.blas import one_blas_thread
@@ -187,7 +188,7 @@ class LanguageModel:
 
     def next_words(self, text: str, k: int = 5) -> list[tuple[str, float]]:
         """The k most probable next words after `text`, with their probabilities."""
-        text, k = sampling.check_text(text, "text"), sampling.check_whole(k, "k", 1, sampling.MAX_WORDS)
+        text, k = sampling.check_text(text, "text"), check_whole(k, "k", 1, sampling.MAX_WORDS)
         with one_blas_thread():
             return [(w.word, w.prob) for w in self._lm.next_words(text, k)]
 
@@ -196,10 +197,10 @@ class LanguageModel:
         """`length` characters sampled after `prime`; the same seed, the same text. The ranges
         are `rnncli generate`'s (infer.sampling)."""
         prime = sampling.check_text(prime, "prime")
-        length = sampling.check_whole(length, "length", 1, sampling.MAX_LENGTH)
-        top_k = None if top_k is None else sampling.check_whole(top_k, "top_k", 1)
-        temperature, seed = sampling.check_temperature(temperature), sampling.check_whole(seed, "seed", 0,
-                                                                                          sampling.MAX_SEED)
+        length = check_whole(length, "length", 1, sampling.MAX_LENGTH)
+        top_k = None if top_k is None else check_whole(top_k, "top_k", 1)
+        temperature, seed = sampling.check_temperature(temperature), check_whole(seed, "seed", 0,
+                                                                                          MAX_SEED)
         with one_blas_thread():
             return "".join(self._lm.generate(prime, length, temperature, top_k, seed))
 

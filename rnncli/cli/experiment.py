@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from rnncli.cli.options import (MAX_SEED, PLOT_FILE, ExplainFormat, ModelNames, check_plot, int_list, name_list,
+from rnncli.checks import MAX_SEED
+from rnncli.cli.options import (PLOT_FILE, ExplainFormat, ModelNames, check_plot, int_list, name_list,
                                 output_format)
 from rnncli.errors import require
 

@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from rnncli.cli.options import (MAX_FORGET_BIAS, MAX_RADIUS, MAX_SEED, PLOT_FILE, Activation, ExplainFormat,
+from rnncli.checks import MAX_SEED
+from rnncli.cli.options import (MAX_FORGET_BIAS, MAX_RADIUS, PLOT_FILE, Activation, ExplainFormat,
                                 ExplainTask, check_plot, finite, name_list, output_format, positive, refuse_unused)
 from rnncli.errors import EXIT_USAGE, RnnCliError, require
 from rnncli.explain.budget import CORPUS_MAX_TOKENS

@@ -12,7 +12,8 @@ from rnncli.cli.options import (AsJson, ModelNames, SentimentFormat, TextArgs, f
                                 refuse_model_from_stdin)
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.model.config import DEFAULT_MODEL
-from rnncli.infer.sampling import MAX_LENGTH, MAX_SEED, MAX_TEMPERATURE, MAX_WORDS, MIN_TEMPERATURE
+from rnncli.checks import MAX_SEED
+from rnncli.infer.sampling import MAX_LENGTH, MAX_TEMPERATURE, MAX_WORDS, MIN_TEMPERATURE
 from rnncli.text.hygiene import composed
 
 ModelOption = Annotated[str, typer.Option("--model", "-m", metavar="MODEL",
@@ -39,14 +40,18 @@ def piped_text(hint: str = "give a text, or pipe one in") -> str:
     """What is piped in, read whole: UTF-8 text of at most MAX_PROMPT_BYTES, decoded as tag
     decodes its input (binary and UTF-16 are errors, with tag's messages and exit code, even
     past the limit: /dev/zero is binary; other invalid bytes become U+FFFD with a warning); on a
-    terminal, a usage error that says `hint`."""
+    terminal, a usage error that says `hint`. A file that is stdout too (`rnncli next < f >> f`)
+    is refused, as tag refuses it: the output would be appended to the input."""
     from rnncli.cli.views.console import print_warning
+    from rnncli.files import is_stdout
     from rnncli.text.decoding import decode_lines
 
     if sys.stdin is None:
         raise RnnCliError("no input: stdin is closed", EXIT_USAGE)
     if sys.stdin.isatty():
         raise RnnCliError(hint, EXIT_USAGE)
+    if is_stdout(0):
+        raise RnnCliError("<stdin>: input file is output file")
     data = sys.stdin.buffer.read(MAX_PROMPT_BYTES + 1)
     lines = data.split(b"\n")  # decode_lines counts lines for its messages
     text = "".join(decode_lines([line + b"\n" for line in lines[:-1]] + lines[-1:], "<stdin>", print_warning))

@@ -38,7 +38,6 @@ InputFormat = choices("InputFormat", INPUT_FORMATS)
 SentimentInput = choices("SentimentInput", ("lines", "text", "tokens"))
 ExplainTask = choices("ExplainTask", ("sentiment", "tagger"))
 
-MAX_SEED = 2**32 - 1  # what numpy and torch seeds can hold
 MAX_THREADS = 256
 MAX_SIZE = 2048  # state and embedding sizes: a 2-layer BiLSTM of 2048 already holds ~200 M parameters
 MAX_LR = 10.0

@@ -11,7 +11,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from rnncli.cli.options import (DEFAULT_TOKENIZER, MAX_LR, MAX_SEED, MAX_SIZE, MAX_THREADS, PLOT_FILE, Activation,
+from rnncli.checks import MAX_SEED
+from rnncli.cli.options import (DEFAULT_TOKENIZER, MAX_LR, MAX_SIZE, MAX_THREADS, PLOT_FILE, Activation,
                                 Cell, DataTokenizer, Dtype, LabelNames, Pooling, TrainDevice, at_most_cores, finite,
                                 given, positive, split_label_names)
 from rnncli.data.locations import one_line_quote, shell_word

@@ -1,6 +1,6 @@
 """The option checks of the lecture's experiments (no torch): each raises a usage error
 (RnnCliError with EXIT_USAGE) that names the option, so that the library and the CLI report
-bad settings alike."""
+bad settings alike. Whole numbers: rnncli.checks."""
 
 from __future__ import annotations
 
@@ -8,15 +8,6 @@ import math
 from collections.abc import Sequence
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
-
-
-def check_count(name: str, value, minimum: int = 1, maximum: int | None = None) -> int:
-    """`value` if it is a whole number in [minimum, maximum], else a usage error."""
-    if (isinstance(value, bool) or not isinstance(value, int) or value < minimum
-            or (maximum is not None and value > maximum)):
-        bound = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum:,}"
-        raise RnnCliError(f"{name} must be a whole number {bound} (got {value!r})", EXIT_USAGE)
-    return value
 
 
 def check_number(name: str, value, positive: bool = True) -> float:

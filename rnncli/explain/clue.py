@@ -35,7 +35,7 @@ from importlib import resources
 import numpy as np
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
-from rnncli.explain.checks import check_count
+from rnncli.checks import MAX_SEED, check_whole
 from rnncli.infer.blas import one_blas_thread
 
 PAIRS = (("Korea", "Korean"), ("Italy", "Italian"), ("Germany", "German"), ("Spain", "Spanish"),
@@ -185,12 +185,11 @@ def clue_experiment(models: Sequence[tuple[str, object]], distances: Sequence[in
     text) times the K countries."""
     if not models:
         raise RnnCliError("give at least one language model", EXIT_USAGE)
-    distances = tuple(check_count("distance", d, 0, MAX_DISTANCE) for d in distances)
+    distances = tuple(check_whole(d, "distance", 0, MAX_DISTANCE) for d in distances)
     if not distances:
         raise RnnCliError("give at least one distance", EXIT_USAGE)
-    for name, value, low, high in (("fillers", fillers, 2, MAX_FILLERS), ("seed", seed, 0, 2**32 - 1),
-                                   ("seeds", seeds, 1, 100)):
-        check_count(name, value, low, high)
+    fillers, seed, seeds = (check_whole(value, name, low, high) for name, value, low, high in (  # numpy's ints as ints
+        ("fillers", fillers, 2, MAX_FILLERS), ("seed", seed, 0, MAX_SEED), ("seeds", seeds, 1, 100)))
     sentences = filler_sentences(bundled_filler() if filler_text is None else filler_text)
     started = time.monotonic()
     drawn = {(d, s): draw_fillers(sentences, d, fillers, np.random.default_rng([s, d]))

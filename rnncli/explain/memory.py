@@ -23,7 +23,8 @@ from torch import nn
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.explain.budget import INFERENCE, TRAINING, UNROLLED, WEIGHTS, check_fits, chunks
-from rnncli.explain.checks import check_choices, check_count, check_number
+from rnncli.checks import MAX_SEED, check_whole
+from rnncli.explain.checks import check_choices, check_number
 from rnncli.explain.experiment_common import (DEFAULT_CELLS, MAX_DISTANCE, MAX_TEST_SIZE, Progress, one_thread,
                                               random_stream, train_adam)
 from rnncli.explain.stats import QUARTILE_POINTS, decay_summary, quartiles
@@ -211,15 +212,14 @@ def memory_experiment(cells: Sequence[str] = DEFAULT_CELLS, distances: Sequence[
     usual default, keeps 0.73 per step, 1e-7 over 50). `progress(cell, distance, step, loss)` is
     called after every training step, step counting 1 .. steps * seeds."""
     cells = check_choices("cell", cells, DEFAULT_CELLS)
-    distances = tuple(check_count("distance", d, 1, MAX_DISTANCE) for d in distances)
+    distances = tuple(check_whole(d, "distance", 1, MAX_DISTANCE) for d in distances)
     if not distances:
         raise RnnCliError("give at least one distance", EXIT_USAGE)
-    for name, value, minimum, maximum in (("steps", steps, 1, None), ("hidden", hidden, 1, None),
-                                          ("seed", seed, 0, None), ("seeds", seeds, 1, None),
-                                          ("batch_size", batch_size, 1, None), ("symbols", symbols, 2, None),
-                                          ("distractors", distractors, 1, None),
-                                          ("test_size", test_size, 1, MAX_TEST_SIZE)):
-        check_count(name, value, minimum, maximum)
+    steps, hidden, seed, seeds, batch_size, symbols, distractors, test_size = (  # numpy's ints as ints
+        check_whole(value, name, minimum, maximum) for name, value, minimum, maximum in (
+            ("steps", steps, 1, None), ("hidden", hidden, 1, None), ("seed", seed, 0, MAX_SEED), ("seeds", seeds, 1, None),
+            ("batch_size", batch_size, 1, None), ("symbols", symbols, 2, None), ("distractors", distractors, 1, None),
+            ("test_size", test_size, 1, MAX_TEST_SIZE)))
     for cell in cells:
         check_memory(cell, max(distances), hidden, batch_size)
     lr, clip = check_number("lr", lr), check_number("clip", clip)

@@ -18,7 +18,8 @@ import torch
 from torch import nn
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
-from rnncli.explain.checks import check_choices, check_count, check_number
+from rnncli.checks import MAX_SEED, check_whole
+from rnncli.explain.checks import check_choices, check_number
 from rnncli.explain.experiment_common import (MAX_DISTANCE, MAX_TEST_SIZE, Progress, one_thread, random_stream,
                                               train_adam)
 from rnncli.train.model import ACTIVATION_FUNCTIONS, ElmanRNN
@@ -126,15 +127,14 @@ def tanh_experiment(depths: Sequence[int] = (1, 3), activations: Sequence[str] =
     `singular_values` are then only the slope at u = 0), and the network learns.
     `progress(activation, depth, step, loss)` is called after every training step."""
     activations = check_choices("activation", activations, tuple(ACTIVATION_FUNCTIONS))
-    depths = tuple(check_count("depth", d) for d in depths)
+    depths = tuple(check_whole(d, "depth", 1) for d in depths)
     if not depths:
         raise RnnCliError("give at least one depth", EXIT_USAGE)
     (task,) = check_choices("task", task, TASKS)
-    for name, value, minimum, maximum in (("length", length, 2, MAX_DISTANCE), ("steps", steps, 1, None),
-                                          ("hidden", hidden, 1, None), ("seed", seed, 0, None),
-                                          ("batch_size", batch_size, 1, None),
-                                          ("test_size", test_size, 1, MAX_TEST_SIZE)):
-        check_count(name, value, minimum, maximum)
+    length, steps, hidden, seed, batch_size, test_size = (  # numpy's ints as ints
+        check_whole(value, name, minimum, maximum) for name, value, minimum, maximum in (
+            ("length", length, 2, MAX_DISTANCE), ("steps", steps, 1, None), ("hidden", hidden, 1, None),
+            ("seed", seed, 0, MAX_SEED), ("batch_size", batch_size, 1, None), ("test_size", test_size, 1, MAX_TEST_SIZE)))
     lr, clip = check_number("lr", lr), check_number("clip", clip)
     settings = {"task": task, "length": length, "depths": list(depths), "activations": list(activations),
                 "steps": steps, "hidden": hidden, "seed": seed, "batch_size": batch_size, "lr": lr, "clip": clip,

@@ -1,6 +1,6 @@
 """What a character language model may be asked, once for the CLI's options (`rnncli next`,
 `generate`) and the library's checks (rnncli.LanguageModel): how many next words, how many
-characters to sample, at what temperature, among how many, from which seed."""
+characters to sample, at what temperature, among how many, from which seed (whole numbers: rnncli.checks)."""
 
 from __future__ import annotations
 
@@ -11,22 +11,12 @@ from rnncli.errors import EXIT_USAGE, RnnCliError
 MAX_WORDS = 100  # next words asked for (k)
 MAX_LENGTH = 1_000_000  # characters sampled
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.01, 100.0
-MAX_SEED = 2**32 - 1
 
 
 def check_text(value, name: str) -> str:
     if not isinstance(value, str):
         raise RnnCliError(f"{name} must be a str, not {type(value).__name__}", EXIT_USAGE)
     return value
-
-
-def check_whole(value, name: str, least: int, most: int | None = None) -> int:
-    """`value` as an int (numpy's too) from `least` to `most` (None: no limit), else a usage error."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least \
-            or (most is not None and value > most):
-        bounds = f"from {least:,} to {most:,}" if most is not None else f"of at least {least:,}"
-        raise RnnCliError(f"{name} must be a whole number {bounds}, not {value!r}", EXIT_USAGE)
-    return int(value)
 
 
 def check_temperature(value) -> float:

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Set as AbstractSet
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from rnncli.checks import MAX_SEED, check_whole
 from rnncli.model.config import ModelConfig
 from rnncli.errors import EXIT_USAGE, RnnCliError
 
@@ -74,21 +75,15 @@ class TrainJob:
         """Types and ranges, so that a library caller gets a clear error, not one from torch."""
         for name in ("layers", "hidden", "embedding_dim", "char_dim", "char_hidden", "epochs", "batch_size",
                      "min_word_count", "threads"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise RnnCliError(f"{name} must be a whole number >= 1, not {value!r}", EXIT_USAGE)
+            object.__setattr__(self, name, check_whole(getattr(self, name), name, 1))  # numpy's ints as ints
         for name in ("min_steps", "upper_hidden"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise RnnCliError(f"{name} must be a whole number >= 0, not {value!r}", EXIT_USAGE)
+            object.__setattr__(self, name, check_whole(getattr(self, name), name, 0))
         if self.upper_hidden and self.task not in ("", "tokenizer"):
             raise RnnCliError(f"upper_hidden is for tokenizers, not a {self.task} model", EXIT_USAGE)
         if self.piece_chars is not None:
             if self.task not in ("", "tokenizer"):
                 raise RnnCliError(f"piece_chars is for tokenizers, not a {self.task} model", EXIT_USAGE)
-            if isinstance(self.piece_chars, bool) or not isinstance(self.piece_chars, int) or self.piece_chars < MIN_PIECE:
-                raise RnnCliError(f"piece_chars must be a whole number >= {MIN_PIECE}, not {self.piece_chars!r}",
-                                  EXIT_USAGE)
+            object.__setattr__(self, "piece_chars", check_whole(self.piece_chars, "piece_chars", MIN_PIECE))
         for name, low, high, low_open in (("lr", 0.0, 10.0, True), ("clip", 0.0, math.inf, True),
                                           ("dropout", 0.0, 0.99, False), ("word_dropout", 0.0, 0.99, False),
                                           ("min_lr_ratio", 0.0, 1.0, False), ("weight_decay", 0.0, 1.0, False)):
@@ -98,8 +93,7 @@ class TrainJob:
                 raise RnnCliError(f"{name} must be a finite number {'above' if low_open else 'from'} {low:g}"
                                   + ((" and at most " if low_open else " to ") + f"{high:g}" if math.isfinite(high) else "")
                                   + f", not {value!r}", EXIT_USAGE)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
-            raise RnnCliError(f"seed must be a whole number from 0 to 2**32 - 1, not {self.seed!r}", EXIT_USAGE)
+        object.__setattr__(self, "seed", check_whole(self.seed, "seed", 0, MAX_SEED))
         if self.device not in ("auto", "cpu", "cuda"):
             raise RnnCliError(f"device must be auto, cpu or cuda, not {self.device!r}", EXIT_USAGE)
         if self.dtype not in ("float16", "float32"):

@@ -116,7 +116,7 @@ class LanguageModelTask(Task):
                  f"{job.batch_size} streams of whole {BPTT}-character chunks; a smaller --batch-size leaves less out")
         return Splits(streams, [LmChunk(list(dev), 0)], None if test is None else [LmChunk(list(test), 0)])
 
-    def check(self, splits: Splits, job: TrainJob) -> None:
+    def check(self, splits: Splits, job: TrainJob, warn: Warn = lambda message: None) -> None:
         if not splits.train:
             smaller = " or a smaller --batch-size" if job.batch_size > 1 else ""
             raise RnnCliError(f"{', '.join(job.train)}: too little text for {job.batch_size} stream"

@@ -89,7 +89,7 @@ def _train(job: TrainJob, task: Task, callbacks: Callbacks | None) -> TrainResul
         callbacks.on_warning(message)
     seed_everything(job.seed)
     vocab = task.vocabularies(splits.train, job, callbacks.on_warning)
-    task.check(splits, job)
+    task.check(splits, job, callbacks.on_warning)
     config = job.config(task.name, len(vocab.words), len(vocab.chars),
                         {name: len(labels) for name, labels in vocab.labels.items()})
     try:

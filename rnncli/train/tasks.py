@@ -17,7 +17,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from rnncli.model.config import DEFAULT_TOKENIZER, ModelConfig
+from rnncli.model.config import DEFAULT_TOKENIZER, ModelConfig, shown
 from rnncli.data.common import Vocabularies, read_paragraphs
 from rnncli.data.labelled import as_the_pipeline_reads, build_sentiment_vocab, header_like, read_labelled_run
 from rnncli.data.tagged import TaggedSentence, build_tagger_vocab, read_tagged
@@ -68,8 +68,9 @@ class Task:
     def vocabularies(self, train: list, job: TrainJob, warn: Warn) -> Vocabularies:
         raise NotImplementedError
 
-    def check(self, splits: Splits, job: TrainJob) -> None:
-        """Refuse dev/test data the model could not be scored on."""
+    def check(self, splits: Splits, job: TrainJob, warn: Warn = lambda message: None) -> None:
+        """Refuse dev/test data the model could not be scored on; warn of data it could be scored
+        on only poorly."""
 
     def prepare(self, model: nn.Module, train: list, job: TrainJob, status: Warn = lambda message: None) -> dict:
         """Anything done to a fresh model before training (saying what, through `status`, when it
@@ -146,6 +147,23 @@ def tag_targets(sentences: list[TaggedSentence], labels: dict[str, list[str]], T
     return out
 
 
+def unseen_tags(path: str, items: list, labels: dict[str, list[str]], share: float = 0.2) -> list[str]:
+    """A warning per tag set of which at least `share` of the data's tags never occur in the
+    training data (`labels`): another treebank's tag set, whose accuracy would choose the epoch
+    by chance. A real dev set has few (UD English EWT's dev: none of its UPOS)."""
+    out = []
+    for name, names in labels.items():
+        known = set(names)
+        unseen = Counter(tag for s in items for tag in s.tags[name] if tag not in known)
+        total = sum(len(s.tags[name]) for s in items)
+        if total and sum(unseen.values()) >= share * total:
+            kinds = ", ".join(shown(tag, 20) for tag, _ in unseen.most_common(5)) + (", ..." if len(unseen) > 5 else "")
+            out.append(f"{path}: {sum(unseen.values()):,} of its {total:,} {name} tags ({len(unseen):,} kinds: {kinds}) "
+                       "never occur in the training data: another tag set? The scores, and the epoch they choose, "
+                       "will mean little")
+    return out
+
+
 class TaggerTask(Task):
     """Many-to-many: a softmax per token for each tag set (UPOS, PTB), cross-entropy summed
     over the heads; the best epoch has the best dev UPOS accuracy."""
@@ -161,12 +179,14 @@ class TaggerTask(Task):
         self.vocab = build_tagger_vocab(train, job.min_word_count, warn=warn)
         return self.vocab
 
-    def check(self, splits: Splits, job: TrainJob) -> None:
+    def check(self, splits: Splits, job: TrainJob, warn: Warn = lambda message: None) -> None:
         for path, items in ((", ".join(job.dev), splits.dev), (job.test, splits.test or [])):
             missing = [name for name in self.vocab.labels if not all(name in s.tags for s in items)]
             if missing:
                 raise RnnCliError(f"{path}: has no {missing[0]} tags, but the training data has; "
                                   "give data with the same tag sets")
+            for message in unseen_tags(path, items, self.vocab.labels):
+                warn(message)
 
     def loss(self, logits: dict[str, torch.Tensor], items: list, T: int, loss_fn) -> torch.Tensor:
         targets = tag_targets(items, self.vocab.labels, T)
@@ -235,7 +255,7 @@ class SentimentTask(Task):
         self.index = {label: i for i, label in enumerate(self.vocab.labels["label"])}
         return self.vocab
 
-    def check(self, splits: Splits, job: TrainJob) -> None:
+    def check(self, splits: Splits, job: TrainJob, warn: Warn = lambda message: None) -> None:
         labels = self.vocab.labels["label"]
         if len(labels) < 2:
             raise RnnCliError(f"{', '.join(job.train)}: every training text has the label {labels[0]!r}; "
@@ -327,7 +347,7 @@ class TokenizerTask(TaggerTask):
         self.encoder = CharEncoder(chars)
         return self.vocab
 
-    def check(self, splits: Splits, job: TrainJob) -> None:
+    def check(self, splits: Splits, job: TrainJob, warn: Warn = lambda message: None) -> None:
         if not splits.train:
             raise RnnCliError(f"{', '.join(job.train)}: no sentences with text to learn from")
 

@@ -777,6 +777,17 @@ def test_an_input_that_stdout_appends_to_is_refused_and_kept(data, command, appe
     assert files[appended].read_bytes() == before
 
 
+@pytest.mark.parametrize("command", ["next -m rnn", "generate -m rnn --prime - --length 5"])
+def test_a_language_model_refuses_stdin_that_stdout_appends_to(tmp_path, command):
+    """`rnncli next < f >> f` and `generate --prime - < f >> f` appended their output to the text
+    they read, where tag refuses its own input as output."""
+    text = tmp_path / "text.txt"
+    text.write_text("I study at night.\n")
+    result = shell(f"rnncli {command} < {text} >> {text}")
+    assert result.returncode == 1 and result.stderr == "rnncli: error: <stdin>: input file is output file\n"
+    assert text.read_text() == "I study at night.\n"
+
+
 @pytest.mark.parametrize("args, text, instead", [
     (["next"], ["I study at"], "arguments"), (["next", "-"], ["I study at"], "arguments"),
     (["generate", "--prime", "-"], ["--prime", "The ", "--length", "5"], "--prime TEXT")])

@@ -103,6 +103,16 @@ def test_bad_settings_are_usage_errors(kwargs, message):
     assert caught.value.exit_code == 2
 
 
+def test_numpy_whole_numbers_are_settings_like_any_other():
+    """clue_experiment refused seed=np.int64(3), which LanguageModel.generate takes: two checks of one rule."""
+    result = clue.clue_experiment([("m", RemembersSoFar(0))], distances=(np.int64(0),), fillers=np.int64(2),
+                                  seed=np.int64(3), seeds=np.int64(1))
+    settings = json.loads(json.dumps(result.to_dict()))["settings"]
+    assert settings["fillers"] == 2 and settings["distances"] == [0]
+    with pytest.raises(RnnCliError, match=r"seed must be a whole number from 0 to 4,294,967,295, not np.int64\(-1\)"):
+        clue.clue_experiment([("m", RemembersSoFar(0))], seed=np.int64(-1))
+
+
 def test_batched_reading_equals_one_text_at_a_time(tiny_lm):
     lm = LanguageModel(load_model(tiny_lm.out))
     texts = ["the cat sat", "a", "on the mat the cat"]

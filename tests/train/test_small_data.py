@@ -100,7 +100,7 @@ def test_piece_chars_cuts_the_training_text_and_is_only_for_tokenizers(tmp_path)
     assert len(short) > len(default)
     assert job(piece_chars=40).options()["piece_chars"] == 40
     assert "piece_chars" not in tiny_tagger_job(tmp_path / "t.safetensors").options()
-    with pytest.raises(RnnCliError, match="piece_chars must be a whole number >= 20"):
+    with pytest.raises(RnnCliError, match="piece_chars must be a whole number of at least 20"):
         job(piece_chars=19)
     with pytest.raises(RnnCliError, match="piece_chars is for tokenizers"):
         tiny_tagger_job(tmp_path / "t.safetensors", piece_chars=300)

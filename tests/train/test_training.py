@@ -267,7 +267,7 @@ def test_nltk_corpora(monkeypatch):
 
 
 @pytest.mark.parametrize("values, message", [
-    ({"epochs": 0}, "epochs must be a whole number >= 1"), ({"hidden": "8"}, "hidden must be a whole number"),
+    ({"epochs": 0}, "epochs must be a whole number of at least 1, not 0"), ({"hidden": "8"}, "hidden must be a whole number"),
     ({"lr": float("nan")}, "lr must be a finite number above 0 and at most 10"), ({"dropout": 1.0}, "dropout"),
     ({"seed": -1}, "seed must be"), ({"dtype": "int8"}, "dtype must be"),
 ])
@@ -316,6 +316,32 @@ def test_a_checkpoint_from_before_piece_chars_still_resumes(tmp_path):
     assert "piece_chars" not in meta["checkpoint"]["fingerprint"]["options"]  # as before the option
     job = tiny_tagger_job(tmp_path / "m.safetensors", epochs=3, resume=checkpoint)
     assert train(job, TaggerTask()).out
+
+
+def test_dev_tags_of_another_tag_set_are_warned_of(tmp_path):
+    """A Korean dev set under a German training set trained silently, its dev UPOS 8.49% choosing the
+    epoch: only a dev without any UPOS was refused."""
+    from types import SimpleNamespace
+
+    from typer.testing import CliRunner
+
+    from rnncli.cli.app import app
+    from rnncli.train.tasks import unseen_tags
+
+    labels = {"upos": ["NOUN", "VERB"], "xpos": ["NN", "VB"]}
+    ours = SimpleNamespace(tags={"upos": ["NOUN", "VERB"] * 9 + ["X"], "xpos": ["NN"] * 19})  # 1 in 19 unseen: a real dev
+    theirs = SimpleNamespace(tags={"upos": ["NOUN"] * 9, "xpos": ["NNG", "VV+EP", "NNG"] * 3})
+    assert unseen_tags("dev.conllu", [ours], labels) == []
+    assert unseen_tags("dev.conllu", [ours, theirs], labels) == [
+        "dev.conllu: 9 of its 28 xpos tags (2 kinds: 'NNG', 'VV+EP') never occur in the training data: another tag set? "
+        "The scores, and the epoch they choose, will mean little"]
+    rows = [line.split("\t") for line in TINY_TRAIN.read_text().splitlines()]
+    alien = tmp_path / "alien.conllu"
+    alien.write_text("\n".join("\t".join(r[:3] + ["ZZ" + r[3]] + r[4:]) if len(r) == 10 else "\t".join(r) for r in rows)
+                     + "\n")
+    result = CliRunner().invoke(app, ["train", "tagger", "--train", str(TINY_TRAIN), "--dev", str(alien),
+                                 "--out", str(tmp_path / "m.safetensors"), "--epochs", "1", "--hidden", "4"])
+    assert result.exit_code == 0 and f"{alien}: " in result.stderr and "upos tags (" in result.stderr
 
 
 def test_dev_and_test_texts_that_are_training_texts_are_warned_of():
