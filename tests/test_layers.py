@@ -64,7 +64,7 @@ def test_the_torch_side_does(module):
 # The dependency direction (README, "How the code is laid out"): a module imports only modules of
 # its own layer or of layers before it; api and cli never import each other. Imports under
 # `if TYPE_CHECKING:` are annotations, not dependencies.
-LAYERS = [("rnncli.errors", "rnncli.files", "rnncli.plot", "rnncli.nltk_interface"), ("rnncli.text",),
+LAYERS = [("rnncli.errors", "rnncli.checks", "rnncli.files", "rnncli.plot", "rnncli.nltk_interface"), ("rnncli.text",),
           ("rnncli.model",), ("rnncli.infer",), ("rnncli.data",), ("rnncli.evaluate",), ("rnncli.train",),
           ("rnncli.explain",), ("rnncli.api",), ("rnncli.cli",), ("rnncli.__main__", "rnncli")]
 
