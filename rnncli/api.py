@@ -24,9 +24,8 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
 from rnncli import __all__  # noqa: F401  the public names, listed once (rnncli/__init__.py)
-from rnncli.checks import MAX_SEED, check_whole
 from rnncli.errors import EXIT_USAGE, RnnCliError, require
-from rnncli.infer import lm, sampling
+from rnncli.infer import lm
 from rnncli.infer.blas import one_blas_thread
 from rnncli.infer.sentiment import SentimentResult, classify_lines
 from rnncli.infer.tagger import TagResult, tag_lines
@@ -188,7 +187,6 @@ class LanguageModel:
 
     def next_words(self, text: str, k: int = 5) -> list[tuple[str, float]]:
         """The k most probable next words after `text`, with their probabilities."""
-        text, k = sampling.check_text(text, "text"), check_whole(k, "k", 1, sampling.MAX_WORDS)
         with one_blas_thread():
             return [(w.word, w.prob) for w in self._lm.next_words(text, k)]
 
@@ -196,18 +194,13 @@ class LanguageModel:
                  seed: int = 0) -> str:
         """`length` characters sampled after `prime`; the same seed, the same text. The ranges
         are `rnncli generate`'s (infer.sampling)."""
-        prime = sampling.check_text(prime, "prime")
-        length = check_whole(length, "length", 1, sampling.MAX_LENGTH)
-        top_k = None if top_k is None else check_whole(top_k, "top_k", 1)
-        temperature, seed = sampling.check_temperature(temperature), check_whole(seed, "seed", 0,
-                                                                                          MAX_SEED)
         with one_blas_thread():
             return "".join(self._lm.generate(prime, length, temperature, top_k, seed))
 
     def bits_per_char(self, text: str) -> float:
         """The model's mean bits per character on `text` (as `rnncli eval lm` scores a text)."""
         with one_blas_thread():
-            return float(self._lm.scores(sampling.check_text(text, "text"))["bits_per_char"])
+            return float(self._lm.scores(text)["bits_per_char"])
 
 
 def _items(value, what: str, hint: str = "") -> list:

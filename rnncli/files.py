@@ -93,8 +93,9 @@ def _check_one(option: str, path: Path) -> None:
 
 def _weights(path: Path) -> str | None:
     """What weights an existing file holds, by its safetensors header (its length in 8 bytes,
-    then that much JSON): "rnncli" for an rnncli model or checkpoint, "safetensors" for other
-    weights, None for anything else, "unreadable" when it cannot be read."""
+    then that much JSON): "rnncli" for an rnncli model, "checkpoint" for an rnncli training
+    checkpoint, "safetensors" for other weights, None for anything else, "unreadable" when it
+    cannot be read."""
     try:
         with open(path, "rb") as f:
             n = int.from_bytes(f.read(8), "little")
@@ -108,7 +109,13 @@ def _weights(path: Path) -> str | None:
     if not isinstance(parsed, dict):
         return None
     meta = parsed.get("__metadata__")
-    return "rnncli" if isinstance(meta, dict) and "rnncli" in meta else "safetensors"
+    if not isinstance(meta, dict) or "rnncli" not in meta:
+        return "safetensors"
+    try:
+        checkpoint = "checkpoint" in json.loads(meta["rnncli"])
+    except (TypeError, ValueError):  # damaged: still rnncli's
+        checkpoint = False
+    return "checkpoint" if checkpoint else "rnncli"
 
 
 def _check_replaceable(option: str, path: Path) -> None:
@@ -118,12 +125,16 @@ def _check_replaceable(option: str, path: Path) -> None:
     if not path.is_file():
         return
     kind = _weights(path)
+    if option in MODEL_OUTPUTS and kind == "checkpoint":
+        raise RnnCliError(f"{option} {path} is an interrupted run's checkpoint, which a model would replace; continue "
+                          f"that run with --resume {path}, or choose another path")
     if option in MODEL_OUTPUTS and kind != "rnncli":
         raise RnnCliError(f"{option} {path} exists and is not an rnncli model file"
                           f"{' (it cannot be read)' if kind == 'unreadable' else ''}; rnncli replaces only an earlier "
                           "model there: choose another path, or move that file")
     if option not in MODEL_OUTPUTS and kind is not None:
-        what = {"rnncli": "an rnncli model file", "safetensors": "a safetensors weights file",
+        what = {"rnncli": "an rnncli model file", "checkpoint": "an rnncli training checkpoint",
+                "safetensors": "a safetensors weights file",
                 "unreadable": "a file that cannot be read (it may hold weights)"}[kind]
         raise RnnCliError(f"{option} {path} is {what}; choose another output path (only a new model replaces a model)")
     if option in OWN_KINDS and not _holds_own_kind(option, path):

@@ -14,7 +14,6 @@ from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.model.config import DEFAULT_MODEL
 from rnncli.checks import MAX_SEED
 from rnncli.infer.sampling import MAX_LENGTH, MAX_TEMPERATURE, MAX_WORDS, MIN_TEMPERATURE
-from rnncli.text.hygiene import composed
 
 ModelOption = Annotated[str, typer.Option("--model", "-m", metavar="MODEL",
                                           help="A bundled language model (lstm, rnn) or the path of a model file.")]
@@ -72,8 +71,8 @@ def _prompt(words: Optional[list[str]]) -> str:
         text = _capped(argument_text(" ".join(words), print_warning), "<argument>")
     else:
         text = piped_text()
-    text = composed(text.rstrip("\r\n").replace("\r\n", "\n").replace("\r", " "))  # NFC, as the models' training
-    # text (and as tag looks words up); a CR line end is a line end, a CR alone a space (as decode_lines warns)
+    text = text.rstrip("\r\n").replace("\r\n", "\n").replace("\r", " ")  # a CR line end is a line end, a CR alone
+    # a space (as decode_lines warns); the model reads it in NFC (infer.lm)
     if not text.strip():
         raise RnnCliError("the text is empty; give some words to read", EXIT_USAGE)
     return text
@@ -150,7 +149,7 @@ def generate(
     refuse_model_from_stdin([resolve_model(model, "lm")], prime == "-", "--prime TEXT")
     if prime == "-":
         prime = piped_text("--prime -: pipe the prime in, or give it as --prime TEXT").rstrip("\r\n") or "\n"
-    prime = composed(_capped(prime, "--prime"))
+    prime = _capped(prime, "--prime")
     lm = LanguageModel(open_model(model, "lm"))
     _warn_if_unseen({model: lm}, prime)
     stream(lm.generate(prime, length, temperature, top_k, seed))

@@ -22,9 +22,12 @@ from typing import Iterator
 
 import numpy as np
 
+from rnncli.checks import MAX_SEED, check_whole
 from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.infer import sampling
 from rnncli.model.lm_forward import CharLanguageModel, State
 from rnncli.model.model_file import ModelFile
+from rnncli.text.hygiene import composed
 
 BEAM = 24  # partial words kept at each character
 MAX_WORD = 20  # characters: a longer word is not looked for
@@ -65,10 +68,10 @@ class LanguageModel:
         return text if text and text.startswith(start) else "\n" + text
 
     def next_words(self, text: str, k: int = 5, beam: int = BEAM) -> list[NextWord]:
-        """The k most probable next words after `text`, most probable first; after a text that
-        ends inside a word, the words that follow it (a space or punctuation first)."""
-        if k < 1:
-            raise RnnCliError(f"k must be at least 1, not {k}", EXIT_USAGE)
+        """The k most probable next words after `text` (read in NFC, as the models' training text
+        is), most probable first; after a text that ends inside a word, the words that follow it
+        (a space or punctuation first). k as sampling checks it."""
+        text, k = composed(sampling.check_text(text, "text")), check_whole(k, "k", 1, sampling.MAX_WORDS)
         last = text[-1:]
         # a space or punctuation first, unless the text ends in whitespace, or in punctuation or a symbol the
         # model knows (after one it never saw, <unk> to it, the rest of a word would glue on: "😀ust")
@@ -109,9 +112,15 @@ class LanguageModel:
 
     def generate(self, prime: str = "\n", length: int = 200, temperature: float = 1.0, top_k: int | None = None,
                  seed: int = 0) -> Iterator[str]:
-        """`length` characters sampled after `prime`, one at a time; the same seed, the same text."""
-        if not temperature > 0:
-            raise RnnCliError(f"temperature must be above 0, not {temperature}", EXIT_USAGE)
+        """`length` characters sampled after `prime` (read in NFC), one at a time; the same seed, the
+        same text. The settings are checked here, before the first character (infer.sampling)."""
+        prime = composed(sampling.check_text(prime, "prime"))
+        length = check_whole(length, "length", 1, sampling.MAX_LENGTH)
+        top_k = None if top_k is None else check_whole(top_k, "top_k", 1)
+        temperature, seed = sampling.check_temperature(temperature), check_whole(seed, "seed", 0, MAX_SEED)
+        return self._sample(prime, length, temperature, top_k, seed)
+
+    def _sample(self, prime: str, length: int, temperature: float, top_k: int | None, seed: int) -> Iterator[str]:
         rng = np.random.default_rng(seed)
         logp, state = self.lm.read(self.as_read(prime))
         for _ in range(length):
@@ -157,7 +166,7 @@ class LanguageModel:
         float (2 ** bits_per_word past 2 ** 1000: a long text without spaces). `unknown`: the
         scored characters the model never saw, which it is scored on as <unk> (predicting <unk>
         counts as right for any of them: the more there are, the less its bits mean)."""
-        if len(text) < 2:
+        if len(sampling.check_text(text, "text")) < 2:
             raise RnnCliError("a text to score needs at least two characters", EXIT_USAGE)
         bits, count = self.bits_per_char(text)
         words = len(text.split())

@@ -123,6 +123,8 @@ class LanguageModelTask(Task):
                               f"{'s' * (job.batch_size > 1)} of {BPTT + 1} characters; give more text{smaller}")
         if len(splits.dev[0].words) < 2:
             raise RnnCliError(f"{', '.join(job.dev)}: a dev text needs at least two characters")
+        if splits.test is not None and len(splits.test[0].words) < 2:  # it would score 0 bits: a perfect model
+            raise RnnCliError(f"{job.test}: a test text needs at least two characters")
 
     def vocabularies(self, train: list, job: TrainJob, warn: Warn) -> Vocabularies:
         counts = Counter(self.text)

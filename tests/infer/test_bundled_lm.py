@@ -3,6 +3,7 @@ model card states."""
 
 import pytest
 
+from rnncli.errors import RnnCliError
 from rnncli.infer.lm import LanguageModel
 from rnncli.model.bundled import open_model
 
@@ -37,3 +38,15 @@ def test_after_a_symbol_the_model_never_saw_no_word_is_glued_to_it():
     lm = LanguageModel(open_model("lstm", "lm"))
     assert "😀" not in lm.lm.index
     assert not any(w.word[0].isalpha() for w in lm.next_words("I love it 😀", k=5))
+
+
+def test_the_library_reads_a_text_in_nfc_as_the_command_does():
+    """rnncli.LanguageModel.next_words("cafe\u0301 is") read the decomposed é as two characters
+    (the, a, ...), where `rnncli next` (and "café is") gave a, the, ...; generate's prime too."""
+    import rnncli
+
+    lm = rnncli.LanguageModel("lstm")
+    assert lm.next_words("cafe\u0301 is", 3) == lm.next_words("caf\u00e9 is", 3)
+    assert lm.generate("cafe\u0301 ", 30, seed=2) == lm.generate("caf\u00e9 ", 30, seed=2)
+    with pytest.raises(RnnCliError, match="temperature must be a number from 0.01 to 100"):
+        LanguageModel(open_model("lstm", "lm")).generate("The", 5, temperature=0)  # checked before the first character

@@ -48,6 +48,18 @@ def test_training_text_left_out_of_the_streams_is_warned_of(tmp_path):
                     "100-character chunks; a smaller --batch-size leaves less out"]  # 100,000: 99,200 of them
 
 
+@pytest.mark.parametrize("test_text", ["", "x"])
+def test_a_test_text_too_short_to_score_is_refused_before_training(tmp_path, test_text):
+    """An empty --test scored 0.000 bits per character, a perfect model, and the model file kept it."""
+    path, short = tmp_path / "t.txt", tmp_path / "short.txt"
+    path.write_text("".join(chr(97 + i % 26) for i in range(5_000)), encoding="utf-8")
+    short.write_text(test_text, encoding="utf-8")
+    task = LanguageModelTask()
+    job = TrainJob.for_task("lm", train=path, dev=path, test=short, out=tmp_path / "m.safetensors", batch_size=2)
+    with pytest.raises(RnnCliError, match=f"^{short}: a test text needs at least two characters$"):
+        task.check(task.read(job, lambda message: None), job)
+
+
 def test_each_batch_row_continues_where_it_stopped():
     text = "".join(chr(65 + i % 26) for i in range(4 * 3 * BPTT + 9))
     items = chunks(text, 4)

@@ -302,6 +302,22 @@ def test_a_job_must_match_its_task(tmp_path):
         train(job, SentimentTask())
 
 
+def test_a_model_never_replaces_an_interrupted_runs_checkpoint(tmp_path):
+    """`--out m.safetensors.ckpt` counted the checkpoint as an earlier model and replaced it: that
+    run could no longer be resumed."""
+    from conftest import tiny_tagger_job
+    from rnncli.train import TaggerTask, train
+
+    with pytest.raises(RnnCliError, match="interrupted"):
+        train(tiny_tagger_job(tmp_path / "m.safetensors", epochs=3), TaggerTask(), StopAfter(1))
+    checkpoint = tmp_path / "m.safetensors.ckpt"
+    before = checkpoint.read_bytes()
+    with pytest.raises(RnnCliError, match=f"--out {checkpoint} is an interrupted run's checkpoint, which a model would "
+                                          f"replace; continue that run with --resume {checkpoint}"):
+        train(tiny_tagger_job(checkpoint, epochs=1), TaggerTask())
+    assert checkpoint.read_bytes() == before and not (tmp_path / "m.safetensors").exists()
+
+
 def test_a_checkpoint_from_before_piece_chars_still_resumes(tmp_path):
     """The resume check compared every option, and piece_chars (None for a tagger) was missing from
     checkpoints made before the option: none of them could be resumed."""
