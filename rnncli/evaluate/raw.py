@@ -50,7 +50,7 @@ class Segmentation:
 
     characters: str
     tokens: list[tuple[int, int]]
-    forms: list[str]  # one per token
+    forms: list[str]  # one per token, as written (its spaces too, which the alignment leaves out)
     words: list[Word]
     sentences: list[tuple[int, int]]
     places: list[str]  # each sentence's file:line, for messages
@@ -76,7 +76,7 @@ def segmentation(sentences: Iterable[Sentence], source: str) -> Segmentation:
                                   f"({row[FORM]!r})")
             chars.append(form)
             tokens.append((at, at + len(form)))
-            forms.append(form)
+            forms.append(composed(row[FORM]))  # as written, for the mismatch lists (French `13 819`)
             at += len(form)
             if dash:
                 inside = int(last)

@@ -10,6 +10,7 @@ wrong. This module needs numpy only; training hands it numpy arrays.
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import os
@@ -140,11 +141,25 @@ def _read_header(path: Path, f, file_size: int | None) -> tuple[int, bytes]:
     head = f.read(8)
     n = int.from_bytes(head, "little")
     if len(head) < 8 or n < 2 or n > MAX_HEADER or (file_size is not None and 8 + n > file_size):
+        if len(head) == 8 and _looks_like_text(head + f.read(248)):
+            raise RnnCliError(f"{path}: not a model file: it starts as text does (a data file?); give the path of a "
+                              ".safetensors model file", EXIT_USAGE)
         raise _damaged(path, "empty" if not head else "not a safetensors file, or cut short")
     header = f.read(n)
     if len(header) < n:
         raise _damaged(path, "cut short in the safetensors header")
     return n, header
+
+
+def _looks_like_text(start: bytes) -> bool:
+    """Whether a file's first bytes are UTF-8 text without control characters (but tabs and line
+    ends): a data file given where a model goes. A safetensors length has zero bytes, and random
+    bytes are hardly ever UTF-8."""
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(start)  # a character cut at the end is no error
+    except UnicodeDecodeError:
+        return False
+    return all(ch >= " " or ch in "\t\n\r" for ch in text)
 
 
 def _read_data(path: Path, f, size: int) -> bytearray:

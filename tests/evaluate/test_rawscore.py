@@ -104,6 +104,17 @@ def test_mismatches_and_sentence_ends():
     assert (report.boundaries, report.missed_boundaries, report.extra_boundaries) == (7, 2, 1)
 
 
+def test_a_gold_token_with_a_space_is_listed_as_written():
+    """French Sequoia's `13 819` (one token with a space) was listed as gold `13819` against the
+    system's `13 819` tokens: as if the tokenizer had made up a space."""
+    row = "{}\t{}\t_\t_\t_\t_\t_\t_\t_\t{}\n"
+    gold = segmentation(read_conllu(["# text = 13 819 km\n", row.format(1, "13 819", "_"), row.format(2, "km", "_")]),
+                        "gold")
+    system = segmentation(read_conllu([row.format(1, "13", "_"), row.format(2, "819", "_"), row.format(3, "km", "_")]),
+                          "system")
+    assert score(gold, system).mismatches == [(("13 819",), ("13", "819"), 1)]
+
+
 def test_the_text_must_be_the_same():
     other = segmentation(read_conllu(["1\tI\t_\t_\t_\t_\t_\t_\t_\t_\n", "2\tdot\t_\t_\t_\t_\t_\t_\t_\t_\n"]), "x")
     with pytest.raises(RnnCliError, match=f"""^{GOLD}:1: .* at character 3 .* gold has "n'tlikeice-cream.Its", """

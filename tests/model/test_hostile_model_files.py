@@ -135,7 +135,7 @@ def container_cases(tiny: bytes) -> dict[str, tuple[bytes, str]]:
         "cut in the weights": (tiny[:header + 100], f"{DAMAGED} (cut short"),
         "bytes appended": (tiny + b"\0" * 16, f"{DAMAGED} (16 bytes after the last tensor"),
         "random bytes": (np.random.default_rng(0).bytes(4096), f"{DAMAGED} (not a safetensors file"),
-        "text": (b"I study at night\n", f"{DAMAGED} (not a safetensors file"),
+        "text of control characters": (b"\x01\x02 study at night\n", f"{DAMAGED} (not a safetensors file"),
         "header not JSON": (len(b"{nope}").to_bytes(8, "little") + b"{nope}", "the header is not JSON"),
         "nested JSON": ((10**5).to_bytes(8, "little") + b"[" * 10**5, "the header is not JSON"),
         "header a list": ((2).to_bytes(8, "little") + b"[]", "the safetensors header is a JSON list"),
@@ -163,6 +163,29 @@ def refused(args: list[str], message: str, path: Path) -> None:
     assert result.stdout == ""
     if before is not None:
         assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("text", [b"I study at night\n", b"# sent_id = 1\n1\tI\t", "\ufeffÉté\tpositive\n".encode()])
+def test_a_text_file_given_as_a_model_is_named_a_data_file(tmp_path, text):
+    """A CoNLL-U file given as --tokenizer was called a damaged model file (exit 1): a mix-up of
+    arguments, not damage."""
+    path = tmp_path / "dev.conllu"
+    path.write_bytes(text)
+    for args in commands(path) + [["tag", "--tokenizer", str(path), "I study at night"]]:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and result.stderr.startswith(
+            f"rnncli: error: {path}: not a model file: it starts as text does (a data file?); give the path of a "
+            ".safetensors model file"), (args, result.stderr)
+
+
+def test_random_bytes_are_damage_not_text():
+    """Of random files, those whose first 8 bytes have no control character (a third of them) would
+    read as text by those bytes alone: the first 256 must be UTF-8 text."""
+    from rnncli.model.model_file import _looks_like_text
+
+    rng = np.random.default_rng(1)
+    assert not any(_looks_like_text(rng.bytes(256)) for _ in range(1000))
+    assert _looks_like_text("Été é".encode()[:-1]) and not _looks_like_text(b"I study\x00")
 
 
 @pytest.mark.parametrize("case", list(METADATA_CASES) + list(TENSOR_CASES))
