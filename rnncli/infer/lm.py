@@ -27,6 +27,7 @@ from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.infer import sampling
 from rnncli.model.lm_forward import CharLanguageModel, State
 from rnncli.model.model_file import ModelFile
+from rnncli.model.vocab import SPECIALS
 from rnncli.text.hygiene import composed
 
 BEAM = 24  # partial words kept at each character
@@ -57,7 +58,7 @@ class LanguageModel:
     def __init__(self, model: ModelFile):
         self.model, self.lm = model, CharLanguageModel(model)
         self.chars = model.words.items  # id -> character; 0 and 1 are <pad> and <unk>
-        self.ends = np.array([i > 1 and ends_word(ch) for i, ch in enumerate(self.chars)])  # (V,)
+        self.ends = np.array([i >= SPECIALS and ends_word(ch) for i, ch in enumerate(self.chars)])  # (V,)
 
     def as_read(self, text: str) -> str:
         """What the model reads for a text: whitespace it never saw as a space, and a paragraph's
@@ -80,10 +81,10 @@ class LanguageModel:
         words, done = [""], {}
         scores = np.zeros(1)  # (W,) log-probability of each partial word
         logp = logp[None]  # (W, V)
-        spaces = np.array([i > 1 and ch.isspace() for i, ch in enumerate(self.chars)])  # (V,)
+        spaces = np.array([i >= SPECIALS and ch.isspace() for i, ch in enumerate(self.chars)])  # (V,)
         for _ in range(MAX_WORD):
             total = scores[:, None] + logp  # (W, V)
-            total[:, :2] = -np.inf  # never <pad> or <unk>
+            total[:, :SPECIALS] = -np.inf  # never <pad> or <unk>
             for w, word in enumerate(words):  # a word ends: its end character's probability counts
                 for i in np.flatnonzero(self.ends):
                     if not word and self.chars[i].isspace():
@@ -125,7 +126,7 @@ class LanguageModel:
         logp, state = self.lm.read(self.as_read(prime))
         for _ in range(length):
             scores = logp / temperature
-            scores[:2] = -np.inf
+            scores[:SPECIALS] = -np.inf  # never <pad> or <unk>
             if top_k is not None and top_k < len(scores):
                 scores[np.argsort(scores)[:-top_k]] = -np.inf
             p = np.exp(scores - scores.max())

@@ -12,6 +12,7 @@ from rnncli.model.encoding import BATCH_TOKENS, BATCH_WORDS, encode, length_grou
 from rnncli.errors import RnnCliError
 from rnncli.model.forward import sentiment_forward
 from rnncli.model.model_file import ModelFile
+from rnncli.model.vocab import UNK
 from rnncli.infer.parallel import Workers
 from rnncli.text.conllu import MISC, Sentence
 from rnncli.text.pieces import MAX_HELD_CHARS
@@ -51,7 +52,7 @@ class Classifier:
         """(texts, labels) probabilities; an empty text gets the model's answer for <unk>. A
         text longer than MAX_TOKENS is read in windows (see windows) whose answers are
         combined by WindowMean."""
-        pieces = [(i, window or ["<unk>"]) for i, tokens in enumerate(texts) for window in windows(tokens)]
+        pieces = [(i, window or [UNK]) for i, tokens in enumerate(texts) for window in windows(tokens)]
         means = [WindowMean() for _ in texts]
         for group in length_groups([len(p[1]) for p in pieces], BATCH_TOKENS):
             batch = encode([pieces[g][1] for g in group], self.model.words, self.model.chars,

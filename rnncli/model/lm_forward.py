@@ -11,6 +11,7 @@ import numpy as np
 
 from rnncli.model.forward import embedding_rows, one_stream
 from rnncli.model.model_file import ModelFile
+from rnncli.model.vocab import UNK_ID
 
 CHUNK = 4096  # characters a prompt is read in at a time: (CHUNK, gates x hidden) floats of input part per layer
 STREAM = 100  # a text is scored as several streams side by side, each of at least this many characters
@@ -52,12 +53,12 @@ class CharLanguageModel:
 
     def __init__(self, model: ModelFile):
         self.model, self.config, self.w = model, model.config, model.weights
-        self.index = {ch: i for i, ch in enumerate(model.words.items)}
+        self.index = model.words.index
 
     def ids(self, text: str) -> np.ndarray:
         """(N,) character ids, 4 bytes each (a text to score may be long); a character the model
         never saw is <unk> (1)."""
-        return np.fromiter((self.index.get(ch, 1) for ch in text), np.int32, len(text))
+        return np.fromiter((self.index.get(ch, UNK_ID) for ch in text), np.int32, len(text))
 
     def start(self, batch: int = 1) -> State:
         zeros = lambda: np.zeros((batch, self.config.hidden), dtype=np.float32)  # noqa: E731

@@ -9,6 +9,8 @@ from rnncli.model.config import json_type, shown
 from rnncli.text.hygiene import composed
 
 PAD, UNK = "<pad>", "<unk>"
+UNK_ID = 1  # the id of <unk> in a vocabulary with specials (<pad> is 0)
+SPECIALS = 2  # ids before the first real item in a vocabulary with specials
 
 
 class Vocab:
@@ -55,13 +57,13 @@ class Vocab:
 
     def id(self, item: str) -> int:
         if self.specials:
-            return self.index.get(item, 1)
+            return self.index.get(item, UNK_ID)
         return self.index[item]
 
     def ids(self, items: Iterable[str]) -> list[int]:
         if self.specials:
             get = self.index.get
-            return [get(item, 1) for item in items]
+            return [get(item, UNK_ID) for item in items]
         return [self.index[item] for item in items]
 
 

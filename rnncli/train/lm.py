@@ -23,7 +23,7 @@ from rnncli.errors import RnnCliError
 from rnncli.model.config import ModelConfig
 from rnncli.model.lm_forward import CharLanguageModel, stream_rows
 from rnncli.model.model_file import ModelFile
-from rnncli.model.vocab import Vocab
+from rnncli.model.vocab import UNK_ID, Vocab
 from rnncli.train.job import TrainJob
 from rnncli.train.tasks import Splits, Task, Warn, sources
 
@@ -134,7 +134,7 @@ class LanguageModelTask(Task):
             raise RnnCliError(f"with --min-char-count {job.min_word_count}, {len(self.text) - kept:,} of the "
                               f"{len(self.text):,} training characters would be <unk> (rarer characters); lower it")
         self.vocab = Vocabularies(chars, Vocab([], specials=True), {})
-        self.index = {ch: i for i, ch in enumerate(self.vocab.words.items)}
+        self.index = self.vocab.words.index
         return self.vocab
 
     def batches(self, train: list, batch_size: int, rng: random.Random) -> list[list[int]]:
@@ -142,11 +142,11 @@ class LanguageModelTask(Task):
         return [list(range(i, i + batch_size)) for i in range(0, len(train), batch_size)]
 
     def tensors(self, items: list, config: ModelConfig) -> dict:
-        ids = torch.tensor([[self.index.get(ch, 1) for ch in x.words[:-1]] for x in items])  # (B, BPTT)
+        ids = torch.tensor([[self.index.get(ch, UNK_ID) for ch in x.words[:-1]] for x in items])  # (B, BPTT)
         return {"words": ids, "carry": items[0].label > 0}
 
     def loss(self, logits: dict[str, torch.Tensor], items: list, T: int, loss_fn) -> torch.Tensor:
-        gold = torch.tensor([[self.index.get(ch, 1) for ch in x.words[1:]] for x in items])  # (B, BPTT)
+        gold = torch.tensor([[self.index.get(ch, UNK_ID) for ch in x.words[1:]] for x in items])  # (B, BPTT)
         return loss_fn(logits["next"].flatten(0, 1), gold.flatten().to(logits["next"].device))
 
     @torch.no_grad()
@@ -159,7 +159,7 @@ class LanguageModelTask(Task):
             group = pieces[start:start + rows]
             inputs = self.tensors(group, model.config)
             logits = model(inputs["words"].to(device), carry=inputs["carry"])["next"]
-            gold = torch.tensor([[self.index.get(ch, 1) for ch in x.words[1:]] for x in group], device=logits.device)
+            gold = torch.tensor([[self.index.get(ch, UNK_ID) for ch in x.words[1:]] for x in group], device=logits.device)
             total += nn.functional.cross_entropy(logits.flatten(0, 1), gold.flatten(), reduction="sum").item()
             count += gold.numel()
         model.state = None
