@@ -116,14 +116,13 @@ def explain_one_text(fmt: str, specs: list[str], task: str, text: Optional[list[
                      saliency: bool) -> dict[str, list[float]]:
     """The models' gradient norms per token of the TEXT arguments, or of what is piped in
     (neither: the library's long-dependency sentence), shown; returns each model's norms for --plot."""
-    from rnncli.cli.lm import piped_text
     from rnncli.cli.views import explain as view
     from rnncli.cli.views.console import print_warning
     from rnncli.explain.sentence import explain_models
-    from rnncli.text.inputs import argument_text
+    from rnncli.text.inputs import argument_text, piped_text
 
     if text == ["-"] or (not text and sys.stdin is not None and not sys.stdin.isatty()):
-        piped = piped_text()
+        piped = piped_text(print_warning)
         joined = piped if piped.strip() else None
     else:
         joined = argument_text(" ".join(text), print_warning) if text else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,72 +9,16 @@ import typer
 
 from rnncli.cli.options import (AsJson, ModelNames, SentimentFormat, TextArgs, finite, from_argv, output_format,
                                 refuse_model_from_stdin)
-from rnncli.errors import EXIT_USAGE, RnnCliError
+from rnncli.errors import RnnCliError
 from rnncli.model.config import DEFAULT_MODEL
 from rnncli.checks import MAX_SEED
 from rnncli.infer.sampling import MAX_LENGTH, MAX_TEMPERATURE, MAX_WORDS, MIN_TEMPERATURE
+from rnncli.text.inputs import capped_prompt, piped_text, prompt_text
 
 ModelOption = Annotated[str, typer.Option("--model", "-m", metavar="MODEL",
                                           help="A bundled language model (lstm, rnn) or the path of a model file.")]
 NextFormatOption = Annotated[SentimentFormat, typer.Option("--format", "-f", help="auto: a table on a terminal, "
                                                                                  "tsv otherwise.")]
-
-
-MAX_PROMPT_BYTES = 1 << 20  # a prompt is read whole: at most this much (the model runs it a character at a time)
-
-
-def _too_long(source: str) -> RnnCliError:
-    return RnnCliError(f"{source}: the text is longer than {MAX_PROMPT_BYTES:,} bytes; give its end only", EXIT_USAGE)
-
-
-def _capped(text: str, source: str) -> str:
-    """`text`, if it is at most MAX_PROMPT_BYTES of UTF-8; a usage error otherwise."""
-    if len(text.encode("utf-8")) > MAX_PROMPT_BYTES:
-        raise _too_long(source)
-    return text
-
-
-def piped_text(hint: str = "give a text, or pipe one in") -> str:
-    """What is piped in, read whole: UTF-8 text of at most MAX_PROMPT_BYTES, decoded as tag
-    decodes its input (binary and UTF-16 are errors, with tag's messages and exit code, even
-    past the limit: /dev/zero is binary; other invalid bytes become U+FFFD with a warning); on a
-    terminal, a usage error that says `hint`. A file that is stdout too (`rnncli next < f >> f`)
-    is refused, as tag refuses it: the output would be appended to the input."""
-    from rnncli.cli.views.console import print_warning
-    from rnncli.files import is_stdout
-    from rnncli.text.decoding import decode_lines
-
-    if sys.stdin is None:
-        raise RnnCliError("no input: stdin is closed", EXIT_USAGE)
-    if sys.stdin.isatty():
-        raise RnnCliError(hint, EXIT_USAGE)
-    if is_stdout(0):
-        raise RnnCliError("<stdin>: input file is output file")
-    data = sys.stdin.buffer.read(MAX_PROMPT_BYTES + 1)
-    lines = data.split(b"\n")  # decode_lines counts lines for its messages
-    text = "".join(decode_lines([line + b"\n" for line in lines[:-1]] + lines[-1:], "<stdin>", print_warning))
-    if len(data) > MAX_PROMPT_BYTES:
-        raise _too_long("<stdin>")
-    return text
-
-
-def _prompt(words: Optional[list[str]]) -> str:
-    """The arguments joined by spaces (bytes of argv that are not UTF-8 as U+FFFD, with a warning,
-    as tag reads them), or what is piped in: at most MAX_PROMPT_BYTES either way. Trailing line
-    ends are not part of it (`echo "I study at" | rnncli next`); an empty text (piped too: there is
-    nothing to follow) is the usage error tag gives an empty TEXT."""
-    from rnncli.cli.views.console import print_warning
-    from rnncli.text.inputs import argument_text
-
-    if words and words != ["-"]:
-        text = _capped(argument_text(" ".join(words), print_warning), "<argument>")
-    else:
-        text = piped_text()
-    text = text.rstrip("\r\n").replace("\r\n", "\n").replace("\r", " ")  # a CR line end is a line end, a CR alone
-    # a space (as decode_lines warns); the model reads it in NFC (infer.lm)
-    if not text.strip():
-        raise RnnCliError("the text is empty; give some words to read", EXIT_USAGE)
-    return text
 
 
 def _warn_if_unseen(models: dict, text: str) -> None:
@@ -108,12 +51,13 @@ def next_word(
       rnncli next "I study at"
       rnncli next -m lstm -m rnn -k 10 "The president said that"
     """
+    from rnncli.cli.views.console import print_warning
     from rnncli.cli.views.lm import show_next
     from rnncli.infer.lm import LanguageModel
     from rnncli.model.bundled import open_model, resolve_model
 
     refuse_model_from_stdin([resolve_model(name, "lm") for name in model], not text or text == ["-"], "arguments")
-    prefix = _prompt(text)
+    prefix = prompt_text(text, print_warning)
     models = {name: LanguageModel(open_model(name, "lm")) for name in dict.fromkeys(model)}
     _warn_if_unseen(models, prefix)
     found = {name: lm.next_words(prefix, k) for name, lm in models.items()}  # a model given twice is run once
@@ -142,14 +86,15 @@ def generate(
       rnncli generate -m rnn --temperature 0.5
       echo "ROMEO:" | rnncli generate --prime -
     """
+    from rnncli.cli.views.console import print_warning
     from rnncli.cli.views.lm import stream
     from rnncli.infer.lm import LanguageModel
     from rnncli.model.bundled import open_model, resolve_model
 
     refuse_model_from_stdin([resolve_model(model, "lm")], prime == "-", "--prime TEXT")
     if prime == "-":
-        prime = piped_text("--prime -: pipe the prime in, or give it as --prime TEXT").rstrip("\r\n") or "\n"
-    prime = _capped(prime, "--prime")
+        prime = piped_text(print_warning, "--prime -: pipe the prime in, or give it as --prime TEXT").rstrip("\r\n")
+    prime = capped_prompt(prime or "\n", "--prime")
     lm = LanguageModel(open_model(model, "lm"))
     _warn_if_unseen({model: lm}, prime)
     stream(lm.generate(prime, length, temperature, top_k, seed))

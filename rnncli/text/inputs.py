@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.text.decoding import binary_error, decode_lines
+from rnncli.text.hygiene import composed
 from rnncli.text.segmentation import COMBINING
 
 CHUNK_BYTES = 1 << 16
@@ -203,4 +204,57 @@ def argument_text(text: str, warn: Callable[[str], None], source: str = "<argume
     text, replaced = _SURROGATES.subn("\ufffd", text)
     if replaced:
         warn(f"{source}: invalid UTF-8 replaced by U+FFFD")
+    return text
+
+
+MAX_PROMPT_BYTES = 1 << 20  # a prompt is read whole: at most this much (a language model runs it a character at a time)
+
+
+def _too_long(source: str) -> RnnCliError:
+    return RnnCliError(f"{source}: the text is longer than {MAX_PROMPT_BYTES:,} bytes; give its end only", EXIT_USAGE)
+
+
+def capped_prompt(text: str, source: str) -> str:
+    """`text`, if it is at most MAX_PROMPT_BYTES of UTF-8; a usage error otherwise."""
+    if len(text.encode("utf-8")) > MAX_PROMPT_BYTES:
+        raise _too_long(source)
+    return text
+
+
+def piped_text(warn: Callable[[str], None], hint: str = "give a text, or pipe one in") -> str:
+    """What is piped in, read whole: UTF-8 text of at most MAX_PROMPT_BYTES, decoded as tag
+    decodes its input (binary and UTF-16 are errors, with tag's messages and exit code, even
+    past the limit: /dev/zero is binary; other invalid bytes become U+FFFD, said through `warn`);
+    on a terminal, a usage error that says `hint`. A file that is stdout too (`rnncli next < f >> f`)
+    is refused, as tag refuses it: the output would be appended to the input."""
+    from rnncli.files import is_stdout
+
+    if sys.stdin is None:
+        raise RnnCliError("no input: stdin is closed", EXIT_USAGE)
+    if sys.stdin.isatty():
+        raise RnnCliError(hint, EXIT_USAGE)
+    if is_stdout(0):
+        raise RnnCliError("<stdin>: input file is output file")
+    data = sys.stdin.buffer.read(MAX_PROMPT_BYTES + 1)
+    lines = data.split(b"\n")  # decode_lines counts lines for its messages
+    text = "".join(decode_lines([line + b"\n" for line in lines[:-1]] + lines[-1:], "<stdin>", warn))
+    if len(data) > MAX_PROMPT_BYTES:
+        raise _too_long("<stdin>")
+    return text
+
+
+def prompt_text(words: list[str] | None, warn: Callable[[str], None]) -> str:
+    """A language model's text: the arguments joined by spaces (bytes of argv that are not UTF-8
+    as U+FFFD, with a warning, as tag reads them), or what is piped in: at most MAX_PROMPT_BYTES
+    either way. Trailing line ends are not part of it (`echo "I study at" | rnncli next`); a CR
+    line end is a line end, a CR alone a space (as decode_lines warns); in NFC, as the model reads
+    it (infer.lm), so that the text echoed is the text read; an empty text (piped too: there is
+    nothing to follow) is the usage error tag gives an empty TEXT."""
+    if words and words != ["-"]:
+        text = capped_prompt(argument_text(" ".join(words), warn), "<argument>")
+    else:
+        text = piped_text(warn)
+    text = composed(text.rstrip("\r\n").replace("\r\n", "\n").replace("\r", " "))
+    if not text.strip():
+        raise RnnCliError("the text is empty; give some words to read", EXIT_USAGE)
     return text
