@@ -1152,6 +1152,29 @@ def test_invalid_utf8_in_a_prompt_is_replaced_with_one_warning_as_for_tag(tiny_l
     assert result.exit_code == 0 and result.stderr == "rnncli: warning: --prime: invalid UTF-8 replaced by U+FFFD\n"
 
 
+def test_a_decomposed_text_scores_as_the_composed_one(tiny_lm, tmp_path):
+    """next and generate read NFC, eval lm and bits_per_char did not: `café` scored otherwise
+    than `café` (its e + U+0301 read as two characters, the mark unknown)."""
+    import rnncli
+
+    scores = []
+    for form in ("NFC", "NFD"):
+        path = tmp_path / f"{form}.txt"
+        path.write_text(unicodedata.normalize(form, "the café is good. the café is open.\n"), encoding="utf-8")
+        scores.append(json.loads(invoke("eval", "lm", "-m", tiny_lm.out, "-d", path, "--json").stdout)["bits_per_char"])
+    assert scores[0] == scores[1]
+    lm = rnncli.LanguageModel(str(tiny_lm.out))
+    assert lm.bits_per_char("the cafe\u0301 is") == lm.bits_per_char("the caf\u00e9 is")
+
+
+def test_a_piped_prime_reads_crlf_as_next_reads_it(tiny_lm):
+    """`generate --prime -` only cut the line ends at its end: a CRLF prime inside gave another text
+    than the same prime with LF, where next reads both alike."""
+    lf, crlf = (run("generate", "-m", tiny_lm.out, "--prime", "-", "--length", "30", "--seed", "3",
+                    input=text.encode()) for text in ("the cat\nthe dog\n", "the cat\r\nthe dog\r\n"))
+    assert lf.returncode == 0 and lf.stdout == crlf.stdout and len(lf.stdout) >= 30
+
+
 def test_a_decomposed_prompt_reads_as_the_composed_one(tiny_lm):
     """An attacker found `next "cafe\u0301"` ranked other words than `next "café"` (the models read
     NFC text): the prompt and --prime are now read in NFC, as tag looks words up."""

@@ -13,7 +13,7 @@ from rnncli.errors import RnnCliError
 from rnncli.model.config import DEFAULT_MODEL
 from rnncli.checks import MAX_SEED
 from rnncli.infer.sampling import MAX_LENGTH, MAX_TEMPERATURE, MAX_WORDS, MIN_TEMPERATURE
-from rnncli.text.inputs import capped_prompt, piped_text, prompt_text
+from rnncli.text.inputs import capped_prompt, piped_text, prompt_line_ends, prompt_text
 
 ModelOption = Annotated[str, typer.Option("--model", "-m", metavar="MODEL",
                                           help="A bundled language model (lstm, rnn) or the path of a model file.")]
@@ -93,7 +93,7 @@ def generate(
 
     refuse_model_from_stdin([resolve_model(model, "lm")], prime == "-", "--prime TEXT")
     if prime == "-":
-        prime = piped_text(print_warning, "--prime -: pipe the prime in, or give it as --prime TEXT").rstrip("\r\n")
+        prime = prompt_line_ends(piped_text(print_warning, "--prime -: pipe the prime in, or give it as --prime TEXT"))
     prime = capped_prompt(prime or "\n", "--prime")
     lm = LanguageModel(open_model(model, "lm"))
     _warn_if_unseen({model: lm}, prime)

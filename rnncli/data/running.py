@@ -11,6 +11,7 @@ from pathlib import Path
 from rnncli.data.common import iter_lines, read_paragraphs
 from rnncli.errors import EXIT_USAGE, RnnCliError
 from rnncli.text.decoding import binary_error, utf16_error
+from rnncli.text.hygiene import composed
 
 # FILE@A-B: the fraction A to B of the file's characters, A and B decimal numbers (0.9, .9, 1.; no exponent)
 RANGE = re.compile(r"^(.*)@([0-9]*\.?[0-9]+|[0-9]+\.)-([0-9]*\.?[0-9]+|[0-9]+\.)$")
@@ -41,8 +42,8 @@ def _range(spec: str) -> re.Match | None:
 def read_text(spec: str) -> str:
     """A UTF-8 text file (a CoNLL-U file: the raw text it spells out, a paragraph a line), or
     `FILE@A-B`: its characters from fraction A to fraction B (`input.txt@0-0.9`,
-    `input.txt@0.9-1`, as nanoGPT splits tinyshakespeare). A file of more than MAX_TEXT_CHARS
-    characters is refused."""
+    `input.txt@0.9-1`, as nanoGPT splits tinyshakespeare), in NFC (as a language model reads its
+    prompts, infer.lm). A file of more than MAX_TEXT_CHARS characters is refused."""
     match = _range(spec)
     path, low, high = (match.group(1), float(match.group(2)), float(match.group(3))) if match else (spec, 0.0, 1.0)
     if not 0 <= low < high <= 1:
@@ -54,6 +55,7 @@ def read_text(spec: str) -> str:
         raise _not_utf8(path) from None
     except OSError as exc:
         raise RnnCliError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    text = composed(text)
     return text[int(len(text) * low): int(len(text) * high)]
 
 

@@ -162,12 +162,13 @@ class LanguageModel:
         return nats / max(count, 1) / np.log(2), count
 
     def scores(self, text: str) -> dict:
-        """Bits per character, and per (whitespace-separated) word with its perplexity, of `text`.
+        """Bits per character, and per (whitespace-separated) word with its perplexity, of `text` (in NFC).
         Per word: None for a text without words; the perplexity also None where it is beyond a
         float (2 ** bits_per_word past 2 ** 1000: a long text without spaces). `unknown`: the
         scored characters the model never saw, which it is scored on as <unk> (predicting <unk>
         counts as right for any of them: the more there are, the less its bits mean)."""
-        if len(sampling.check_text(text, "text")) < 2:
+        text = composed(sampling.check_text(text, "text"))  # as next_words and generate read it
+        if len(text) < 2:
             raise RnnCliError("a text to score needs at least two characters", EXIT_USAGE)
         bits, count = self.bits_per_char(text)
         words = len(text.split())

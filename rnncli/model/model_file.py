@@ -141,7 +141,7 @@ def _read_header(path: Path, f, file_size: int | None) -> tuple[int, bytes]:
     head = f.read(8)
     n = int.from_bytes(head, "little")
     if len(head) < 8 or n < 2 or n > MAX_HEADER or (file_size is not None and 8 + n > file_size):
-        if len(head) == 8 and _looks_like_text(head + f.read(248)):
+        if head and _looks_like_text(head + f.read(248)):
             raise RnnCliError(f"{path}: not a model file: it starts as text does (a data file?); give the path of a "
                               ".safetensors model file", EXIT_USAGE)
         raise _damaged(path, "empty" if not head else "not a safetensors file, or cut short")

@@ -243,18 +243,22 @@ def piped_text(warn: Callable[[str], None], hint: str = "give a text, or pipe on
     return text
 
 
+def prompt_line_ends(text: str) -> str:
+    """A prompt's line ends as the model reads them: none at its end, a CR line end a line end, a
+    CR alone a space (as decode_lines warns); in NFC, as the model reads it (infer.lm), so that
+    the text echoed is the text read."""
+    return composed(text.rstrip("\r\n").replace("\r\n", "\n").replace("\r", " "))
+
+
 def prompt_text(words: list[str] | None, warn: Callable[[str], None]) -> str:
     """A language model's text: the arguments joined by spaces (bytes of argv that are not UTF-8
     as U+FFFD, with a warning, as tag reads them), or what is piped in: at most MAX_PROMPT_BYTES
-    either way. Trailing line ends are not part of it (`echo "I study at" | rnncli next`); a CR
-    line end is a line end, a CR alone a space (as decode_lines warns); in NFC, as the model reads
-    it (infer.lm), so that the text echoed is the text read; an empty text (piped too: there is
-    nothing to follow) is the usage error tag gives an empty TEXT."""
+    either way, its line ends as prompt_line_ends reads them (`echo "I study at" | rnncli next`); an
+    empty text (piped too: there is nothing to follow) is the usage error tag gives an empty TEXT."""
     if words and words != ["-"]:
-        text = capped_prompt(argument_text(" ".join(words), warn), "<argument>")
+        text = prompt_line_ends(capped_prompt(argument_text(" ".join(words), warn), "<argument>"))
     else:
-        text = piped_text(warn)
-    text = composed(text.rstrip("\r\n").replace("\r\n", "\n").replace("\r", " "))
+        text = prompt_line_ends(piped_text(warn))
     if not text.strip():
         raise RnnCliError("the text is empty; give some words to read", EXIT_USAGE)
     return text

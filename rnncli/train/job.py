@@ -5,12 +5,13 @@ and each task's defaults, in one place. No torch here: the CLI reads the default
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Set as AbstractSet
+import numbers
+import os
+from collections.abc import Iterable, Mapping, Set as AbstractSet
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
 
 from rnncli.checks import MAX_SEED, check_whole
-from rnncli.model.config import ModelConfig
+from rnncli.model.config import ModelConfig, shown
 from rnncli.errors import EXIT_USAGE, RnnCliError
 
 
@@ -78,6 +79,14 @@ class TrainJob:
             object.__setattr__(self, name, check_whole(getattr(self, name), name, 1))  # numpy's ints as ints
         for name in ("min_steps", "upper_hidden"):
             object.__setattr__(self, name, check_whole(getattr(self, name), name, 0))
+        if self.patience is not None:
+            object.__setattr__(self, "patience", check_whole(self.patience, "patience", 1))
+        if self.max_time is not None:
+            if isinstance(self.max_time, bool) or not isinstance(self.max_time, numbers.Real) \
+                    or not math.isfinite(self.max_time) or self.max_time < 0:
+                raise RnnCliError(f"max_time must be a finite number of seconds, 0 or more, not {self.max_time!r}",
+                                  EXIT_USAGE)
+            object.__setattr__(self, "max_time", float(self.max_time))
         if self.upper_hidden and self.task not in ("", "tokenizer"):
             raise RnnCliError(f"upper_hidden is for tokenizers, not a {self.task} model", EXIT_USAGE)
         if self.piece_chars is not None:
@@ -120,14 +129,16 @@ class TrainJob:
         if "epochs" in values and "min_steps" not in values:
             values["min_steps"] = 0  # epochs=N alone means N epochs, as --epochs N does
         values = {**DEFAULTS[task], **values, "task": task}
+        for name in ("train", "dev", "out"):
+            if name not in values:
+                raise RnnCliError(f"give {name}= (the {'model file to write' if name == 'out' else 'data files'})",
+                                  EXIT_USAGE)
         for name in ("train", "dev"):
-            given = values[name]
-            if isinstance(given, (AbstractSet, Mapping)):  # files joined in the order the set holds them: another model
-                raise RnnCliError(f"{name} is a file or a list of files, in the order to join them; not a "
-                                  f"{type(given).__name__}, which has no order", EXIT_USAGE)
-            values[name] = (str(given),) if isinstance(given, (str, Path)) else tuple(str(g) for g in given)
+            values[name] = _files(name, values[name])
         for name in ("out", "test", "resume", "metrics_log", "plot"):
             if values.get(name) is not None:
+                if not isinstance(values[name], (str, os.PathLike)):
+                    raise RnnCliError(f"{name} is the path of one file, not a {type(values[name]).__name__}", EXIT_USAGE)
                 values[name] = str(values[name])
         return cls(**values)
 
@@ -165,6 +176,21 @@ DEFAULTS: dict[str, dict] = {
     "lm": {"layers": 2, "hidden": 256, "embedding_dim": 64, "char": False, "bidirectional": False, "dropout": 0.1,
            "word_dropout": 0.0, "epochs": 20, "min_steps": 0, "batch_size": 32, "lr": 6e-3, "min_word_count": 1},
 }
+
+
+def _files(name: str, given) -> tuple[str, ...]:
+    """train= or dev=: a path, or paths in the order to join them (a set or a mapping has no order
+    of the caller's choosing: the hash seed would decide which model is trained)."""
+    if isinstance(given, (str, os.PathLike)):
+        return (str(given),)
+    if isinstance(given, (AbstractSet, Mapping)):
+        raise RnnCliError(f"{name} is a path or a list of paths, in the order to join them; not a "
+                          f"{type(given).__name__}: give a list", EXIT_USAGE)
+    items = list(given) if isinstance(given, Iterable) else [given]
+    bad = [g for g in items if not isinstance(g, (str, os.PathLike))]
+    if bad:
+        raise RnnCliError(f"{name} is a path or a list of paths, not {shown(bad[0], 60)}", EXIT_USAGE)
+    return tuple(str(g) for g in items)
 
 
 @dataclass

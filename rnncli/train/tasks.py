@@ -150,15 +150,16 @@ def tag_targets(sentences: list[TaggedSentence], labels: dict[str, list[str]], T
 def unseen_tags(path: str, items: list, labels: dict[str, list[str]], share: float = 0.2) -> list[str]:
     """A warning per tag set of which at least `share` of the data's tags never occur in the
     training data (`labels`): another treebank's tag set, whose accuracy would choose the epoch
-    by chance. A real dev set has few (UD English EWT's dev: none of its UPOS)."""
+    by chance. A real dev set has few (UD English EWT's dev: none of its UPOS). "_" is a missing
+    tag, not another tag set's."""
     out = []
-    for name, names in labels.items():
-        known = set(names)
+    for name, display in head_names(labels).items():
+        known = set(labels[name]) | {"_"}
         unseen = Counter(tag for s in items for tag in s.tags[name] if tag not in known)
         total = sum(len(s.tags[name]) for s in items)
         if total and sum(unseen.values()) >= share * total:
             kinds = ", ".join(shown(tag, 20) for tag, _ in unseen.most_common(5)) + (", ..." if len(unseen) > 5 else "")
-            out.append(f"{path}: {sum(unseen.values()):,} of its {total:,} {name} tags ({len(unseen):,} kinds: {kinds}) "
+            out.append(f"{path}: {sum(unseen.values()):,} of its {total:,} {display} tags ({len(unseen):,} kinds: {kinds}) "
                        "never occur in the training data: another tag set? The scores, and the epoch they choose, "
                        "will mean little")
     return out
@@ -181,7 +182,8 @@ class TaggerTask(Task):
 
     def check(self, splits: Splits, job: TrainJob, warn: Warn = lambda message: None) -> None:
         for path, items in ((", ".join(job.dev), splits.dev), (job.test, splits.test or [])):
-            missing = [name for name in self.vocab.labels if not all(name in s.tags for s in items)]
+            missing = [name for name in self.vocab.labels if not all(name in s.tags for s in items)
+                       or (items and all(tag == "_" for s in items for tag in s.tags[name]))]  # "_": no tag
             if missing:
                 raise RnnCliError(f"{path}: has no {missing[0]} tags, but the training data has; "
                                   "give data with the same tag sets")

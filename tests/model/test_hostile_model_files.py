@@ -165,7 +165,8 @@ def refused(args: list[str], message: str, path: Path) -> None:
         assert path.read_bytes() == before
 
 
-@pytest.mark.parametrize("text", [b"I study at night\n", b"# sent_id = 1\n1\tI\t", "\ufeffÉté\tpositive\n".encode()])
+@pytest.mark.parametrize("text", [b"I study at night\n", b"# sent_id = 1\n1\tI\t", "\ufeffÉté\tpositive\n".encode(),
+                                  b"hi\n"])
 def test_a_text_file_given_as_a_model_is_named_a_data_file(tmp_path, text):
     """A CoNLL-U file given as --tokenizer was called a damaged model file (exit 1): a mix-up of
     arguments, not damage."""

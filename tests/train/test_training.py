@@ -1,5 +1,6 @@
 """A tiny fixed-seed training run, asserted exactly, and what the model file records."""
 
+import json
 import re
 
 import numpy as np
@@ -285,11 +286,30 @@ def test_a_job_refuses_data_files_in_no_order(files):
     the same call trained other models from one run to the next."""
     from rnncli.train import TrainJob
 
-    with pytest.raises(RnnCliError, match=f"train is a file or a list of files, in the order to join them; "
-                                          f"not a {type(files).__name__}") as error:
+    with pytest.raises(RnnCliError, match=f"train is a path or a list of paths, in the order to join them; "
+                                          f"not a {type(files).__name__}: give a list") as error:
         TrainJob.for_task("tagger", train=files, dev=TINY_TRAIN, out="m.safetensors")
     assert error.value.exit_code == 2
     assert TrainJob.for_task("tagger", train=[TINY_TRAIN], dev=(TINY_TRAIN,), out="m.safetensors").train == (str(TINY_TRAIN),)
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"patience": -3}, "patience must be a whole number of at least 1, not -3"), ({"patience": True}, "patience"),
+    ({"max_time": float("nan")}, "max_time must be a finite number of seconds, 0 or more, not nan"),
+    ({"max_time": -1.0}, "max_time"), ({"train": None}, "train is a path or a list of paths, not None"),
+    ({"train": [TINY_TRAIN, 3]}, "train is a path or a list of paths, not 3"),
+    ({"test": ["a", "b"]}, "test is the path of one file, not a list")])
+def test_every_option_of_a_job_is_checked_before_training(values, message):
+    """patience and max_time were not checked: a numpy patience trained a whole run and then failed to
+    save it (not JSON), a negative one was taken; test=[...] became the path "['a', 'b']"."""
+    from rnncli.train import TrainJob
+
+    with pytest.raises(RnnCliError, match=re.escape(message)) as error:
+        TrainJob.for_task("tagger", **{"train": TINY_TRAIN, "dev": TINY_TRAIN, "out": "m.safetensors", **values})
+    assert error.value.exit_code == 2
+    job = TrainJob.for_task("tagger", train=TINY_TRAIN, dev=TINY_TRAIN, out="m.safetensors", patience=np.int64(2),
+                            max_time=np.float32(9))
+    assert json.dumps([job.patience, job.max_time]) == "[2, 9.0]"
 
 
 def test_a_job_must_match_its_task(tmp_path):
@@ -349,7 +369,7 @@ def test_dev_tags_of_another_tag_set_are_warned_of(tmp_path):
     theirs = SimpleNamespace(tags={"upos": ["NOUN"] * 9, "xpos": ["NNG", "VV+EP", "NNG"] * 3})
     assert unseen_tags("dev.conllu", [ours], labels) == []
     assert unseen_tags("dev.conllu", [ours, theirs], labels) == [
-        "dev.conllu: 9 of its 28 xpos tags (2 kinds: 'NNG', 'VV+EP') never occur in the training data: another tag set? "
+        "dev.conllu: 9 of its 28 XPOS tags (2 kinds: 'NNG', 'VV+EP') never occur in the training data: another tag set? "
         "The scores, and the epoch they choose, will mean little"]
     rows = [line.split("\t") for line in TINY_TRAIN.read_text().splitlines()]
     alien = tmp_path / "alien.conllu"
@@ -357,7 +377,14 @@ def test_dev_tags_of_another_tag_set_are_warned_of(tmp_path):
                      + "\n")
     result = CliRunner().invoke(app, ["train", "tagger", "--train", str(TINY_TRAIN), "--dev", str(alien),
                                  "--out", str(tmp_path / "m.safetensors"), "--epochs", "1", "--hidden", "4"])
-    assert result.exit_code == 0 and f"{alien}: " in result.stderr and "upos tags (" in result.stderr
+    assert result.exit_code == 0 and f"{alien}: " in result.stderr and "UPOS tags (" in result.stderr
+    no_xpos = tmp_path / "no-xpos.conllu"  # "_" is a missing tag, not another tag set's
+    no_xpos.write_text("\n".join("\t".join(r[:4] + ["_"] + r[5:]) if len(r) == 10 else "\t".join(r) for r in rows) + "\n")
+    result = CliRunner().invoke(app, ["train", "tagger", "--train", str(TINY_TRAIN), "--dev", str(no_xpos),
+                                      "--out", str(tmp_path / "n.safetensors"), "--epochs", "1", "--hidden", "4"])
+    assert result.exit_code == 1 and result.stderr.endswith(f"rnncli: error: {no_xpos}: has no xpos tags, but the "
+                                                             "training data has; give data with the same tag sets\n")
+    assert "XPOS tags (" not in result.stderr
 
 
 def test_dev_and_test_texts_that_are_training_texts_are_warned_of():
