@@ -217,9 +217,9 @@ def memory_experiment(cells: Sequence[str] = DEFAULT_CELLS, distances: Sequence[
         raise RnnCliError("give at least one distance", EXIT_USAGE)
     steps, hidden, seed, seeds, batch_size, symbols, distractors, test_size = (  # numpy's ints as ints
         check_whole(value, name, minimum, maximum) for name, value, minimum, maximum in (
-            ("steps", steps, 1, None), ("hidden", hidden, 1, None), ("seed", seed, 0, MAX_SEED), ("seeds", seeds, 1, None),
-            ("batch_size", batch_size, 1, None), ("symbols", symbols, 2, None), ("distractors", distractors, 1, None),
-            ("test_size", test_size, 1, MAX_TEST_SIZE)))
+            ("steps", steps, 1, None), ("hidden", hidden, 1, None), ("seed", seed, 0, MAX_SEED),
+            ("seeds", seeds, 1, None), ("batch_size", batch_size, 1, None), ("symbols", symbols, 2, None),
+            ("distractors", distractors, 1, None), ("test_size", test_size, 1, MAX_TEST_SIZE)))
     for cell in cells:
         check_memory(cell, max(distances), hidden, batch_size)
     lr, clip = check_number("lr", lr), check_number("clip", clip)

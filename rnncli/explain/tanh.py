@@ -134,7 +134,8 @@ def tanh_experiment(depths: Sequence[int] = (1, 3), activations: Sequence[str] =
     length, steps, hidden, seed, batch_size, test_size = (  # numpy's ints as ints
         check_whole(value, name, minimum, maximum) for name, value, minimum, maximum in (
             ("length", length, 2, MAX_DISTANCE), ("steps", steps, 1, None), ("hidden", hidden, 1, None),
-            ("seed", seed, 0, MAX_SEED), ("batch_size", batch_size, 1, None), ("test_size", test_size, 1, MAX_TEST_SIZE)))
+            ("seed", seed, 0, MAX_SEED), ("batch_size", batch_size, 1, None),
+            ("test_size", test_size, 1, MAX_TEST_SIZE)))
     lr, clip = check_number("lr", lr), check_number("clip", clip)
     settings = {"task": task, "length": length, "depths": list(depths), "activations": list(activations),
                 "steps": steps, "hidden": hidden, "seed": seed, "batch_size": batch_size, "lr": lr, "clip": clip,

@@ -6,8 +6,9 @@
 
 Modules: job (what a run is asked to do, and each task's defaults; no torch), tasks (what
 differs between tasks), loop (the training loop), model (the torch modules), checkpoints
-(training checkpoints, for --resume), lm (the character language model's task), distributed (torchrun), callbacks (progress),
-schedule (the learning rate), environment (what a run depends on, set and recorded), run (`train`). Importing this package does not import torch; `train` and the tasks do.
+(training checkpoints, for --resume), lm (the character language model's task), distributed
+(torchrun), callbacks (progress), schedule (the learning rate), environment (what a run depends
+on, set and recorded), run (`train`). Importing this package does not import torch; `train` and the tasks do.
 """
 
 from __future__ import annotations

@@ -138,7 +138,8 @@ class TrainJob:
         for name in ("out", "test", "resume", "metrics_log", "plot"):
             if values.get(name) is not None:
                 if not isinstance(values[name], (str, os.PathLike)):
-                    raise RnnCliError(f"{name} is the path of one file, not a {type(values[name]).__name__}", EXIT_USAGE)
+                    raise RnnCliError(f"{name} is the path of one file, not a {type(values[name]).__name__}",
+                                      EXIT_USAGE)
                 values[name] = str(values[name])
         return cls(**values)
 

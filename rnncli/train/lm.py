@@ -159,7 +159,8 @@ class LanguageModelTask(Task):
             group = pieces[start:start + rows]
             inputs = self.tensors(group, model.config)
             logits = model(inputs["words"].to(device), carry=inputs["carry"])["next"]
-            gold = torch.tensor([[self.index.get(ch, UNK_ID) for ch in x.words[1:]] for x in group], device=logits.device)
+            gold = torch.tensor([[self.index.get(ch, UNK_ID) for ch in x.words[1:]] for x in group],
+                                device=logits.device)
             total += nn.functional.cross_entropy(logits.flatten(0, 1), gold.flatten(), reduction="sum").item()
             count += gold.numel()
         model.state = None

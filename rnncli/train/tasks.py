@@ -159,7 +159,8 @@ def unseen_tags(path: str, items: list, labels: dict[str, list[str]], share: flo
         total = sum(len(s.tags[name]) for s in items)
         if total and sum(unseen.values()) >= share * total:
             kinds = ", ".join(shown(tag, 20) for tag, _ in unseen.most_common(5)) + (", ..." if len(unseen) > 5 else "")
-            out.append(f"{path}: {sum(unseen.values()):,} of its {total:,} {display} tags ({len(unseen):,} kinds: {kinds}) "
+            out.append(f"{path}: {sum(unseen.values()):,} of its {total:,} {display} tags "
+                       f"({len(unseen):,} kinds: {kinds}) "
                        "never occur in the training data: another tag set? The scores, and the epoch they choose, "
                        "will mean little")
     return out

@@ -98,7 +98,8 @@ def test_a_fresh_run_never_overwrites_an_interrupted_runs_checkpoint(data):
         f"run with --resume {checkpoint}, or delete it to start afresh\n")
     assert checkpoint.read_bytes() == b"the work of an interrupted run" and not out.exists()
     resumed = run(*args, "--resume", checkpoint)  # resuming it is what the message asks for
-    assert resumed.exit_code == 2 and "it starts as text does" in resumed.stderr and "would overwrite" not in resumed.stderr
+    assert resumed.exit_code == 2 and "it starts as text does" in resumed.stderr
+    assert "would overwrite" not in resumed.stderr
 
 
 def test_training_replaces_an_earlier_model_but_no_other_file(data, tiny_model):

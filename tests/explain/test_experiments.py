@@ -197,7 +197,8 @@ def test_xor_labels_the_first_and_last_bit():
 
 @pytest.mark.parametrize("options", [{"cells": ("rnn", "transformer")}, {"cells": ()}, {"distances": (0,)},
                                      {"distances": ()}, {"distances": (10**6,)}, {"distances": (2.5,)},
-                                     {"steps": 0}, {"seeds": 0}, {"seed": -1}, {"seed": 2**32}, {"hidden": True}, {"symbols": 1},
+                                     {"steps": 0}, {"seeds": 0}, {"seed": -1}, {"seed": 2**32}, {"hidden": True},
+                                     {"symbols": 1},
                                      {"lr": -1e-3}, {"lr": float("nan")}, {"clip": 0}, {"test_size": 10**9},
                                      {"forget_bias": float("inf")}])
 def test_bad_memory_options_are_usage_errors(options):

@@ -268,7 +268,8 @@ def test_nltk_corpora(monkeypatch):
 
 
 @pytest.mark.parametrize("values, message", [
-    ({"epochs": 0}, "epochs must be a whole number of at least 1, not 0"), ({"hidden": "8"}, "hidden must be a whole number"),
+    ({"epochs": 0}, "epochs must be a whole number of at least 1, not 0"),
+    ({"hidden": "8"}, "hidden must be a whole number"),
     ({"lr": float("nan")}, "lr must be a finite number above 0 and at most 10"), ({"dropout": 1.0}, "dropout"),
     ({"seed": -1}, "seed must be"), ({"dtype": "int8"}, "dtype must be"),
 ])
@@ -280,7 +281,8 @@ def test_train_jobs_are_checked_when_made(values, message):
     assert error.value.exit_code == 2
 
 
-@pytest.mark.parametrize("files", [{TINY_TRAIN, TINY_TRAIN.with_suffix(".b")}, frozenset({TINY_TRAIN}), {TINY_TRAIN: 1}])
+@pytest.mark.parametrize("files", [{TINY_TRAIN, TINY_TRAIN.with_suffix(".b")}, frozenset({TINY_TRAIN}),
+                                   {TINY_TRAIN: 1}])
 def test_a_job_refuses_data_files_in_no_order(files):
     """A set of training files was joined in the order the set holds them, which the hash seed decides:
     the same call trained other models from one run to the next."""
@@ -290,7 +292,8 @@ def test_a_job_refuses_data_files_in_no_order(files):
                                           f"not a {type(files).__name__}: give a list") as error:
         TrainJob.for_task("tagger", train=files, dev=TINY_TRAIN, out="m.safetensors")
     assert error.value.exit_code == 2
-    assert TrainJob.for_task("tagger", train=[TINY_TRAIN], dev=(TINY_TRAIN,), out="m.safetensors").train == (str(TINY_TRAIN),)
+    job = TrainJob.for_task("tagger", train=[TINY_TRAIN], dev=(TINY_TRAIN,), out="m.safetensors")
+    assert job.train == (str(TINY_TRAIN),)
 
 
 @pytest.mark.parametrize("values, message", [
@@ -365,12 +368,12 @@ def test_dev_tags_of_another_tag_set_are_warned_of(tmp_path):
     from rnncli.train.tasks import unseen_tags
 
     labels = {"upos": ["NOUN", "VERB"], "xpos": ["NN", "VB"]}
-    ours = SimpleNamespace(tags={"upos": ["NOUN", "VERB"] * 9 + ["X"], "xpos": ["NN"] * 19})  # 1 in 19 unseen: a real dev
+    ours = SimpleNamespace(tags={"upos": ["NOUN", "VERB"] * 9 + ["X"], "xpos": ["NN"] * 19})  # 1 in 19 unseen: real
     theirs = SimpleNamespace(tags={"upos": ["NOUN"] * 9, "xpos": ["NNG", "VV+EP", "NNG"] * 3})
     assert unseen_tags("dev.conllu", [ours], labels) == []
     assert unseen_tags("dev.conllu", [ours, theirs], labels) == [
-        "dev.conllu: 9 of its 28 XPOS tags (2 kinds: 'NNG', 'VV+EP') never occur in the training data: another tag set? "
-        "The scores, and the epoch they choose, will mean little"]
+        "dev.conllu: 9 of its 28 XPOS tags (2 kinds: 'NNG', 'VV+EP') never occur in the training data: "
+        "another tag set? The scores, and the epoch they choose, will mean little"]
     rows = [line.split("\t") for line in TINY_TRAIN.read_text().splitlines()]
     alien = tmp_path / "alien.conllu"
     alien.write_text("\n".join("\t".join(r[:3] + ["ZZ" + r[3]] + r[4:]) if len(r) == 10 else "\t".join(r) for r in rows)
@@ -379,7 +382,8 @@ def test_dev_tags_of_another_tag_set_are_warned_of(tmp_path):
                                  "--out", str(tmp_path / "m.safetensors"), "--epochs", "1", "--hidden", "4"])
     assert result.exit_code == 0 and f"{alien}: " in result.stderr and "UPOS tags (" in result.stderr
     no_xpos = tmp_path / "no-xpos.conllu"  # "_" is a missing tag, not another tag set's
-    no_xpos.write_text("\n".join("\t".join(r[:4] + ["_"] + r[5:]) if len(r) == 10 else "\t".join(r) for r in rows) + "\n")
+    no_xpos.write_text("\n".join("\t".join(r[:4] + ["_"] + r[5:]) if len(r) == 10 else "\t".join(r) for r in rows)
+                       + "\n")
     result = CliRunner().invoke(app, ["train", "tagger", "--train", str(TINY_TRAIN), "--dev", str(no_xpos),
                                       "--out", str(tmp_path / "n.safetensors"), "--epochs", "1", "--hidden", "4"])
     assert result.exit_code == 1 and result.stderr.endswith(f"rnncli: error: {no_xpos}: has no xpos tags, but the "
