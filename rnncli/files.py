@@ -112,10 +112,10 @@ def _weights(path: Path) -> str | None:
     if not isinstance(meta, dict) or "rnncli" not in meta:
         return "safetensors"
     try:
-        checkpoint = "checkpoint" in json.loads(meta["rnncli"])
+        recorded = json.loads(meta["rnncli"])
     except (TypeError, ValueError):  # damaged: still rnncli's
-        checkpoint = False
-    return "checkpoint" if checkpoint else "rnncli"
+        recorded = None
+    return "checkpoint" if isinstance(recorded, dict) and "checkpoint" in recorded else "rnncli"
 
 
 def _check_replaceable(option: str, path: Path) -> None:
