@@ -218,7 +218,8 @@ def test_model_errors_exit_1_and_an_unknown_name_2(tmp_path, tiny_model):
     damaged.write_bytes(tiny_model.read_bytes()[:5000])
     for model, message, code in [
             ("gpt5", "no model named 'gpt5': use one of lstm, rnn, lstm-small, rnn-small or the path of a model file", 2),
-            (tmp_path / "gone.safetensors", "gone.safetensors: no such file", 1), (text_file, "damaged model file", 1),
+            (tmp_path / "gone.safetensors", "gone.safetensors: no such file", 1),
+            (text_file, "notes.txt: not a model file: it starts as text does (a data file?)", 2),
             (damaged, "damaged model file", 1), (tmp_path, "is a folder", 1)]:
         result = run("tag", "--model", model, "hi")
         assert result.exit_code == code, model
