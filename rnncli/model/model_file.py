@@ -143,7 +143,7 @@ def _read_header(path: Path, f, file_size: int | None) -> tuple[int, bytes]:
     if len(head) < 8 or n < 2 or n > MAX_HEADER or (file_size is not None and 8 + n > file_size):
         if head and _looks_like_text(head + f.read(248)):
             raise RnnCliError(f"{path}: not a model file: it starts as text does (a data file?); give the path of a "
-                              ".safetensors model file", EXIT_USAGE)
+                              ".safetensors file", EXIT_USAGE)
         raise _damaged(path, "empty" if not head else "not a safetensors file, or cut short")
     header = f.read(n)
     if len(header) < n:

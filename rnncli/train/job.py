@@ -82,11 +82,7 @@ class TrainJob:
         if self.patience is not None:
             object.__setattr__(self, "patience", check_whole(self.patience, "patience", 1))
         if self.max_time is not None:
-            if isinstance(self.max_time, bool) or not isinstance(self.max_time, numbers.Real) \
-                    or not math.isfinite(self.max_time) or self.max_time < 0:
-                raise RnnCliError(f"max_time must be a finite number of seconds, 0 or more, not {self.max_time!r}",
-                                  EXIT_USAGE)
-            object.__setattr__(self, "max_time", float(self.max_time))
+            object.__setattr__(self, "max_time", _seconds(self.max_time, "max_time"))
         if self.upper_hidden and self.task not in ("", "tokenizer"):
             raise RnnCliError(f"upper_hidden is for tokenizers, not a {self.task} model", EXIT_USAGE)
         if self.piece_chars is not None:
@@ -179,11 +175,24 @@ DEFAULTS: dict[str, dict] = {
 }
 
 
+def _seconds(value, name: str) -> float:
+    """`value` as a float of seconds, 0 or more and finite, else a usage error."""
+    try:
+        seconds = float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else math.nan
+    except OverflowError:  # an int beyond any float: 10**400
+        seconds = math.inf
+    if not 0 <= seconds < math.inf:
+        raise RnnCliError(f"{name} must be a finite number of seconds, 0 or more, not {shown(value, 40)}", EXIT_USAGE)
+    return seconds
+
+
 def _files(name: str, given) -> tuple[str, ...]:
     """train= or dev=: a path, or paths in the order to join them (a set or a mapping has no order
     of the caller's choosing: the hash seed would decide which model is trained)."""
     if isinstance(given, (str, os.PathLike)):
         return (str(given),)
+    if isinstance(given, (bytes, bytearray)):
+        raise RnnCliError(f"{name} is a path or a list of paths (str), not bytes", EXIT_USAGE)
     if isinstance(given, (AbstractSet, Mapping)):
         raise RnnCliError(f"{name} is a path or a list of paths, in the order to join them; not a "
                           f"{type(given).__name__}: give a list", EXIT_USAGE)

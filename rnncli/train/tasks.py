@@ -151,13 +151,16 @@ def unseen_tags(path: str, items: list, labels: dict[str, list[str]], share: flo
     """A warning per tag set of which at least `share` of the data's tags never occur in the
     training data (`labels`): another treebank's tag set, whose accuracy would choose the epoch
     by chance. A real dev set has few (UD English EWT's dev: none of its UPOS). "_" is a missing
-    tag, not another tag set's."""
+    tag, not another tag set's: data whose tags of a set are all "_" is warned of as such."""
     out = []
     for name, display in head_names(labels).items():
         known = set(labels[name]) | {"_"}
         unseen = Counter(tag for s in items for tag in s.tags[name] if tag not in known)
         total = sum(len(s.tags[name]) for s in items)
-        if total and sum(unseen.values()) >= share * total:
+        if total and all(tag == "_" for s in items for tag in s.tags[name]):
+            out.append(f"{path}: has no {display} tags (all \"_\"), which the model predicts: its {display} "
+                       "scores will read 0")
+        elif total and sum(unseen.values()) >= share * total:
             kinds = ", ".join(shown(tag, 20) for tag, _ in unseen.most_common(5)) + (", ..." if len(unseen) > 5 else "")
             out.append(f"{path}: {sum(unseen.values()):,} of its {total:,} {display} tags "
                        f"({len(unseen):,} kinds: {kinds}) "
@@ -183,8 +186,7 @@ class TaggerTask(Task):
 
     def check(self, splits: Splits, job: TrainJob, warn: Warn = lambda message: None) -> None:
         for path, items in ((", ".join(job.dev), splits.dev), (job.test, splits.test or [])):
-            missing = [name for name in self.vocab.labels if not all(name in s.tags for s in items)
-                       or (items and all(tag == "_" for s in items for tag in s.tags[name]))]  # "_": no tag
+            missing = [name for name in self.vocab.labels if not all(name in s.tags for s in items)]
             if missing:
                 raise RnnCliError(f"{path}: has no {missing[0]} tags, but the training data has; "
                                   "give data with the same tag sets")

@@ -176,7 +176,7 @@ def test_a_text_file_given_as_a_model_is_named_a_data_file(tmp_path, text):
         result = runner.invoke(app, args)
         assert result.exit_code == 2 and result.stderr.startswith(
             f"rnncli: error: {path}: not a model file: it starts as text does (a data file?); give the path of a "
-            ".safetensors model file"), (args, result.stderr)
+            ".safetensors file"), (args, result.stderr)
 
 
 def test_random_bytes_are_damage_not_text():
