@@ -34,7 +34,7 @@ def _warn_if_unseen(models: dict, text: str) -> None:
 
 def next_word(
     text: TextArgs = None, model: ModelNames = [DEFAULT_MODEL],  # noqa: B006
-    k: Annotated[int, typer.Option("-k", min=1, max=MAX_WORDS, help="How many words.")] = 5,
+    k: Annotated[int, typer.Option("-k", min=1, max=MAX_WORDS, metavar="N", help="How many words.")] = 5,
     fmt: NextFormatOption = "auto",
 ) -> None:
     """The k most probable next words after TEXT.

@@ -33,6 +33,8 @@ CellOption = Annotated[Cell, typer.Option(help="Recurrent cell.")]
 ActivationOption = Annotated[Activation, typer.Option(help="Nonlinearity of the vanilla rnn cell.")]
 Layers = Annotated[int, typer.Option(min=1, max=8, metavar="N", help="Recurrent layers.")]
 Hidden = Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N", help="Recurrent state size per direction.")]
+LmHidden = Annotated[int, typer.Option("--hidden", min=1, max=MAX_SIZE, metavar="N",
+                                       help="Recurrent state size (the model reads one way).")]
 UpperHidden = Annotated[int, typer.Option(min=0, max=MAX_SIZE, metavar="N", help=(
     "One more recurrent layer of N per direction that reads only the characters where a token can end "
     "(about one in five in English; few in a script written without spaces, where the layers below decide), "
@@ -101,8 +103,8 @@ CharEmbeddingDim = Annotated[int, typer.Option(min=1, max=MAX_SIZE, metavar="N",
 CharDropout = Annotated[float, typer.Option("--char-dropout", min=0.0, max=0.9, callback=finite, metavar="P",
                                             help="Probability of replacing a character by <unk> in training.")]
 TextTrainData = Annotated[list[Path], typer.Option(readable=False, metavar="TEXT", help=(
-    "Training text: UTF-8 files of running text, or FILE@A-B for the fraction A to B of one (input.txt@0-0.9); "
-    "repeat to join."))]
+    "Training text: UTF-8 files of running text, the raw text of CoNLL-U files, or FILE@A-B for the fraction A to B "
+    "of one (input.txt@0-0.9); repeat to join."))]
 Streams = Annotated[int, typer.Option("--batch-size", min=1, max=65536, metavar="N",
                                       help="Contiguous streams of the text side by side, one per batch row.")]
 RareChars = Annotated[int, typer.Option("--min-char-count", min=1, metavar="N",
@@ -243,7 +245,7 @@ def train_tokenizer(
 
 def train_lm(
     ctx: typer.Context, train: TextTrainData, dev: DevData, out: Out, test: TestData = None,
-    cell: CellOption = "lstm", layers: Layers = LM["layers"], hidden: Hidden = LM["hidden"],
+    cell: CellOption = "lstm", layers: Layers = LM["layers"], hidden: LmHidden = LM["hidden"],
     embedding_dim: CharEmbeddingDim = LM["embedding_dim"], dropout: Dropout = LM["dropout"],
     epochs: Epochs = LM["epochs"], batch_size: Streams = LM["batch_size"], lr: LearningRate = LM["lr"],
     min_word_count: RareChars = LM["min_word_count"], seed: Seed = 1, dtype: DtypeOption = "float16",
