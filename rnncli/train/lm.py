@@ -171,8 +171,8 @@ class LanguageModelTask(Task):
         return {"bits_per_char": nats / max(count, 1) / math.log(2)}
 
     def info(self, splits: Splits, parameters: int) -> dict:
-        return {"train_characters": len(splits.train) * BPTT, "vocabulary_characters": len(self.vocab.words),
-                "parameters": parameters}
+        return {"train_characters_in_streams": len(splits.train) * BPTT,  # of the text's train_characters (its data)
+                "vocabulary_characters": len(self.vocab.words), "parameters": parameters}
 
     def describe_data(self, job: TrainJob, splits: Splits) -> dict:
         return {"train": sources(job.train), "dev": sources(job.dev), "test": job.test,
