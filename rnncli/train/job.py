@@ -92,12 +92,13 @@ class TrainJob:
         for name, low, high, low_open in (("lr", 0.0, 10.0, True), ("clip", 0.0, math.inf, True),
                                           ("dropout", 0.0, 0.99, False), ("word_dropout", 0.0, 0.99, False),
                                           ("min_lr_ratio", 0.0, 1.0, False), ("weight_decay", 0.0, 1.0, False)):
-            value = getattr(self, name)
-            if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
-                    or not low <= value <= high or (low_open and value == low)):
+            value = _as_float(getattr(self, name))
+            if not math.isfinite(value) or not low <= value <= high or (low_open and value == low):
                 raise RnnCliError(f"{name} must be a finite number {'above' if low_open else 'from'} {low:g}"
                                   + ((" and at most " if low_open else " to ") + f"{high:g}" if math.isfinite(high) else "")
-                                  + f", not {value!r}", EXIT_USAGE)
+                                  + f", not {shown(getattr(self, name), 40)}", EXIT_USAGE)
+            if not isinstance(getattr(self, name), (int, float)):
+                object.__setattr__(self, name, value)  # numpy's floats as floats (Python's numbers as given)
         object.__setattr__(self, "seed", check_whole(self.seed, "seed", 0, MAX_SEED))
         if self.device not in ("auto", "cpu", "cuda"):
             raise RnnCliError(f"device must be auto, cpu or cuda, not {self.device!r}", EXIT_USAGE)
@@ -175,12 +176,20 @@ DEFAULTS: dict[str, dict] = {
 }
 
 
+def _as_float(value) -> float:
+    """A number (numpy's too) as a float: nan for anything else (a bool, a str), inf for an int
+    beyond any float (10**400), so that the range checks refuse them by name."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return math.nan
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
 def _seconds(value, name: str) -> float:
     """`value` as a float of seconds, 0 or more and finite, else a usage error."""
-    try:
-        seconds = float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else math.nan
-    except OverflowError:  # an int beyond any float: 10**400
-        seconds = math.inf
+    seconds = _as_float(value)
     if not 0 <= seconds < math.inf:
         raise RnnCliError(f"{name} must be a finite number of seconds, 0 or more, not {shown(value, 40)}", EXIT_USAGE)
     return seconds

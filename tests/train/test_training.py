@@ -301,6 +301,7 @@ def test_a_job_refuses_data_files_in_no_order(files):
     ({"max_time": float("nan")}, "max_time must be a finite number of seconds, 0 or more, not nan"),
     ({"max_time": -1.0}, "max_time"), ({"max_time": 10**400}, "max_time must be a finite number"),
     ({"train": None}, "train is a path or a list of paths, not None"), ({"train": b"a.conllu"}, "not bytes"),
+    ({"lr": 10**400}, "lr must be a finite number above 0 and at most 10, not 1000"),
     ({"train": [TINY_TRAIN, 3]}, "train is a path or a list of paths, not 3"),
     ({"test": ["a", "b"]}, "test is the path of one file, not a list")])
 def test_every_option_of_a_job_is_checked_before_training(values, message):
@@ -312,8 +313,8 @@ def test_every_option_of_a_job_is_checked_before_training(values, message):
         TrainJob.for_task("tagger", **{"train": TINY_TRAIN, "dev": TINY_TRAIN, "out": "m.safetensors", **values})
     assert error.value.exit_code == 2
     job = TrainJob.for_task("tagger", train=TINY_TRAIN, dev=TINY_TRAIN, out="m.safetensors", patience=np.int64(2),
-                            max_time=np.float32(9))
-    assert json.dumps([job.patience, job.max_time]) == "[2, 9.0]"
+                            max_time=np.float32(9), lr=np.float32(0.5))
+    assert json.dumps([job.patience, job.max_time, job.lr]) == "[2, 9.0, 0.5]"
 
 
 def test_a_job_must_match_its_task(tmp_path):
